@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what the fan-out benchmark compares against, outside the repository:
+#   - Debian's nginx + libnginx-mod-rtmp (RTMP only; it has no HTTP-FLV)
+#   - node-media-server into an isolated prefix (never into the repo's package.json)
+#   - the test stream: a 2.5 Mbit/s H.264 + AAC 1280x720 test pattern with a 1 s GOP, as FLV
+# Idempotent: each step is skipped when its result is already there.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+NMS_PREFIX="${NMS_PREFIX:-/tmp/weir-bench/nms}"
+NMS_VERSION="${NMS_VERSION:-4.4.3}"
+CACHE="${BENCH_CACHE:-$HERE/.cache}"
+mkdir -p "$CACHE"
+
+if ! command -v nginx >/dev/null || [ ! -e /usr/share/nginx/modules-available/mod-rtmp.conf ] && [ ! -e /usr/lib/nginx/modules/ngx_rtmp_module.so ]; then
+  echo "setup: installing nginx + libnginx-mod-rtmp" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y --no-install-recommends nginx-light libnginx-mod-rtmp >/dev/null 2>&1 \
+    || apt-get install -y --no-install-recommends nginx libnginx-mod-rtmp >/dev/null
+  # Debian starts the packaged service; the benchmark runs its own instance on free ports.
+  (systemctl stop nginx 2>/dev/null || service nginx stop 2>/dev/null || true) >/dev/null 2>&1
+fi
+
+if [ ! -f "$NMS_PREFIX/node_modules/node-media-server/package.json" ]; then
+  echo "setup: installing node-media-server@$NMS_VERSION into $NMS_PREFIX" >&2
+  mkdir -p "$NMS_PREFIX"
+  npm install --silent --no-audit --no-fund --prefix "$NMS_PREFIX" "node-media-server@$NMS_VERSION" >/dev/null
+fi
+
+for cmd in ffmpeg taskset; do command -v "$cmd" >/dev/null || { echo "setup: $cmd missing (apt-get install ffmpeg util-linux)" >&2; exit 1; }; done
+
+SRC="$CACHE/src-720p-2500k.flv"
+if [ ! -s "$SRC" ]; then
+  echo "setup: encoding $SRC (60 s, 1280x720 30 fps, 2.5 Mbit/s CBR-ish H.264, 1 s GOP, AAC 128k)" >&2
+  ffmpeg -hide_banner -loglevel error -y \
+    -f lavfi -i "testsrc2=size=1280x720:rate=30" \
+    -f lavfi -i "sine=frequency=440:sample_rate=48000" \
+    -t 60 -map 0:v -map 1:a \
+    -c:v libx264 -preset veryfast -tune zerolatency -profile:v main -pix_fmt yuv420p \
+    -b:v 2500k -minrate 2500k -maxrate 2500k -bufsize 2500k -x264-params "nal-hrd=cbr:force-cfr=1" \
+    -g 30 -keyint_min 30 -sc_threshold 0 -bf 0 \
+    -c:a aac -b:a 128k -ac 2 \
+    -f flv "$SRC"
+fi
+echo "setup: ok ($SRC)" >&2

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the real clients the end-to-end tests drive (ffmpeg, ffprobe, rtmpdump) from
+# Debian's packages when they are missing. Runs before every `npm test`; a no-op once installed.
+set -euo pipefail
+missing=()
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v rtmpdump >/dev/null 2>&1 || missing+=(rtmpdump)
+[ ${#missing[@]} -eq 0 ] && exit 0
+packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+    echo "test-deps: missing $packages; install them (apt-get install $packages) or run as root" >&2
+    exit 1
+  fi
+else SUDO=; fi
+echo "test-deps: installing $packages" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $packages >/dev/null

@@ -1,0 +1,54 @@
+// FLV file header and tag framing for HTTP-FLV/WebSocket-FLV output (Adobe FLV spec v10.1, Annex E.2-E.4.1).
+import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
+import type { FlvTagType } from './flv-tag-type.ts';
+
+export const FLV_HEADER_SIZE_BYTES = 9;
+export const FLV_TAG_HEADER_SIZE_BYTES = 11;
+export const FLV_PREVIOUS_TAG_SIZE_BYTES = 4;
+/** DataSize is UI24. */
+export const FLV_MAX_TAG_BODY_BYTES = 0xffffff;
+
+const FLV_VERSION = 1;
+const FLAG_AUDIO = 0x04;
+const FLAG_VIDEO = 0x01;
+
+/** The 9-byte FLV header followed by PreviousTagSize0 (4 zero bytes): 13 bytes. */
+export function encodeFlvHeader(options: { hasAudio: boolean; hasVideo: boolean }): Uint8Array {
+  const out = new Uint8Array(FLV_HEADER_SIZE_BYTES + FLV_PREVIOUS_TAG_SIZE_BYTES);
+  out[0] = 0x46; // 'F'
+  out[1] = 0x4c; // 'L'
+  out[2] = 0x56; // 'V'
+  out[3] = FLV_VERSION;
+  out[4] = (options.hasAudio ? FLAG_AUDIO : 0) | (options.hasVideo ? FLAG_VIDEO : 0);
+  out[8] = FLV_HEADER_SIZE_BYTES; // DataOffset UI32 = 9
+  return out;
+}
+
+/**
+ * One FLV tag: 11-byte header (stream id 0), the body, then PreviousTagSize, in a single allocation.
+ * `timestampMs` is taken modulo 2^32 (lower 24 bits, then TimestampExtended).
+ */
+export function encodeFlvTag(tagType: FlvTagType, timestampMs: number, body: Uint8Array): Uint8Array {
+  const dataSize = body.length;
+  if (dataSize > FLV_MAX_TAG_BODY_BYTES) {
+    throw new ProtocolError(ProtocolErrorCode.TooLarge, `FLV tag body of ${dataSize} bytes exceeds UI24`);
+  }
+  const tagSize = FLV_TAG_HEADER_SIZE_BYTES + dataSize;
+  const out = new Uint8Array(tagSize + FLV_PREVIOUS_TAG_SIZE_BYTES);
+  const ts = timestampMs >>> 0;
+  out[0] = tagType;
+  out[1] = dataSize >>> 16;
+  out[2] = dataSize >>> 8;
+  out[3] = dataSize;
+  out[4] = ts >>> 16;
+  out[5] = ts >>> 8;
+  out[6] = ts;
+  out[7] = ts >>> 24;
+  // bytes 8..10: StreamID, always 0 (already zero)
+  out.set(body, FLV_TAG_HEADER_SIZE_BYTES);
+  out[tagSize] = tagSize >>> 24;
+  out[tagSize + 1] = tagSize >>> 16;
+  out[tagSize + 2] = tagSize >>> 8;
+  out[tagSize + 3] = tagSize;
+  return out;
+}

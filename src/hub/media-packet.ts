@@ -1,0 +1,16 @@
+// The unit the hub fans out: one FLV tag body (== one RTMP media message) on the stream's
+// output timeline, classified once at ingest so no reader has to parse it again.
+export const PacketType = { Audio: 8, Video: 9, Data: 18 } as const;
+export type PacketType = (typeof PacketType)[keyof typeof PacketType];
+
+export type MediaPacket = Readonly<{
+  type: PacketType;
+  /** monotonic per packet type across publisher restarts; not wrapped (outputs wrap to 32 bits) */
+  timestampMs: number;
+  /** the tag body exactly as the publisher sent it; shared, never mutated */
+  body: Uint8Array;
+  /** a sequence header or metadata: every viewer needs the latest one, it is never dropped */
+  header: boolean;
+  /** a point where a viewer may start decoding: a video keyframe, or any audio frame of a stream without video */
+  randomAccess: boolean;
+}>;

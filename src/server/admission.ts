@@ -1,0 +1,37 @@
+// The seam where the engine asks whether a publish or play may happen. Until the config
+// server exists the engine admits by its own app list: known app allowed, unknown refused.
+import type { EngineConfig } from '../shared/engine-config.ts';
+
+export type MediaProtocol = 'rtmp' | 'http-flv' | 'ws-flv';
+
+export type AdmissionRequest = Readonly<{
+  action: 'publish' | 'play';
+  protocol: MediaProtocol;
+  app: string;
+  stream: string;
+  query: string;
+  clientAddress: string;
+}>;
+
+export type AdmissionDecision = Readonly<{ allow: true }> | Readonly<{ allow: false; reason: string }>;
+
+export interface Admission {
+  decide(request: AdmissionRequest): Promise<AdmissionDecision>;
+}
+
+/** Valid stream and app names: what a URL path segment can carry without surprises. */
+const NAME_PATTERN = /^[A-Za-z0-9_\-.]{1,128}$/;
+
+export function isValidName(name: string): boolean {
+  return NAME_PATTERN.test(name) && name !== '.' && name !== '..';
+}
+
+export class AppListAdmission implements Admission {
+  constructor(private readonly getConfig: () => EngineConfig) {}
+
+  async decide(request: AdmissionRequest): Promise<AdmissionDecision> {
+    if (!isValidName(request.stream)) return { allow: false, reason: 'invalid stream name' };
+    const known = this.getConfig().apps.some((app) => app.name === request.app);
+    return known ? { allow: true } : { allow: false, reason: `unknown app '${request.app}'` };
+  }
+}

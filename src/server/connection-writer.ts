@@ -1,0 +1,189 @@
+// The one place backpressure lives: every byte a connection sends goes through its writer,
+// which merges what a tick queued into one write, keeps what the transport did not take,
+// resumes on drain, and degrades a slow viewer (drop to the next keyframe) or cuts it off.
+import { scheduleFlush } from './flush-scheduler.ts';
+
+export interface ByteSink {
+  /** Offers bytes; returns how many the transport took. Fewer than offered: wait for resume(). */
+  write(bytes: Uint8Array): number;
+  /** Ends the connection after what was written. */
+  end(): void;
+}
+
+export interface WriterLimits {
+  /** queued bytes beyond which media is dropped until the next random access point */
+  softLimitBytes: number;
+  /** queued bytes beyond which the connection is closed */
+  hardLimitBytes: number;
+}
+
+export const DEFAULT_WRITER_LIMITS: WriterLimits = {
+  softLimitBytes: 4 * 1024 * 1024,
+  hardLimitBytes: 16 * 1024 * 1024,
+};
+
+export type WriterStats = {
+  bytesQueued: number;
+  bytesWritten: number;
+  droppedMessages: number;
+  overflows: number;
+};
+
+type Entry = { bytes: Uint8Array; droppable: boolean };
+
+export class ConnectionWriter {
+  readonly stats: WriterStats = { bytesQueued: 0, bytesWritten: 0, droppedMessages: 0, overflows: 0 };
+  private queue: Entry[] = [];
+  private blocked = false;
+  private dropping = false;
+  private closed = false;
+  private scheduled = false;
+  private writtenAtLastOverflow = -1;
+  private endAfterFlush = false;
+
+  constructor(
+    private readonly sink: ByteSink,
+    private readonly limits: WriterLimits,
+    /** called once when the writer gives up on the connection (too slow, or the transport failed) */
+    private readonly onFatal: (reason: string) => void,
+  ) {}
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get queuedBytes(): number {
+    return this.stats.bytesQueued;
+  }
+
+  /** Bytes that must arrive (protocol replies, headers): never dropped, bounded by the hard limit. */
+  writeControl(bytes: Uint8Array): void {
+    if (this.closed) return;
+    this.enqueue(bytes, false);
+    if (this.stats.bytesQueued > this.limits.hardLimitBytes) this.fail('send queue over its hard limit');
+  }
+
+  /** A media message that may be dropped; returns false when it was. */
+  writeMedia(bytes: Uint8Array, randomAccess: boolean): boolean {
+    if (this.closed) return false;
+    if (this.dropping) {
+      if (!randomAccess) {
+        this.stats.droppedMessages++;
+        return false;
+      }
+      this.dropping = false;
+    }
+    if (this.stats.bytesQueued + bytes.byteLength > this.limits.softLimitBytes) {
+      this.overflow();
+      if (this.closed) return false;
+      if (!randomAccess || this.stats.bytesQueued + bytes.byteLength > this.limits.softLimitBytes) {
+        this.stats.droppedMessages++;
+        this.dropping = true;
+        return false;
+      }
+    }
+    this.enqueue(bytes, true);
+    return true;
+  }
+
+  /** The transport can take more. */
+  resume(): void {
+    this.blocked = false;
+    this.flush();
+  }
+
+  /** Closes once everything queued has been written (or at once if the transport is stuck). */
+  endGracefully(): void {
+    if (this.closed) return;
+    this.endAfterFlush = true;
+    this.flush();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue = [];
+    this.stats.bytesQueued = 0;
+    this.sink.end();
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.closed || this.blocked) return;
+    if (this.queue.length > 0) {
+      const pending = this.queue.length === 1 ? this.queue[0]!.bytes : this.merge();
+      let taken: number;
+      try {
+        taken = this.sink.write(pending);
+      } catch (err) {
+        this.fail(`write failed: ${(err as Error).message}`);
+        return;
+      }
+      if (taken < 0) taken = 0;
+      this.stats.bytesWritten += taken;
+      if (taken >= pending.byteLength) {
+        this.queue = [];
+        this.stats.bytesQueued = 0;
+      } else {
+        // What the kernel did not take is already committed on the wire: never droppable.
+        const rest = pending.subarray(taken);
+        this.queue = [{ bytes: rest, droppable: false }];
+        this.stats.bytesQueued = rest.byteLength;
+        this.blocked = true;
+        return;
+      }
+    }
+    if (this.endAfterFlush) this.close();
+  }
+
+  private merge(): Uint8Array {
+    const merged = new Uint8Array(this.stats.bytesQueued);
+    let offset = 0;
+    for (const entry of this.queue) {
+      merged.set(entry.bytes, offset);
+      offset += entry.bytes.byteLength;
+    }
+    return merged;
+  }
+
+  private enqueue(bytes: Uint8Array, droppable: boolean): void {
+    if (bytes.byteLength === 0) return;
+    this.queue.push({ bytes, droppable });
+    this.stats.bytesQueued += bytes.byteLength;
+    if (!this.scheduled && !this.blocked) {
+      this.scheduled = true;
+      scheduleFlush(this);
+    }
+  }
+
+  private overflow(): void {
+    this.stats.overflows++;
+    // Still behind since the last overflow (less than a budget delivered): cut it off.
+    if (
+      this.writtenAtLastOverflow >= 0 &&
+      this.stats.bytesWritten - this.writtenAtLastOverflow < this.limits.softLimitBytes
+    ) {
+      this.fail('viewer too slow: still behind after dropping to a keyframe');
+      return;
+    }
+    this.writtenAtLastOverflow = this.stats.bytesWritten;
+    const kept: Entry[] = [];
+    let keptBytes = 0;
+    for (const entry of this.queue) {
+      if (entry.droppable) {
+        this.stats.droppedMessages++;
+        continue;
+      }
+      kept.push(entry);
+      keptBytes += entry.bytes.byteLength;
+    }
+    this.queue = kept;
+    this.stats.bytesQueued = keptBytes;
+  }
+
+  private fail(reason: string): void {
+    if (this.closed) return;
+    this.close();
+    this.onFatal(reason);
+  }
+}

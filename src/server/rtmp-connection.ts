@@ -1,0 +1,275 @@
+// One RTMP TCP connection at the edge: feeds bytes to the pure ServerSession, turns its
+// events into hub actions (publish, play) after admission, and writes through one writer.
+import { classifyTag } from '../flv/classify-tag.ts';
+import type { LiveStream, PublisherHandle } from '../hub/live-stream.ts';
+import type { PacketType } from '../hub/media-packet.ts';
+import { rtmpFormat, rtmpPacketEncoder } from '../outputs/encoders.ts';
+import type { OutputViewer, SerializedOutput } from '../outputs/serialized-output.ts';
+import { ServerSession, type ServerSessionEvent } from '../rtmp/server-session.ts';
+import type { Logger } from '../shared/logger.ts';
+import { isProtocolError } from '../shared/protocol-error.ts';
+import { ConnectionWriter, type ByteSink } from './connection-writer.ts';
+import type { EngineContext } from './engine-context.ts';
+
+type Publishing = { streamId: number; stream: LiveStream; handle: PublisherHandle };
+type Playing = { streamId: number; output: SerializedOutput; viewer: OutputViewer };
+
+export class RtmpConnection {
+  readonly id: string;
+  readonly startedAtMs: number;
+  lastReceiveAtMs: number;
+  readonly writer: ConnectionWriter;
+  private readonly session: ServerSession;
+  private readonly log: Logger;
+  private app: string | null = null;
+  private appQuery = '';
+  private publishing: Publishing | null = null;
+  private playing: Playing | null = null;
+  private pendingPlay: AbortController | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    sink: ByteSink,
+    readonly remoteAddress: string,
+    nowMs: number,
+  ) {
+    this.id = ctx.nextConnectionId();
+    this.startedAtMs = nowMs;
+    this.lastReceiveAtMs = nowMs;
+    this.log = ctx.logger.child({ conn: this.id, peer: remoteAddress });
+    const config = ctx.config();
+    this.session = new ServerSession({
+      randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
+      epochMs: nowMs,
+      outChunkSize: config.rtmp.outChunkSize,
+      maxMessageSizeBytes: config.rtmp.maxMessageSizeBytes,
+    });
+    this.writer = new ConnectionWriter(sink, config.viewers, (reason) => {
+      this.log.warn('connection dropped', { reason });
+      this.close();
+    });
+  }
+
+  get role(): 'publisher' | 'player' | 'idle' {
+    return this.publishing ? 'publisher' : this.playing ? 'player' : 'idle';
+  }
+
+  get connected(): boolean {
+    return this.app !== null;
+  }
+
+  receive(bytes: Uint8Array, nowMs: number): void {
+    if (this.closed) return;
+    this.lastReceiveAtMs = nowMs;
+    let events: ServerSessionEvent[];
+    try {
+      events = this.session.push(bytes);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    try {
+      for (const event of events) this.handle(event);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    this.flushSession();
+  }
+
+  drain(): void {
+    this.writer.resume();
+  }
+
+  /** Ends the connection; safe to call more than once, and from the socket's close handler. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pendingPlay?.abort();
+    this.stopPublishing();
+    this.stopPlaying();
+    this.writer.close();
+  }
+
+  private fail(err: unknown): void {
+    if (isProtocolError(err)) this.log.warn('protocol error, closing connection', { code: err.code, reason: err.message });
+    else this.log.error('internal error, closing connection', { reason: (err as Error)?.message ?? String(err) });
+    this.close();
+  }
+
+  private flushSession(): void {
+    for (const bytes of this.session.takeOutgoing()) this.writer.writeControl(bytes);
+  }
+
+  private handle(event: ServerSessionEvent): void {
+    switch (event.type) {
+      case 'connect':
+        return this.onConnect(event.app, event.query);
+      case 'publish':
+        void this.onPublish(event.streamId, event.streamName, event.query);
+        return;
+      case 'play':
+        void this.onPlay(event.streamId, event.streamName, event.query);
+        return;
+      case 'media':
+        return this.onMedia(event.streamId, event.messageType, event.timestamp, event.payload);
+      case 'unpublish':
+        if (this.publishing?.streamId === event.streamId) this.stopPublishing();
+        return;
+      case 'stop-play':
+        if (this.playing?.streamId === event.streamId) this.stopPlaying();
+        this.pendingPlay?.abort();
+        return;
+      case 'ping-response':
+        return;
+    }
+  }
+
+  private onConnect(app: string, query: string): void {
+    if (this.app !== null) {
+      this.session.rejectConnect('already connected');
+      return;
+    }
+    const known = this.ctx.config().apps.some((a) => a.name === app);
+    if (!known) {
+      this.log.info('connect refused: unknown app', { app });
+      this.session.rejectConnect(`unknown app '${app}'`);
+      return;
+    }
+    this.app = app;
+    this.appQuery = query;
+    this.session.acceptConnect();
+  }
+
+  private query(streamQuery: string): string {
+    return [this.appQuery, streamQuery].filter((q) => q.length > 0).join('&');
+  }
+
+  private async onPublish(streamId: number, name: string, query: string): Promise<void> {
+    const app = this.app;
+    if (app === null || this.publishing || this.playing) {
+      this.session.rejectPublish(streamId, 'NetStream.Publish.BadName', 'connection is already busy');
+      return this.flushSession();
+    }
+    const decision = await this.ctx.admission.decide({
+      action: 'publish',
+      protocol: 'rtmp',
+      app,
+      stream: name,
+      query: this.query(query),
+      clientAddress: this.remoteAddress,
+    });
+    if (this.closed) return;
+    if (!decision.allow) {
+      this.log.info('publish refused', { stream: `${app}/${name}`, reason: decision.reason });
+      this.session.rejectPublish(streamId, 'NetStream.Publish.BadName', decision.reason);
+      return this.flushSession();
+    }
+    const handle: PublisherHandle = {
+      id: this.id,
+      kick: (reason) => {
+        this.log.info('publisher kicked', { stream: `${app}/${name}`, reason });
+        this.publishing = null;
+        this.close();
+      },
+    };
+    const result = this.ctx.streams.publish(app, name, handle);
+    if (!result.ok) {
+      this.session.rejectPublish(streamId, 'NetStream.Publish.BadName', 'stream is already being published');
+      return this.flushSession();
+    }
+    this.publishing = { streamId, stream: result.stream, handle };
+    this.log.info('publish started', { stream: result.stream.path });
+    this.session.acceptPublish(streamId);
+    this.flushSession();
+  }
+
+  private onMedia(streamId: number, messageType: PacketType, timestamp: number, payload: Uint8Array): void {
+    const publishing = this.publishing;
+    if (!publishing || publishing.streamId !== streamId || payload.byteLength === 0) return;
+    const tagClass = classifyTag(messageType, payload);
+    publishing.stream.ingest({ type: messageType, timestampMs: timestamp, body: payload, ...tagClass });
+  }
+
+  private stopPublishing(): void {
+    const publishing = this.publishing;
+    if (!publishing) return;
+    this.publishing = null;
+    this.log.info('publish stopped', { stream: publishing.stream.path });
+    this.ctx.streams.unpublish(publishing.stream, publishing.handle);
+  }
+
+  private async onPlay(streamId: number, name: string, query: string): Promise<void> {
+    const app = this.app;
+    if (app === null || this.publishing || this.playing || this.pendingPlay) {
+      this.session.rejectPlay(streamId, 'NetStream.Play.Failed', 'connection is already busy');
+      return this.flushSession();
+    }
+    const abort = new AbortController();
+    this.pendingPlay = abort;
+    try {
+      const decision = await this.ctx.admission.decide({
+        action: 'play',
+        protocol: 'rtmp',
+        app,
+        stream: name,
+        query: this.query(query),
+        clientAddress: this.remoteAddress,
+      });
+      if (this.closed || abort.signal.aborted) return;
+      if (!decision.allow) {
+        this.log.info('play refused', { stream: `${app}/${name}`, reason: decision.reason });
+        this.session.rejectPlay(streamId, 'NetStream.Play.Failed', decision.reason);
+        return this.flushSession();
+      }
+      const stream = await this.ctx.streams.waitUntilLive(app, name, abort.signal);
+      if (this.closed || abort.signal.aborted) return;
+      if (!stream) {
+        this.session.rejectPlay(streamId, 'NetStream.Play.StreamNotFound', `no stream '${app}/${name}' is live`);
+        return this.flushSession();
+      }
+      this.session.acceptPlay(streamId);
+      this.flushSession();
+      this.attachViewer(stream, streamId);
+    } finally {
+      if (this.pendingPlay === abort) this.pendingPlay = null;
+    }
+  }
+
+  private attachViewer(stream: LiveStream, streamId: number): void {
+    const chunkSize = this.session.outChunkSize;
+    const output = this.ctx.outputs.obtain(stream, rtmpFormat(chunkSize, streamId), rtmpPacketEncoder(chunkSize, streamId));
+    const writer = this.writer;
+    const viewer: OutputViewer = {
+      sendControl: (bytes) => writer.writeControl(bytes),
+      sendMedia: (bytes, randomAccess) => {
+        writer.writeMedia(bytes, randomAccess);
+      },
+      onPublisherStart: () => {
+        this.session.notifyPublish(streamId);
+        this.flushSession();
+      },
+      onPublisherStop: () => {
+        this.session.notifyUnpublish(streamId);
+        this.flushSession();
+      },
+      onStreamEnd: () => {
+        this.playing = null;
+        this.session.endPlay(streamId);
+        this.flushSession();
+        this.writer.endGracefully();
+      },
+    };
+    this.playing = { streamId, output, viewer };
+    this.log.info('play started', { stream: stream.path });
+    output.addViewer(viewer);
+  }
+
+  private stopPlaying(): void {
+    const playing = this.playing;
+    if (!playing) return;
+    this.playing = null;
+    playing.output.removeViewer(playing.viewer);
+  }
+}

@@ -1,0 +1,87 @@
+// The RTMP TCP listener: accepts sockets up to a cap, wires each to an RtmpConnection,
+// and sweeps for handshakes that never finish and publishers that went silent.
+import type { Socket, TCPSocketListener } from 'bun';
+import type { EngineContext } from './engine-context.ts';
+import { RtmpConnection } from './rtmp-connection.ts';
+
+type SocketData = { connection: RtmpConnection | null };
+
+const SWEEP_INTERVAL_MS = 1000;
+
+export class RtmpListener {
+  private listener: TCPSocketListener<SocketData> | null = null;
+  private sweepTimer: ReturnType<typeof setInterval> | null = null;
+  readonly connections = new Set<RtmpConnection>();
+
+  constructor(private readonly ctx: EngineContext) {}
+
+  get port(): number {
+    if (!this.listener) throw new Error('RTMP listener is not running');
+    return this.listener.port;
+  }
+
+  start(host: string, port: number): void {
+    const ctx = this.ctx;
+    const connections = this.connections;
+    this.listener = Bun.listen<SocketData>({
+      hostname: host,
+      port,
+      socket: {
+        open: (socket) => {
+          if (connections.size >= ctx.config().rtmp.maxConnections) {
+            ctx.logger.warn('connection refused: connection cap reached', { peer: socket.remoteAddress });
+            socket.data = { connection: null };
+            socket.end();
+            return;
+          }
+          const connection = new RtmpConnection(ctx, socketSink(socket), socket.remoteAddress, Date.now());
+          socket.data = { connection };
+          connections.add(connection);
+        },
+        data: (socket, data) => socket.data.connection?.receive(data, Date.now()),
+        drain: (socket) => socket.data.connection?.drain(),
+        close: (socket) => {
+          const connection = socket.data?.connection;
+          if (!connection) return;
+          connections.delete(connection);
+          connection.close();
+        },
+        error: (socket, error) => {
+          ctx.logger.debug('socket error', { peer: socket.remoteAddress, reason: error.message });
+        },
+      },
+    });
+    this.sweepTimer = setInterval(() => this.sweep(Date.now()), SWEEP_INTERVAL_MS);
+    ctx.logger.info('RTMP listening', { host, port: this.listener.port });
+  }
+
+  stop(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
+    this.listener?.stop(true);
+    this.listener = null;
+    for (const connection of this.connections) connection.close();
+    this.connections.clear();
+  }
+
+  private sweep(nowMs: number): void {
+    const { handshakeTimeoutMs, idleTimeoutMs } = this.ctx.config().rtmp;
+    for (const connection of this.connections) {
+      const silentMs = nowMs - connection.lastReceiveAtMs;
+      if (!connection.connected && nowMs - connection.startedAtMs > handshakeTimeoutMs) {
+        this.ctx.logger.warn('handshake timeout, closing connection', { conn: connection.id, peer: connection.remoteAddress });
+        connection.close();
+      } else if (connection.role !== 'player' && silentMs > idleTimeoutMs) {
+        this.ctx.logger.warn('idle timeout, closing connection', { conn: connection.id, peer: connection.remoteAddress, role: connection.role });
+        connection.close();
+      }
+    }
+  }
+}
+
+function socketSink(socket: Socket<SocketData>): { write(bytes: Uint8Array): number; end(): void } {
+  return {
+    write: (bytes) => socket.write(bytes),
+    end: () => socket.end(),
+  };
+}
