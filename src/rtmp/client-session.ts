@@ -43,8 +43,10 @@ export type ClientSessionOptions = {
   publishType?: 'live' | 'record' | 'append';
   /** connect command flashVer (default 'FMLE/3.0 (compatible; weir)' to publish, 'LNX 9,0,124,2' to play) */
   flashVer?: string;
-  /** 1528 random bytes for C1 (tests pass fixed bytes); default: zeros are not used, see handshake */
+  /** source of the handshake's random bytes (tests pass a deterministic one) */
   randomBytes: (length: number) => Uint8Array;
+  /** send a digest C1 as Flash Player and ffmpeg do (default true); false for the simple handshake */
+  handshakeDigest?: boolean;
   /** epoch of C1's time field, in ms (the caller's clock; the session reads none) */
   epochMs?: number;
 };
@@ -131,7 +133,11 @@ export class ClientSession {
   constructor(private readonly options: ClientSessionOptions) {
     this.outChunkSize = options.outChunkSizeBytes ?? DEFAULT_OUT_CHUNK_SIZE_BYTES;
     this.windowAckSize = options.windowAckSizeBytes ?? DEFAULT_WINDOW_ACK_SIZE_BYTES;
-    this.handshake = new ClientHandshake({ randomBytes: options.randomBytes, epochMs: options.epochMs ?? 0 });
+    this.handshake = new ClientHandshake({
+      randomBytes: options.randomBytes,
+      epochMs: options.epochMs ?? 0,
+      digest: options.handshakeDigest ?? true,
+    });
     this.reader = new ChunkReader({
       maxMessageSizeBytes: options.maxMessageSizeBytes ?? DEFAULT_MAX_MESSAGE_SIZE_BYTES,
     });
@@ -183,7 +189,7 @@ export class ClientSession {
     this.countReceived(rest.length);
     for (const message of this.reader.push(rest)) {
       this.handleMessage(message, events);
-      if (this.stateValue === 'failed') break;
+      if (this.state === 'failed') break;
     }
     return events;
   }

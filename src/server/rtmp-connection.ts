@@ -40,7 +40,7 @@ export class RtmpConnection {
     this.log = ctx.logger.child({ conn: this.id, peer: remoteAddress });
     const config = ctx.config();
     this.session = new ServerSession({
-      randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
+      randomBytes: (n: number) => crypto.getRandomValues(new Uint8Array(n)),
       epochMs: nowMs,
       outChunkSize: config.rtmp.outChunkSize,
       maxMessageSizeBytes: config.rtmp.maxMessageSizeBytes,

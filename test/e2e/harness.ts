@@ -1,0 +1,120 @@
+// Shared pieces of the end-to-end tests: an in-process engine on OS-assigned loopback ports,
+// and real ffmpeg/ffprobe/rtmpdump processes that are always ended by PID.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEngine, type RunningEngine } from '../../src/engine-runtime.ts';
+import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../../src/shared/engine-config.ts';
+import { createLogger } from '../../src/shared/logger.ts';
+
+export type TestEngine = RunningEngine & { logs: string[]; rtmpUrl(path: string): string; httpUrl(path: string): string };
+
+export function startTestEngine(overrides: { waitForPublisherMs?: number; viewers?: EngineConfig['viewers']; rtmp?: Partial<EngineConfig['rtmp']> } = {}): TestEngine {
+  const logs: string[] = [];
+  const config: EngineConfig = {
+    ...DEFAULT_ENGINE_CONFIG,
+    rtmp: { ...DEFAULT_ENGINE_CONFIG.rtmp, host: '127.0.0.1', port: 0, ...overrides.rtmp },
+    http: { ...DEFAULT_ENGINE_CONFIG.http, host: '127.0.0.1', port: 0 },
+    streams: { ...DEFAULT_ENGINE_CONFIG.streams, waitForPublisherMs: overrides.waitForPublisherMs ?? 5000 },
+    viewers: overrides.viewers ?? DEFAULT_ENGINE_CONFIG.viewers,
+  };
+  const engine = startEngine(config, { logger: createLogger({ level: 'debug', sink: (line) => logs.push(line) }) });
+  return {
+    ...engine,
+    logs,
+    rtmpUrl: (path) => `rtmp://127.0.0.1:${engine.rtmpPort}/${path}`,
+    httpUrl: (path) => `http://127.0.0.1:${engine.httpPort}/${path}`,
+  };
+}
+
+const children = new Set<Bun.Subprocess>();
+
+export type ProcessResult = { exitCode: number | null; stdout: string; stderr: string };
+
+/** Runs a command to completion (or kills it at the deadline) and returns its output. */
+export async function run(cmd: string[], timeoutMs = 30_000): Promise<ProcessResult> {
+  const proc = Bun.spawn(cmd, { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' });
+  children.add(proc);
+  const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+  const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  await proc.exited;
+  clearTimeout(timer);
+  children.delete(proc);
+  return { exitCode: proc.exitCode, stdout, stderr };
+}
+
+/** Starts a long-running command; stop it with stop(). */
+export function spawnBackground(cmd: string[]): { proc: Bun.Subprocess; stop(): Promise<void>; stderr(): Promise<string> } {
+  const proc = Bun.spawn(cmd, { stdout: 'ignore', stderr: 'pipe', stdin: 'ignore' });
+  children.add(proc);
+  const stderrText = new Response(proc.stderr as ReadableStream).text();
+  return {
+    proc,
+    stderr: () => stderrText,
+    stop: async () => {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      const killer = setTimeout(() => proc.kill('SIGKILL'), 3000);
+      await proc.exited;
+      clearTimeout(killer);
+      children.delete(proc);
+    },
+  };
+}
+
+export async function killAll(): Promise<void> {
+  for (const proc of children) {
+    proc.kill('SIGKILL');
+    await proc.exited;
+  }
+  children.clear();
+}
+
+export function tempDir(): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), 'weir-test-'));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** ffmpeg arguments for a synthetic H.264 + AAC test pattern published in real time. */
+export function testPatternArgs(options: { seconds: number; bFrames: number; gop?: number; size?: string }): string[] {
+  return [
+    '-hide_banner', '-loglevel', 'error', '-re',
+    '-f', 'lavfi', '-i', `testsrc2=size=${options.size ?? '320x240'}:rate=25`,
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+    '-t', String(options.seconds),
+    '-c:v', 'libx264', '-preset', 'veryfast', '-bf', String(options.bFrames), '-g', String(options.gop ?? 25),
+    '-pix_fmt', 'yuv420p', '-b:v', '400k',
+    '-c:a', 'aac', '-b:a', '64k',
+  ];
+}
+
+export async function publishPattern(url: string, options: { seconds: number; bFrames: number; gop?: number }) {
+  return spawnBackground(['ffmpeg', ...testPatternArgs(options), '-f', 'flv', url]);
+}
+
+export type ProbedPacket = { codec_type: string; pts?: number; dts?: number; flags?: string; stream_index: number };
+export type ProbedStream = { index: number; codec_type: string; codec_name: string; width?: number; height?: number; sample_rate?: string };
+
+/** ffprobe a URL or file: streams and (optionally) the first packets. */
+export async function probe(target: string, options: { packets?: boolean; seconds?: number } = {}) {
+  const args = ['ffprobe', '-v', 'error', '-of', 'json', '-show_streams'];
+  if (options.packets) args.push('-show_packets', '-show_entries', 'packet=codec_type,stream_index,pts,dts,flags:stream=index,codec_type,codec_name,width,height,sample_rate');
+  if (options.seconds) args.push('-read_intervals', `%+${options.seconds}`);
+  args.push(target);
+  const result = await run(args, 30_000);
+  const parsed = JSON.parse(result.stdout || '{}') as { streams?: ProbedStream[]; packets?: ProbedPacket[] };
+  return { ...result, streams: parsed.streams ?? [], packets: parsed.packets ?? [] };
+}
+
+/** Decodes every frame of a URL or file with ffmpeg; errors show up on stderr. */
+export async function decode(target: string, seconds: number) {
+  return run(['ffmpeg', '-hide_banner', '-v', 'error', '-xerror', '-i', target, '-t', String(seconds), '-f', 'null', '-'], (seconds + 20) * 1000);
+}
+
+export async function waitFor(predicate: () => boolean, timeoutMs: number, stepMs = 25): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (predicate()) return true;
+    await Bun.sleep(stepMs);
+  }
+  return predicate();
+}
