@@ -7,9 +7,9 @@
 import { parseArgs } from 'node:util';
 import { readFlvFile } from './lib/flv-file.ts';
 import { percentile, round, SendTimeTable, ViewerMetrics, type WindowCounters } from './lib/metrics.ts';
-import { treeCpuSeconds } from './lib/proc-cpu.ts';
+import { machineBusySeconds, treeCpuSeconds, treeRssBytes } from './lib/proc-cpu.ts';
 import { Publisher } from './lib/publisher.ts';
-import { createViewer, parseEndpoint, type Viewer, type ViewerProtocol } from './lib/viewers.ts';
+import { createViewer, parseEndpoint, type RtmpReaderKind, type Viewer, type ViewerProtocol } from './lib/viewers.ts';
 
 const DEFAULT_FILE = new URL('./.cache/src-720p-2500k.flv', import.meta.url).pathname;
 
@@ -26,6 +26,7 @@ const USAGE = `usage: bun run bench/load.ts [options]
   --duration S         length of the measured window in seconds (default 20)
   --stall-ms MS        a gap between two video frames longer than this is a stall (default 1000)
   --min-ratio X        a viewer passes at >= X of the source bitrate (default 0.95)
+  --rtmp-reader K      counter (default: parse chunk headers, do not reassemble media) | chunk (src/rtmp ChunkReader)
   --server-pid PID     measure this process tree's CPU time over the window (repeatable)
   --json               print the report as JSON
   --per-viewer         include one row per viewer in the JSON report
@@ -45,6 +46,7 @@ type Options = {
   stallMs: number;
   minRatio: number;
   serverPids: number[];
+  rtmpReader: RtmpReaderKind;
   json: boolean;
   perViewer: boolean;
 };
@@ -66,6 +68,7 @@ function parseOptions(argv: string[]): Options {
       'stall-ms': { type: 'string' },
       'min-ratio': { type: 'string' },
       'server-pid': { type: 'string', multiple: true },
+      'rtmp-reader': { type: 'string' },
       json: { type: 'boolean' },
       'per-viewer': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -99,6 +102,7 @@ function parseOptions(argv: string[]): Options {
     stallMs: num(values['stall-ms'], 1000, 'stall-ms'),
     minRatio: num(values['min-ratio'], 0.95, 'min-ratio'),
     serverPids: (values['server-pid'] ?? []).flatMap((s) => s.split(',')).map(Number).filter((n) => n > 0),
+    rtmpReader: values['rtmp-reader'] === 'chunk' ? 'chunk' : 'counter',
     json: values.json ?? false,
     perViewer: values['per-viewer'] ?? false,
   };
@@ -113,6 +117,10 @@ function log(msg: string): void {
 function cpuSecondsSelf(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
+}
+
+function cpuSystemSecondsSelf(): number {
+  return process.cpuUsage().system / 1e6;
 }
 
 async function main(): Promise<void> {
@@ -141,7 +149,7 @@ async function main(): Promise<void> {
   while (viewers.length < o.viewers) {
     const due = Math.min(o.viewers, Math.floor(((performance.now() - rampStart) / 1000) * o.ramp) + 1);
     while (viewers.length < due) {
-      const v = createViewer(new ViewerMetrics(viewers.length, table, o.stallMs), endpoint);
+      const v = createViewer(new ViewerMetrics(viewers.length, table, o.stallMs), endpoint, o.rtmpReader);
       viewers.push(v);
       v.connect();
     }
@@ -157,11 +165,16 @@ async function main(): Promise<void> {
   const pub0 = publisher ? { ...publisher.stats } : undefined;
   const serverCpu0 = o.serverPids.length > 0 ? treeCpuSeconds(o.serverPids) : 0;
   const selfCpu0 = cpuSecondsSelf();
+  const selfSys0 = cpuSystemSecondsSelf();
+  const machine0 = machineBusySeconds();
   log(`window open: ${o.durationS} s`);
   await sleep(o.durationS * 1000);
   const w1 = performance.now();
   const serverCpu1 = o.serverPids.length > 0 ? treeCpuSeconds(o.serverPids) : 0;
+  const serverRss = o.serverPids.length > 0 ? treeRssBytes(o.serverPids) : 0;
   const selfCpu1 = cpuSecondsSelf();
+  const selfSys1 = cpuSystemSecondsSelf();
+  const machine1 = machineBusySeconds();
   const end = viewers.map((v) => v.metrics.snapshot());
   const pub1 = publisher ? { ...publisher.stats } : undefined;
   for (const v of viewers) v.metrics.finish(w1);
@@ -178,6 +191,7 @@ async function main(): Promise<void> {
           cpuSeconds: round(serverCpu1 - serverCpu0, 2),
           cpuPercentOfOneCore: round(((serverCpu1 - serverCpu0) / windowS) * 100, 1),
           cpuSecondsPerGB: deliveredWire > 0 ? round((serverCpu1 - serverCpu0) / (deliveredWire / 1e9), 3) : null,
+          rssMiB: round(serverRss / 1048576, 1),
         }
       : null;
   const full = {
@@ -185,8 +199,16 @@ async function main(): Promise<void> {
     server,
     client: {
       cpuSeconds: round(selfCpu1 - selfCpu0, 2),
+      systemCpuSeconds: round(selfSys1 - selfSys0, 2),
       cpuPercentOfOneCore: round(((selfCpu1 - selfCpu0) / windowS) * 100, 1),
+      /** above ~90% the load tool itself may be what limits the figures */
+      saturated: (selfCpu1 - selfCpu0) / windowS > 0.9,
     },
+    /** CPU the rest of the machine used meanwhile (other processes, interrupts): a noisy neighbour shows here */
+    otherCpuPercentOfOneCore: round(
+      ((machine1 - machine0 - (selfCpu1 - selfCpu0) - (o.serverPids.length > 0 ? serverCpu1 - serverCpu0 : 0)) / windowS) * 100,
+      1,
+    ),
     publisher: publisher
       ? {
           error: publisher.error ?? null,
@@ -291,6 +313,7 @@ function buildReport(
     date: new Date().toISOString(),
     url: o.url,
     protocol: parseEndpoint(o.url, o.protocol).protocol,
+    rtmpReader: o.rtmpReader,
     publishUrl: o.publish ? o.publishUrl : null,
     source: {
       file: o.file,

@@ -11,7 +11,7 @@ NMS_VERSION="${NMS_VERSION:-4.4.3}"
 CACHE="${BENCH_CACHE:-$HERE/.cache}"
 mkdir -p "$CACHE"
 
-if ! command -v nginx >/dev/null || [ ! -e /usr/share/nginx/modules-available/mod-rtmp.conf ] && [ ! -e /usr/lib/nginx/modules/ngx_rtmp_module.so ]; then
+if ! command -v nginx >/dev/null || [ ! -e /usr/lib/nginx/modules/ngx_rtmp_module.so ]; then
   echo "setup: installing nginx + libnginx-mod-rtmp" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y --no-install-recommends nginx-light libnginx-mod-rtmp >/dev/null 2>&1 \

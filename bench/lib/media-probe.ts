@@ -37,8 +37,11 @@ export function frameKey(sizeBytes: number, tail32: number): number {
   return (sizeBytes % 0x200000) * 0x100000000 + tail32;
 }
 
+/** the last four bytes (fewer when shorter) as a big-endian uint32, as the incremental scanners fold them */
 export function tail32Of(bytes: Uint8Array): number {
   const n = bytes.length;
-  if (n < 4) return 0;
-  return ((bytes[n - 4]! << 24) | (bytes[n - 3]! << 16) | (bytes[n - 2]! << 8) | bytes[n - 1]!) >>> 0;
+  if (n >= 4) return ((bytes[n - 4]! << 24) | (bytes[n - 3]! << 16) | (bytes[n - 2]! << 8) | bytes[n - 1]!) >>> 0;
+  let v = 0;
+  for (let k = 0; k < n; k++) v = ((v << 8) | bytes[k]!) >>> 0;
+  return v;
 }

@@ -81,3 +81,12 @@ export function treeRssBytes(rootPids: readonly number[]): number {
   }
   return pages * 4096;
 }
+
+/** CPU seconds all cores spent busy since boot (/proc/stat, everything but idle and iowait) */
+export function machineBusySeconds(): number {
+  const first = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const f = first.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.slice(0, 8).reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);
+  return (total - idle) / ticksPerSecond();
+}

@@ -6,6 +6,7 @@ import { ClientSession, type ClientSessionEvent } from '../../src/rtmp/client-se
 import { FlvTagScanner, type FlvTagSink } from './flv-tag-scanner.ts';
 import { HttpResponseReader, type HttpHead } from './http-response-reader.ts';
 import { tail32Of } from './media-probe.ts';
+import { RtmpMediaCounter } from './rtmp-media-counter.ts';
 import type { ViewerMetrics } from './metrics.ts';
 import { SocketWriter } from './socket-writer.ts';
 import { buildUpgradeRequest, encodeClientControlFrame, WsFrameReader, WsOpcode } from './ws-frame-reader.ts';
@@ -143,10 +144,17 @@ class TagSink implements FlvTagSink {
   }
 }
 
+/**
+ * How RTMP viewers read chunks: 'counter' (default) parses every chunk header but does not
+ * reassemble audio/video (the cheapest client, so the server saturates first); 'chunk' runs
+ * src/rtmp/chunk-reader.ts, which copies every media payload into a message buffer.
+ */
+export type RtmpReaderKind = 'counter' | 'chunk';
+
 export class RtmpViewer extends Viewer {
   private readonly session: ClientSession;
 
-  constructor(metrics: ViewerMetrics, endpoint: Endpoint) {
+  constructor(metrics: ViewerMetrics, endpoint: Endpoint, reader: RtmpReaderKind) {
     super(metrics, endpoint);
     this.session = new ClientSession({
       app: endpoint.app,
@@ -155,6 +163,7 @@ export class RtmpViewer extends Viewer {
       streamName: endpoint.streamName,
       randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
       epochMs: 0,
+      ...(reader === 'counter' ? { createReader: (max: number) => new RtmpMediaCounter(metrics, max) } : {}),
     });
   }
 
@@ -242,10 +251,10 @@ export class WsFlvViewer extends Viewer {
   }
 }
 
-export function createViewer(metrics: ViewerMetrics, endpoint: Endpoint): Viewer {
+export function createViewer(metrics: ViewerMetrics, endpoint: Endpoint, rtmpReader: RtmpReaderKind = 'counter'): Viewer {
   switch (endpoint.protocol) {
     case 'rtmp':
-      return new RtmpViewer(metrics, endpoint);
+      return new RtmpViewer(metrics, endpoint, rtmpReader);
     case 'flv':
       return new HttpFlvViewer(metrics, endpoint);
     case 'ws':

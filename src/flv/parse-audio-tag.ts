@@ -21,7 +21,7 @@ export type AudioTagInfo =
       codec: AudioCodec;
       data: Uint8Array;
       enhanced: boolean;
-      /** legacy non-AAC formats only: from SoundRate (or fixed by the SoundFormat) */
+      /** legacy non-AAC formats only: from SoundRate (or fixed by the SoundFormat); a hint, since FLV cannot say 48 kHz */
       sampleRateHz?: number;
       /** legacy non-AAC formats only: from SoundType (or fixed by the SoundFormat) */
       channels?: number;

@@ -105,9 +105,12 @@ export class LiveStream {
     const type = input.type;
     const isVideo = type === 9;
     if (isVideo) this.hasVideo = true;
+    // onMetaData goes out at time 0, as peers send it: ffmpeg's FLV reader turns a script tag
+    // with a later timestamp into an extra data stream.
+    const isMetadata = input.header && type === 18;
     const packet: MediaPacket = {
       type,
-      timestampMs: this.normalizer.normalize(type, input.timestampMs),
+      timestampMs: isMetadata ? 0 : this.normalizer.normalize(type, input.timestampMs),
       body: input.body,
       header: input.header,
       randomAccess: !input.header && (isVideo ? input.keyframe : type === 8 && !this.hasVideo),

@@ -24,6 +24,11 @@ import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 
 export type ClientRole = 'publish' | 'play';
 
+/** Turns the bytes after the handshake into messages and applies Set Chunk Size / Abort itself. */
+export interface MessageReader {
+  push(bytes: Uint8Array): RtmpMessage[];
+}
+
 export type ClientSessionOptions = {
   /** application name, the first path segment of rtmp://host/app/stream */
   app: string;
@@ -49,6 +54,8 @@ export type ClientSessionOptions = {
   handshakeDigest?: boolean;
   /** epoch of C1's time field, in ms (the caller's clock; the session reads none) */
   epochMs?: number;
+  /** message reader to use instead of a ChunkReader (a load tool may count media without reassembling it) */
+  createReader?: (maxMessageSizeBytes: number) => MessageReader;
 };
 
 export type ClientSessionState =
@@ -117,7 +124,7 @@ const MEDIA_TYPES: ReadonlySet<number> = new Set([RtmpMessageType.Audio, RtmpMes
 export class ClientSession {
   private stateValue: ClientSessionState = 'handshake';
   private readonly handshake: ClientHandshake;
-  private readonly reader: ChunkReader;
+  private readonly reader: MessageReader;
   private readonly outChunkSize: number;
   private readonly windowAckSize: number;
   private outgoing: Uint8Array[] = [];
@@ -138,9 +145,8 @@ export class ClientSession {
       epochMs: options.epochMs ?? 0,
       digest: options.handshakeDigest ?? true,
     });
-    this.reader = new ChunkReader({
-      maxMessageSizeBytes: options.maxMessageSizeBytes ?? DEFAULT_MAX_MESSAGE_SIZE_BYTES,
-    });
+    const maxMessageSizeBytes = options.maxMessageSizeBytes ?? DEFAULT_MAX_MESSAGE_SIZE_BYTES;
+    this.reader = options.createReader?.(maxMessageSizeBytes) ?? new ChunkReader({ maxMessageSizeBytes });
   }
 
   get state(): ClientSessionState {

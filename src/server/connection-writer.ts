@@ -8,6 +8,8 @@ export interface ByteSink {
   write(bytes: Uint8Array): number;
   /** Ends the connection after what was written. */
   end(): void;
+  /** Drops the connection now, whatever is still buffered (a stalled peer never reads it). */
+  abort(): void;
 }
 
 export interface WriterLimits {
@@ -99,12 +101,17 @@ export class ConnectionWriter {
     this.flush();
   }
 
+  /** Ends the connection politely: the transport still sends what it already took. */
   close(): void {
-    if (this.closed) return;
+    if (this.release()) this.sink.end();
+  }
+
+  private release(): boolean {
+    if (this.closed) return false;
     this.closed = true;
     this.queue = [];
     this.stats.bytesQueued = 0;
-    this.sink.end();
+    return true;
   }
 
   flush(): void {
@@ -182,8 +189,8 @@ export class ConnectionWriter {
   }
 
   private fail(reason: string): void {
-    if (this.closed) return;
-    this.close();
+    if (!this.release()) return;
+    this.sink.abort();
     this.onFatal(reason);
   }
 }

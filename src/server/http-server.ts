@@ -27,6 +27,8 @@ export class HttpMediaServer {
     this.server = Bun.serve<WsData>({
       hostname: host,
       port,
+      // Production mode: no error pages or stack traces for dropped viewers.
+      development: false,
       fetch: (req, server) => this.route(req, server),
       websocket: {
         open: (ws) => this.openWebSocket(ws),
@@ -131,13 +133,13 @@ export class HttpMediaServer {
               return bytes.byteLength;
             },
             end: () => {
-              if (!ended) {
-                try {
-                  controller.close();
-                } catch {
-                  // already closed by the client
-                }
-              }
+              if (!ended) closeQuietly(() => controller.close());
+              finish();
+            },
+            // An error, unlike a plain close, makes Bun drop the socket instead of waiting for a
+            // client that never reads to take what is buffered.
+            abort: () => {
+              if (!ended) closeQuietly(() => controller.close(new Error('viewer dropped')));
               finish();
             },
           };
@@ -168,8 +170,17 @@ export class HttpMediaServer {
         return bytes.byteLength;
       },
       end: () => ws.close(1000, 'stream ended'),
+      abort: () => ws.terminate(),
     };
     data.viewer = attachFlvViewer(this.ctx, data.stream, sink, data.log);
     data.log.info('play started');
+  }
+}
+
+function closeQuietly(close: () => void): void {
+  try {
+    close();
+  } catch {
+    // the client already went away
   }
 }

@@ -1,6 +1,7 @@
 // The RTMP TCP listener: accepts sockets up to a cap, wires each to an RtmpConnection,
 // and sweeps for handshakes that never finish and publishers that went silent.
 import type { Socket, TCPSocketListener } from 'bun';
+import type { ByteSink } from './connection-writer.ts';
 import type { EngineContext } from './engine-context.ts';
 import { RtmpConnection } from './rtmp-connection.ts';
 
@@ -79,9 +80,10 @@ export class RtmpListener {
   }
 }
 
-function socketSink(socket: Socket<SocketData>): { write(bytes: Uint8Array): number; end(): void } {
+function socketSink(socket: Socket<SocketData>): ByteSink {
   return {
     write: (bytes) => socket.write(bytes),
     end: () => socket.end(),
+    abort: () => socket.terminate(),
   };
 }

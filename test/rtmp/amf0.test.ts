@@ -1,20 +1,9 @@
 import { describe, expect, test } from 'bun:test';
 import { decodeAmf0, decodeAmf0Value, encodeAmf0, encodeAmf0EcmaArray, type Amf0Value } from '../../src/rtmp/amf0.ts';
-import { ProtocolError, ProtocolErrorCode } from '../../src/shared/protocol-error.ts';
+import { ProtocolErrorCode } from '../../src/shared/protocol-error.ts';
+import { expectProtocolError, hex } from './helpers.ts';
 
-const hex = (s: string): Uint8Array => Uint8Array.from(s.replace(/\s+/g, '').match(/../g) ?? [], (b) => parseInt(b, 16));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-
-function expectProtocolError(fn: () => unknown, code: string): void {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProtocolError);
-    expect((err as ProtocolError).code).toBe(code as ProtocolError['code']);
-    return;
-  }
-  throw new Error('expected a ProtocolError');
-}
 
 describe('encodeAmf0 exact bytes', () => {
   const cases: [string, Amf0Value[], string][] = [
@@ -96,7 +85,9 @@ describe('decodeAmf0 table', () => {
 describe('decodeAmf0 errors', () => {
   const truncated = ['00 3ff0', '01', '02 0005 6162', '03 0001 61', '03 0001 61 05', '0a 00000003 05', '0b 00', '0c 0000ffff 00'];
   for (const bytes of truncated) {
-    test(`truncated ${bytes}`, () => expectProtocolError(() => decodeAmf0(hex(bytes)), ProtocolErrorCode.Truncated));
+    test(`truncated ${bytes}`, () => {
+      expectProtocolError(() => decodeAmf0(hex(bytes)), ProtocolErrorCode.Truncated);
+    });
   }
   test('huge strict array count does not allocate', () => {
     expectProtocolError(() => decodeAmf0(hex('0a ffffffff 05')), ProtocolErrorCode.Truncated);

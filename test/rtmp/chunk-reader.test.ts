@@ -2,30 +2,10 @@ import { describe, expect, test } from 'bun:test';
 import { ChunkReader } from '../../src/rtmp/chunk-reader.ts';
 import { encodeChunks } from '../../src/rtmp/chunk-writer.ts';
 import { RtmpMessageType, setChunkSizeMessage, type RtmpMessage } from '../../src/rtmp/message-types.ts';
-import { ProtocolError, ProtocolErrorCode } from '../../src/shared/protocol-error.ts';
+import { ProtocolErrorCode } from '../../src/shared/protocol-error.ts';
+import { concat, expectProtocolError, hex } from './helpers.ts';
 
-const hex = (s: string): Uint8Array => Uint8Array.from(s.replace(/\s+/g, '').match(/../g) ?? [], (b) => parseInt(b, 16));
-const concat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
 const fill = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
-
-function expectProtocolError(fn: () => unknown, code: string): void {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProtocolError);
-    expect((err as ProtocolError).code).toBe(code as ProtocolError['code']);
-    return;
-  }
-  throw new Error('expected a ProtocolError');
-}
 
 const brief = (m: RtmpMessage) => ({ csid: m.chunkStreamId, type: m.typeId, ts: m.timestamp, msid: m.messageStreamId, len: m.payload.length });
 

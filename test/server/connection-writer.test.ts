@@ -13,8 +13,12 @@ class FakeSink implements ByteSink {
     if (n > 0) this.accepted.push(bytes.slice(0, n));
     return n;
   }
+  aborted = false;
   end(): void {
     this.ended = true;
+  }
+  abort(): void {
+    this.aborted = true;
   }
   get total(): number {
     return this.accepted.reduce((s, b) => s + b.byteLength, 0);
@@ -84,7 +88,7 @@ describe('ConnectionWriter', () => {
     expect(w.isClosed).toBe(true);
     expect(reason).toContain('too slow');
     expect(w.queuedBytes).toBe(0);
-    expect(sink.ended).toBe(true);
+    expect(sink.aborted).toBe(true);
   });
 
   test('control bytes are never dropped but bounded by the hard limit', () => {

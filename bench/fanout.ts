@@ -1,0 +1,255 @@
+// Fan-out benchmark: each server under test runs pinned to core 0, the load tool (one real-time
+// publisher + N viewers) pinned to core 1. Per server and protocol it reports CPU seconds per GB
+// delivered at a fixed viewer count, then searches the most viewers one core sustains (every
+// viewer >= 95% of the source bitrate, no stall), with first-frame time and latency.
+//
+//   bun run bench/fanout.ts                       # whole suite (a few minutes per server)
+//   bun run bench/fanout.ts --servers weir --protocols flv --no-search
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { SERVER_PROTOCOLS, startServer, streamUrls, versions, type ServerName } from './lib/servers.ts';
+import type { ViewerProtocol } from './lib/viewers.ts';
+
+const REPO = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+const BUN = `${REPO}/node_modules/.bin/bun`;
+const SERVER_CORE = 0;
+const CLIENT_CORE = 1;
+/** above this share of its core the load tool, not the server, may be the limit */
+const CLIENT_SATURATION = 0.9;
+
+const USAGE = `usage: bun run bench/fanout.ts [options]
+  --servers LIST       weir,nms,nginx (default: all three)
+  --protocols LIST     rtmp,flv,ws (default: rtmp,flv; each server runs those it serves)
+  --viewers N          viewers of the efficiency point (default 1000)
+  --duration S         measured seconds per point (default 20)
+  --search-duration S  measured seconds per capacity-search point (default 15)
+  --no-search          only the efficiency point
+  --search-start N     first capacity point (default: the efficiency point's viewers)
+  --search-max N       stop searching above this (default 6000)
+  --ramp R             viewers connected per second (default 500)
+  --rtmp-reader K      counter | chunk (see load.ts)
+  --out PATH           JSON results (default bench/results/fanout-<time>.json)
+`;
+
+type LoadReport = {
+  pass: boolean;
+  viewers: { requested: number; connected: number; gotFirstFrame: number; closedEarly: number; passing: number; errors: Record<string, number> };
+  bitrate: { minRatio: number; p5Ratio: number; medianBps: number; viewersBelowMinRatio: number };
+  source: { fileBitrateBps: number; publishedBitrateBps: number };
+  stalls: { total: number; viewersWithStall: number; longestGapMs: number };
+  firstFrameMs: { p50: number | null; p95: number | null; max: number | null };
+  latencyMs: { p50: number | null; p95: number | null; p99: number | null; max: number | null; samples: number };
+  delivered: { wireBytes: number; wireGbps: number };
+  server: { cpuSeconds: number; cpuPercentOfOneCore: number; cpuSecondsPerGB: number | null; rssMiB: number } | null;
+  client: { cpuPercentOfOneCore: number; saturated: boolean };
+  publisher: { error: string | null; maxLagMs: number } | null;
+  windowSeconds: number;
+  otherCpuPercentOfOneCore: number | null;
+};
+
+type Point = { server: ServerName; protocol: ViewerProtocol; viewers: number; command: string; report: LoadReport | null; error?: string };
+
+function parse() {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      servers: { type: 'string' },
+      protocols: { type: 'string' },
+      viewers: { type: 'string' },
+      duration: { type: 'string' },
+      'search-duration': { type: 'string' },
+      'no-search': { type: 'boolean' },
+      'search-start': { type: 'string' },
+      'search-max': { type: 'string' },
+      ramp: { type: 'string' },
+      'rtmp-reader': { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const servers = (values.servers ?? 'weir,nms,nginx').split(',').filter(Boolean) as ServerName[];
+  for (const s of servers) if (!(s in SERVER_PROTOCOLS)) throw new Error(`unknown server ${s}`);
+  const viewers = Number(values.viewers ?? 1000);
+  return {
+    servers,
+    protocols: (values.protocols ?? 'rtmp,flv').split(',').filter(Boolean) as ViewerProtocol[],
+    viewers,
+    durationS: Number(values.duration ?? 20),
+    searchDurationS: Number(values['search-duration'] ?? 15),
+    search: !values['no-search'],
+    searchStart: Number(values['search-start'] ?? viewers),
+    searchMax: Number(values['search-max'] ?? 6000),
+    ramp: Number(values.ramp ?? 500),
+    rtmpReader: values['rtmp-reader'] ?? 'counter',
+    out: values.out ?? `${REPO}/bench/results/fanout-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+  };
+}
+
+type Options = ReturnType<typeof parse>;
+
+function log(msg: string): void {
+  process.stderr.write(`[fanout ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+/** one measured point on a fresh server instance */
+async function runPoint(o: Options, server: ServerName, protocol: ViewerProtocol, viewers: number, durationS: number, runId: string): Promise<Point> {
+  const s = await startServer(server, SERVER_CORE, runId);
+  const urls = streamUrls(s, 'bench');
+  const args = [
+    'run', `${REPO}/bench/load.ts`,
+    '--publish-url', urls.publish, '--url', urls.view[protocol],
+    '--viewers', String(viewers), '--ramp', String(o.ramp), '--duration', String(durationS),
+    '--rtmp-reader', o.rtmpReader, '--server-pid', String(s.pid), '--json',
+  ];
+  const command = `taskset -c ${CLIENT_CORE} bun ${args.join(' ').replace(`${REPO}/`, '')}`;
+  log(`${server} ${protocol} x${viewers}: server pid ${s.pid} on core ${SERVER_CORE}`);
+  try {
+    const proc = Bun.spawn(['taskset', '-c', String(CLIENT_CORE), BUN, ...args], { cwd: REPO, stdout: 'pipe', stderr: 'pipe' });
+    const timeoutS = 60 + viewers / o.ramp + durationS * 2;
+    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutS * 1000);
+    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    clearTimeout(timer);
+    if (code !== 0) return { server, protocol, viewers, command, report: null, error: `load exited ${code}: ${err.slice(-800)}` };
+    const report = JSON.parse(out) as LoadReport;
+    log(`  -> ${summary(report)}`);
+    return { server, protocol, viewers, command, report };
+  } finally {
+    await s.stop();
+  }
+}
+
+function summary(r: LoadReport): string {
+  return (
+    `${r.pass ? 'PASS' : 'FAIL'} ${r.viewers.passing}/${r.viewers.requested} ok, ratio min ${r.bitrate.minRatio}, ` +
+    `stalls ${r.stalls.viewersWithStall}, server ${r.server?.cpuPercentOfOneCore}% (${r.server?.cpuSecondsPerGB} s/GB), ` +
+    `client ${r.client.cpuPercentOfOneCore}%, other ${r.otherCpuPercentOfOneCore}%, ff p50 ${r.firstFrameMs.p50} ms, lat p50 ${r.latencyMs.p50} ms p95 ${r.latencyMs.p95} ms`
+  );
+}
+
+type Capacity = { sustained: number; firstFailure: number | null; clientBound: boolean; points: Point[] };
+
+/**
+ * Grows by 1.5x while points pass, then bisects between the last pass and the first failure
+ * until they are within 10%. A point where the load tool saturated its core stops the search:
+ * beyond it the figure would measure the client.
+ */
+async function searchCapacity(o: Options, server: ServerName, protocol: ViewerProtocol, first: Point | undefined, runId: string): Promise<Capacity> {
+  const points: Point[] = [];
+  let pass = 0;
+  let fail: number | null = null;
+  let clientBound = false;
+  const judge = (p: Point): boolean => p.report !== null && p.report.pass && !p.report.publisher?.error;
+  let n = o.searchStart;
+  if (first && first.viewers === n) {
+    points.push(first);
+  } else {
+    points.push(await runPoint(o, server, protocol, n, o.searchDurationS, runId));
+  }
+  for (let steps = 0; steps < 8; steps++) {
+    const p = points.at(-1)!;
+    const ok = judge(p);
+    const saturated = (p.report?.client.cpuPercentOfOneCore ?? 0) / 100 > CLIENT_SATURATION;
+    if (ok) pass = Math.max(pass, p.viewers);
+    else fail = fail === null ? p.viewers : Math.min(fail, p.viewers);
+    if (saturated) {
+      clientBound = true;
+      if (ok) break; // cannot tell whether the server would go further
+    }
+    let next: number;
+    if (fail === null) {
+      next = Math.round((n * 1.5) / 50) * 50;
+      if (next > o.searchMax) break;
+    } else {
+      if (fail - pass <= Math.max(50, pass * 0.1)) break;
+      next = Math.round((pass === 0 ? fail / 2 : (pass + fail) / 2) / 50) * 50;
+      if (next <= pass || next >= fail) break;
+    }
+    n = next;
+    points.push(await runPoint(o, server, protocol, n, o.searchDurationS, runId));
+  }
+  return { sustained: pass, firstFailure: fail, clientBound, points };
+}
+
+function fmt(v: number | null | undefined, digits = 0): string {
+  return v === null || v === undefined ? '–' : v.toFixed(digits);
+}
+
+function markdown(efficiency: Point[], capacities: { server: ServerName; protocol: ViewerProtocol; cap: Capacity }[], o: Options): string {
+  const lines: string[] = [];
+  lines.push(`#### CPU per GB delivered (${o.viewers} viewers, ${o.durationS} s window)`, '');
+  lines.push('| server | protocol | pass | viewers ok | min bitrate ratio | stalled viewers | server CPU % of core | CPU s / GB | server RSS MiB | first frame p50 / p95 ms | latency p50 / p95 / p99 ms | load tool CPU % | other CPU % |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const p of efficiency) {
+    const r = p.report;
+    if (!r) {
+      lines.push(`| ${p.server} | ${p.protocol} | error | ${p.error?.split('\n')[0] ?? ''} |||||||||`);
+      continue;
+    }
+    lines.push(
+      `| ${p.server} | ${p.protocol} | ${r.pass ? 'yes' : 'no'} | ${r.viewers.passing}/${r.viewers.requested} | ${fmt(r.bitrate.minRatio, 3)} | ${r.stalls.viewersWithStall} | ` +
+        `${fmt(r.server?.cpuPercentOfOneCore, 1)} | ${fmt(r.server?.cpuSecondsPerGB, 2)} | ${fmt(r.server?.rssMiB, 0)} | ${fmt(r.firstFrameMs.p50)} / ${fmt(r.firstFrameMs.p95)} | ` +
+        `${fmt(r.latencyMs.p50, 1)} / ${fmt(r.latencyMs.p95, 1)} / ${fmt(r.latencyMs.p99, 1)} | ${fmt(r.client.cpuPercentOfOneCore, 0)} | ${fmt(r.otherCpuPercentOfOneCore, 0)} |`,
+    );
+  }
+  if (capacities.length > 0) {
+    lines.push('', `#### Viewers one core sustains (every viewer >= 95% of source bitrate, no stall; ${o.searchDurationS} s per point)`, '');
+    lines.push('| server | protocol | sustained | first failing point | limited by | points tried (viewers: pass/fail, server CPU %, load tool CPU %) |');
+    lines.push('|---|---|---|---|---|---|');
+    for (const { server, protocol, cap } of capacities) {
+      const tried = cap.points
+        .map((p) => `${p.viewers}: ${p.report ? (p.report.pass ? "pass" : "fail") : "error"}, ${fmt(p.report?.server?.cpuPercentOfOneCore)}%, ${fmt(p.report?.client.cpuPercentOfOneCore)}% (other ${fmt(p.report?.otherCpuPercentOfOneCore)}%)`)
+        .join('; ');
+      const limit = cap.clientBound ? 'load tool (client core saturated): a lower bound' : cap.firstFailure === null ? `search max ${o.searchMax}` : 'server';
+      lines.push(`| ${server} | ${protocol} | ${cap.sustained > 0 ? (cap.clientBound && cap.firstFailure === null ? '>= ' : '') + cap.sustained : `< ${cap.points[0]?.viewers}`} | ${cap.firstFailure ?? '–'} | ${limit} | ${tried} |`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+async function main(): Promise<void> {
+  const o = parse();
+  const setup = Bun.spawnSync(['bash', `${REPO}/bench/setup.sh`], { stdout: 'inherit', stderr: 'inherit' });
+  if (setup.exitCode !== 0) throw new Error('bench/setup.sh failed');
+  const runId = new Date().toISOString().replace(/[:.]/g, '-');
+  const startedAt = new Date().toISOString();
+  const efficiency: Point[] = [];
+  const capacities: { server: ServerName; protocol: ViewerProtocol; cap: Capacity }[] = [];
+  for (const server of o.servers) {
+    for (const protocol of o.protocols) {
+      if (!SERVER_PROTOCOLS[server].includes(protocol)) continue;
+      let point: Point;
+      try {
+        point = await runPoint(o, server, protocol, o.viewers, o.durationS, runId);
+      } catch (err) {
+        point = { server, protocol, viewers: o.viewers, command: '', report: null, error: String(err) };
+        log(`  -> error: ${String(err)}`);
+      }
+      efficiency.push(point);
+      if (o.search && point.report) {
+        const cap = await searchCapacity(o, server, protocol, o.searchStart === o.viewers ? point : undefined, runId);
+        capacities.push({ server, protocol, cap });
+        log(`${server} ${protocol}: sustains ${cap.sustained}${cap.clientBound ? ' (client-bound)' : ''}, first failure ${cap.firstFailure ?? '-'}`);
+      }
+    }
+  }
+  const result = { startedAt, finishedAt: new Date().toISOString(), options: o, versions: versions(), efficiency, capacities };
+  mkdirSync(new URL('.', `file://${o.out}`).pathname, { recursive: true });
+  writeFileSync(o.out, JSON.stringify(result, null, 2));
+  process.stdout.write(`\nResults ${startedAt} (JSON: ${o.out.replace(`${REPO}/`, '')})\n\n`);
+  process.stdout.write(
+    `Versions: ${Object.entries(result.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join('; ')}\n\n`,
+  );
+  process.stdout.write(markdown(efficiency, capacities, o));
+}
+
+main().catch((err: unknown) => {
+  log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,155 @@
+// Servers under test for the fan-out benchmark: how to start each one pinned to a core on free
+// loopback ports, where its streams are, and how to stop it (by its own PID only).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import type { Subprocess } from 'bun';
+import { freePort } from './free-port.ts';
+import type { ViewerProtocol } from './viewers.ts';
+
+export type ServerName = 'weir' | 'nms' | 'nginx';
+
+export const SERVER_PROTOCOLS: Record<ServerName, readonly ViewerProtocol[]> = {
+  weir: ['rtmp', 'flv', 'ws'],
+  nms: ['rtmp', 'flv', 'ws'],
+  nginx: ['rtmp'], // nginx-rtmp has no HTTP-FLV
+};
+
+const REPO = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+const BENCH = `${REPO}/bench`;
+export const WORK_DIR = process.env.WEIR_BENCH_TMP ?? '/tmp/weir-bench';
+export const NMS_PREFIX = process.env.NMS_PREFIX ?? `${WORK_DIR}/nms`;
+const NMS_APP = `${NMS_PREFIX}/node_modules/node-media-server/bin/app.js`;
+const NGINX_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
+
+export type RunningServer = {
+  name: ServerName;
+  pid: number;
+  rtmpPort: number;
+  httpPort: number;
+  stop(): Promise<void>;
+  logPath: string;
+};
+
+export function streamUrls(s: RunningServer, stream: string): { publish: string; view: Record<ViewerProtocol, string> } {
+  return {
+    publish: `rtmp://127.0.0.1:${s.rtmpPort}/live/${stream}`,
+    view: {
+      rtmp: `rtmp://127.0.0.1:${s.rtmpPort}/live/${stream}`,
+      flv: `http://127.0.0.1:${s.httpPort}/live/${stream}.flv`,
+      ws: `ws://127.0.0.1:${s.httpPort}/live/${stream}.flv`,
+    },
+  };
+}
+
+function weirCommand(rtmpPort: number, httpPort: number): string[] {
+  const bin = `${REPO}/dist/weir-engine`;
+  const args = ['--rtmp-host', '127.0.0.1', '--http-host', '127.0.0.1', '--rtmp-port', String(rtmpPort), '--http-port', String(httpPort), '--log-level', 'warn'];
+  if (process.env.WEIR_BENCH_USE_DIST === '1' && existsSync(bin)) return [bin, ...args];
+  return [`${REPO}/node_modules/.bin/bun`, 'run', `${REPO}/src/engine.ts`, ...args];
+}
+
+function nmsCommand(dir: string, rtmpPort: number, httpPort: number): string[] {
+  const config = JSON.parse(readFileSync(`${BENCH}/peers/nms-config.json`, 'utf8')) as Record<string, unknown>;
+  const configPath = `${dir}/nms-config.json`;
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  return ['node', NMS_APP, '-c', configPath, '--rtmp-port', String(rtmpPort), '--http-port', String(httpPort), '--data-path', `${dir}/data`, '--no-admin'];
+}
+
+function nginxCommand(dir: string, rtmpPort: number): string[] {
+  const conf = readFileSync(`${BENCH}/peers/nginx-rtmp.conf`, 'utf8')
+    .replaceAll('@RTMP_PORT@', String(rtmpPort))
+    .replaceAll('@PREFIX@', dir)
+    .replaceAll('@MODULE@', NGINX_MODULE);
+  const confPath = `${dir}/nginx.conf`;
+  writeFileSync(confPath, conf);
+  return ['nginx', '-p', dir, '-c', confPath, '-g', 'daemon off;'];
+}
+
+async function waitForPort(port: number, timeoutMs: number, proc: Subprocess): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`server exited with code ${proc.exitCode}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      Bun.connect({
+        hostname: '127.0.0.1',
+        port,
+        socket: {
+          open(s) {
+            s.end();
+            resolve(true);
+          },
+          data() {},
+          connectError() {
+            resolve(false);
+          },
+        },
+      }).catch(() => resolve(false));
+    });
+    if (ok) return;
+    await Bun.sleep(100);
+  }
+  throw new Error(`port ${port} not listening after ${timeoutMs} ms`);
+}
+
+/** Starts a server pinned to `core`; resolves once its ports accept connections. */
+export async function startServer(name: ServerName, core: number, runId: string): Promise<RunningServer> {
+  const dir = `${WORK_DIR}/run-${runId}-${name}`;
+  mkdirSync(dir, { recursive: true });
+  const rtmpPort = freePort();
+  const httpPort = name === 'nginx' ? 0 : freePort();
+  const cmd =
+    name === 'weir' ? weirCommand(rtmpPort, httpPort) : name === 'nms' ? nmsCommand(dir, rtmpPort, httpPort) : nginxCommand(dir, rtmpPort);
+  const logPath = `${dir}/server.log`;
+  const proc = Bun.spawn(['taskset', '-c', String(core), ...cmd], {
+    cwd: dir,
+    stdout: Bun.file(logPath),
+    stderr: Bun.file(`${dir}/server.err.log`),
+    stdin: 'ignore',
+  });
+  const stop = async (): Promise<void> => {
+    if (proc.exitCode !== null) return;
+    proc.kill('SIGTERM');
+    const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(5000).then(() => false)]);
+    if (!exited) {
+      proc.kill('SIGKILL');
+      await proc.exited;
+    }
+  };
+  try {
+    await waitForPort(rtmpPort, 15_000, proc);
+    if (httpPort) await waitForPort(httpPort, 15_000, proc);
+  } catch (err) {
+    await stop();
+    const errLog = existsSync(`${dir}/server.err.log`) ? readFileSync(`${dir}/server.err.log`, 'utf8').slice(-2000) : '';
+    throw new Error(`${name} did not start: ${String(err)}\n${errLog}`);
+  }
+  return { name, pid: proc.pid, rtmpPort, httpPort, stop, logPath };
+}
+
+/** stdout, or stderr when stdout is empty (nginx -v prints there) */
+function tryRun(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.error) return 'unknown';
+  return (r.stdout.trim() || r.stderr.trim()) ?? '';
+}
+
+export function versions(): Record<string, string> {
+  let nms = 'not installed';
+  try {
+    nms = (JSON.parse(readFileSync(`${NMS_PREFIX}/node_modules/node-media-server/package.json`, 'utf8')) as { version: string }).version;
+  } catch {
+    // not installed
+  }
+  const weirPkg = JSON.parse(readFileSync(`${REPO}/package.json`, 'utf8')) as { version: string };
+  return {
+    weir: `${weirPkg.version} (${tryRun('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'])}${tryRun('git', ['-C', REPO, 'status', '--porcelain', 'src']) ? ', src modified' : ''})`,
+    bun: tryRun(`${REPO}/node_modules/.bin/bun`, ['--version']),
+    node: tryRun('node', ['--version']),
+    'node-media-server': nms,
+    nginx: tryRun('nginx', ['-v']).replace('nginx version: ', ''),
+    'libnginx-mod-rtmp': tryRun('dpkg-query', ['-W', '-f=${Version}', 'libnginx-mod-rtmp']),
+    kernel: tryRun('uname', ['-r']),
+    cpu: (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown').trim(),
+    cores: tryRun('nproc', []),
+  };
+}
