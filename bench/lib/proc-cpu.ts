@@ -82,11 +82,20 @@ export function treeRssBytes(rootPids: readonly number[]): number {
   return pages * 4096;
 }
 
-/** CPU seconds all cores spent busy since boot (/proc/stat, everything but idle and iowait) */
-export function machineBusySeconds(): number {
-  const first = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
-  const f = first.trim().split(/\s+/).slice(1).map(Number);
-  const total = f.slice(0, 8).reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
-  const idle = (f[3] ?? 0) + (f[4] ?? 0);
-  return (total - idle) / ticksPerSecond();
+export type CpuTimes = { busy: number; irq: number; softirq: number };
+
+/** CPU seconds since boot from /proc/stat: the whole machine ('all') and each core by number */
+export function cpuTimes(): Map<number | 'all', CpuTimes> {
+  const out = new Map<number | 'all', CpuTimes>();
+  const tps = ticksPerSecond();
+  for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
+    const m = /^cpu(\d*)\s+(.*)$/.exec(line);
+    if (!m) continue;
+    // user nice system idle iowait irq softirq steal
+    const f = m[2]!.trim().split(/\s+/).map(Number);
+    const total = f.slice(0, 8).reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+    const idle = (f[3] ?? 0) + (f[4] ?? 0);
+    out.set(m[1] === '' ? 'all' : Number(m[1]), { busy: (total - idle) / tps, irq: (f[5] ?? 0) / tps, softirq: (f[6] ?? 0) / tps });
+  }
+  return out;
 }

@@ -83,6 +83,31 @@ describe('publish with ffmpeg, play with real clients', () => {
     });
   }
 
+  test('audio-only MP3 and video-only H.264 streams play and decode', async () => {
+    const sources: Record<string, { args: string[]; codecs: string[] }> = {
+      'live/mp3-only': {
+        args: ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-c:a', 'libmp3lame', '-b:a', '128k', '-vn'],
+        codecs: ['mp3'],
+      },
+      'live/video-only': {
+        args: ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-pix_fmt', 'yuv420p', '-an'],
+        codecs: ['h264'],
+      },
+    };
+    for (const [path, { args, codecs }] of Object.entries(sources)) {
+      const publisher = spawnBackground(['ffmpeg', '-hide_banner', '-loglevel', 'error', '-re', ...args, '-t', '20', '-f', 'flv', engine.rtmpUrl(path)]);
+      expect(await waitFor(isLive(path), 8000)).toBe(true);
+      // The HTTP-FLV header says which tracks exist, so probing is quick; ffmpeg's RTMP reader
+      // cannot know and waits out its probe time for the missing track, so RTMP is only decoded.
+      const probed = await probe(engine.httpUrl(`${path}.flv`));
+      expect(probed.streams.map((s) => s.codec_name)).toEqual(codecs);
+      for (const url of [engine.httpUrl(`${path}.flv`), engine.rtmpUrl(path)]) {
+        expect((await decode(url, 1)).stderr).toBe('');
+      }
+      await publisher.stop();
+    }
+  }, 120_000);
+
   test('pts and dts survive the trip: composition offsets match the source', async () => {
     const source = join(dir.path, 'bframes.flv');
     const made = await run(['ffmpeg', ...testPatternArgs({ seconds: 10, bFrames: 3 }).filter((a) => a !== '-re'), '-y', source]);
