@@ -2,6 +2,7 @@
 // engine hold unbounded memory: it is degraded, then disconnected.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { connect } from 'node:net';
+import { ClientSession } from '../../src/rtmp/client-session.ts';
 import { FlvReader } from '../../src/flv/flv-reader.ts';
 import { startTestEngine, waitFor, type TestEngine } from './harness.ts';
 import { connectRtmp } from './rtmp-test-client.ts';
@@ -15,7 +16,7 @@ afterAll(() => engine.stop());
 const keyframe = (n: number) => Buffer.concat([Buffer.from([0x17, 1, 0, 0, 0]), Buffer.alloc(60_000, n & 0xff)]);
 const interframe = (n: number) => Buffer.concat([Buffer.from([0x27, 1, 0, 0, 0]), Buffer.alloc(20_000, n & 0xff)]);
 
-test('a stalled HTTP-FLV viewer is dropped while a healthy one gets every frame', async () => {
+test('stalled HTTP-FLV and RTMP viewers are dropped while a healthy one gets every frame', async () => {
   const publisher = await connectRtmp(engine.rtmpPort, 'live', 'firehose', 'publish');
   await publisher.next((e) => e.type === 'ready');
   publisher.session.sendMedia(9, 0, Buffer.from([0x17, 0, 0, 0, 0, 1, 0x42, 0, 0x1e, 0xff, 0xe1, 0, 0]));
@@ -30,6 +31,29 @@ test('a stalled HTTP-FLV viewer is dropped while a healthy one gets every frame'
   stalled.on('error', () => (stalledClosed = true));
   stalled.write('GET /live/firehose.flv HTTP/1.1\r\nHost: x\r\n\r\n');
   stalled.pause();
+
+  // A stalled RTMP player: plays, then stops reading.
+  const rtmpSession = new ClientSession({
+    app: 'live',
+    tcUrl: `rtmp://127.0.0.1:${engine.rtmpPort}/live`,
+    role: 'play',
+    streamName: 'firehose',
+    randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
+  });
+  const stalledRtmp = connect({ host: '127.0.0.1', port: engine.rtmpPort });
+  let stalledRtmpClosed = false;
+  stalledRtmp.on('close', () => (stalledRtmpClosed = true));
+  stalledRtmp.on('error', () => (stalledRtmpClosed = true));
+  let playing = false;
+  stalledRtmp.on('data', (data: Buffer) => {
+    for (const event of rtmpSession.push(data)) if (event.type === 'ready') playing = true;
+    for (const out of rtmpSession.takeOutgoing()) stalledRtmp.write(out);
+    if (playing) stalledRtmp.pause();
+  });
+  rtmpSession.start();
+  for (const out of rtmpSession.takeOutgoing()) stalledRtmp.write(out);
+  expect(await waitFor(() => playing, 3000)).toBe(true);
+  const rssBefore = process.memoryUsage().rss;
 
   // The healthy viewer reads everything.
   const abort = new AbortController();
@@ -60,10 +84,14 @@ test('a stalled HTTP-FLV viewer is dropped while a healthy one gets every frame'
   const everyFrame = frames + 1; // plus the keyframe the viewer got from the GOP cache
   expect(await waitFor(() => videoFrames >= everyFrame, 20_000)).toBe(true);
   expect(videoFrames).toBe(everyFrame);
-  expect(await waitFor(() => stalledClosed, 5000)).toBe(true);
+  expect(await waitFor(() => stalledClosed && stalledRtmpClosed, 5000)).toBe(true);
+  // 40 MB went through; two stalled viewers held at most their budget each meanwhile
+  expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * 1024);
+  expect(engine.logs.some((l) => l.includes('connection dropped') && l.includes('too slow'))).toBe(true);
   expect(engine.logs.some((l) => l.includes('viewer dropped') && l.includes('too slow'))).toBe(true);
   abort.abort();
   await reading;
   publisher.close();
   stalled.destroy();
+  stalledRtmp.destroy();
 });
