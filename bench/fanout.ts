@@ -7,7 +7,8 @@
 //   bun run bench/fanout.ts --servers weir --protocols flv --no-search
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { SERVER_PROTOCOLS, startServer, streamUrls, versions, type ServerName } from './lib/servers.ts';
+import { cpuTimes } from './lib/proc-cpu.ts';
+import { prepareWeir, SERVER_PROTOCOLS, startServer, streamUrls, versions, type ServerName, type WeirSource } from './lib/servers.ts';
 import type { ViewerProtocol } from './lib/viewers.ts';
 
 const REPO = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
@@ -18,6 +19,8 @@ const CLIENT_CORE = 1;
 const CLIENT_SATURATION = 0.9;
 /** a point during which other processes used more than this % of a core is run again once */
 const NOISY_OTHER_CPU_PERCENT = 15;
+/** before a point, the whole machine should be below this % of one core busy */
+const QUIET_BUSY_PERCENT = 20;
 
 /** what to stop if we are interrupted */
 const live = { stopServer: undefined as (() => Promise<void>) | undefined, load: undefined as { kill(sig?: number | NodeJS.Signals): void } | undefined };
@@ -36,7 +39,8 @@ const USAGE = `usage: bun run bench/fanout.ts [options]
   --search-duration S  measured seconds per capacity-search point (default 10)
   --no-search          only the efficiency point
   --search-start N     first capacity point (default: the efficiency point's viewers)
-  --search-max N       stop searching above this (default 6000)
+  --search-max N       stop searching above this (default 8000)
+  --weir-source S      head (default: the committed src/, copied) | worktree (src/ as it is now, copied) | dist
   --ramp R             viewers connected per second (default 500)
   --rtmp-reader K      counter | chunk (see load.ts)
   --out PATH           JSON results (default bench/results/fanout-<time>.json)
@@ -74,6 +78,7 @@ function parse() {
       'search-max': { type: 'string' },
       ramp: { type: 'string' },
       'rtmp-reader': { type: 'string' },
+      'weir-source': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -94,7 +99,8 @@ function parse() {
     searchDurationS: Number(values['search-duration'] ?? 10),
     search: !values['no-search'],
     searchStart: Number(values['search-start'] ?? viewers),
-    searchMax: Number(values['search-max'] ?? 6000),
+    searchMax: Number(values['search-max'] ?? 8000),
+    weirSource: (values['weir-source'] ?? 'head') as WeirSource,
     ramp: Number(values.ramp ?? 500),
     rtmpReader: values['rtmp-reader'] ?? 'counter',
     out: values.out ?? `${REPO}/bench/results/fanout-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
@@ -109,16 +115,43 @@ function log(msg: string): void {
 
 /** one measured point on a fresh server instance, run again once if a neighbour was busy */
 async function runPoint(o: Options, server: ServerName, protocol: ViewerProtocol, viewers: number, durationS: number, runId: string): Promise<Point> {
-  const first = await runPointOnce(o, server, protocol, viewers, durationS, runId);
+  const attempt = async (): Promise<Point> => {
+    try {
+      return await runPointOnce(o, server, protocol, viewers, durationS, runId);
+    } catch (err) {
+      log(`  -> error: ${String(err).split('\n')[0]}`);
+      return { server, protocol, viewers, command: '', report: null, error: String(err) };
+    }
+  };
+  const first = await attempt();
   const other = first.report?.machine.otherProcessesPercentOfOneCore ?? 0;
   if (other <= NOISY_OTHER_CPU_PERCENT) return first;
   log(`  other processes used ${other}% of a core during the window: running the point again`);
-  const second = await runPointOnce(o, server, protocol, viewers, durationS, runId);
+  const second = await attempt();
   const other2 = second.report?.machine.otherProcessesPercentOfOneCore ?? 0;
   return other2 <= other ? second : first;
 }
 
+/** waits (up to 90 s) until the machine has been nearly idle for a second: other people's work skews a point */
+async function waitForQuiet(): Promise<void> {
+  const deadline = performance.now() + 90_000;
+  let waited = false;
+  while (performance.now() < deadline) {
+    const a = cpuTimes().get('all')!.busy;
+    await Bun.sleep(1000);
+    const busyPercent = (cpuTimes().get('all')!.busy - a) * 100;
+    if (busyPercent < QUIET_BUSY_PERCENT) {
+      if (waited) log(`  machine quiet again (${busyPercent.toFixed(0)}% of a core busy)`);
+      return;
+    }
+    if (!waited) log(`  machine busy (${busyPercent.toFixed(0)}% of a core): waiting for it to calm down`);
+    waited = true;
+  }
+  log('  machine still busy after 90 s: measuring anyway');
+}
+
 async function runPointOnce(o: Options, server: ServerName, protocol: ViewerProtocol, viewers: number, durationS: number, runId: string): Promise<Point> {
+  await waitForQuiet();
   const s = await startServer(server, SERVER_CORE, runId);
   live.stopServer = s.stop;
   const urls = streamUrls(s, 'bench');
@@ -175,7 +208,7 @@ async function searchCapacity(o: Options, server: ServerName, protocol: ViewerPr
   } else {
     points.push(await runPoint(o, server, protocol, n, o.searchDurationS, runId));
   }
-  for (let steps = 0; steps < 5; steps++) {
+  for (let steps = 0; steps < 6; steps++) {
     const p = points.at(-1)!;
     const ok = judge(p);
     const saturated = (p.report?.client.cpuPercentOfOneCore ?? 0) / 100 > CLIENT_SATURATION;
@@ -243,30 +276,35 @@ async function main(): Promise<void> {
   const setup = Bun.spawnSync(['bash', `${REPO}/bench/setup.sh`], { stdout: 'inherit', stderr: 'inherit' });
   if (setup.exitCode !== 0) throw new Error('bench/setup.sh failed');
   const runId = new Date().toISOString().replace(/[:.]/g, '-');
+  if (o.servers.includes('weir')) log(`weir under test: ${prepareWeir(o.weirSource)}`);
   const startedAt = new Date().toISOString();
   const efficiency: Point[] = [];
   const capacities: { server: ServerName; protocol: ViewerProtocol; cap: Capacity }[] = [];
+  mkdirSync(new URL('.', `file://${o.out}`).pathname, { recursive: true });
+  const save = () => {
+    const result = { startedAt, finishedAt: new Date().toISOString(), options: o, versions: versions(), efficiency, capacities };
+    writeFileSync(o.out, JSON.stringify(result, null, 2));
+    return result;
+  };
   for (const server of o.servers) {
     for (const protocol of o.protocols) {
       if (!SERVER_PROTOCOLS[server].includes(protocol)) continue;
-      let point: Point;
-      try {
-        point = await runPoint(o, server, protocol, o.viewers, o.durationS, runId);
-      } catch (err) {
-        point = { server, protocol, viewers: o.viewers, command: '', report: null, error: String(err) };
-        log(`  -> error: ${String(err)}`);
-      }
+      const point = await runPoint(o, server, protocol, o.viewers, o.durationS, runId);
       efficiency.push(point);
+      save();
       if (o.search && point.report) {
-        const cap = await searchCapacity(o, server, protocol, o.searchStart === o.viewers ? point : undefined, runId);
-        capacities.push({ server, protocol, cap });
-        log(`${server} ${protocol}: sustains ${cap.sustained}${cap.clientBound ? ' (client-bound)' : ''}, first failure ${cap.firstFailure ?? '-'}`);
+        try {
+          const cap = await searchCapacity(o, server, protocol, o.searchStart === o.viewers ? point : undefined, runId);
+          capacities.push({ server, protocol, cap });
+          log(`${server} ${protocol}: sustains ${cap.sustained}${cap.clientBound ? ' (client-bound)' : ''}, first failure ${cap.firstFailure ?? '-'}`);
+        } catch (err) {
+          log(`${server} ${protocol}: capacity search failed: ${String(err)}`);
+        }
+        save();
       }
     }
   }
-  const result = { startedAt, finishedAt: new Date().toISOString(), options: o, versions: versions(), efficiency, capacities };
-  mkdirSync(new URL('.', `file://${o.out}`).pathname, { recursive: true });
-  writeFileSync(o.out, JSON.stringify(result, null, 2));
+  const result = save();
   process.stdout.write(`\nResults ${startedAt} (JSON: ${o.out.replace(`${REPO}/`, '')})\n\n`);
   process.stdout.write(
     `Versions: ${Object.entries(result.versions)

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Installs the real clients the end-to-end tests drive (ffmpeg, ffprobe, rtmpdump) from
-# Debian's packages when they are missing. Runs before every `npm test`; a no-op once installed.
+# Installs the real clients the end-to-end tests drive (ffmpeg, ffprobe, rtmpdump, and the headless
+# Chromium of the browser tests, with fonts for readable screenshots) from Debian's packages when
+# they are missing. Runs before every `npm test`; a no-op once installed.
 set -euo pipefail
 missing=()
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v rtmpdump >/dev/null 2>&1 || missing+=(rtmpdump)
+# test/browser launches exactly /usr/bin/chromium (never a downloaded browser).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+# Only a Recommends of chromium-common, which --no-install-recommends would skip.
+[ -d /usr/share/fonts/truetype/liberation ] || missing+=(fonts-liberation)
 [ ${#missing[@]} -eq 0 ] && exit 0
 packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,6 +1,7 @@
 // Builds a running engine from a configuration: hub, outputs, listeners. Used by the
 // executable and by tests, which start it on port 0.
 import { StreamRegistry } from './hub/stream-registry.ts';
+import { HlsRegistry } from './outputs/hls/hls-registry.ts';
 import { OutputRegistry } from './outputs/output-registry.ts';
 import { AppListAdmission, type Admission } from './server/admission.ts';
 import type { EngineContext } from './server/engine-context.ts';
@@ -26,10 +27,22 @@ export function startEngine(config: EngineConfig, options: { logger?: Logger; ad
     gopLimits: { maxPackets: config.streams.gopMaxPackets, maxBytes: config.streams.gopMaxBytes },
   });
   const getConfig = (): EngineConfig => config;
+  const hls = new HlsRegistry(
+    () => ({
+      classic: config.hls.enabled,
+      lowLatency: config.hls.lowLatencyEnabled,
+      targetDurationMs: config.hls.targetDurationMs,
+      partTargetMs: config.hls.partTargetMs,
+      windowSegments: config.hls.windowSegments,
+    }),
+    logger,
+  );
+  streams.onPublish((stream) => hls.attach(stream));
   const context: EngineContext = {
     config: getConfig,
     streams,
     outputs: new OutputRegistry(streams),
+    hls,
     admission: options.admission ?? new AppListAdmission(getConfig),
     logger,
     nextConnectionId: () => `c${++connectionCounter}`,
@@ -52,6 +65,7 @@ export function startEngine(config: EngineConfig, options: { logger?: Logger; ad
       rtmp.stop();
       http.stop();
       streams.closeAll();
+      hls.closeAll();
     },
   };
 }

@@ -41,11 +41,45 @@ export function streamUrls(s: RunningServer, stream: string): { publish: string;
   };
 }
 
+export type WeirSource = 'head' | 'worktree' | 'dist';
+
+/** the engine snapshot a benchmark run measures, so that edits in progress do not change it mid-run */
+let weirEntry: { command: string[]; describe: string } | undefined;
+
+/**
+ * Fixes which engine the run measures: `head` copies the committed src/ (git archive HEAD),
+ * `worktree` copies src/ as it is now, `dist` uses dist/weir-engine. Call once before startServer.
+ */
+export function prepareWeir(source: WeirSource): string {
+  const bun = `${REPO}/node_modules/.bin/bun`;
+  if (source === 'dist') {
+    const bin = `${REPO}/dist/weir-engine`;
+    if (!existsSync(bin)) throw new Error('dist/weir-engine not built (bun run build)');
+    weirEntry = { command: [bin], describe: 'dist/weir-engine' };
+    return weirEntry.describe;
+  }
+  const sha = tryRun('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD']);
+  const dir = source === 'head' ? `${WORK_DIR}/weir-${sha}` : `${WORK_DIR}/weir-worktree-${Date.now()}`;
+  if (source === 'head') {
+    if (!existsSync(`${dir}/src/engine.ts`)) {
+      mkdirSync(dir, { recursive: true });
+      const r = spawnSync('bash', ['-c', `git -C '${REPO}' archive HEAD src package.json | tar -x -C '${dir}'`], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`git archive failed: ${r.stderr}`);
+    }
+  } else {
+    mkdirSync(dir, { recursive: true });
+    const r = spawnSync('cp', ['-r', `${REPO}/src`, `${REPO}/package.json`, dir], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`copying src failed: ${r.stderr}`);
+  }
+  const dirty = source === 'worktree' && tryRun('git', ['-C', REPO, 'status', '--porcelain', 'src']) !== '';
+  weirEntry = { command: [bun, 'run', `${dir}/src/engine.ts`], describe: `${source} ${sha}${dirty ? ' + uncommitted src changes' : ''}` };
+  return weirEntry.describe;
+}
+
 function weirCommand(rtmpPort: number, httpPort: number): string[] {
-  const bin = `${REPO}/dist/weir-engine`;
+  if (!weirEntry) prepareWeir('head');
   const args = ['--rtmp-host', '127.0.0.1', '--http-host', '127.0.0.1', '--rtmp-port', String(rtmpPort), '--http-port', String(httpPort), '--log-level', 'warn'];
-  if (process.env.WEIR_BENCH_USE_DIST === '1' && existsSync(bin)) return [bin, ...args];
-  return [`${REPO}/node_modules/.bin/bun`, 'run', `${REPO}/src/engine.ts`, ...args];
+  return [...weirEntry!.command, ...args];
 }
 
 function nmsCommand(dir: string, rtmpPort: number, httpPort: number): string[] {
@@ -142,7 +176,7 @@ export function versions(): Record<string, string> {
   }
   const weirPkg = JSON.parse(readFileSync(`${REPO}/package.json`, 'utf8')) as { version: string };
   return {
-    weir: `${weirPkg.version} (${tryRun('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'])}${tryRun('git', ['-C', REPO, 'status', '--porcelain', 'src']) ? ', src modified' : ''})`,
+    weir: `${weirPkg.version} (${weirEntry?.describe ?? 'not run'})`,
     bun: tryRun(`${REPO}/node_modules/.bin/bun`, ['--version']),
     node: tryRun('node', ['--version']),
     'node-media-server': nms,

@@ -17,6 +17,7 @@ export class StreamRegistry {
   private readonly waiting = new Map<string, number>();
   private readonly graceTimers = new Map<LiveStream, ReturnType<typeof setTimeout>>();
   private readonly now: () => number;
+  private readonly publishListeners: Array<(stream: LiveStream) => void> = [];
 
   constructor(private readonly options: StreamRegistryOptions) {
     this.now = options.now ?? Date.now;
@@ -44,7 +45,13 @@ export class StreamRegistry {
     }
     this.cancelGrace(stream);
     stream.attachPublisher(publisher, this.now());
+    for (const listener of this.publishListeners) listener(stream);
     return { ok: true, stream };
+  }
+
+  /** Outputs that run for every live stream (HLS) attach themselves here. */
+  onPublish(listener: (stream: LiveStream) => void): void {
+    this.publishListeners.push(listener);
   }
 
   unpublish(stream: LiveStream, publisher: PublisherHandle): void {

@@ -2,7 +2,7 @@
 // server exists the engine admits by its own app list: known app allowed, unknown refused.
 import type { EngineConfig } from '../shared/engine-config.ts';
 
-export type MediaProtocol = 'rtmp' | 'http-flv' | 'ws-flv';
+export type MediaProtocol = 'rtmp' | 'http-flv' | 'ws-flv' | 'hls' | 'll-hls';
 
 export type AdmissionRequest = Readonly<{
   action: 'publish' | 'play';

@@ -6,6 +6,7 @@ import type { Logger } from '../shared/logger.ts';
 import type { ByteSink } from './connection-writer.ts';
 import type { EngineContext } from './engine-context.ts';
 import { attachFlvViewer, type FlvViewerHandle } from './flv-viewer.ts';
+import { serveHls } from './hls-http.ts';
 import { parseMediaRoute } from './media-route.ts';
 import type { MediaProtocol } from './admission.ts';
 import type { LiveStream } from '../hub/live-stream.ts';
@@ -70,6 +71,7 @@ export class HttpMediaServer {
     const url = new URL(req.url);
     const route = parseMediaRoute(url.pathname);
     if (!route) return this.text(404, 'not found');
+    if (route.kind === 'hls') return this.serveHls(req, server, route.app, route.stream, route.file, url.searchParams);
     const isWebSocket = req.headers.get('upgrade')?.toLowerCase() === 'websocket';
     const protocol: MediaProtocol = isWebSocket ? 'ws-flv' : 'http-flv';
     if (this.activeConnections >= this.ctx.config().http.maxConnections) return this.text(503, 'too many viewers');
@@ -98,6 +100,36 @@ export class HttpMediaServer {
     }
     server.timeout(req, 0);
     return this.streamFlv(req, stream, log);
+  }
+
+  private async serveHls(
+    req: Request,
+    server: Server<WsData>,
+    app: string,
+    stream: string,
+    file: string,
+    search: URLSearchParams,
+  ): Promise<Response> {
+    const isPlaylist = file.endsWith('.m3u8');
+    if (isPlaylist) {
+      const decision = await this.ctx.admission.decide({
+        action: 'play',
+        protocol: file === 'll.m3u8' ? 'll-hls' : 'hls',
+        app,
+        stream,
+        query: search.toString(),
+        clientAddress: server.requestIP(req)?.address ?? '',
+      });
+      if (!decision.allow) return this.text(decision.reason.startsWith('unknown app') ? 404 : 403, decision.reason);
+    }
+    const output = this.ctx.hls.find(`${app}/${stream}`);
+    if (!output) return this.text(404, `stream '${app}/${stream}' is not live`);
+    // Blocking playlist requests may wait longer than Bun's default idle timeout.
+    server.timeout(req, 30);
+    const cors = this.corsHeaders();
+    return serveHls(output, { file, search }, (status, body, headers) =>
+      new Response(req.method === 'HEAD' ? null : body, { status, headers: { ...cors, ...headers } }),
+    );
   }
 
   private streamFlv(req: Request, stream: LiveStream, log: Logger): Response {

@@ -32,6 +32,16 @@ export type EngineConfig = Readonly<{
     softLimitBytes: number;
     hardLimitBytes: number;
   }>;
+  hls: Readonly<{
+    /** classic HLS (MPEG-TS) at /{app}/{stream}/index.m3u8 */
+    enabled: boolean;
+    /** LL-HLS (fMP4 parts) at /{app}/{stream}/ll.m3u8 */
+    lowLatencyEnabled: boolean;
+    /** segments are cut on the first keyframe at or after this duration */
+    targetDurationMs: number;
+    partTargetMs: number;
+    windowSegments: number;
+  }>;
   apps: readonly AppConfig[];
 }>;
 
@@ -53,5 +63,6 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
     gopMaxBytes: 64 * 1024 * 1024,
   },
   viewers: { softLimitBytes: 4 * 1024 * 1024, hardLimitBytes: 16 * 1024 * 1024 },
+  hls: { enabled: true, lowLatencyEnabled: true, targetDurationMs: 2000, partTargetMs: 334, windowSegments: 6 },
   apps: [{ name: 'live' }],
 };

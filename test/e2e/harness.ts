@@ -9,7 +9,9 @@ import { createLogger } from '../../src/shared/logger.ts';
 
 export type TestEngine = RunningEngine & { logs: string[]; rtmpUrl(path: string): string; httpUrl(path: string): string };
 
-export function startTestEngine(overrides: { waitForPublisherMs?: number; viewers?: EngineConfig['viewers']; rtmp?: Partial<EngineConfig['rtmp']> } = {}): TestEngine {
+export function startTestEngine(
+  overrides: { waitForPublisherMs?: number; viewers?: EngineConfig['viewers']; rtmp?: Partial<EngineConfig['rtmp']>; hls?: Partial<EngineConfig['hls']> } = {},
+): TestEngine {
   const logs: string[] = [];
   const config: EngineConfig = {
     ...DEFAULT_ENGINE_CONFIG,
@@ -17,6 +19,7 @@ export function startTestEngine(overrides: { waitForPublisherMs?: number; viewer
     http: { ...DEFAULT_ENGINE_CONFIG.http, host: '127.0.0.1', port: 0 },
     streams: { ...DEFAULT_ENGINE_CONFIG.streams, waitForPublisherMs: overrides.waitForPublisherMs ?? 5000 },
     viewers: overrides.viewers ?? DEFAULT_ENGINE_CONFIG.viewers,
+    hls: { ...DEFAULT_ENGINE_CONFIG.hls, ...overrides.hls },
   };
   const engine = startEngine(config, { logger: createLogger({ level: 'debug', sink: (line) => logs.push(line) }) });
   return {

@@ -1,0 +1,87 @@
+// Turns FLV tag bodies (legacy and Enhanced RTMP) on a millisecond timeline into the shared
+// Track/MediaFrame vocabulary on a 90 kHz timeline, for the muxers that repackage media.
+import type { AudioCodec, MediaFrame, Track, VideoCodec } from '../media/types.ts';
+import { parseAudioTag } from './parse-audio-tag.ts';
+import { parseVideoTag } from './parse-video-tag.ts';
+
+export const MEDIA_TIMESCALE = 90_000;
+const TICKS_PER_MS = MEDIA_TIMESCALE / 1000;
+
+export const DemuxTrackId = { Video: 1, Audio: 2 } as const;
+
+export type DemuxEvent =
+  | Readonly<{ type: 'track'; track: Track }>
+  | Readonly<{ type: 'frame'; frame: MediaFrame }>;
+
+/** Codecs that need no sequence header: their track starts with the first frame. */
+const CONFIGLESS_AUDIO: ReadonlySet<AudioCodec> = new Set(['mp3', 'g711a', 'g711u', 'pcm', 'speex', 'nellymoser', 'ac3', 'eac3']);
+
+export class FlvMediaDemuxer {
+  private video: Track | null = null;
+  private audio: Track | null = null;
+
+  get videoTrack(): Track | null {
+    return this.video;
+  }
+
+  get audioTrack(): Track | null {
+    return this.audio;
+  }
+
+  push(tagType: number, timestampMs: number, body: Uint8Array): DemuxEvent[] {
+    if (tagType === 9) return this.pushVideo(timestampMs, body);
+    if (tagType === 8) return this.pushAudio(timestampMs, body);
+    return [];
+  }
+
+  private pushVideo(timestampMs: number, body: Uint8Array): DemuxEvent[] {
+    const info = parseVideoTag(body);
+    if (info.kind === 'sequence-header') return this.announce('video', info.codec, info.config);
+    if (info.kind !== 'frame' || !this.video || this.video.codec !== info.codec) return [];
+    const dts = Math.round(timestampMs * TICKS_PER_MS);
+    const frame: MediaFrame = {
+      trackId: DemuxTrackId.Video,
+      dts,
+      pts: dts + Math.round(info.compositionTimeMs * TICKS_PER_MS),
+      keyframe: info.keyframe,
+      data: info.data,
+    };
+    return [{ type: 'frame', frame }];
+  }
+
+  private pushAudio(timestampMs: number, body: Uint8Array): DemuxEvent[] {
+    const info = parseAudioTag(body);
+    if (info.kind === 'sequence-header') return this.announce('audio', info.codec, info.config);
+    if (info.kind !== 'frame') return [];
+    const events: DemuxEvent[] = [];
+    if ((!this.audio || this.audio.codec !== info.codec) && CONFIGLESS_AUDIO.has(info.codec)) {
+      events.push(...this.announce('audio', info.codec, new Uint8Array(0)));
+    }
+    if (!this.audio || this.audio.codec !== info.codec) return events;
+    const dts = Math.round(timestampMs * TICKS_PER_MS);
+    events.push({ type: 'frame', frame: { trackId: DemuxTrackId.Audio, dts, pts: dts, keyframe: true, data: info.data } });
+    return events;
+  }
+
+  /** A sequence header makes a new Track only if it differs from the current one. */
+  private announce(kind: 'video' | 'audio', codec: VideoCodec | AudioCodec, config: Uint8Array): DemuxEvent[] {
+    const current = kind === 'video' ? this.video : this.audio;
+    if (current && current.codec === codec && sameBytes(current.config, config)) return [];
+    const track: Track = {
+      id: kind === 'video' ? DemuxTrackId.Video : DemuxTrackId.Audio,
+      kind,
+      codec,
+      timescale: MEDIA_TIMESCALE,
+      config: config.slice(),
+    };
+    if (kind === 'video') this.video = track;
+    else this.audio = track;
+    return [{ type: 'track', track }];
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

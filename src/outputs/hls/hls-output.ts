@@ -1,0 +1,258 @@
+// The HLS output of one stream: repackages its packets once into MPEG-TS segments (classic
+// HLS) and fMP4 parts and segments (LL-HLS), however many viewers poll them. Segments are cut
+// on the first keyframe at or after the target duration; parts close before they would
+// outgrow the part target, at video frame boundaries.
+import { DemuxTrackId, FlvMediaDemuxer, MEDIA_TIMESCALE, type DemuxEvent } from '../../flv/flv-media-demuxer.ts';
+import type { LiveStream, StreamReader } from '../../hub/live-stream.ts';
+import type { MediaPacket } from '../../hub/media-packet.ts';
+import type { MediaFrame, Track } from '../../media/types.ts';
+import { Fmp4Muxer, isFmp4Supported } from '../../remux/fmp4-muxer.ts';
+import { isTsSupported, TsMuxer } from '../../remux/ts-muxer.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { HlsVariant } from './hls-variant.ts';
+
+export type HlsOutputOptions = Readonly<{
+  classic: boolean;
+  lowLatency: boolean;
+  targetDurationMs: number;
+  partTargetMs: number;
+  windowSegments: number;
+}>;
+
+type TrackState = { lastDts: number; lastDelta: number };
+
+export class HlsOutput implements StreamReader {
+  readonly ts: HlsVariant | null;
+  readonly ll: HlsVariant | null;
+  /** distinguishes this output's URLs from those of any earlier or later life of the stream */
+  readonly tag: string;
+  private readonly demuxer = new FlvMediaDemuxer();
+  private tsMuxer: TsMuxer | null = null;
+  private fmp4Muxer: Fmp4Muxer | null = null;
+  private tracks: Track[] = [];
+  private initCount = 0;
+  private fragmentSequence = 1;
+  private segmentStartDts: number | null = null;
+  private tsChunks: Uint8Array[] = [];
+  private llChunks: Uint8Array[] = [];
+  private partStartDts = 0;
+  private partIndependent = false;
+  private partFrames = new Map<number, MediaFrame[]>();
+  private readonly trackStates = new Map<number, TrackState>();
+  private readonly targetTicks: number;
+  private readonly partTicks: number;
+  private readonly warned = new Set<string>();
+  private endedListeners: Array<() => void> = [];
+
+  constructor(
+    readonly stream: LiveStream,
+    options: HlsOutputOptions,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tag = now().toString(36) + Math.floor(Math.random() * 36 ** 4).toString(36);
+    this.targetTicks = (options.targetDurationMs / 1000) * MEDIA_TIMESCALE;
+    this.partTicks = (options.partTargetMs / 1000) * MEDIA_TIMESCALE;
+    const base = { targetDurationSec: options.targetDurationMs / 1000, windowSegments: options.windowSegments };
+    this.ts = options.classic
+      ? new HlsVariant(base, (msn) => `seg-${this.tag}-${msn}.ts`, () => '')
+      : null;
+    // LL-HLS keeps twice the window: delta updates may only skip segments older than six
+    // target durations (rfc8216bis §4.4.3.8), so a short window would never skip anything.
+    this.ll = options.lowLatency
+      ? new HlsVariant(
+          { ...base, windowSegments: options.windowSegments * 2, partTargetSec: options.partTargetMs / 1000 },
+          (msn) => `ll-${this.tag}-${msn}.m4s`,
+          (msn, index) => `ll-${this.tag}-${msn}.${index}.m4s`,
+        )
+      : null;
+  }
+
+  /** Called once when the output has ended and its window has been served. */
+  onEnded(listener: () => void): void {
+    this.endedListeners.push(listener);
+  }
+
+  onPacket(packet: MediaPacket): void {
+    if (packet.type === 18) return;
+    let events: DemuxEvent[];
+    try {
+      events = this.demuxer.push(packet.type, packet.timestampMs, packet.body);
+    } catch {
+      return; // the publisher's edge already judged this tag; HLS just skips what it cannot read
+    }
+    for (const event of events) {
+      if (event.type === 'track') this.onTrack();
+      else this.onFrame(event.frame);
+    }
+  }
+
+  onPublisherStart(): void {}
+
+  onPublisherStop(): void {
+    this.closeSegment();
+    this.ts?.markDiscontinuity();
+    this.ll?.markDiscontinuity();
+  }
+
+  onStreamEnd(): void {
+    this.closeSegment();
+    this.ts?.end();
+    this.ll?.end();
+    for (const listener of this.endedListeners) listener();
+    this.endedListeners = [];
+  }
+
+  /** Wakes every blocked request: the output is going away. */
+  dispose(): void {
+    this.ts?.releaseAll();
+    this.ll?.releaseAll();
+  }
+
+  private onTrack(): void {
+    // A new or changed sequence header: what follows needs new muxers and a fresh start.
+    this.closeSegment();
+    this.ts?.markDiscontinuity();
+    this.ll?.markDiscontinuity();
+    const video = this.demuxer.videoTrack;
+    const audio = this.demuxer.audioTrack;
+    this.tracks = [video, audio].filter((t): t is Track => t !== null);
+    this.tsMuxer = null;
+    this.fmp4Muxer = null;
+    if (this.ts) {
+      const unsupported = this.tracks.filter((t) => !isTsSupported(t));
+      if (unsupported.length > 0) this.warnOnce('ts', unsupported);
+      else this.tsMuxer = this.build('ts', () => new TsMuxer({ ...(video ? { video } : {}), ...(audio ? { audio } : {}) }));
+    }
+    if (this.ll) {
+      const unsupported = this.tracks.filter((t) => !isFmp4Supported(t));
+      if (unsupported.length > 0) this.warnOnce('ll', unsupported);
+      else this.fmp4Muxer = this.build('ll', () => new Fmp4Muxer(this.tracks));
+      if (this.fmp4Muxer) this.ll.setInit(`init-${this.tag}-${this.initCount++}.mp4`, this.fmp4Muxer.initSegment());
+    }
+  }
+
+  /** A muxer refuses a sequence header it cannot read: that variant is off until the next one. */
+  private build<T>(variant: string, create: () => T): T | null {
+    try {
+      return create();
+    } catch (err) {
+      this.log.warn(`${variant === 'ts' ? 'HLS (MPEG-TS)' : 'LL-HLS (fMP4)'} not offered: bad sequence header`, {
+        reason: (err as Error).message,
+      });
+      return null;
+    }
+  }
+
+  private warnOnce(variant: string, tracks: Track[]): void {
+    const codecs = tracks.map((t) => t.codec).join(',');
+    const key = `${variant}:${codecs}`;
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.log.warn(`${variant === 'ts' ? 'HLS (MPEG-TS)' : 'LL-HLS (fMP4)'} not offered: codec not supported`, { codecs });
+  }
+
+  private onFrame(frame: MediaFrame): void {
+    if (!this.tsMuxer && !this.fmp4Muxer) return;
+    const isVideo = frame.trackId === DemuxTrackId.Video;
+    const hasVideo = this.demuxer.videoTrack !== null;
+    const canStart = hasVideo ? isVideo && frame.keyframe : true;
+    if (this.segmentStartDts !== null && canStart && frame.dts - this.segmentStartDts >= this.targetTicks) {
+      this.closeSegment(frame);
+    }
+    if (this.segmentStartDts === null) {
+      if (!canStart) return; // wait for a keyframe: every segment starts decodable
+      this.openSegment(frame.dts);
+    }
+    if (this.fmp4Muxer) this.addToPart(frame, isVideo, hasVideo);
+    if (this.tsMuxer) {
+      try {
+        this.tsChunks.push(this.tsMuxer.writeFrame(frame));
+      } catch (err) {
+        this.log.warn('HLS (MPEG-TS) skipped a frame it could not mux', { reason: (err as Error).message });
+      }
+    }
+    this.track(frame);
+  }
+
+  private addToPart(frame: MediaFrame, isVideo: boolean, hasVideo: boolean): void {
+    const pending = this.partFrames.size > 0;
+    if (pending && (isVideo || !hasVideo)) {
+      const delta = this.trackStates.get(frame.trackId)?.lastDelta ?? 0;
+      if (frame.dts + delta - this.partStartDts > this.partTicks) this.closePart(frame);
+    }
+    if (this.partFrames.size === 0) {
+      this.partStartDts = frame.dts;
+      this.partIndependent = !hasVideo || (isVideo && frame.keyframe);
+    }
+    let list = this.partFrames.get(frame.trackId);
+    if (!list) {
+      list = [];
+      this.partFrames.set(frame.trackId, list);
+    }
+    list.push(frame);
+  }
+
+  private track(frame: MediaFrame): void {
+    const state = this.trackStates.get(frame.trackId);
+    if (!state) this.trackStates.set(frame.trackId, { lastDts: frame.dts, lastDelta: 0 });
+    else {
+      if (frame.dts > state.lastDts) state.lastDelta = frame.dts - state.lastDts;
+      state.lastDts = frame.dts;
+    }
+  }
+
+  /** Where the frames so far end: the next frame's dts, or the last one plus its usual spacing. */
+  private endOf(trackId: number, next?: MediaFrame): number {
+    if (next && next.trackId === trackId) return next.dts;
+    const state = this.trackStates.get(trackId);
+    return state ? state.lastDts + Math.max(state.lastDelta, 1) : 0;
+  }
+
+  private openSegment(dts: number): void {
+    this.segmentStartDts = dts;
+    const programDateTimeMs = this.now();
+    if (this.tsMuxer) this.ts?.startSegment(programDateTimeMs);
+    if (this.fmp4Muxer) this.ll?.startSegment(programDateTimeMs);
+    this.tsChunks = this.tsMuxer ? [this.tsMuxer.writeTables()] : [];
+    this.llChunks = [];
+  }
+
+  private closePart(next?: MediaFrame): void {
+    if (!this.fmp4Muxer || !this.ll || this.partFrames.size === 0) return;
+    const inputs = this.tracks
+      .filter((t) => this.partFrames.has(t.id))
+      .map((t) => ({ trackId: t.id, frames: this.partFrames.get(t.id)!, endDts: this.endOf(t.id, next) }));
+    const end = next ? next.dts : Math.max(...inputs.map((i) => i.endDts));
+    const bytes = this.fmp4Muxer.fragment(this.fragmentSequence++, inputs);
+    this.llChunks.push(bytes);
+    this.ll.addPart(bytes, (end - this.partStartDts) / MEDIA_TIMESCALE, this.partIndependent);
+    this.partFrames = new Map();
+  }
+
+  private closeSegment(next?: MediaFrame): void {
+    const start = this.segmentStartDts;
+    if (start === null) return;
+    this.closePart(next);
+    let end = next ? next.dts : start;
+    if (!next) for (const t of this.tracks) end = Math.max(end, this.endOf(t.id));
+    const durationSec = Math.max(end - start, 1) / MEDIA_TIMESCALE;
+    if (this.ts?.open) this.ts.finishSegment(concat(this.tsChunks), durationSec);
+    if (this.ll?.open) this.ll.finishSegment(concat(this.llChunks), durationSec);
+    this.segmentStartDts = null;
+    this.tsChunks = [];
+    this.llChunks = [];
+  }
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const c of chunks) size += c.byteLength;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,236 @@
+// One HLS rendition of one stream held in memory: the sliding window of segments (and, for
+// LL-HLS, their parts), the playlist rendered from it, and waiters for blocking reloads.
+import { renderMediaPlaylist, type MediaPlaylistModel, type PlaylistPart, type PlaylistSegment } from '../../remux/hls-playlist.ts';
+
+export type StoredPart = { uri: string; durationSec: number; independent: boolean; bytes: Uint8Array };
+
+export type StoredSegment = {
+  msn: number;
+  uri: string;
+  durationSec: number;
+  discontinuity: boolean;
+  programDateTimeMs: number;
+  parts: StoredPart[];
+  /** the whole segment; null while it is still being written */
+  bytes: Uint8Array | null;
+};
+
+export type VariantOptions = {
+  targetDurationSec: number;
+  windowSegments: number;
+  /** LL-HLS: parts, preload hints, blocking reload */
+  partTargetSec?: number;
+};
+
+type Waiter = { ready: () => boolean; resolve: (ok: boolean) => void; timer: ReturnType<typeof setTimeout> };
+
+/** Segments kept after they leave the playlist, for clients that fetched the playlist just before. */
+const RETAINED_EXTRA_SEGMENTS = 2;
+/** Parts are listed for this many of the newest complete segments. */
+const SEGMENTS_WITH_PARTS = 3;
+
+export class HlsVariant {
+  readonly segments: StoredSegment[] = [];
+  open: StoredSegment | null = null;
+  init: { uri: string; bytes: Uint8Array } | null = null;
+  ended = false;
+  private nextMsn = 0;
+  private discontinuitySequence = 0;
+  private pendingDiscontinuity = false;
+  private maxSegmentSec = 0;
+  private waiters: Waiter[] = [];
+  private rendered = new Map<string, string>();
+
+  constructor(
+    readonly options: VariantOptions,
+    private readonly segmentUri: (msn: number) => string,
+    readonly partUri: (msn: number, index: number) => string,
+  ) {}
+
+  get lowLatency(): boolean {
+    return this.options.partTargetSec !== undefined;
+  }
+
+  /** The newest media sequence number that has at least one part or is complete, -1 if none. */
+  get lastMsn(): number {
+    return this.open && this.open.parts.length > 0 ? this.open.msn : this.nextMsn - (this.open ? 2 : 1);
+  }
+
+  get hasContent(): boolean {
+    return this.segments.length > 0 || (this.open?.parts.length ?? 0) > 0;
+  }
+
+  setInit(uri: string, bytes: Uint8Array): void {
+    this.init = { uri, bytes };
+  }
+
+  markDiscontinuity(): void {
+    if (this.segments.length > 0 || this.open) this.pendingDiscontinuity = true;
+  }
+
+  startSegment(programDateTimeMs: number): StoredSegment {
+    const msn = this.nextMsn++;
+    this.open = {
+      msn,
+      uri: this.segmentUri(msn),
+      durationSec: 0,
+      discontinuity: this.pendingDiscontinuity,
+      programDateTimeMs,
+      parts: [],
+      bytes: null,
+    };
+    this.pendingDiscontinuity = false;
+    return this.open;
+  }
+
+  addPart(bytes: Uint8Array, durationSec: number, independent: boolean): void {
+    const open = this.open;
+    if (!open) throw new Error('addPart without an open segment');
+    open.parts.push({ uri: this.partUri(open.msn, open.parts.length), durationSec, independent, bytes });
+    this.changed();
+  }
+
+  finishSegment(bytes: Uint8Array, durationSec: number): void {
+    const open = this.open;
+    if (!open) throw new Error('finishSegment without an open segment');
+    open.bytes = bytes;
+    open.durationSec = durationSec;
+    this.open = null;
+    this.segments.push(open);
+    this.maxSegmentSec = Math.max(this.maxSegmentSec, durationSec);
+    while (this.segments.length > this.options.windowSegments + RETAINED_EXTRA_SEGMENTS) {
+      const dropped = this.segments.shift()!;
+      if (dropped.discontinuity) this.discontinuitySequence++;
+    }
+    this.changed();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.changed();
+  }
+
+  findSegment(uri: string): StoredSegment | undefined {
+    return this.segments.find((s) => s.uri === uri);
+  }
+
+  findPart(uri: string): StoredPart | undefined {
+    for (const segment of this.open ? [...this.segments, this.open] : this.segments) {
+      const part = segment.parts.find((p) => p.uri === uri);
+      if (part) return part;
+    }
+    return undefined;
+  }
+
+  /** Whether part `index` of segment `msn` exists (rfc8216bis §6.2.5.2: past the last part means the next segment's first). */
+  hasPart(msn: number, index: number): boolean {
+    if (this.ended) return true;
+    if (this.open?.msn === msn) return this.open.parts.length > index;
+    const segment = this.segments.find((s) => s.msn === msn);
+    if (segment) return index < segment.parts.length || this.hasPart(msn + 1, 0);
+    const oldest = this.segments[0]?.msn ?? this.nextMsn;
+    return msn < oldest;
+  }
+
+  /** The media sequence number the next segment will get. */
+  get upcomingMsn(): number {
+    return this.nextMsn;
+  }
+
+  /** Resolves true once the predicate holds (checked on every change), false at the timeout. */
+  waitUntil(ready: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (ready()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        ready,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          resolve(false);
+        }, timeoutMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Releases every waiter, e.g. when the stream is torn down. */
+  releaseAll(): void {
+    for (const w of this.waiters) {
+      clearTimeout(w.timer);
+      w.resolve(w.ready());
+    }
+    this.waiters = [];
+  }
+
+  playlist(skip: boolean): string {
+    const key = skip ? 'skip' : 'full';
+    let text = this.rendered.get(key);
+    if (text === undefined) {
+      text = renderMediaPlaylist(this.model(), { skip });
+      this.rendered.set(key, text);
+    }
+    return text;
+  }
+
+  private changed(): void {
+    this.rendered.clear();
+    if (this.waiters.length === 0) return;
+    const still: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (w.ready()) {
+        clearTimeout(w.timer);
+        w.resolve(true);
+      } else still.push(w);
+    }
+    this.waiters = still;
+  }
+
+  private model(): MediaPlaylistModel {
+    const visible = this.segments.slice(-this.options.windowSegments);
+    const hidden = this.segments.length - visible.length;
+    let discontinuitySequence = this.discontinuitySequence;
+    for (let i = 0; i < hidden; i++) if (this.segments[i]!.discontinuity) discontinuitySequence++;
+    const withParts = this.lowLatency ? visible.length - SEGMENTS_WITH_PARTS : visible.length;
+    const segments: PlaylistSegment[] = visible.map((s, i) => ({
+      msn: s.msn,
+      uri: s.uri,
+      durationSec: s.durationSec,
+      discontinuity: s.discontinuity,
+      programDateTimeMs: s.programDateTimeMs,
+      ...(this.lowLatency && i >= withParts ? { parts: s.parts.map(toPlaylistPart) } : {}),
+    }));
+    const targetDurationSec = Math.max(1, Math.ceil(Math.max(this.maxSegmentSec, this.options.targetDurationSec)));
+    const model: MediaPlaylistModel = {
+      targetDurationSec,
+      segments,
+      discontinuitySequence,
+      ended: this.ended,
+      ...(this.init ? { initUri: this.init.uri } : {}),
+    };
+    const configuredPartSec = this.options.partTargetSec;
+    if (configuredPartSec === undefined) return model;
+    // Every listed part must fit PART-TARGET; a publisher's timestamp gap can make one longer
+    // than configured, and the playlist must stay valid rather than fail.
+    let partTargetSec = configuredPartSec;
+    for (const segment of segments) for (const part of segment.parts ?? []) partTargetSec = Math.max(partTargetSec, part.durationSec);
+    for (const part of this.open?.parts ?? []) partTargetSec = Math.max(partTargetSec, part.durationSec);
+    const open = this.open;
+    const pendingParts = open ? open.parts.map(toPlaylistPart) : [];
+    const nextPart = open ? this.partUri(open.msn, open.parts.length) : this.partUri(this.nextMsn, 0);
+    return {
+      ...model,
+      lowLatency: {
+        partTargetSec,
+        partHoldBackSec: Math.max(3 * partTargetSec, 1),
+        canBlockReload: true,
+        canSkipUntilSec: 6 * targetDurationSec,
+        pendingParts,
+        ...(this.ended ? {} : { preloadHint: { uri: nextPart } }),
+      },
+    };
+  }
+}
+
+function toPlaylistPart(part: StoredPart): PlaylistPart {
+  return { uri: part.uri, durationSec: part.durationSec, independent: part.independent };
+}

@@ -1,0 +1,62 @@
+// Weir's outputs played in real headless Chromium: hls.js on the HLS and LL-HLS playlists,
+// mpegts.js on HTTP-FLV and WebSocket-FLV, all fed by ffmpeg publishing RTMP.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { killAll, publishPattern, startTestEngine, waitFor, type TestEngine } from '../e2e/harness.ts';
+import { launchBrowser, openPlayerPage, type Browser, type PlayerPage } from './browser.ts';
+
+let engine: TestEngine;
+let browser: Browser;
+let publisher: Awaited<ReturnType<typeof publishPattern>>;
+const path = 'live/browser';
+
+beforeAll(async () => {
+  engine = startTestEngine();
+  // 1 s GOP, as the LL-HLS latency target assumes
+  publisher = await publishPattern(engine.rtmpUrl(path), { seconds: 120, bFrames: 0, gop: 25 });
+  browser = await launchBrowser();
+  expect(await waitFor(() => (engine.context.hls.find(path)?.ts?.segments.length ?? 0) >= 3, 20_000)).toBe(true);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await publisher?.stop();
+  await killAll();
+  engine.stop();
+});
+
+async function play(options: Parameters<typeof openPlayerPage>[1], seconds: number): Promise<PlayerPage> {
+  const player = await openPlayerPage(browser, options);
+  const progress = await player.waitForProgress(seconds, 30_000);
+  expect(progress.advanced).toBeGreaterThanOrEqual(seconds);
+  expect(await player.fatalErrors()).toEqual([]);
+  return player;
+}
+
+describe('hls.js in Chromium', () => {
+  test('plays classic HLS (MPEG-TS)', async () => {
+    const player = await play({ kind: 'hls', url: engine.httpUrl(`${path}/index.m3u8`) }, 3);
+    await player.screenshot('engine-hls.png');
+    await player.close();
+  }, 60_000);
+
+  test('plays LL-HLS with under 3 s latency', async () => {
+    const player = await play({ kind: 'hls', url: engine.httpUrl(`${path}/ll.m3u8`), lowLatency: true }, 4);
+    const latency = await player.latency();
+    expect(latency).not.toBeNull();
+    expect(latency!).toBeLessThan(3);
+    await player.screenshot('engine-ll-hls.png');
+    await player.close();
+  }, 60_000);
+});
+
+describe('mpegts.js in Chromium', () => {
+  test('plays HTTP-FLV', async () => {
+    const player = await play({ kind: 'mpegts', type: 'flv', url: engine.httpUrl(`${path}.flv`) }, 3);
+    await player.close();
+  }, 60_000);
+
+  test('plays WebSocket-FLV', async () => {
+    const player = await play({ kind: 'mpegts', type: 'flv', url: `ws://127.0.0.1:${engine.httpPort}/${path}.flv` }, 3);
+    await player.close();
+  }, 60_000);
+});

@@ -1,0 +1,150 @@
+// End-to-end HLS and LL-HLS: ffmpeg publishes over RTMP; ffmpeg reads the playlists back and
+// decodes them; playlists, cache headers and stream life (discontinuity, end) are checked.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { decode, killAll, probe, publishPattern, startTestEngine, waitFor, type TestEngine } from './harness.ts';
+import { connectRtmp } from './rtmp-test-client.ts';
+
+let engine: TestEngine;
+beforeAll(() => {
+  engine = startTestEngine({ waitForPublisherMs: 1500 });
+});
+afterAll(async () => {
+  await killAll();
+  engine.stop();
+});
+
+async function text(url: string): Promise<{ status: number; body: string; headers: Headers }> {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.text(), headers: res.headers };
+}
+
+function segmentsOf(playlist: string): Array<{ duration: number; uri: string }> {
+  const lines = playlist.split('\n');
+  const out: Array<{ duration: number; uri: string }> = [];
+  lines.forEach((line, i) => {
+    if (!line.startsWith('#EXTINF:')) return;
+    const uri = lines.slice(i + 1).find((l) => l && !l.startsWith('#'))!;
+    out.push({ duration: Number(line.slice(8).split(',')[0]), uri });
+  });
+  return out;
+}
+
+describe('HLS from an RTMP publish', () => {
+  test('classic HLS: TS segments cut on keyframes, decodable by ffmpeg, immutable and CORS', async () => {
+    const path = 'live/hls1';
+    const publisher = await publishPattern(engine.rtmpUrl(path), { seconds: 20, bFrames: 2, gop: 25 });
+    const url = engine.httpUrl(`${path}/index.m3u8`);
+    expect(await waitFor(() => (engine.context.hls.find(path)?.ts?.segments.length ?? 0) >= 3, 15_000)).toBe(true);
+    const playlist = await text(url);
+    expect(playlist.status).toBe(200);
+    expect(playlist.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
+    expect(playlist.headers.get('access-control-allow-origin')).toBe('*');
+    expect(playlist.headers.get('cache-control')).toBe('no-cache');
+    expect(playlist.body).toContain('#EXT-X-TARGETDURATION:2');
+    const segments = segmentsOf(playlist.body);
+    expect(segments.length).toBeGreaterThanOrEqual(3);
+    for (const s of segments) expect(Math.abs(s.duration - 2)).toBeLessThan(0.05); // 1 s GOP, 2 s target
+    const segment = await fetch(engine.httpUrl(`${path}/${segments[0]!.uri}`));
+    expect(segment.headers.get('content-type')).toBe('video/mp2t');
+    expect(segment.headers.get('cache-control')).toContain('immutable');
+    const bytes = new Uint8Array(await segment.arrayBuffer());
+    expect(bytes[0]).toBe(0x47);
+    expect(bytes.byteLength % 188).toBe(0);
+
+    const probed = await probe(url);
+    expect(probed.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
+    const decoded = await decode(url, 3);
+    expect(decoded.stderr).toBe('');
+    expect(decoded.exitCode).toBe(0);
+    await publisher.stop();
+  });
+
+  test('LL-HLS: fMP4 parts, blocking reload and delta updates; ffmpeg decodes it', async () => {
+    const path = 'live/ll1';
+    const publisher = await publishPattern(engine.rtmpUrl(path), { seconds: 40, bFrames: 0, gop: 25 });
+    const ll = () => engine.context.hls.find(path)?.ll;
+    expect(await waitFor(() => (ll()?.segments.length ?? 0) >= 2, 15_000)).toBe(true);
+    const url = engine.httpUrl(`${path}/ll.m3u8`);
+    const playlist = await text(url);
+    expect(playlist.status).toBe(200);
+    for (const tag of ['#EXT-X-PART-INF:PART-TARGET=', '#EXT-X-SERVER-CONTROL:', 'CAN-BLOCK-RELOAD=YES', 'PART-HOLD-BACK=', '#EXT-X-PART:', '#EXT-X-PRELOAD-HINT:TYPE=PART', '#EXT-X-PROGRAM-DATE-TIME:', '#EXT-X-MAP:URI=']) {
+      expect(playlist.body).toContain(tag);
+    }
+    // every part is at most the part target
+    const target = Number(/PART-TARGET=([\d.]+)/.exec(playlist.body)![1]);
+    for (const m of playlist.body.matchAll(/#EXT-X-PART:DURATION=([\d.]+)/g)) expect(Number(m[1])).toBeLessThanOrEqual(target);
+
+    // blocking reload: ask for the part after the newest one; it is answered once it exists
+    const variant = ll()!;
+    const open = variant.open!;
+    const nextMsn = open.msn;
+    const nextPart = open.parts.length;
+    const started = Date.now();
+    const blocked = await text(`${url}?_HLS_msn=${nextMsn}&_HLS_part=${nextPart}`);
+    const waitedMs = Date.now() - started;
+    expect(blocked.status).toBe(200);
+    expect(blocked.body).toContain(variant.partUri(nextMsn, nextPart));
+    expect(waitedMs).toBeLessThan(2000);
+
+    // the preload-hinted part is served as soon as it exists
+    const hint = /#EXT-X-PRELOAD-HINT:TYPE=PART,URI="([^"]+)"/.exec(blocked.body)![1]!;
+    const hinted = await fetch(engine.httpUrl(`${path}/${hint}`));
+    expect(hinted.status).toBe(200);
+    expect(hinted.headers.get('cache-control')).toContain('immutable');
+
+    const tooFar = await fetch(`${url}?_HLS_msn=${nextMsn + 50}`);
+    expect(tooFar.status).toBe(400);
+
+    // wait for a longer window, then ask for a delta update
+    expect(await waitFor(() => variant.segments.length >= 9, 25_000)).toBe(true);
+    const delta = await text(`${url}?_HLS_skip=YES`);
+    expect(delta.status).toBe(200);
+    expect(delta.body).toContain('#EXT-X-SKIP:SKIPPED-SEGMENTS=');
+
+    const decoded = await decode(url, 3);
+    expect(decoded.stderr).toBe('');
+    expect(decoded.exitCode).toBe(0);
+    await publisher.stop();
+  }, 90_000);
+
+  test('a publisher restart puts a discontinuity in the playlist; the end adds ENDLIST', async () => {
+    const path = 'live/restart';
+    const first = await publishPattern(engine.rtmpUrl(path), { seconds: 5, bFrames: 0 });
+    expect(await waitFor(() => (engine.context.hls.find(path)?.ts?.segments.length ?? 0) >= 1, 10_000)).toBe(true);
+    await first.proc.exited;
+    const second = await publishPattern(engine.rtmpUrl(path), { seconds: 5, bFrames: 0 });
+    await second.proc.exited;
+    const url = engine.httpUrl(`${path}/index.m3u8`);
+    expect(await waitFor(() => engine.context.hls.find(path)?.ts?.ended === true, 8000)).toBe(true);
+    const playlist = await text(url);
+    expect(playlist.body).toContain('#EXT-X-DISCONTINUITY\n');
+    expect(playlist.body.trimEnd().endsWith('#EXT-X-ENDLIST')).toBe(true);
+    const uris = segmentsOf(playlist.body).map((s) => s.uri);
+    expect(new Set(uris).size).toBe(uris.length);
+    expect((await decode(url, 12)).exitCode).toBe(0);
+  }, 60_000);
+
+  test('unknown streams and files are 404 at once; unsupported codecs are simply not offered', async () => {
+    const started = Date.now();
+    expect((await fetch(engine.httpUrl('live/nobody/index.m3u8'))).status).toBe(404);
+    expect((await fetch(engine.httpUrl('live/nobody/ll.m3u8'))).status).toBe(404);
+    expect(Date.now() - started).toBeLessThan(1000);
+
+    // VP9 cannot go into HLS here: the HLS playlists are not offered, FLV viewers are unaffected
+    const path = 'live/vp9';
+    const publisher = await connectRtmp(engine.rtmpPort, 'live', 'vp9', 'publish');
+    await publisher.next((e) => e.type === 'ready');
+    const vp9 = (frameType: number, packetType: number, payload: number[]) =>
+      Uint8Array.from([0x80 | (frameType << 4) | packetType, ...Buffer.from('vp09'), ...payload]);
+    publisher.session.sendMedia(9, 0, vp9(1, 0, [1, 0, 0, 0, 0x0a, 0x80, 0, 0]));
+    for (let i = 0; i < 10; i++) publisher.session.sendMedia(9, i * 40, vp9(i === 0 ? 1 : 2, 1, [i, 1, 2, 3]));
+    publisher.flush();
+    expect(await waitFor(() => engine.context.streams.find('live', 'vp9')?.started === true, 3000)).toBe(true);
+    const flv = await fetch(engine.httpUrl(`${path}.flv`));
+    expect(flv.status).toBe(200);
+    await flv.body?.cancel();
+    expect((await fetch(engine.httpUrl(`${path}/index.m3u8`))).status).toBe(404);
+    expect(engine.logs.filter((l) => l.includes('not offered') && l.includes('vp9')).length).toBe(2); // once per variant
+    publisher.close();
+  }, 60_000);
+});
