@@ -19,6 +19,8 @@ const CLIENT_CORE = 1;
 const CLIENT_SATURATION = 0.9;
 /** a point during which other processes used more than this % of a core is run again once */
 const NOISY_OTHER_CPU_PERCENT = 15;
+const NOISY_RETRIES = 2;
+const MAX_SEARCH_POINTS = 7;
 /** before a point, the whole machine should be below this % of one core busy */
 const QUIET_BUSY_PERCENT = 20;
 
@@ -123,13 +125,17 @@ async function runPoint(o: Options, server: ServerName, protocol: ViewerProtocol
       return { server, protocol, viewers, command: '', report: null, error: String(err) };
     }
   };
-  const first = await attempt();
-  const other = first.report?.machine.otherProcessesPercentOfOneCore ?? 0;
-  if (other <= NOISY_OTHER_CPU_PERCENT) return first;
-  log(`  other processes used ${other}% of a core during the window: running the point again`);
-  const second = await attempt();
-  const other2 = second.report?.machine.otherProcessesPercentOfOneCore ?? 0;
-  return other2 <= other ? second : first;
+  let best = await attempt();
+  for (let retry = 0; retry < NOISY_RETRIES && otherCpu(best) > NOISY_OTHER_CPU_PERCENT; retry++) {
+    log(`  other processes used ${otherCpu(best)}% of a core during the window: running the point again`);
+    const again = await attempt();
+    if (otherCpu(again) < otherCpu(best)) best = again;
+  }
+  return best;
+}
+
+function otherCpu(p: Point): number {
+  return p.report?.machine.otherProcessesPercentOfOneCore ?? 0;
 }
 
 /** waits (up to 90 s) until the machine has been nearly idle for a second: other people's work skews a point */
@@ -189,31 +195,35 @@ function summary(r: LoadReport): string {
   );
 }
 
-type Capacity = { sustained: number; firstFailure: number | null; clientBound: boolean; points: Point[] };
+type Capacity = { sustained: number; firstFailure: number | null; clientBound: boolean; inconclusive: boolean; points: Point[] };
 
 /**
  * Grows by 1.5x while points pass, then bisects between the last pass and the first failure
- * until they are within 10%. A point where the load tool saturated its core stops the search:
- * beyond it the figure would measure the client.
+ * until they are within 10%. A passing point where the load tool saturated its core stops the
+ * search (beyond it the figure would measure the client); a failing point while other
+ * processes kept the machine busy stops it as inconclusive.
  */
 async function searchCapacity(o: Options, server: ServerName, protocol: ViewerProtocol, first: Point | undefined, runId: string): Promise<Capacity> {
   const points: Point[] = [];
   let pass = 0;
   let fail: number | null = null;
   let clientBound = false;
+  let inconclusive = false;
   const judge = (p: Point): boolean => p.report !== null && p.report.pass && !p.report.publisher?.error;
   let n = o.searchStart;
-  if (first && first.viewers === n) {
-    points.push(first);
-  } else {
-    points.push(await runPoint(o, server, protocol, n, o.searchDurationS, runId));
-  }
-  for (let steps = 0; steps < 6; steps++) {
-    const p = points.at(-1)!;
+  for (let step = 0; step < MAX_SEARCH_POINTS; step++) {
+    const p = step === 0 && first && first.viewers === n ? first : await runPoint(o, server, protocol, n, o.searchDurationS, runId);
+    points.push(p);
     const ok = judge(p);
     const saturated = (p.report?.client.cpuPercentOfOneCore ?? 0) / 100 > CLIENT_SATURATION;
-    if (ok) pass = Math.max(pass, p.viewers);
-    else fail = fail === null ? p.viewers : Math.min(fail, p.viewers);
+    if (ok) {
+      pass = Math.max(pass, n);
+    } else if (otherCpu(p) > NOISY_OTHER_CPU_PERCENT) {
+      inconclusive = true;
+      break;
+    } else {
+      fail = fail === null ? n : Math.min(fail, n);
+    }
     if (saturated) {
       clientBound = true;
       if (ok) break; // cannot tell whether the server would go further
@@ -228,9 +238,8 @@ async function searchCapacity(o: Options, server: ServerName, protocol: ViewerPr
       if (next <= pass || next >= fail) break;
     }
     n = next;
-    points.push(await runPoint(o, server, protocol, n, o.searchDurationS, runId));
   }
-  return { sustained: pass, firstFailure: fail, clientBound, points };
+  return { sustained: pass, firstFailure: fail, clientBound, inconclusive, points };
 }
 
 function fmt(v: number | null | undefined, digits = 0): string {
@@ -264,8 +273,16 @@ function markdown(efficiency: Point[], capacities: { server: ServerName; protoco
       const tried = cap.points
         .map((p) => `${p.viewers}: ${p.report ? (p.report.pass ? "pass" : "fail") : "error"}, ${fmt(p.report?.server?.cpuPercentOfOneCore)}%, ${fmt(p.report?.client.cpuPercentOfOneCore)}% (other ${fmt(p.report?.machine.otherProcessesPercentOfOneCore)}%)`)
         .join('; ');
-      const limit = cap.clientBound ? 'load tool (client core saturated): a lower bound' : cap.firstFailure === null ? `search max ${o.searchMax}` : 'server';
-      lines.push(`| ${server} | ${protocol} | ${cap.sustained > 0 ? (cap.clientBound && cap.firstFailure === null ? '>= ' : '') + cap.sustained : `< ${cap.points[0]?.viewers}`} | ${cap.firstFailure ?? '–'} | ${limit} | ${tried} |`);
+      const limit = cap.inconclusive
+        ? 'inconclusive: a point failed while other processes kept the machine busy'
+        : cap.clientBound
+          ? 'load tool (client core saturated): a lower bound'
+          : cap.firstFailure === null
+            ? `search stopped at ${cap.points.at(-1)?.viewers} (search max ${o.searchMax})`
+            : 'server';
+      const sustained =
+        cap.sustained === 0 ? (cap.inconclusive ? '?' : `< ${cap.points[0]?.viewers}`) : `${cap.firstFailure === null ? '>= ' : ''}${cap.sustained}`;
+      lines.push(`| ${server} | ${protocol} | ${sustained} | ${cap.firstFailure ?? '–'} | ${limit} | ${tried} |`);
     }
   }
   return lines.join('\n') + '\n';

@@ -57,6 +57,7 @@ function isNextPart(ll: HlsVariant, file: string): boolean {
 
 async function servePlaylist(variant: HlsVariant | null, search: URLSearchParams, respond: HlsResponder, lowLatency: boolean): Promise<Response> {
   if (!variant) return notFound(respond, 'this HLS variant is not enabled');
+  if (variant.unavailable && !variant.hasContent) return notFound(respond, "this stream's codecs cannot be carried in this HLS variant");
   const waitMs = firstContentWaitMs(variant);
   const hasSegments = () => variant.segments.length > 0 || variant.ended;
   if (!(await variant.waitUntil(hasSegments, waitMs))) {

@@ -12,7 +12,6 @@ import type { MediaFrame, Track } from '../../src/media/types.ts';
 import { Fmp4Muxer, type FragmentTrackInput } from '../../src/remux/fmp4-muxer.ts';
 import { readMp4Track } from './fmp4-mp4-samples.ts';
 
-const hasFfmpeg = Bun.which('ffmpeg') !== null && Bun.which('ffprobe') !== null;
 const VIDEO_TIMESCALE = 90000;
 const TICKS_PER_MS = VIDEO_TIMESCALE / 1000;
 let dir = '';
@@ -92,7 +91,7 @@ afterAll(() => {
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!hasFfmpeg)('fMP4 from an ffmpeg FLV (H.264 with B-frames + AAC)', () => {
+describe('fMP4 from an ffmpeg FLV (H.264 with B-frames + AAC)', () => {
   let source = '';
   let output = '';
   let video: { track: Track; frames: MediaFrame[]; ticksPerMs: number };
@@ -180,7 +179,7 @@ describe.skipIf(!hasFfmpeg)('fMP4 from an ffmpeg FLV (H.264 with B-frames + AAC)
   });
 });
 
-describe.skipIf(!hasFfmpeg)('fMP4 H.265 from an ffmpeg MP4 (libx265, B-frames)', () => {
+describe('fMP4 H.265 from an ffmpeg MP4 (libx265, B-frames)', () => {
   test('hvc1 fragments decode cleanly with the source timestamps and pictures', () => {
     const source = join(dir, 'hevc-source.mp4');
     const output = join(dir, 'hevc-out.mp4');

@@ -34,6 +34,8 @@ export class HlsVariant {
   open: StoredSegment | null = null;
   init: { uri: string; bytes: Uint8Array } | null = null;
   ended = false;
+  /** the stream's current codecs cannot be carried in this variant: answer 404 without waiting */
+  unavailable = false;
   private nextMsn = 0;
   private discontinuitySequence = 0;
   private pendingDiscontinuity = false;
