@@ -10,7 +10,7 @@ export type EngineCliOptions = {
   version: boolean;
 };
 
-export const ENGINE_HELP = `weir-engine: the Weir streaming engine (RTMP in; RTMP, HTTP-FLV, WebSocket-FLV out)
+export const ENGINE_HELP = `weir-engine: the Weir streaming engine (RTMP in; RTMP, HTTP-FLV, WebSocket-FLV, HLS and LL-HLS out)
 
 Usage: weir-engine [options]
 
@@ -21,6 +21,11 @@ Options (environment variable in brackets):
   --http-port PORT     HTTP listen port (0 = any)     [WEIR_HTTP_PORT]  default 8080
   --app NAME           an app open to publishers (repeatable) [WEIR_APPS, comma-separated] default live
   --wait-ms MS         how long a viewer waits for a publisher [WEIR_WAIT_MS] default 10000
+  --hls-target-ms MS   HLS segment target duration    [WEIR_HLS_TARGET_MS] default 2000
+  --hls-part-ms MS     LL-HLS part target duration    [WEIR_HLS_PART_MS]   default 334
+  --hls-window N       segments in the HLS playlist   [WEIR_HLS_WINDOW]    default 6 (LL-HLS keeps 2x)
+  --no-hls             no classic HLS (index.m3u8)    [WEIR_HLS=0]
+  --no-ll-hls          no LL-HLS (ll.m3u8)            [WEIR_LL_HLS=0]
   --log-level LEVEL    debug | info | warn | error    [WEIR_LOG_LEVEL]  default info
   --log-json           JSON log lines                 [WEIR_LOG_JSON=1]
   --help               show this help
@@ -37,6 +42,12 @@ function parsePort(value: string, flag: string): number {
   return port;
 }
 
+function parsePositive(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new CliError(`${flag}: '${value}' is not a positive number`);
+  return n;
+}
+
 function parseNonNegative(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new CliError(`${flag}: '${value}' is not a non-negative number`);
@@ -51,6 +62,15 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
   let httpPort = env.WEIR_HTTP_PORT ? parsePort(env.WEIR_HTTP_PORT, 'WEIR_HTTP_PORT') : base.http.port;
   let waitMs = env.WEIR_WAIT_MS ? parseNonNegative(env.WEIR_WAIT_MS, 'WEIR_WAIT_MS') : base.streams.waitForPublisherMs;
   let apps: string[] = env.WEIR_APPS ? env.WEIR_APPS.split(',').filter(Boolean) : [];
+  const num = (name: string, fallback: number): number => {
+    const raw = env[name];
+    return raw ? parsePositive(raw, name) : fallback;
+  };
+  let hlsTargetMs = num('WEIR_HLS_TARGET_MS', base.hls.targetDurationMs);
+  let hlsPartMs = num('WEIR_HLS_PART_MS', base.hls.partTargetMs);
+  let hlsWindow = num('WEIR_HLS_WINDOW', base.hls.windowSegments);
+  let hls = env.WEIR_HLS !== '0';
+  let llHls = env.WEIR_LL_HLS !== '0';
   let logLevel = (env.WEIR_LOG_LEVEL ?? 'info') as LogLevel;
   let logJson = env.WEIR_LOG_JSON === '1';
   let help = false;
@@ -70,6 +90,11 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
       case '--http-port': httpPort = parsePort(value(), flag); break;
       case '--app': apps.push(value()); break;
       case '--wait-ms': waitMs = parseNonNegative(value(), flag); break;
+      case '--hls-target-ms': hlsTargetMs = parsePositive(value(), flag); break;
+      case '--hls-part-ms': hlsPartMs = parsePositive(value(), flag); break;
+      case '--hls-window': hlsWindow = Math.round(parsePositive(value(), flag)); break;
+      case '--no-hls': hls = false; break;
+      case '--no-ll-hls': llHls = false; break;
       case '--log-level': logLevel = value() as LogLevel; break;
       case '--log-json': logJson = true; break;
       case '--help': case '-h': help = true; break;
@@ -79,12 +104,14 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
   }
   if (!LOG_LEVELS.includes(logLevel)) throw new CliError(`--log-level: '${logLevel}' is not one of ${LOG_LEVELS.join(', ')}`);
   if (apps.length === 0) apps = base.apps.map((a) => a.name);
+  if (hlsPartMs * 3 > hlsTargetMs) throw new CliError('--hls-part-ms must be at most a third of --hls-target-ms');
 
   const config: EngineConfig = {
     ...base,
     rtmp: { ...base.rtmp, host: rtmpHost, port: rtmpPort },
     http: { ...base.http, host: httpHost, port: httpPort },
     streams: { ...base.streams, waitForPublisherMs: waitMs },
+    hls: { enabled: hls, lowLatencyEnabled: llHls, targetDurationMs: hlsTargetMs, partTargetMs: hlsPartMs, windowSegments: hlsWindow },
     apps: apps.map((name) => ({ name })),
   };
   return { config, logLevel, logJson, help, version };
