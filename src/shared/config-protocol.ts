@@ -1,0 +1,114 @@
+// The contract between the engine and the control plane, both directions, over localhost HTTP.
+// Every request carries `Authorization: Bearer <engine secret>`; the secret is created by the
+// control plane at first start (data dir file `engine-secret`) or given as WEIR_ENGINE_SECRET.
+//
+// Config server (control plane, default 127.0.0.1:8089), asked by the engine:
+//   GET  /v1/config                -> ConfigSnapshot         (at start, and after a reload notice)
+//   POST /v1/admission             AdmissionQuery -> AdmissionAnswer   (every publish and play)
+//   POST /v1/events                EngineEvent[] -> 204      (publish/unpublish/play/stop, best effort)
+// Engine API (engine, default 127.0.0.1:8087), asked by the control plane:
+//   GET    /v1/status              -> EngineStatus
+//   GET    /v1/streams             -> LiveStreamState[]
+//   GET    /v1/clients             -> ClientState[]
+//   DELETE /v1/clients/{id}        -> 204 | 404              (kick a publisher or viewer)
+//   POST   /v1/reload              -> 202                    (configuration changed: fetch it again)
+
+export const ENGINE_SECRET_FILE = 'engine-secret';
+export const CONFIG_PROTOCOL_VERSION = 1;
+
+export type PublishPolicy = 'open' | 'stream-key' | 'signed-url' | 'hook';
+
+export type AppSettings = Readonly<{
+  name: string;
+  /** 'live' is an ordinary app; 'pull' apps get their streams from pull sources (relay issue) */
+  sourceType: 'push' | 'pull';
+  hls: boolean;
+  llHls: boolean;
+  publishPolicy: PublishPolicy;
+  /** whether playing also needs a signed URL or a hook decision ('open' = anyone may play) */
+  playPolicy: 'open' | 'signed-url' | 'hook';
+  /** SRS-compatible on_publish/on_play callback URL, used by the 'hook' policies */
+  hookUrl: string | null;
+}>;
+
+export type PullSource = Readonly<{ id: string; app: string; stream: string; url: string; enabled: boolean }>;
+export type ForwardTarget = Readonly<{ id: string; app: string; stream: string | null; url: string; enabled: boolean }>;
+
+export type ListenSettings = Readonly<{ rtmpHost: string; rtmpPort: number; httpHost: string; httpPort: number }>;
+
+export type ConfigSnapshot = Readonly<{
+  protocolVersion: number;
+  /** increases with every change; the engine applies a snapshot only if it is newer */
+  revision: number;
+  listen: ListenSettings;
+  hls: Readonly<{ targetDurationMs: number; partTargetMs: number; windowSegments: number }>;
+  apps: readonly AppSettings[];
+  pulls: readonly PullSource[];
+  forwards: readonly ForwardTarget[];
+}>;
+
+export type AdmissionQuery = Readonly<{
+  action: 'publish' | 'play';
+  protocol: 'rtmp' | 'http-flv' | 'ws-flv' | 'hls' | 'll-hls';
+  app: string;
+  stream: string;
+  /** the raw query string, without '?': keys, tokens, expiry */
+  query: string;
+  clientAddress: string;
+  clientId: string;
+}>;
+
+export type AdmissionAnswer = Readonly<{
+  allow: boolean;
+  /** why it was refused; shown to the client (onStatus description, HTTP body) */
+  reason?: string;
+  /** for an allowed publish: where to forward it (relay issue) */
+  forwardTargets?: readonly string[];
+  /** how long the engine may reuse this answer for the same app/stream/query/action */
+  cacheTtlMs: number;
+}>;
+
+export type EngineEvent = Readonly<
+  | { type: 'publish-start'; app: string; stream: string; clientId: string; clientAddress: string; atMs: number }
+  | { type: 'publish-stop'; app: string; stream: string; clientId: string; atMs: number }
+  | { type: 'play-start'; app: string; stream: string; clientId: string; protocol: string; clientAddress: string; atMs: number }
+  | { type: 'play-stop'; app: string; stream: string; clientId: string; atMs: number }
+>;
+
+export type TrackState = Readonly<{ kind: 'video' | 'audio'; codec: string; width?: number; height?: number; sampleRateHz?: number; channels?: number }>;
+
+export type LiveStreamState = Readonly<{
+  app: string;
+  stream: string;
+  publisherId: string | null;
+  publisherAddress: string | null;
+  startedAtMs: number;
+  tracks: readonly TrackState[];
+  bitrateInBps: number;
+  bitrateOutBps: number;
+  viewers: Readonly<Record<string, number>>;
+}>;
+
+export type ClientState = Readonly<{
+  id: string;
+  role: 'publisher' | 'viewer' | 'idle';
+  protocol: string;
+  address: string;
+  app: string | null;
+  stream: string | null;
+  connectedAtMs: number;
+  bytesIn: number;
+  bytesOut: number;
+}>;
+
+export type EngineStatus = Readonly<{
+  version: string;
+  startedAtMs: number;
+  configRevision: number;
+  /** true once the engine has a configuration (from the config server or its last known one) */
+  ready: boolean;
+  streams: number;
+  clients: number;
+  bytesIn: number;
+  bytesOut: number;
+}>;
