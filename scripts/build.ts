@@ -2,7 +2,10 @@
 // --bytecode needs --format=esm, or top-level await breaks; --minify keeps start-up fast.
 import { $ } from 'bun';
 
-const targets = [{ entry: 'src/engine.ts', out: 'dist/weir-engine' }] as const;
+const targets = [
+  { entry: 'src/engine.ts', out: 'dist/weir-engine' },
+  { entry: 'src/control-plane.ts', out: 'dist/weir-control' },
+] as const;
 
 for (const { entry, out } of targets) {
   await $`${process.execPath} build ${entry} --compile --minify --bytecode --format=esm --outfile ${out}`;

@@ -4,6 +4,12 @@ import type { LogLevel } from './shared/logger.ts';
 
 export type EngineCliOptions = {
   config: EngineConfig;
+  /** the config server; null: run on the flags alone */
+  configUrl: string | null;
+  engineSecretFile: string | null;
+  dataDir: string | null;
+  apiHost: string;
+  apiPort: number;
   logLevel: LogLevel;
   logJson: boolean;
   help: boolean;
@@ -26,6 +32,19 @@ Options (environment variable in brackets):
   --hls-window N       segments in the HLS playlist   [WEIR_HLS_WINDOW]    default 6 (LL-HLS keeps 2x)
   --no-hls             no classic HLS (index.m3u8)    [WEIR_HLS=0]
   --no-ll-hls          no LL-HLS (ll.m3u8)            [WEIR_LL_HLS=0]
+
+Control plane (with --config-url, the config server's snapshot sets the listen addresses,
+HLS durations and apps in place of those flags, and the config server admits every publish
+and play; --no-hls/--no-ll-hls still switch HLS off engine-wide):
+  --config-url URL     config server, e.g. http://127.0.0.1:8089 [WEIR_CONFIG_URL] default none
+  --engine-secret-file PATH  file holding the shared engine secret [WEIR_ENGINE_SECRET_FILE]
+                       (else WEIR_ENGINE_SECRET, else {data dir}/engine-secret)
+  --data-dir DIR       where the engine secret is read and the last configuration is cached
+                       [WEIR_DATA_DIR] default none
+  --api-host ADDR      engine API listen address      [WEIR_API_HOST]   default 127.0.0.1
+  --api-port PORT      engine API port (0 = any)      [WEIR_API_PORT]   default 8087
+                       (the engine API runs when an engine secret is known)
+
   --log-level LEVEL    debug | info | warn | error    [WEIR_LOG_LEVEL]  default info
   --log-json           JSON log lines                 [WEIR_LOG_JSON=1]
   --help               show this help
@@ -33,6 +52,19 @@ Options (environment variable in brackets):
 `;
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+export const DEFAULT_API_HOST = '127.0.0.1';
+export const DEFAULT_API_PORT = 8087;
+
+function parseHttpUrl(value: string, flag: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new CliError(`${flag}: '${value}' is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`${flag}: '${value}' is not an http(s) URL`);
+  return url.toString().replace(/\/+$/, '');
+}
 
 export class CliError extends Error {}
 
@@ -71,6 +103,11 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
   let hlsWindow = num('WEIR_HLS_WINDOW', base.hls.windowSegments);
   let hls = env.WEIR_HLS !== '0';
   let llHls = env.WEIR_LL_HLS !== '0';
+  let configUrl = env.WEIR_CONFIG_URL || null;
+  let engineSecretFile = env.WEIR_ENGINE_SECRET_FILE || null;
+  let dataDir = env.WEIR_DATA_DIR || null;
+  let apiHost = env.WEIR_API_HOST || DEFAULT_API_HOST;
+  let apiPort = env.WEIR_API_PORT ? parsePort(env.WEIR_API_PORT, 'WEIR_API_PORT') : DEFAULT_API_PORT;
   let logLevel = (env.WEIR_LOG_LEVEL ?? 'info') as LogLevel;
   let logJson = env.WEIR_LOG_JSON === '1';
   let help = false;
@@ -95,6 +132,11 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
       case '--hls-window': hlsWindow = Math.round(parsePositive(value(), flag)); break;
       case '--no-hls': hls = false; break;
       case '--no-ll-hls': llHls = false; break;
+      case '--config-url': configUrl = value(); break;
+      case '--engine-secret-file': engineSecretFile = value(); break;
+      case '--data-dir': dataDir = value(); break;
+      case '--api-host': apiHost = value(); break;
+      case '--api-port': apiPort = parsePort(value(), flag); break;
       case '--log-level': logLevel = value() as LogLevel; break;
       case '--log-json': logJson = true; break;
       case '--help': case '-h': help = true; break;
@@ -105,6 +147,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
   if (!LOG_LEVELS.includes(logLevel)) throw new CliError(`--log-level: '${logLevel}' is not one of ${LOG_LEVELS.join(', ')}`);
   if (apps.length === 0) apps = base.apps.map((a) => a.name);
   if (hlsPartMs * 3 > hlsTargetMs) throw new CliError('--hls-part-ms must be at most a third of --hls-target-ms');
+  if (configUrl !== null) configUrl = parseHttpUrl(configUrl, '--config-url');
 
   const config: EngineConfig = {
     ...base,
@@ -114,5 +157,5 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
     hls: { enabled: hls, lowLatencyEnabled: llHls, targetDurationMs: hlsTargetMs, partTargetMs: hlsPartMs, windowSegments: hlsWindow },
     apps: apps.map((name) => ({ name })),
   };
-  return { config, logLevel, logJson, help, version };
+  return { config, configUrl, engineSecretFile, dataDir, apiHost, apiPort, logLevel, logJson, help, version };
 }

@@ -1,10 +1,12 @@
-// weir-engine entry: parse flags, start the engine, stop cleanly on SIGINT/SIGTERM.
+// weir-engine entry: parse flags, start the engine (under a control plane when given a config
+// URL), stop cleanly on SIGINT/SIGTERM.
 import pkg from '../package.json' with { type: 'json' };
 import { CliError, ENGINE_HELP, parseEngineCli } from './engine-cli.ts';
-import { startEngine } from './engine-runtime.ts';
+import { startManagedEngine, type ManagedEngine } from './engine-managed.ts';
+import { resolveSecretSource } from './server/engine-secret.ts';
 import { createLogger } from './shared/logger.ts';
 
-function main(): void {
+async function main(): Promise<void> {
   let options;
   try {
     options = parseEngineCli(process.argv.slice(2), process.env);
@@ -24,15 +26,51 @@ function main(): void {
     return;
   }
   const logger = createLogger({ level: options.logLevel, json: options.logJson });
-  logger.info('weir-engine starting', { version: pkg.version, apps: options.config.apps.map((a) => a.name).join(',') });
-  const engine = startEngine(options.config, { logger });
+  const secret = resolveSecretSource({
+    secretFile: options.engineSecretFile,
+    envSecret: process.env.WEIR_ENGINE_SECRET,
+    dataDir: options.dataDir,
+  });
+  if (options.configUrl && !secret) {
+    process.stderr.write('weir-engine: --config-url needs the engine secret: --engine-secret-file, WEIR_ENGINE_SECRET or --data-dir\n');
+    process.exit(2);
+  }
+  logger.info('weir-engine starting', {
+    version: pkg.version,
+    configUrl: options.configUrl ?? undefined,
+    apps: options.configUrl ? undefined : options.config.apps.map((a) => a.name).join(','),
+    secret: secret?.origin,
+  });
+  if (!secret) logger.info('engine API off: no engine secret (--engine-secret-file, WEIR_ENGINE_SECRET or --data-dir)');
+  let managed: ManagedEngine;
+  try {
+    managed = startManagedEngine({
+      baseConfig: options.config,
+      configUrl: options.configUrl,
+      secret,
+      dataDir: options.dataDir,
+      api: secret ? { host: options.apiHost, port: options.apiPort } : null,
+      version: pkg.version,
+      logger,
+    });
+  } catch (err) {
+    logger.error('could not start', { reason: (err as Error).message });
+    process.exit(1);
+  }
   const shutdown = (signal: string): void => {
     logger.info('shutting down', { signal });
-    engine.stop();
+    managed.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  try {
+    await managed.ready;
+  } catch (err) {
+    logger.error('could not start', { reason: (err as Error).message });
+    managed.stop();
+    process.exit(1);
+  }
 }
 
-main();
+void main();

@@ -8,6 +8,7 @@ import { killAll, probe, publishPattern, run, tempDir } from './e2e/harness.ts';
 const repo = resolve(import.meta.dir, '..');
 let dir: { path: string; remove(): void };
 let binary: string;
+let controlBinary: string;
 
 beforeAll(async () => {
   dir = tempDir();
@@ -21,6 +22,15 @@ beforeAll(async () => {
   binary = join(dir.path, 'weir-engine');
   copyFileSync(built, binary);
   await run(['chmod', '+x', binary]);
+  const builtControl = join(dir.path, 'build', 'weir-control');
+  const control = await run(
+    [process.execPath, 'build', join(repo, 'src/control-plane.ts'), '--compile', '--minify', '--bytecode', '--format=esm', '--outfile', builtControl],
+    120_000,
+  );
+  expect(control.exitCode).toBe(0);
+  controlBinary = join(dir.path, 'weir-control');
+  copyFileSync(builtControl, controlBinary);
+  await run(['chmod', '+x', controlBinary]);
 }, 180_000);
 
 afterAll(async () => {
@@ -65,5 +75,39 @@ test('the executable serves a stream from outside the repository', async () => {
   } finally {
     engine.kill('SIGTERM');
     await engine.exited;
+  }
+});
+
+test('weir-control runs from outside the repository with its API docs embedded', async () => {
+  const version = await run([controlBinary, '--version']);
+  expect(version.stdout.trim()).toBe(`weir-control ${pkg.version}`);
+  expect((await run([controlBinary, '--help'])).stdout).toContain('--config-port');
+  const control = Bun.spawn(
+    [controlBinary, '--data-dir', join(dir.path, 'control-data'), '--config-port', '0', '--http-host', '127.0.0.1', '--http-port', '0'],
+    { cwd: dir.path, stdout: 'pipe', stderr: 'pipe', env: { ...process.env, WEIR_ADMIN_PASSWORD: 'build-test-password' } },
+  );
+  try {
+    const reader = (control.stderr as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    let port = 0;
+    while (!port) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value);
+      const m = /console and REST API listening host=\S+ port=(\d+)/.exec(text);
+      if (m) port = Number(m[1]);
+    }
+    expect(port).toBeGreaterThan(0);
+    const docs = await fetch(`http://127.0.0.1:${port}/api/docs`);
+    expect(docs.status).toBe(200);
+    const bundle = await fetch(`http://127.0.0.1:${port}/api/docs/swagger-ui-bundle.js`);
+    expect(bundle.status).toBe(200);
+    expect((await bundle.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+    const openapi = (await (await fetch(`http://127.0.0.1:${port}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(openapi.paths)).toContain('/api/v1/apps');
+  } finally {
+    control.kill('SIGTERM');
+    await control.exited;
   }
 });

@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test';
-import { CliError, parseEngineCli } from '../src/engine-cli.ts';
+import { CliError, ENGINE_HELP, parseEngineCli } from '../src/engine-cli.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../src/shared/engine-config.ts';
 
 test('defaults: RTMP :1935, HTTP :8080 on explicit all-interfaces addresses, app live, HLS on', () => {
@@ -28,4 +28,44 @@ test('bad input is a clear error', () => {
   expect(() => parseEngineCli(['--http-port'], {})).toThrow('needs a value');
   expect(() => parseEngineCli(['--log-level', 'loud'], {})).toThrow('not one of');
   expect(() => parseEngineCli([], { WEIR_RTMP_PORT: 'x' })).toThrow('not a port number');
+});
+
+test('control plane flags: off by default, engine API on 127.0.0.1:8087', () => {
+  const options = parseEngineCli([], {});
+  expect(options).toMatchObject({ configUrl: null, engineSecretFile: null, dataDir: null, apiHost: '127.0.0.1', apiPort: 8087 });
+});
+
+test('control plane flags override their environment variables', () => {
+  const env = {
+    WEIR_CONFIG_URL: 'http://10.0.0.1:8089',
+    WEIR_ENGINE_SECRET_FILE: '/env/secret',
+    WEIR_DATA_DIR: '/env/data',
+    WEIR_API_HOST: '0.0.0.0',
+    WEIR_API_PORT: '9087',
+  };
+  expect(parseEngineCli([], env)).toMatchObject({
+    configUrl: 'http://10.0.0.1:8089',
+    engineSecretFile: '/env/secret',
+    dataDir: '/env/data',
+    apiHost: '0.0.0.0',
+    apiPort: 9087,
+  });
+  const flags = ['--config-url', 'http://127.0.0.1:8089/', '--engine-secret-file', '/run/secret', '--data-dir', '/var/lib/weir', '--api-host', '127.0.0.2', '--api-port', '0'];
+  expect(parseEngineCli(flags, env)).toMatchObject({
+    configUrl: 'http://127.0.0.1:8089',
+    engineSecretFile: '/run/secret',
+    dataDir: '/var/lib/weir',
+    apiHost: '127.0.0.2',
+    apiPort: 0,
+  });
+});
+
+test('control plane flags are validated and listed in --help', () => {
+  expect(() => parseEngineCli(['--config-url', 'ftp://host'], {})).toThrow('not an http(s) URL');
+  expect(() => parseEngineCli(['--config-url', 'nonsense'], {})).toThrow('not a URL');
+  expect(() => parseEngineCli(['--api-port', '65536'], {})).toThrow('not a port number');
+  expect(() => parseEngineCli([], { WEIR_API_PORT: 'x' })).toThrow('not a port number');
+  for (const text of ['--config-url', 'WEIR_CONFIG_URL', '--engine-secret-file', 'WEIR_ENGINE_SECRET', '--data-dir', 'WEIR_DATA_DIR', '--api-host', 'WEIR_API_HOST', '--api-port', 'WEIR_API_PORT']) {
+    expect(ENGINE_HELP).toContain(text);
+  }
 });

@@ -33,6 +33,8 @@ export interface GopLimits {
 export type StreamCounters = {
   packetsIn: number;
   bytesIn: number;
+  /** bytes the edges sent to this stream's viewers (all formats) */
+  bytesOut: number;
   publishers: number;
 };
 
@@ -47,7 +49,7 @@ export class LiveStream {
   /** the publisher has sent a coded frame: its headers are in */
   started = false;
   hasVideo = false;
-  readonly counters: StreamCounters = { packetsIn: 0, bytesIn: 0, publishers: 0 };
+  readonly counters: StreamCounters = { packetsIn: 0, bytesIn: 0, bytesOut: 0, publishers: 0 };
   private readonly readers = new Set<StreamReader>();
   private readonly normalizer = new TimestampNormalizer();
   private gopBytes = 0;

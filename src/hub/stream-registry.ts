@@ -112,6 +112,16 @@ export class StreamRegistry {
     }
   }
 
+  /** Ends every stream of an app (the app was removed): kicks its publishers, ends its viewers. */
+  closeApp(app: string, reason: string): number {
+    const doomed = [...this.streams.values()].filter((s) => s.app === app);
+    for (const stream of doomed) {
+      stream.publisher?.kick(reason);
+      this.remove(stream);
+    }
+    return doomed.length;
+  }
+
   private obtain(app: string, name: string): LiveStream {
     const key = StreamRegistry.key(app, name);
     let stream = this.streams.get(key);

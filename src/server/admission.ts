@@ -1,5 +1,6 @@
-// The seam where the engine asks whether a publish or play may happen. Until the config
-// server exists the engine admits by its own app list: known app allowed, unknown refused.
+// The seam where the engine asks whether a publish or play may happen. Without a config
+// server the engine admits by its own app list (known app allowed, unknown refused); with one,
+// RemoteAdmission (remote-admission.ts) asks it.
 import type { EngineConfig } from '../shared/engine-config.ts';
 
 export type MediaProtocol = 'rtmp' | 'http-flv' | 'ws-flv' | 'hls' | 'll-hls';
@@ -11,9 +12,13 @@ export type AdmissionRequest = Readonly<{
   stream: string;
   query: string;
   clientAddress: string;
+  /** the connection id the engine API lists the client under (absent for HLS requests) */
+  clientId?: string;
 }>;
 
-export type AdmissionDecision = Readonly<{ allow: true }> | Readonly<{ allow: false; reason: string }>;
+export type AdmissionDecision =
+  | Readonly<{ allow: true; forwardTargets?: readonly string[] }>
+  | Readonly<{ allow: false; reason: string }>;
 
 export interface Admission {
   decide(request: AdmissionRequest): Promise<AdmissionDecision>;

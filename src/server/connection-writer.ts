@@ -48,6 +48,8 @@ export class ConnectionWriter {
     private readonly limits: WriterLimits,
     /** called once when the writer gives up on the connection (too slow, or the transport failed) */
     private readonly onFatal: (reason: string) => void,
+    /** told how many bytes the transport took, after each write (for byte counters) */
+    private readonly onWritten?: (bytes: number) => void,
   ) {}
 
   get isClosed(): boolean {
@@ -106,6 +108,11 @@ export class ConnectionWriter {
     if (this.release()) this.sink.end();
   }
 
+  /** Drops the connection at once (a kick): nothing more is sent, onFatal is not called. */
+  abort(): void {
+    if (this.release()) this.sink.abort();
+  }
+
   private release(): boolean {
     if (this.closed) return false;
     this.closed = true;
@@ -128,6 +135,7 @@ export class ConnectionWriter {
       }
       if (taken < 0) taken = 0;
       this.stats.bytesWritten += taken;
+      if (taken > 0) this.onWritten?.(taken);
       if (taken >= pending.byteLength) {
         this.queue = [];
         this.stats.bytesQueued = 0;

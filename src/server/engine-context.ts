@@ -1,17 +1,27 @@
-// What every edge of the engine shares: configuration, the stream hub, outputs, admission.
+// What every edge of the engine shares: configuration, the stream hub, outputs, admission,
+// the client registry and the event sink.
 import type { StreamRegistry } from '../hub/stream-registry.ts';
 import type { HlsRegistry } from '../outputs/hls/hls-registry.ts';
 import type { OutputRegistry } from '../outputs/output-registry.ts';
 import type { EngineConfig } from '../shared/engine-config.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Admission } from './admission.ts';
+import type { ClientRegistry } from './client-registry.ts';
+import type { EngineEventSink } from './event-reporter.ts';
+
+/** Engine-wide byte totals (what the edges read from and wrote to sockets). */
+export type EngineCounters = { bytesIn: number; bytesOut: number };
 
 export type EngineContext = Readonly<{
+  /** the live configuration: read it when it is needed, never keep it */
   config: () => EngineConfig;
   streams: StreamRegistry;
   outputs: OutputRegistry;
   hls: HlsRegistry;
   admission: Admission;
+  clients: ClientRegistry;
+  events: EngineEventSink;
+  counters: EngineCounters;
   logger: Logger;
   nextConnectionId: () => string;
 }>;

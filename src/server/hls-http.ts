@@ -1,6 +1,8 @@
 // Serves HLS and LL-HLS from memory: playlists (with blocking reload and delta updates for
 // LL-HLS, rfc8216bis §6.2.5), segments, parts and init segments, with cache headers that let
 // any HTTP cache or CDN sit in front: playlists are not cached, media is immutable.
+// A playlist can carry its request's query (a play token) into every URI it lists, so the
+// segment, part and init requests a player makes from it carry the same token.
 import type { HlsOutput } from '../outputs/hls/hls-output.ts';
 import type { HlsVariant } from '../outputs/hls/hls-variant.ts';
 
@@ -15,7 +17,40 @@ const PLAYLIST_CACHE = 'no-cache';
 
 export type HlsResponder = (status: number, body: string | Uint8Array | null, headers: Record<string, string>) => Response;
 
-export type HlsRequest = Readonly<{ file: string; search: URLSearchParams }>;
+export type HlsRequest = Readonly<{
+  file: string;
+  search: URLSearchParams;
+  /** appended to every URI of a playlist response (already encoded, without '?'); empty: none */
+  uriQuery?: string;
+}>;
+
+/** Query parameters that steer LL-HLS delivery (rfc8216bis §6.2.5) rather than say who is asking. */
+const DELIVERY_DIRECTIVE = /^_HLS_/;
+
+/**
+ * The part of a request's query that identifies the viewer (keys, tokens, expiry): what
+ * admission is asked about and what playlists hand on to media URIs. Re-encoded, so it holds
+ * no quote, space or line break and fits in a quoted playlist attribute.
+ */
+export function viewerQuery(search: URLSearchParams): string {
+  const kept = new URLSearchParams();
+  for (const [key, value] of search) if (!DELIVERY_DIRECTIVE.test(key)) kept.append(key, value);
+  return kept.toString();
+}
+
+/** Appends `query` to every URI of a media playlist: URI lines and URI="..." attributes. */
+export function appendQueryToUris(playlist: string, query: string): string {
+  if (query.length === 0) return playlist;
+  const withQuery = (uri: string): string => uri + (uri.includes('?') ? '&' : '?') + query;
+  return playlist
+    .split('\n')
+    .map((line) => {
+      if (line.length === 0) return line;
+      if (!line.startsWith('#')) return withQuery(line);
+      return line.replace(/URI="([^"]*)"/g, (_, uri: string) => `URI="${withQuery(uri)}"`);
+    })
+    .join('\n');
+}
 
 /** How long a request may wait for media that is about to exist (first segment, next part). */
 function firstContentWaitMs(variant: HlsVariant): number {
@@ -24,8 +59,9 @@ function firstContentWaitMs(variant: HlsVariant): number {
 
 export async function serveHls(output: HlsOutput, request: HlsRequest, respond: HlsResponder): Promise<Response> {
   const { file, search } = request;
-  if (file === 'index.m3u8') return servePlaylist(output.ts, search, respond, false);
-  if (file === 'll.m3u8') return servePlaylist(output.ll, search, respond, true);
+  const uriQuery = request.uriQuery ?? '';
+  if (file === 'index.m3u8') return servePlaylist(output.ts, search, respond, false, uriQuery);
+  if (file === 'll.m3u8') return servePlaylist(output.ll, search, respond, true, uriQuery);
   if (file.endsWith('.ts') && output.ts) {
     const segment = output.ts.findSegment(file);
     return segment?.bytes ? media(respond, segment.bytes, HlsContentType.Ts) : notFound(respond);
@@ -55,7 +91,13 @@ function isNextPart(ll: HlsVariant, file: string): boolean {
   return next === file;
 }
 
-async function servePlaylist(variant: HlsVariant | null, search: URLSearchParams, respond: HlsResponder, lowLatency: boolean): Promise<Response> {
+async function servePlaylist(
+  variant: HlsVariant | null,
+  search: URLSearchParams,
+  respond: HlsResponder,
+  lowLatency: boolean,
+  uriQuery: string,
+): Promise<Response> {
   if (!variant) return notFound(respond, 'this HLS variant is not enabled');
   if (variant.unavailable && !variant.hasContent) return notFound(respond, "this stream's codecs cannot be carried in this HLS variant");
   const waitMs = firstContentWaitMs(variant);
@@ -84,7 +126,8 @@ async function servePlaylist(variant: HlsVariant | null, search: URLSearchParams
   }
   const skipParam = search.get('_HLS_skip');
   const skip = lowLatency && (skipParam === 'YES' || skipParam === 'v2');
-  return respond(200, variant.playlist(skip), { 'Content-Type': HlsContentType.Playlist, 'Cache-Control': PLAYLIST_CACHE });
+  const playlist = appendQueryToUris(variant.playlist(skip), uriQuery);
+  return respond(200, playlist, { 'Content-Type': HlsContentType.Playlist, 'Cache-Control': PLAYLIST_CACHE });
 }
 
 function media(respond: HlsResponder, bytes: Uint8Array, contentType: string): Response {

@@ -1,21 +1,29 @@
-// The engine's HTTP listener: HTTP-FLV and WebSocket-FLV at /{app}/{stream}.flv, with CORS.
-// Admission and the wait for a publisher happen before the response starts, so a stream
-// that never goes live is a clean 404.
+// The engine's HTTP listener: HTTP-FLV and WebSocket-FLV at /{app}/{stream}.flv, HLS under
+// /{app}/{stream}/, with CORS. Admission and the wait for a publisher happen before the
+// response starts, so a stream that never goes live is a clean 404 and a refused viewer a 403
+// with the reason. It can move to another address while running (rebind): the new server is
+// bound first, then the old one stops accepting and ends once its responses have.
 import type { Server, ServerWebSocket } from 'bun';
 import type { Logger } from '../shared/logger.ts';
 import type { ByteSink } from './connection-writer.ts';
 import type { EngineContext } from './engine-context.ts';
-import { attachFlvViewer, type FlvViewerHandle } from './flv-viewer.ts';
-import { serveHls } from './hls-http.ts';
+import { attachFlvViewer, type FlvViewerHandle, type FlvViewerIdentity } from './flv-viewer.ts';
+import { serveHls, viewerQuery } from './hls-http.ts';
+import { HlsViewerTracker, type HlsViewerProtocol } from './hls-viewers.ts';
 import { parseMediaRoute } from './media-route.ts';
 import type { MediaProtocol } from './admission.ts';
 import type { LiveStream } from '../hub/live-stream.ts';
 
-type WsData = { stream: LiveStream; log: Logger; viewer: FlvViewerHandle | null; blocked: boolean };
+type WsData = { stream: LiveStream; log: Logger; viewer: FlvViewerHandle | null; blocked: boolean; id: string; address: string };
 
 export class HttpMediaServer {
   private server: Server<WsData> | null = null;
+  /** servers left behind by rebind, finishing the responses they had started */
+  private readonly draining = new Set<Server<WsData>>();
   private activeConnections = 0;
+  /** the address asked for (port 0 stays 0 here; `port` is the one the OS gave) */
+  bound: { host: string; port: number } | null = null;
+  readonly hlsViewers = new HlsViewerTracker();
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -25,7 +33,25 @@ export class HttpMediaServer {
   }
 
   start(host: string, port: number): void {
-    this.server = Bun.serve<WsData>({
+    this.server = this.listen(host, port);
+    this.bound = { host, port };
+    this.ctx.logger.info('HTTP listening', { host, port: this.server.port });
+  }
+
+  /** Serves on a new address (throws, keeping the old one, if it cannot be bound), then retires the old one. */
+  rebind(host: string, port: number): void {
+    const previous = this.server;
+    this.server = this.listen(host, port);
+    this.bound = { host, port };
+    if (previous) {
+      this.draining.add(previous);
+      void previous.stop(false).finally(() => this.draining.delete(previous));
+    }
+    this.ctx.logger.info('HTTP listening', { host, port: this.server.port, moved: true });
+  }
+
+  private listen(host: string, port: number): Server<WsData> {
+    return Bun.serve<WsData>({
       hostname: host,
       port,
       // Production mode: no error pages or stack traces for dropped viewers.
@@ -41,12 +67,14 @@ export class HttpMediaServer {
         close: (ws) => ws.data.viewer?.detach(),
       },
     });
-    this.ctx.logger.info('HTTP listening', { host, port: this.server.port });
   }
 
   stop(): void {
     this.server?.stop(true);
     this.server = null;
+    this.bound = null;
+    for (const server of this.draining) void server.stop(true);
+    this.draining.clear();
   }
 
   private corsHeaders(): Record<string, string> {
@@ -76,6 +104,7 @@ export class HttpMediaServer {
     const protocol: MediaProtocol = isWebSocket ? 'ws-flv' : 'http-flv';
     if (this.activeConnections >= this.ctx.config().http.maxConnections) return this.text(503, 'too many viewers');
     const clientAddress = server.requestIP(req)?.address ?? '';
+    const id = this.ctx.nextConnectionId();
     const decision = await this.ctx.admission.decide({
       action: 'play',
       protocol,
@@ -83,15 +112,16 @@ export class HttpMediaServer {
       stream: route.stream,
       query: url.search.slice(1),
       clientAddress,
+      clientId: id,
     });
-    if (!decision.allow) return this.text(decision.reason.startsWith('unknown app') ? 404 : 403, decision.reason);
+    if (!decision.allow) return this.refuse(decision.reason, { conn: id, peer: clientAddress, stream: `${route.app}/${route.stream}`, protocol });
     const stream = await this.ctx.streams.waitUntilLive(route.app, route.stream, req.signal);
     if (!stream) return this.text(404, `stream '${route.app}/${route.stream}' is not live`);
-    const log = this.ctx.logger.child({ conn: this.ctx.nextConnectionId(), peer: clientAddress, stream: stream.path, protocol });
+    const log = this.ctx.logger.child({ conn: id, peer: clientAddress, stream: stream.path, protocol });
     if (isWebSocket) {
       const upgraded = server.upgrade(req, {
         headers: this.corsHeaders(),
-        data: { stream, log, viewer: null, blocked: false },
+        data: { stream, log, viewer: null, blocked: false, id, address: clientAddress },
       });
       return upgraded ? undefined : this.text(400, 'WebSocket upgrade failed');
     }
@@ -99,7 +129,13 @@ export class HttpMediaServer {
       return new Response(null, { headers: { ...this.corsHeaders(), 'Content-Type': 'video/x-flv' } });
     }
     server.timeout(req, 0);
-    return this.streamFlv(req, stream, log);
+    return this.streamFlv(req, stream, log, { id, protocol: 'http-flv', address: clientAddress });
+  }
+
+  /** A refused viewer: 404 for an app that does not exist, 403 with the reason otherwise. */
+  private refuse(reason: string, context: Record<string, string>): Response {
+    this.ctx.logger.info('play refused', { ...context, reason });
+    return this.text(reason.startsWith('unknown app') ? 404 : 403, reason);
   }
 
   private async serveHls(
@@ -110,29 +146,32 @@ export class HttpMediaServer {
     file: string,
     search: URLSearchParams,
   ): Promise<Response> {
-    const isPlaylist = file.endsWith('.m3u8');
-    if (isPlaylist) {
-      const decision = await this.ctx.admission.decide({
-        action: 'play',
-        protocol: file === 'll.m3u8' ? 'll-hls' : 'hls',
-        app,
-        stream,
-        query: search.toString(),
-        clientAddress: server.requestIP(req)?.address ?? '',
-      });
-      if (!decision.allow) return this.text(decision.reason.startsWith('unknown app') ? 404 : 403, decision.reason);
-    }
+    // Playlists, segments, parts and init segments are all admitted with the viewer's query
+    // (a token the playlist handed on to its URIs): media requests hit the cached decision.
+    const protocol: HlsViewerProtocol = file === 'index.m3u8' || file.endsWith('.ts') ? 'hls' : 'll-hls';
+    const query = viewerQuery(search);
+    const clientAddress = server.requestIP(req)?.address ?? '';
+    const decision = await this.ctx.admission.decide({ action: 'play', protocol, app, stream, query, clientAddress });
+    if (!decision.allow) return this.refuse(decision.reason, { peer: clientAddress, stream: `${app}/${stream}`, protocol });
     const output = this.ctx.hls.find(`${app}/${stream}`);
     if (!output) return this.text(404, `stream '${app}/${stream}' is not live`);
+    const isPlaylist = file.endsWith('.m3u8');
+    if (isPlaylist) this.hlsViewers.record(output.stream.path, protocol, `${clientAddress}?${query}`);
     // Blocking playlist requests may wait longer than Bun's default idle timeout.
     server.timeout(req, 30);
     const cors = this.corsHeaders();
-    return serveHls(output, { file, search }, (status, body, headers) =>
-      new Response(req.method === 'HEAD' ? null : body, { status, headers: { ...cors, ...headers } }),
-    );
+    const counters = this.ctx.counters;
+    return serveHls(output, { file, search, uriQuery: query }, (status, body, headers) => {
+      if (req.method !== 'HEAD' && body !== null) {
+        const bytes = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+        counters.bytesOut += bytes;
+        output.stream.counters.bytesOut += bytes;
+      }
+      return new Response(req.method === 'HEAD' ? null : body, { status, headers: { ...cors, ...headers } });
+    });
   }
 
-  private streamFlv(req: Request, stream: LiveStream, log: Logger): Response {
+  private streamFlv(req: Request, stream: LiveStream, log: Logger, who: FlvViewerIdentity): Response {
     const ctx = this.ctx;
     let viewer: FlvViewerHandle | null = null;
     const body = new ReadableStream({
@@ -177,7 +216,7 @@ export class HttpMediaServer {
           };
           this.activeConnections++;
           req.signal.addEventListener('abort', finish, { once: true });
-          viewer = attachFlvViewer(ctx, stream, sink, log);
+          viewer = attachFlvViewer(ctx, stream, sink, log, who);
           log.info('play started');
         }),
     });
@@ -204,7 +243,7 @@ export class HttpMediaServer {
       end: () => ws.close(1000, 'stream ended'),
       abort: () => ws.terminate(),
     };
-    data.viewer = attachFlvViewer(this.ctx, data.stream, sink, data.log);
+    data.viewer = attachFlvViewer(this.ctx, data.stream, sink, data.log, { id: data.id, protocol: 'ws-flv', address: data.address });
     data.log.info('play started');
   }
 }

@@ -8,6 +8,7 @@ import type { OutputViewer, SerializedOutput } from '../outputs/serialized-outpu
 import { ServerSession, type ServerSessionEvent } from '../rtmp/server-session.ts';
 import type { Logger } from '../shared/logger.ts';
 import { isProtocolError } from '../shared/protocol-error.ts';
+import type { ClientEntry } from './client-registry.ts';
 import { ConnectionWriter, type ByteSink } from './connection-writer.ts';
 import type { EngineContext } from './engine-context.ts';
 
@@ -18,6 +19,7 @@ export class RtmpConnection {
   readonly id: string;
   readonly startedAtMs: number;
   lastReceiveAtMs: number;
+  bytesIn = 0;
   readonly writer: ConnectionWriter;
   private readonly session: ServerSession;
   private readonly log: Logger;
@@ -27,6 +29,7 @@ export class RtmpConnection {
   private playing: Playing | null = null;
   private pendingPlay: AbortController | null = null;
   private closed = false;
+  private readonly client: ClientEntry;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -45,10 +48,31 @@ export class RtmpConnection {
       outChunkSize: config.rtmp.outChunkSize,
       maxMessageSizeBytes: config.rtmp.maxMessageSizeBytes,
     });
-    this.writer = new ConnectionWriter(sink, config.viewers, (reason) => {
-      this.log.warn('connection dropped', { reason });
-      this.close();
-    });
+    this.writer = new ConnectionWriter(
+      sink,
+      config.viewers,
+      (reason) => {
+        this.log.warn('connection dropped', { reason });
+        this.close();
+      },
+      (bytes) => {
+        ctx.counters.bytesOut += bytes;
+        if (this.playing) this.playing.output.stream.counters.bytesOut += bytes;
+      },
+    );
+    this.client = {
+      id: this.id,
+      protocol: 'rtmp',
+      address: remoteAddress,
+      connectedAtMs: nowMs,
+      role: () => (this.publishing ? 'publisher' : this.playing ? 'viewer' : 'idle'),
+      app: () => this.app,
+      stream: () => this.publishing?.stream.name ?? this.playing?.output.stream.name ?? null,
+      bytesIn: () => this.bytesIn,
+      bytesOut: () => this.writer.stats.bytesWritten,
+      kick: (reason) => this.kick(reason),
+    };
+    ctx.clients.register(this.client);
   }
 
   get role(): 'publisher' | 'player' | 'idle' {
@@ -62,6 +86,8 @@ export class RtmpConnection {
   receive(bytes: Uint8Array, nowMs: number): void {
     if (this.closed) return;
     this.lastReceiveAtMs = nowMs;
+    this.bytesIn += bytes.byteLength;
+    this.ctx.counters.bytesIn += bytes.byteLength;
     let events: ServerSessionEvent[];
     try {
       events = this.session.push(bytes);
@@ -90,6 +116,15 @@ export class RtmpConnection {
     this.stopPublishing();
     this.stopPlaying();
     this.writer.close();
+    this.ctx.clients.unregister(this.client);
+  }
+
+  /** Drops the connection now (engine API kick, app removed): no goodbye, the socket is cut. */
+  kick(reason: string): void {
+    if (this.closed) return;
+    this.log.info('connection kicked', { reason, role: this.role });
+    this.writer.abort();
+    this.close();
   }
 
   private fail(err: unknown): void {
@@ -159,6 +194,7 @@ export class RtmpConnection {
       stream: name,
       query: this.query(query),
       clientAddress: this.remoteAddress,
+      clientId: this.id,
     });
     if (this.closed) return;
     if (!decision.allow) {
@@ -170,8 +206,11 @@ export class RtmpConnection {
       id: this.id,
       kick: (reason) => {
         this.log.info('publisher kicked', { stream: `${app}/${name}`, reason });
-        this.publishing = null;
-        this.close();
+        if (this.publishing?.handle === handle) {
+          this.publishing = null;
+          this.emitPublishStop(app, name);
+        }
+        this.kick(reason);
       },
     };
     const result = this.ctx.streams.publish(app, name, handle);
@@ -181,6 +220,7 @@ export class RtmpConnection {
     }
     this.publishing = { streamId, stream: result.stream, handle };
     this.log.info('publish started', { stream: result.stream.path });
+    this.ctx.events.emit({ type: 'publish-start', app, stream: name, clientId: this.id, clientAddress: this.remoteAddress, atMs: Date.now() });
     this.session.acceptPublish(streamId);
     this.flushSession();
   }
@@ -198,6 +238,11 @@ export class RtmpConnection {
     this.publishing = null;
     this.log.info('publish stopped', { stream: publishing.stream.path });
     this.ctx.streams.unpublish(publishing.stream, publishing.handle);
+    this.emitPublishStop(publishing.stream.app, publishing.stream.name);
+  }
+
+  private emitPublishStop(app: string, stream: string): void {
+    this.ctx.events.emit({ type: 'publish-stop', app, stream, clientId: this.id, atMs: Date.now() });
   }
 
   private async onPlay(streamId: number, name: string, query: string): Promise<void> {
@@ -216,6 +261,7 @@ export class RtmpConnection {
         stream: name,
         query: this.query(query),
         clientAddress: this.remoteAddress,
+        clientId: this.id,
       });
       if (this.closed || abort.signal.aborted) return;
       if (!decision.allow) {
@@ -255,6 +301,7 @@ export class RtmpConnection {
         this.flushSession();
       },
       onStreamEnd: () => {
+        if (this.playing?.viewer === viewer) this.emitPlayStop(stream);
         this.playing = null;
         this.session.endPlay(streamId);
         this.flushSession();
@@ -263,6 +310,9 @@ export class RtmpConnection {
     };
     this.playing = { streamId, output, viewer };
     this.log.info('play started', { stream: stream.path });
+    this.ctx.events.emit({
+      type: 'play-start', app: stream.app, stream: stream.name, clientId: this.id, protocol: 'rtmp', clientAddress: this.remoteAddress, atMs: Date.now(),
+    });
     output.addViewer(viewer);
   }
 
@@ -271,5 +321,10 @@ export class RtmpConnection {
     if (!playing) return;
     this.playing = null;
     playing.output.removeViewer(playing.viewer);
+    this.emitPlayStop(playing.output.stream);
+  }
+
+  private emitPlayStop(stream: LiveStream): void {
+    this.ctx.events.emit({ type: 'play-stop', app: stream.app, stream: stream.name, clientId: this.id, atMs: Date.now() });
   }
 }

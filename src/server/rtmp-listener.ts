@@ -1,5 +1,7 @@
 // The RTMP TCP listener: accepts sockets up to a cap, wires each to an RtmpConnection,
-// and sweeps for handshakes that never finish and publishers that went silent.
+// and sweeps for handshakes that never finish and publishers that went silent. It can move to
+// another address while running (rebind): the new socket is bound first, then the old one
+// stops accepting; connections it accepted stay until they end.
 import type { Socket, TCPSocketListener } from 'bun';
 import type { ByteSink } from './connection-writer.ts';
 import type { EngineContext } from './engine-context.ts';
@@ -11,6 +13,8 @@ const SWEEP_INTERVAL_MS = 1000;
 
 export class RtmpListener {
   private listener: TCPSocketListener<SocketData> | null = null;
+  /** the address asked for (port 0 stays 0 here; `port` is the one the OS gave) */
+  bound: { host: string; port: number } | null = null;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   readonly connections = new Set<RtmpConnection>();
 
@@ -22,9 +26,25 @@ export class RtmpListener {
   }
 
   start(host: string, port: number): void {
+    this.listener = this.listen(host, port);
+    this.bound = { host, port };
+    this.sweepTimer = setInterval(() => this.sweep(Date.now()), SWEEP_INTERVAL_MS);
+    this.ctx.logger.info('RTMP listening', { host, port: this.listener.port });
+  }
+
+  /** Listens on a new address (throws, keeping the old one, if it cannot be bound), then stops the old one. */
+  rebind(host: string, port: number): void {
+    const previous = this.listener;
+    this.listener = this.listen(host, port);
+    this.bound = { host, port };
+    previous?.stop(false);
+    this.ctx.logger.info('RTMP listening', { host, port: this.listener.port, moved: true, stillConnected: this.connections.size });
+  }
+
+  private listen(host: string, port: number): TCPSocketListener<SocketData> {
     const ctx = this.ctx;
     const connections = this.connections;
-    this.listener = Bun.listen<SocketData>({
+    return Bun.listen<SocketData>({
       hostname: host,
       port,
       socket: {
@@ -52,8 +72,6 @@ export class RtmpListener {
         },
       },
     });
-    this.sweepTimer = setInterval(() => this.sweep(Date.now()), SWEEP_INTERVAL_MS);
-    ctx.logger.info('RTMP listening', { host, port: this.listener.port });
   }
 
   stop(): void {
@@ -61,6 +79,7 @@ export class RtmpListener {
     this.sweepTimer = null;
     this.listener?.stop(true);
     this.listener = null;
+    this.bound = null;
     for (const connection of this.connections) connection.close();
     this.connections.clear();
   }

@@ -1,6 +1,16 @@
-// The engine's whole configuration: built-in defaults now, the config server's snapshot later.
+// The engine's whole configuration: built-in defaults and flags, over which the config
+// server's snapshot (listen addresses, HLS durations, apps) is laid when there is one.
+import type { AppSettings, ConfigSnapshot } from './config-protocol.ts';
+
 export type AppConfig = Readonly<{
   name: string;
+  /** classic HLS for this app's new streams (absent: on); ANDed with hls.enabled */
+  hls?: boolean;
+  /** LL-HLS for this app's new streams (absent: on); ANDed with hls.lowLatencyEnabled */
+  llHls?: boolean;
+  /** what the engine may decide alone when the config server cannot be asked (absent: open) */
+  publishPolicy?: AppSettings['publishPolicy'];
+  playPolicy?: AppSettings['playPolicy'];
 }>;
 
 export type EngineConfig = Readonly<{
@@ -66,3 +76,38 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   hls: { enabled: true, lowLatencyEnabled: true, targetDurationMs: 2000, partTargetMs: 334, windowSegments: 6 },
   apps: [{ name: 'live' }],
 };
+
+/**
+ * The configuration a snapshot describes: listen addresses, HLS durations and apps come from
+ * the snapshot; everything the contract does not carry (limits, timeouts, the engine-wide
+ * HLS switches) stays as `base` has it.
+ */
+export function engineConfigFromSnapshot(base: EngineConfig, snapshot: ConfigSnapshot): EngineConfig {
+  return {
+    ...base,
+    rtmp: { ...base.rtmp, host: snapshot.listen.rtmpHost, port: snapshot.listen.rtmpPort },
+    http: { ...base.http, host: snapshot.listen.httpHost, port: snapshot.listen.httpPort },
+    hls: {
+      ...base.hls,
+      targetDurationMs: snapshot.hls.targetDurationMs,
+      partTargetMs: snapshot.hls.partTargetMs,
+      windowSegments: snapshot.hls.windowSegments,
+    },
+    apps: snapshot.apps.map((app) => ({
+      name: app.name,
+      hls: app.hls,
+      llHls: app.llHls,
+      publishPolicy: app.publishPolicy,
+      playPolicy: app.playPolicy,
+    })),
+  };
+}
+
+/** Whether new streams of `app` get classic HLS and LL-HLS under `config`. */
+export function hlsVariantsFor(config: EngineConfig, app: string): { classic: boolean; lowLatency: boolean } {
+  const settings = config.apps.find((a) => a.name === app);
+  return {
+    classic: config.hls.enabled && (settings?.hls ?? true),
+    lowLatency: config.hls.lowLatencyEnabled && (settings?.llHls ?? true),
+  };
+}

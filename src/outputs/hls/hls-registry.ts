@@ -10,7 +10,8 @@ export class HlsRegistry {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(
-    private readonly options: () => HlsOutputOptions,
+    /** read when a stream goes live: settings changes apply to streams that start later */
+    private readonly options: (stream: LiveStream) => HlsOutputOptions,
     private readonly log: Logger,
   ) {}
 
@@ -23,7 +24,7 @@ export class HlsRegistry {
     const existing = this.outputs.get(stream.path);
     if (existing?.stream === stream) return;
     existing?.dispose();
-    const options = this.options();
+    const options = this.options(stream);
     if (!options.classic && !options.lowLatency) return;
     const output = new HlsOutput(stream, options, this.log.child({ stream: stream.path }));
     this.outputs.set(stream.path, output);
@@ -37,6 +38,15 @@ export class HlsRegistry {
       }, lingerMs);
       this.timers.add(timer);
     });
+  }
+
+  /** Forgets the outputs of an app's streams at once (the app was removed). */
+  closeApp(app: string): void {
+    for (const [path, output] of this.outputs) {
+      if (output.stream.app !== app) continue;
+      this.outputs.delete(path);
+      output.dispose();
+    }
   }
 
   closeAll(): void {

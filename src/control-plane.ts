@@ -1,0 +1,63 @@
+// weir-control entry: open the store, bootstrap a first start, serve the engine-facing config
+// server and the REST API (console later), and stop cleanly on SIGINT/SIGTERM. Wiring only.
+import { join, resolve } from 'node:path';
+import pkg from '../package.json' with { type: 'json' };
+import { startConfigServer } from './config-server.ts';
+import { ControlCliError, CONTROL_PLANE_HELP, parseControlPlaneCli } from './control-plane-cli.ts';
+import { createEngineClient } from './control/engine-client.ts';
+import { EngineSecretService } from './control/services/engine-secret-service.ts';
+import { createServices } from './control/services/index.ts';
+import { openStore } from './control/store/index.ts';
+import { createRestApp } from './rest-server.ts';
+import { createLogger } from './shared/logger.ts';
+
+async function main(): Promise<void> {
+  let options;
+  try {
+    options = parseControlPlaneCli(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (err instanceof ControlCliError) {
+      process.stderr.write(`weir-control: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  if (options.help) return void process.stdout.write(CONTROL_PLANE_HELP);
+  if (options.version) return void process.stdout.write(`weir-control ${pkg.version}\n`);
+
+  const logger = createLogger({ level: options.logLevel, json: options.logJson });
+  const dataDir = resolve(options.dataDir);
+  const store = openStore(join(dataDir, 'weir.db'));
+  const services = createServices(store);
+  const boot = await services.bootstrap();
+  if (boot.admin.created) {
+    if (boot.admin.generatedPassword) {
+      // Printed once, on the terminal only: it is stored hashed and never shown again.
+      process.stdout.write(
+        `\n  Weir admin account created: user '${boot.admin.username}', password '${boot.admin.generatedPassword}'\n` +
+          `  (set WEIR_ADMIN_PASSWORD before the first start to choose it)\n\n`,
+      );
+    } else logger.info('admin account created from WEIR_ADMIN_PASSWORD', { user: boot.admin.username ?? 'admin' });
+  }
+  const secret = EngineSecretService.load({ dataDir, env: process.env });
+  const configServer = startConfigServer(services, secret.secret, { hostname: options.configHost, port: options.configPort });
+  logger.info('config server listening', { host: options.configHost, port: configServer.port });
+
+  const engine = createEngineClient({ baseUrl: options.engineApiUrl, secret: secret.secret });
+  let http: ReturnType<typeof Bun.serve> | null = null;
+  const app = createRestApp({ services, engine, logger, clientAddress: (req) => http?.requestIP(req)?.address ?? null });
+  http = Bun.serve({ hostname: options.httpHost, port: options.httpPort, maxRequestBodySize: 1024 * 1024, fetch: (req) => app.handle(req) });
+  logger.info('console and REST API listening', { host: options.httpHost, port: http.port, version: pkg.version });
+
+  const shutdown = (signal: string): void => {
+    logger.info('shutting down', { signal });
+    http?.stop(true);
+    configServer.stop(true);
+    store.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+await main();

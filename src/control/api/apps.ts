@@ -1,0 +1,108 @@
+// /api/v1/apps: applications (the first path segment of every stream URL) and their policies.
+import { Elysia, t } from 'elysia';
+import { assertAdmin, requireAuth } from './auth.ts';
+import { AppName, AppParams, Empty, items, ListOf, OneOf, TimestampMs } from './common.ts';
+import type { ApiDeps } from './deps.ts';
+import { problemResponses } from './problem.ts';
+
+export const SourceType = OneOf(['push', 'pull'], { description: "'pull' apps get their streams from pull sources" });
+export const PublishPolicy = OneOf(['open', 'stream-key', 'signed-url', 'hook'], { description: 'who may publish' });
+export const PlayPolicy = OneOf(['open', 'signed-url', 'hook'], { description: 'who may play' });
+const HookUrl = t.Nullable(
+  t.String({ maxLength: 2048, description: 'SRS-compatible on_publish/on_play callback (http or https); needed by the hook policies' }),
+);
+
+export const AppSchema = t.Object(
+  {
+    name: AppName,
+    sourceType: SourceType,
+    hls: t.Boolean(),
+    llHls: t.Boolean(),
+    publishPolicy: PublishPolicy,
+    playPolicy: PlayPolicy,
+    hookUrl: HookUrl,
+    createdAtMs: TimestampMs,
+  },
+  { description: 'An application' },
+);
+
+const AppCreate = t.Object({
+  name: AppName,
+  sourceType: t.Optional(SourceType),
+  hls: t.Optional(t.Boolean({ description: 'classic HLS on (default true)' })),
+  llHls: t.Optional(t.Boolean({ description: 'LL-HLS on (default true)' })),
+  publishPolicy: t.Optional(PublishPolicy),
+  playPolicy: t.Optional(PlayPolicy),
+  hookUrl: t.Optional(HookUrl),
+});
+
+const AppUpdate = t.Object({
+  sourceType: t.Optional(SourceType),
+  hls: t.Optional(t.Boolean()),
+  llHls: t.Optional(t.Boolean()),
+  publishPolicy: t.Optional(PublishPolicy),
+  playPolicy: t.Optional(PlayPolicy),
+  hookUrl: t.Optional(HookUrl),
+});
+
+const tags = ['apps'];
+
+export const appsRoutes = (deps: ApiDeps) => {
+  const apps = deps.services.apps;
+  return new Elysia({ prefix: '/apps' })
+    .use(requireAuth(deps))
+    .get('', () => items(apps.list()), {
+      response: { 200: ListOf(AppSchema), ...problemResponses(401) },
+      detail: { tags, summary: 'List apps' },
+    })
+    .post(
+      '',
+      ({ auth, body, set }) => {
+        assertAdmin(auth);
+        set.status = 201;
+        return apps.create(body);
+      },
+      {
+        body: AppCreate,
+        parse: 'json',
+        response: { 201: AppSchema, ...problemResponses(400, 401, 403, 409) },
+        detail: { tags, summary: 'Create an app' },
+      },
+    )
+    .get('/:app', ({ params }) => apps.get(params.app), {
+      params: AppParams,
+      response: { 200: AppSchema, ...problemResponses(401, 404) },
+      detail: { tags, summary: 'Get an app' },
+    })
+    .patch(
+      '/:app',
+      ({ auth, params, body }) => {
+        assertAdmin(auth);
+        return apps.update(params.app, body);
+      },
+      {
+        params: AppParams,
+        body: AppUpdate,
+        parse: 'json',
+        response: { 200: AppSchema, ...problemResponses(400, 401, 403, 404) },
+        detail: { tags, summary: 'Change an app', description: 'Only the fields sent change.' },
+      },
+    )
+    .delete(
+      '/:app',
+      ({ auth, params, set }) => {
+        assertAdmin(auth);
+        apps.delete(params.app);
+        set.status = 204;
+      },
+      {
+        params: AppParams,
+        response: { 204: Empty, ...problemResponses(401, 403, 404) },
+        detail: {
+          tags,
+          summary: 'Delete an app',
+          description: "Also deletes its stream keys, pull sources and forward targets; the engine kicks the app's streams.",
+        },
+      },
+    );
+};

@@ -1,0 +1,84 @@
+// /api/v1/engine: is the engine up, which version, since when, and has it applied the
+// control plane's latest configuration revision.
+import { Elysia, t } from 'elysia';
+import { assertAdmin, requireAuth } from './auth.ts';
+import { Int, TimestampMs } from './common.ts';
+import type { ApiDeps } from './deps.ts';
+import { fromEngine, secondsSince } from './live.ts';
+import { problemResponses } from './problem.ts';
+
+const EngineStateSchema = t.Object(
+  {
+    up: t.Boolean(),
+    reason: t.Nullable(t.String({ description: 'why the engine could not be asked, when down' })),
+    configRevision: Int({ description: "the control plane's configuration revision" }),
+    engine: t.Nullable(
+      t.Object({
+        version: t.String(),
+        startedAtMs: TimestampMs,
+        uptimeSec: Int({ minimum: 0 }),
+        ready: t.Boolean(),
+        configRevision: Int({ description: 'the revision the engine runs' }),
+        configCurrent: t.Boolean({ description: 'the engine runs the latest revision' }),
+        streams: Int(),
+        clients: Int(),
+        bytesIn: t.Number(),
+        bytesOut: t.Number(),
+      }),
+    ),
+  },
+  { description: 'Engine status' },
+);
+
+const tags = ['engine'];
+
+export const engineRoutes = (deps: ApiDeps) =>
+  new Elysia({ prefix: '/engine' })
+    .use(requireAuth(deps))
+    .get(
+      '',
+      async () => {
+        const configRevision = deps.services.config.revision();
+        const status = await deps.engine.status();
+        if (!status.ok) return { up: false, reason: status.reason, configRevision, engine: null };
+        const s = status.value;
+        return {
+          up: true,
+          reason: null,
+          configRevision,
+          engine: {
+            version: s.version,
+            startedAtMs: s.startedAtMs,
+            uptimeSec: secondsSince(deps.now(), s.startedAtMs),
+            ready: s.ready,
+            configRevision: s.configRevision,
+            configCurrent: s.configRevision >= configRevision,
+            streams: s.streams,
+            clients: s.clients,
+            bytesIn: s.bytesIn,
+            bytesOut: s.bytesOut,
+          },
+        };
+      },
+      {
+        response: { 200: EngineStateSchema, ...problemResponses(401) },
+        detail: { tags, summary: 'Engine status', description: 'Answers 200 with up=false when the engine cannot be reached.' },
+      },
+    )
+    .post(
+      '/reload',
+      async ({ auth, set }) => {
+        assertAdmin(auth);
+        await fromEngine(deps.engine.reload());
+        set.status = 202;
+        return { accepted: true as const };
+      },
+      {
+        response: { 202: t.Object({ accepted: t.Literal(true) }), ...problemResponses(401, 403, 503) },
+        detail: {
+          tags,
+          summary: 'Make the engine fetch its configuration now',
+          description: 'Changes made through this API already do this.',
+        },
+      },
+    );

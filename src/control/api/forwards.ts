@@ -1,0 +1,80 @@
+// /api/v1/forwards: forward targets (re-publish an app's streams to another RTMP server).
+import { Elysia, t } from 'elysia';
+import { assertAdmin, requireAuth } from './auth.ts';
+import { AppFilterQuery, AppName, Empty, IdParams, items, ListOf, StreamName } from './common.ts';
+import type { ApiDeps } from './deps.ts';
+import { problemResponses } from './problem.ts';
+
+const ForwardUrl = t.String({
+  minLength: 1,
+  maxLength: 2048,
+  description: 'rtmp:// or rtmps:// destination',
+  examples: ['rtmp://a.rtmp.youtube.com/live2/KEY'],
+});
+const ForwardStream = t.Nullable(StreamName, { description: 'null: every stream of the app' });
+
+export const ForwardTargetSchema = t.Object(
+  { id: t.String(), app: t.String(), stream: t.Nullable(t.String()), url: t.String(), enabled: t.Boolean() },
+  { description: 'A forward target' },
+);
+const ForwardCreate = t.Object({ app: AppName, stream: t.Optional(ForwardStream), url: ForwardUrl, enabled: t.Optional(t.Boolean()) });
+const ForwardUpdate = t.Object({ stream: t.Optional(ForwardStream), url: t.Optional(ForwardUrl), enabled: t.Optional(t.Boolean()) });
+
+const tags = ['forward targets'];
+
+export const forwardRoutes = (deps: ApiDeps) => {
+  const forwards = deps.services.forwards;
+  return new Elysia({ prefix: '/forwards' })
+    .use(requireAuth(deps))
+    .get('', ({ query }) => items(forwards.list(query.app)), {
+      query: AppFilterQuery,
+      response: { 200: ListOf(ForwardTargetSchema), ...problemResponses(401) },
+      detail: { tags, summary: 'List forward targets' },
+    })
+    .post(
+      '',
+      ({ auth, body, set }) => {
+        assertAdmin(auth);
+        set.status = 201;
+        return forwards.create(body);
+      },
+      {
+        body: ForwardCreate,
+        parse: 'json',
+        response: { 201: ForwardTargetSchema, ...problemResponses(400, 401, 403, 404, 409) },
+        detail: { tags, summary: 'Create a forward target' },
+      },
+    )
+    .get('/:id', ({ params }) => forwards.get(params.id), {
+      params: IdParams,
+      response: { 200: ForwardTargetSchema, ...problemResponses(401, 404) },
+      detail: { tags, summary: 'Get a forward target' },
+    })
+    .patch(
+      '/:id',
+      ({ auth, params, body }) => {
+        assertAdmin(auth);
+        return forwards.update(params.id, body);
+      },
+      {
+        params: IdParams,
+        body: ForwardUpdate,
+        parse: 'json',
+        response: { 200: ForwardTargetSchema, ...problemResponses(400, 401, 403, 404, 409) },
+        detail: { tags, summary: 'Change a forward target' },
+      },
+    )
+    .delete(
+      '/:id',
+      ({ auth, params, set }) => {
+        assertAdmin(auth);
+        forwards.delete(params.id);
+        set.status = 204;
+      },
+      {
+        params: IdParams,
+        response: { 204: Empty, ...problemResponses(401, 403, 404) },
+        detail: { tags, summary: 'Delete a forward target' },
+      },
+    );
+};

@@ -1,0 +1,113 @@
+// /api/v1/streams: what is live now, asked from the engine (GET /v1/streams) on every call.
+import { Elysia, t } from 'elysia';
+import type { LiveStreamState, TrackState } from '../../shared/config-protocol.ts';
+import { assertAdmin, requireAuth } from './auth.ts';
+import { AppFilterQuery, Empty, Int, items, ListOf, TimestampMs } from './common.ts';
+import type { ApiDeps } from './deps.ts';
+import { fromEngine, secondsSince } from './live.ts';
+import { ApiProblem, problemResponses } from './problem.ts';
+
+const Track = t.Object({
+  kind: t.Union([t.Literal('video'), t.Literal('audio')]),
+  codec: t.String(),
+  width: t.Optional(Int()),
+  height: t.Optional(Int()),
+  sampleRateHz: t.Optional(t.Number()),
+  channels: t.Optional(Int()),
+});
+
+export const LiveStreamSchema = t.Object(
+  {
+    app: t.String(),
+    stream: t.String(),
+    publisher: t.Nullable(t.Object({ id: t.String(), address: t.Nullable(t.String()) })),
+    startedAtMs: TimestampMs,
+    uptimeSec: Int({ minimum: 0 }),
+    video: t.Nullable(t.Object({ codec: t.String(), width: t.Nullable(Int()), height: t.Nullable(Int()) })),
+    audio: t.Nullable(t.Object({ codec: t.String(), sampleRateHz: t.Nullable(t.Number()), channels: t.Nullable(Int()) })),
+    tracks: t.Array(Track),
+    bitrateInBps: t.Number(),
+    bitrateOutBps: t.Number(),
+    viewers: t.Record(t.String(), t.Number(), { description: 'viewers per protocol (rtmp, http-flv, ws-flv, hls, ll-hls)' }),
+    viewerCount: Int({ minimum: 0 }),
+  },
+  { description: 'A live stream' },
+);
+type LiveStream = typeof LiveStreamSchema.static;
+
+const StreamParams = t.Object({ app: t.String(), stream: t.String() });
+
+function toLiveStream(s: LiveStreamState, nowMs: number): LiveStream {
+  const video = s.tracks.find((tr: TrackState) => tr.kind === 'video');
+  const audio = s.tracks.find((tr: TrackState) => tr.kind === 'audio');
+  const viewers: Record<string, number> = { ...s.viewers };
+  return {
+    app: s.app,
+    stream: s.stream,
+    publisher: s.publisherId === null ? null : { id: s.publisherId, address: s.publisherAddress },
+    startedAtMs: s.startedAtMs,
+    uptimeSec: secondsSince(nowMs, s.startedAtMs),
+    video: video ? { codec: video.codec, width: video.width ?? null, height: video.height ?? null } : null,
+    audio: audio ? { codec: audio.codec, sampleRateHz: audio.sampleRateHz ?? null, channels: audio.channels ?? null } : null,
+    tracks: s.tracks.map((tr) => ({ ...tr })),
+    bitrateInBps: s.bitrateInBps,
+    bitrateOutBps: s.bitrateOutBps,
+    viewers,
+    viewerCount: Object.values(viewers).reduce((sum, n) => sum + n, 0),
+  };
+}
+
+const tags = ['streams'];
+
+export const streamRoutes = (deps: ApiDeps) => {
+  const find = async (app: string, stream: string): Promise<LiveStreamState> => {
+    const live = await fromEngine(deps.engine.streams());
+    const found = live.find((s) => s.app === app && s.stream === stream);
+    if (!found) throw new ApiProblem('not-found', `stream '${app}/${stream}' is not live`);
+    return found;
+  };
+  return new Elysia({ prefix: '/streams' })
+    .use(requireAuth(deps))
+    .get(
+      '',
+      async ({ query }) => {
+        const live = await fromEngine(deps.engine.streams());
+        const now = deps.now();
+        return items(live.filter((s) => query.app === undefined || s.app === query.app).map((s) => toLiveStream(s, now)));
+      },
+      {
+        query: AppFilterQuery,
+        response: { 200: ListOf(LiveStreamSchema), ...problemResponses(401, 503) },
+        detail: {
+          tags,
+          summary: 'List live streams',
+          description: 'Codecs, resolution, bitrates, viewers per protocol and uptime, from the engine.',
+        },
+      },
+    )
+    .get('/:app/:stream', async ({ params }) => toLiveStream(await find(params.app, params.stream), deps.now()), {
+      params: StreamParams,
+      response: { 200: LiveStreamSchema, ...problemResponses(401, 404, 503) },
+      detail: { tags, summary: 'Get a live stream' },
+    })
+    .delete(
+      '/:app/:stream',
+      async ({ auth, params, set }) => {
+        assertAdmin(auth);
+        const stream = await find(params.app, params.stream);
+        if (stream.publisherId === null) throw new ApiProblem('not-found', `stream '${params.app}/${params.stream}' has no publisher`);
+        const kicked = await fromEngine(deps.engine.kick(stream.publisherId));
+        if (!kicked) throw new ApiProblem('not-found', `stream '${params.app}/${params.stream}' already ended`);
+        set.status = 204;
+      },
+      {
+        params: StreamParams,
+        response: { 204: Empty, ...problemResponses(401, 403, 404, 503) },
+        detail: {
+          tags,
+          summary: "End a live stream (kick its publisher)",
+          description: 'The encoder may reconnect unless its key is revoked.',
+        },
+      },
+    );
+};

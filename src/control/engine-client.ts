@@ -1,0 +1,103 @@
+// Typed client for the engine API (src/shared/config-protocol.ts: GET /v1/status, /v1/streams,
+// /v1/clients, DELETE /v1/clients/{id}, POST /v1/reload). Every call has a timeout and never
+// throws: an unreachable, slow or misbehaving engine comes back as `{ ok: false }` ("engine down").
+import type { ClientState, EngineStatus, LiveStreamState } from '../shared/config-protocol.ts';
+
+export const ENGINE_API_DEFAULT_URL = 'http://127.0.0.1:8087';
+export const ENGINE_API_DEFAULT_TIMEOUT_MS = 2_000;
+
+export type EngineDown = Readonly<{ ok: false; reason: string }>;
+export type EngineResult<T> = Readonly<{ ok: true; value: T }> | EngineDown;
+
+/** What the control plane can ask the running engine. Fakes implement this in tests. */
+export interface EngineClient {
+  status(): Promise<EngineResult<EngineStatus>>;
+  streams(): Promise<EngineResult<readonly LiveStreamState[]>>;
+  clients(): Promise<EngineResult<readonly ClientState[]>>;
+  /** `value` is false when the engine does not know that client (already gone) */
+  kick(clientId: string): Promise<EngineResult<boolean>>;
+  /** tell the engine its configuration changed; it fetches the new snapshot itself */
+  reload(): Promise<EngineResult<true>>;
+}
+
+export type EngineClientOptions = Readonly<{
+  /** e.g. http://127.0.0.1:8087 */
+  baseUrl?: string;
+  /** the shared engine secret, or a function reading it (it may be created after start) */
+  secret: string | (() => string | Promise<string>);
+  timeoutMs?: number;
+  fetch?: (input: Request) => Promise<Response>;
+}>;
+
+type Shape<T> = (value: unknown) => value is T;
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const isStatus: Shape<EngineStatus> = (v): v is EngineStatus =>
+  isObject(v) && typeof v.version === 'string' && typeof v.startedAtMs === 'number';
+
+const isStreamList: Shape<readonly LiveStreamState[]> = (v): v is readonly LiveStreamState[] =>
+  Array.isArray(v) && v.every((s) => isObject(s) && typeof s.app === 'string' && typeof s.stream === 'string');
+
+const isClientList: Shape<readonly ClientState[]> = (v): v is readonly ClientState[] =>
+  Array.isArray(v) && v.every((c) => isObject(c) && typeof c.id === 'string');
+
+const down = (reason: string): EngineDown => ({ ok: false, reason });
+
+export function createEngineClient(options: EngineClientOptions): EngineClient {
+  const baseUrl = (options.baseUrl ?? ENGINE_API_DEFAULT_URL).replace(/\/+$/, '');
+  const timeoutMs = options.timeoutMs ?? ENGINE_API_DEFAULT_TIMEOUT_MS;
+  const doFetch = options.fetch ?? ((request: Request) => fetch(request));
+
+  async function call(method: string, path: string): Promise<EngineResult<Response>> {
+    try {
+      const secret = typeof options.secret === 'string' ? options.secret : await options.secret();
+      const request = new Request(baseUrl + path, {
+        method,
+        headers: { authorization: `Bearer ${secret}`, accept: 'application/json' },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      return { ok: true, value: await doFetch(request) };
+    } catch (error) {
+      const name = error instanceof Error ? error.name : '';
+      if (name === 'TimeoutError' || name === 'AbortError') return down(`engine did not answer within ${timeoutMs} ms`);
+      return down('engine unreachable');
+    }
+  }
+
+  async function getJson<T>(path: string, shape: Shape<T>): Promise<EngineResult<T>> {
+    const answer = await call('GET', path);
+    if (!answer.ok) return answer;
+    const response = answer.value;
+    if (!response.ok) return down(`engine answered ${response.status} to GET ${path}`);
+    try {
+      const body: unknown = await response.json();
+      return shape(body) ? { ok: true, value: body } : down(`engine sent an unexpected body for GET ${path}`);
+    } catch {
+      return down(`engine sent invalid JSON for GET ${path}`);
+    }
+  }
+
+  return {
+    status: () => getJson('/v1/status', isStatus),
+    streams: () => getJson('/v1/streams', isStreamList),
+    clients: () => getJson('/v1/clients', isClientList),
+    async kick(clientId) {
+      const answer = await call('DELETE', `/v1/clients/${encodeURIComponent(clientId)}`);
+      if (!answer.ok) return answer;
+      const { status } = answer.value;
+      await answer.value.body?.cancel().catch(() => undefined);
+      if (status === 404) return { ok: true, value: false };
+      if (status >= 200 && status < 300) return { ok: true, value: true };
+      return down(`engine answered ${status} to a kick`);
+    },
+    async reload() {
+      const answer = await call('POST', '/v1/reload');
+      if (!answer.ok) return answer;
+      const { status } = answer.value;
+      await answer.value.body?.cancel().catch(() => undefined);
+      return status >= 200 && status < 300 ? { ok: true, value: true } : down(`engine answered ${status} to a reload`);
+    },
+  };
+}

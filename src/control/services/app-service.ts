@@ -1,0 +1,130 @@
+// Apps: name rules, policies, signing secrets; deleting an app cascades its keys and relays.
+import type { AppRecord, Store } from '../store/index.ts';
+import type { ConfigChangeNotifier } from './config-snapshot-service.ts';
+import { conflict, invalid, notFound } from './errors.ts';
+import { randomHex } from './secrets.ts';
+import type {
+  App,
+  AppCreateInput,
+  AppService as AppServiceContract,
+  AppUpdateInput,
+  NowMs,
+  PlayPolicy,
+  PublishPolicy,
+  SourceType,
+} from './types.ts';
+import { checkAppName, checkBoolean, checkOneOf, checkUrl } from './validation.ts';
+
+export const SOURCE_TYPES: readonly SourceType[] = ['push', 'pull'];
+export const PUBLISH_POLICIES: readonly PublishPolicy[] = ['open', 'stream-key', 'signed-url', 'hook'];
+export const PLAY_POLICIES: readonly PlayPolicy[] = ['open', 'signed-url', 'hook'];
+
+export function toApp(record: AppRecord): App {
+  const { signingSecret: _secret, ...app } = record;
+  return app;
+}
+
+export class AppService implements AppServiceContract {
+  constructor(
+    private readonly store: Store,
+    private readonly notifier: ConfigChangeNotifier,
+    private readonly nowMs: NowMs,
+  ) {}
+
+  list(): readonly App[] {
+    return this.store.apps.list().map(toApp);
+  }
+
+  get(name: string): App {
+    return toApp(this.record(name));
+  }
+
+  /** the stored record, secret included (for the services that need it) */
+  record(name: string): AppRecord {
+    const app = this.store.apps.get(name);
+    if (!app) throw notFound(`app '${name}'`);
+    return app;
+  }
+
+  create(input: AppCreateInput): App {
+    const name = checkAppName(input.name);
+    const record: AppRecord = {
+      name,
+      sourceType: input.sourceType === undefined ? 'push' : checkOneOf(input.sourceType, SOURCE_TYPES, 'sourceType'),
+      hls: input.hls === undefined ? true : checkBoolean(input.hls, 'hls'),
+      llHls: input.llHls === undefined ? true : checkBoolean(input.llHls, 'llHls'),
+      publishPolicy:
+        input.publishPolicy === undefined ? 'open' : checkOneOf(input.publishPolicy, PUBLISH_POLICIES, 'publishPolicy'),
+      playPolicy: input.playPolicy === undefined ? 'open' : checkOneOf(input.playPolicy, PLAY_POLICIES, 'playPolicy'),
+      hookUrl: input.hookUrl === undefined || input.hookUrl === null ? null : checkUrl(input.hookUrl, ['http', 'https'], 'hookUrl'),
+      signingSecret: randomHex(32),
+      createdAtMs: this.nowMs(),
+    };
+    checkHookPolicy(record);
+    this.store.transaction(() => {
+      const existing = this.store.apps.findIgnoringCase(name);
+      if (existing) throw conflict(`an app named '${existing.name}' already exists`);
+      this.store.apps.insert(record);
+    });
+    this.notifier.changed();
+    return toApp(record);
+  }
+
+  update(name: string, patch: AppUpdateInput): App {
+    const current = this.record(name);
+    const next: AppRecord = {
+      ...current,
+      sourceType: patch.sourceType === undefined ? current.sourceType : checkOneOf(patch.sourceType, SOURCE_TYPES, 'sourceType'),
+      hls: patch.hls === undefined ? current.hls : checkBoolean(patch.hls, 'hls'),
+      llHls: patch.llHls === undefined ? current.llHls : checkBoolean(patch.llHls, 'llHls'),
+      publishPolicy:
+        patch.publishPolicy === undefined
+          ? current.publishPolicy
+          : checkOneOf(patch.publishPolicy, PUBLISH_POLICIES, 'publishPolicy'),
+      playPolicy: patch.playPolicy === undefined ? current.playPolicy : checkOneOf(patch.playPolicy, PLAY_POLICIES, 'playPolicy'),
+      hookUrl:
+        patch.hookUrl === undefined
+          ? current.hookUrl
+          : patch.hookUrl === null
+            ? null
+            : checkUrl(patch.hookUrl, ['http', 'https'], 'hookUrl'),
+    };
+    checkHookPolicy(next);
+    if (next.sourceType === 'push' && current.sourceType === 'pull' && this.store.pulls.list(name).length > 0) {
+      throw conflict(`app '${name}' still has pull sources; delete them before making it a push app`);
+    }
+    const changed =
+      next.sourceType !== current.sourceType ||
+      next.hls !== current.hls ||
+      next.llHls !== current.llHls ||
+      next.publishPolicy !== current.publishPolicy ||
+      next.playPolicy !== current.playPolicy ||
+      next.hookUrl !== current.hookUrl;
+    if (changed) {
+      this.store.apps.update(next, true);
+      this.notifier.changed();
+    }
+    return toApp(next);
+  }
+
+  delete(name: string): void {
+    if (!this.store.apps.delete(name)) throw notFound(`app '${name}'`);
+    this.notifier.changed();
+  }
+
+  signingSecret(name: string): string {
+    return this.record(name).signingSecret;
+  }
+
+  rotateSigningSecret(name: string): string {
+    const next: AppRecord = { ...this.record(name), signingSecret: randomHex(32) };
+    this.store.apps.update(next, false);
+    return next.signingSecret;
+  }
+}
+
+function checkHookPolicy(app: AppRecord): void {
+  if ((app.publishPolicy === 'hook' || app.playPolicy === 'hook') && app.hookUrl === null) {
+    throw invalid('hookUrl', "a 'hook' policy needs a hookUrl (http:// or https://)");
+  }
+}

@@ -1,0 +1,97 @@
+// The control-plane services: the rules between the REST API / config server and the store.
+// createServices(store, options) wires them; bootstrap() prepares a first start.
+import type { Store } from '../store/index.ts';
+import { AdmissionService } from './admission-service.ts';
+import { AppService } from './app-service.ts';
+import { AuthService } from './auth-service.ts';
+import { ConfigSnapshotService } from './config-snapshot-service.ts';
+import { EventsService } from './events-service.ts';
+import { ForwardTargetService } from './forward-target-service.ts';
+import { LoginRateLimiter } from './login-rate-limiter.ts';
+import { PullSourceService } from './pull-source-service.ts';
+import { randomHex } from './secrets.ts';
+import { SettingsService } from './settings-service.ts';
+import { SignedUrlService } from './signed-url-service.ts';
+import { StreamKeyService } from './stream-key-service.ts';
+import type { BootstrapResult, Services as ServicesContract, ServicesOptions } from './types.ts';
+import { UserService } from './user-service.ts';
+
+export * from './types.ts';
+export { DomainError, DomainErrorStatus, isDomainError, type DomainErrorCode } from './errors.ts';
+export { EngineSecretService, ENGINE_SECRET_ENV, secretsEqual } from './engine-secret-service.ts';
+export { API_TOKEN_PREFIX } from './auth-service.ts';
+export { STREAM_KEY_PREFIX } from './stream-key-service.ts';
+export { signedUrlMessage } from './signed-url-service.ts';
+export { DEFAULT_SETTINGS } from './settings-service.ts';
+export { PUBLISH_POLICIES, PLAY_POLICIES, SOURCE_TYPES } from './app-service.ts';
+export { USER_ROLES, ADMIN_PASSWORD_ENV } from './user-service.ts';
+export { APP_NAME_PATTERN, STREAM_NAME_PATTERN, USERNAME_PATTERN } from './validation.ts';
+export { srsHookBody, parseHookAnswer, type SrsHookBody } from './srs-hook.ts';
+
+export const DEFAULT_APP_NAME = 'live';
+/** settings key marking that the first-start defaults were written (so a deleted `live` stays deleted) */
+const DEFAULTS_SEEDED_KEY = 'bootstrap.defaultsSeeded';
+
+export interface Services extends ServicesContract {
+  readonly apps: AppService;
+  readonly streamKeys: StreamKeyService;
+  readonly signedUrls: SignedUrlService;
+  readonly pulls: PullSourceService;
+  readonly forwards: ForwardTargetService;
+  readonly settings: SettingsService;
+  readonly users: UserService;
+  readonly auth: AuthService;
+  readonly admission: AdmissionService;
+  readonly config: ConfigSnapshotService;
+  readonly events: EventsService;
+}
+
+export function createServices(store: Store, options: ServicesOptions = {}): Services {
+  const nowMs = options.nowMs ?? Date.now;
+  const settings = new SettingsService(store, { changed: () => config.changed() });
+  const config: ConfigSnapshotService = new ConfigSnapshotService(store, settings);
+  const apps = new AppService(store, config, nowMs);
+  const streamKeys = new StreamKeyService(store, nowMs);
+  const signedUrls = new SignedUrlService(store, nowMs);
+  const pulls = new PullSourceService(store, config, nowMs);
+  const forwards = new ForwardTargetService(store, config, nowMs);
+  const users = new UserService(store, nowMs, options.env ?? process.env, options.passwordHashCost ?? null);
+  const limiter = new LoginRateLimiter(nowMs, options.loginMaxFailures ?? 5, options.loginWindowMs ?? 60_000);
+  const auth = new AuthService(store, users, limiter, nowMs, options.sessionTtlMs ?? 24 * 3600_000);
+  const admission = new AdmissionService(store, streamKeys, signedUrls, forwards, nowMs, {
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    hookTimeoutMs: options.hookTimeoutMs ?? 2000,
+    allowCacheTtlMs: options.allowCacheTtlMs ?? 5000,
+    denyCacheTtlMs: options.denyCacheTtlMs ?? 1000,
+  });
+  const events = new EventsService(nowMs, options.eventsCapacity ?? 1000);
+
+  async function bootstrap(): Promise<BootstrapResult> {
+    const createdDefaultApp = store.transaction(() => {
+      if (store.settings.get(DEFAULTS_SEEDED_KEY) === true) return false;
+      settings.seedDefaults();
+      let created = false;
+      if (!store.apps.findIgnoringCase(DEFAULT_APP_NAME)) {
+        store.apps.insert({
+          name: DEFAULT_APP_NAME,
+          sourceType: 'push',
+          hls: true,
+          llHls: true,
+          publishPolicy: 'open',
+          playPolicy: 'open',
+          hookUrl: null,
+          signingSecret: randomHex(32),
+          createdAtMs: nowMs(),
+        });
+        created = true;
+      }
+      store.settings.setMany({ [DEFAULTS_SEEDED_KEY]: true }, true);
+      return created;
+    });
+    config.changed();
+    const admin = await users.bootstrapAdmin();
+    return { admin, createdDefaultApp };
+  }
+
+  return { apps, streamKeys, signedUrls, pulls, forwards, settings, users, auth, admission, config, events, bootstrap };
+}

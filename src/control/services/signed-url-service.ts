@@ -1,0 +1,64 @@
+// Signed expiring URLs: HMAC-SHA256 (hex) with the app's signing secret over
+// `${app}/${stream}?expires=${unix}` (play) or the same plus `&action=publish` (publish),
+// carried as `expires=<unix seconds>&sign=<hex>` in the query; checked in constant time.
+import type { Store } from '../store/index.ts';
+import { invalid, notFound } from './errors.ts';
+import { constantTimeEqual, hmacSha256Hex } from './secrets.ts';
+import type {
+  NowMs,
+  SignatureCheck,
+  SignedUrl,
+  SignedUrlAction,
+  SignedUrlService as SignedUrlServiceContract,
+} from './types.ts';
+import { checkStreamName } from './validation.ts';
+
+export const SIGNED_URL_MAX_TTL_SEC = 10 * 365 * 24 * 3600;
+
+/** the exact bytes signed; exported so docs and tests can show how to sign elsewhere */
+export function signedUrlMessage(app: string, stream: string, expires: number, action: SignedUrlAction): string {
+  const base = `${app}/${stream}?expires=${expires}`;
+  return action === 'publish' ? `${base}&action=publish` : base;
+}
+
+export class SignedUrlService implements SignedUrlServiceContract {
+  constructor(
+    private readonly store: Store,
+    private readonly nowMs: NowMs,
+  ) {}
+
+  build(app: string, stream: string, expiresInSec: number, action: SignedUrlAction = 'play'): SignedUrl {
+    const secret = this.secret(app);
+    checkStreamName(stream);
+    if (!Number.isInteger(expiresInSec) || expiresInSec < 1 || expiresInSec > SIGNED_URL_MAX_TTL_SEC) {
+      throw invalid('expiresInSec', `expiresInSec must be an integer from 1 to ${SIGNED_URL_MAX_TTL_SEC}`);
+    }
+    if (action !== 'play' && action !== 'publish') throw invalid('action', "action must be 'play' or 'publish'");
+    const expires = Math.floor(this.nowMs() / 1000) + expiresInSec;
+    const sign = hmacSha256Hex(secret, signedUrlMessage(app, stream, expires, action));
+    const query = `expires=${expires}&sign=${sign}`;
+    return { app, stream, action, expires, sign, query, path: `${app}/${stream}?${query}` };
+  }
+
+  verify(app: string, stream: string, query: string, action: SignedUrlAction): SignatureCheck {
+    const app_ = this.store.apps.get(app);
+    if (!app_) return { ok: false, reason: 'unknown app' };
+    const params = new URLSearchParams(query);
+    const expiresText = params.get('expires');
+    const sign = params.get('sign');
+    if (expiresText === null || sign === null) return { ok: false, reason: 'missing signature' };
+    if (!/^\d{1,12}$/.test(expiresText)) return { ok: false, reason: 'invalid signature' };
+    const expires = Number(expiresText);
+    const expected = hmacSha256Hex(app_.signingSecret, signedUrlMessage(app, stream, expires, action));
+    if (!constantTimeEqual(expected, sign.toLowerCase())) return { ok: false, reason: 'invalid signature' };
+    const expiresAtMs = expires * 1000;
+    if (expiresAtMs <= this.nowMs()) return { ok: false, reason: 'signed URL expired' };
+    return { ok: true, expiresAtMs };
+  }
+
+  private secret(app: string): string {
+    const record = this.store.apps.get(app);
+    if (!record) throw notFound(`app '${app}'`);
+    return record.signingSecret;
+  }
+}

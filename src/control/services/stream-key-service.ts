@@ -1,0 +1,84 @@
+// Stream keys: random per-app (optionally per-stream) publish secrets. The plain key is
+// returned once at creation; only its SHA-256 and a display prefix are stored.
+import type { StreamKeyRecord, Store } from '../store/index.ts';
+import { notFound } from './errors.ts';
+import { constantTimeEqual, randomToken, sha256Hex } from './secrets.ts';
+import type {
+  CreatedStreamKey,
+  NowMs,
+  StreamKey,
+  StreamKeyCreateInput,
+  StreamKeyService as StreamKeyServiceContract,
+} from './types.ts';
+import { checkAppName, checkLabel, checkStreamName } from './validation.ts';
+
+export const STREAM_KEY_PREFIX = 'wsk_';
+const DISPLAY_PREFIX_LENGTH = STREAM_KEY_PREFIX.length + 6;
+
+function toStreamKey(r: StreamKeyRecord): StreamKey {
+  const { keyHash: _hash, ...key } = r;
+  return key;
+}
+
+export class StreamKeyService implements StreamKeyServiceContract {
+  constructor(
+    private readonly store: Store,
+    private readonly nowMs: NowMs,
+  ) {}
+
+  list(app?: string): readonly StreamKey[] {
+    if (app !== undefined && !this.store.apps.get(app)) throw notFound(`app '${app}'`);
+    return this.store.streamKeys.list(app).map(toStreamKey);
+  }
+
+  get(id: string): StreamKey {
+    return toStreamKey(this.record(id));
+  }
+
+  create(input: StreamKeyCreateInput): CreatedStreamKey {
+    const app = checkAppName(input.app, 'app');
+    const stream = input.stream === undefined || input.stream === null ? null : checkStreamName(input.stream);
+    const label = input.label === undefined ? '' : checkLabel(input.label, 'label');
+    if (!this.store.apps.get(app)) throw notFound(`app '${app}'`);
+    const key = STREAM_KEY_PREFIX + randomToken(32);
+    const record: StreamKeyRecord = {
+      id: crypto.randomUUID(),
+      app,
+      stream,
+      keyHash: sha256Hex(key),
+      prefix: key.slice(0, DISPLAY_PREFIX_LENGTH),
+      label,
+      createdAtMs: this.nowMs(),
+      revokedAtMs: null,
+    };
+    this.store.streamKeys.insert(record);
+    return { streamKey: toStreamKey(record), key };
+  }
+
+  revoke(id: string): StreamKey {
+    this.record(id);
+    this.store.streamKeys.revoke(id, this.nowMs());
+    return this.get(id);
+  }
+
+  delete(id: string): void {
+    if (!this.store.streamKeys.delete(id)) throw notFound(`stream key '${id}'`);
+  }
+
+  verify(app: string, stream: string, key: string): boolean {
+    if (key.length === 0 || key.length > 256) return false;
+    const presented = sha256Hex(key);
+    let match = false;
+    // compare against every candidate, without stopping early
+    for (const candidate of this.store.streamKeys.activeFor(app, stream)) {
+      if (constantTimeEqual(presented, candidate.keyHash)) match = true;
+    }
+    return match;
+  }
+
+  private record(id: string): StreamKeyRecord {
+    const r = this.store.streamKeys.get(id);
+    if (!r) throw notFound(`stream key '${id}'`);
+    return r;
+  }
+}

@@ -1,0 +1,148 @@
+// The engine under a control plane: the engine API comes up at once (so /healthz can say
+// "not ready yet"), the configuration is fetched from the config server (or read from the
+// cache file when it cannot be reached), then the engine starts on it with remote admission
+// and event reporting, and every newer snapshot is applied live. Without a config URL it is
+// the plain engine on its flags, plus the engine API when a secret is known.
+import { startEngine, type RunningEngine } from './engine-runtime.ts';
+import { ConfigClient, type ConfigClientOptions } from './server/config-client.ts';
+import { ConfigServerHttp, type FetchLike } from './server/config-server-http.ts';
+import { EngineApi } from './server/engine-api.ts';
+import type { SecretSource } from './server/engine-secret.ts';
+import { EventReporter } from './server/event-reporter.ts';
+import { RemoteAdmission } from './server/remote-admission.ts';
+import type { AdmissionQuery, ConfigSnapshot, EngineEvent } from './shared/config-protocol.ts';
+import { engineConfigFromSnapshot, type EngineConfig } from './shared/engine-config.ts';
+import type { Logger } from './shared/logger.ts';
+
+export type ManagedEngineOptions = Readonly<{
+  /** the configuration from flags and defaults; a snapshot overrides listen, HLS durations and apps */
+  baseConfig: EngineConfig;
+  configUrl: string | null;
+  secret: SecretSource | null;
+  dataDir: string | null;
+  /** where the engine API listens; null: no engine API */
+  api: Readonly<{ host: string; port: number }> | null;
+  version: string;
+  logger: Logger;
+  fetch?: FetchLike;
+  /** test knobs for the config client (poll interval, backoff) */
+  configClient?: Partial<Pick<ConfigClientOptions, 'pollIntervalMs' | 'initialBackoffMs' | 'maxBackoffMs' | 'startGraceMs'>>;
+  eventFlushIntervalMs?: number;
+  admissionTimeoutMs?: number;
+}>;
+
+export interface ManagedEngine {
+  readonly api: EngineApi | null;
+  readonly configClient: ConfigClient | null;
+  readonly events: EventReporter | null;
+  /** the running engine, null until it has a configuration */
+  engine(): RunningEngine | null;
+  admission(): RemoteAdmission | null;
+  /** resolves once the engine runs; rejects if its listeners cannot be bound */
+  readonly ready: Promise<RunningEngine>;
+  stop(): void;
+}
+
+export function startManagedEngine(options: ManagedEngineOptions): ManagedEngine {
+  const { logger, baseConfig } = options;
+  const startedAtMs = Date.now();
+  let running: RunningEngine | null = null;
+  let remoteAdmission: RemoteAdmission | null = null;
+  let stopped = false;
+
+  const wire =
+    options.configUrl && options.secret
+      ? new ConfigServerHttp({ baseUrl: options.configUrl, secret: options.secret, ...(options.fetch ? { fetch: options.fetch } : {}) })
+      : null;
+  if (options.configUrl && !options.secret) {
+    throw new Error('a config URL needs the engine secret (--engine-secret-file, WEIR_ENGINE_SECRET or --data-dir)');
+  }
+  const configClient = wire
+    ? new ConfigClient({
+        fetchSnapshot: () => wire.getJson('/v1/config'),
+        logger: logger.child({ component: 'config' }),
+        dataDir: options.dataDir,
+        ...options.configClient,
+      })
+    : null;
+  const events = wire
+    ? new EventReporter({
+        send: (batch: readonly EngineEvent[]) => wire.postJson('/v1/events', batch),
+        logger: logger.child({ component: 'events' }),
+        ...(options.eventFlushIntervalMs ? { flushIntervalMs: options.eventFlushIntervalMs } : {}),
+      })
+    : null;
+  events?.start();
+
+  const api = options.api
+    ? new EngineApi({
+        secret: options.secret,
+        version: options.version,
+        startedAtMs,
+        engine: () => running,
+        configRevision: () => configClient?.current?.revision ?? 0,
+        reload: configClient ? () => configClient.refresh() : null,
+        logger: logger.child({ component: 'api' }),
+      })
+    : null;
+  if (api && options.api) api.start(options.api.host, options.api.port);
+
+  // Snapshots that arrive after the first but before the engine runs are applied once it does.
+  let pending: ConfigSnapshot | null = null;
+  const apply = (snapshot: ConfigSnapshot): void => {
+    if (!running) {
+      pending = snapshot;
+      return;
+    }
+    const report = running.applyConfig(engineConfigFromSnapshot(baseConfig, snapshot));
+    logger.info('configuration applied', {
+      revision: snapshot.revision,
+      rtmpMoved: report.rtmpMoved,
+      httpMoved: report.httpMoved,
+      removedApps: report.removedApps.join(',') || undefined,
+    });
+  };
+  configClient?.onSnapshot(apply);
+
+  const ready = (async (): Promise<RunningEngine> => {
+    const config = configClient ? engineConfigFromSnapshot(baseConfig, await configClient.start()) : baseConfig;
+    if (stopped) throw new Error('engine stopped before it was ready');
+    const engine = startEngine(config, {
+      logger,
+      ...(wire
+        ? {
+            admission: (getConfig: () => EngineConfig) =>
+              (remoteAdmission = new RemoteAdmission({
+                ask: (query: AdmissionQuery) => wire.postJson('/v1/admission', query, options.admissionTimeoutMs ?? 2000),
+                getConfig,
+                logger: logger.child({ component: 'admission' }),
+              })),
+            onConfigApplied: () => remoteAdmission?.expireAll(),
+          }
+        : {}),
+      ...(events ? { events } : {}),
+    });
+    running = engine;
+    const late: ConfigSnapshot | null = pending;
+    pending = null;
+    if (late) apply(late);
+    return engine;
+  })();
+
+  return {
+    api,
+    configClient,
+    events,
+    engine: () => running,
+    admission: () => remoteAdmission,
+    ready,
+    stop: () => {
+      stopped = true;
+      configClient?.stop();
+      events?.stop();
+      api?.stop();
+      running?.stop();
+      running = null;
+    },
+  };
+}

@@ -1,0 +1,161 @@
+// The engine API the control plane calls (default 127.0.0.1:8087): live state (status,
+// streams, clients), kicking a client, and the reload notice. Every /v1 route needs the
+// shared engine secret as a Bearer token (compared in constant time); GET /healthz does not.
+import type { Server } from 'bun';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { EngineStatus, LiveStreamState } from '../shared/config-protocol.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { EngineContext } from './engine-context.ts';
+import type { SecretSource } from './engine-secret.ts';
+import type { HlsViewerTracker } from './hls-viewers.ts';
+import { describeTracks, type BitrateMeter } from './stream-stats.ts';
+
+/** The parts of a running engine the API reads. */
+export interface EngineView {
+  readonly context: EngineContext;
+  readonly bitrates: BitrateMeter;
+  readonly hlsViewers: HlsViewerTracker;
+}
+
+export type EngineApiOptions = Readonly<{
+  /** null: no secret is configured, so every /v1 request is refused */
+  secret: SecretSource | null;
+  version: string;
+  startedAtMs: number;
+  /** null until the engine has a configuration and runs */
+  engine: () => EngineView | null;
+  configRevision: () => number;
+  /** asks the config client to fetch again; null when the engine has no config server */
+  reload: (() => void) | null;
+  logger: Logger;
+}>;
+
+const KICK_REASON = 'kicked through the engine API';
+
+export class EngineApi {
+  private server: Server<undefined> | null = null;
+
+  constructor(private readonly options: EngineApiOptions) {}
+
+  get port(): number {
+    if (!this.server) throw new Error('engine API is not running');
+    return this.server.port!;
+  }
+
+  start(host: string, port: number): void {
+    this.server = Bun.serve({ hostname: host, port, development: false, fetch: (req) => this.route(req) });
+    this.options.logger.info('engine API listening', { host, port: this.server.port });
+  }
+
+  stop(): void {
+    this.server?.stop(true);
+    this.server = null;
+  }
+
+  private route(req: Request): Response {
+    const { pathname } = new URL(req.url);
+    const engine = this.options.engine();
+    if (pathname === '/healthz') {
+      return req.method === 'GET' || req.method === 'HEAD' ? json(200, { ready: engine !== null }) : error(405, 'method not allowed');
+    }
+    if (!pathname.startsWith('/v1/')) return error(404, 'not found');
+    if (!this.authorized(req)) {
+      return new Response(JSON.stringify({ error: 'missing or wrong engine secret' }) + '\n', {
+        status: 401,
+        headers: { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer realm="weir-engine"' },
+      });
+    }
+    const method = req.method;
+    if (pathname === '/v1/status') return method === 'GET' ? json(200, this.status(engine)) : error(405, 'method not allowed');
+    if (pathname === '/v1/streams') return method === 'GET' ? json(200, engine ? streamStates(engine) : []) : error(405, 'method not allowed');
+    if (pathname === '/v1/clients') return method === 'GET' ? json(200, engine ? engine.context.clients.list() : []) : error(405, 'method not allowed');
+    if (pathname.startsWith('/v1/clients/')) {
+      if (method !== 'DELETE') return error(405, 'method not allowed');
+      const id = safeDecode(pathname.slice('/v1/clients/'.length));
+      if (!id || !engine?.context.clients.kick(id, KICK_REASON)) return error(404, `no client '${id ?? ''}'`);
+      this.options.logger.info('client kicked', { conn: id, by: 'engine API' });
+      return new Response(null, { status: 204 });
+    }
+    if (pathname === '/v1/reload') {
+      if (method !== 'POST') return error(405, 'method not allowed');
+      if (!this.options.reload) return error(409, 'this engine has no config server (--config-url)');
+      this.options.reload();
+      return json(202, { accepted: true });
+    }
+    return error(404, 'not found');
+  }
+
+  private authorized(req: Request): boolean {
+    const secret = this.options.secret?.get() ?? null;
+    const header = req.headers.get('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (secret === null || !match) return false;
+    // Digests have one length whatever was sent, so the comparison leaks neither length nor prefix.
+    return timingSafeEqual(digest(match[1]!), digest(secret));
+  }
+
+  private status(engine: EngineView | null): EngineStatus {
+    const ctx = engine?.context;
+    return {
+      version: this.options.version,
+      startedAtMs: this.options.startedAtMs,
+      configRevision: this.options.configRevision(),
+      ready: engine !== null,
+      streams: ctx ? ctx.streams.list().filter((s) => s.publisher !== null).length : 0,
+      clients: ctx?.clients.size ?? 0,
+      bytesIn: ctx?.counters.bytesIn ?? 0,
+      bytesOut: ctx?.counters.bytesOut ?? 0,
+    };
+  }
+}
+
+/** Every stream with a publisher: tracks, bitrates, and viewers per protocol. */
+export function streamStates(engine: EngineView): LiveStreamState[] {
+  const { streams, clients } = engine.context;
+  const viewers = new Map<string, Record<string, number>>();
+  for (const client of clients.entries()) {
+    if (client.role() !== 'viewer') continue;
+    const path = `${client.app()}/${client.stream()}`;
+    const counts = viewers.get(path) ?? {};
+    counts[client.protocol] = (counts[client.protocol] ?? 0) + 1;
+    viewers.set(path, counts);
+  }
+  return streams
+    .list()
+    .filter((s) => s.publisher !== null)
+    .map((stream) => {
+      const publisherId = stream.publisher?.id ?? null;
+      const rates = engine.bitrates.rates(stream);
+      return {
+        app: stream.app,
+        stream: stream.name,
+        publisherId,
+        publisherAddress: publisherId ? (clients.get(publisherId)?.address ?? null) : null,
+        startedAtMs: stream.publishedAtMs,
+        tracks: describeTracks(stream),
+        bitrateInBps: rates.inBps,
+        bitrateOutBps: rates.outBps,
+        viewers: { ...viewers.get(stream.path), ...engine.hlsViewers.count(stream.path) },
+      };
+    });
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body) + '\n', { status, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } });
+}
+
+function error(status: number, message: string): Response {
+  return json(status, { error: message });
+}
+
+function safeDecode(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,61 @@
+// HLS players hold no connection: they poll. A player counts as watching a stream while it
+// has fetched one of its playlists within the last window; players are told apart by client
+// address and viewer query (its token), which is as close as stateless HTTP gets.
+export type HlsViewerProtocol = 'hls' | 'll-hls';
+
+const DEFAULT_WINDOW_MS = 10_000;
+const MAX_TRACKED = 100_000;
+const PRUNE_EVERY_RECORDS = 10_000;
+
+export class HlsViewerTracker {
+  private readonly lastSeen = new Map<string, Map<string, number>>();
+  private tracked = 0;
+  private records = 0;
+
+  constructor(
+    private readonly windowMs = DEFAULT_WINDOW_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  record(path: string, protocol: HlsViewerProtocol, who: string): void {
+    let byViewer = this.lastSeen.get(path);
+    if (!byViewer) {
+      byViewer = new Map();
+      this.lastSeen.set(path, byViewer);
+    }
+    const key = `${protocol}|${who}`;
+    if (!byViewer.has(key)) this.tracked++;
+    byViewer.set(key, this.now());
+    if (this.tracked > MAX_TRACKED || ++this.records % PRUNE_EVERY_RECORDS === 0) this.prune();
+  }
+
+  /** Players per protocol that polled `path` within the window. */
+  count(path: string): Partial<Record<HlsViewerProtocol, number>> {
+    const byViewer = this.lastSeen.get(path);
+    const counts: Partial<Record<HlsViewerProtocol, number>> = {};
+    if (!byViewer) return counts;
+    const since = this.now() - this.windowMs;
+    for (const [key, atMs] of byViewer) {
+      if (atMs < since) continue;
+      const protocol = key.slice(0, key.indexOf('|')) as HlsViewerProtocol;
+      counts[protocol] = (counts[protocol] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  /** Forgets players that stopped polling; call now and then. */
+  prune(): void {
+    const since = this.now() - this.windowMs;
+    this.tracked = 0;
+    for (const [path, byViewer] of this.lastSeen) {
+      for (const [key, atMs] of byViewer) if (atMs < since) byViewer.delete(key);
+      if (byViewer.size === 0) this.lastSeen.delete(path);
+      this.tracked += byViewer.size;
+    }
+    // Still too many within the window: a flood of distinct addresses; start afresh.
+    if (this.tracked > MAX_TRACKED) {
+      this.lastSeen.clear();
+      this.tracked = 0;
+    }
+  }
+}

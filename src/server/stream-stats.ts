@@ -1,0 +1,133 @@
+// What the engine API says about a live stream: its tracks (codec, resolution, sample rate,
+// read from the sequence headers the hub keeps), its bitrate in and out over the last few
+// seconds (sampled once a second from the stream's byte counters), and its viewers.
+import { parseAudioTag } from '../flv/parse-audio-tag.ts';
+import { parseVideoTag } from '../flv/parse-video-tag.ts';
+import type { LiveStream } from '../hub/live-stream.ts';
+import type { MediaPacket } from '../hub/media-packet.ts';
+import { parseAudioSpecificConfig } from '../media/aac.ts';
+import { parseAvcDecoderConfig, parseH264Sps } from '../media/h264.ts';
+import { parseHevcDecoderConfig, parseHevcSps } from '../media/h265.ts';
+import { AudioCodec, VideoCodec } from '../media/types.ts';
+import type { TrackState } from '../shared/config-protocol.ts';
+
+const described = new WeakMap<MediaPacket, TrackState | null>();
+
+/** The tracks of a stream as its latest sequence headers (or, lacking one, its cached frames) describe them. */
+export function describeTracks(stream: LiveStream): TrackState[] {
+  const tracks: TrackState[] = [];
+  const video = stream.videoHeader ?? stream.gop.find((p) => p.type === 9);
+  const audio = stream.audioHeader ?? stream.gop.find((p) => p.type === 8);
+  for (const packet of [video, audio]) {
+    if (!packet) continue;
+    let track = described.get(packet);
+    if (track === undefined) {
+      track = safely(() => (packet.type === 9 ? describeVideo(packet.body) : describeAudio(packet.body)));
+      described.set(packet, track);
+    }
+    if (track) tracks.push(track);
+  }
+  return tracks;
+}
+
+function safely(describe: () => TrackState | null): TrackState | null {
+  try {
+    return describe();
+  } catch {
+    return null; // bytes the publisher's edge let through but no parser can read: no details
+  }
+}
+
+function describeVideo(body: Uint8Array): TrackState | null {
+  const tag = parseVideoTag(body);
+  if (tag.kind !== 'sequence-header' && tag.kind !== 'frame') return null;
+  const base = { kind: 'video' as const, codec: tag.codec };
+  if (tag.kind !== 'sequence-header') return base;
+  if (tag.codec === VideoCodec.H264) {
+    const sps = parseAvcDecoderConfig(tag.config).sps[0];
+    if (!sps) return base;
+    const info = parseH264Sps(sps);
+    return { ...base, width: info.width, height: info.height };
+  }
+  if (tag.codec === VideoCodec.H265) {
+    const sps = parseHevcDecoderConfig(tag.config).sps[0];
+    if (!sps) return base;
+    const info = parseHevcSps(sps);
+    return { ...base, width: info.width, height: info.height };
+  }
+  return base;
+}
+
+function describeAudio(body: Uint8Array): TrackState | null {
+  const tag = parseAudioTag(body);
+  if (tag.kind === 'sequence-header') {
+    if (tag.codec !== AudioCodec.AAC) return { kind: 'audio', codec: tag.codec };
+    const asc = parseAudioSpecificConfig(tag.config);
+    return {
+      kind: 'audio',
+      codec: tag.codec,
+      sampleRateHz: asc.extensionSampleRateHz ?? asc.sampleRateHz,
+      ...(asc.channels > 0 ? { channels: asc.channels } : {}),
+    };
+  }
+  if (tag.kind === 'frame') {
+    return {
+      kind: 'audio',
+      codec: tag.codec,
+      ...(tag.sampleRateHz !== undefined ? { sampleRateHz: tag.sampleRateHz } : {}),
+      ...(tag.channels !== undefined ? { channels: tag.channels } : {}),
+    };
+  }
+  return null;
+}
+
+type Sample = { atMs: number; bytesIn: number; bytesOut: number };
+
+/** Bitrates over the last few seconds, from byte counters sampled once a second. */
+export class BitrateMeter {
+  private readonly samples = new WeakMap<LiveStream, Sample[]>();
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(
+    private readonly streams: () => Iterable<LiveStream>,
+    private readonly windowSamples = 5,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  start(intervalMs = 1000): void {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  sample(): void {
+    const atMs = this.now();
+    for (const stream of this.streams()) {
+      let ring = this.samples.get(stream);
+      if (!ring) {
+        ring = [];
+        this.samples.set(stream, ring);
+      }
+      ring.push({ atMs, bytesIn: stream.counters.bytesIn, bytesOut: stream.counters.bytesOut });
+      if (ring.length > this.windowSamples + 1) ring.shift();
+    }
+  }
+
+  /** Bits per second in and out; the window reaches back to the oldest sample and up to now. */
+  rates(stream: LiveStream): { inBps: number; outBps: number } {
+    const ring = this.samples.get(stream);
+    const oldest = ring?.[0];
+    if (!oldest) return { inBps: 0, outBps: 0 };
+    const elapsedMs = this.now() - oldest.atMs;
+    if (elapsedMs <= 0) return { inBps: 0, outBps: 0 };
+    const perSecond = (bytes: number): number => Math.round((bytes * 8 * 1000) / elapsedMs);
+    return {
+      inBps: perSecond(stream.counters.bytesIn - oldest.bytesIn),
+      outBps: perSecond(stream.counters.bytesOut - oldest.bytesOut),
+    };
+  }
+}

@@ -1,0 +1,100 @@
+// /api/v1/apps: CRUD, validation with field paths, conflicts, and the engine told to reload.
+import { beforeEach, describe, expect, test } from 'bun:test';
+import { adminToken, call, expectProblem, type Harness, makeHarness } from './helpers.ts';
+
+let h: Harness;
+let token: string;
+beforeEach(async () => {
+  h = await makeHarness();
+  token = await adminToken(h);
+});
+const api = (method: string, path: string, body?: unknown) => call(h.app, method, `/api/v1${path}`, { creds: { token }, body });
+
+describe('apps', () => {
+  test('create, read, list, change, delete', async () => {
+    const created = await api('POST', '/apps', { name: 'cam-1', publishPolicy: 'stream-key', llHls: false });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({
+      name: 'cam-1',
+      sourceType: 'push',
+      hls: true,
+      llHls: false,
+      publishPolicy: 'stream-key',
+      playPolicy: 'open',
+      hookUrl: null,
+      createdAtMs: h.clock.now,
+    });
+    expect((await api('GET', '/apps/cam-1')).body).toEqual(created.body);
+    expect((await api('GET', '/apps')).body.items.map((a: { name: string }) => a.name)).toEqual(['cam-1', 'live']);
+
+    const changed = await api('PATCH', '/apps/cam-1', { playPolicy: 'hook', hookUrl: 'https://auth.example.com/on_play' });
+    expect(changed.status).toBe(200);
+    // fields not sent keep their values
+    expect(changed.body).toMatchObject({ publishPolicy: 'stream-key', llHls: false, playPolicy: 'hook', hookUrl: 'https://auth.example.com/on_play' });
+    expect((await api('PATCH', '/apps/cam-1', {})).body).toEqual(changed.body);
+
+    const deleted = await api('DELETE', '/apps/cam-1');
+    expect(deleted.status).toBe(204);
+    expect(deleted.text).toBe('');
+    expectProblem(await api('GET', '/apps/cam-1'), 404, 'not-found');
+    expectProblem(await api('DELETE', '/apps/cam-1'), 404, 'not-found');
+  });
+
+  test('schema errors are 400 problems naming every bad field, and change nothing', async () => {
+    const revision = h.services.config.revision();
+    const bad = expectProblem(await api('POST', '/apps', { name: 'x', hls: 'yes', publishPolicy: 'password' }), 400, 'invalid');
+    const paths = bad.errors.map((e: { path: string }) => e.path);
+    expect(paths).toContain('/name');
+    expect(paths).toContain('/hls');
+    expect(paths).toContain('/publishPolicy');
+    expect(bad.errors.find((e: { path: string }) => e.path === '/publishPolicy').message).toBe(
+      'must be one of "open", "stream-key", "signed-url", "hook"',
+    );
+    expect(bad.errors.every((e: { in: string }) => e.in === 'body')).toBe(true);
+
+    const missing = expectProblem(await api('POST', '/apps', {}), 400, 'invalid');
+    expect(missing.errors).toContainEqual({ in: 'body', path: '/name', message: 'is required: a string matching ^[A-Za-z0-9_-]{2,40}$' });
+
+    for (const name of ['a', 'x'.repeat(41), 'has space', 'dot.ted', 'ünï']) {
+      expectProblem(await api('POST', '/apps', { name }), 400, 'invalid');
+    }
+    expectProblem(await api('PATCH', '/apps/live', { sourceType: 'carrier pigeon' }), 400, 'invalid');
+    expect((await api('GET', '/apps')).body.items).toHaveLength(1);
+    expect((await api('GET', '/apps/live')).body.sourceType).toBe('push');
+    expect(h.services.config.revision()).toBe(revision);
+    expect(h.engine.reloads).toBe(0);
+  });
+
+  test('domain rules are problems too: duplicate names (any case) 409, a hook policy without URL 400', async () => {
+    expectProblem(await api('POST', '/apps', { name: 'live' }), 409, 'conflict');
+    expectProblem(await api('POST', '/apps', { name: 'LIVE' }), 409, 'conflict');
+    const hook = expectProblem(await api('POST', '/apps', { name: 'hooked', publishPolicy: 'hook' }), 400, 'invalid');
+    expect(hook.errors?.[0]?.path).toBe('/hookUrl');
+    expectProblem(await api('POST', '/apps', { name: 'hooked', publishPolicy: 'hook', hookUrl: 'ftp://x' }), 400, 'invalid');
+    expectProblem(await api('PATCH', '/apps/nope', { hls: false }), 404, 'not-found');
+  });
+
+  test('malformed JSON is a 400 problem', async () => {
+    const res = await call(h.app, 'POST', '/api/v1/apps', { creds: { token }, raw: '{"name": ' });
+    expectProblem(res, 400, 'malformed');
+  });
+
+  test('every configuration change tells the engine to reload', async () => {
+    expect(h.engine.reloads).toBe(0);
+    await api('POST', '/apps', { name: 'cam' });
+    expect(h.engine.reloads).toBe(1);
+    await api('PATCH', '/apps/cam', { hls: false });
+    expect(h.engine.reloads).toBe(2);
+    await api('DELETE', '/apps/cam');
+    expect(h.engine.reloads).toBe(3);
+    // reads do not
+    await api('GET', '/apps');
+    expect(h.engine.reloads).toBe(3);
+  });
+
+  test('an engine that is down does not fail the change', async () => {
+    h.engine.up = false;
+    expect((await api('POST', '/apps', { name: 'cam' })).status).toBe(201);
+    expect(h.engine.reloads).toBe(1);
+  });
+});

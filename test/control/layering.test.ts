@@ -1,0 +1,34 @@
+// Holds the control-plane layering: SQL only in store/, no Elysia or SQL in services/,
+// and control code imports nothing from the engine.
+import { describe, expect, test } from 'bun:test';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dir, '../../src');
+
+function imports(dir: string): [file: string, spec: string][] {
+  return readdirSync(join(root, dir))
+    .filter((f) => f.endsWith('.ts'))
+    .flatMap((f) => {
+      const text = readFileSync(join(root, dir, f), 'utf8');
+      return [...text.matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map((m) => [`${dir}/${f}`, m[1]!] as [string, string]);
+    });
+}
+
+describe('control-plane layering', () => {
+  test('store imports only bun:sqlite, node builtins, shared/ and itself', () => {
+    for (const [file, spec] of imports('control/store')) {
+      expect(`${file} -> ${spec}`).toMatch(/-> (bun:sqlite|node:[a-z]+|\.\/[a-z-]+\.ts|\.\.\/\.\.\/shared\/[a-z-]+\.ts)$/);
+    }
+  });
+
+  test('services use no SQL driver, no Elysia, nothing from the engine or the API', () => {
+    for (const [file, spec] of imports('control/services')) {
+      expect(`${file} -> ${spec}`).toMatch(/-> (node:[a-z]+|\.\/[a-z-]+\.ts|\.\.\/store\/index\.ts|\.\.\/\.\.\/shared\/[a-z-]+\.ts)$/);
+    }
+    for (const f of readdirSync(join(root, 'control/services'))) {
+      const text = readFileSync(join(root, 'control/services', f), 'utf8');
+      expect(`${f}: ${/\b(SELECT|INSERT|UPDATE|DELETE)\s+(\*|[a-z_]+\s+(FROM|INTO|SET))/.test(text)}`).toBe(`${f}: false`);
+    }
+  });
+});
