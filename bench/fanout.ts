@@ -61,7 +61,7 @@ type LoadReport = {
   client: { cpuPercentOfOneCore: number; saturated: boolean };
   publisher: { error: string | null; maxLagMs: number } | null;
   windowSeconds: number;
-  machine: { cores: Record<string, { busyPercent: number | null; softirqPercent: number | null }>; otherProcessesPercentOfOneCore: number | null };
+  machine: { cores: Record<string, { busyPercent: number | null; softirqPercent: number | null }>; otherProcessesPercentOfOneCore: number | null; ksoftirqdPercentOfOneCore?: number | null };
 };
 
 type Point = { server: ServerName; protocol: ViewerProtocol; viewers: number; command: string; report: LoadReport | null; error?: string };
@@ -250,7 +250,7 @@ function fmt(v: number | null | undefined, digits = 0): string {
 function markdown(efficiency: Point[], capacities: { server: ServerName; protocol: ViewerProtocol; cap: Capacity }[], o: Options): string {
   const lines: string[] = [];
   lines.push(`#### CPU per GB delivered (${o.viewers} viewers, ${o.durationS} s window)`, '');
-  lines.push('| server | protocol | pass | viewers ok | min bitrate ratio | stalled viewers | server CPU % of core | CPU s / GB | core 0 busy % (softirq %) | core 0 s / GB | server RSS MiB | first frame p50 / p95 ms | latency p50 / p95 / p99 ms | load tool CPU % | other CPU % |');
+  lines.push('| server | protocol | pass | viewers ok | min bitrate ratio | stalled viewers | server CPU % of core | CPU s / GB | core 0 busy % (softirq %) | core 0 s / GB | server RSS MiB | first frame p50 / p95 ms | latency p50 / p95 / p99 ms | load tool CPU % | other processes CPU % (ksoftirqd %) |');
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const p of efficiency) {
     const r = p.report;
@@ -263,7 +263,7 @@ function markdown(efficiency: Point[], capacities: { server: ServerName; protoco
     lines.push(
       `| ${p.server} | ${p.protocol} | ${r.pass ? 'yes' : 'no'} | ${r.viewers.passing}/${r.viewers.requested} | ${fmt(r.bitrate.minRatio, 3)} | ${r.stalls.viewersWithStall} | ` +
         `${fmt(r.server?.cpuPercentOfOneCore, 1)} | ${fmt(r.server?.cpuSecondsPerGB, 2)} | ${fmt(core0?.busyPercent, 1)} (${fmt(core0?.softirqPercent, 1)}) | ${fmt(core0PerGB, 2)} | ${fmt(r.server?.rssMiB, 0)} | ${fmt(r.firstFrameMs.p50)} / ${fmt(r.firstFrameMs.p95)} | ` +
-        `${fmt(r.latencyMs.p50, 1)} / ${fmt(r.latencyMs.p95, 1)} / ${fmt(r.latencyMs.p99, 1)} | ${fmt(r.client.cpuPercentOfOneCore, 0)} | ${fmt(r.machine.otherProcessesPercentOfOneCore, 0)} |`,
+        `${fmt(r.latencyMs.p50, 1)} / ${fmt(r.latencyMs.p95, 1)} / ${fmt(r.latencyMs.p99, 1)} | ${fmt(r.client.cpuPercentOfOneCore, 0)} | ${fmt(r.machine.otherProcessesPercentOfOneCore, 0)} (${fmt(r.machine.ksoftirqdPercentOfOneCore, 0)}) |`,
     );
   }
   if (capacities.length > 0) {

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { readFlvFile } from './lib/flv-file.ts';
 import { percentile, round, SendTimeTable, ViewerMetrics, type WindowCounters } from './lib/metrics.ts';
-import { cpuTimes, treeCpuSeconds, treeRssBytes, type CpuTimes } from './lib/proc-cpu.ts';
+import { cpuTimes, ksoftirqdSeconds, treeCpuSeconds, treeRssBytes, type CpuTimes } from './lib/proc-cpu.ts';
 import { Publisher } from './lib/publisher.ts';
 import { createViewer, parseEndpoint, type RtmpReaderKind, type Viewer, type ViewerProtocol } from './lib/viewers.ts';
 
@@ -167,6 +167,7 @@ async function main(): Promise<void> {
   const selfCpu0 = cpuSecondsSelf();
   const selfSys0 = cpuSystemSecondsSelf();
   const machine0 = cpuTimes();
+  const ksoftirqd0 = ksoftirqdSeconds();
   log(`window open: ${o.durationS} s`);
   await sleep(o.durationS * 1000);
   const w1 = performance.now();
@@ -175,6 +176,7 @@ async function main(): Promise<void> {
   const selfCpu1 = cpuSecondsSelf();
   const selfSys1 = cpuSystemSecondsSelf();
   const machine1 = cpuTimes();
+  const ksoftirqd1 = ksoftirqdSeconds();
   const end = viewers.map((v) => v.metrics.snapshot());
   const pub1 = publisher ? { ...publisher.stats } : undefined;
   for (const v of viewers) v.metrics.finish(w1);
@@ -204,7 +206,7 @@ async function main(): Promise<void> {
       /** above ~90% the load tool itself may be what limits the figures */
       saturated: (selfCpu1 - selfCpu0) / windowS > 0.9,
     },
-    machine: machineReport(machine0, machine1, windowS, selfCpu1 - selfCpu0, o.serverPids.length > 0 ? serverCpu1 - serverCpu0 : 0),
+    machine: machineReport(machine0, machine1, windowS, selfCpu1 - selfCpu0, o.serverPids.length > 0 ? serverCpu1 - serverCpu0 : 0, ksoftirqd1 - ksoftirqd0),
     publisher: publisher
       ? {
           error: publisher.error ?? null,
@@ -227,11 +229,18 @@ async function main(): Promise<void> {
 /**
  * What the cores did over the window. `otherProcessesPercentOfOneCore` is the CPU that neither
  * the server nor the load tool used: other processes (a noisy neighbour on a shared machine),
- * and kernel work not done in either's context (ksoftirqd, interrupts on an idle core). With
+ * and kernel work done in neither's context but not by ksoftirqd (reported apart). With
  * tick-based accounting softirq time runs in a task's context is charged to that task too, so
  * it is part of the server's and the tool's figures; the per-core softirq share is shown apart.
  */
-function machineReport(t0: Map<number | 'all', CpuTimes>, t1: Map<number | 'all', CpuTimes>, windowS: number, clientS: number, serverS: number) {
+function machineReport(
+  t0: Map<number | 'all', CpuTimes>,
+  t1: Map<number | 'all', CpuTimes>,
+  windowS: number,
+  clientS: number,
+  serverS: number,
+  ksoftirqdS: number,
+) {
   const pct = (v: number) => round((v / windowS) * 100, 1);
   const cores: Record<string, { busyPercent: number | null; softirqPercent: number | null }> = {};
   for (const [k, a] of t0) {
@@ -241,8 +250,8 @@ function machineReport(t0: Map<number | 'all', CpuTimes>, t1: Map<number | 'all'
   }
   const a = t0.get('all');
   const b = t1.get('all');
-  const other = a && b ? b.busy - a.busy - clientS - serverS : null;
-  return { cores, otherProcessesPercentOfOneCore: other === null ? null : pct(other) };
+  const other = a && b ? b.busy - a.busy - clientS - serverS - ksoftirqdS : null;
+  return { cores, ksoftirqdPercentOfOneCore: pct(ksoftirqdS), otherProcessesPercentOfOneCore: other === null ? null : pct(other) };
 }
 
 function fileBitrate(tags: ReturnType<typeof readFlvFile>): number {

@@ -15,7 +15,7 @@ if ! command -v nginx >/dev/null || [ ! -e /usr/lib/nginx/modules/ngx_rtmp_modul
   echo "setup: installing nginx + libnginx-mod-rtmp" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y --no-install-recommends nginx-light libnginx-mod-rtmp >/dev/null 2>&1 \
-    || apt-get install -y --no-install-recommends nginx libnginx-mod-rtmp >/dev/null
+    || { apt-get update >/dev/null && apt-get install -y --no-install-recommends nginx-light libnginx-mod-rtmp >/dev/null; }
   # Debian starts the packaged service; the benchmark runs its own instance on free ports.
   (systemctl stop nginx 2>/dev/null || service nginx stop 2>/dev/null || true) >/dev/null 2>&1
 fi

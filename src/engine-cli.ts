@@ -27,6 +27,7 @@ Options (environment variable in brackets):
   --http-port PORT     HTTP listen port (0 = any)     [WEIR_HTTP_PORT]  default 8080
   --app NAME           an app open to publishers (repeatable) [WEIR_APPS, comma-separated] default live
   --wait-ms MS         how long a viewer waits for a publisher [WEIR_WAIT_MS] default 10000
+  --merge-write-ms MS  media waits up to MS to share a write (fewer syscalls per viewer) [WEIR_MERGE_WRITE_MS] default 0
   --hls-target-ms MS   HLS segment target duration    [WEIR_HLS_TARGET_MS] default 2000
   --hls-part-ms MS     LL-HLS part target duration    [WEIR_HLS_PART_MS]   default 334
   --hls-window N       segments in the HLS playlist   [WEIR_HLS_WINDOW]    default 6 (LL-HLS keeps 2x)
@@ -92,6 +93,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
   let rtmpPort = env.WEIR_RTMP_PORT ? parsePort(env.WEIR_RTMP_PORT, 'WEIR_RTMP_PORT') : base.rtmp.port;
   let httpHost = env.WEIR_HTTP_HOST ?? base.http.host;
   let httpPort = env.WEIR_HTTP_PORT ? parsePort(env.WEIR_HTTP_PORT, 'WEIR_HTTP_PORT') : base.http.port;
+  let mergeWriteMs = env.WEIR_MERGE_WRITE_MS ? parseNonNegative(env.WEIR_MERGE_WRITE_MS, 'WEIR_MERGE_WRITE_MS') : base.viewers.mergeWriteMs;
   let waitMs = env.WEIR_WAIT_MS ? parseNonNegative(env.WEIR_WAIT_MS, 'WEIR_WAIT_MS') : base.streams.waitForPublisherMs;
   let apps: string[] = env.WEIR_APPS ? env.WEIR_APPS.split(',').filter(Boolean) : [];
   const num = (name: string, fallback: number): number => {
@@ -127,6 +129,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
       case '--http-port': httpPort = parsePort(value(), flag); break;
       case '--app': apps.push(value()); break;
       case '--wait-ms': waitMs = parseNonNegative(value(), flag); break;
+      case '--merge-write-ms': mergeWriteMs = parseNonNegative(value(), flag); break;
       case '--hls-target-ms': hlsTargetMs = parsePositive(value(), flag); break;
       case '--hls-part-ms': hlsPartMs = parsePositive(value(), flag); break;
       case '--hls-window': hlsWindow = Math.round(parsePositive(value(), flag)); break;
@@ -154,6 +157,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
     rtmp: { ...base.rtmp, host: rtmpHost, port: rtmpPort },
     http: { ...base.http, host: httpHost, port: httpPort },
     streams: { ...base.streams, waitForPublisherMs: waitMs },
+    viewers: { ...base.viewers, mergeWriteMs },
     hls: { enabled: hls, lowLatencyEnabled: llHls, targetDurationMs: hlsTargetMs, partTargetMs: hlsPartMs, windowSegments: hlsWindow },
     apps: apps.map((name) => ({ name })),
   };

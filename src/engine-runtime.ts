@@ -2,6 +2,7 @@
 // executable and by tests, which start it on port 0. The configuration is a live value:
 // applyConfig() moves listeners and drops removed apps without a restart.
 import { StreamRegistry } from './hub/stream-registry.ts';
+import { setMergeWriteMs } from './server/flush-scheduler.ts';
 import { HlsRegistry } from './outputs/hls/hls-registry.ts';
 import { OutputRegistry } from './outputs/output-registry.ts';
 import { AppListAdmission, type Admission } from './server/admission.ts';
@@ -41,6 +42,7 @@ export type StartEngineOptions = {
 
 export function startEngine(config: EngineConfig, options: StartEngineOptions = {}): RunningEngine {
   const logger = options.logger ?? createLogger();
+  setMergeWriteMs(config.viewers.mergeWriteMs);
   let current = config;
   let connectionCounter = 0;
   const streams = new StreamRegistry({

@@ -99,3 +99,22 @@ export function cpuTimes(): Map<number | 'all', CpuTimes> {
   }
   return out;
 }
+
+/** CPU seconds the kernel's softirq threads (ksoftirqd/N) have used: network work charged to no process */
+export function ksoftirqdSeconds(): number {
+  let ticks = 0;
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!text.includes('(ksoftirqd/')) continue;
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / ticksPerSecond();
+}

@@ -39,7 +39,8 @@ export class ConnectionWriter {
   private blocked = false;
   private dropping = false;
   private closed = false;
-  private scheduled = false;
+  /** which batch this writer is queued in; a control write promotes a media-only one */
+  private scheduled: 'none' | 'control' | 'media' = 'none';
   private writtenAtLastOverflow = -1;
   private endAfterFlush = false;
 
@@ -122,7 +123,7 @@ export class ConnectionWriter {
   }
 
   flush(): void {
-    this.scheduled = false;
+    this.scheduled = 'none';
     if (this.closed || this.blocked) return;
     if (this.queue.length > 0) {
       const pending = this.queue.length === 1 ? this.queue[0]!.bytes : this.merge();
@@ -165,9 +166,11 @@ export class ConnectionWriter {
     if (bytes.byteLength === 0) return;
     this.queue.push({ bytes, droppable });
     this.stats.bytesQueued += bytes.byteLength;
-    if (!this.scheduled && !this.blocked) {
-      this.scheduled = true;
-      scheduleFlush(this);
+    if (this.blocked) return;
+    const urgency = droppable ? 'media' : 'control';
+    if (this.scheduled === 'none' || (this.scheduled === 'media' && urgency === 'control')) {
+      this.scheduled = urgency;
+      scheduleFlush(this, urgency);
     }
   }
 

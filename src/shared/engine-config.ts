@@ -39,6 +39,8 @@ export type EngineConfig = Readonly<{
     gopMaxBytes: number;
   }>;
   viewers: Readonly<{
+    /** media may wait this long to share one write with what follows (0: end of the tick) */
+    mergeWriteMs: number;
     softLimitBytes: number;
     hardLimitBytes: number;
   }>;
@@ -72,7 +74,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
     gopMaxPackets: 8192,
     gopMaxBytes: 64 * 1024 * 1024,
   },
-  viewers: { softLimitBytes: 4 * 1024 * 1024, hardLimitBytes: 16 * 1024 * 1024 },
+  viewers: { mergeWriteMs: 0, softLimitBytes: 4 * 1024 * 1024, hardLimitBytes: 16 * 1024 * 1024 },
   hls: { enabled: true, lowLatencyEnabled: true, targetDurationMs: 2000, partTargetMs: 334, windowSegments: 6 },
   apps: [{ name: 'live' }],
 };

@@ -10,7 +10,7 @@ import { createLogger } from '../../src/shared/logger.ts';
 export type TestEngine = RunningEngine & { logs: string[]; rtmpUrl(path: string): string; httpUrl(path: string): string };
 
 export function startTestEngine(
-  overrides: { waitForPublisherMs?: number; viewers?: EngineConfig['viewers']; rtmp?: Partial<EngineConfig['rtmp']>; hls?: Partial<EngineConfig['hls']> } = {},
+  overrides: { waitForPublisherMs?: number; viewers?: Partial<EngineConfig['viewers']>; rtmp?: Partial<EngineConfig['rtmp']>; hls?: Partial<EngineConfig['hls']> } = {},
 ): TestEngine {
   const logs: string[] = [];
   const config: EngineConfig = {
@@ -18,7 +18,7 @@ export function startTestEngine(
     rtmp: { ...DEFAULT_ENGINE_CONFIG.rtmp, host: '127.0.0.1', port: 0, ...overrides.rtmp },
     http: { ...DEFAULT_ENGINE_CONFIG.http, host: '127.0.0.1', port: 0 },
     streams: { ...DEFAULT_ENGINE_CONFIG.streams, waitForPublisherMs: overrides.waitForPublisherMs ?? 5000 },
-    viewers: overrides.viewers ?? DEFAULT_ENGINE_CONFIG.viewers,
+    viewers: { ...DEFAULT_ENGINE_CONFIG.viewers, ...overrides.viewers },
     hls: { ...DEFAULT_ENGINE_CONFIG.hls, ...overrides.hls },
   };
   const engine = startEngine(config, { logger: createLogger({ level: 'debug', sink: (line) => logs.push(line) }) });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { ConnectionWriter, type ByteSink } from '../../src/server/connection-writer.ts';
+import { setMergeWriteMs } from '../../src/server/flush-scheduler.ts';
 
 class FakeSink implements ByteSink {
   accepted: Uint8Array[] = [];
@@ -100,5 +101,29 @@ describe('ConnectionWriter', () => {
     expect(failed).toBe(false);
     w.writeControl(new Uint8Array(2000));
     expect(failed).toBe(true);
+  });
+});
+
+describe('merged writes', () => {
+  test('media waits for the merge window and goes out in one write; control does not wait', async () => {
+    setMergeWriteMs(30);
+    try {
+      const sink = new FakeSink();
+      const w = new ConnectionWriter(sink, limits, () => {});
+      w.writeMedia(new Uint8Array([1]), true);
+      await tick();
+      expect(sink.writes).toBe(0); // held for the window
+      w.writeMedia(new Uint8Array([2]), false);
+      await Bun.sleep(50);
+      expect(sink.writes).toBe(1);
+      expect([...sink.accepted[0]!]).toEqual([1, 2]);
+      w.writeMedia(new Uint8Array([3]), false);
+      w.writeControl(new Uint8Array([4])); // a reply must not wait: it takes the media along
+      await tick();
+      expect(sink.writes).toBe(2);
+      expect([...sink.accepted[1]!]).toEqual([3, 4]);
+    } finally {
+      setMergeWriteMs(0);
+    }
   });
 });
