@@ -55,7 +55,9 @@ export class Publisher {
       epochMs: 0,
     });
     // metadata and sequence headers go once, first; frames loop
-    this.headers = tags.filter((t) => !isFrame(t));
+    // An end-of-sequence tag (the file's last video tag) is neither a header nor a frame: sent
+    // first, its late timestamp would hold every following frame's timestamp back.
+    this.headers = tags.filter((t) => !isFrame(t) && !isEndOfSequence(t));
     this.frames = tags.filter(isFrame);
     const first = this.frames[0]?.timestampMs ?? 0;
     const last = this.frames.at(-1)?.timestampMs ?? 0;
@@ -195,6 +197,11 @@ export class Publisher {
     this.readyReject?.(new Error(reason));
     this.readyReject = undefined;
   }
+}
+
+/** legacy AVC/HEVC end of sequence: packet type 2 */
+function isEndOfSequence(t: FlvFileTag): boolean {
+  return t.type === RtmpMessageType.Video && t.body.length > 1 && (t.body[0]! & 0x80) === 0 && t.body[1] === 2;
 }
 
 function isFrame(t: FlvFileTag): boolean {

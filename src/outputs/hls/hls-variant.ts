@@ -99,6 +99,10 @@ export class HlsVariant {
     open.durationSec = durationSec;
     this.open = null;
     this.segments.push(open);
+    // Parts are only listed for the newest segments; older ones are served whole, so their
+    // part bytes (a second copy of the segment) can go.
+    const unlisted = this.segments[this.segments.length - 1 - SEGMENTS_WITH_PARTS];
+    if (unlisted) unlisted.parts = [];
     this.maxSegmentSec = Math.max(this.maxSegmentSec, durationSec);
     while (this.segments.length > this.options.windowSegments + RETAINED_EXTRA_SEGMENTS) {
       const dropped = this.segments.shift()!;
