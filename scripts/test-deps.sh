@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real clients the end-to-end tests drive (ffmpeg, ffprobe, rtmpdump, and the headless
-# Chromium of the browser tests, with fonts for readable screenshots) from Debian's packages when
-# they are missing. Runs before every `npm test`; a no-op once installed.
+# Chromium of the browser tests, with fonts for readable screenshots, and systemd-analyze for the
+# install.sh tests) from Debian's packages when they are missing. Runs before every `npm test`; a
+# no-op once installed.
 set -euo pipefail
 missing=()
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
@@ -11,6 +12,12 @@ command -v rtmpdump >/dev/null 2>&1 || missing+=(rtmpdump)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 # Only a Recommends of chromium-common, which --no-install-recommends would skip.
 [ -d /usr/share/fonts/truetype/liberation ] || missing+=(fonts-liberation)
+# test/install checks the generated units with `systemd-analyze verify` (no running systemd needed).
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+# test/relay: nginx with Debian's RTMP module as a third-party peer, openssl for a self-signed RTMPS certificate.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+[ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing+=(libnginx-mod-rtmp)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ ${#missing[@]} -eq 0 ] && exit 0
 packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
 if [ "$(id -u)" -ne 0 ]; then

@@ -5,6 +5,8 @@ import pkg from '../package.json' with { type: 'json' };
 import { startConfigServer } from './config-server.ts';
 import { ControlCliError, CONTROL_PLANE_HELP, parseControlPlaneCli } from './control-plane-cli.ts';
 import { createEngineClient } from './control/engine-client.ts';
+import { logSighup, stopControlPlane } from './control/graceful-stop.ts';
+import { ControlMetrics } from './control/metrics.ts';
 import { EngineSecretService } from './control/services/engine-secret-service.ts';
 import { createServices } from './control/services/index.ts';
 import { openStore } from './control/store/index.ts';
@@ -46,16 +48,20 @@ async function main(): Promise<void> {
   const engine = createEngineClient({ baseUrl: options.engineApiUrl, secret: secret.secret });
   let http: ReturnType<typeof Bun.serve> | null = null;
   const app = createRestApp({ services, engine, logger, clientAddress: (req) => http?.requestIP(req)?.address ?? null });
-  http = Bun.serve({ hostname: options.httpHost, port: options.httpPort, maxRequestBodySize: 1024 * 1024, fetch: (req) => app.handle(req) });
+  const metrics = new ControlMetrics({ version: pkg.version, services, routes: () => app.routes, storeReady: () => store.db.query('SELECT 1').get() !== null });
+  const handle = metrics.wrap((req) => app.handle(req));
+  http = Bun.serve({ hostname: options.httpHost, port: options.httpPort, maxRequestBodySize: 1024 * 1024, fetch: handle });
   logger.info('console and REST API listening', { host: options.httpHost, port: http.port, version: pkg.version });
 
+  let stopping = false;
   const shutdown = (signal: string): void => {
+    if (stopping) process.exit(0); // a second signal: do not wait
+    stopping = true;
     logger.info('shutting down', { signal });
-    http?.stop(true);
-    configServer.stop(true);
-    store.close();
-    process.exit(0);
+    const servers = http ? [http, configServer] : [configServer];
+    void stopControlPlane({ servers, closeStore: () => store.close(), beforeStop: () => metrics.markStopping(), logger }).finally(() => process.exit(0));
   };
+  process.on('SIGHUP', () => logSighup(logger));
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }

@@ -1,4 +1,6 @@
 // Command-line flags and environment variables of weir-engine, over the built-in defaults.
+import { DEFAULT_RELAY_SETTINGS } from './relay/relay-manager.ts';
+import { relaySchemeOf } from './relay/relay-url.ts';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from './shared/engine-config.ts';
 import type { LogLevel } from './shared/logger.ts';
 
@@ -27,12 +29,18 @@ Options (environment variable in brackets):
   --http-port PORT     HTTP listen port (0 = any)     [WEIR_HTTP_PORT]  default 8080
   --app NAME           an app open to publishers (repeatable) [WEIR_APPS, comma-separated] default live
   --wait-ms MS         how long a viewer waits for a publisher [WEIR_WAIT_MS] default 10000
-  --merge-write-ms MS  media waits up to MS to share a write (fewer syscalls per viewer) [WEIR_MERGE_WRITE_MS] default 0
+  --merge-write-ms MS  media waits up to MS to share a write (fewer syscalls per viewer) [WEIR_MERGE_WRITE_MS] default 50
   --hls-target-ms MS   HLS segment target duration    [WEIR_HLS_TARGET_MS] default 2000
   --hls-part-ms MS     LL-HLS part target duration    [WEIR_HLS_PART_MS]   default 334
   --hls-window N       segments in the HLS playlist   [WEIR_HLS_WINDOW]    default 6 (LL-HLS keeps 2x)
   --no-hls             no classic HLS (index.m3u8)    [WEIR_HLS=0]
   --no-ll-hls          no LL-HLS (ll.m3u8)            [WEIR_LL_HLS=0]
+  --edge-origin URL    edge mode: a viewer of a stream nobody publishes here makes the engine pull it
+                       from URL, a template with {app} and {stream}, e.g. rtmp://origin/{app}/{stream}
+                       [WEIR_EDGE_ORIGIN] default none
+  --edge-idle-ms MS    an edge pull stops after its last viewer left this long ago [WEIR_EDGE_IDLE_MS] default 10000
+  --relay-insecure-tls pulls and forwards over rtmps:// and https:// skip certificate checks
+                       [WEIR_RELAY_INSECURE_TLS=1]
 
 Control plane (with --config-url, the config server's snapshot sets the listen addresses,
 HLS durations and apps in place of those flags, and the config server admits every publish
@@ -103,6 +111,9 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
   let hlsTargetMs = num('WEIR_HLS_TARGET_MS', base.hls.targetDurationMs);
   let hlsPartMs = num('WEIR_HLS_PART_MS', base.hls.partTargetMs);
   let hlsWindow = num('WEIR_HLS_WINDOW', base.hls.windowSegments);
+  let edgeOrigin = env.WEIR_EDGE_ORIGIN || null;
+  let edgeIdleMs = env.WEIR_EDGE_IDLE_MS ? parseNonNegative(env.WEIR_EDGE_IDLE_MS, 'WEIR_EDGE_IDLE_MS') : DEFAULT_RELAY_SETTINGS.edgeIdleMs;
+  let relayInsecureTls = env.WEIR_RELAY_INSECURE_TLS === '1';
   let hls = env.WEIR_HLS !== '0';
   let llHls = env.WEIR_LL_HLS !== '0';
   let configUrl = env.WEIR_CONFIG_URL || null;
@@ -135,6 +146,9 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
       case '--hls-window': hlsWindow = Math.round(parsePositive(value(), flag)); break;
       case '--no-hls': hls = false; break;
       case '--no-ll-hls': llHls = false; break;
+      case '--edge-origin': edgeOrigin = value(); break;
+      case '--edge-idle-ms': edgeIdleMs = parseNonNegative(value(), flag); break;
+      case '--relay-insecure-tls': relayInsecureTls = true; break;
       case '--config-url': configUrl = value(); break;
       case '--engine-secret-file': engineSecretFile = value(); break;
       case '--data-dir': dataDir = value(); break;
@@ -151,6 +165,9 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
   if (apps.length === 0) apps = base.apps.map((a) => a.name);
   if (hlsPartMs * 3 > hlsTargetMs) throw new CliError('--hls-part-ms must be at most a third of --hls-target-ms');
   if (configUrl !== null) configUrl = parseHttpUrl(configUrl, '--config-url');
+  if (edgeOrigin !== null && relaySchemeOf(edgeOrigin.replaceAll('{app}', 'a').replaceAll('{stream}', 's')) === null) {
+    throw new CliError(`--edge-origin: '${edgeOrigin}' is not an rtmp://, rtmps://, http:// or https:// URL template`);
+  }
 
   const config: EngineConfig = {
     ...base,
@@ -160,6 +177,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
     viewers: { ...base.viewers, mergeWriteMs },
     hls: { enabled: hls, lowLatencyEnabled: llHls, targetDurationMs: hlsTargetMs, partTargetMs: hlsPartMs, windowSegments: hlsWindow },
     apps: apps.map((name) => ({ name })),
+    relay: { ...(base.relay ?? DEFAULT_RELAY_SETTINGS), edgeOriginTemplate: edgeOrigin, edgeIdleMs, insecureTls: relayInsecureTls },
   };
   return { config, configUrl, engineSecretFile, dataDir, apiHost, apiPort, logLevel, logJson, help, version };
 }

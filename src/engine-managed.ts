@@ -9,6 +9,8 @@ import { ConfigServerHttp, type FetchLike } from './server/config-server-http.ts
 import { EngineApi } from './server/engine-api.ts';
 import type { SecretSource } from './server/engine-secret.ts';
 import { EventReporter } from './server/event-reporter.ts';
+import { EngineMetrics } from './server/engine-metrics.ts';
+import type { DrainReport } from './server/graceful-shutdown.ts';
 import { RemoteAdmission } from './server/remote-admission.ts';
 import type { AdmissionQuery, ConfigSnapshot, EngineEvent } from './shared/config-protocol.ts';
 import { engineConfigFromSnapshot, type EngineConfig } from './shared/engine-config.ts';
@@ -40,7 +42,11 @@ export interface ManagedEngine {
   admission(): RemoteAdmission | null;
   /** resolves once the engine runs; rejects if its listeners cannot be bound */
   readonly ready: Promise<RunningEngine>;
+  /** the Prometheus metrics (GET /metrics on the engine API); the relay registers its status here */
+  readonly metrics: EngineMetrics;
   stop(): void;
+  /** SIGTERM: not ready any more, stop fetching configuration, drain the engine (bounded), send the last events, stop. */
+  drain(timeoutMs?: number): Promise<DrainReport | null>;
 }
 
 export function startManagedEngine(options: ManagedEngineOptions): ManagedEngine {
@@ -49,6 +55,9 @@ export function startManagedEngine(options: ManagedEngineOptions): ManagedEngine
   let running: RunningEngine | null = null;
   let remoteAdmission: RemoteAdmission | null = null;
   let stopped = false;
+  let draining = false;
+  const metrics = new EngineMetrics(options.version);
+  metrics.setEngine(() => running);
 
   const wire =
     options.configUrl && options.secret
@@ -83,6 +92,8 @@ export function startManagedEngine(options: ManagedEngineOptions): ManagedEngine
         configRevision: () => configClient?.current?.revision ?? 0,
         reload: configClient ? () => configClient.refresh() : null,
         logger: logger.child({ component: 'api' }),
+        metrics: () => metrics.render(),
+        ready: () => !draining,
       })
     : null;
   if (api && options.api) api.start(options.api.host, options.api.port);
@@ -109,6 +120,7 @@ export function startManagedEngine(options: ManagedEngineOptions): ManagedEngine
     if (stopped) throw new Error('engine stopped before it was ready');
     const engine = startEngine(config, {
       logger,
+      metrics,
       ...(wire
         ? {
             admission: (getConfig: () => EngineConfig) =>
@@ -136,6 +148,20 @@ export function startManagedEngine(options: ManagedEngineOptions): ManagedEngine
     engine: () => running,
     admission: () => remoteAdmission,
     ready,
+    metrics,
+    drain: async (timeoutMs) => {
+      draining = true;
+      stopped = true;
+      configClient?.stop();
+      const engine = running;
+      const report = engine ? await engine.drain(timeoutMs) : null;
+      running = null;
+      // the publish-stop and play-stop events of the drain, best effort and briefly
+      if (events) await Promise.race([events.flush(), Bun.sleep(1000)]);
+      events?.stop();
+      api?.stop();
+      return report;
+    },
     stop: () => {
       stopped = true;
       configClient?.stop();

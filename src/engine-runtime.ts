@@ -2,7 +2,10 @@
 // executable and by tests, which start it on port 0. The configuration is a live value:
 // applyConfig() moves listeners and drops removed apps without a restart.
 import { StreamRegistry } from './hub/stream-registry.ts';
-import { setMergeWriteMs } from './server/flush-scheduler.ts';
+import { ForwardTargetMemo } from './relay/forward-memo.ts';
+// Registers the HLS pull client with the relay (hls-pull.ts depends on pull-clients.ts, not the reverse).
+import './relay/hls-pull.ts';
+import { RelayManager } from './relay/relay-manager.ts';
 import { HlsRegistry } from './outputs/hls/hls-registry.ts';
 import { OutputRegistry } from './outputs/output-registry.ts';
 import { AppListAdmission, type Admission } from './server/admission.ts';
@@ -14,6 +17,8 @@ import type { HlsViewerTracker } from './server/hls-viewers.ts';
 import { HttpMediaServer } from './server/http-server.ts';
 import { RtmpListener } from './server/rtmp-listener.ts';
 import { BitrateMeter } from './server/stream-stats.ts';
+import type { EngineMetrics } from './server/engine-metrics.ts';
+import { drainEngine, type DrainReport } from './server/graceful-shutdown.ts';
 import { hlsVariantsFor, type EngineConfig } from './shared/engine-config.ts';
 import { createLogger, type Logger } from './shared/logger.ts';
 
@@ -26,9 +31,13 @@ export interface RunningEngine {
   readonly http: HttpMediaServer;
   readonly bitrates: BitrateMeter;
   readonly hlsViewers: HlsViewerTracker;
+  /** pulls, forwards and edge pulls (src/relay) */
+  readonly relays: RelayManager;
   /** Applies a new configuration to the running engine (see server/config-applier.ts). */
   applyConfig(next: EngineConfig): ApplyReport;
   stop(): void;
+  /** Graceful shutdown (see server/graceful-shutdown.ts): ends streams, waits up to timeoutMs, then stops. */
+  drain(timeoutMs?: number): Promise<DrainReport>;
 }
 
 export type StartEngineOptions = {
@@ -38,11 +47,12 @@ export type StartEngineOptions = {
   events?: EngineEventSink;
   /** called after each applyConfig */
   onConfigApplied?: () => void;
+  /** counts and times admission decisions (the engine's Prometheus metrics) */
+  metrics?: EngineMetrics;
 };
 
 export function startEngine(config: EngineConfig, options: StartEngineOptions = {}): RunningEngine {
   const logger = options.logger ?? createLogger();
-  setMergeWriteMs(config.viewers.mergeWriteMs);
   let current = config;
   let connectionCounter = 0;
   const streams = new StreamRegistry({
@@ -62,9 +72,11 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     };
   }, logger);
   streams.onPublish((stream) => hls.attach(stream));
-  const admission =
+  const decider =
     typeof options.admission === 'function' ? options.admission(getConfig) : (options.admission ?? new AppListAdmission(getConfig));
-  const counters: EngineCounters = { bytesIn: 0, bytesOut: 0 };
+  const forwardMemo = new ForwardTargetMemo();
+  const admission = forwardMemo.wrap(options.metrics ? options.metrics.observeAdmission(decider) : decider);
+  const counters: EngineCounters = { bytesIn: 0, bytesOut: 0, writers: { droppedMessages: 0, slowDisconnects: 0 } };
   const context: EngineContext = {
     config: getConfig,
     streams,
@@ -88,7 +100,18 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
   }
   const bitrates = new BitrateMeter(() => streams.list());
   bitrates.start();
-  return {
+  const relays = new RelayManager({
+    ctx: context,
+    memo: forwardMemo,
+    viewerCount: (stream) => {
+      let n = 0;
+      for (const [family, count] of Object.entries(context.outputs.countViewers(stream))) if (family !== 'forward') n += count;
+      for (const count of Object.values(http.hlsViewers.count(stream.path))) n += count ?? 0;
+      return n;
+    },
+  });
+  relays.apply(config);
+  const engine: RunningEngine = {
     get rtmpPort() {
       return rtmp.port;
     },
@@ -100,8 +123,9 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     http,
     bitrates,
     hlsViewers: http.hlsViewers,
-    applyConfig: (next) =>
-      applyEngineConfig(
+    relays,
+    applyConfig: (next) => {
+      const report = applyEngineConfig(
         {
           ctx: context,
           rtmp,
@@ -112,13 +136,22 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
           ...(options.onConfigApplied ? { onApplied: options.onConfigApplied } : {}),
         },
         next,
-      ),
+      );
+      relays.apply(current);
+      return report;
+    },
     stop: () => {
+      relays.stop();
       bitrates.stop();
       rtmp.stop();
       http.stop();
       streams.closeAll();
       hls.closeAll();
     },
+    drain: (timeoutMs) => {
+      relays.stop(); // pulls would otherwise reconnect and republish while the engine drains
+      return drainEngine(engine, timeoutMs === undefined ? {} : { timeoutMs });
+    },
   };
+  return engine;
 }

@@ -5,6 +5,7 @@ import { CliError, ENGINE_HELP, parseEngineCli } from './engine-cli.ts';
 import { startManagedEngine, type ManagedEngine } from './engine-managed.ts';
 import { resolveSecretSource } from './server/engine-secret.ts';
 import { createLogger } from './shared/logger.ts';
+import { gracefulExit, reloadOnSignal } from './server/engine-signals.ts';
 
 async function main(): Promise<void> {
   let options;
@@ -57,13 +58,21 @@ async function main(): Promise<void> {
     logger.error('could not start', { reason: (err as Error).message });
     process.exit(1);
   }
+  let shuttingDown = false;
   const shutdown = (signal: string): void => {
+    if (shuttingDown) {
+      // a second signal: do not wait for the drain
+      logger.warn('second signal: stopping now', { signal });
+      managed.stop();
+      process.exit(0);
+    }
+    shuttingDown = true;
     logger.info('shutting down', { signal });
-    managed.stop();
-    process.exit(0);
+    void gracefulExit(managed, logger);
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGHUP', () => reloadOnSignal(managed, logger));
   try {
     await managed.ready;
   } catch (err) {

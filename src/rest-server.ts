@@ -4,6 +4,7 @@
 import { Elysia, t, type AnyElysia } from 'elysia';
 import { appsRoutes } from './control/api/apps.ts';
 import { clientRoutes } from './control/api/clients.ts';
+import { consoleRoutes } from './control/console/routes.ts';
 import type { ApiDeps } from './control/api/deps.ts';
 import { docsRoutes } from './control/api/docs.ts';
 import { engineNotify } from './control/api/engine-notify.ts';
@@ -85,7 +86,8 @@ export function createRestApp(input: RestDeps) {
         .use(userRoutes(deps))
         .use(tokenRoutes(deps))
         .use(engineRoutes(deps)),
-    );
+    )
+    .use(consoleRoutes(deps));
   root = app;
   return app;
 }

@@ -1,7 +1,7 @@
 // Typed client for the engine API (src/shared/config-protocol.ts: GET /v1/status, /v1/streams,
 // /v1/clients, DELETE /v1/clients/{id}, POST /v1/reload). Every call has a timeout and never
 // throws: an unreachable, slow or misbehaving engine comes back as `{ ok: false }` ("engine down").
-import type { ClientState, EngineStatus, LiveStreamState } from '../shared/config-protocol.ts';
+import type { ClientState, EngineStatus, LiveStreamState, RelayStatus } from '../shared/config-protocol.ts';
 
 export const ENGINE_API_DEFAULT_URL = 'http://127.0.0.1:8087';
 export const ENGINE_API_DEFAULT_TIMEOUT_MS = 2_000;
@@ -18,6 +18,8 @@ export interface EngineClient {
   kick(clientId: string): Promise<EngineResult<boolean>>;
   /** tell the engine its configuration changed; it fetches the new snapshot itself */
   reload(): Promise<EngineResult<true>>;
+  /** pulls, forwards and edge pulls as the engine runs them (GET /v1/relays); optional for fakes */
+  relays?(): Promise<EngineResult<readonly RelayStatus[]>>;
 }
 
 export type EngineClientOptions = Readonly<{
@@ -42,6 +44,9 @@ const isStreamList: Shape<readonly LiveStreamState[]> = (v): v is readonly LiveS
 
 const isClientList: Shape<readonly ClientState[]> = (v): v is readonly ClientState[] =>
   Array.isArray(v) && v.every((c) => isObject(c) && typeof c.id === 'string');
+
+const isRelayList: Shape<readonly RelayStatus[]> = (v): v is readonly RelayStatus[] =>
+  Array.isArray(v) && v.every((r) => isObject(r) && typeof r.id === 'string' && typeof r.kind === 'string' && typeof r.state === 'string');
 
 const down = (reason: string): EngineDown => ({ ok: false, reason });
 
@@ -83,6 +88,7 @@ export function createEngineClient(options: EngineClientOptions): EngineClient {
     status: () => getJson('/v1/status', isStatus),
     streams: () => getJson('/v1/streams', isStreamList),
     clients: () => getJson('/v1/clients', isClientList),
+    relays: () => getJson('/v1/relays', isRelayList),
     async kick(clientId) {
       const answer = await call('DELETE', `/v1/clients/${encodeURIComponent(clientId)}`);
       if (!answer.ok) return answer;

@@ -18,6 +18,7 @@ export class StreamRegistry {
   private readonly graceTimers = new Map<LiveStream, ReturnType<typeof setTimeout>>();
   private readonly now: () => number;
   private readonly publishListeners: Array<(stream: LiveStream) => void> = [];
+  private readonly demandListeners: Array<(stream: LiveStream) => void> = [];
 
   constructor(private readonly options: StreamRegistryOptions) {
     this.now = options.now ?? Date.now;
@@ -54,6 +55,11 @@ export class StreamRegistry {
     this.publishListeners.push(listener);
   }
 
+  /** A viewer waits for a stream nobody publishes (edge mode pulls it from an origin). */
+  onDemand(listener: (stream: LiveStream) => void): void {
+    this.demandListeners.push(listener);
+  }
+
   unpublish(stream: LiveStream, publisher: PublisherHandle): void {
     if (stream.publisher !== publisher) return;
     stream.detachPublisher();
@@ -79,6 +85,7 @@ export class StreamRegistry {
     const stream = this.obtain(app, name);
     const key = stream.path;
     this.waiting.set(key, (this.waiting.get(key) ?? 0) + 1);
+    if (!stream.publisher) for (const listener of this.demandListeners) listener(stream);
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const timedOut = new Promise<'timeout'>((resolve) => {

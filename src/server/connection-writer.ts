@@ -17,6 +17,8 @@ export interface WriterLimits {
   softLimitBytes: number;
   /** queued bytes beyond which the connection is closed */
   hardLimitBytes: number;
+  /** media may wait this long to share one write with what follows (0 or absent: end of the tick) */
+  mergeWriteMs?: number;
 }
 
 export const DEFAULT_WRITER_LIMITS: WriterLimits = {
@@ -30,6 +32,9 @@ export type WriterStats = {
   droppedMessages: number;
   overflows: number;
 };
+
+/** Totals over every writer of a process (for metrics): writers come and go, these stay. */
+export type WriterTotals = { droppedMessages: number; slowDisconnects: number };
 
 type Entry = { bytes: Uint8Array; droppable: boolean };
 
@@ -51,6 +56,8 @@ export class ConnectionWriter {
     private readonly onFatal: (reason: string) => void,
     /** told how many bytes the transport took, after each write (for byte counters) */
     private readonly onWritten?: (bytes: number) => void,
+    /** engine-wide totals this writer adds its drops and slow-viewer cut-offs to */
+    private readonly totals?: WriterTotals,
   ) {}
 
   get isClosed(): boolean {
@@ -65,7 +72,7 @@ export class ConnectionWriter {
   writeControl(bytes: Uint8Array): void {
     if (this.closed) return;
     this.enqueue(bytes, false);
-    if (this.stats.bytesQueued > this.limits.hardLimitBytes) this.fail('send queue over its hard limit');
+    if (this.stats.bytesQueued > this.limits.hardLimitBytes) this.fail('send queue over its hard limit', true);
   }
 
   /** A media message that may be dropped; returns false when it was. */
@@ -73,7 +80,7 @@ export class ConnectionWriter {
     if (this.closed) return false;
     if (this.dropping) {
       if (!randomAccess) {
-        this.stats.droppedMessages++;
+        this.countDrop();
         return false;
       }
       this.dropping = false;
@@ -82,7 +89,7 @@ export class ConnectionWriter {
       this.overflow();
       if (this.closed) return false;
       if (!randomAccess || this.stats.bytesQueued + bytes.byteLength > this.limits.softLimitBytes) {
-        this.stats.droppedMessages++;
+        this.countDrop();
         this.dropping = true;
         return false;
       }
@@ -170,7 +177,7 @@ export class ConnectionWriter {
     const urgency = droppable ? 'media' : 'control';
     if (this.scheduled === 'none' || (this.scheduled === 'media' && urgency === 'control')) {
       this.scheduled = urgency;
-      scheduleFlush(this, urgency);
+      scheduleFlush(this, urgency === 'media' ? (this.limits.mergeWriteMs ?? 0) : 0);
     }
   }
 
@@ -181,7 +188,7 @@ export class ConnectionWriter {
       this.writtenAtLastOverflow >= 0 &&
       this.stats.bytesWritten - this.writtenAtLastOverflow < this.limits.softLimitBytes
     ) {
-      this.fail('viewer too slow: still behind after dropping to a keyframe');
+      this.fail('viewer too slow: still behind after dropping to a keyframe', true);
       return;
     }
     this.writtenAtLastOverflow = this.stats.bytesWritten;
@@ -189,7 +196,7 @@ export class ConnectionWriter {
     let keptBytes = 0;
     for (const entry of this.queue) {
       if (entry.droppable) {
-        this.stats.droppedMessages++;
+        this.countDrop();
         continue;
       }
       kept.push(entry);
@@ -199,8 +206,14 @@ export class ConnectionWriter {
     this.stats.bytesQueued = keptBytes;
   }
 
-  private fail(reason: string): void {
+  private countDrop(): void {
+    this.stats.droppedMessages++;
+    if (this.totals) this.totals.droppedMessages++;
+  }
+
+  private fail(reason: string, slow = false): void {
     if (!this.release()) return;
+    if (slow && this.totals) this.totals.slowDisconnects++;
     this.sink.abort();
     this.onFatal(reason);
   }

@@ -3,8 +3,9 @@
 // shared engine secret as a Bearer token (compared in constant time); GET /healthz does not.
 import type { Server } from 'bun';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { EngineStatus, LiveStreamState } from '../shared/config-protocol.ts';
+import type { EngineStatus, LiveStreamState, RelayStatus } from '../shared/config-protocol.ts';
 import type { Logger } from '../shared/logger.ts';
+import { PROMETHEUS_CONTENT_TYPE } from '../shared/prometheus.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { SecretSource } from './engine-secret.ts';
 import type { HlsViewerTracker } from './hls-viewers.ts';
@@ -15,6 +16,8 @@ export interface EngineView {
   readonly context: EngineContext;
   readonly bitrates: BitrateMeter;
   readonly hlsViewers: HlsViewerTracker;
+  /** pulls, forwards and edge pulls (GET /v1/relays) */
+  readonly relays?: { status(): readonly RelayStatus[] };
 }
 
 export type EngineApiOptions = Readonly<{
@@ -28,6 +31,10 @@ export type EngineApiOptions = Readonly<{
   /** asks the config client to fetch again; null when the engine has no config server */
   reload: (() => void) | null;
   logger: Logger;
+  /** GET /metrics (no auth: the engine API binds loopback by default); absent: 404 */
+  metrics?: () => string;
+  /** false while shutting down: /healthz answers 503 (default: ready once the engine runs) */
+  ready?: () => boolean;
 }>;
 
 const KICK_REASON = 'kicked through the engine API';
@@ -56,7 +63,12 @@ export class EngineApi {
     const { pathname } = new URL(req.url);
     const engine = this.options.engine();
     if (pathname === '/healthz') {
-      return req.method === 'GET' || req.method === 'HEAD' ? json(200, { ready: engine !== null }) : error(405, 'method not allowed');
+      const ready = engine !== null && (this.options.ready?.() ?? true);
+      return req.method === 'GET' || req.method === 'HEAD' ? json(ready ? 200 : 503, { ready }) : error(405, 'method not allowed');
+    }
+    if (pathname === '/metrics' && this.options.metrics) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return error(405, 'method not allowed');
+      return new Response(this.options.metrics(), { headers: { 'Content-Type': PROMETHEUS_CONTENT_TYPE, 'Cache-Control': 'no-store' } });
     }
     if (!pathname.startsWith('/v1/')) return error(404, 'not found');
     if (!this.authorized(req)) {
@@ -76,6 +88,7 @@ export class EngineApi {
       this.options.logger.info('client kicked', { conn: id, by: 'engine API' });
       return new Response(null, { status: 204 });
     }
+    if (pathname === '/v1/relays') return method === 'GET' ? json(200, engine?.relays?.status() ?? []) : error(405, 'method not allowed');
     if (pathname === '/v1/reload') {
       if (method !== 'POST') return error(405, 'method not allowed');
       if (!this.options.reload) return error(409, 'this engine has no config server (--config-url)');

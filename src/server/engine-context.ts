@@ -7,10 +7,16 @@ import type { EngineConfig } from '../shared/engine-config.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Admission } from './admission.ts';
 import type { ClientRegistry } from './client-registry.ts';
+import type { WriterTotals } from './connection-writer.ts';
 import type { EngineEventSink } from './event-reporter.ts';
 
 /** Engine-wide byte totals (what the edges read from and wrote to sockets). */
-export type EngineCounters = { bytesIn: number; bytesOut: number };
+export type EngineCounters = {
+  bytesIn: number;
+  bytesOut: number;
+  /** media messages dropped and viewers cut off for being slow, over every connection writer (metrics) */
+  writers?: WriterTotals;
+};
 
 export type EngineContext = Readonly<{
   /** the live configuration: read it when it is needed, never keep it */

@@ -6,33 +6,21 @@ interface Flushable {
   flush(): void;
 }
 
-let immediate: Flushable[] = [];
-let delayed: Flushable[] = [];
-let mergeWriteMs = 0;
+/** writers waiting for a flush, by how long their batch waits (0: end of this tick) */
+const batches = new Map<number, Flushable[]>();
 
-function flushImmediate(): void {
-  const batch = immediate;
-  immediate = [];
-  for (const writer of batch) writer.flush();
-}
-
-function flushDelayed(): void {
-  const batch = delayed;
-  delayed = [];
-  for (const writer of batch) writer.flush();
-}
-
-/** How long media may wait to be merged with what follows; 0 flushes at the end of each tick. */
-export function setMergeWriteMs(ms: number): void {
-  mergeWriteMs = Math.max(0, ms);
-}
-
-export function scheduleFlush(writer: Flushable, urgency: 'control' | 'media' = 'control'): void {
-  if (urgency === 'media' && mergeWriteMs > 0) {
-    if (delayed.length === 0) setTimeout(flushDelayed, mergeWriteMs);
-    delayed.push(writer);
-    return;
+export function scheduleFlush(writer: Flushable, delayMs = 0): void {
+  let batch = batches.get(delayMs);
+  if (!batch) {
+    const pending: Flushable[] = [];
+    batch = pending;
+    batches.set(delayMs, pending);
+    const run = (): void => {
+      if (batches.get(delayMs) === pending) batches.delete(delayMs);
+      for (const w of pending) w.flush();
+    };
+    if (delayMs > 0) setTimeout(run, delayMs);
+    else queueMicrotask(run);
   }
-  if (immediate.length === 0) queueMicrotask(flushImmediate);
-  immediate.push(writer);
+  batch.push(writer);
 }

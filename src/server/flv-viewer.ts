@@ -55,6 +55,7 @@ export function attachFlvViewer(
       ctx.counters.bytesOut += bytes;
       stream.counters.bytesOut += bytes;
     },
+    ctx.counters.writers,
   );
   const viewer: OutputViewer = {
     sendControl: (bytes) => writer.writeControl(bytes),

@@ -69,6 +69,21 @@ export class HttpMediaServer {
     });
   }
 
+  /** HTTP-FLV responses being streamed now. */
+  get openResponses(): number {
+    return this.activeConnections;
+  }
+
+  /** Shutdown, first step: no new connections; resolves once the responses started have ended (stop() cuts them). */
+  stopAccepting(): Promise<void> {
+    const previous = this.server;
+    this.server = null;
+    this.bound = null;
+    if (!previous) return Promise.resolve();
+    this.draining.add(previous);
+    return previous.stop(false).finally(() => this.draining.delete(previous));
+  }
+
   stop(): void {
     this.server?.stop(true);
     this.server = null;
@@ -97,6 +112,8 @@ export class HttpMediaServer {
     if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: this.corsHeaders() });
     if (req.method !== 'GET' && req.method !== 'HEAD') return this.text(405, 'method not allowed');
     const url = new URL(req.url);
+    // This listener exists only once the engine has its configuration: being here is being ready.
+    if (url.pathname === '/healthz') return Response.json({ ready: true }, { headers: { 'Cache-Control': 'no-store' } });
     const route = parseMediaRoute(url.pathname);
     if (!route) return this.text(404, 'not found');
     if (route.kind === 'hls') return this.serveHls(req, server, route.app, route.stream, route.file, url.searchParams);

@@ -59,6 +59,7 @@ export class RtmpConnection {
         ctx.counters.bytesOut += bytes;
         if (this.playing) this.playing.output.stream.counters.bytesOut += bytes;
       },
+      ctx.counters.writers,
     );
     this.client = {
       id: this.id,

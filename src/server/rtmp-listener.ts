@@ -74,6 +74,13 @@ export class RtmpListener {
     });
   }
 
+  /** Shutdown, first step: no new connections; those open stay until they end (or stop()). */
+  stopAccepting(): void {
+    this.listener?.stop(false);
+    this.listener = null;
+    this.bound = null;
+  }
+
   stop(): void {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = null;

@@ -12,6 +12,7 @@
 //   GET    /v1/clients             -> ClientState[]
 //   DELETE /v1/clients/{id}        -> 204 | 404              (kick a publisher or viewer)
 //   POST   /v1/reload              -> 202                    (configuration changed: fetch it again)
+//   GET    /v1/relays              -> RelayStatus[]          (pulls, forwards, edge pulls)
 
 export const ENGINE_SECRET_FILE = 'engine-secret';
 export const CONFIG_PROTOCOL_VERSION = 1;
@@ -111,4 +112,26 @@ export type EngineStatus = Readonly<{
   clients: number;
   bytesIn: number;
   bytesOut: number;
+}>;
+
+/** One relay as the engine runs it (GET /v1/relays): a pull source, a forward, or an edge pull. */
+export type RelayStatus = Readonly<{
+  /** the pull source or forward target id from the configuration; generated for admission-hook forwards ('admission-N') and edge pulls ('edge-{app}/{stream}') */
+  id: string;
+  kind: 'pull' | 'forward' | 'edge';
+  app: string;
+  stream: string;
+  /** the URL with its query and password hidden */
+  url: string;
+  state: 'connecting' | 'live' | 'retrying' | 'stopped';
+  lastError: string | null;
+  /** when the current connection went live (0 when not live) */
+  liveSinceMs: number;
+  /** when the next attempt is due while retrying (0 otherwise) */
+  nextRetryAtMs: number;
+  retries: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** forward: media messages dropped because the target was too slow */
+  droppedMessages: number;
 }>;

@@ -1,6 +1,6 @@
 // The engine's whole configuration: built-in defaults and flags, over which the config
 // server's snapshot (listen addresses, HLS durations, apps) is laid when there is one.
-import type { AppSettings, ConfigSnapshot } from './config-protocol.ts';
+import type { AppSettings, ConfigSnapshot, ForwardTarget, PullSource } from './config-protocol.ts';
 
 export type AppConfig = Readonly<{
   name: string;
@@ -55,6 +55,23 @@ export type EngineConfig = Readonly<{
     windowSegments: number;
   }>;
   apps: readonly AppConfig[];
+  /** pull sources from the config server (relay: src/relay); absent: none */
+  pulls?: readonly PullSource[];
+  /** forward targets from the config server; applied to pulled streams (pushed ones get theirs from admission) */
+  forwards?: readonly ForwardTarget[];
+  /** relay knobs (flags); absent: defaults of src/relay/relay-manager.ts */
+  relay?: RelaySettings;
+}>;
+
+export type RelaySettings = Readonly<{
+  /** edge mode: pull a stream nobody publishes here from this URL template ({app}, {stream}); null: off */
+  edgeOriginTemplate: string | null;
+  /** an edge pull stops after its last viewer has been gone this long */
+  edgeIdleMs: number;
+  /** skip TLS certificate verification for rtmps:// and https:// relays (self-signed peers, tests) */
+  insecureTls: boolean;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
 }>;
 
 export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
@@ -74,7 +91,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
     gopMaxPackets: 8192,
     gopMaxBytes: 64 * 1024 * 1024,
   },
-  viewers: { mergeWriteMs: 0, softLimitBytes: 4 * 1024 * 1024, hardLimitBytes: 16 * 1024 * 1024 },
+  viewers: { mergeWriteMs: 50, softLimitBytes: 4 * 1024 * 1024, hardLimitBytes: 16 * 1024 * 1024 },
   hls: { enabled: true, lowLatencyEnabled: true, targetDurationMs: 2000, partTargetMs: 334, windowSegments: 6 },
   apps: [{ name: 'live' }],
 };
@@ -102,6 +119,8 @@ export function engineConfigFromSnapshot(base: EngineConfig, snapshot: ConfigSna
       publishPolicy: app.publishPolicy,
       playPolicy: app.playPolicy,
     })),
+    pulls: snapshot.pulls ?? [],
+    forwards: snapshot.forwards ?? [],
   };
 }
 

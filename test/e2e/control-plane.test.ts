@@ -68,6 +68,15 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
   return { status: res.status, json: text ? JSON.parse(text) : null };
 }
 
+/** Configuration reaches the engine asynchronously (reload notice, then a fetch): wait for it. */
+async function engineCurrent(): Promise<boolean> {
+  for (let i = 0; i < 80; i++) {
+    if ((await api('GET', '/engine')).json?.engine?.configCurrent === true) return true;
+    await Bun.sleep(100);
+  }
+  return false;
+}
+
 async function controlUp(): Promise<boolean> {
   return waitFor(() => control.logs.some((l) => l.includes('console and REST API listening')), 15_000);
 }
@@ -110,6 +119,7 @@ const rtmp = (path: string) => `rtmp://127.0.0.1:${ports.rtmp}/${path}`;
 describe('control plane and engine together', () => {
   test('a publish with a valid stream key is admitted and listed; a bad key is refused', async () => {
     expect((await api('POST', '/apps', { name: 'secure', publishPolicy: 'stream-key' })).status).toBe(201);
+    expect(await engineCurrent()).toBe(true);
     const key = await api('POST', '/apps/secure/keys', { stream: 'cam1', label: 'e2e' });
     expect(key.status).toBe(201);
     const publisher = spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 30, bFrames: 0 }), '-f', 'flv', rtmp(`secure/cam1?key=${key.json.key}`)]);
@@ -130,8 +140,17 @@ describe('control plane and engine together', () => {
 
   test('a signed play URL works until it expires, then is refused', async () => {
     expect((await api('POST', '/apps', { name: 'paid', playPolicy: 'signed-url' })).status).toBe(201);
+    expect(await engineCurrent()).toBe(true);
     const publisher = spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 30, bFrames: 0 }), '-f', 'flv', rtmp('paid/show')]);
     const flvUrl = (query: string) => `http://127.0.0.1:${ports.http}/paid/show.flv?${query}`;
+    // the engine learns of the new app asynchronously (reload notice, then a fetch): wait until it is live
+    let live = false;
+    for (let i = 0; i < 60 && !live; i++) {
+      const items: Array<{ app: string; stream: string }> = (await api('GET', '/streams')).json?.items ?? [];
+      live = items.some((s) => s.app === 'paid' && s.stream === 'show');
+      if (!live) await Bun.sleep(250);
+    }
+    expect(live).toBe(true);
     const good = await api('POST', '/apps/paid/signed-urls', { stream: 'show', action: 'play', expiresInSec: 60 });
     expect(good.status).toBe(200);
     const ok = await fetch(flvUrl(good.json.query));

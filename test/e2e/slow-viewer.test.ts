@@ -10,7 +10,8 @@ import { connectRtmp } from './rtmp-test-client.ts';
 let engine: TestEngine;
 beforeAll(() => {
   // HLS off: this test measures what viewer queues hold, not HLS windows
-  engine = startTestEngine({ viewers: { softLimitBytes: 512 * 1024, hardLimitBytes: 2 * 1024 * 1024 }, hls: { enabled: false, lowLatencyEnabled: false } });
+  // merged writes off: this firehose (40 MB in about a second) would fill a 512 KiB budget within one 50 ms window
+  engine = startTestEngine({ viewers: { mergeWriteMs: 0, softLimitBytes: 512 * 1024, hardLimitBytes: 2 * 1024 * 1024 }, hls: { enabled: false, lowLatencyEnabled: false } });
 });
 afterAll(() => engine.stop());
 

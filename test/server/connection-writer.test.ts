@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'bun:test';
 import { ConnectionWriter, type ByteSink } from '../../src/server/connection-writer.ts';
-import { setMergeWriteMs } from '../../src/server/flush-scheduler.ts';
 
 class FakeSink implements ByteSink {
   accepted: Uint8Array[] = [];
@@ -106,10 +105,9 @@ describe('ConnectionWriter', () => {
 
 describe('merged writes', () => {
   test('media waits for the merge window and goes out in one write; control does not wait', async () => {
-    setMergeWriteMs(30);
-    try {
+    {
       const sink = new FakeSink();
-      const w = new ConnectionWriter(sink, limits, () => {});
+      const w = new ConnectionWriter(sink, { ...limits, mergeWriteMs: 30 }, () => {});
       w.writeMedia(new Uint8Array([1]), true);
       await tick();
       expect(sink.writes).toBe(0); // held for the window
@@ -122,8 +120,6 @@ describe('merged writes', () => {
       await tick();
       expect(sink.writes).toBe(2);
       expect([...sink.accepted[1]!]).toEqual([3, 4]);
-    } finally {
-      setMergeWriteMs(0);
     }
   });
 });

@@ -4,6 +4,7 @@ import { assertAdmin, requireAuth } from './auth.ts';
 import { AppFilterQuery, AppName, Empty, IdParams, items, ListOf, StreamName } from './common.ts';
 import type { ApiDeps } from './deps.ts';
 import { problemResponses } from './problem.ts';
+import { relaysById, RelayStatusSchema } from './relay-status.ts';
 
 const ForwardUrl = t.String({
   minLength: 1,
@@ -14,7 +15,10 @@ const ForwardUrl = t.String({
 const ForwardStream = t.Nullable(StreamName, { description: 'null: every stream of the app' });
 
 export const ForwardTargetSchema = t.Object(
-  { id: t.String(), app: t.String(), stream: t.Nullable(t.String()), url: t.String(), enabled: t.Boolean() },
+  {
+    id: t.String(), app: t.String(), stream: t.Nullable(t.String()), url: t.String(), enabled: t.Boolean(),
+    status: t.Optional(t.Array(RelayStatusSchema, { description: 'one per stream the engine forwards to this target now; absent: engine down' })),
+  },
   { description: 'A forward target' },
 );
 const ForwardCreate = t.Object({ app: AppName, stream: t.Optional(ForwardStream), url: ForwardUrl, enabled: t.Optional(t.Boolean()) });
@@ -26,7 +30,10 @@ export const forwardRoutes = (deps: ApiDeps) => {
   const forwards = deps.services.forwards;
   return new Elysia({ prefix: '/forwards' })
     .use(requireAuth(deps))
-    .get('', ({ query }) => items(forwards.list(query.app)), {
+    .get('', async ({ query }) => {
+      const relays = await relaysById(deps.engine);
+      return items(forwards.list(query.app).map((f) => (relays ? { ...f, status: relays.get(f.id) ?? [] } : f)));
+    }, {
       query: AppFilterQuery,
       response: { 200: ListOf(ForwardTargetSchema), ...problemResponses(401) },
       detail: { tags, summary: 'List forward targets' },
@@ -45,7 +52,11 @@ export const forwardRoutes = (deps: ApiDeps) => {
         detail: { tags, summary: 'Create a forward target' },
       },
     )
-    .get('/:id', ({ params }) => forwards.get(params.id), {
+    .get('/:id', async ({ params }) => {
+      const forward = forwards.get(params.id);
+      const relays = await relaysById(deps.engine);
+      return relays ? { ...forward, status: relays.get(forward.id) ?? [] } : forward;
+    }, {
       params: IdParams,
       response: { 200: ForwardTargetSchema, ...problemResponses(401, 404) },
       detail: { tags, summary: 'Get a forward target' },

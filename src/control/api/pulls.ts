@@ -4,6 +4,7 @@ import { assertAdmin, requireAuth } from './auth.ts';
 import { AppFilterQuery, AppName, Empty, IdParams, items, ListOf, StreamName } from './common.ts';
 import type { ApiDeps } from './deps.ts';
 import { problemResponses } from './problem.ts';
+import { relaysById, RelayStatusSchema } from './relay-status.ts';
 
 const PullUrl = t.String({
   minLength: 1,
@@ -13,7 +14,10 @@ const PullUrl = t.String({
 });
 
 export const PullSourceSchema = t.Object(
-  { id: t.String(), app: t.String(), stream: t.String(), url: t.String(), enabled: t.Boolean() },
+  {
+    id: t.String(), app: t.String(), stream: t.String(), url: t.String(), enabled: t.Boolean(),
+    status: t.Optional(t.Nullable(RelayStatusSchema, { description: 'the engine running this pull now; null: not running; absent: engine down' })),
+  },
   { description: 'A pull source' },
 );
 const PullCreate = t.Object({ app: AppName, stream: StreamName, url: PullUrl, enabled: t.Optional(t.Boolean()) });
@@ -25,7 +29,10 @@ export const pullRoutes = (deps: ApiDeps) => {
   const pulls = deps.services.pulls;
   return new Elysia({ prefix: '/pulls' })
     .use(requireAuth(deps))
-    .get('', ({ query }) => items(pulls.list(query.app)), {
+    .get('', async ({ query }) => {
+      const relays = await relaysById(deps.engine);
+      return items(pulls.list(query.app).map((p) => (relays ? { ...p, status: relays.get(p.id)?.[0] ?? null } : p)));
+    }, {
       query: AppFilterQuery,
       response: { 200: ListOf(PullSourceSchema), ...problemResponses(401) },
       detail: { tags, summary: 'List pull sources' },
@@ -44,7 +51,11 @@ export const pullRoutes = (deps: ApiDeps) => {
         detail: { tags, summary: 'Create a pull source' },
       },
     )
-    .get('/:id', ({ params }) => pulls.get(params.id), {
+    .get('/:id', async ({ params }) => {
+      const pull = pulls.get(params.id);
+      const relays = await relaysById(deps.engine);
+      return relays ? { ...pull, status: relays.get(pull.id)?.[0] ?? null } : pull;
+    }, {
       params: IdParams,
       response: { 200: PullSourceSchema, ...problemResponses(401, 404) },
       detail: { tags, summary: 'Get a pull source' },

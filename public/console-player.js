@@ -1,0 +1,67 @@
+// Weir console stream preview: hls.js for HLS and LL-HLS, mpegts.js for HTTP-FLV and WS-FLV,
+// a protocol switch and the live latency. Served from the control plane; no inline script.
+(function () {
+  'use strict';
+  var video = document.getElementById('preview');
+  if (!video) return;
+  var latencyEl = document.getElementById('latency');
+  var stateEl = document.getElementById('player-state');
+  var buttons = Array.prototype.slice.call(document.querySelectorAll('button.proto'));
+  var current = { protocol: null, hls: null, flv: null };
+  window.__weirPreview = current;
+
+  function stop() {
+    if (current.hls) { current.hls.destroy(); current.hls = null; }
+    if (current.flv) { try { current.flv.pause(); current.flv.unload(); current.flv.detachMediaElement(); current.flv.destroy(); } catch (e) {} current.flv = null; }
+    video.removeAttribute('src');
+    try { video.load(); } catch (e) {}
+  }
+
+  function setState(text) { if (stateEl) stateEl.textContent = text; }
+
+  function play(protocol, url) {
+    stop();
+    current.protocol = protocol;
+    buttons.forEach(function (b) { b.classList.toggle('active', b.getAttribute('data-protocol') === protocol); });
+    setState(protocol);
+    if (protocol === 'hls' || protocol === 'll-hls') {
+      if (window.Hls && window.Hls.isSupported()) {
+        var hls = new window.Hls({ lowLatencyMode: protocol === 'll-hls', enableWorker: false, liveSyncDurationCount: 2 });
+        hls.on(window.Hls.Events.ERROR, function (_e, data) { if (data && data.fatal) setState(protocol + ': ' + data.details); });
+        hls.loadSource(url);
+        hls.attachMedia(video);
+        current.hls = hls;
+      } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
+        video.src = url;
+      } else { setState('HLS is not supported by this browser'); return; }
+    } else {
+      if (!window.mpegts || !window.mpegts.isSupported()) { setState('FLV is not supported by this browser'); return; }
+      var flv = window.mpegts.createPlayer({ type: 'flv', isLive: true, url: url },
+        { enableWorker: false, liveBufferLatencyChasing: true, lazyLoad: false });
+      flv.on(window.mpegts.Events.ERROR, function (type, details) { setState(protocol + ': ' + type + ' ' + details); });
+      flv.attachMediaElement(video);
+      flv.load();
+      current.flv = flv;
+    }
+    var started = video.play();
+    if (started && started.catch) started.catch(function () {});
+  }
+
+  function latency() {
+    if (current.hls && typeof current.hls.latency === 'number' && isFinite(current.hls.latency)) return current.hls.latency;
+    var b = video.buffered;
+    if (b && b.length > 0 && video.currentTime > 0) return Math.max(0, b.end(b.length - 1) - video.currentTime);
+    return null;
+  }
+
+  setInterval(function () {
+    var l = latency();
+    if (latencyEl) latencyEl.textContent = l === null ? '—' : l.toFixed(2) + ' s';
+  }, 500);
+
+  buttons.forEach(function (b) {
+    b.addEventListener('click', function () { play(b.getAttribute('data-protocol'), b.getAttribute('data-url')); });
+  });
+  var first = buttons[0];
+  if (first) play(first.getAttribute('data-protocol'), first.getAttribute('data-url'));
+})();

@@ -1,0 +1,135 @@
+// Console routes for configuration: apps and stream keys, pull sources and forward targets,
+// settings, users and API tokens. Each calls the same service the REST API calls.
+import { Elysia } from 'elysia';
+import type { ApiDeps } from '../api/deps.ts';
+import { ApiProblem } from '../api/problem.ts';
+import type { AppUpdateInput, PlayPolicy, PublishPolicy, SourceType, UserRole } from '../services/types.ts';
+import { html } from './html.ts';
+import { checked, optional, str, type Form } from './http.ts';
+import { kit } from './kit.ts';
+import { forwardsTable, newTokenFragment, pullsTable, relaysPage, settingsForm, settingsPage, tokensTable, usersPage, usersTable } from './views/admin.ts';
+import { appForm, appPage, appsListFragment, appsPage, keysTable, newKeyFragment } from './views/apps.ts';
+import { clearFlash } from './views/layout.ts';
+
+const hidden = { detail: { hide: true } } as const;
+
+function appInput(form: Form): AppUpdateInput {
+  return {
+    sourceType: (str(form, 'sourceType') || 'push') as SourceType,
+    hls: checked(form, 'hls'),
+    llHls: checked(form, 'llHls'),
+    publishPolicy: (str(form, 'publishPolicy') || 'open') as PublishPolicy,
+    playPolicy: (str(form, 'playPolicy') || 'open') as PlayPolicy,
+    hookUrl: optional(str(form, 'hookUrl')),
+  };
+}
+
+/** a port or duration from a form: a whole number, or an 'invalid' refusal naming the field */
+function int(form: Form, name: string): number {
+  const text = str(form, name);
+  if (!/^\d{1,9}$/.test(text)) throw new ApiProblem('invalid', `${name} must be a whole number`);
+  return Number(text);
+}
+
+export const adminRoutes = (deps: ApiDeps) => {
+  const { pageRoute, actionRoute } = kit(deps);
+  const { apps, streamKeys, pulls, forwards, settings, users, auth } = deps.services;
+  const owners = () => new Map(users.list().map((u) => [u.id, u.username] as const));
+  const tokensFor = (userId: string, admin: boolean) => auth.listTokens(admin ? undefined : userId);
+
+  return new Elysia()
+    // ---- apps and stream keys
+    .get('/apps', pageRoute((c) => appsPage(c.ctx, apps.list())), hidden)
+    .post('/apps', actionRoute((c, form) => {
+      apps.create({ name: str(form, 'name'), ...appInput(form) });
+      return appsListFragment(c.ctx, apps.list());
+    }), hidden)
+    .get('/apps/:app', pageRoute((c, { params }) => {
+      const app = apps.get(params.app ?? '');
+      return appPage(c.ctx, app, streamKeys.list(app.name));
+    }), hidden)
+    .post('/apps/:app', actionRoute((c, form, { params }) => appForm(c.ctx, apps.update(params.app ?? '', appInput(form)), true)), hidden)
+    .delete('/apps/:app', actionRoute((_c, _form, { params }) => {
+      apps.delete(params.app ?? '');
+      return html`${clearFlash()}`;
+    }), hidden)
+    .post('/apps/:app/keys', actionRoute((c, form, { params }) => {
+      const app = apps.get(params.app ?? '');
+      const created = streamKeys.create({ app: app.name, stream: optional(str(form, 'stream')), label: str(form, 'label') });
+      return newKeyFragment(c.ctx, app.name, created.key, streamKeys.list(app.name));
+    }), hidden)
+    .post('/apps/:app/keys/:id/revoke', actionRoute((c, _form, { params }) => {
+      const app = apps.get(params.app ?? '');
+      const key = streamKeys.get(params.id ?? '');
+      if (key.app !== app.name) throw new ApiProblem('not-found', 'no such stream key in this app');
+      streamKeys.revoke(key.id);
+      return html`${keysTable(c.ctx, app.name, streamKeys.list(app.name))}${clearFlash()}`;
+    }), hidden)
+
+    // ---- pull sources and forward targets
+    .get('/relays', pageRoute((c) => relaysPage(c.ctx, apps.list().map((a) => a.name), pulls.list(), forwards.list())), hidden)
+    .post('/pulls', actionRoute((c, form) => {
+      pulls.create({ app: str(form, 'app'), stream: str(form, 'stream'), url: str(form, 'url') });
+      return html`${pullsTable(c.ctx, pulls.list())}${clearFlash()}`;
+    }), hidden)
+    .post('/pulls/:id/:toggle', actionRoute((c, _form, { params }) => {
+      pulls.update(params.id ?? '', { enabled: params.toggle === 'enable' });
+      return html`${pullsTable(c.ctx, pulls.list())}${clearFlash()}`;
+    }), hidden)
+    .delete('/pulls/:id', actionRoute((c, _form, { params }) => {
+      pulls.delete(params.id ?? '');
+      return html`${pullsTable(c.ctx, pulls.list())}${clearFlash()}`;
+    }), hidden)
+    .post('/forwards', actionRoute((c, form) => {
+      forwards.create({ app: str(form, 'app'), stream: optional(str(form, 'stream')), url: str(form, 'url') });
+      return html`${forwardsTable(c.ctx, forwards.list())}${clearFlash()}`;
+    }), hidden)
+    .post('/forwards/:id/:toggle', actionRoute((c, _form, { params }) => {
+      forwards.update(params.id ?? '', { enabled: params.toggle === 'enable' });
+      return html`${forwardsTable(c.ctx, forwards.list())}${clearFlash()}`;
+    }), hidden)
+    .delete('/forwards/:id', actionRoute((c, _form, { params }) => {
+      forwards.delete(params.id ?? '');
+      return html`${forwardsTable(c.ctx, forwards.list())}${clearFlash()}`;
+    }), hidden)
+
+    // ---- settings
+    .get('/settings', pageRoute((c) => settingsPage(c.ctx, settings.get())), hidden)
+    .post('/settings', actionRoute((c, form) => {
+      const updated = settings.update({
+        listen: { rtmpHost: str(form, 'rtmpHost'), rtmpPort: int(form, 'rtmpPort'), httpHost: str(form, 'httpHost'), httpPort: int(form, 'httpPort') },
+        hls: { targetDurationMs: int(form, 'targetDurationMs'), partTargetMs: int(form, 'partTargetMs'), windowSegments: int(form, 'windowSegments') },
+      });
+      return settingsForm(c.ctx, updated, true);
+    }), hidden)
+
+    // ---- users and API tokens
+    .get('/users', pageRoute((c) => {
+      const all = c.ctx.admin ? users.list() : [c.auth.user];
+      return usersPage(c.ctx, all, tokensFor(c.auth.user.id, c.ctx.admin), owners());
+    }), hidden)
+    .post('/users', actionRoute(async (c, form) => {
+      await users.create({
+        username: str(form, 'username'),
+        password: typeof form.password === 'string' ? form.password : '',
+        role: (str(form, 'role') || 'viewer') as UserRole,
+        language: str(form, 'language') || 'en',
+      });
+      return html`${usersTable(c.ctx, users.list())}${clearFlash()}`;
+    }), hidden)
+    .delete('/users/:id', actionRoute((c, _form, { params }) => {
+      if (params.id === c.auth.user.id) throw new ApiProblem('forbidden', 'You cannot delete your own account while logged in with it');
+      users.delete(params.id ?? '');
+      return html`${usersTable(c.ctx, users.list())}${clearFlash()}`;
+    }), hidden)
+    .post('/tokens', actionRoute((c, form) => {
+      const created = auth.createToken(c.auth.user.id, str(form, 'name'));
+      return newTokenFragment(c.ctx, created.token, tokensFor(c.auth.user.id, c.ctx.admin), owners());
+    }, { anyone: true }), hidden)
+    .post('/tokens/:id/revoke', actionRoute((c, _form, { params }) => {
+      const token = auth.getToken(params.id ?? '');
+      if (!c.ctx.admin && token.userId !== c.auth.user.id) throw new ApiProblem('forbidden', 'That token belongs to someone else');
+      auth.revokeToken(token.id);
+      return html`${tokensTable(c.ctx, tokensFor(c.auth.user.id, c.ctx.admin), owners())}${clearFlash()}`;
+    }, { anyone: true }), hidden);
+};

@@ -1,0 +1,180 @@
+// Live state views: the dashboard (engine, totals, what is live) and the live streams list,
+// both refreshed by htmx every 2 s, and one stream's page (preview player, publish and play URLs).
+import type { ClientState, EngineStatus, LiveStreamState } from '../../../shared/config-protocol.ts';
+import type { PlayUrls } from '../../api/media-urls.ts';
+import { asset } from '../assets.ts';
+import { html, type SafeHtml } from '../html.ts';
+import { copyable, encodePath, formatBitrate, formatDuration, page, type ViewContext } from './layout.ts';
+
+export type LiveView = Readonly<
+  | { ok: true; status: EngineStatus; streams: readonly LiveStreamState[] }
+  | { ok: false; reason: string }
+>;
+
+const viewerTotal = (s: LiveStreamState): number => Object.values(s.viewers).reduce((sum, n) => sum + n, 0);
+const streamHref = (s: Readonly<{ app: string; stream: string }>): string => `/streams/${encodePath(s.app, s.stream)}`;
+
+function videoOf(s: LiveStreamState): Readonly<{ codec: string; size: string }> | null {
+  const v = s.tracks.find((tr) => tr.kind === 'video');
+  if (!v) return null;
+  return { codec: v.codec, size: v.width !== undefined && v.height !== undefined ? `${v.width}×${v.height}` : '—' };
+}
+
+function audioOf(s: LiveStreamState): string {
+  const a = s.tracks.find((tr) => tr.kind === 'audio');
+  if (!a) return '—';
+  const rate = a.sampleRateHz !== undefined ? ` ${a.sampleRateHz / 1000} kHz` : '';
+  const ch = a.channels !== undefined ? ` ${a.channels}ch` : '';
+  return `${a.codec}${rate}${ch}`;
+}
+
+const viewersByProtocol = (s: LiveStreamState): SafeHtml => {
+  const entries = Object.entries(s.viewers).filter(([, n]) => n > 0);
+  if (entries.length === 0) return html`0`;
+  return html`${viewerTotal(s)} <small>(${entries.map(([p, n], i) => html`${i > 0 ? ', ' : ''}${p} ${n}`)})</small>`;
+};
+
+const kickButton = (ctx: ViewContext, s: LiveStreamState, target: string): SafeHtml =>
+  ctx.admin && s.publisherId !== null
+    ? html`<button class="danger" data-testid="kick" hx-post="/streams/${encodePath(s.app, s.stream)}/kick${target === '#stream-live' ? '?from=stream' : ''}" hx-confirm="${ctx.t('streams.kickConfirm')}" hx-target="${target}" hx-swap="innerHTML">${ctx.t('streams.kick')}</button>`
+    : html``;
+
+export function streamsTable(ctx: ViewContext, streams: readonly LiveStreamState[], withKick: boolean): SafeHtml {
+  const { t } = ctx;
+  if (streams.length === 0) return html`<p class="empty" data-testid="no-streams">${t('streams.none')}</p>`;
+  return html`<table class="streams"><thead><tr>
+<th>${t('streams.stream')}</th><th>${t('streams.video')}</th><th>${t('streams.resolution')}</th><th>${t('streams.audio')}</th>
+<th>${t('streams.bitrate')}</th><th>${t('streams.viewers')}</th><th>${t('streams.uptime')}</th>${withKick ? html`<th>${t('common.actions')}</th>` : ''}
+</tr></thead><tbody>
+${streams.map((s) => {
+  const video = videoOf(s);
+  return html`<tr data-stream="${s.app}/${s.stream}">
+<td><a href="${streamHref(s)}">${s.app}/${s.stream}</a></td>
+<td>${video?.codec ?? '—'}</td><td>${video?.size ?? '—'}</td><td>${audioOf(s)}</td>
+<td>${formatBitrate(s.bitrateInBps)} / ${formatBitrate(s.bitrateOutBps)}</td>
+<td>${viewersByProtocol(s)}</td><td>${formatDuration(ctx.nowMs - s.startedAtMs)}</td>
+${withKick ? html`<td>${kickButton(ctx, s, '#streams-live')}</td>` : ''}
+</tr>`;
+})}
+</tbody></table>`;
+}
+
+const engineDown = (ctx: ViewContext, reason: string): SafeHtml =>
+  html`<div class="error" data-testid="engine-down">${ctx.t('common.engineDown')}: ${reason}</div>`;
+
+export function dashboardFragment(ctx: ViewContext, live: LiveView): SafeHtml {
+  const { t } = ctx;
+  if (!live.ok) {
+    return html`<div class="stats"><div class="stat"><span class="label">${t('dash.engine')}</span><span class="value down" data-testid="engine-state">${t('dash.down')}</span></div></div>
+${engineDown(ctx, live.reason)}`;
+  }
+  const { status, streams } = live;
+  const ingest = streams.reduce((sum, s) => sum + s.bitrateInBps, 0);
+  const egress = streams.reduce((sum, s) => sum + s.bitrateOutBps, 0);
+  const viewers = streams.reduce((sum, s) => sum + viewerTotal(s), 0);
+  const stat = (label: string, value: string | SafeHtml, testId: string) =>
+    html`<div class="stat"><span class="label">${label}</span><span class="value" data-testid="${testId}">${value}</span></div>`;
+  return html`<div class="stats">
+${stat(t('dash.engine'), html`<span class="up">${t('dash.up')}</span>`, 'engine-state')}
+${stat(t('dash.uptime'), formatDuration(ctx.nowMs - status.startedAtMs), 'uptime')}
+${stat(t('dash.ingest'), formatBitrate(ingest), 'ingest')}
+${stat(t('dash.egress'), formatBitrate(egress), 'egress')}
+${stat(t('dash.streams'), String(streams.length), 'stream-count')}
+${stat(t('dash.viewers'), String(viewers), 'viewer-count')}
+${stat(t('dash.version'), status.version, 'version')}
+</div>
+<h2>${t('streams.title')}</h2>
+${streamsTable(ctx, streams, false)}`;
+}
+
+export const dashboardPage = (ctx: ViewContext, live: LiveView): SafeHtml =>
+  page(ctx, 'dashboard', ctx.t('nav.dashboard'), html`<section id="dashboard" hx-get="/fragments/dashboard" hx-trigger="every 2s" hx-swap="innerHTML">
+${dashboardFragment(ctx, live)}
+</section>`);
+
+export const streamsFragment = (ctx: ViewContext, live: LiveView): SafeHtml =>
+  live.ok ? streamsTable(ctx, live.streams, true) : engineDown(ctx, live.reason);
+
+export const streamsPage = (ctx: ViewContext, live: LiveView): SafeHtml =>
+  page(ctx, 'streams', ctx.t('streams.title'), html`<section id="streams-live" hx-get="/fragments/streams" hx-trigger="every 2s" hx-swap="innerHTML">
+${streamsFragment(ctx, live)}
+</section>`);
+
+// ---- one stream -------------------------------------------------------------------------
+
+export type StreamPageData = Readonly<{
+  app: string;
+  stream: string;
+  /** null when the stream is not live (or the engine is down: `engineDown` says why) */
+  live: LiveStreamState | null;
+  engineDown: string | null;
+  clients: readonly ClientState[];
+  publish: Readonly<{ obsServer: string; obsKey: string; ffmpeg: string; needsKey: boolean; signed: boolean }>;
+  play: PlayUrls;
+  playSigned: boolean;
+  playHook: boolean;
+}>;
+
+export function streamLiveFragment(ctx: ViewContext, d: StreamPageData): SafeHtml {
+  const { t } = ctx;
+  if (d.engineDown !== null) return engineDown(ctx, d.engineDown);
+  const s = d.live;
+  if (s === null) return html`<p class="empty" data-testid="not-live">${t('streams.notLive')}</p>`;
+  const video = videoOf(s);
+  return html`<dl class="facts" data-testid="live-facts">
+<dt>${t('streams.video')}</dt><dd>${video?.codec ?? '—'} ${video?.size ?? ''}</dd>
+<dt>${t('streams.audio')}</dt><dd>${audioOf(s)}</dd>
+<dt>${t('streams.bitrate')}</dt><dd>${formatBitrate(s.bitrateInBps)} / ${formatBitrate(s.bitrateOutBps)}</dd>
+<dt>${t('streams.viewers')}</dt><dd>${viewersByProtocol(s)}</dd>
+<dt>${t('streams.uptime')}</dt><dd>${formatDuration(ctx.nowMs - s.startedAtMs)}</dd>
+<dt>${t('streams.publisher')}</dt><dd>${s.publisherAddress ?? '—'} ${kickButton(ctx, s, '#stream-live')}</dd>
+</dl>
+<h3>${t('streams.clients')}</h3>
+${d.clients.length === 0 ? html`<p class="empty">${t('common.none')}</p>` : html`<table><thead><tr><th>${t('streams.protocol')}</th><th>${t('streams.address')}</th><th>${t('streams.uptime')}</th><th></th></tr></thead><tbody>
+${d.clients.map((c) => html`<tr><td>${c.protocol} (${c.role})</td><td>${c.address}</td><td>${formatDuration(ctx.nowMs - c.connectedAtMs)}</td>
+<td>${ctx.admin ? html`<button class="danger small" hx-post="/clients/${encodeURIComponent(c.id)}/kick?app=${encodeURIComponent(d.app)}&amp;stream=${encodeURIComponent(d.stream)}" hx-target="#stream-live" hx-swap="innerHTML">${t('streams.kickViewer')}</button>` : ''}</td></tr>`)}
+</tbody></table>`}`;
+}
+
+export function streamPage(ctx: ViewContext, d: StreamPageData): SafeHtml {
+  const { t } = ctx;
+  const protocols: ReadonlyArray<readonly [string, string, string | null]> = [
+    ['hls', 'HLS', d.play.hls],
+    ['ll-hls', 'LL-HLS', d.play.llHls],
+    ['http-flv', 'HTTP-FLV', d.play.httpFlv],
+    ['ws-flv', 'WS-FLV', d.play.wsFlv],
+  ];
+  const body = html`<div class="grid">
+<section class="card">
+<h2>${t('stream.preview')}</h2>
+<div class="protocols" role="group">
+${protocols.filter(([, , url]) => url !== null).map(([id, label, url]) => html`<button type="button" class="proto" data-protocol="${id}" data-url="${url}">${label}</button>`)}
+</div>
+<video id="preview" muted autoplay playsinline controls></video>
+<p>${t('stream.latency')}: <span id="latency" data-testid="latency">—</span> · <span id="player-state"></span></p>
+</section>
+<section class="card">
+<h2>${t('nav.streams')}</h2>
+<div id="stream-live" hx-get="/fragments/streams/${encodePath(d.app, d.stream)}" hx-trigger="every 2s" hx-swap="innerHTML">
+${streamLiveFragment(ctx, d)}
+</div>
+</section>
+</div>
+<section class="card">
+<h2>${t('stream.publish')}</h2>
+${copyable(t, t('stream.obsServer'), d.publish.obsServer, 'obs-server')}
+${copyable(t, t('stream.obsKey'), d.publish.obsKey, 'obs-key')}
+${copyable(t, t('stream.ffmpeg'), d.publish.ffmpeg, 'ffmpeg')}
+${d.publish.needsKey ? html`<p class="note">${t('stream.keyPlaceholder')}</p>` : ''}
+${d.publish.signed ? html`<p class="note">${t('stream.signed')}</p>` : ''}
+<h2>${t('stream.play')}</h2>
+${copyable(t, 'RTMP', d.play.rtmp)}
+${copyable(t, 'HTTP-FLV', d.play.httpFlv, 'url-http-flv')}
+${copyable(t, 'WS-FLV', d.play.wsFlv)}
+${d.play.hls !== null ? copyable(t, 'HLS', d.play.hls, 'url-hls') : ''}
+${d.play.llHls !== null ? copyable(t, 'LL-HLS', d.play.llHls) : ''}
+${d.playSigned ? html`<p class="note">${t('stream.signed')}</p>` : ''}
+${d.playHook ? html`<p class="note">${t('stream.hookPolicy')}</p>` : ''}
+</section>`;
+  return page(ctx, 'streams', `${d.app}/${d.stream}`, body, [asset('hls.min.js'), asset('mpegts.js'), asset('console-player.js')]);
+}

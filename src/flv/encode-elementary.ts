@@ -1,0 +1,42 @@
+// Elementary-stream access units (as an MPEG-TS demuxer yields them) to FLV tags, one encoder per codec:
+// H.264 -> legacy AVC, H.265 -> Enhanced RTMP hvc1, AAC ADTS -> legacy AAC, MPEG audio -> legacy MP3.
+import { AudioCodec, VideoCodec } from '../media/types.ts';
+import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
+import { AacTagEncoder } from './encode-aac.ts';
+import { AvcTagEncoder } from './encode-avc.ts';
+import { HevcTagEncoder } from './encode-hevc.ts';
+import { Mp3TagEncoder } from './encode-mp3.ts';
+import type { EncodedTag } from './encode-tag.ts';
+
+export type ElementaryCodec = typeof VideoCodec.H264 | typeof VideoCodec.H265 | typeof AudioCodec.AAC | typeof AudioCodec.MP3;
+
+export class ElementaryTagEncoder {
+  private readonly avc = new AvcTagEncoder();
+  private readonly hevc = new HevcTagEncoder();
+  private readonly aac = new AacTagEncoder();
+  private readonly mp3 = new Mp3TagEncoder();
+
+  /** After a discontinuity: sequence headers are sent again and partial audio frames dropped. */
+  reset(): void {
+    this.avc.reset();
+    this.hevc.reset();
+    this.aac.reset();
+    this.mp3.reset();
+  }
+
+  /** Timestamps are 90 kHz ticks on the output timeline; tags come out in milliseconds. */
+  encode(codec: string, dtsTicks90k: number, ptsTicks90k: number, data: Uint8Array): EncodedTag[] {
+    switch (codec) {
+      case VideoCodec.H264:
+        return this.avc.encode(data, dtsTicks90k, ptsTicks90k);
+      case VideoCodec.H265:
+        return this.hevc.encode(data, dtsTicks90k, ptsTicks90k);
+      case AudioCodec.AAC:
+        return this.aac.encode(data, ptsTicks90k);
+      case AudioCodec.MP3:
+        return this.mp3.encode(data, ptsTicks90k);
+      default:
+        throw new ProtocolError(ProtocolErrorCode.Unsupported, `no FLV encoder for ${codec}`);
+    }
+  }
+}

@@ -1,0 +1,190 @@
+// Pulls one HLS stream (RFC 8216 §6.3 client behaviour): master -> highest-bandwidth variant, start three segments
+// from the live edge, reload every half target duration, fetch new segments in order, hand their media to the sink
+// as FLV tag bodies (via HlsSegmentConverter). One attempt per start(); the pull manager owns retries.
+import { parseHlsPlaylist, pickVariant, type HlsMediaPlaylist, type HlsSegment } from '../remux/hls-playlist-parser.ts';
+import { HlsSegmentConverter } from './hls-pull-media.ts';
+import type { PullClient, PullClientFactory, PullClientOptions, PullLog, PullSink } from './pull-client.ts';
+import { registerHlsPullClient } from './pull-clients.ts';
+
+const DEFAULT_STALL_TIMEOUT_MS = 15_000;
+/** segments behind the live edge to start with (RFC 8216 §6.3.3 asks for at least three target durations) */
+const LIVE_EDGE_SEGMENTS = 3;
+const MIN_RELOAD_MS = 100;
+const MAX_SEGMENT_BYTES = 256 * 1024 * 1024;
+const MAX_MASTER_HOPS = 2;
+
+export type HlsPullOptions = PullClientOptions & {
+  /** overrides the live-edge start (tests) */
+  liveEdgeSegments?: number;
+};
+
+class StoppedError extends Error {}
+
+export function createHlsPullClient(url: string, sink: PullSink, log: PullLog, options: HlsPullOptions = {}): PullClient {
+  const abort = new AbortController();
+  const stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+  const edge = options.liveEdgeSegments ?? LIVE_EDGE_SEGMENTS;
+  const tls = options.insecureTls ? { tls: { rejectUnauthorized: false } } : {};
+  let reported = false;
+  let stopped = false;
+  let started = false;
+  const report = (error: string | null): void => {
+    if (reported) return;
+    reported = true;
+    sink.onDisconnected(error);
+  };
+
+  const get = async (target: string, what: string, range?: { offset: number; length: number }): Promise<Response> => {
+    const headers: Record<string, string> = {};
+    if (range) headers.range = `bytes=${range.offset}-${range.offset + range.length - 1}`;
+    const response = await fetch(target, { signal: abort.signal, headers, ...tls } as RequestInit);
+    if (stopped) throw new StoppedError();
+    if (!response.ok) {
+      void response.body?.cancel();
+      throw new Error(`${what} answered HTTP ${response.status}`);
+    }
+    return response;
+  };
+
+  const getText = async (target: string): Promise<string> => {
+    const text = await (await get(target, 'playlist')).text();
+    sink.onBytes(text.length);
+    return text;
+  };
+
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (stopped) return reject(new StoppedError());
+      const timer = setTimeout(() => {
+        abort.signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new StoppedError());
+      };
+      abort.signal.addEventListener('abort', onAbort, { once: true });
+    });
+
+  const loadMedia = async (): Promise<{ url: string; playlist: HlsMediaPlaylist }> => {
+    let target = url;
+    for (let hop = 0; hop <= MAX_MASTER_HOPS; hop++) {
+      const playlist = parseHlsPlaylist(await getText(target), target);
+      if (playlist.kind === 'media') return { url: target, playlist };
+      const variant = pickVariant(playlist);
+      log(`HLS master playlist: ${playlist.variants.length} variants, pulling ${variant.bandwidth} bit/s`);
+      target = variant.uri;
+    }
+    throw new Error('HLS: master playlists nested too deep');
+  };
+
+  const run = async (): Promise<void> => {
+    const converter = new HlsSegmentConverter();
+    let connected = false;
+    try {
+      const media = await loadMedia();
+      let playlist = media.playlist;
+      let nextSequence: number | undefined;
+      let lastDiscontinuitySequence: number | undefined;
+      let lastProgress = Date.now();
+      let lastTracks = '';
+      for (;;) {
+        const segments = playlist.segments;
+        if (nextSequence === undefined || (segments.length > 0 && segments[segments.length - 1]!.sequence < nextSequence - 1)) {
+          // first load, or the media sequence went backwards (the upstream restarted): join at the live edge
+          if (nextSequence !== undefined) log('HLS media sequence went backwards: rejoining at the live edge');
+          const first = playlist.endList ? segments[0] : segments[Math.max(0, segments.length - edge)];
+          if (nextSequence !== undefined) converter.discontinue();
+          nextSequence = first?.sequence ?? playlist.mediaSequence;
+        }
+        let skipped = segments.length > 0 && segments[0]!.sequence > nextSequence;
+        if (skipped) log(`HLS fell behind: segments ${nextSequence}..${segments[0]!.sequence - 1} are gone`);
+        for (const segment of segments) {
+          if (segment.sequence < nextSequence) continue;
+          const discontinuity =
+            skipped ||
+            segment.discontinuity ||
+            (lastDiscontinuitySequence !== undefined && segment.discontinuitySequence !== lastDiscontinuitySequence);
+          skipped = false;
+          lastDiscontinuitySequence = segment.discontinuitySequence;
+          nextSequence = segment.sequence + 1;
+          const bytes = await fetchSegment(segment);
+          if (!bytes) {
+            skipped = true;
+            continue;
+          }
+          const out = converter.convert({ bytes, discontinuity, targetDurationSec: playlist.targetDurationSec });
+          const tracks = out.tracks.map((t) => `${t.codec}@${t.pid}`).join(',');
+          if (tracks !== lastTracks) {
+            lastTracks = tracks;
+            log(`HLS tracks: ${tracks || 'none'}`);
+          }
+          if (out.continuityGaps > 0) log(`HLS segment ${segment.sequence}: ${out.continuityGaps} continuity gaps`);
+          if (!connected && out.tags.length > 0) {
+            connected = true;
+            sink.onConnected();
+          }
+          for (const tag of out.tags) {
+            if (stopped) throw new StoppedError();
+            sink.onPacket(tag.type, tag.timestampMs, tag.body);
+          }
+          lastProgress = Date.now();
+        }
+        if (playlist.endList) {
+          report(null);
+          return;
+        }
+        if (Date.now() - lastProgress > Math.max(stallTimeoutMs, 3 * playlist.targetDurationSec * 1000)) {
+          throw new Error(`HLS playlist did not advance for ${Date.now() - lastProgress} ms`);
+        }
+        await sleep(Math.max(MIN_RELOAD_MS, (playlist.targetDurationSec * 1000) / 2));
+        const reloaded = parseHlsPlaylist(await getText(media.url), media.url);
+        if (reloaded.kind !== 'media') throw new Error('HLS: media playlist turned into a master playlist');
+        playlist = reloaded;
+      }
+    } catch (error) {
+      if (stopped || error instanceof StoppedError) report(null);
+      else report((error as Error).message);
+    }
+  };
+
+  /** The segment's bytes, or undefined when it is already gone (404: we fell behind). */
+  const fetchSegment = async (segment: HlsSegment): Promise<Uint8Array | undefined> => {
+    let response: Response;
+    try {
+      response = await get(segment.uri, 'segment', segment.byteRange);
+    } catch (error) {
+      if (error instanceof Error && /HTTP (404|410)$/.test(error.message)) {
+        log(`HLS segment ${segment.sequence} is gone (${error.message})`);
+        return undefined;
+      }
+      throw error;
+    }
+    const declared = Number(response.headers.get('content-length') ?? '0');
+    if (declared > MAX_SEGMENT_BYTES) {
+      void response.body?.cancel();
+      throw new Error(`HLS segment of ${declared} bytes is over the limit`);
+    }
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (stopped) throw new StoppedError();
+    if (bytes.length > MAX_SEGMENT_BYTES) throw new Error(`HLS segment of ${bytes.length} bytes is over the limit`);
+    sink.onBytes(bytes.length);
+    return bytes;
+  };
+
+  return {
+    start() {
+      if (started) return;
+      started = true;
+      void run();
+    },
+    stop() {
+      stopped = true;
+      abort.abort(new StoppedError('stopped'));
+      report(null);
+    },
+  };
+}
+
+export const hlsPullClientFactory: PullClientFactory = createHlsPullClient;
+registerHlsPullClient(hlsPullClientFactory);

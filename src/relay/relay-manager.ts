@@ -1,0 +1,218 @@
+// The engine's relays: configured pull sources (started at start, reconciled on every new
+// configuration), forwards of admitted publishes (the admission answer's targets, plus the
+// configured targets for pulled streams), and edge on-demand pulls from an origin template.
+import type { LiveStream } from '../hub/live-stream.ts';
+import type { EngineContext } from '../server/engine-context.ts';
+import type { ForwardTarget, PullSource } from '../shared/config-protocol.ts';
+import type { EngineConfig, RelaySettings } from '../shared/engine-config.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { BackoffOptions } from './backoff.ts';
+import { ForwardTargetMemo } from './forward-memo.ts';
+import type { PullClientFactory } from './pull-client.ts';
+import { createPullClient } from './pull-clients.ts';
+import { fillOriginTemplate, relaySchemeOf } from './relay-url.ts';
+import type { RelayStatus } from './relay-status.ts';
+import { StreamForward } from './stream-forward.ts';
+import { StreamPull } from './stream-pull.ts';
+
+export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
+  edgeOriginTemplate: null,
+  edgeIdleMs: 10_000,
+  insecureTls: process.env.WEIR_RELAY_INSECURE_TLS === '1',
+  backoffInitialMs: 500,
+  backoffMaxMs: 30_000,
+};
+
+const EDGE_CHECK_INTERVAL_MS = 500;
+
+export type RelayManagerOptions = Readonly<{
+  ctx: EngineContext;
+  memo: ForwardTargetMemo;
+  /** viewers of a stream across every protocol (RTMP, FLV, HLS), forwards excluded */
+  viewerCount: (stream: LiveStream) => number;
+  createClient?: PullClientFactory;
+}>;
+
+type EdgePull = { pull: StreamPull; lastWantedAtMs: number };
+
+function pullKey(source: PullSource): string {
+  return JSON.stringify([source.app, source.stream, source.url]);
+}
+
+export class RelayManager {
+  private readonly pulls = new Map<string, { key: string; pull: StreamPull }>();
+  private readonly edges = new Map<string, EdgePull>();
+  private readonly forwards = new Set<StreamForward>();
+  private readonly log: Logger;
+  private readonly createClient: PullClientFactory;
+  private edgeTimer: ReturnType<typeof setInterval> | null = null;
+  private admissionForwardCounter = 0;
+  private stopped = false;
+
+  constructor(private readonly options: RelayManagerOptions) {
+    this.log = options.ctx.logger.child({ component: 'relay' });
+    this.createClient = options.createClient ?? createPullClient;
+    const { streams } = options.ctx;
+    streams.onPublish((stream) => this.onPublish(stream));
+    streams.onDemand((stream) => this.onDemand(stream));
+  }
+
+  private settings(): RelaySettings {
+    return this.options.ctx.config().relay ?? DEFAULT_RELAY_SETTINGS;
+  }
+
+  private backoff(): BackoffOptions {
+    const s = this.settings();
+    return { initialMs: s.backoffInitialMs, maxMs: s.backoffMaxMs, jitter: 0.5 };
+  }
+
+  /** Starts pulls that are new, stops those that are gone or changed; call with every configuration. */
+  apply(config: EngineConfig): void {
+    if (this.stopped) return;
+    const apps = new Set(config.apps.map((a) => a.name));
+    const wanted = new Map<string, PullSource>();
+    for (const source of config.pulls ?? []) {
+      if (source.enabled && apps.has(source.app)) wanted.set(source.id, source);
+    }
+    for (const [id, entry] of this.pulls) {
+      const source = wanted.get(id);
+      if (source && pullKey(source) === entry.key) continue;
+      entry.pull.stop();
+      this.pulls.delete(id);
+    }
+    for (const [id, source] of wanted) {
+      if (this.pulls.has(id)) continue;
+      // A configured pull takes over from an edge pull of the same stream.
+      const edge = this.edges.get(`${source.app}/${source.stream}`);
+      if (edge) {
+        edge.pull.stop();
+        this.edges.delete(`${source.app}/${source.stream}`);
+      }
+      const pull = this.newPull(source.id, 'pull', source.app, source.stream, source.url);
+      this.pulls.set(id, { key: pullKey(source), pull });
+      pull.start();
+    }
+  }
+
+  status(): RelayStatus[] {
+    return [
+      ...[...this.pulls.values()].map((e) => e.pull.status.snapshot()),
+      ...[...this.edges.values()].map((e) => e.pull.status.snapshot()),
+      ...[...this.forwards].map((f) => f.status.snapshot()),
+    ];
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.edgeTimer) clearInterval(this.edgeTimer);
+    this.edgeTimer = null;
+    for (const { pull } of this.pulls.values()) pull.stop();
+    for (const { pull } of this.edges.values()) pull.stop();
+    for (const forward of [...this.forwards]) forward.stop('engine stopping');
+    this.pulls.clear();
+    this.edges.clear();
+    this.forwards.clear();
+  }
+
+  private newPull(id: string, kind: 'pull' | 'edge', app: string, stream: string, url: string): StreamPull {
+    const ctx = this.options.ctx;
+    return new StreamPull({
+      id,
+      kind,
+      app,
+      stream,
+      url,
+      streams: ctx.streams,
+      createClient: this.createClient,
+      clientOptions: { insecureTls: this.settings().insecureTls },
+      backoff: this.backoff(),
+      logger: ctx.logger,
+      onBytesIn: (n) => {
+        ctx.counters.bytesIn += n;
+      },
+    });
+  }
+
+  // ------------------------------------------------------------------ forwards
+
+  private onPublish(stream: LiveStream): void {
+    const publisher = stream.publisher;
+    if (this.stopped || !publisher) return;
+    const config = this.options.ctx.config();
+    const targets = new Map<string, string>(); // url -> id
+    if (publisher.id.startsWith('edge:')) return; // an edge mirrors its origin; the origin forwards
+    for (const url of this.options.memo.take(publisher.id)) targets.set(url, `admission-${++this.admissionForwardCounter}`);
+    // Configured targets keep their id (the control plane's admission answer lists them by URL);
+    // pulled streams, which no admission saw, get them from the configuration alone.
+    for (const target of configuredForwards(config.forwards ?? [], stream)) {
+      if (targets.has(target.url) || publisher.id.startsWith('pull:')) targets.set(target.url, target.id);
+    }
+    for (const [url, id] of targets) {
+      if (relaySchemeOf(url) !== 'rtmp') {
+        this.log.warn('forward target is not rtmp:// or rtmps://; skipped', { stream: stream.path, id });
+        continue;
+      }
+      const forward = new StreamForward({
+        id,
+        url,
+        stream,
+        publisher,
+        outputs: this.options.ctx.outputs,
+        limits: config.viewers,
+        insecureTls: this.settings().insecureTls,
+        backoff: this.backoff(),
+        logger: this.options.ctx.logger,
+        onBytesOut: (n) => {
+          this.options.ctx.counters.bytesOut += n;
+        },
+        onStopped: (done) => this.forwards.delete(done),
+      });
+      this.forwards.add(forward);
+      // Started after the publish event has reached every listener (HLS attaches first).
+      queueMicrotask(() => forward.start());
+    }
+  }
+
+  // ------------------------------------------------------------------ edge
+
+  private onDemand(stream: LiveStream): void {
+    const template = this.settings().edgeOriginTemplate;
+    if (this.stopped || !template || stream.publisher) return;
+    const path = stream.path;
+    const existing = this.edges.get(path);
+    if (existing) {
+      existing.lastWantedAtMs = Date.now();
+      return;
+    }
+    for (const { pull } of this.pulls.values()) {
+      if (pull.status.app === stream.app && pull.status.stream === stream.name) return; // configured pull owns it
+    }
+    const url = fillOriginTemplate(template, stream.app, stream.name);
+    const pull = this.newPull(`edge-${path}`, 'edge', stream.app, stream.name, url);
+    this.edges.set(path, { pull, lastWantedAtMs: Date.now() });
+    this.log.info('edge pull started for a waiting viewer', { stream: path });
+    pull.start();
+    this.edgeTimer ??= setInterval(() => this.checkEdges(), EDGE_CHECK_INTERVAL_MS);
+  }
+
+  private checkEdges(): void {
+    const now = Date.now();
+    const idleMs = this.settings().edgeIdleMs;
+    for (const [path, edge] of this.edges) {
+      const stream = edge.pull.stream ?? this.options.ctx.streams.find(edge.pull.status.app, edge.pull.status.stream);
+      if (stream && this.options.viewerCount(stream) > 0) edge.lastWantedAtMs = now;
+      if (now - edge.lastWantedAtMs < idleMs) continue;
+      this.log.info('edge pull stopped: no viewers', { stream: path, idleMs });
+      edge.pull.stop();
+      this.edges.delete(path);
+    }
+    if (this.edges.size === 0 && this.edgeTimer) {
+      clearInterval(this.edgeTimer);
+      this.edgeTimer = null;
+    }
+  }
+}
+
+function configuredForwards(forwards: readonly ForwardTarget[], stream: LiveStream): ForwardTarget[] {
+  return forwards.filter((f) => f.enabled && f.app === stream.app && (f.stream === null || f.stream === stream.name));
+}

@@ -1,0 +1,44 @@
+// What the engine API reports about each relay (GET /v1/relays): pulls, forwards, edge pulls.
+import type { RelayStatus } from '../shared/config-protocol.ts';
+
+export type { RelayStatus };
+export type RelayKind = RelayStatus['kind'];
+export type RelayState = RelayStatus['state'];
+
+/** The mutable record behind a RelayStatus. */
+export class RelayStatusRecord {
+  state: RelayState = 'connecting';
+  lastError: string | null = null;
+  liveSinceMs = 0;
+  nextRetryAtMs = 0;
+  retries = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  droppedMessages = 0;
+
+  constructor(
+    readonly id: string,
+    readonly kind: RelayKind,
+    readonly app: string,
+    readonly stream: string,
+    readonly url: string,
+  ) {}
+
+  snapshot(): RelayStatus {
+    return {
+      id: this.id,
+      kind: this.kind,
+      app: this.app,
+      stream: this.stream,
+      url: this.url,
+      state: this.state,
+      lastError: this.lastError,
+      liveSinceMs: this.liveSinceMs,
+      nextRetryAtMs: this.nextRetryAtMs,
+      retries: this.retries,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      droppedMessages: this.droppedMessages,
+    };
+  }
+}

@@ -1,0 +1,229 @@
+// The console through app.handle on an in-memory database and a fake engine: login, escaping
+// of hostile names, CSRF refusal, inline errors, the language switch, the embedded assets.
+import { beforeEach, describe, expect, test } from 'bun:test';
+import { html, escapeHtml } from '../../../src/control/console/html.ts';
+import { isConsolePath } from '../../../src/control/console/routes.ts';
+import { translator } from '../../../src/control/console/i18n.ts';
+import { dashboardFragment } from '../../../src/control/console/views/streams.ts';
+import type { LiveStreamState } from '../../../src/shared/config-protocol.ts';
+import { ADMIN_PASSWORD, BASE, makeHarness, type Harness } from '../api/helpers.ts';
+
+const HOSTILE = '<img src=x onerror=alert(1)>';
+
+const liveStream = (app: string, stream: string): LiveStreamState => ({
+  app,
+  stream,
+  publisherId: 'c1',
+  publisherAddress: '127.0.0.1',
+  startedAtMs: 1_699_999_990_000,
+  tracks: [{ kind: 'video', codec: 'h264', width: 320, height: 240 }, { kind: 'audio', codec: 'aac', sampleRateHz: 44100, channels: 2 }],
+  bitrateInBps: 464_000,
+  bitrateOutBps: 0,
+  viewers: { hls: 2, 'http-flv': 1 },
+});
+
+let h: Harness;
+let cookie = '';
+let csrf = '';
+
+async function req(method: string, path: string, options: { form?: Record<string, string>; headers?: Record<string, string>; anonymous?: boolean } = {}) {
+  const headers: Record<string, string> = { ...options.headers };
+  if (!options.anonymous && cookie) headers.cookie = cookie;
+  let body: string | undefined;
+  if (options.form) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    body = new URLSearchParams(options.form).toString();
+  }
+  const res = await h.app.handle(new Request(BASE + path, { method, headers, body, redirect: 'manual' }));
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+async function logIn(): Promise<void> {
+  const res = await req('POST', '/login', { form: { username: 'admin', password: ADMIN_PASSWORD }, anonymous: true });
+  expect(res.status).toBe(303);
+  cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const page = await req('GET', '/');
+  csrf = /X-CSRF-Token&quot;:&quot;([^&]+)&quot;/.exec(page.text)?.[1] ?? '';
+  expect(csrf).not.toBe('');
+}
+
+beforeEach(async () => {
+  h = await makeHarness();
+  cookie = '';
+  await logIn();
+});
+
+describe('html template', () => {
+  test('escapes every interpolation, keeps nested html', () => {
+    const name = HOSTILE;
+    const out = html`<td title="${name}">${name}${html`<b>${'"x"'}</b>`}${[html`<i>${"'"}</i>`, '&']}</td>`.value;
+    expect(out).toBe('<td title="&lt;img src=x onerror=alert(1)&gt;">&lt;img src=x onerror=alert(1)&gt;<b>&quot;x&quot;</b><i>&#39;</i>&amp;</td>');
+    expect(escapeHtml('`')).toBe('&#96;');
+  });
+
+  test('the dashboard view escapes a hostile stream name', () => {
+    const ctx = { t: translator('en'), lang: 'en' as const, csrfToken: 'x', username: 'admin', admin: true, nowMs: 1_700_000_000_000 };
+    const status = { version: '1', startedAtMs: 0, configRevision: 1, ready: true, streams: 1, clients: 0, bytesIn: 0, bytesOut: 0 };
+    const out = dashboardFragment(ctx, { ok: true, status, streams: [liveStream('live', HOSTILE)] }).value;
+    expect(out).not.toContain('<img');
+    expect(out).toContain('live/&lt;img src=x onerror=alert(1)&gt;');
+  });
+});
+
+describe('console routes', () => {
+  test('pages need a session; login sets an HttpOnly SameSite=Strict cookie', async () => {
+    const anon = await req('GET', '/', { anonymous: true });
+    expect(anon.status).toBe(303);
+    expect(anon.headers.get('location')).toBe('/login');
+    const login = await req('POST', '/login', { form: { username: 'admin', password: ADMIN_PASSWORD }, anonymous: true });
+    expect(login.headers.get('set-cookie')).toMatch(/weir_session=.+; Path=\/; HttpOnly; SameSite=Strict/);
+    const bad = await req('POST', '/login', { form: { username: 'admin', password: 'wrong password' }, anonymous: true });
+    expect(bad.status).toBe(401);
+    expect(bad.text).toContain('Login failed');
+    const cross = await req('POST', '/login', { form: { username: 'admin', password: ADMIN_PASSWORD }, anonymous: true, headers: { origin: 'http://evil.example' } });
+    expect(cross.status).toBe(403);
+  });
+
+  test('pages carry a CSP that allows only our own scripts and the media origin', async () => {
+    const page = await req('GET', '/');
+    expect(page.status).toBe(200);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).toContain('connect-src \'self\' http://localhost:8080');
+    expect(page.text).not.toMatch(/<script>(?!<\/script>)/);
+    expect(page.text).not.toContain(' style=');
+    expect(page.text).toContain('/console/assets/htmx.min.js');
+    expect(page.text).toContain('hx-trigger="every 2s"');
+  });
+
+  test('a hostile stream name from the engine is escaped in every live view', async () => {
+    h.engine.liveStreams = [liveStream('live', HOSTILE)];
+    for (const path of ['/', '/fragments/dashboard', '/streams', '/fragments/streams']) {
+      const res = await req('GET', path);
+      expect(res.status).toBe(200);
+      expect(res.text).not.toContain('<img');
+      expect(res.text).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    }
+    const page = await req('GET', `/streams/live/${encodeURIComponent(HOSTILE)}`);
+    expect(page.status).toBe(200);
+    expect(page.text).not.toContain('<img');
+  });
+
+  test('a state change without the CSRF token is refused and changes nothing', async () => {
+    const refused = await req('POST', '/apps', { form: { name: 'nocsrf' } });
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('hx-retarget')).toBe('#flash');
+    expect(h.services.apps.list().some((a) => a.name === 'nocsrf')).toBe(false);
+    const wrong = await req('POST', '/apps', { form: { name: 'nocsrf' }, headers: { 'x-csrf-token': 'wrong' } });
+    expect(wrong.status).toBe(403);
+    const del = await req('DELETE', '/apps/live');
+    expect(del.status).toBe(403);
+    expect(h.services.apps.list().some((a) => a.name === 'live')).toBe(true);
+    const ok = await req('POST', '/apps', { form: { name: 'withcsrf', hls: 'on' }, headers: { 'x-csrf-token': csrf } });
+    expect(ok.status).toBe(200);
+    expect(ok.text).toContain('withcsrf');
+    const app = h.services.apps.get('withcsrf');
+    expect(app.hls).toBe(true);
+    expect(app.llHls).toBe(false);
+  });
+
+  test('a service refusal comes back as an escaped error fragment for #flash', async () => {
+    const res = await req('POST', '/apps', { form: { name: '<b>x</b>' }, headers: { 'x-csrf-token': csrf } });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('hx-retarget')).toBe('#flash');
+    expect(res.text).toContain('class="error"');
+    expect(res.text).not.toContain('<b>x</b>');
+    const dup = await req('POST', '/apps', { form: { name: 'live' }, headers: { 'x-csrf-token': csrf } });
+    expect(dup.status).toBe(409);
+    const missing = await req('GET', '/apps/nope');
+    expect(missing.status).toBe(404);
+    expect(missing.text).toContain('class="error"');
+  });
+
+  test('a stream key is shown once and only its prefix afterwards', async () => {
+    const res = await req('POST', '/apps/live/keys', { form: { stream: 'cam', label: 'obs' }, headers: { 'x-csrf-token': csrf } });
+    expect(res.status).toBe(200);
+    const key = /data-testid="new-key">([^<]+)</.exec(res.text)?.[1] ?? '';
+    expect(key).toMatch(/^wsk_/);
+    const page = await req('GET', '/apps/live');
+    expect(page.text).not.toContain(key);
+  });
+
+  test('the language switch is remembered for the user', async () => {
+    const res = await req('POST', '/language', { form: { lang: 'zh', _csrf: csrf }, headers: { referer: `${BASE}/apps` } });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/apps');
+    expect(h.services.users.findByUsername('admin')?.language).toBe('zh');
+    const page = await req('GET', '/');
+    expect(page.text).toContain('仪表盘');
+    expect(page.text).toContain('lang="zh-CN"');
+  });
+
+  test('engine down is shown, never a blank page', async () => {
+    h.engine.up = false;
+    const res = await req('GET', '/fragments/dashboard');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('data-testid="engine-down"');
+  });
+
+  test('assets are embedded and served with their types', async () => {
+    for (const [name, type] of [['htmx.min.js', 'javascript'], ['hls.min.js', 'javascript'], ['mpegts.js', 'javascript'], ['console.css', 'css'], ['console-player.js', 'javascript']]) {
+      const res = await req('GET', `/console/assets/${name}`, { anonymous: true });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain(type!);
+      expect(res.text.length).toBeGreaterThan(100);
+    }
+  });
+
+  test('the console owns its paths only; the API and unknown paths are untouched', async () => {
+    expect(isConsolePath('/')).toBe(true);
+    expect(isConsolePath('/apps/live/keys')).toBe(true);
+    expect(isConsolePath('/api/v1/apps')).toBe(false);
+    expect(isConsolePath('/healthz')).toBe(false);
+    expect(isConsolePath('/metrics')).toBe(false);
+    expect(isConsolePath('/appsx')).toBe(false);
+    expect((await req('GET', '/api/v1/apps')).status).toBe(200);
+    const missing = await req('GET', '/nothing-here');
+    expect(missing.headers.get('content-type')).toContain('problem+json');
+  });
+
+  test('settings, forward targets, users and API tokens through their forms', async () => {
+    const h2 = { 'x-csrf-token': csrf };
+    const listen = { rtmpHost: '0.0.0.0', rtmpPort: '1936', httpHost: '0.0.0.0', httpPort: '8081', targetDurationMs: '2000', partTargetMs: '500', windowSegments: '6' };
+    const saved = await req('POST', '/settings', { form: listen, headers: h2 });
+    expect(saved.status).toBe(200);
+    expect(saved.text).toContain('moves the engine listener');
+    expect(h.services.settings.get().listen.rtmpPort).toBe(1936);
+    const clash = await req('POST', '/settings', { form: { ...listen, httpPort: '1936' }, headers: h2 });
+    expect(clash.status).toBe(400);
+    expect(h.services.settings.get().listen.httpPort).toBe(8081);
+    const notNumber = await req('POST', '/settings', { form: { ...listen, rtmpPort: 'x' }, headers: h2 });
+    expect(notNumber.status).toBe(400);
+
+    const fwd = await req('POST', '/forwards', { form: { app: 'live', stream: '', url: 'rtmp://example.com/live/x' }, headers: h2 });
+    expect(fwd.status).toBe(200);
+    expect(h.services.forwards.list()).toHaveLength(1);
+    const badFwd = await req('POST', '/forwards', { form: { app: 'live', stream: '', url: 'http://example.com' }, headers: h2 });
+    expect(badFwd.status).toBe(400);
+    expect((await req('DELETE', `/forwards/${h.services.forwards.list()[0]!.id}`, { headers: h2 })).status).toBe(200);
+    expect(h.services.forwards.list()).toHaveLength(0);
+
+    expect((await req('POST', '/users', { form: { username: 'viewer1', password: 'long enough pw', role: 'viewer', language: 'zh' }, headers: h2 })).status).toBe(200);
+    expect(h.services.users.findByUsername('viewer1')?.role).toBe('viewer');
+    const token = await req('POST', '/tokens', { form: { name: 'ci' }, headers: h2 });
+    const plain = /data-testid="new-token">([^<]+)</.exec(token.text)?.[1] ?? '';
+    expect(plain).toMatch(/^weir_/);
+    expect(h.services.auth.verifyToken(plain)).not.toBeNull();
+    const id = h.services.auth.listTokens()[0]!.id;
+    expect((await req('POST', `/tokens/${id}/revoke`, { headers: h2 })).status).toBe(200);
+    expect(h.services.auth.verifyToken(plain)).toBeNull();
+  });
+
+  test('logout needs the CSRF field and ends the session', async () => {
+    expect((await req('POST', '/logout', { form: {} })).status).toBe(403);
+    const out = await req('POST', '/logout', { form: { _csrf: csrf } });
+    expect(out.status).toBe(303);
+    expect((await req('GET', '/')).status).toBe(303);
+  });
+});

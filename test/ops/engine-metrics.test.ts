@@ -1,0 +1,156 @@
+// The engine's /metrics (engine API) and /healthz (engine API and public HTTP port) on a
+// managed engine under a fake config server, with real ffmpeg publishing and an HTTP-FLV viewer.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { startManagedEngine, type ManagedEngine } from '../../src/engine-managed.ts';
+import type { RunningEngine } from '../../src/engine-runtime.ts';
+import { secretFromValue } from '../../src/server/engine-secret.ts';
+import type { AdmissionQuery } from '../../src/shared/config-protocol.ts';
+import { DEFAULT_ENGINE_CONFIG } from '../../src/shared/engine-config.ts';
+import { createLogger } from '../../src/shared/logger.ts';
+import { makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../server/fake-config-server.ts';
+import { killAll, publishPattern, tempDir, waitFor } from '../e2e/harness.ts';
+import { parsePrometheusText, sampleValue, type Family } from './prom-text-parser.ts';
+
+const SECRET = 'ops-metrics-secret';
+let fake: FakeConfigServer;
+let managed: ManagedEngine;
+let engine: RunningEngine;
+let api: string;
+let dir: { path: string; remove(): void };
+const logs: string[] = [];
+
+async function scrape(): Promise<Map<string, Family>> {
+  const res = await fetch(`${api}/metrics`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+  return parsePrometheusText(await res.text());
+}
+
+beforeAll(async () => {
+  dir = tempDir();
+  fake = startFakeConfigServer({ secret: SECRET, snapshot: makeSnapshot({ revision: 1 }) });
+  fake.admit = (q: AdmissionQuery) => (q.stream === 'forbidden' ? { allow: false, reason: 'no', cacheTtlMs: 1000 } : { allow: true, cacheTtlMs: 5000 });
+  fake.admissionDelayMs = 5;
+  managed = startManagedEngine({
+    baseConfig: DEFAULT_ENGINE_CONFIG,
+    configUrl: fake.url,
+    secret: secretFromValue(SECRET),
+    dataDir: dir.path,
+    api: { host: '127.0.0.1', port: 0 },
+    version: '9.8.7-test',
+    logger: createLogger({ level: 'debug', sink: (line) => logs.push(line), burstPerWindow: 10_000 }),
+    eventFlushIntervalMs: 100,
+  });
+  engine = await managed.ready;
+  api = `http://127.0.0.1:${managed.api!.port}`;
+});
+
+afterAll(async () => {
+  await killAll();
+  managed?.stop();
+  fake?.stop();
+  dir?.remove();
+});
+
+describe('engine health', () => {
+  test('GET /healthz answers 200 {"ready":true} on the engine API and on the public HTTP port', async () => {
+    const a = await fetch(`${api}/healthz`);
+    expect(a.status).toBe(200);
+    expect(await a.json()).toEqual({ ready: true });
+    const b = await fetch(`http://127.0.0.1:${engine.httpPort}/healthz`);
+    expect(b.status).toBe(200);
+    expect(await b.json()).toEqual({ ready: true });
+  });
+
+  test('the engine API answers 503 {"ready":false} before the engine has its configuration', async () => {
+    const down = startFakeConfigServer({ secret: SECRET, snapshot: makeSnapshot({ revision: 1 }) });
+    down.stop(); // nothing answers: the engine waits for a configuration
+    const waiting = startManagedEngine({
+      baseConfig: DEFAULT_ENGINE_CONFIG,
+      configUrl: down.url,
+      secret: secretFromValue(SECRET),
+      dataDir: null,
+      api: { host: '127.0.0.1', port: 0 },
+      version: '0',
+      logger: createLogger({ level: 'error', sink: () => {} }),
+      configClient: { initialBackoffMs: 50, maxBackoffMs: 100, startGraceMs: 60_000 },
+    });
+    waiting.ready.catch(() => {});
+    try {
+      const res = await fetch(`http://127.0.0.1:${waiting.api!.port}/healthz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ ready: false });
+      const metrics = parsePrometheusText(await (await fetch(`http://127.0.0.1:${waiting.api!.port}/metrics`)).text());
+      expect(sampleValue(metrics, 'weir_ready')).toBe(0);
+      expect(sampleValue(metrics, 'weir_streams')).toBe(0);
+    } finally {
+      waiting.stop();
+    }
+  });
+});
+
+describe('engine /metrics', () => {
+  test('with ffmpeg publishing and an HTTP-FLV viewer: streams, viewers, bytes, admission', async () => {
+    const idle = await scrape();
+    expect(sampleValue(idle, 'weir_build_info', { version: '9.8.7-test' })).toBe(1);
+    expect(sampleValue(idle, 'weir_ready')).toBe(1);
+    expect(sampleValue(idle, 'weir_streams')).toBe(0);
+    for (const protocol of ['rtmp', 'http-flv', 'ws-flv', 'hls', 'll-hls']) expect(sampleValue(idle, 'weir_viewers', { protocol })).toBe(0);
+    expect(sampleValue(idle, 'weir_dropped_frames_total')).toBe(0);
+    expect(sampleValue(idle, 'weir_slow_viewer_disconnects_total')).toBe(0);
+    expect(sampleValue(idle, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(idle.get('weir_relay_status')?.type).toBe('gauge');
+    expect(idle.get('weir_admission_latency_seconds')?.type).toBe('histogram');
+    const publishAllowedBefore = sampleValue(idle, 'weir_admission_decisions_total', { action: 'publish', result: 'allow' }) ?? 0;
+
+    const publisher = await publishPattern(`rtmp://127.0.0.1:${engine.rtmpPort}/live/cam`, { seconds: 30, bFrames: 0 });
+    expect(await waitFor(() => engine.context.streams.find('live', 'cam')?.started === true, 10_000)).toBe(true);
+    const viewer = await fetch(`http://127.0.0.1:${engine.httpPort}/live/cam.flv`);
+    expect(viewer.status).toBe(200);
+    const reader = viewer.body!.getReader();
+    let received = 0;
+    while (received < 50_000) received += (await reader.read()).value?.byteLength ?? 0;
+    // a refused play and an HLS playlist poll
+    expect((await fetch(`http://127.0.0.1:${engine.httpPort}/live/forbidden.flv`)).status).toBe(403);
+    expect((await fetch(`http://127.0.0.1:${engine.httpPort}/live/cam/index.m3u8`)).status).toBe(200);
+
+    const live = await scrape();
+    expect(sampleValue(live, 'weir_streams')).toBe(1);
+    expect(sampleValue(live, 'weir_viewers', { protocol: 'http-flv' })).toBe(1);
+    expect(sampleValue(live, 'weir_viewers', { protocol: 'hls' })).toBe(1);
+    expect(sampleValue(live, 'weir_viewers', { protocol: 'rtmp' })).toBe(0);
+    expect(sampleValue(live, 'weir_stream_bytes_in_total', { app: 'live', stream: 'cam' })).toBeGreaterThan(10_000);
+    expect(sampleValue(live, 'weir_stream_bytes_out_total', { app: 'live', stream: 'cam' })).toBeGreaterThan(10_000);
+    // only live streams have per-stream series: the refused one has none
+    expect(live.get('weir_stream_bytes_in_total')?.samples.length).toBe(1);
+    expect(sampleValue(live, 'weir_bytes_in_total')).toBeGreaterThan(10_000);
+    expect(sampleValue(live, 'weir_admission_decisions_total', { action: 'publish', result: 'allow' })).toBe(publishAllowedBefore + 1);
+    expect(sampleValue(live, 'weir_admission_decisions_total', { action: 'play', result: 'allow' })).toBeGreaterThanOrEqual(2);
+    expect(sampleValue(live, 'weir_admission_decisions_total', { action: 'play', result: 'deny' })).toBe(1);
+    const latencyCount = sampleValue(live, 'weir_admission_latency_seconds_count', { action: 'play' })!;
+    expect(latencyCount).toBeGreaterThanOrEqual(3);
+    // the fake answers after 5 ms: the first (uncached) play decision is in a bucket above 5 ms
+    expect(sampleValue(live, 'weir_admission_latency_seconds_bucket', { action: 'play', le: '0.0025' })!).toBeLessThan(latencyCount);
+
+    await reader.cancel();
+    await publisher.stop();
+    expect(await waitFor(() => engine.context.streams.list().every((s) => s.publisher === null), 5000)).toBe(true);
+    const after = await scrape();
+    expect(sampleValue(after, 'weir_streams')).toBe(0);
+    expect(after.get('weir_stream_bytes_in_total')?.samples.length).toBe(0);
+  }, 40_000);
+
+  test('the relay registers its status through setRelayStatusSource', async () => {
+    managed.metrics.setRelayStatusSource(() => [
+      { kind: 'pull', app: 'live', stream: 'in', target: 'rtmp://origin.example/live/in', up: 1 },
+      { kind: 'forward', app: 'live', stream: 'cam', target: 'rtmp://cdn.example/"x"', up: 0 },
+    ]);
+    try {
+      const m = await scrape();
+      expect(sampleValue(m, 'weir_relay_status', { kind: 'pull', app: 'live', stream: 'in', target: 'rtmp://origin.example/live/in' })).toBe(1);
+      expect(sampleValue(m, 'weir_relay_status', { kind: 'forward', app: 'live', stream: 'cam', target: 'rtmp://cdn.example/"x"' })).toBe(0);
+    } finally {
+      managed.metrics.setRelayStatusSource(null);
+    }
+  });
+});

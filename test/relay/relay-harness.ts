@@ -1,0 +1,59 @@
+// Engines for the relay tests: like test/e2e/harness.ts's startTestEngine, plus pulls, relay
+// knobs and an admission that names forward targets.
+import { startEngine, type RunningEngine } from '../../src/engine-runtime.ts';
+import { DEFAULT_RELAY_SETTINGS } from '../../src/relay/relay-manager.ts';
+import type { Admission } from '../../src/server/admission.ts';
+import type { PullSource, RelayStatus } from '../../src/shared/config-protocol.ts';
+import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type RelaySettings } from '../../src/shared/engine-config.ts';
+import { createLogger } from '../../src/shared/logger.ts';
+
+export type RelayTestEngine = RunningEngine & {
+  logs: string[];
+  config: EngineConfig;
+  rtmpUrl(path: string): string;
+  httpUrl(path: string): string;
+  relay(id: string): RelayStatus | undefined;
+};
+
+export function startRelayEngine(
+  options: { pulls?: PullSource[]; relay?: Partial<RelaySettings>; forwardTargets?: (stream: string) => string[]; waitForPublisherMs?: number } = {},
+): RelayTestEngine {
+  const logs: string[] = [];
+  const config: EngineConfig = {
+    ...DEFAULT_ENGINE_CONFIG,
+    rtmp: { ...DEFAULT_ENGINE_CONFIG.rtmp, host: '127.0.0.1', port: 0 },
+    http: { ...DEFAULT_ENGINE_CONFIG.http, host: '127.0.0.1', port: 0 },
+    streams: { ...DEFAULT_ENGINE_CONFIG.streams, waitForPublisherMs: options.waitForPublisherMs ?? 8000 },
+    hls: { ...DEFAULT_ENGINE_CONFIG.hls, targetDurationMs: 1000 },
+    pulls: options.pulls ?? [],
+    relay: { ...DEFAULT_RELAY_SETTINGS, backoffInitialMs: 200, backoffMaxMs: 1000, ...options.relay },
+  };
+  const forwardTargets = options.forwardTargets;
+  const admission: Admission | undefined = forwardTargets
+    ? {
+        decide: async (request) => {
+          if (request.action !== 'publish') return { allow: true };
+          return { allow: true, forwardTargets: forwardTargets(request.stream) };
+        },
+      }
+    : undefined;
+  const engine = startEngine(config, {
+    logger: createLogger({ level: 'debug', sink: (line) => logs.push(line) }),
+    ...(admission ? { admission } : {}),
+  });
+  return Object.assign(engine, {
+    logs,
+    config,
+    rtmpUrl: (path: string) => `rtmp://127.0.0.1:${engine.rtmpPort}/${path}`,
+    httpUrl: (path: string) => `http://127.0.0.1:${engine.httpPort}/${path}`,
+    relay: (id: string) => engine.relays.status().find((r) => r.id === id),
+  });
+}
+
+/** A TCP port that was free a moment ago (for peers that cannot listen on port 0 and tell us). */
+export function freePort(): number {
+  const listener = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+  const port = listener.port;
+  listener.stop(true);
+  return port;
+}
