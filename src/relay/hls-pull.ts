@@ -1,7 +1,8 @@
 // Pulls one HLS stream (RFC 8216 §6.3 client behaviour): master -> highest-bandwidth variant, start three segments
 // from the live edge, reload every half target duration, fetch new segments in order, hand their media to the sink
-// as FLV tag bodies (via HlsSegmentConverter). One attempt per start(); the pull manager owns retries.
-import { parseHlsPlaylist, pickVariant, type HlsMediaPlaylist, type HlsSegment } from '../remux/hls-playlist-parser.ts';
+// as FLV tag bodies (via HlsSegmentConverter; for fMP4 the EXT-X-MAP init section is fetched once per URI and range).
+// One attempt per start(); the pull manager owns retries.
+import { parseHlsPlaylist, pickVariant, type HlsMap, type HlsMediaPlaylist, type HlsSegment } from '../remux/hls-playlist-parser.ts';
 import { HlsSegmentConverter } from './hls-pull-media.ts';
 import type { PullClient, PullClientFactory, PullClientOptions, PullLog, PullSink } from './pull-client.ts';
 import { registerHlsPullClient } from './pull-clients.ts';
@@ -113,7 +114,8 @@ export function createHlsPullClient(url: string, sink: PullSink, log: PullLog, o
             skipped = true;
             continue;
           }
-          const out = converter.convert({ bytes, discontinuity, targetDurationSec: playlist.targetDurationSec });
+          const init = segment.map ? await fetchInit(segment.map) : undefined;
+          const out = converter.convert({ bytes, discontinuity, targetDurationSec: playlist.targetDurationSec, init });
           const tracks = out.tracks.map((t) => `${t.codec}@${t.pid}`).join(',');
           if (tracks !== lastTracks) {
             lastTracks = tracks;
@@ -146,6 +148,25 @@ export function createHlsPullClient(url: string, sink: PullSink, log: PullLog, o
       if (stopped || error instanceof StoppedError) report(null);
       else report((error as Error).message);
     }
+  };
+
+  /** The fMP4 init section (EXT-X-MAP), fetched once per URI and byte range. */
+  let initCache: { key: string; bytes: Uint8Array } | undefined;
+  const fetchInit = async (map: HlsMap): Promise<{ key: string; bytes: Uint8Array }> => {
+    const key = map.byteRange ? `${map.uri}@${map.byteRange.offset}+${map.byteRange.length}` : map.uri;
+    if (initCache?.key === key) return initCache;
+    const response = await get(map.uri, 'init section', map.byteRange);
+    const declared = Number(response.headers.get('content-length') ?? '0');
+    if (declared > MAX_SEGMENT_BYTES) {
+      void response.body?.cancel();
+      throw new Error(`HLS init section of ${declared} bytes is over the limit`);
+    }
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (stopped) throw new StoppedError();
+    if (bytes.length > MAX_SEGMENT_BYTES) throw new Error(`HLS init section of ${bytes.length} bytes is over the limit`);
+    sink.onBytes(bytes.length);
+    initCache = { key, bytes };
+    return initCache;
   };
 
   /** The segment's bytes, or undefined when it is already gone (404: we fell behind). */

@@ -176,8 +176,9 @@ export class RelayManager {
   // ------------------------------------------------------------------ edge
 
   private onDemand(stream: LiveStream): void {
-    const template = this.settings().edgeOriginTemplate;
-    if (this.stopped || !template || stream.publisher) return;
+    if (this.stopped || stream.publisher) return;
+    const template = this.edgeOriginFor(stream.app);
+    if (!template) return;
     const path = stream.path;
     const existing = this.edges.get(path);
     if (existing) {
@@ -193,6 +194,12 @@ export class RelayManager {
     this.log.info('edge pull started for a waiting viewer', { stream: path });
     pull.start();
     this.edgeTimer ??= setInterval(() => this.checkEdges(), EDGE_CHECK_INTERVAL_MS);
+  }
+
+  /** the app's own origin URL template if it has one, else the engine-wide --edge-origin */
+  private edgeOriginFor(app: string): string | null {
+    const appOrigin = this.options.ctx.config().apps.find((a) => a.name === app)?.originUrl;
+    return appOrigin || this.settings().edgeOriginTemplate;
   }
 
   private checkEdges(): void {

@@ -43,6 +43,8 @@ function parseApp(value: unknown, index: number): AppSettings {
   const o = obj(value, what);
   const hookUrl = o.hookUrl ?? null;
   if (hookUrl !== null && typeof hookUrl !== 'string') throw new SnapshotError(`${what}.hookUrl: not a string or null`);
+  const originUrl = o.originUrl ?? null;
+  if (originUrl !== null && typeof originUrl !== 'string') throw new SnapshotError(`${what}.originUrl: not a string or null`);
   return {
     name: str(o, 'name', what),
     sourceType: oneOf(o, 'sourceType', what, ['push', 'pull'] as const),
@@ -51,6 +53,7 @@ function parseApp(value: unknown, index: number): AppSettings {
     publishPolicy: oneOf(o, 'publishPolicy', what, PUBLISH_POLICIES),
     playPolicy: oneOf(o, 'playPolicy', what, PLAY_POLICIES),
     hookUrl,
+    ...(originUrl !== null ? { originUrl } : {}),
   };
 }
 

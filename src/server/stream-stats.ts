@@ -1,9 +1,10 @@
 // What the engine API says about a live stream: its tracks (codec, resolution, sample rate,
 // read from the sequence headers the hub keeps), its bitrate in and out over the last few
-// seconds (sampled once a second from the stream's byte counters), and its viewers.
+// seconds (sampled once a second from the stream's byte counters), its video frame rate over the
+// same window (from the video frames it received, or the SPS timing info until measured), and its viewers.
 import { parseAudioTag } from '../flv/parse-audio-tag.ts';
 import { parseVideoTag } from '../flv/parse-video-tag.ts';
-import type { LiveStream } from '../hub/live-stream.ts';
+import type { LiveStream, StreamReader } from '../hub/live-stream.ts';
 import type { MediaPacket } from '../hub/media-packet.ts';
 import { parseAudioSpecificConfig } from '../media/aac.ts';
 import { parseAvcDecoderConfig, parseH264Sps } from '../media/h264.ts';
@@ -12,6 +13,8 @@ import { AudioCodec, VideoCodec } from '../media/types.ts';
 import type { TrackState } from '../shared/config-protocol.ts';
 
 const described = new WeakMap<MediaPacket, TrackState | null>();
+/** the meter that samples each stream, so a track description can carry the measured frame rate */
+const meters = new WeakMap<LiveStream, BitrateMeter>();
 
 /** The tracks of a stream as its latest sequence headers (or, lacking one, its cached frames) describe them. */
 export function describeTracks(stream: LiveStream): TrackState[] {
@@ -25,7 +28,12 @@ export function describeTracks(stream: LiveStream): TrackState[] {
       track = safely(() => (packet.type === 9 ? describeVideo(packet.body) : describeAudio(packet.body)));
       described.set(packet, track);
     }
-    if (track) tracks.push(track);
+    if (!track) continue;
+    if (track.kind === 'video') {
+      const fps = meters.get(stream)?.fps(stream);
+      if (fps !== undefined) track = { ...track, fps };
+    }
+    tracks.push(track);
   }
   return tracks;
 }
@@ -47,7 +55,8 @@ function describeVideo(body: Uint8Array): TrackState | null {
     const sps = parseAvcDecoderConfig(tag.config).sps[0];
     if (!sps) return base;
     const info = parseH264Sps(sps);
-    return { ...base, width: info.width, height: info.height };
+    const fps = info.frameRate !== undefined && Number.isFinite(info.frameRate) && info.frameRate > 0 ? roundFps(info.frameRate) : undefined;
+    return { ...base, width: info.width, height: info.height, ...(fps !== undefined ? { fps } : {}) };
   }
   if (tag.codec === VideoCodec.H265) {
     const sps = parseHevcDecoderConfig(tag.config).sps[0];
@@ -81,11 +90,34 @@ function describeAudio(body: Uint8Array): TrackState | null {
   return null;
 }
 
-type Sample = { atMs: number; bytesIn: number; bytesOut: number };
+const roundFps = (fps: number): number => Math.round(fps * 100) / 100;
 
-/** Bitrates over the last few seconds, from byte counters sampled once a second. */
+type Sample = { atMs: number; bytesIn: number; bytesOut: number; videoFrames: number };
+
+/**
+ * Counts the coded video frames a stream receives (sequence headers are not frames). Attached
+ * only while the stream has a publisher and detached when it stops, so it never keeps a stream
+ * alive (the registry forgets a stream with neither publisher nor readers).
+ */
+class FrameCounter implements StreamReader {
+  videoFrames = 0;
+  constructor(private readonly detach: () => void) {}
+  onPacket(packet: MediaPacket): void {
+    if (packet.type === 9 && !packet.header) this.videoFrames++;
+  }
+  onPublisherStart(): void {}
+  onPublisherStop(): void {
+    this.detach();
+  }
+  onStreamEnd(): void {
+    this.detach();
+  }
+}
+
+/** Bitrates and video frame rates over the last few seconds, from counters sampled once a second. */
 export class BitrateMeter {
   private readonly samples = new WeakMap<LiveStream, Sample[]>();
+  private readonly frames = new WeakMap<LiveStream, FrameCounter>();
   private timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
@@ -112,7 +144,8 @@ export class BitrateMeter {
         ring = [];
         this.samples.set(stream, ring);
       }
-      ring.push({ atMs, bytesIn: stream.counters.bytesIn, bytesOut: stream.counters.bytesOut });
+      const videoFrames = stream.publisher ? this.counter(stream).videoFrames : 0;
+      ring.push({ atMs, bytesIn: stream.counters.bytesIn, bytesOut: stream.counters.bytesOut, videoFrames });
       if (ring.length > this.windowSamples + 1) ring.shift();
     }
   }
@@ -129,5 +162,36 @@ export class BitrateMeter {
       inBps: perSecond(stream.counters.bytesIn - oldest.bytesIn),
       outBps: perSecond(stream.counters.bytesOut - oldest.bytesOut),
     };
+  }
+
+  /**
+   * Video frames per second received over the same window; undefined until the window spans a
+   * second (describeTracks then falls back to the SPS frame rate).
+   */
+  fps(stream: LiveStream): number | undefined {
+    const oldest = this.samples.get(stream)?.[0];
+    const counter = this.frames.get(stream);
+    if (!oldest || !counter) return undefined;
+    const elapsedMs = this.now() - oldest.atMs;
+    if (elapsedMs < 1000) return undefined;
+    return roundFps(((counter.videoFrames - oldest.videoFrames) * 1000) / elapsedMs);
+  }
+
+  /** the stream's frame counter, attached as a reader while it has a publisher */
+  private counter(stream: LiveStream): FrameCounter {
+    let counter = this.frames.get(stream);
+    if (!counter) {
+      const created = new FrameCounter(() => {
+        stream.removeReader(created);
+        if (this.frames.get(stream) !== created) return;
+        this.frames.delete(stream);
+        this.samples.delete(stream); // the next publisher's frames start a new window
+      });
+      counter = created;
+      this.frames.set(stream, counter);
+      stream.addReader(counter);
+      meters.set(stream, this);
+    }
+    return counter;
   }
 }

@@ -30,6 +30,12 @@ export type AppSettings = Readonly<{
   playPolicy: 'open' | 'signed-url' | 'hook';
   /** SRS-compatible on_publish/on_play callback URL, used by the 'hook' policies */
   hookUrl: string | null;
+  /**
+   * edge mode for this app: a viewer of a stream that is not live here makes the engine pull it
+   * from this URL template ({app}, {stream}; rtmp://, rtmps://, http(s)://); absent or null: the
+   * engine-wide --edge-origin, if any
+   */
+  originUrl?: string | null;
 }>;
 
 export type PullSource = Readonly<{ id: string; app: string; stream: string; url: string; enabled: boolean }>;
@@ -76,7 +82,7 @@ export type EngineEvent = Readonly<
   | { type: 'play-stop'; app: string; stream: string; clientId: string; atMs: number }
 >;
 
-export type TrackState = Readonly<{ kind: 'video' | 'audio'; codec: string; width?: number; height?: number; sampleRateHz?: number; channels?: number }>;
+export type TrackState = Readonly<{ kind: 'video' | 'audio'; codec: string; width?: number; height?: number; sampleRateHz?: number; channels?: number; fps?: number }>;
 
 export type LiveStreamState = Readonly<{
   app: string;

@@ -11,6 +11,8 @@ export type AppConfig = Readonly<{
   /** what the engine may decide alone when the config server cannot be asked (absent: open) */
   publishPolicy?: AppSettings['publishPolicy'];
   playPolicy?: AppSettings['playPolicy'];
+  /** edge mode for this app: origin URL template ({app}, {stream}); absent or null: relay.edgeOriginTemplate */
+  originUrl?: string | null;
 }>;
 
 export type EngineConfig = Readonly<{
@@ -64,7 +66,7 @@ export type EngineConfig = Readonly<{
 }>;
 
 export type RelaySettings = Readonly<{
-  /** edge mode: pull a stream nobody publishes here from this URL template ({app}, {stream}); null: off */
+  /** edge mode: pull a stream nobody publishes here from this URL template ({app}, {stream}); null: off (an app's own originUrl wins) */
   edgeOriginTemplate: string | null;
   /** an edge pull stops after its last viewer has been gone this long */
   edgeIdleMs: number;
@@ -118,6 +120,7 @@ export function engineConfigFromSnapshot(base: EngineConfig, snapshot: ConfigSna
       llHls: app.llHls,
       publishPolicy: app.publishPolicy,
       playPolicy: app.playPolicy,
+      originUrl: app.originUrl ?? null,
     })),
     pulls: snapshot.pulls ?? [],
     forwards: snapshot.forwards ?? [],

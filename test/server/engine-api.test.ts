@@ -92,7 +92,7 @@ describe('live state and kicks', () => {
     expect(state.app).toBe('live');
     expect(state.publisherAddress).toBe('127.0.0.1');
     expect(state.tracks).toEqual([
-      { kind: 'video', codec: 'h264', width: 320, height: 240 },
+      { kind: 'video', codec: 'h264', width: 320, height: 240, fps: expect.any(Number) },
       { kind: 'audio', codec: 'aac', sampleRateHz: 44100, channels: 1 },
     ]);
     expect(state.bitrateInBps).toBeGreaterThan(100_000);

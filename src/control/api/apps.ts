@@ -12,6 +12,14 @@ const HookUrl = t.Nullable(
   t.String({ maxLength: 2048, description: 'SRS-compatible on_publish/on_play callback (http or https); needed by the hook policies' }),
 );
 
+const OriginUrl = t.Nullable(
+  t.String({
+    maxLength: 2048,
+    description:
+      'edge mode: origin URL template, e.g. rtmp://origin/{app}/{stream} (rtmp, rtmps, http or https; {app} and {stream} are filled in); a viewer of a stream that is not live makes the engine pull it from there. null: the engine-wide --edge-origin, if any',
+  }),
+);
+
 export const AppSchema = t.Object(
   {
     name: AppName,
@@ -21,6 +29,7 @@ export const AppSchema = t.Object(
     publishPolicy: PublishPolicy,
     playPolicy: PlayPolicy,
     hookUrl: HookUrl,
+    originUrl: t.Optional(OriginUrl),
     createdAtMs: TimestampMs,
   },
   { description: 'An application' },
@@ -34,6 +43,7 @@ const AppCreate = t.Object({
   publishPolicy: t.Optional(PublishPolicy),
   playPolicy: t.Optional(PlayPolicy),
   hookUrl: t.Optional(HookUrl),
+  originUrl: t.Optional(OriginUrl),
 });
 
 const AppUpdate = t.Object({
@@ -43,6 +53,7 @@ const AppUpdate = t.Object({
   publishPolicy: t.Optional(PublishPolicy),
   playPolicy: t.Optional(PlayPolicy),
   hookUrl: t.Optional(HookUrl),
+  originUrl: t.Optional(OriginUrl),
 });
 
 const tags = ['apps'];

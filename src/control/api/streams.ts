@@ -14,6 +14,7 @@ const Track = t.Object({
   height: t.Optional(Int()),
   sampleRateHz: t.Optional(t.Number()),
   channels: t.Optional(Int()),
+  fps: t.Optional(t.Number({ description: 'video frames per second received over the last few seconds' })),
 });
 
 export const LiveStreamSchema = t.Object(
@@ -23,7 +24,14 @@ export const LiveStreamSchema = t.Object(
     publisher: t.Nullable(t.Object({ id: t.String(), address: t.Nullable(t.String()) })),
     startedAtMs: TimestampMs,
     uptimeSec: Int({ minimum: 0 }),
-    video: t.Nullable(t.Object({ codec: t.String(), width: t.Nullable(Int()), height: t.Nullable(Int()) })),
+    video: t.Nullable(
+      t.Object({
+        codec: t.String(),
+        width: t.Nullable(Int()),
+        height: t.Nullable(Int()),
+        fps: t.Optional(t.Number({ description: 'frames per second received over the last few seconds (or from the SPS until measured)' })),
+      }),
+    ),
     audio: t.Nullable(t.Object({ codec: t.String(), sampleRateHz: t.Nullable(t.Number()), channels: t.Nullable(Int()) })),
     tracks: t.Array(Track),
     bitrateInBps: t.Number(),
@@ -47,7 +55,9 @@ function toLiveStream(s: LiveStreamState, nowMs: number): LiveStream {
     publisher: s.publisherId === null ? null : { id: s.publisherId, address: s.publisherAddress },
     startedAtMs: s.startedAtMs,
     uptimeSec: secondsSince(nowMs, s.startedAtMs),
-    video: video ? { codec: video.codec, width: video.width ?? null, height: video.height ?? null } : null,
+    video: video
+      ? { codec: video.codec, width: video.width ?? null, height: video.height ?? null, ...(video.fps !== undefined ? { fps: video.fps } : {}) }
+      : null,
     audio: audio ? { codec: audio.codec, sampleRateHz: audio.sampleRateHz ?? null, channels: audio.channels ?? null } : null,
     tracks: s.tracks.map((tr) => ({ ...tr })),
     bitrateInBps: s.bitrateInBps,

@@ -3,13 +3,27 @@
 import { Elysia } from 'elysia';
 import type { ApiDeps } from '../api/deps.ts';
 import { ApiProblem } from '../api/problem.ts';
+import { relaysById } from '../api/relay-status.ts';
 import type { AppUpdateInput, PlayPolicy, PublishPolicy, SourceType, UserRole } from '../services/types.ts';
 import { html } from './html.ts';
 import { checked, optional, str, type Form } from './http.ts';
 import { kit } from './kit.ts';
-import { forwardsTable, newTokenFragment, pullsTable, relaysPage, settingsForm, settingsPage, tokensTable, usersPage, usersTable } from './views/admin.ts';
+import {
+  clearEdit,
+  forwardEditForm,
+  forwardsTable,
+  newTokenFragment,
+  pullEditForm,
+  pullsTable,
+  relaysPage,
+  settingsForm,
+  settingsPage,
+  tokensTable,
+  usersPage,
+  usersTable,
+} from './views/admin.ts';
 import { appForm, appPage, appsListFragment, appsPage, keysTable, newKeyFragment } from './views/apps.ts';
-import { clearFlash } from './views/layout.ts';
+import { clearFlash, type ViewContext } from './views/layout.ts';
 
 const hidden = { detail: { hide: true } } as const;
 
@@ -32,10 +46,13 @@ function int(form: Form, name: string): number {
 }
 
 export const adminRoutes = (deps: ApiDeps) => {
-  const { pageRoute, actionRoute } = kit(deps);
+  const { pageRoute, fragmentRoute, actionRoute } = kit(deps);
   const { apps, streamKeys, pulls, forwards, settings, users, auth } = deps.services;
   const owners = () => new Map(users.list().map((u) => [u.id, u.username] as const));
   const tokensFor = (userId: string, admin: boolean) => auth.listTokens(admin ? undefined : userId);
+  // after a change: the list with the engine's relay status, and the flash cleared
+  const pullsList = async (ctx: ViewContext) => html`${pullsTable(ctx, pulls.list(), await relaysById(deps.engine))}${clearFlash()}`;
+  const forwardsList = async (ctx: ViewContext) => html`${forwardsTable(ctx, forwards.list(), await relaysById(deps.engine))}${clearFlash()}`;
 
   return new Elysia()
     // ---- apps and stream keys
@@ -66,31 +83,46 @@ export const adminRoutes = (deps: ApiDeps) => {
       return html`${keysTable(c.ctx, app.name, streamKeys.list(app.name))}${clearFlash()}`;
     }), hidden)
 
-    // ---- pull sources and forward targets
-    .get('/relays', pageRoute((c) => relaysPage(c.ctx, apps.list().map((a) => a.name), pulls.list(), forwards.list())), hidden)
-    .post('/pulls', actionRoute((c, form) => {
+    // ---- pull sources and forward targets, with the engine's relay status (polled every 2 s)
+    .get('/relays', pageRoute(async (c) =>
+      relaysPage(c.ctx, apps.list().map((a) => a.name), pulls.list(), forwards.list(), await relaysById(deps.engine))), hidden)
+    .get('/fragments/pulls', fragmentRoute(async (c) => pullsTable(c.ctx, pulls.list(), await relaysById(deps.engine))), hidden)
+    .get('/fragments/forwards', fragmentRoute(async (c) => forwardsTable(c.ctx, forwards.list(), await relaysById(deps.engine))), hidden)
+    .post('/pulls', actionRoute(async (c, form) => {
       pulls.create({ app: str(form, 'app'), stream: str(form, 'stream'), url: str(form, 'url') });
-      return html`${pullsTable(c.ctx, pulls.list())}${clearFlash()}`;
+      return pullsList(c.ctx);
     }), hidden)
-    .post('/pulls/:id/:toggle', actionRoute((c, _form, { params }) => {
+    .get('/pulls/edit/cancel', fragmentRoute(() => html``), hidden)
+    .get('/pulls/:id/edit', fragmentRoute((c, { params }) => pullEditForm(c.ctx, pulls.get(params.id ?? ''))), hidden)
+    .post('/pulls/:id', actionRoute(async (c, form, { params }) => {
+      pulls.update(params.id ?? '', { stream: str(form, 'stream'), url: str(form, 'url'), enabled: checked(form, 'enabled') });
+      return html`${await pullsList(c.ctx)}${clearEdit('pulls')}`;
+    }), hidden)
+    .post('/pulls/:id/:toggle', actionRoute(async (c, _form, { params }) => {
       pulls.update(params.id ?? '', { enabled: params.toggle === 'enable' });
-      return html`${pullsTable(c.ctx, pulls.list())}${clearFlash()}`;
+      return pullsList(c.ctx);
     }), hidden)
-    .delete('/pulls/:id', actionRoute((c, _form, { params }) => {
+    .delete('/pulls/:id', actionRoute(async (c, _form, { params }) => {
       pulls.delete(params.id ?? '');
-      return html`${pullsTable(c.ctx, pulls.list())}${clearFlash()}`;
+      return html`${await pullsList(c.ctx)}${clearEdit('pulls')}`;
     }), hidden)
-    .post('/forwards', actionRoute((c, form) => {
+    .post('/forwards', actionRoute(async (c, form) => {
       forwards.create({ app: str(form, 'app'), stream: optional(str(form, 'stream')), url: str(form, 'url') });
-      return html`${forwardsTable(c.ctx, forwards.list())}${clearFlash()}`;
+      return forwardsList(c.ctx);
     }), hidden)
-    .post('/forwards/:id/:toggle', actionRoute((c, _form, { params }) => {
+    .get('/forwards/edit/cancel', fragmentRoute(() => html``), hidden)
+    .get('/forwards/:id/edit', fragmentRoute((c, { params }) => forwardEditForm(c.ctx, forwards.get(params.id ?? ''))), hidden)
+    .post('/forwards/:id', actionRoute(async (c, form, { params }) => {
+      forwards.update(params.id ?? '', { stream: optional(str(form, 'stream')), url: str(form, 'url'), enabled: checked(form, 'enabled') });
+      return html`${await forwardsList(c.ctx)}${clearEdit('forwards')}`;
+    }), hidden)
+    .post('/forwards/:id/:toggle', actionRoute(async (c, _form, { params }) => {
       forwards.update(params.id ?? '', { enabled: params.toggle === 'enable' });
-      return html`${forwardsTable(c.ctx, forwards.list())}${clearFlash()}`;
+      return forwardsList(c.ctx);
     }), hidden)
-    .delete('/forwards/:id', actionRoute((c, _form, { params }) => {
+    .delete('/forwards/:id', actionRoute(async (c, _form, { params }) => {
       forwards.delete(params.id ?? '');
-      return html`${forwardsTable(c.ctx, forwards.list())}${clearFlash()}`;
+      return html`${await forwardsList(c.ctx)}${clearEdit('forwards')}`;
     }), hidden)
 
     // ---- settings

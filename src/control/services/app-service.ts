@@ -19,9 +19,29 @@ export const SOURCE_TYPES: readonly SourceType[] = ['push', 'pull'];
 export const PUBLISH_POLICIES: readonly PublishPolicy[] = ['open', 'stream-key', 'signed-url', 'hook'];
 export const PLAY_POLICIES: readonly PlayPolicy[] = ['open', 'signed-url', 'hook'];
 
+export const ORIGIN_URL_SCHEMES: readonly string[] = ['rtmp', 'rtmps', 'http', 'https'];
+
+/**
+ * An edge origin URL template: rtmp://, rtmps://, http:// or https:// with a host; `{app}` and
+ * `{stream}` may appear after the scheme (the engine fills them in per stream), no other braces.
+ */
+export function checkOriginUrlTemplate(url: unknown, field = 'originUrl'): string {
+  if (typeof url === 'string') {
+    if (/[{}]/.test(url.replaceAll('{app}', '').replaceAll('{stream}', ''))) {
+      throw invalid(field, 'only the {app} and {stream} placeholders are allowed');
+    }
+    if (/^[^:]*[{}]/.test(url)) throw invalid(field, 'placeholders may not appear in the scheme');
+  }
+  // The URL must be valid with sample names in place of the placeholders.
+  const sample = typeof url === 'string' ? url.replaceAll('{app}', 'app').replaceAll('{stream}', 'stream') : url;
+  checkUrl(sample, ORIGIN_URL_SCHEMES, field);
+  return url as string;
+}
+
 export function toApp(record: AppRecord): App {
-  const { signingSecret: _secret, ...app } = record;
-  return app;
+  const { signingSecret: _secret, originUrl, ...app } = record;
+  // originUrl is absent when unset (null and absent mean the same: no per-app origin)
+  return originUrl == null ? app : { ...app, originUrl };
 }
 
 export class AppService implements AppServiceContract {
@@ -57,6 +77,7 @@ export class AppService implements AppServiceContract {
         input.publishPolicy === undefined ? 'open' : checkOneOf(input.publishPolicy, PUBLISH_POLICIES, 'publishPolicy'),
       playPolicy: input.playPolicy === undefined ? 'open' : checkOneOf(input.playPolicy, PLAY_POLICIES, 'playPolicy'),
       hookUrl: input.hookUrl === undefined || input.hookUrl === null ? null : checkUrl(input.hookUrl, ['http', 'https'], 'hookUrl'),
+      originUrl: input.originUrl === undefined || input.originUrl === null ? null : checkOriginUrlTemplate(input.originUrl),
       signingSecret: randomHex(32),
       createdAtMs: this.nowMs(),
     };
@@ -88,6 +109,12 @@ export class AppService implements AppServiceContract {
           : patch.hookUrl === null
             ? null
             : checkUrl(patch.hookUrl, ['http', 'https'], 'hookUrl'),
+      originUrl:
+        patch.originUrl === undefined
+          ? (current.originUrl ?? null)
+          : patch.originUrl === null
+            ? null
+            : checkOriginUrlTemplate(patch.originUrl),
     };
     checkHookPolicy(next);
     if (next.sourceType === 'push' && current.sourceType === 'pull' && this.store.pulls.list(name).length > 0) {
@@ -99,7 +126,8 @@ export class AppService implements AppServiceContract {
       next.llHls !== current.llHls ||
       next.publishPolicy !== current.publishPolicy ||
       next.playPolicy !== current.playPolicy ||
-      next.hookUrl !== current.hookUrl;
+      next.hookUrl !== current.hookUrl ||
+      next.originUrl !== (current.originUrl ?? null);
     if (changed) {
       this.store.apps.update(next, true);
       this.notifier.changed();

@@ -31,6 +31,8 @@ export type AppCreateInput = Readonly<{
   publishPolicy?: PublishPolicy; // default 'open'
   playPolicy?: PlayPolicy; // default 'open'
   hookUrl?: string | null; // required (http/https) when either policy is 'hook'
+  /** edge mode: origin URL template ({app}, {stream}); rtmp, rtmps, http or https; null: none */
+  originUrl?: string | null;
 }>;
 export type AppUpdateInput = Readonly<Omit<AppCreateInput, 'name'>>;
 

@@ -13,6 +13,7 @@ type AppRow = {
   publish_policy: string;
   play_policy: string;
   hook_url: string | null;
+  origin_url: string | null;
   signing_secret: string;
   created_at_ms: number;
 };
@@ -26,6 +27,8 @@ function mapAppRow(row: AppRow): AppRecord {
     publishPolicy: row.publish_policy as AppRecord['publishPolicy'],
     playPolicy: row.play_policy as AppRecord['playPolicy'],
     hookUrl: row.hook_url,
+    // absent when unset, so apps without one look as they did before the column existed
+    ...(row.origin_url === null ? {} : { originUrl: row.origin_url }),
     signingSecret: row.signing_secret,
     createdAtMs: row.created_at_ms,
   };
@@ -40,13 +43,14 @@ function toParams(app: AppRecord): Record<string, string | number | null> {
     publish_policy: app.publishPolicy,
     play_policy: app.playPolicy,
     hook_url: app.hookUrl,
+    origin_url: app.originUrl ?? null,
     signing_secret: app.signingSecret,
     created_at_ms: app.createdAtMs,
   };
 }
 
 const COLUMNS =
-  'name, source_type, hls, ll_hls, publish_policy, play_policy, hook_url, signing_secret, created_at_ms';
+  'name, source_type, hls, ll_hls, publish_policy, play_policy, hook_url, origin_url, signing_secret, created_at_ms';
 
 export class AppStore {
   private readonly listStmt: Statement<AppRow, []>;
@@ -65,12 +69,12 @@ export class AppStore {
     this.getNoCaseStmt = db.query(`SELECT ${COLUMNS} FROM apps WHERE name = ? COLLATE NOCASE`);
     this.insertStmt = db.query(
       `INSERT INTO apps (${COLUMNS}) VALUES ($name, $source_type, $hls, $ll_hls, $publish_policy,
-         $play_policy, $hook_url, $signing_secret, $created_at_ms)`,
+         $play_policy, $hook_url, $origin_url, $signing_secret, $created_at_ms)`,
     );
     this.updateStmt = db.query(
       `UPDATE apps SET source_type = $source_type, hls = $hls, ll_hls = $ll_hls,
          publish_policy = $publish_policy, play_policy = $play_policy, hook_url = $hook_url,
-         signing_secret = $signing_secret WHERE name = $name`,
+         origin_url = $origin_url, signing_secret = $signing_secret WHERE name = $name`,
     );
     this.deleteStmt = db.query('DELETE FROM apps WHERE name = ?');
   }

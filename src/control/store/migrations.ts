@@ -92,6 +92,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_expires ON sessions (expires_at_ms);
     `,
   },
+  {
+    version: 2,
+    name: 'apps origin url (per-app edge mode)',
+    sql: `ALTER TABLE apps ADD COLUMN origin_url TEXT;`,
+  },
 ];
 
 export class MigrationError extends Error {

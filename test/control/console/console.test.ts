@@ -5,7 +5,7 @@ import { html, escapeHtml } from '../../../src/control/console/html.ts';
 import { isConsolePath } from '../../../src/control/console/routes.ts';
 import { translator } from '../../../src/control/console/i18n.ts';
 import { dashboardFragment } from '../../../src/control/console/views/streams.ts';
-import type { LiveStreamState } from '../../../src/shared/config-protocol.ts';
+import type { LiveStreamState, RelayStatus } from '../../../src/shared/config-protocol.ts';
 import { ADMIN_PASSWORD, BASE, makeHarness, type Harness } from '../api/helpers.ts';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -225,5 +225,130 @@ describe('console routes', () => {
     const out = await req('POST', '/logout', { form: { _csrf: csrf } });
     expect(out.status).toBe(303);
     expect((await req('GET', '/')).status).toBe(303);
+  });
+});
+
+const relay = (over: Partial<RelayStatus> & Pick<RelayStatus, 'id' | 'kind'>): RelayStatus => ({
+  app: 'cams',
+  stream: 'one',
+  url: 'rtmp://origin.example/live/one',
+  state: 'live',
+  lastError: null,
+  liveSinceMs: 1_699_999_000_000,
+  nextRetryAtMs: 0,
+  retries: 0,
+  bytesIn: 0,
+  bytesOut: 0,
+  droppedMessages: 0,
+  ...over,
+});
+
+/** the fake engine reports these relays at GET /v1/relays */
+function engineRelays(relays: RelayStatus[]): void {
+  Object.assign(h.engine, { relays: () => Promise.resolve(h.engine.up ? { ok: true, value: relays } : { ok: false, reason: 'engine unreachable' }) });
+}
+
+describe('fps, relay status and relay editing', () => {
+  test('the measured fps is shown in the live streams table and on the stream page', async () => {
+    const withFps: LiveStreamState = { ...liveStream('live', 'cam'), tracks: [{ kind: 'video', codec: 'h264', width: 1280, height: 720, fps: 29.97 }] };
+    h.engine.liveStreams = [withFps, liveStream('live', 'nofps')];
+    const list = await req('GET', '/fragments/streams');
+    expect(list.text).toContain('<th>FPS</th>');
+    expect(list.text).toContain('<td data-testid="fps">29.97</td>');
+    expect(list.text).toContain('<td data-testid="fps">—</td>'); // not measured yet
+    const page = await req('GET', '/fragments/streams/live/cam');
+    expect(page.text).toContain('<dd data-testid="stream-fps">29.97</dd>');
+    expect(translator('zh')('streams.fps')).toBe('帧率');
+  });
+
+  test('each pull and forward shows its live status from the engine, polled every 2 s, escaped', async () => {
+    h.services.apps.create({ name: 'cams', sourceType: 'pull' });
+    const pull = h.services.pulls.create({ app: 'cams', stream: 'one', url: 'rtmp://origin.example/live/one' });
+    const idle = h.services.pulls.create({ app: 'cams', stream: 'two', url: 'rtmp://origin.example/live/two' });
+    const fwd = h.services.forwards.create({ app: 'live', stream: null, url: 'rtmp://cdn.example/live' });
+
+    const unknown = await req('GET', '/relays'); // the fake engine cannot say
+    expect(unknown.text).toContain('not reported by the engine');
+
+    engineRelays([
+      relay({ id: pull.id, kind: 'pull', state: 'live', bytesIn: 3 * 1024 * 1024 }),
+      relay({ id: fwd.id, kind: 'forward', app: 'live', stream: 'a', state: 'retrying', retries: 3, lastError: HOSTILE }),
+      relay({ id: fwd.id, kind: 'forward', app: 'live', stream: 'b', state: 'connecting' }),
+    ]);
+    const page = await req('GET', '/relays');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('hx-get="/fragments/pulls" hx-trigger="every 2s"');
+    expect(page.text).toContain('hx-get="/fragments/forwards" hx-trigger="every 2s"');
+    expect(page.text).not.toContain('<img');
+
+    const pulls = await req('GET', '/fragments/pulls');
+    expect(pulls.status).toBe(200);
+    const pullCell = new RegExp(`data-testid="relay-status-pulls-${pull.id}">([\\s\\S]*?)</td>`).exec(pulls.text)?.[1] ?? '';
+    expect(pullCell).toContain('data-state="live"');
+    expect(pullCell).toContain('3.0 MiB / 0 B');
+    const idleCell = new RegExp(`data-testid="relay-status-pulls-${idle.id}">([^<]*)</td>`).exec(pulls.text)?.[1];
+    expect(idleCell).toBe('not running');
+
+    const forwards = await req('GET', '/fragments/forwards');
+    expect(forwards.text).toContain('data-state="retrying"');
+    expect(forwards.text).toContain('data-state="connecting"');
+    expect(forwards.text).toContain('retries 3');
+    expect(forwards.text).toContain('last error: &lt;img src=x onerror=alert(1)&gt;');
+    expect(forwards.text).not.toContain('<img');
+
+    h.engine.up = false;
+    expect((await req('GET', '/fragments/forwards')).text).toContain('not reported by the engine');
+
+    // Chinese labels for the states
+    await req('POST', '/language', { form: { lang: 'zh' }, headers: { 'x-csrf-token': csrf } });
+    h.engine.up = true;
+    const zh = await req('GET', '/fragments/pulls');
+    expect(zh.text).toContain('直播中');
+    expect(zh.text).toContain('未运行');
+  });
+
+  test('a pull source is edited through its form: URL, stream, enabled; CSRF and validation apply', async () => {
+    h.services.apps.create({ name: 'cams', sourceType: 'pull' });
+    const pull = h.services.pulls.create({ app: 'cams', stream: 'one', url: 'rtmp://origin.example/live/one?a=1&b="2"' });
+    const form = await req('GET', `/pulls/${pull.id}/edit`);
+    expect(form.status).toBe(200);
+    expect(form.text).toContain(`hx-post="/pulls/${pull.id}"`);
+    expect(form.text).toContain('value="rtmp://origin.example/live/one?a=1&amp;b=&quot;2&quot;"');
+    expect(form.text).toContain('name="enabled" checked');
+
+    const edit = { stream: 'renamed', url: 'https://origin.example/live/renamed.m3u8' };
+    expect((await req('POST', `/pulls/${pull.id}`, { form: edit })).status).toBe(403); // no CSRF token
+    expect(h.services.pulls.get(pull.id).stream).toBe('one');
+
+    const saved = await req('POST', `/pulls/${pull.id}`, { form: edit, headers: { 'x-csrf-token': csrf } }); // enabled unchecked
+    expect(saved.status).toBe(200);
+    expect(saved.text).toContain('id="pulls-list"');
+    expect(saved.text).toContain('<div id="pulls-edit" hx-swap-oob="true"></div>');
+    expect(h.services.pulls.get(pull.id)).toMatchObject({ app: 'cams', stream: 'renamed', url: edit.url, enabled: false });
+
+    const bad = await req('POST', `/pulls/${pull.id}`, { form: { stream: 'renamed', url: 'ftp://x', enabled: 'on' }, headers: { 'x-csrf-token': csrf } });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('hx-retarget')).toBe('#flash');
+    expect(h.services.pulls.get(pull.id).url).toBe(edit.url);
+
+    expect((await req('GET', '/pulls/nope/edit')).status).toBe(404);
+    expect((await req('GET', '/pulls/edit/cancel')).text).toBe('');
+  });
+
+  test('a forward target is edited through its form; an empty stream means every stream', async () => {
+    const fwd = h.services.forwards.create({ app: 'live', stream: 'one', url: 'rtmp://cdn.example/live/one', enabled: false });
+    const form = await req('GET', `/forwards/${fwd.id}/edit`);
+    expect(form.text).toContain(`hx-post="/forwards/${fwd.id}"`);
+    expect(form.text).toContain('name="stream" maxlength="128" value="one"');
+    expect(form.text).not.toContain('name="enabled" checked');
+
+    const saved = await req('POST', `/forwards/${fwd.id}`, { form: { stream: '', url: 'rtmps://cdn.example/live', enabled: 'on' }, headers: { 'x-csrf-token': csrf } });
+    expect(saved.status).toBe(200);
+    expect(saved.text).toContain('<div id="forwards-edit" hx-swap-oob="true"></div>');
+    expect(h.services.forwards.get(fwd.id)).toMatchObject({ stream: null, url: 'rtmps://cdn.example/live', enabled: true });
+    expect((await req('POST', `/forwards/${fwd.id}`, { form: { url: 'rtmp://x/y' }, headers: { 'x-csrf-token': 'wrong' } })).status).toBe(403);
+    const bad = await req('POST', `/forwards/${fwd.id}`, { form: { stream: '', url: 'http://cdn.example' }, headers: { 'x-csrf-token': csrf } });
+    expect(bad.status).toBe(400);
+    expect(h.services.forwards.get(fwd.id).url).toBe('rtmps://cdn.example/live');
   });
 });

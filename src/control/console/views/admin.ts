@@ -1,8 +1,10 @@
-// Pull sources and forward targets, engine settings, users and API tokens.
+// Pull sources and forward targets (with the engine's live relay status, refreshed every 2 s,
+// and an edit form), engine settings, users and API tokens.
+import type { RelayStatus } from '../../../shared/config-protocol.ts';
 import type { ApiToken, ForwardTarget, PullSource, Settings, User } from '../../services/types.ts';
 import { USER_ROLES } from '../../services/user-service.ts';
 import { html, type SafeHtml } from '../html.ts';
-import { LANGUAGES } from '../i18n.ts';
+import { LANGUAGES, type LabelKey } from '../i18n.ts';
 import { clearFlash, copyable, formatTime, okFragment, page, type ViewContext } from './layout.ts';
 
 const enabledToggle = (ctx: ViewContext, kind: 'pulls' | 'forwards', id: string, enabled: boolean): SafeHtml =>
@@ -15,30 +17,104 @@ const deleteButton = (ctx: ViewContext, kind: 'pulls' | 'forwards', id: string):
     ? html`<button class="danger small" hx-delete="/${kind}/${encodeURIComponent(id)}" hx-confirm="${ctx.t('common.confirmDelete')}" hx-target="#${kind}-list" hx-swap="outerHTML">${ctx.t('common.delete')}</button>`
     : html``;
 
-export function pullsTable(ctx: ViewContext, pulls: readonly PullSource[]): SafeHtml {
+const editButton = (ctx: ViewContext, kind: 'pulls' | 'forwards', id: string): SafeHtml =>
+  ctx.admin
+    ? html`<button class="small" data-testid="edit" hx-get="/${kind}/${encodeURIComponent(id)}/edit" hx-target="#${kind}-edit" hx-swap="innerHTML">${ctx.t('relays.edit')}</button>`
+    : html``;
+
+/** the engine's relays by pull/forward id; null when the engine cannot be asked */
+export type RelayStatuses = ReadonlyMap<string, readonly RelayStatus[]> | null;
+
+const STATE_LABELS: Readonly<Record<RelayStatus['state'], LabelKey>> = {
+  connecting: 'relays.state.connecting',
+  live: 'relays.state.live',
+  retrying: 'relays.state.retrying',
+  stopped: 'relays.state.stopped',
+};
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** what the engine runs for one pull source or forward target (a forward to every stream may run several) */
+export function relayStatusCell(ctx: ViewContext, kind: 'pulls' | 'forwards', id: string, enabled: boolean, statuses: RelayStatuses): SafeHtml {
+  const { t } = ctx;
+  const testId = `relay-status-${kind}-${id}`;
+  if (statuses === null) return html`<td class="muted" data-testid="${testId}">${t('relays.statusUnknown')}</td>`;
+  const running = statuses.get(id) ?? [];
+  if (running.length === 0) return html`<td class="muted" data-testid="${testId}">${enabled ? t('relays.notRunning') : '—'}</td>`;
+  return html`<td data-testid="${testId}">${running.map((r) => html`<div class="relay-state">
+${kind === 'forwards' ? html`<span class="muted">${r.stream}:</span> ` : ''}<strong class="state-${r.state}" data-state="${r.state}">${t(STATE_LABELS[r.state])}</strong>
+<small>${t('relays.bytes')} ${formatBytes(r.bytesIn)} / ${formatBytes(r.bytesOut)}${r.retries > 0 ? html` · ${t('relays.retries')} ${r.retries}` : ''}</small>
+${r.lastError !== null ? html`<div class="error-text"><small>${t('relays.lastError')}: ${r.lastError}</small></div>` : ''}</div>`)}</td>`;
+}
+
+export function pullsTable(ctx: ViewContext, pulls: readonly PullSource[], statuses: RelayStatuses): SafeHtml {
   const { t } = ctx;
   return html`<div id="pulls-list">${pulls.length === 0 ? html`<p class="empty">${t('common.none')}</p>` : html`<table><thead><tr>
 <th>${t('relays.app')}</th><th>${t('relays.stream')}</th><th>${t('relays.url')}</th><th>${t('common.enabled')}</th><th>${t('relays.status')}</th><th></th></tr></thead><tbody>
-${pulls.map((p) => html`<tr><td>${p.app}</td><td>${p.stream}</td><td><code>${p.url}</code></td><td>${enabledToggle(ctx, 'pulls', p.id, p.enabled)}</td>
-<td class="muted">${t('relays.statusUnknown')}</td><td>${deleteButton(ctx, 'pulls', p.id)}</td></tr>`)}
+${pulls.map((p) => html`<tr data-relay="${p.id}"><td>${p.app}</td><td>${p.stream}</td><td><code>${p.url}</code></td><td>${enabledToggle(ctx, 'pulls', p.id, p.enabled)}</td>
+${relayStatusCell(ctx, 'pulls', p.id, p.enabled, statuses)}<td>${editButton(ctx, 'pulls', p.id)} ${deleteButton(ctx, 'pulls', p.id)}</td></tr>`)}
 </tbody></table>`}</div>`;
 }
 
-export function forwardsTable(ctx: ViewContext, forwards: readonly ForwardTarget[]): SafeHtml {
+export function forwardsTable(ctx: ViewContext, forwards: readonly ForwardTarget[], statuses: RelayStatuses): SafeHtml {
   const { t } = ctx;
   return html`<div id="forwards-list">${forwards.length === 0 ? html`<p class="empty">${t('common.none')}</p>` : html`<table><thead><tr>
 <th>${t('relays.app')}</th><th>${t('relays.stream')}</th><th>${t('relays.url')}</th><th>${t('common.enabled')}</th><th>${t('relays.status')}</th><th></th></tr></thead><tbody>
-${forwards.map((f) => html`<tr><td>${f.app}</td><td>${f.stream ?? '*'}</td><td><code>${f.url}</code></td><td>${enabledToggle(ctx, 'forwards', f.id, f.enabled)}</td>
-<td class="muted">${t('relays.statusUnknown')}</td><td>${deleteButton(ctx, 'forwards', f.id)}</td></tr>`)}
+${forwards.map((f) => html`<tr data-relay="${f.id}"><td>${f.app}</td><td>${f.stream ?? '*'}</td><td><code>${f.url}</code></td><td>${enabledToggle(ctx, 'forwards', f.id, f.enabled)}</td>
+${relayStatusCell(ctx, 'forwards', f.id, f.enabled, statuses)}<td>${editButton(ctx, 'forwards', f.id)} ${deleteButton(ctx, 'forwards', f.id)}</td></tr>`)}
 </tbody></table>`}</div>`;
 }
 
+/** the edit form for one pull source (app fixed; stream, URL, enabled editable), shown in #pulls-edit */
+export function pullEditForm(ctx: ViewContext, p: PullSource): SafeHtml {
+  const { t } = ctx;
+  return html`<form hx-post="/pulls/${encodeURIComponent(p.id)}" hx-target="#pulls-list" hx-swap="outerHTML" class="row" data-testid="pull-edit">
+<strong>${t('relays.editPull')}: ${p.app}</strong>
+<label>${t('relays.stream')} <input name="stream" required maxlength="128" value="${p.stream}"></label>
+<label>${t('relays.url')} <input name="url" required value="${p.url}"></label>
+<label><input type="checkbox" name="enabled"${p.enabled ? html` checked` : ''}> ${t('common.enabled')}</label>
+<button class="primary">${t('common.save')}</button>
+<button type="button" hx-get="/pulls/edit/cancel" hx-target="#pulls-edit" hx-swap="innerHTML">${t('relays.cancel')}</button></form>`;
+}
+
+/** the edit form for one forward target (app fixed; stream or every stream, URL, enabled), shown in #forwards-edit */
+export function forwardEditForm(ctx: ViewContext, f: ForwardTarget): SafeHtml {
+  const { t } = ctx;
+  return html`<form hx-post="/forwards/${encodeURIComponent(f.id)}" hx-target="#forwards-list" hx-swap="outerHTML" class="row" data-testid="forward-edit">
+<strong>${t('relays.editForward')}: ${f.app}</strong>
+<label>${t('relays.streamAny')} <input name="stream" maxlength="128" value="${f.stream ?? ''}"></label>
+<label>${t('relays.url')} <input name="url" required value="${f.url}"></label>
+<label><input type="checkbox" name="enabled"${f.enabled ? html` checked` : ''}> ${t('common.enabled')}</label>
+<button class="primary">${t('common.save')}</button>
+<button type="button" hx-get="/forwards/edit/cancel" hx-target="#forwards-edit" hx-swap="innerHTML">${t('relays.cancel')}</button></form>`;
+}
+
+/** after a save: the list, the edit panel emptied, the flash cleared */
+export const clearEdit = (kind: 'pulls' | 'forwards'): SafeHtml => html`<div id="${kind}-edit" hx-swap-oob="true"></div>`;
+
 const appSelect = (apps: readonly string[]): SafeHtml => html`<select name="app" required>${apps.map((a) => html`<option value="${a}">${a}</option>`)}</select>`;
 
-export function relaysPage(ctx: ViewContext, apps: readonly string[], pulls: readonly PullSource[], forwards: readonly ForwardTarget[]): SafeHtml {
+export function relaysPage(
+  ctx: ViewContext,
+  apps: readonly string[],
+  pulls: readonly PullSource[],
+  forwards: readonly ForwardTarget[],
+  statuses: RelayStatuses,
+): SafeHtml {
   const { t } = ctx;
   return page(ctx, 'relays', t('nav.relays'), html`<section class="card"><h2>${t('relays.pulls')}</h2>
-${pullsTable(ctx, pulls)}
+<div id="pulls-live" hx-get="/fragments/pulls" hx-trigger="every 2s" hx-swap="innerHTML">${pullsTable(ctx, pulls, statuses)}</div>
+<div id="pulls-edit"></div>
 ${ctx.admin ? html`<form hx-post="/pulls" hx-target="#pulls-list" hx-swap="outerHTML" class="row">
 <label>${t('relays.app')} ${appSelect(apps)}</label>
 <label>${t('relays.stream')} <input name="stream" required maxlength="128"></label>
@@ -46,7 +122,8 @@ ${ctx.admin ? html`<form hx-post="/pulls" hx-target="#pulls-list" hx-swap="outer
 <button class="primary">${t('common.create')}</button></form>` : ''}
 </section>
 <section class="card"><h2>${t('relays.forwards')}</h2>
-${forwardsTable(ctx, forwards)}
+<div id="forwards-live" hx-get="/fragments/forwards" hx-trigger="every 2s" hx-swap="innerHTML">${forwardsTable(ctx, forwards, statuses)}</div>
+<div id="forwards-edit"></div>
 ${ctx.admin ? html`<form hx-post="/forwards" hx-target="#forwards-list" hx-swap="outerHTML" class="row">
 <label>${t('relays.app')} ${appSelect(apps)}</label>
 <label>${t('relays.streamAny')} <input name="stream" maxlength="128"></label>

@@ -14,11 +14,19 @@ export type LiveView = Readonly<
 const viewerTotal = (s: LiveStreamState): number => Object.values(s.viewers).reduce((sum, n) => sum + n, 0);
 const streamHref = (s: Readonly<{ app: string; stream: string }>): string => `/streams/${encodePath(s.app, s.stream)}`;
 
-function videoOf(s: LiveStreamState): Readonly<{ codec: string; size: string }> | null {
+function videoOf(s: LiveStreamState): Readonly<{ codec: string; size: string; fps: string }> | null {
   const v = s.tracks.find((tr) => tr.kind === 'video');
   if (!v) return null;
-  return { codec: v.codec, size: v.width !== undefined && v.height !== undefined ? `${v.width}×${v.height}` : '—' };
+  return {
+    codec: v.codec,
+    size: v.width !== undefined && v.height !== undefined ? `${v.width}×${v.height}` : '—',
+    fps: formatFps(v.fps),
+  };
 }
+
+/** frames per second as measured by the engine: at most two decimals, '—' when unknown */
+export const formatFps = (fps: number | undefined): string =>
+  fps === undefined || !Number.isFinite(fps) ? '—' : String(Math.round(fps * 100) / 100);
 
 function audioOf(s: LiveStreamState): string {
   const a = s.tracks.find((tr) => tr.kind === 'audio');
@@ -43,14 +51,14 @@ export function streamsTable(ctx: ViewContext, streams: readonly LiveStreamState
   const { t } = ctx;
   if (streams.length === 0) return html`<p class="empty" data-testid="no-streams">${t('streams.none')}</p>`;
   return html`<table class="streams"><thead><tr>
-<th>${t('streams.stream')}</th><th>${t('streams.video')}</th><th>${t('streams.resolution')}</th><th>${t('streams.audio')}</th>
+<th>${t('streams.stream')}</th><th>${t('streams.video')}</th><th>${t('streams.resolution')}</th><th>${t('streams.fps')}</th><th>${t('streams.audio')}</th>
 <th>${t('streams.bitrate')}</th><th>${t('streams.viewers')}</th><th>${t('streams.uptime')}</th>${withKick ? html`<th>${t('common.actions')}</th>` : ''}
 </tr></thead><tbody>
 ${streams.map((s) => {
   const video = videoOf(s);
   return html`<tr data-stream="${s.app}/${s.stream}">
 <td><a href="${streamHref(s)}">${s.app}/${s.stream}</a></td>
-<td>${video?.codec ?? '—'}</td><td>${video?.size ?? '—'}</td><td>${audioOf(s)}</td>
+<td>${video?.codec ?? '—'}</td><td>${video?.size ?? '—'}</td><td data-testid="fps">${video?.fps ?? '—'}</td><td>${audioOf(s)}</td>
 <td>${formatBitrate(s.bitrateInBps)} / ${formatBitrate(s.bitrateOutBps)}</td>
 <td>${viewersByProtocol(s)}</td><td>${formatDuration(ctx.nowMs - s.startedAtMs)}</td>
 ${withKick ? html`<td>${kickButton(ctx, s, '#streams-live')}</td>` : ''}
@@ -123,6 +131,7 @@ export function streamLiveFragment(ctx: ViewContext, d: StreamPageData): SafeHtm
   const video = videoOf(s);
   return html`<dl class="facts" data-testid="live-facts">
 <dt>${t('streams.video')}</dt><dd>${video?.codec ?? '—'} ${video?.size ?? ''}</dd>
+<dt>${t('streams.fps')}</dt><dd data-testid="stream-fps">${video?.fps ?? '—'}</dd>
 <dt>${t('streams.audio')}</dt><dd>${audioOf(s)}</dd>
 <dt>${t('streams.bitrate')}</dt><dd>${formatBitrate(s.bitrateInBps)} / ${formatBitrate(s.bitrateOutBps)}</dd>
 <dt>${t('streams.viewers')}</dt><dd>${viewersByProtocol(s)}</dd>
