@@ -75,3 +75,13 @@ export function describe(m: RtmpMessage): { csid: number; type: number; msid: nu
       : Buffer.from(m.payload).toString('hex');
   return { csid: m.chunkStreamId, type: m.typeId, msid: m.messageStreamId, body: decoded };
 }
+
+/** The info object of an AMF0 command such as onStatus (its fourth value), for assertions. */
+export function commandInfo(m: RtmpMessage): { level?: unknown; code?: unknown; description?: unknown } {
+  const values = decodeAmf0(m.payload);
+  const info = values[3];
+  if (typeof info !== 'object' || info === null || Array.isArray(info) || info instanceof Date) {
+    throw new Error(`message type ${m.typeId} carries no info object`);
+  }
+  return info;
+}

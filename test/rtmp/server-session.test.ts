@@ -5,7 +5,7 @@ import {
 } from '../../src/rtmp/message-types.ts';
 import { ProtocolErrorCode } from '../../src/shared/protocol-error.ts';
 import { concat, expectProtocolError } from './helpers.ts';
-import { ScriptedClient, command, describe, media } from './scripted-client.ts';
+import { ScriptedClient, command, commandInfo, describe, media } from './scripted-client.ts';
 
 function connected(app = 'live', tcUrl = 'rtmp://h/live'): ScriptedClient {
   const c = new ScriptedClient();
@@ -159,7 +159,7 @@ group('ServerSession publish', () => {
     expect(c.command(1, 'publish', 4, null, 's', 'record')).toEqual([{ type: 'publish', streamId: 1, streamName: 's', query: '', publishType: 'record' }]);
     expect(c.send(media(9, 1, 0, new Uint8Array([1])))).toHaveLength(1); // media while the decision is pending reaches the caller
     c.session.rejectPublish(1, 'NetStream.Publish.BadName', 'taken');
-    expect(c.received().map((m) => (describe(m).body as any[])[3].code)).toEqual(['NetStream.Publish.BadName']);
+    expect(c.received().map((m) => commandInfo(m).code)).toEqual(['NetStream.Publish.BadName']);
     expect(c.send(media(9, 1, 0, new Uint8Array([1])))).toEqual([]);
     expectProtocolError(() => c.command(7, 'publish', 5, null, 's'), ProtocolErrorCode.BadState);
   });
@@ -188,18 +188,19 @@ group('ServerSession play', () => {
     expect(c.command(1, 'play', 4, null, 'cam?sig=1', -2000, -1)).toEqual([{ type: 'play', streamId: 1, streamName: 'cam', query: 'sig=1' }]);
     c.command(1, 'receiveAudio', 0, null, true);
     c.session.acceptPlay(1);
-    const replies = c.received().map(describe);
+    const received = c.received();
+    const replies = received.map(describe);
     expect(replies.map((r) => [r.csid, r.type, r.msid])).toEqual([[2, 4, 0], [3, 20, 1], [3, 20, 1], [3, 18, 1]]);
     expect(replies[0]!.body).toBe('000000000001');
-    expect(replies.slice(1, 3).map((r) => (r.body as any[])[3].code)).toEqual(['NetStream.Play.Reset', 'NetStream.Play.Start']);
+    expect(received.slice(1, 3).map((m) => commandInfo(m).code)).toEqual(['NetStream.Play.Reset', 'NetStream.Play.Start']);
     expect(replies[3]!.body).toEqual(['|RtmpSampleAccess', true, true]);
     c.session.notifyUnpublish(1);
     c.session.notifyPublish(1);
-    expect(c.received().map((m) => (m.typeId === 4 ? describe(m).body : (describe(m).body as any[])[3].code))).toEqual([
+    expect(c.received().map((m) => (m.typeId === 4 ? describe(m).body : commandInfo(m).code))).toEqual([
       '000100000001', 'NetStream.Play.UnpublishNotify', '000000000001', 'NetStream.Play.PublishNotify',
     ]);
     c.session.endPlay(1);
-    expect(c.received().map((m) => (m.typeId === 4 ? describe(m).body : (describe(m).body as any[])[3].code))).toEqual([
+    expect(c.received().map((m) => (m.typeId === 4 ? describe(m).body : commandInfo(m).code))).toEqual([
       '000100000001', 'NetStream.Play.UnpublishNotify', 'NetStream.Play.Stop',
     ]);
     expect(c.command(0, 'deleteStream', 0, null, 1)).toEqual([]);
@@ -211,7 +212,7 @@ group('ServerSession play', () => {
     expect(c.command(1, 'play2', 0, null, { streamName: 'x?y=z', start: 0 })).toEqual([{ type: 'play', streamId: 1, streamName: 'x', query: 'y=z' }]);
     c.received();
     c.session.rejectPlay(1, 'NetStream.Play.StreamNotFound', 'no such stream');
-    expect(c.received().map((m) => (describe(m).body as any[])[3])).toEqual([{ level: 'error', code: 'NetStream.Play.StreamNotFound', description: 'no such stream' }]);
+    expect(c.received().map((m) => commandInfo(m))).toEqual([{ level: 'error', code: 'NetStream.Play.StreamNotFound', description: 'no such stream' }]);
     c.command(1, 'play', 0, null, 'x');
     c.session.acceptPlay(1);
     expect(c.command(1, 'closeStream', 0, null)).toEqual([{ type: 'stop-play', streamId: 1 }]);
