@@ -4,18 +4,12 @@
 // publisher, switch to Chinese. Screenshots go to test-artifacts/.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { join, resolve } from 'node:path';
-import { killAll, spawnBackground, tempDir, testPatternArgs, waitFor } from '../e2e/harness.ts';
+import { killAll, spawnBackground, tempDir, testPatternArgs, waitFor, freePort } from '../e2e/harness.ts';
 import { launchBrowser, saveScreenshot, type Browser, type Page } from './browser.ts';
 
 const repo = resolve(import.meta.dir, '../..');
 const ADMIN_PASSWORD = 'console-admin-password';
 
-function freePort(): number {
-  const listener = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
-  const port = listener.port;
-  listener.stop(true);
-  return port;
-}
 
 type Proc = { logs: string[]; stop(): Promise<void> };
 

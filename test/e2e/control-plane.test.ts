@@ -3,17 +3,11 @@
 // engine streaming on while the control plane is stopped and restarted.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join, resolve } from 'node:path';
-import { decode, killAll, run, spawnBackground, tempDir, testPatternArgs, waitFor } from './harness.ts';
+import { decode, killAll, run, spawnBackground, tempDir, testPatternArgs, waitFor, freePort } from './harness.ts';
 
 const repo = resolve(import.meta.dir, '../..');
 const ADMIN_PASSWORD = 'e2e-admin-password';
 
-function freePort(): number {
-  const listener = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
-  const port = listener.port;
-  listener.stop(true);
-  return port;
-}
 
 type Proc = { proc: Bun.Subprocess; logs: string[]; stop(): Promise<void> };
 

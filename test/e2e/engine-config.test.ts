@@ -13,7 +13,7 @@ import type { AdmissionAnswer, AdmissionQuery, ConfigSnapshot, EngineStatus } fr
 import { DEFAULT_ENGINE_CONFIG } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { appSettings, makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../server/fake-config-server.ts';
-import { killAll, probe, publishPattern, run, tempDir, testPatternArgs, waitFor } from './harness.ts';
+import { killAll, probe, publishPattern, run, tempDir, testPatternArgs, waitFor, freePort } from './harness.ts';
 
 const SECRET = 'e2e-engine-config-secret';
 const auth = { Authorization: `Bearer ${SECRET}` };
@@ -65,12 +65,6 @@ async function publishSnapshot(overrides: Partial<ConfigSnapshot>): Promise<numb
   return revision;
 }
 
-function freePort(): number {
-  const probeServer = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
-  const port = probeServer.port!;
-  probeServer.stop(true);
-  return port;
-}
 
 beforeAll(async () => {
   dir = tempDir();

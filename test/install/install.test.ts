@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
 import { createServices } from '../../src/control/services/index.ts';
 import { openStore } from '../../src/control/store/index.ts';
-import { killAll, run, tempDir } from '../e2e/harness.ts';
+import { killAll, run, tempDir, freePort } from '../e2e/harness.ts';
 
 const repo = resolve(import.meta.dir, '../..');
 const script = join(repo, 'install.sh');
@@ -21,12 +21,6 @@ let relB: string; // real binaries, built differently (other bytes, same version
 let relBroken: string; // an engine that runs but never becomes healthy
 const ports = { control: 0, config: 0, api: 0, rtmp: 0, http: 0 };
 
-async function freePort(): Promise<number> {
-  const server = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
-  const port = server.port;
-  server.stop(true);
-  return port;
-}
 
 async function build(entry: string, out: string, minify: boolean): Promise<void> {
   const flags = minify ? ['--minify', '--bytecode'] : [];

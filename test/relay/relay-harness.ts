@@ -6,6 +6,8 @@ import type { Admission } from '../../src/server/admission.ts';
 import type { PullSource, RelayStatus } from '../../src/shared/config-protocol.ts';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type RelaySettings } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
+import { freePort } from '../e2e/harness.ts';
+export { freePort };
 
 export type RelayTestEngine = RunningEngine & {
   logs: string[];
@@ -51,9 +53,3 @@ export function startRelayEngine(
 }
 
 /** A TCP port that was free a moment ago (for peers that cannot listen on port 0 and tell us). */
-export function freePort(): number {
-  const listener = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
-  const port = listener.port;
-  listener.stop(true);
-  return port;
-}

@@ -1,7 +1,7 @@
 // applyConfig on a running engine: the RTMP listener moves while a publish on the old socket
 // goes on; per-app HLS switches and durations reach streams that start afterwards.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { killAll, publishPattern, startTestEngine, waitFor, type TestEngine } from '../e2e/harness.ts';
+import { killAll, publishPattern, startTestEngine, waitFor, type TestEngine, freePort } from '../e2e/harness.ts';
 
 let engine: TestEngine;
 
@@ -14,12 +14,6 @@ afterAll(async () => {
   engine.stop();
 });
 
-function freePort(): number {
-  const server = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
-  const port = server.port;
-  server.stop(true);
-  return port;
-}
 
 async function canConnect(port: number): Promise<boolean> {
   try {
