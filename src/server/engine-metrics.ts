@@ -6,23 +6,15 @@ import { Registry, registerProcessMetrics, type Labels } from '../shared/prometh
 import type { Admission, AdmissionDecision, AdmissionRequest } from './admission.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { HlsViewerTracker } from './hls-viewers.ts';
+import type { RelayStatus } from '../shared/config-protocol.ts';
 
 /** The parts of a running engine the metrics read (a RunningEngine has them). */
 export interface MetricsEngineView {
   readonly context: EngineContext;
   readonly hlsViewers: HlsViewerTracker;
+  /** pulls, forwards and edge pulls as they are now (the relay manager) */
+  readonly relays: Readonly<{ status(): readonly RelayStatus[] }>;
 }
-
-/** One relay (pull or forward) as the relay code reports it; see setRelayStatusSource. */
-export type RelayStatusSample = Readonly<{
-  kind: 'pull' | 'forward';
-  app: string;
-  stream: string;
-  /** the remote URL without credentials or query */
-  target: string;
-  /** 1 connected and moving media, 0 otherwise (connecting, backing off, failed) */
-  up: 0 | 1;
-}>;
 
 export const VIEWER_PROTOCOLS = ['rtmp', 'http-flv', 'ws-flv', 'hls', 'll-hls'] as const;
 
@@ -32,7 +24,6 @@ const ADMISSION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
 export class EngineMetrics {
   readonly registry = new Registry();
   private engine: () => MetricsEngineView | null = () => null;
-  private relaySource: (() => Iterable<RelayStatusSample>) | null = null;
   private readonly admissionDecisions;
   private readonly admissionLatency;
 
@@ -71,23 +62,17 @@ export class EngineMetrics {
     this.admissionDecisions = r.counter('weir_admission_decisions_total', 'Publish and play admission decisions', ['action', 'result']);
     for (const action of ['publish', 'play']) for (const result of ['allow', 'deny']) this.admissionDecisions.inc({ action, result }, 0);
     this.admissionLatency = r.histogram('weir_admission_latency_seconds', 'Time to decide a publish or play (cache hits included)', ['action'], ADMISSION_BUCKETS);
-    r.gauge('weir_relay_status', 'Relays (pulls and forwards): 1 up, 0 down', ['kind', 'app', 'stream', 'target']).collect((m) => {
+    // Read from the relay manager at each scrape, so removed relays vanish from the output. The
+    // target is the status URL, which already hides the password and the query.
+    r.gauge('weir_relay_status', 'Relays (pulls, forwards, edge pulls): 1 live, 0 connecting or retrying', ['kind', 'app', 'stream', 'target']).collect((m) => {
       m.reset();
-      for (const s of this.relaySource?.() ?? []) m.set({ kind: s.kind, app: s.app, stream: s.stream, target: s.target }, s.up);
+      for (const s of this.engine()?.relays.status() ?? []) m.set({ kind: s.kind, app: s.app, stream: s.stream, target: s.url }, s.state === 'live' ? 1 : 0);
     });
   }
 
   /** Where the live state is read from at scrape time. */
   setEngine(engine: () => MetricsEngineView | null): void {
     this.engine = engine;
-  }
-
-  /**
-   * The relay code registers here what weir_relay_status reports: a function called at each
-   * scrape that lists the relays that exist now (so removed relays vanish from the output).
-   */
-  setRelayStatusSource(source: (() => Iterable<RelayStatusSample>) | null): void {
-    this.relaySource = source;
   }
 
   /** Wraps an admission so every decision is counted and timed. */

@@ -8,7 +8,7 @@ import type { AdmissionQuery } from '../../src/shared/config-protocol.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../server/fake-config-server.ts';
-import { killAll, publishPattern, tempDir, waitFor } from '../e2e/harness.ts';
+import { freePort, killAll, publishPattern, tempDir, waitFor } from '../e2e/harness.ts';
 import { parsePrometheusText, sampleValue, type Family } from './prom-text-parser.ts';
 
 const SECRET = 'ops-metrics-secret';
@@ -140,17 +140,52 @@ describe('engine /metrics', () => {
     expect(after.get('weir_stream_bytes_in_total')?.samples.length).toBe(0);
   }, 40_000);
 
-  test('the relay registers its status through setRelayStatusSource', async () => {
-    managed.metrics.setRelayStatusSource(() => [
-      { kind: 'pull', app: 'live', stream: 'in', target: 'rtmp://origin.example/live/in', up: 1 },
-      { kind: 'forward', app: 'live', stream: 'cam', target: 'rtmp://cdn.example/"x"', up: 0 },
-    ]);
+  test('weir_relay_status reports the live relays: a pull that moves media is 1, a forward to a dead target is 0', async () => {
+    const deadPort = freePort();
+    const before = fake.admit;
+    fake.admit = (q: AdmissionQuery) =>
+      q.action === 'publish' && q.stream === 'src' ? { allow: true, cacheTtlMs: 5000, forwardTargets: [`rtmp://127.0.0.1:${deadPort}/live/secret-key`] } : before(q);
+    const puller = startFakeConfigServer({
+      secret: SECRET,
+      snapshot: makeSnapshot({
+        revision: 1,
+        pulls: [{ id: 'p1', app: 'live', stream: 'in', url: `rtmp://127.0.0.1:${engine.rtmpPort}/live/src`, enabled: true }],
+      }),
+    });
+    const second = startManagedEngine({
+      baseConfig: DEFAULT_ENGINE_CONFIG,
+      configUrl: puller.url,
+      secret: secretFromValue(SECRET),
+      dataDir: null,
+      api: { host: '127.0.0.1', port: 0 },
+      version: '0',
+      logger: createLogger({ level: 'error', sink: () => {} }),
+    });
+    const publisher = await publishPattern(`rtmp://127.0.0.1:${engine.rtmpPort}/live/src`, { seconds: 30, bFrames: 0 });
     try {
-      const m = await scrape();
-      expect(sampleValue(m, 'weir_relay_status', { kind: 'pull', app: 'live', stream: 'in', target: 'rtmp://origin.example/live/in' })).toBe(1);
-      expect(sampleValue(m, 'weir_relay_status', { kind: 'forward', app: 'live', stream: 'cam', target: 'rtmp://cdn.example/"x"' })).toBe(0);
+      await second.ready;
+      const scrapeSecond = async () => parsePrometheusText(await (await fetch(`http://127.0.0.1:${second.api!.port}/metrics`)).text());
+      const pullUp = { kind: 'pull', app: 'live', stream: 'in', target: `rtmp://127.0.0.1:${engine.rtmpPort}/live/src` };
+      let pulled: Map<string, Family> | null = null;
+      expect(
+        await waitFor(() => {
+          void scrapeSecond().then((m) => (pulled = m));
+          return pulled !== null && sampleValue(pulled, 'weir_relay_status', pullUp) === 1;
+        }, 20_000, 250),
+      ).toBe(true);
+      const forwardDown = (await scrape()).get('weir_relay_status')?.samples.filter((s) => s.labels.kind === 'forward') ?? [];
+      expect(forwardDown.length).toBe(1);
+      expect(forwardDown[0]!.labels).toMatchObject({ app: 'live', stream: 'src' });
+      expect(forwardDown[0]!.labels.target).toStartWith(`rtmp://127.0.0.1:${deadPort}/`);
+      expect(forwardDown[0]!.value).toBe(0);
     } finally {
-      managed.metrics.setRelayStatusSource(null);
+      fake.admit = before;
+      await publisher.stop();
+      second.stop();
+      puller.stop();
     }
-  });
+    // the forward ends with its stream: the series goes away
+    expect(await waitFor(() => engine.relays.status().every((r) => r.kind !== 'forward'), 10_000)).toBe(true);
+    expect((await scrape()).get('weir_relay_status')?.samples.length ?? 0).toBe(0);
+  }, 60_000);
 });
