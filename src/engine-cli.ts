@@ -1,11 +1,13 @@
 // Command-line flags and environment variables of weir-engine, over the built-in defaults.
 import { DEFAULT_RELAY_SETTINGS } from './relay/relay-manager.ts';
 import { relaySchemeOf } from './relay/relay-url.ts';
-import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from './shared/engine-config.ts';
+import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type ListenOverrides } from './shared/engine-config.ts';
 import type { LogLevel } from './shared/logger.ts';
 
 export type EngineCliOptions = {
   config: EngineConfig;
+  /** listen addresses given by flag or environment: they win over the config server's settings */
+  listenOverrides: ListenOverrides;
   /** the config server; null: run on the flags alone */
   configUrl: string | null;
   engineSecretFile: string | null;
@@ -44,7 +46,8 @@ Options (environment variable in brackets):
 
 Control plane (with --config-url, the config server's snapshot sets the listen addresses,
 HLS durations and apps in place of those flags, and the config server admits every publish
-and play; --no-hls/--no-ll-hls still switch HLS off engine-wide):
+and play; --no-hls/--no-ll-hls still switch HLS off engine-wide, and --rtmp-host, --rtmp-port,
+--http-host, --http-port given as flags or variables win over the served listen settings):
   --config-url URL     config server, e.g. http://127.0.0.1:8089 [WEIR_CONFIG_URL] default none
   --engine-secret-file PATH  file holding the shared engine secret [WEIR_ENGINE_SECRET_FILE]
                        (else WEIR_ENGINE_SECRET, else {data dir}/engine-secret)
@@ -123,6 +126,11 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
   let apiPort = env.WEIR_API_PORT ? parsePort(env.WEIR_API_PORT, 'WEIR_API_PORT') : DEFAULT_API_PORT;
   let logLevel = (env.WEIR_LOG_LEVEL ?? 'info') as LogLevel;
   let logJson = env.WEIR_LOG_JSON === '1';
+  const listenOverrides: { -readonly [K in keyof ListenOverrides]: ListenOverrides[K] } = {};
+  if (env.WEIR_RTMP_HOST) listenOverrides.rtmpHost = rtmpHost;
+  if (env.WEIR_RTMP_PORT) listenOverrides.rtmpPort = rtmpPort;
+  if (env.WEIR_HTTP_HOST) listenOverrides.httpHost = httpHost;
+  if (env.WEIR_HTTP_PORT) listenOverrides.httpPort = httpPort;
   let help = false;
   let version = false;
 
@@ -134,10 +142,10 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
       return v;
     };
     switch (flag) {
-      case '--rtmp-host': rtmpHost = value(); break;
-      case '--rtmp-port': rtmpPort = parsePort(value(), flag); break;
-      case '--http-host': httpHost = value(); break;
-      case '--http-port': httpPort = parsePort(value(), flag); break;
+      case '--rtmp-host': rtmpHost = listenOverrides.rtmpHost = value(); break;
+      case '--rtmp-port': rtmpPort = listenOverrides.rtmpPort = parsePort(value(), flag); break;
+      case '--http-host': httpHost = listenOverrides.httpHost = value(); break;
+      case '--http-port': httpPort = listenOverrides.httpPort = parsePort(value(), flag); break;
       case '--app': apps.push(value()); break;
       case '--wait-ms': waitMs = parseNonNegative(value(), flag); break;
       case '--merge-write-ms': mergeWriteMs = parseNonNegative(value(), flag); break;
@@ -179,5 +187,5 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
     apps: apps.map((name) => ({ name })),
     relay: { ...(base.relay ?? DEFAULT_RELAY_SETTINGS), edgeOriginTemplate: edgeOrigin, edgeIdleMs, insecureTls: relayInsecureTls },
   };
-  return { config, configUrl, engineSecretFile, dataDir, apiHost, apiPort, logLevel, logJson, help, version };
+  return { config, listenOverrides, configUrl, engineSecretFile, dataDir, apiHost, apiPort, logLevel, logJson, help, version };
 }

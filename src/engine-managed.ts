@@ -13,13 +13,15 @@ import { EngineMetrics } from './server/engine-metrics.ts';
 import type { DrainReport } from './server/graceful-shutdown.ts';
 import { RemoteAdmission } from './server/remote-admission.ts';
 import type { AdmissionQuery, ConfigSnapshot, EngineEvent } from './shared/config-protocol.ts';
-import { engineConfigFromSnapshot, type EngineConfig } from './shared/engine-config.ts';
+import { engineConfigFromSnapshot, type EngineConfig, type ListenOverrides } from './shared/engine-config.ts';
 import type { Logger } from './shared/logger.ts';
 
 export type ManagedEngineOptions = Readonly<{
   /** the configuration from flags and defaults; a snapshot overrides listen, HLS durations and apps */
   baseConfig: EngineConfig;
   configUrl: string | null;
+  /** listen settings from flags or environment, which win over the snapshot's */
+  listenOverrides?: ListenOverrides;
   secret: SecretSource | null;
   dataDir: string | null;
   /** where the engine API listens; null: no engine API */
@@ -105,7 +107,7 @@ export function startManagedEngine(options: ManagedEngineOptions): ManagedEngine
       pending = snapshot;
       return;
     }
-    const report = running.applyConfig(engineConfigFromSnapshot(baseConfig, snapshot));
+    const report = running.applyConfig(engineConfigFromSnapshot(baseConfig, snapshot, options.listenOverrides));
     logger.info('configuration applied', {
       revision: snapshot.revision,
       rtmpMoved: report.rtmpMoved,
@@ -116,7 +118,7 @@ export function startManagedEngine(options: ManagedEngineOptions): ManagedEngine
   configClient?.onSnapshot(apply);
 
   const ready = (async (): Promise<RunningEngine> => {
-    const config = configClient ? engineConfigFromSnapshot(baseConfig, await configClient.start()) : baseConfig;
+    const config = configClient ? engineConfigFromSnapshot(baseConfig, await configClient.start(), options.listenOverrides) : baseConfig;
     if (stopped) throw new Error('engine stopped before it was ready');
     const engine = startEngine(config, {
       logger,

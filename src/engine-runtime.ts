@@ -15,6 +15,7 @@ import type { EngineContext, EngineCounters } from './server/engine-context.ts';
 import { NO_EVENTS, type EngineEventSink } from './server/event-reporter.ts';
 import type { HlsViewerTracker } from './server/hls-viewers.ts';
 import { HttpMediaServer } from './server/http-server.ts';
+import { bindOrExplain } from './server/listen-error.ts';
 import { RtmpListener } from './server/rtmp-listener.ts';
 import { BitrateMeter } from './server/stream-stats.ts';
 import type { EngineMetrics } from './server/engine-metrics.ts';
@@ -91,9 +92,9 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
   };
   const rtmp = new RtmpListener(context);
   const http = new HttpMediaServer(context);
-  rtmp.start(config.rtmp.host, config.rtmp.port);
+  bindOrExplain('RTMP', config.rtmp.host, config.rtmp.port, () => rtmp.start(config.rtmp.host, config.rtmp.port));
   try {
-    http.start(config.http.host, config.http.port);
+    bindOrExplain('HTTP', config.http.host, config.http.port, () => http.start(config.http.host, config.http.port));
   } catch (err) {
     rtmp.stop();
     throw err;

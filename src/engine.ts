@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     managed = startManagedEngine({
       baseConfig: options.config,
       configUrl: options.configUrl,
+      listenOverrides: options.listenOverrides,
       secret,
       dataDir: options.dataDir,
       api: secret ? { host: options.apiHost, port: options.apiPort } : null,

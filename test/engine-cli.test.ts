@@ -1,6 +1,7 @@
 import { expect, test } from 'bun:test';
 import { CliError, ENGINE_HELP, parseEngineCli } from '../src/engine-cli.ts';
-import { DEFAULT_ENGINE_CONFIG } from '../src/shared/engine-config.ts';
+import { DEFAULT_ENGINE_CONFIG, engineConfigFromSnapshot } from '../src/shared/engine-config.ts';
+import { makeSnapshot } from './server/fake-config-server.ts';
 
 test('defaults: RTMP :1935, HTTP :8080 on explicit all-interfaces addresses, app live, HLS on', () => {
   const { config } = parseEngineCli([], {});
@@ -68,4 +69,16 @@ test('control plane flags are validated and listed in --help', () => {
   for (const text of ['--config-url', 'WEIR_CONFIG_URL', '--engine-secret-file', 'WEIR_ENGINE_SECRET', '--data-dir', 'WEIR_DATA_DIR', '--api-host', 'WEIR_API_HOST', '--api-port', 'WEIR_API_PORT']) {
     expect(ENGINE_HELP).toContain(text);
   }
+});
+
+test('listen flags and variables given explicitly win over the config server settings; absent ones do not', () => {
+  const none = parseEngineCli(['--config-url', 'http://127.0.0.1:8089'], {});
+  expect(none.listenOverrides).toEqual({});
+  const some = parseEngineCli(['--config-url', 'http://127.0.0.1:8089', '--rtmp-port', '1936'], { WEIR_HTTP_HOST: '127.0.0.1', WEIR_HTTP_PORT: '8081' });
+  expect(some.listenOverrides).toEqual({ rtmpPort: 1936, httpHost: '127.0.0.1', httpPort: 8081 });
+  const snapshot = makeSnapshot({ revision: 3, listen: { rtmpHost: '0.0.0.0', rtmpPort: 1935, httpHost: '0.0.0.0', httpPort: 8080 } });
+  const config = engineConfigFromSnapshot(some.config, snapshot, some.listenOverrides);
+  expect(config.rtmp).toMatchObject({ host: '0.0.0.0', port: 1936 });
+  expect(config.http).toMatchObject({ host: '127.0.0.1', port: 8081 });
+  expect(ENGINE_HELP).toContain('win over the served listen settings');
 });

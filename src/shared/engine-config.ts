@@ -103,11 +103,15 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
  * the snapshot; everything the contract does not carry (limits, timeouts, the engine-wide
  * HLS switches) stays as `base` has it.
  */
-export function engineConfigFromSnapshot(base: EngineConfig, snapshot: ConfigSnapshot): EngineConfig {
+/** Listen settings the engine was started with explicitly (flags, environment). */
+export type ListenOverrides = Partial<ConfigSnapshot['listen']>;
+
+export function engineConfigFromSnapshot(base: EngineConfig, snapshot: ConfigSnapshot, overrides: ListenOverrides = {}): EngineConfig {
+  const listen = { ...snapshot.listen, ...overrides };
   return {
     ...base,
-    rtmp: { ...base.rtmp, host: snapshot.listen.rtmpHost, port: snapshot.listen.rtmpPort },
-    http: { ...base.http, host: snapshot.listen.httpHost, port: snapshot.listen.httpPort },
+    rtmp: { ...base.rtmp, host: listen.rtmpHost, port: listen.rtmpPort },
+    http: { ...base.http, host: listen.httpHost, port: listen.httpPort },
     hls: {
       ...base.hls,
       targetDurationMs: snapshot.hls.targetDurationMs,
