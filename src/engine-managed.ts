@@ -7,6 +7,7 @@ import { startEngine, type RunningEngine } from './engine-runtime.ts';
 import { ConfigClient, type ConfigClientOptions } from './server/config-client.ts';
 import { ConfigServerHttp, type FetchLike } from './server/config-server-http.ts';
 import { EngineApi } from './server/engine-api.ts';
+import { bindOrExplain } from './server/listen-error.ts';
 import type { SecretSource } from './server/engine-secret.ts';
 import { EventReporter } from './server/event-reporter.ts';
 import { EngineMetrics } from './server/engine-metrics.ts';
@@ -85,7 +86,7 @@ export function startManagedEngine(options: ManagedEngineOptions): ManagedEngine
     : null;
   events?.start();
 
-  const api = options.api
+  let api = options.api
     ? new EngineApi({
         secret: options.secret,
         version: options.version,
@@ -98,7 +99,18 @@ export function startManagedEngine(options: ManagedEngineOptions): ManagedEngine
         ready: () => !draining,
       })
     : null;
-  if (api && options.api) api.start(options.api.host, options.api.port);
+  if (api && options.api) {
+    const { host, port } = options.api;
+    const starting = api;
+    try {
+      bindOrExplain('engine API', host, port, () => starting.start(host, port));
+    } catch (err) {
+      // The control plane cannot reach an engine without its API; a standalone engine can stream without it.
+      if (wire) throw err;
+      logger.warn('engine API not started: streaming goes on without /healthz and /metrics on it', { reason: (err as Error).message });
+      api = null;
+    }
+  }
 
   // Snapshots that arrive after the first but before the engine runs are applied once it does.
   let pending: ConfigSnapshot | null = null;

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     apps: options.configUrl ? undefined : options.config.apps.map((a) => a.name).join(','),
     secret: secret?.origin,
   });
-  if (!secret) logger.info('engine API off: no engine secret (--engine-secret-file, WEIR_ENGINE_SECRET or --data-dir)');
+  if (!secret) logger.info('no engine secret: the engine API serves /healthz and /metrics only (--engine-secret-file, WEIR_ENGINE_SECRET or --data-dir for /v1)');
   let managed: ManagedEngine;
   try {
     managed = startManagedEngine({
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
       listenOverrides: options.listenOverrides,
       secret,
       dataDir: options.dataDir,
-      api: secret ? { host: options.apiHost, port: options.apiPort } : null,
+      api: { host: options.apiHost, port: options.apiPort },
       version: pkg.version,
       logger,
     });
