@@ -170,7 +170,7 @@ WEIR_CONFIG_PORT=8089
 WEIR_API_HOST=127.0.0.1
 WEIR_API_PORT=8087
 # The engine's RTMP and HTTP listen addresses come from the control plane's settings
-# (PUT /api/v1/settings). Keep these two equal to them: the installer grants the engine unit
+# (PATCH /api/v1/settings). Keep these two equal to them: the installer grants the engine unit
 # CAP_NET_BIND_SERVICE only when one of its ports is below 1024.
 WEIR_RTMP_PORT=1935
 WEIR_HTTP_PORT=8080

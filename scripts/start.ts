@@ -1,6 +1,8 @@
 // `npm start`: runs the control plane and the engine together from source with embedded
 // defaults and data in ./data (WEIR_DATA_DIR to move it). The engine starts once the control
-// plane has written the shared engine secret; stopping this script stops both.
+// plane has written the shared engine secret; stopping this script stops both. Arguments go
+// to the control plane; those after `--engine` go to the engine:
+//   npm start -- --http-port 9088 --engine --rtmp-port 1936 --api-port 9087
 //
 // Signals: each child runs in its own process group, so a terminal's Ctrl+C reaches only this
 // launcher, which then sends exactly one SIGTERM to each child and waits for both to drain (a
@@ -13,7 +15,10 @@ import { join, resolve } from 'node:path';
 const repo = resolve(import.meta.dir, '..');
 const dataDir = resolve(process.env.WEIR_DATA_DIR ?? join(repo, 'data'));
 const configUrl = process.env.WEIR_CONFIG_URL ?? 'http://127.0.0.1:8089';
-const extra = process.argv.slice(2);
+const args = process.argv.slice(2);
+const split = args.indexOf('--engine');
+const controlArgs = split < 0 ? args : args.slice(0, split);
+const engineArgs = split < 0 ? [] : args.slice(split + 1);
 
 const children: Bun.Subprocess[] = [];
 let stopping = false;
@@ -46,7 +51,7 @@ process.on('SIGTERM', stop);
 // The terminal went away: the children, in their own sessions, would not hear of it.
 process.on('SIGHUP', stop);
 
-start('control plane', ['src/control-plane.ts', '--data-dir', dataDir, ...extra]);
+start('control plane', ['src/control-plane.ts', '--data-dir', dataDir, ...controlArgs]);
 const secretFile = join(dataDir, 'engine-secret');
 const deadline = Date.now() + 30_000;
 while (!existsSync(secretFile)) {
@@ -59,4 +64,4 @@ while (!existsSync(secretFile)) {
   }
   await Bun.sleep(50);
 }
-if (!stopping) start('engine', ['src/engine.ts', '--config-url', configUrl, '--data-dir', dataDir]);
+if (!stopping) start('engine', ['src/engine.ts', '--config-url', configUrl, '--data-dir', dataDir, ...engineArgs]);

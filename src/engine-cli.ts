@@ -6,7 +6,7 @@ import type { LogLevel } from './shared/logger.ts';
 
 export type EngineCliOptions = {
   config: EngineConfig;
-  /** listen addresses given by flag or environment: they win over the config server's settings */
+  /** listen addresses given as flags: they win over the config server's settings */
   listenOverrides: ListenOverrides;
   /** the config server; null: run on the flags alone */
   configUrl: string | null;
@@ -46,8 +46,9 @@ Options (environment variable in brackets):
 
 Control plane (with --config-url, the config server's snapshot sets the listen addresses,
 HLS durations and apps in place of those flags, and the config server admits every publish
-and play; --no-hls/--no-ll-hls still switch HLS off engine-wide, and --rtmp-host, --rtmp-port,
---http-host, --http-port given as flags or variables win over the served listen settings):
+and play; --no-hls/--no-ll-hls still switch HLS off engine-wide. The flags --rtmp-host,
+--rtmp-port, --http-host and --http-port win over the served listen settings; their
+environment variables do not):
   --config-url URL     config server, e.g. http://127.0.0.1:8089 [WEIR_CONFIG_URL] default none
   --engine-secret-file PATH  file holding the shared engine secret [WEIR_ENGINE_SECRET_FILE]
                        (else WEIR_ENGINE_SECRET, else {data dir}/engine-secret)
@@ -59,6 +60,9 @@ and play; --no-hls/--no-ll-hls still switch HLS off engine-wide, and --rtmp-host
 
   --log-level LEVEL    debug | info | warn | error    [WEIR_LOG_LEVEL]  default info
   --log-json           JSON log lines                 [WEIR_LOG_JSON=1]
+Environment only:
+  WEIR_DRAIN_TIMEOUT_MS  on SIGTERM/SIGINT, how long publishers and viewers get to finish
+                       before the engine exits anyway   default 5000
   --help               show this help
   --version            print the version
 `;
@@ -126,11 +130,9 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
   let apiPort = env.WEIR_API_PORT ? parsePort(env.WEIR_API_PORT, 'WEIR_API_PORT') : DEFAULT_API_PORT;
   let logLevel = (env.WEIR_LOG_LEVEL ?? 'info') as LogLevel;
   let logJson = env.WEIR_LOG_JSON === '1';
+  // Only flags: install.sh's weir.env sets WEIR_RTMP_PORT/WEIR_HTTP_PORT for every unit, and
+  // they must not pin an engine whose ports the control plane's settings move.
   const listenOverrides: { -readonly [K in keyof ListenOverrides]: ListenOverrides[K] } = {};
-  if (env.WEIR_RTMP_HOST) listenOverrides.rtmpHost = rtmpHost;
-  if (env.WEIR_RTMP_PORT) listenOverrides.rtmpPort = rtmpPort;
-  if (env.WEIR_HTTP_HOST) listenOverrides.httpHost = httpHost;
-  if (env.WEIR_HTTP_PORT) listenOverrides.httpPort = httpPort;
   let help = false;
   let version = false;
 

@@ -21,7 +21,7 @@ export type ManagedEngineOptions = Readonly<{
   /** the configuration from flags and defaults; a snapshot overrides listen, HLS durations and apps */
   baseConfig: EngineConfig;
   configUrl: string | null;
-  /** listen settings from flags or environment, which win over the snapshot's */
+  /** listen settings from flags, which win over the snapshot's */
   listenOverrides?: ListenOverrides;
   secret: SecretSource | null;
   dataDir: string | null;

@@ -71,14 +71,15 @@ test('control plane flags are validated and listed in --help', () => {
   }
 });
 
-test('listen flags and variables given explicitly win over the config server settings; absent ones do not', () => {
+test('listen flags win over the config server settings; their variables and absent flags do not', () => {
   const none = parseEngineCli(['--config-url', 'http://127.0.0.1:8089'], {});
   expect(none.listenOverrides).toEqual({});
-  const some = parseEngineCli(['--config-url', 'http://127.0.0.1:8089', '--rtmp-port', '1936'], { WEIR_HTTP_HOST: '127.0.0.1', WEIR_HTTP_PORT: '8081' });
-  expect(some.listenOverrides).toEqual({ rtmpPort: 1936, httpHost: '127.0.0.1', httpPort: 8081 });
+  const some = parseEngineCli(['--config-url', 'http://127.0.0.1:8089', '--rtmp-port', '1936', '--http-host', '127.0.0.1'], { WEIR_HTTP_PORT: '8081' });
+  expect(some.listenOverrides).toEqual({ rtmpPort: 1936, httpHost: '127.0.0.1' });
   const snapshot = makeSnapshot({ revision: 3, listen: { rtmpHost: '0.0.0.0', rtmpPort: 1935, httpHost: '0.0.0.0', httpPort: 8080 } });
   const config = engineConfigFromSnapshot(some.config, snapshot, some.listenOverrides);
   expect(config.rtmp).toMatchObject({ host: '0.0.0.0', port: 1936 });
-  expect(config.http).toMatchObject({ host: '127.0.0.1', port: 8081 });
+  expect(config.http).toMatchObject({ host: '127.0.0.1', port: 8080 });
   expect(ENGINE_HELP).toContain('win over the served listen settings');
+  expect(ENGINE_HELP).toContain('WEIR_DRAIN_TIMEOUT_MS');
 });

@@ -1,7 +1,7 @@
 // `npm start`'s launcher (scripts/start.ts): one signal to it, SIGTERM from a supervisor or
 // SIGINT from Ctrl+C, reaches each child exactly once; both drain and exit 0, the launcher exits
-// 0 and every port is free again. The children's listen ports come from the engine's variables
-// (which win over the control plane's settings) so the test never touches the default ports.
+// 0 and every port is free again. Every listen port is passed as a flag (the engine's after
+// `--engine`, which win over the control plane's settings), so no default port is touched.
 import { afterAll, describe, expect, test } from 'bun:test';
 import { join, resolve } from 'node:path';
 import { freePort, tempDir, waitFor } from '../e2e/harness.ts';
@@ -18,22 +18,20 @@ function launch(command: readonly string[]): Launched {
   const dir = tempDir();
   dirs.push(dir);
   const ports = { config: freePort(), control: freePort(), api: freePort(), rtmp: freePort(), http: freePort() };
-  const proc = Bun.spawn([...command], {
+  const args = [
+    '--config-port', String(ports.config), '--http-host', '127.0.0.1', '--http-port', String(ports.control),
+    '--engine-api', `http://127.0.0.1:${ports.api}`,
+    '--engine',
+    '--rtmp-host', '127.0.0.1', '--rtmp-port', String(ports.rtmp), '--http-host', '127.0.0.1', '--http-port', String(ports.http),
+    '--api-port', String(ports.api),
+  ];
+  const proc = Bun.spawn([...command, ...args], {
     cwd: repo,
     env: {
       ...process.env,
       WEIR_DATA_DIR: join(dir.path, 'data'),
       WEIR_ADMIN_PASSWORD: 'launcher-test-password',
       WEIR_CONFIG_URL: `http://127.0.0.1:${ports.config}`,
-      WEIR_CONFIG_PORT: String(ports.config),
-      WEIR_CONTROL_HOST: '127.0.0.1',
-      WEIR_CONTROL_PORT: String(ports.control),
-      WEIR_ENGINE_API: `http://127.0.0.1:${ports.api}`,
-      WEIR_API_PORT: String(ports.api),
-      WEIR_RTMP_HOST: '127.0.0.1',
-      WEIR_RTMP_PORT: String(ports.rtmp),
-      WEIR_HTTP_HOST: '127.0.0.1',
-      WEIR_HTTP_PORT: String(ports.http),
     },
     stdout: 'pipe',
     stderr: 'pipe',
@@ -75,7 +73,7 @@ describe('npm start launcher', () => {
     { name: 'SIGTERM to the launcher (a supervisor)', command: launcher, signal: 'SIGTERM', group: false },
     { name: "SIGINT to the launcher's process group (Ctrl+C in a terminal)", command: launcher, signal: 'SIGINT', group: true },
     // npm runs the script under `sh -c` and passes its signals to that shell only: the script execs
-    { name: 'SIGTERM to `npm start`', command: ['npm', 'start', '--silent'], signal: 'SIGTERM', group: false },
+    { name: 'SIGTERM to `npm start`', command: ['npm', 'start', '--silent', '--'], signal: 'SIGTERM', group: false },
   ] as const;
   for (const { name, command, signal, group } of cases) {
     test(`${name} drains both children once and exits 0`, async () => {
