@@ -1,6 +1,7 @@
 // The engine's relays: configured pull sources (started at start, reconciled on every new
 // configuration), forwards of admitted publishes (the admission answer's targets, plus the
-// configured targets for pulled streams), and edge on-demand pulls from an origin template.
+// configured targets for pulled streams, and configured targets added while a stream is live),
+// and edge on-demand pulls from an origin template.
 import type { LiveStream } from '../hub/live-stream.ts';
 import type { EngineContext } from '../server/engine-context.ts';
 import type { ForwardTarget, PullSource } from '../shared/config-protocol.ts';
@@ -43,6 +44,8 @@ export class RelayManager {
   private readonly pulls = new Map<string, { key: string; pull: StreamPull }>();
   private readonly edges = new Map<string, EdgePull>();
   private readonly forwards = new Set<StreamForward>();
+  /** the forward of each (stream, target URL), so a new configuration neither doubles nor forgets one */
+  private readonly forwardsByKey = new Map<string, StreamForward>();
   private readonly log: Logger;
   private readonly createClient: PullClientFactory;
   private edgeTimer: ReturnType<typeof setInterval> | null = null;
@@ -92,6 +95,7 @@ export class RelayManager {
       this.pulls.set(id, { key: pullKey(source), pull });
       pull.start();
     }
+    this.reconcileForwards(config);
   }
 
   status(): RelayStatus[] {
@@ -112,6 +116,7 @@ export class RelayManager {
     this.pulls.clear();
     this.edges.clear();
     this.forwards.clear();
+    this.forwardsByKey.clear();
   }
 
   private newPull(id: string, kind: 'pull' | 'edge', app: string, stream: string, url: string): StreamPull {
@@ -147,30 +152,61 @@ export class RelayManager {
     for (const target of configuredForwards(config.forwards ?? [], stream)) {
       if (targets.has(target.url) || publisher.id.startsWith('pull:')) targets.set(target.url, target.id);
     }
-    for (const [url, id] of targets) {
-      if (relaySchemeOf(url) !== 'rtmp') {
-        this.log.warn('forward target is not rtmp:// or rtmps://; skipped', { stream: stream.path, id });
-        continue;
+    for (const [url, id] of targets) this.startForward(stream, id, url);
+  }
+
+  /**
+   * A new configuration: configured targets added (or enabled) for a stream that is live now
+   * start at once instead of at its next publish; removed or disabled ones stop. Forwards the
+   * admission hook named are the hook's business and stay.
+   */
+  private reconcileForwards(config: EngineConfig): void {
+    const wanted = new Set<string>();
+    for (const stream of this.options.ctx.streams.list()) {
+      const publisher = stream.publisher;
+      if (!publisher || publisher.id.startsWith('edge:')) continue;
+      for (const target of configuredForwards(config.forwards ?? [], stream)) {
+        wanted.add(forwardKey(stream, target.url));
+        if (!this.forwardsByKey.has(forwardKey(stream, target.url))) this.startForward(stream, target.id, target.url);
       }
-      const forward = new StreamForward({
-        id,
-        url,
-        stream,
-        publisher,
-        outputs: this.options.ctx.outputs,
-        limits: config.viewers,
-        insecureTls: this.settings().insecureTls,
-        backoff: this.backoff(),
-        logger: this.options.ctx.logger,
-        onBytesOut: (n) => {
-          this.options.ctx.counters.bytesOut += n;
-        },
-        onStopped: (done) => this.forwards.delete(done),
-      });
-      this.forwards.add(forward);
-      // Started after the publish event has reached every listener (HLS attaches first).
-      queueMicrotask(() => forward.start());
     }
+    const configuredIds = new Set((config.forwards ?? []).map((f) => f.id));
+    for (const [key, forward] of this.forwardsByKey) {
+      if (forward.status.id.startsWith('admission-') || wanted.has(key)) continue;
+      forward.stop(configuredIds.has(forward.status.id) ? 'the forward target was disabled' : 'the forward target was removed');
+    }
+  }
+
+  private startForward(stream: LiveStream, id: string, url: string): void {
+    const publisher = stream.publisher;
+    if (!publisher) return;
+    if (relaySchemeOf(url) !== 'rtmp') {
+      this.log.warn('forward target is not rtmp:// or rtmps://; skipped', { stream: stream.path, id });
+      return;
+    }
+    const key = forwardKey(stream, url);
+    const forward = new StreamForward({
+      id,
+      url,
+      stream,
+      publisher,
+      outputs: this.options.ctx.outputs,
+      limits: this.options.ctx.config().viewers,
+      insecureTls: this.settings().insecureTls,
+      backoff: this.backoff(),
+      logger: this.options.ctx.logger,
+      onBytesOut: (n) => {
+        this.options.ctx.counters.bytesOut += n;
+      },
+      onStopped: (done) => {
+        this.forwards.delete(done);
+        if (this.forwardsByKey.get(key) === done) this.forwardsByKey.delete(key);
+      },
+    });
+    this.forwards.add(forward);
+    this.forwardsByKey.set(key, forward);
+    // Started after the publish event has reached every listener (HLS attaches first).
+    queueMicrotask(() => forward.start());
   }
 
   // ------------------------------------------------------------------ edge
@@ -218,6 +254,10 @@ export class RelayManager {
       this.edgeTimer = null;
     }
   }
+}
+
+function forwardKey(stream: LiveStream, url: string): string {
+  return `${stream.path} ${url}`;
 }
 
 function configuredForwards(forwards: readonly ForwardTarget[], stream: LiveStream): ForwardTarget[] {

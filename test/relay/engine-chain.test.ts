@@ -1,6 +1,6 @@
 // Two Weir engines chained: an edge pulls on demand from its origin (first viewer starts the
 // pull, the last viewer's departure stops it after the idle time), and a configured HTTP-FLV
-// pull mirrors a stream of another engine.
+// pull mirrors a stream of another engine; a forward target added to a live stream starts at once.
 import { afterAll, describe, expect, test } from 'bun:test';
 import { decode, killAll, probe, publishPattern, waitFor } from '../e2e/harness.ts';
 import { startRelayEngine, type RelayTestEngine } from './relay-harness.ts';
@@ -57,5 +57,30 @@ describe('engines chained', () => {
     expect(mirror.relays.status()).toEqual([]);
     expect(mirror.context.streams.find('live', 'mirrored')?.publisher ?? null).toBeNull();
     await publisher.stop();
+  }, 60_000);
+
+  test('a forward target added while the stream is live starts at once; disabling it stops it', async () => {
+    const source = startRelayEngine();
+    engines.push(source);
+    const target = startRelayEngine();
+    engines.push(target);
+    const publisher = await publishPattern(source.rtmpUrl('live/a'), { seconds: 20, bFrames: 0 });
+    try {
+      expect(await waitFor(() => source.context.streams.find('live', 'a')?.publisher != null, 10_000)).toBe(true);
+      const forward = { id: 'f1', app: 'live', stream: 'a', url: target.rtmpUrl('live/copy'), enabled: true };
+      source.applyConfig({ ...source.config, forwards: [forward] });
+      expect(await waitFor(() => source.relay('f1')?.state === 'live', 8000)).toBe(true);
+      expect(await waitFor(() => target.context.streams.find('live', 'copy')?.publisher != null, 8000)).toBe(true);
+      const probed = await probe(target.rtmpUrl('live/copy'), { packets: true, seconds: 1 });
+      expect(probed.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
+      // the same configuration again neither doubles nor restarts it
+      source.applyConfig({ ...source.config, forwards: [forward] });
+      expect(source.relays.status().filter((r) => r.kind === 'forward').length).toBe(1);
+      source.applyConfig({ ...source.config, forwards: [{ ...forward, enabled: false }] });
+      expect(source.relays.status().filter((r) => r.kind === 'forward')).toEqual([]);
+      expect(await waitFor(() => (target.context.streams.find('live', 'copy')?.publisher ?? null) === null, 8000)).toBe(true);
+    } finally {
+      await publisher.stop();
+    }
   }, 60_000);
 });
