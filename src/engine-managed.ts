@@ -13,7 +13,7 @@ import { EventReporter } from './server/event-reporter.ts';
 import { EngineMetrics } from './server/engine-metrics.ts';
 import type { DrainReport } from './server/graceful-shutdown.ts';
 import { RemoteAdmission } from './server/remote-admission.ts';
-import type { AdmissionQuery, ConfigSnapshot, EngineEvent } from './shared/config-protocol.ts';
+import type { AdmissionQuery, ConfigApplyError, ConfigSnapshot, EngineEvent } from './shared/config-protocol.ts';
 import { engineConfigFromSnapshot, type EngineConfig, type ListenOverrides } from './shared/engine-config.ts';
 import type { Logger } from './shared/logger.ts';
 
@@ -93,6 +93,7 @@ export function startManagedEngine(options: ManagedEngineOptions): ManagedEngine
         startedAtMs,
         engine: () => running,
         configRevision: () => configClient?.current?.revision ?? 0,
+        configErrors: () => applyErrors,
         reload: configClient ? () => configClient.refresh() : null,
         logger: logger.child({ component: 'api' }),
         metrics: () => metrics.render(),
@@ -114,12 +115,17 @@ export function startManagedEngine(options: ManagedEngineOptions): ManagedEngine
 
   // Snapshots that arrive after the first but before the engine runs are applied once it does.
   let pending: ConfigSnapshot | null = null;
+  // What the last snapshot asked for that the engine could not do; the engine API reports it
+  // so the control plane shows the setting as not applied instead of "current".
+  let applyErrors: readonly ConfigApplyError[] = [];
   const apply = (snapshot: ConfigSnapshot): void => {
     if (!running) {
       pending = snapshot;
       return;
     }
     const report = running.applyConfig(engineConfigFromSnapshot(baseConfig, snapshot, options.listenOverrides));
+    applyErrors = report.errors;
+    for (const error of report.errors) logger.error('a setting could not be applied; the engine keeps its previous value', { revision: snapshot.revision, ...error });
     logger.info('configuration applied', {
       revision: snapshot.revision,
       rtmpMoved: report.rtmpMoved,

@@ -11,6 +11,7 @@
 //    streams that start afterwards; running streams keep the outputs they have.
 //  - admission answers cached under the previous configuration are asked again.
 import type { EngineConfig } from '../shared/engine-config.ts';
+import type { ConfigApplyError } from '../shared/config-protocol.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { HttpMediaServer } from './http-server.ts';
 import type { RtmpListener } from './rtmp-listener.ts';
@@ -24,7 +25,7 @@ export type ApplyTargets = Readonly<{
   onApplied?: () => void;
 }>;
 
-export type ApplyReport = { rtmpMoved: boolean; httpMoved: boolean; removedApps: string[]; errors: string[] };
+export type ApplyReport = { rtmpMoved: boolean; httpMoved: boolean; removedApps: string[]; errors: ConfigApplyError[] };
 
 type Address = Readonly<{ host: string; port: number }>;
 
@@ -44,7 +45,7 @@ export function applyEngineConfig(targets: ApplyTargets, next: EngineConfig): Ap
       report.rtmpMoved = true;
     } catch (err) {
       const reason = (err as Error).message;
-      report.errors.push(`RTMP ${next.rtmp.host}:${next.rtmp.port}: ${reason}`);
+      report.errors.push({ setting: 'listen.rtmp', value: `${next.rtmp.host}:${next.rtmp.port}`, reason });
       log.error('could not listen on the new RTMP address; staying where it was', { host: next.rtmp.host, port: next.rtmp.port, reason });
     }
   }
@@ -54,7 +55,7 @@ export function applyEngineConfig(targets: ApplyTargets, next: EngineConfig): Ap
       report.httpMoved = true;
     } catch (err) {
       const reason = (err as Error).message;
-      report.errors.push(`HTTP ${next.http.host}:${next.http.port}: ${reason}`);
+      report.errors.push({ setting: 'listen.http', value: `${next.http.host}:${next.http.port}`, reason });
       log.error('could not listen on the new HTTP address; staying where it was', { host: next.http.host, port: next.http.port, reason });
     }
   }

@@ -3,7 +3,7 @@
 // shared engine secret as a Bearer token (compared in constant time); GET /healthz does not.
 import type { Server } from 'bun';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { EngineStatus, LiveStreamState, RelayStatus } from '../shared/config-protocol.ts';
+import type { ConfigApplyError, EngineStatus, LiveStreamState, RelayStatus } from '../shared/config-protocol.ts';
 import type { Logger } from '../shared/logger.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../shared/prometheus.ts';
 import type { EngineContext } from './engine-context.ts';
@@ -28,6 +28,8 @@ export type EngineApiOptions = Readonly<{
   /** null until the engine has a configuration and runs */
   engine: () => EngineView | null;
   configRevision: () => number;
+  /** what the last configuration asked for that could not be applied */
+  configErrors?: () => readonly ConfigApplyError[];
   /** asks the config client to fetch again; null when the engine has no config server */
   reload: (() => void) | null;
   logger: Logger;
@@ -113,6 +115,7 @@ export class EngineApi {
       version: this.options.version,
       startedAtMs: this.options.startedAtMs,
       configRevision: this.options.configRevision(),
+      configErrors: this.options.configErrors?.() ?? [],
       ready: engine !== null,
       streams: ctx ? ctx.streams.list().filter((s) => s.publisher !== null).length : 0,
       clients: ctx?.clients.size ?? 0,

@@ -108,10 +108,21 @@ export type ClientState = Readonly<{
   bytesOut: number;
 }>;
 
+/** A setting of the served configuration the engine could not put into effect. */
+export type ConfigApplyError = Readonly<{
+  /** which setting, as the REST settings name it: 'listen.rtmp' or 'listen.http' */
+  setting: string;
+  /** the value it could not apply, e.g. '0.0.0.0:8080' */
+  value: string;
+  reason: string;
+}>;
+
 export type EngineStatus = Readonly<{
   version: string;
   startedAtMs: number;
   configRevision: number;
+  /** settings of that revision the engine could not apply (it keeps the previous value); empty or absent when all applied */
+  configErrors?: readonly ConfigApplyError[];
   /** true once the engine has a configuration (from the config server or its last known one) */
   ready: boolean;
   streams: number;

@@ -189,4 +189,30 @@ describe('control plane and engine together', () => {
     expect(publisher.proc.exitCode).toBeNull(); // the publisher never noticed
     await publisher.stop();
   }, 90_000);
+
+  test('a setting the engine cannot apply is shown with its reason, and configCurrent is false until it applies', async () => {
+    const busy = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+    const before = (await api('GET', '/settings')).json.listen;
+    try {
+      expect((await api('PATCH', '/settings', { listen: { ...before, httpPort: busy.port } })).status).toBe(200);
+      const wanted = (await api('GET', '/engine')).json.configRevision as number;
+      type Engine = { configRevision: number; configCurrent: boolean; configErrors: Array<{ setting: string; value: string; reason: string }> };
+      let seen: Engine | null = null;
+      for (let i = 0; i < 80; i++) {
+        seen = (await api('GET', '/engine')).json?.engine ?? null;
+        if (seen && seen.configRevision >= wanted) break;
+        await Bun.sleep(100);
+      }
+      expect(seen?.configRevision).toBeGreaterThanOrEqual(wanted);
+      expect(seen?.configCurrent).toBe(false);
+      expect(seen?.configErrors).toEqual([{ setting: 'listen.http', value: `127.0.0.1:${busy.port}`, reason: expect.stringContaining('in use') }]);
+      // the engine stayed where it was
+      expect((await fetch(`http://127.0.0.1:${before.httpPort}/healthz`)).status).toBe(200);
+    } finally {
+      expect((await api('PATCH', '/settings', { listen: before })).status).toBe(200);
+      busy.stop(true);
+    }
+    expect(await engineCurrent()).toBe(true);
+    expect((await api('GET', '/engine')).json.engine.configErrors).toEqual([]);
+  }, 60_000);
 });
