@@ -90,11 +90,13 @@ export class RemoteAdmission implements Admission {
 
   /**
    * A new configuration revision: a key may have been revoked or a policy changed, so every
-   * remembered answer goes, fallbacks included, and questions in flight are asked again.
+   * remembered answer goes, fallbacks included, and questions in flight are asked again. The
+   * revision came from the config server, so it is reachable: ask it at once.
    */
   expireAll(): void {
     this.cache.clear();
     this.inFlight.clear();
+    this.unreachableUntilMs = 0;
   }
 
   private async askServer(request: AdmissionRequest, app: AppConfig, key: string): Promise<AdmissionDecision> {

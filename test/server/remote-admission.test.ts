@@ -253,6 +253,15 @@ describe('when the config server is unreachable', () => {
     expect(await remote.decide(play({ app: 'lenient', query: 'new' }))).toEqual({ allow: true });
   });
 
+  test('a new configuration (the server is back) ends the local-decision window at once', async () => {
+    const remote = admission();
+    fake.stop();
+    expect((await remote.decide(play({ app: 'private' }))).allow).toBe(false);
+    fake.restart();
+    remote.expireAll();
+    expect((await remote.decide(play({ app: 'private' }))).allow).toBe(true);
+  });
+
   test('a server that comes back is asked again', async () => {
     let nowMs = 1_000_000;
     const remote = admission(() => nowMs);
