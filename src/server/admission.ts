@@ -43,6 +43,8 @@ export function refuseMalformed(request: Pick<AdmissionRequest, 'stream' | 'quer
   if (!isValidName(request.stream)) return 'invalid stream name';
   if (request.query.length > ADMISSION_QUERY_MAX_CHARS) return `query string longer than ${ADMISSION_QUERY_MAX_CHARS} characters`;
   if (CONTROL_CHARACTERS.test(request.query)) return 'query string has control characters';
+  // a lone surrogate cannot be UTF-8: JSON would escape it to six bytes as well
+  if (!request.query.isWellFormed()) return 'query string is not valid text';
   return null;
 }
 

@@ -127,6 +127,7 @@ describe('cache and coalescing', () => {
       reason: `query string longer than ${ADMISSION_QUERY_MAX_CHARS} characters`,
     });
     expect(await remote.decide(play({ query: 'key=a\u0000b' }))).toEqual({ allow: false, reason: 'query string has control characters' });
+    expect(await remote.decide(play({ query: 'key=a\ud800b' }))).toEqual({ allow: false, reason: 'query string is not valid text' });
     expect(fake.counts.admission).toBe(0);
     expect((await remote.decide(play({ query: 'x='.padEnd(ADMISSION_QUERY_MAX_CHARS, 'a') }))).allow).toBe(true);
     expect(fake.counts.admission).toBe(1);
