@@ -2,7 +2,7 @@
 //   GET /v1/config -> ConfigSnapshot; POST /v1/admission AdmissionQuery -> AdmissionAnswer;
 //   POST /v1/events EngineEvent[] -> 204. Every request needs `Authorization: Bearer <secret>`
 // (compared in constant time) or gets 401; errors are RFC 9457 application/problem+json.
-import type { AdmissionQuery, EngineEvent } from './shared/config-protocol.ts';
+import { ADMISSION_QUERY_MAX_CHARS, type AdmissionQuery, type EngineEvent } from './shared/config-protocol.ts';
 import { secretsEqual } from './control/services/engine-secret-service.ts';
 import type { Services } from './control/services/types.ts';
 
@@ -14,7 +14,6 @@ const PROBLEM_TYPE_BASE = 'https://weir.dev/problems/';
 const PROTOCOLS: readonly AdmissionQuery['protocol'][] = ['rtmp', 'http-flv', 'ws-flv', 'hls', 'll-hls'];
 const EVENT_TYPES: readonly EngineEvent['type'][] = ['publish-start', 'publish-stop', 'play-start', 'play-stop'];
 const MAX_FIELD_CHARS = 1024;
-const MAX_QUERY_CHARS = 8192;
 
 export type ConfigServerServices = Pick<Services, 'config' | 'admission' | 'events'>;
 export type ConfigServer = Readonly<{ fetch(req: Request): Promise<Response> }>;
@@ -146,7 +145,7 @@ export function parseAdmissionQuery(body: unknown): AdmissionQuery {
     protocol: oneOf(o, 'protocol', PROTOCOLS),
     app: field(o, 'app', MAX_FIELD_CHARS, false),
     stream: field(o, 'stream', MAX_FIELD_CHARS, true),
-    query: field(o, 'query', MAX_QUERY_CHARS, true),
+    query: field(o, 'query', ADMISSION_QUERY_MAX_CHARS, true),
     clientAddress: field(o, 'clientAddress', MAX_FIELD_CHARS, true),
     clientId: field(o, 'clientId', MAX_FIELD_CHARS, true),
   };

@@ -1,6 +1,6 @@
 // Checks a ConfigSnapshot received from the config server (or read back from the engine's own
 // cache file) before anything acts on it: a bad snapshot is refused whole, never half applied.
-import { CONFIG_PROTOCOL_VERSION, type AppSettings, type ConfigSnapshot } from '../shared/config-protocol.ts';
+import { CONFIG_PROTOCOL_VERSION, OUTAGE_POLICIES, type AppSettings, type ConfigSnapshot } from '../shared/config-protocol.ts';
 
 export class SnapshotError extends Error {}
 
@@ -54,6 +54,8 @@ function parseApp(value: unknown, index: number): AppSettings {
     playPolicy: oneOf(o, 'playPolicy', what, PLAY_POLICIES),
     hookUrl,
     ...(originUrl !== null ? { originUrl } : {}),
+    // absent from control planes older than the setting: the default applies
+    ...(o.outagePolicy === undefined ? {} : { outagePolicy: oneOf(o, 'outagePolicy', what, OUTAGE_POLICIES) }),
   };
 }
 

@@ -19,6 +19,24 @@ export const CONFIG_PROTOCOL_VERSION = 1;
 
 export type PublishPolicy = 'open' | 'stream-key' | 'signed-url' | 'hook';
 
+/**
+ * What the engine does with a publish or play it cannot ask the config server about (connection
+ * refused, timeout, 5xx): 'admitted' reuses an allow the server gave for the same request within
+ * the engine's stale bound and refuses anything new; 'closed' refuses everything that needs a
+ * check; 'open' admits everyone. Requests the app's policy admits without a check ('open') are
+ * admitted in every case.
+ */
+export type OutagePolicy = 'admitted' | 'closed' | 'open';
+export const OUTAGE_POLICIES: readonly OutagePolicy[] = ['admitted', 'closed', 'open'];
+export const DEFAULT_OUTAGE_POLICY: OutagePolicy = 'admitted';
+
+/**
+ * The longest query string (keys, tokens, expiry) a publish or play may carry. The engine refuses
+ * longer ones, and ones with control characters, itself; the config server answers 400 to them.
+ * 4096 characters keep the JSON of any admission query under the server's body limit.
+ */
+export const ADMISSION_QUERY_MAX_CHARS = 4096;
+
 export type AppSettings = Readonly<{
   name: string;
   /** 'live' is an ordinary app; 'pull' apps get their streams from pull sources (relay issue) */
@@ -36,6 +54,8 @@ export type AppSettings = Readonly<{
    * engine-wide --edge-origin, if any
    */
   originUrl?: string | null;
+  /** what the engine may decide alone while the config server cannot answer (absent: 'admitted') */
+  outagePolicy?: OutagePolicy;
 }>;
 
 export type PullSource = Readonly<{ id: string; app: string; stream: string; url: string; enabled: boolean }>;
@@ -73,6 +93,11 @@ export type AdmissionAnswer = Readonly<{
   forwardTargets?: readonly string[];
   /** how long the engine may reuse this answer for the same app/stream/query/action */
   cacheTtlMs: number;
+  /**
+   * the longest this answer may be reused at all, even while the config server is unreachable
+   * (a signed URL's remaining lifetime); absent: the engine's own stale bound
+   */
+  maxAgeMs?: number;
 }>;
 
 export type EngineEvent = Readonly<

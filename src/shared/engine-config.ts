@@ -11,6 +11,8 @@ export type AppConfig = Readonly<{
   /** what the engine may decide alone when the config server cannot be asked (absent: open) */
   publishPolicy?: AppSettings['publishPolicy'];
   playPolicy?: AppSettings['playPolicy'];
+  /** what the engine decides alone while the config server cannot answer (absent: 'admitted') */
+  outagePolicy?: AppSettings['outagePolicy'];
   /** edge mode for this app: origin URL template ({app}, {stream}); absent or null: relay.edgeOriginTemplate */
   originUrl?: string | null;
 }>;
@@ -124,6 +126,7 @@ export function engineConfigFromSnapshot(base: EngineConfig, snapshot: ConfigSna
       llHls: app.llHls,
       publishPolicy: app.publishPolicy,
       playPolicy: app.playPolicy,
+      ...(app.outagePolicy === undefined ? {} : { outagePolicy: app.outagePolicy }),
       originUrl: app.originUrl ?? null,
     })),
     pulls: snapshot.pulls ?? [],

@@ -90,7 +90,8 @@ describe('AdmissionService', () => {
     services.apps.create({ name: 'live', publishPolicy: 'signed-url', playPolicy: 'signed-url' });
     const pub = services.signedUrls.build('live', 'cam', 3, 'publish');
     const play = services.signedUrls.build('live', 'cam', 60);
-    expect(await services.admission.decide(q({ query: pub.query }))).toEqual({ allow: true, forwardTargets: [], cacheTtlMs: 3000 });
+    // maxAgeMs: no engine cache, not even the outage fallback, may hold the allow past the expiry
+    expect(await services.admission.decide(q({ query: pub.query }))).toEqual({ allow: true, forwardTargets: [], cacheTtlMs: 3000, maxAgeMs: 3000 });
     expect((await services.admission.decide(q({ query: play.query }))).allow).toBe(false);
     expect((await services.admission.decide(q({ action: 'play', query: play.query }))).allow).toBe(true);
     expect((await services.admission.decide(q({ action: 'play', query: play.query.replace(/.$/, 'x') }))).reason).toBe(

@@ -13,6 +13,7 @@ describe('AppService', () => {
       publishPolicy: 'open',
       playPolicy: 'open',
       hookUrl: null,
+      outagePolicy: 'admitted',
       createdAtMs: clock.ms,
     });
     expect(services.apps.list()).toEqual([app]);
@@ -108,7 +109,7 @@ describe('AppService', () => {
     expect(services.config.snapshot().apps).toEqual([]);
   });
 
-  test('rotating the signing secret changes it without a config revision', () => {
+  test('rotating the signing secret changes it and bumps the config revision (the engine drops answers cached for old URLs)', () => {
     const { services } = makeFixture();
     services.apps.create({ name: 'live' });
     const r = services.config.revision();
@@ -116,7 +117,7 @@ describe('AppService', () => {
     const after = services.apps.rotateSigningSecret('live');
     expect(after).not.toBe(before);
     expect(services.apps.signingSecret('live')).toBe(after);
-    expect(services.config.revision()).toBe(r);
+    expect(services.config.revision()).toBe(r + 1);
   });
 
   test('a pull app with pull sources cannot become a push app', async () => {

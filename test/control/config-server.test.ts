@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { createConfigServer, startConfigServer } from '../../src/config-server.ts';
-import type { AdmissionAnswer, ConfigSnapshot, EngineEvent } from '../../src/shared/config-protocol.ts';
+import { ADMISSION_QUERY_MAX_CHARS, type AdmissionAnswer, type ConfigSnapshot, type EngineEvent } from '../../src/shared/config-protocol.ts';
 import { makeFixture } from './helpers.ts';
 
 const SECRET = 'a'.repeat(64);
@@ -43,6 +43,18 @@ describe('config server', () => {
     const next = (await (await server.fetch(req('/v1/config', { headers: auth }))).json()) as ConfigSnapshot;
     expect(next.revision).toBe(snap.revision + 1);
     expect(next.listen.httpPort).toBe(8081);
+  });
+
+  test('the longest query the engine sends fits the admission body limit in its costliest characters', async () => {
+    const { server } = await setup();
+    const base = { action: 'play', protocol: 'rtmp', app: 'live', stream: 's'.repeat(128), clientAddress: 'f'.repeat(45), clientId: 'c'.repeat(20) };
+    // '€' is 3 bytes of UTF-8, '"' and '\\' 2 bytes of JSON: the worst the engine lets through
+    for (const unit of ['€', '"', '\\']) {
+      const res = await server.fetch(post('/v1/admission', { ...base, query: unit.repeat(ADMISSION_QUERY_MAX_CHARS) }));
+      expect(res.status).toBe(200);
+    }
+    const over = await server.fetch(post('/v1/admission', { ...base, query: 'a'.repeat(ADMISSION_QUERY_MAX_CHARS + 1) }));
+    expect(over.status).toBe(400);
   });
 
   test('POST /v1/admission answers; bad bodies are 400 with a reason', async () => {

@@ -13,6 +13,7 @@ const app = (name: string) => ({
   publishPolicy: 'open' as const,
   playPolicy: 'open' as const,
   hookUrl: null,
+  outagePolicy: 'admitted' as const,
   signingSecret: 'secret',
   createdAtMs: 1,
 });
@@ -72,9 +73,16 @@ describe('store', () => {
     s.streamKeys.insert({ id: 'k1', app: 'live', stream: null, keyHash: 'h', prefix: 'p', label: '', createdAtMs: 1, revokedAtMs: null });
     s.pulls.insert({ id: 'p1', app: 'live', stream: 'a', url: 'rtmp://x/y', enabled: true, createdAtMs: 1 });
     s.forwards.insert({ id: 'f1', app: 'live', stream: null, url: 'rtmp://x/y', enabled: true, createdAtMs: 1 });
-    expect(s.revision.get()).toBe(3);
-    expect(s.apps.delete('live')).toBe(true);
     expect(s.revision.get()).toBe(4);
+    s.streamKeys.revoke('k1', 2);
+    expect(s.revision.get()).toBe(5);
+    s.streamKeys.revoke('k1', 3); // already revoked: nothing changed
+    expect(s.revision.get()).toBe(5);
+    s.streamKeys.insert({ id: 'k2', app: 'live', stream: null, keyHash: 'h2', prefix: 'p', label: '', createdAtMs: 1, revokedAtMs: null });
+    expect(s.streamKeys.delete('k2')).toBe(true);
+    expect(s.revision.get()).toBe(7);
+    expect(s.apps.delete('live')).toBe(true);
+    expect(s.revision.get()).toBe(8);
     expect(s.streamKeys.list()).toEqual([]);
     expect(s.pulls.list()).toEqual([]);
     expect(s.forwards.list()).toEqual([]);

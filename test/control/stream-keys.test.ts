@@ -2,6 +2,19 @@ import { describe, expect, test } from 'bun:test';
 import { domainError, makeFixture } from './helpers.ts';
 
 describe('StreamKeyService', () => {
+  test('creating, revoking and deleting a key each move the config revision and tell the engine', () => {
+    const { services } = makeFixture();
+    services.apps.create({ name: 'live' });
+    const heard: number[] = [];
+    services.config.subscribe((revision) => heard.push(revision));
+    const start = services.config.revision();
+    const { streamKey } = services.streamKeys.create({ app: 'live', stream: 'cam1' });
+    services.streamKeys.revoke(streamKey.id);
+    services.streamKeys.delete(streamKey.id);
+    expect(heard).toEqual([start + 1, start + 2, start + 3]);
+    expect(services.config.snapshot().revision).toBe(start + 3);
+  });
+
   test('the plain key is returned once; lists show only the prefix; the store has only a hash', () => {
     const { services, store } = makeFixture();
     services.apps.create({ name: 'live' });

@@ -31,7 +31,8 @@ export type FakeConfigServer = {
   readonly url: string;
   readonly port: number;
   snapshot: ConfigSnapshot;
-  admit: (query: AdmissionQuery) => AdmissionAnswer;
+  /** the answer, or a whole Response (an error status) */
+  admit: (query: AdmissionQuery) => AdmissionAnswer | Response;
   admissionDelayMs: number;
   readonly counts: { config: number; admission: number; events: number; unauthorized: number };
   readonly admissions: AdmissionQuery[];
@@ -47,7 +48,7 @@ export function startFakeConfigServer(options: { secret: string; snapshot: Confi
   let port = options.port ?? 0;
   const fake = {
     snapshot: options.snapshot,
-    admit: (_query: AdmissionQuery): AdmissionAnswer => ({ allow: true, cacheTtlMs: 5000 }),
+    admit: (_query: AdmissionQuery): AdmissionAnswer | Response => ({ allow: true, cacheTtlMs: 5000 }),
     admissionDelayMs: 0,
     counts: { config: 0, admission: 0, events: 0, unauthorized: 0 },
     admissions: [] as AdmissionQuery[],
@@ -68,7 +69,8 @@ export function startFakeConfigServer(options: { secret: string; snapshot: Confi
       const query = (await req.json()) as AdmissionQuery;
       fake.admissions.push(query);
       if (fake.admissionDelayMs > 0) await Bun.sleep(fake.admissionDelayMs);
-      return Response.json(fake.admit(query));
+      const answer = fake.admit(query);
+      return answer instanceof Response ? answer : Response.json(answer);
     }
     if (req.method === 'POST' && pathname === '/v1/events') {
       fake.counts.events++;

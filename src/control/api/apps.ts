@@ -8,6 +8,10 @@ import { problemResponses } from './problem.ts';
 export const SourceType = OneOf(['push', 'pull'], { description: "'pull' apps get their streams from pull sources" });
 export const PublishPolicy = OneOf(['open', 'stream-key', 'signed-url', 'hook'], { description: 'who may publish' });
 export const PlayPolicy = OneOf(['open', 'signed-url', 'hook'], { description: 'who may play' });
+export const OutagePolicy = OneOf(['admitted', 'closed', 'open'], {
+  description:
+    "what the engine decides alone while it cannot reach the control plane: 'admitted' (default) reuses an allow it was given within the last 10 minutes for the same request and refuses anything new; 'closed' refuses everything that needs a check; 'open' admits everyone",
+});
 const HookUrl = t.Nullable(
   t.String({ maxLength: 2048, description: 'SRS-compatible on_publish/on_play callback (http or https); needed by the hook policies' }),
 );
@@ -30,6 +34,7 @@ export const AppSchema = t.Object(
     playPolicy: PlayPolicy,
     hookUrl: HookUrl,
     originUrl: t.Optional(OriginUrl),
+    outagePolicy: OutagePolicy,
     createdAtMs: TimestampMs,
   },
   { description: 'An application' },
@@ -44,6 +49,7 @@ const AppCreate = t.Object({
   playPolicy: t.Optional(PlayPolicy),
   hookUrl: t.Optional(HookUrl),
   originUrl: t.Optional(OriginUrl),
+  outagePolicy: t.Optional(OutagePolicy),
 });
 
 const AppUpdate = t.Object({
@@ -54,6 +60,7 @@ const AppUpdate = t.Object({
   playPolicy: t.Optional(PlayPolicy),
   hookUrl: t.Optional(HookUrl),
   originUrl: t.Optional(OriginUrl),
+  outagePolicy: t.Optional(OutagePolicy),
 });
 
 const tags = ['apps'];

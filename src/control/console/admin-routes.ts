@@ -4,7 +4,7 @@ import { Elysia } from 'elysia';
 import type { ApiDeps } from '../api/deps.ts';
 import { ApiProblem } from '../api/problem.ts';
 import { relaysById } from '../api/relay-status.ts';
-import type { AppUpdateInput, PlayPolicy, PublishPolicy, SourceType, UserRole } from '../services/types.ts';
+import type { AppUpdateInput, OutagePolicy, PlayPolicy, PublishPolicy, SourceType, UserRole } from '../services/types.ts';
 import { html } from './html.ts';
 import { checked, optional, str, type Form } from './http.ts';
 import { kit } from './kit.ts';
@@ -35,6 +35,7 @@ function appInput(form: Form): AppUpdateInput {
     publishPolicy: (str(form, 'publishPolicy') || 'open') as PublishPolicy,
     playPolicy: (str(form, 'playPolicy') || 'open') as PlayPolicy,
     hookUrl: optional(str(form, 'hookUrl')),
+    outagePolicy: (str(form, 'outagePolicy') || 'admitted') as OutagePolicy,
   };
 }
 

@@ -22,7 +22,8 @@ export type AdmissionOptions = Readonly<{
   denyCacheTtlMs: number;
 }>;
 
-type Verdict = Readonly<{ allow: true; forwardUrls: readonly string[]; ttlMs?: number } | { allow: false; reason: string }>;
+/** maxAgeMs: how long the allow holds at all (a signed URL's remaining life), caches included */
+type Verdict = Readonly<{ allow: true; forwardUrls: readonly string[]; maxAgeMs?: number } | { allow: false; reason: string }>;
 
 export class AdmissionService implements AdmissionServiceContract {
   constructor(
@@ -37,10 +38,11 @@ export class AdmissionService implements AdmissionServiceContract {
   async decide(query: AdmissionQuery): Promise<AdmissionAnswer> {
     const verdict = await this.verdict(query);
     if (!verdict.allow) return { allow: false, reason: verdict.reason, cacheTtlMs: this.options.denyCacheTtlMs };
-    const cacheTtlMs = Math.max(0, Math.min(this.options.allowCacheTtlMs, verdict.ttlMs ?? Infinity));
-    if (query.action !== 'publish') return { allow: true, cacheTtlMs };
+    const maxAgeMs = verdict.maxAgeMs === undefined ? {} : { maxAgeMs: Math.max(0, verdict.maxAgeMs) };
+    const cacheTtlMs = Math.max(0, Math.min(this.options.allowCacheTtlMs, verdict.maxAgeMs ?? Infinity));
+    if (query.action !== 'publish') return { allow: true, cacheTtlMs, ...maxAgeMs };
     const forwardTargets = [...new Set([...this.forwards.urlsFor(query.app, query.stream), ...verdict.forwardUrls])];
-    return { allow: true, forwardTargets, cacheTtlMs };
+    return { allow: true, forwardTargets, cacheTtlMs, ...maxAgeMs };
   }
 
   private async verdict(query: AdmissionQuery): Promise<Verdict> {
@@ -84,8 +86,8 @@ export class AdmissionService implements AdmissionServiceContract {
   private signedVerdict(app: AppRecord, query: AdmissionQuery): Verdict {
     const check = this.signedUrls.verify(app.name, query.stream, query.query, query.action);
     if (!check.ok) return { allow: false, reason: check.reason };
-    // never cache an allow past the URL's expiry
-    return { allow: true, forwardUrls: [], ttlMs: check.expiresAtMs - this.nowMs() };
+    // no cache, fresh or stale, may hold an allow past the URL's expiry
+    return { allow: true, forwardUrls: [], maxAgeMs: check.expiresAtMs - this.nowMs() };
   }
 
   private async hookVerdict(app: AppRecord, query: AdmissionQuery): Promise<Verdict> {

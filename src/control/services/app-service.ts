@@ -1,4 +1,5 @@
 // Apps: name rules, policies, signing secrets; deleting an app cascades its keys and relays.
+import { DEFAULT_OUTAGE_POLICY, OUTAGE_POLICIES } from '../../shared/config-protocol.ts';
 import type { AppRecord, Store } from '../store/index.ts';
 import type { ConfigChangeNotifier } from './config-snapshot-service.ts';
 import { conflict, invalid, notFound } from './errors.ts';
@@ -78,6 +79,8 @@ export class AppService implements AppServiceContract {
       playPolicy: input.playPolicy === undefined ? 'open' : checkOneOf(input.playPolicy, PLAY_POLICIES, 'playPolicy'),
       hookUrl: input.hookUrl === undefined || input.hookUrl === null ? null : checkUrl(input.hookUrl, ['http', 'https'], 'hookUrl'),
       originUrl: input.originUrl === undefined || input.originUrl === null ? null : checkOriginUrlTemplate(input.originUrl),
+      outagePolicy:
+        input.outagePolicy === undefined ? DEFAULT_OUTAGE_POLICY : checkOneOf(input.outagePolicy, OUTAGE_POLICIES, 'outagePolicy'),
       signingSecret: randomHex(32),
       createdAtMs: this.nowMs(),
     };
@@ -115,6 +118,8 @@ export class AppService implements AppServiceContract {
           : patch.originUrl === null
             ? null
             : checkOriginUrlTemplate(patch.originUrl),
+      outagePolicy:
+        patch.outagePolicy === undefined ? current.outagePolicy : checkOneOf(patch.outagePolicy, OUTAGE_POLICIES, 'outagePolicy'),
     };
     checkHookPolicy(next);
     if (next.sourceType === 'push' && current.sourceType === 'pull' && this.store.pulls.list(name).length > 0) {
@@ -127,7 +132,8 @@ export class AppService implements AppServiceContract {
       next.publishPolicy !== current.publishPolicy ||
       next.playPolicy !== current.playPolicy ||
       next.hookUrl !== current.hookUrl ||
-      next.originUrl !== (current.originUrl ?? null);
+      next.originUrl !== (current.originUrl ?? null) ||
+      next.outagePolicy !== current.outagePolicy;
     if (changed) {
       this.store.apps.update(next, true);
       this.notifier.changed();
@@ -146,7 +152,9 @@ export class AppService implements AppServiceContract {
 
   rotateSigningSecret(name: string): string {
     const next: AppRecord = { ...this.record(name), signingSecret: randomHex(32) };
-    this.store.apps.update(next, false);
+    // a policy change: the engine must drop the answers it cached for URLs signed before
+    this.store.apps.update(next, true);
+    this.notifier.changed();
     return next.signingSecret;
   }
 }

@@ -32,6 +32,7 @@ export class ConfigSnapshotService implements ConfigSnapshotServiceContract {
           publishPolicy: a.publishPolicy,
           playPolicy: a.playPolicy,
           hookUrl: a.hookUrl,
+          outagePolicy: a.outagePolicy,
           ...(a.originUrl == null ? {} : { originUrl: a.originUrl }),
         })),
         pulls: this.store.pulls.list().map((p) => ({ id: p.id, app: p.app, stream: p.stream, url: p.url, enabled: p.enabled })),

@@ -24,6 +24,7 @@ export { STREAM_KEY_PREFIX } from './stream-key-service.ts';
 export { signedUrlMessage } from './signed-url-service.ts';
 export { DEFAULT_SETTINGS } from './settings-service.ts';
 export { PUBLISH_POLICIES, PLAY_POLICIES, SOURCE_TYPES } from './app-service.ts';
+export { OUTAGE_POLICIES, DEFAULT_OUTAGE_POLICY } from '../../shared/config-protocol.ts';
 export { USER_ROLES, ADMIN_PASSWORD_ENV } from './user-service.ts';
 export { APP_NAME_PATTERN, STREAM_NAME_PATTERN, USERNAME_PATTERN } from './validation.ts';
 export { srsHookBody, parseHookAnswer, type SrsHookBody } from './srs-hook.ts';
@@ -51,7 +52,7 @@ export function createServices(store: Store, options: ServicesOptions = {}): Ser
   const settings = new SettingsService(store, { changed: () => config.changed() });
   const config: ConfigSnapshotService = new ConfigSnapshotService(store, settings);
   const apps = new AppService(store, config, nowMs);
-  const streamKeys = new StreamKeyService(store, nowMs);
+  const streamKeys = new StreamKeyService(store, config, nowMs);
   const signedUrls = new SignedUrlService(store, nowMs);
   const pulls = new PullSourceService(store, config, nowMs);
   const forwards = new ForwardTargetService(store, config, nowMs);
@@ -80,6 +81,7 @@ export function createServices(store: Store, options: ServicesOptions = {}): Ser
           publishPolicy: 'open',
           playPolicy: 'open',
           hookUrl: null,
+          outagePolicy: 'admitted',
           signingSecret: randomHex(32),
           createdAtMs: nowMs(),
         });

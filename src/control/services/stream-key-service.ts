@@ -1,6 +1,9 @@
 // Stream keys: random per-app (optionally per-stream) publish secrets. The plain key is
-// returned once at creation; only its SHA-256 and a display prefix are stored.
+// returned once at creation; only its SHA-256 and a display prefix are stored. Creating,
+// revoking and deleting a key are configuration changes: the engine is told (it drops the
+// admission answers it cached).
 import type { StreamKeyRecord, Store } from '../store/index.ts';
+import type { ConfigChangeNotifier } from './config-snapshot-service.ts';
 import { notFound } from './errors.ts';
 import { constantTimeEqual, randomToken, sha256Hex } from './secrets.ts';
 import type {
@@ -23,6 +26,7 @@ function toStreamKey(r: StreamKeyRecord): StreamKey {
 export class StreamKeyService implements StreamKeyServiceContract {
   constructor(
     private readonly store: Store,
+    private readonly notifier: ConfigChangeNotifier,
     private readonly nowMs: NowMs,
   ) {}
 
@@ -52,17 +56,20 @@ export class StreamKeyService implements StreamKeyServiceContract {
       revokedAtMs: null,
     };
     this.store.streamKeys.insert(record);
+    this.notifier.changed();
     return { streamKey: toStreamKey(record), key };
   }
 
   revoke(id: string): StreamKey {
     this.record(id);
     this.store.streamKeys.revoke(id, this.nowMs());
+    this.notifier.changed();
     return this.get(id);
   }
 
   delete(id: string): void {
     if (!this.store.streamKeys.delete(id)) throw notFound(`stream key '${id}'`);
+    this.notifier.changed();
   }
 
   verify(app: string, stream: string, key: string): boolean {

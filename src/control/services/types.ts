@@ -8,20 +8,21 @@ import type {
   EngineEvent,
   ForwardTarget,
   ListenSettings,
+  OutagePolicy,
   PublishPolicy,
   PullSource,
 } from '../../shared/config-protocol.ts';
 
 export type SourceType = AppSettings['sourceType'];
 export type PlayPolicy = AppSettings['playPolicy'];
-export type { PublishPolicy, PullSource, ForwardTarget, ListenSettings };
+export type { OutagePolicy, PublishPolicy, PullSource, ForwardTarget, ListenSettings };
 
 /** milliseconds since the epoch; injected so tests control time */
 export type NowMs = () => number;
 
 // ---- apps -------------------------------------------------------------------------------
 
-export type App = AppSettings & Readonly<{ createdAtMs: number }>;
+export type App = AppSettings & Readonly<{ outagePolicy: OutagePolicy; createdAtMs: number }>;
 
 export type AppCreateInput = Readonly<{
   name: string;
@@ -33,6 +34,8 @@ export type AppCreateInput = Readonly<{
   hookUrl?: string | null; // required (http/https) when either policy is 'hook'
   /** edge mode: origin URL template ({app}, {stream}); rtmp, rtmps, http or https; null: none */
   originUrl?: string | null;
+  /** what the engine decides alone while it cannot ask the control plane; default 'admitted' */
+  outagePolicy?: OutagePolicy;
 }>;
 export type AppUpdateInput = Readonly<Omit<AppCreateInput, 'name'>>;
 

@@ -1,9 +1,9 @@
 // apps table: one row per application (the first path segment of every stream URL).
 import type { Database, Statement } from 'bun:sqlite';
-import type { AppSettings } from '../../shared/config-protocol.ts';
+import type { AppSettings, OutagePolicy } from '../../shared/config-protocol.ts';
 import type { RevisionStore } from './revision-store.ts';
 
-export type AppRecord = AppSettings & Readonly<{ signingSecret: string; createdAtMs: number }>;
+export type AppRecord = AppSettings & Readonly<{ outagePolicy: OutagePolicy; signingSecret: string; createdAtMs: number }>;
 
 type AppRow = {
   name: string;
@@ -14,6 +14,7 @@ type AppRow = {
   play_policy: string;
   hook_url: string | null;
   origin_url: string | null;
+  outage_policy: string;
   signing_secret: string;
   created_at_ms: number;
 };
@@ -29,6 +30,7 @@ function mapAppRow(row: AppRow): AppRecord {
     hookUrl: row.hook_url,
     // absent when unset, so apps without one look as they did before the column existed
     ...(row.origin_url === null ? {} : { originUrl: row.origin_url }),
+    outagePolicy: row.outage_policy as OutagePolicy,
     signingSecret: row.signing_secret,
     createdAtMs: row.created_at_ms,
   };
@@ -44,13 +46,14 @@ function toParams(app: AppRecord): Record<string, string | number | null> {
     play_policy: app.playPolicy,
     hook_url: app.hookUrl,
     origin_url: app.originUrl ?? null,
+    outage_policy: app.outagePolicy,
     signing_secret: app.signingSecret,
     created_at_ms: app.createdAtMs,
   };
 }
 
 const COLUMNS =
-  'name, source_type, hls, ll_hls, publish_policy, play_policy, hook_url, origin_url, signing_secret, created_at_ms';
+  'name, source_type, hls, ll_hls, publish_policy, play_policy, hook_url, origin_url, outage_policy, signing_secret, created_at_ms';
 
 export class AppStore {
   private readonly listStmt: Statement<AppRow, []>;
@@ -69,12 +72,13 @@ export class AppStore {
     this.getNoCaseStmt = db.query(`SELECT ${COLUMNS} FROM apps WHERE name = ? COLLATE NOCASE`);
     this.insertStmt = db.query(
       `INSERT INTO apps (${COLUMNS}) VALUES ($name, $source_type, $hls, $ll_hls, $publish_policy,
-         $play_policy, $hook_url, $origin_url, $signing_secret, $created_at_ms)`,
+         $play_policy, $hook_url, $origin_url, $outage_policy, $signing_secret, $created_at_ms)`,
     );
     this.updateStmt = db.query(
       `UPDATE apps SET source_type = $source_type, hls = $hls, ll_hls = $ll_hls,
          publish_policy = $publish_policy, play_policy = $play_policy, hook_url = $hook_url,
-         origin_url = $origin_url, signing_secret = $signing_secret WHERE name = $name`,
+         origin_url = $origin_url, outage_policy = $outage_policy, signing_secret = $signing_secret
+       WHERE name = $name`,
     );
     this.deleteStmt = db.query('DELETE FROM apps WHERE name = ?');
   }

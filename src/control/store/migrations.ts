@@ -97,6 +97,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'apps origin url (per-app edge mode)',
     sql: `ALTER TABLE apps ADD COLUMN origin_url TEXT;`,
   },
+  {
+    version: 3,
+    name: 'apps outage policy (admission while the config server cannot answer)',
+    sql: `ALTER TABLE apps ADD COLUMN outage_policy TEXT NOT NULL DEFAULT 'admitted'
+            CHECK (outage_policy IN ('admitted', 'closed', 'open'));`,
+  },
 ];
 
 export class MigrationError extends Error {

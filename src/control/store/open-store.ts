@@ -44,7 +44,7 @@ export function openStore(path: string | ':memory:'): Store {
     revision,
     settings: new SettingsStore(db, revision),
     apps: new AppStore(db, revision),
-    streamKeys: new StreamKeyStore(db),
+    streamKeys: new StreamKeyStore(db, revision),
     pulls: new PullSourceStore(db, revision),
     forwards: new ForwardTargetStore(db, revision),
     users: new UserStore(db),

@@ -1,5 +1,8 @@
-// stream_keys table: per-app (optionally per-stream) publish secrets, stored as hashes.
+// stream_keys table: per-app (optionally per-stream) publish secrets, stored as hashes. Every
+// change bumps the configuration revision: the engine drops the admission answers it cached, so
+// a revoked key is refused from then on, outages included.
 import type { Database, Statement } from 'bun:sqlite';
+import type { RevisionStore } from './revision-store.ts';
 
 export type StreamKeyRecord = Readonly<{
   id: string;
@@ -47,7 +50,10 @@ export class StreamKeyStore {
   private readonly revokeStmt: Statement<unknown, [number, string]>;
   private readonly deleteStmt: Statement<unknown, [string]>;
 
-  constructor(db: Database) {
+  constructor(
+    private readonly db: Database,
+    private readonly revision: RevisionStore,
+  ) {
     this.listStmt = db.query(`SELECT ${COLUMNS} FROM stream_keys ORDER BY created_at_ms, rowid`);
     this.listByAppStmt = db.query(`SELECT ${COLUMNS} FROM stream_keys WHERE app = ? ORDER BY created_at_ms, rowid`);
     this.activeForStmt = db.query(
@@ -79,6 +85,13 @@ export class StreamKeyStore {
   }
 
   insert(key: StreamKeyRecord): void {
+    this.db.transaction(() => {
+      this.insertRow(key);
+      this.revision.bump();
+    })();
+  }
+
+  private insertRow(key: StreamKeyRecord): void {
     this.insertStmt.run({
       id: key.id,
       app: key.app,
@@ -92,10 +105,16 @@ export class StreamKeyStore {
   }
 
   revoke(id: string, atMs: number): void {
-    this.revokeStmt.run(atMs, id);
+    this.db.transaction(() => {
+      if (this.revokeStmt.run(atMs, id).changes > 0) this.revision.bump();
+    })();
   }
 
   delete(id: string): boolean {
-    return this.deleteStmt.run(id).changes > 0;
+    return this.db.transaction(() => {
+      const deleted = this.deleteStmt.run(id).changes > 0;
+      if (deleted) this.revision.bump();
+      return deleted;
+    })();
   }
 }

@@ -22,6 +22,7 @@ describe('apps', () => {
       publishPolicy: 'stream-key',
       playPolicy: 'open',
       hookUrl: null,
+      outagePolicy: 'admitted',
       createdAtMs: h.clock.now,
     });
     expect((await api('GET', '/apps/cam-1')).body).toEqual(created.body);
@@ -32,6 +33,11 @@ describe('apps', () => {
     // fields not sent keep their values
     expect(changed.body).toMatchObject({ publishPolicy: 'stream-key', llHls: false, playPolicy: 'hook', hookUrl: 'https://auth.example.com/on_play' });
     expect((await api('PATCH', '/apps/cam-1', {})).body).toEqual(changed.body);
+    const revision = h.services.config.revision();
+    expect((await api('PATCH', '/apps/cam-1', { outagePolicy: 'closed' })).body.outagePolicy).toBe('closed');
+    expect(h.services.config.revision()).toBe(revision + 1);
+    expect(h.services.config.snapshot().apps.find((a) => a.name === 'cam-1')?.outagePolicy).toBe('closed');
+    expectProblem(await api('PATCH', '/apps/cam-1', { outagePolicy: 'sometimes' }), 400, 'invalid');
 
     const deleted = await api('DELETE', '/apps/cam-1');
     expect(deleted.status).toBe(204);

@@ -1,5 +1,6 @@
 // Apps and their stream keys: list, create, edit, delete (with confirmation), generate a key
 // (shown once, with a copy button) and revoke one.
+import { OUTAGE_POLICIES } from '../../../shared/config-protocol.ts';
 import { PLAY_POLICIES, PUBLISH_POLICIES, SOURCE_TYPES } from '../../services/app-service.ts';
 import type { App, StreamKey } from '../../services/types.ts';
 import { html, type SafeHtml } from '../html.ts';
@@ -19,7 +20,8 @@ ${checkbox('hls', t('apps.hls'), app?.hls ?? true)}
 ${checkbox('llHls', t('apps.llHls'), app?.llHls ?? true)}
 <label>${t('apps.publishPolicy')} <select name="publishPolicy">${options(PUBLISH_POLICIES, app?.publishPolicy ?? 'open')}</select></label>
 <label>${t('apps.playPolicy')} <select name="playPolicy">${options(PLAY_POLICIES, app?.playPolicy ?? 'open')}</select></label>
-<label>${t('apps.hookUrl')} <input name="hookUrl" type="url" value="${app?.hookUrl ?? ''}" placeholder="https://"></label>`;
+<label>${t('apps.hookUrl')} <input name="hookUrl" type="url" value="${app?.hookUrl ?? ''}" placeholder="https://"></label>
+<label>${t('apps.outagePolicy')} <select name="outagePolicy">${options(OUTAGE_POLICIES, app?.outagePolicy ?? 'admitted')}</select></label>`;
 }
 
 export function appsTable(ctx: ViewContext, apps: readonly App[]): SafeHtml {

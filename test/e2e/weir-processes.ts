@@ -1,0 +1,118 @@
+// The control plane and the engine as real subprocesses (as `npm start` runs them), for tests
+// that reproduce what a client on the network can do: the control plane with an admin API
+// token, and an engine that takes its configuration from it. Processes are ended by PID.
+import { resolve } from 'node:path';
+import { waitFor, freePort } from './harness.ts';
+
+const repo = resolve(import.meta.dir, '../..');
+export const ADMIN_PASSWORD = 'e2e-admin-password';
+
+export type Proc = { proc: Bun.Subprocess; logs: string[]; stop(): Promise<void> };
+
+export function startProcess(args: string[], env: Record<string, string> = {}): Proc {
+  const proc = Bun.spawn([process.execPath, ...args], {
+    cwd: repo,
+    env: { ...process.env, ...env },
+    stdout: 'pipe',
+    stderr: 'pipe',
+    stdin: 'ignore',
+  });
+  const logs: string[] = [];
+  for (const stream of [proc.stdout, proc.stderr] as ReadableStream<Uint8Array>[]) {
+    void (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of stream) logs.push(...decoder.decode(chunk).split('\n').filter(Boolean));
+    })();
+  }
+  return {
+    proc,
+    logs,
+    stop: async () => {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      const killer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await proc.exited;
+      clearTimeout(killer);
+    },
+  };
+}
+
+export type WeirPorts = Readonly<{ config: number; control: number; engineApi: number; rtmp: number; http: number }>;
+
+export type ApiResult = { status: number; json: any };
+
+/** Both processes on fresh loopback ports, in `dataDir`, driven through the REST API. */
+export class Weir {
+  readonly ports: WeirPorts = { config: freePort(), control: freePort(), engineApi: freePort(), rtmp: freePort(), http: freePort() };
+  control: Proc | null = null;
+  engine: Proc | null = null;
+  private token = '';
+
+  constructor(private readonly dataDir: string) {}
+
+  async start(): Promise<void> {
+    await this.startControl();
+    const login = await fetch(`http://127.0.0.1:${this.ports.control}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+    if (login.status !== 201) throw new Error(`login: HTTP ${login.status}`);
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const created = await fetch(`http://127.0.0.1:${this.ports.control}/api/v1/tokens`, {
+      method: 'POST',
+      headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'e2e' }),
+    });
+    if (created.status !== 201) throw new Error(`token: HTTP ${created.status}`);
+    this.token = ((await created.json()) as { token: string }).token;
+    const listen = { rtmpHost: '127.0.0.1', rtmpPort: this.ports.rtmp, httpHost: '127.0.0.1', httpPort: this.ports.http };
+    if ((await this.api('PATCH', '/settings', { listen })).status !== 200) throw new Error('settings not accepted');
+    const engine = startProcess([
+      'src/engine.ts', '--config-url', `http://127.0.0.1:${this.ports.config}`, '--data-dir', this.dataDir,
+      '--api-port', String(this.ports.engineApi),
+    ]);
+    this.engine = engine;
+    const up = await waitFor(() => engine.logs.some((l) => l.includes('RTMP listening') && l.includes(`port=${this.ports.rtmp}`)), 15_000);
+    if (!up) throw new Error(`engine did not start:\n${engine.logs.join('\n')}`);
+  }
+
+  async startControl(): Promise<void> {
+    const control = startProcess(
+      ['src/control-plane.ts', '--data-dir', this.dataDir, '--config-port', String(this.ports.config), '--http-host', '127.0.0.1',
+        '--http-port', String(this.ports.control), '--engine-api', `http://127.0.0.1:${this.ports.engineApi}`],
+      { WEIR_ADMIN_PASSWORD: ADMIN_PASSWORD },
+    );
+    this.control = control;
+    const up = await waitFor(() => control.logs.some((l) => l.includes('console and REST API listening')), 15_000);
+    if (!up) throw new Error(`control plane did not start:\n${control.logs.join('\n')}`);
+  }
+
+  async api(method: string, path: string, body?: unknown): Promise<ApiResult> {
+    const res = await fetch(`http://127.0.0.1:${this.ports.control}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, json: text ? JSON.parse(text) : null };
+  }
+
+  /** configuration reaches the engine asynchronously (reload notice, then a fetch): wait for it */
+  async engineCurrent(): Promise<boolean> {
+    for (let i = 0; i < 80; i++) {
+      if ((await this.api('GET', '/engine')).json?.engine?.configCurrent === true) return true;
+      await Bun.sleep(100);
+    }
+    return false;
+  }
+
+  httpUrl(path: string): string {
+    return `http://127.0.0.1:${this.ports.http}/${path}`;
+  }
+
+  async stop(): Promise<void> {
+    await this.engine?.stop();
+    await this.control?.stop();
+  }
+}
