@@ -76,9 +76,9 @@ function consoleApp(deps: ApiDeps) {
     .get('/streams', pageRoute(async (c) => streamsPage(c.ctx, await liveView(deps))), hidden)
     .get('/fragments/streams', fragmentRoute(async (c) => streamsFragment(c.ctx, await liveView(deps))), hidden)
     .get('/streams/:app/:stream', pageRoute(async (c, { request, params }) =>
-      streamPage(c.ctx, await streamPageData(deps, request, params.app ?? '', params.stream ?? ''))), hidden)
+      streamPage(c.ctx, await streamPageData(deps, request, params.app ?? '', params.stream ?? '', c.ctx.admin))), hidden)
     .get('/fragments/streams/:app/:stream', fragmentRoute(async (c, { request, params }) =>
-      streamLiveFragment(c.ctx, await streamPageData(deps, request, params.app ?? '', params.stream ?? ''))), hidden)
+      streamLiveFragment(c.ctx, await streamPageData(deps, request, params.app ?? '', params.stream ?? '', c.ctx.admin))), hidden)
     .post('/streams/:app/:stream/kick', actionRoute(async (c, _form, { request, params, query }) => {
       const app = params.app ?? '';
       const stream = params.stream ?? '';
@@ -87,13 +87,13 @@ function consoleApp(deps: ApiDeps) {
       await fromEngine(deps.engine.kick(live.publisherId));
       await untilGone(deps, app, stream);
       c = { ...c, ctx: { ...c.ctx, nowMs: deps.now() } };
-      if (query.from === 'stream') return streamLiveFragment(c.ctx, await streamPageData(deps, request, app, stream));
+      if (query.from === 'stream') return streamLiveFragment(c.ctx, await streamPageData(deps, request, app, stream, c.ctx.admin));
       return streamsFragment(c.ctx, await liveView(deps));
     }), hidden)
     .post('/clients/:id/kick', actionRoute(async (c, _form, { request, params, query }) => {
       const kicked = await fromEngine(deps.engine.kick(params.id ?? ''));
       if (!kicked) throw new ApiProblem('not-found', 'that client is no longer connected');
-      return streamLiveFragment(c.ctx, await streamPageData(deps, request, query.app ?? '', query.stream ?? ''));
+      return streamLiveFragment(c.ctx, await streamPageData(deps, request, query.app ?? '', query.stream ?? '', c.ctx.admin));
     }), hidden)
     .use(adminRoutes(deps))
     .onError(({ code, request }) => {
