@@ -1,6 +1,8 @@
 // Issue 10, item 1: a viewer-role user opened /streams/{app}/{name} in the console and got a
 // one-hour signed rtmp:// publish URL, enough to take over the live stream. The console now
 // shows what the same user could get from the REST API, where signed URLs are admin-only (403).
+// Item 6: viewers read forward URLs with stream keys, pull URLs and hook URLs with tokens
+// through the REST API and the console's relays page; now they get them redacted.
 // Reproduced against a real control plane, logging in through the console's own form.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { startControlPlane, type ControlPlane } from './processes.ts';
@@ -12,6 +14,18 @@ let control: ControlPlane;
 let base = '';
 let adminCookie = '';
 let adminCsrf = '';
+let pullId = '';
+let forwardId = '';
+
+// every secret a viewer used to read, in each place it can hide
+const SECRETS = ['FWDSECRETKEY', 'PULLPASSWORD', 'PULLTOKEN', 'PULLKEY', 'HOOKTOKEN', 'HOOKUSER', 'ORIGINTOKEN'];
+const FORWARD_URL = 'rtmp://a.rtmp.youtube.com/live2/FWDSECRETKEY';
+const PULL_URL = 'rtmp://cam:PULLPASSWORD@origin.example/live/PULLKEY?token=PULLTOKEN';
+const HOOK_URL = 'https://HOOKUSER@hooks.example.com/srs/on_publish?token=HOOKTOKEN';
+const ORIGIN_URL = 'rtmp://origin.example/{app}/{stream}?auth=ORIGINTOKEN';
+const expectNoSecrets = (text: string): void => {
+  for (const secret of SECRETS) expect(text).not.toContain(secret);
+};
 
 const cookieOf = (res: Response): string => (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
 
@@ -60,6 +74,14 @@ beforeAll(async () => {
   expect((await api('POST', '/users', { username: 'vera', password: VIEWER_PASSWORD, role: 'viewer' }, admin)).status).toBe(201);
   expect((await api('POST', '/apps', { name: 'signed', publishPolicy: 'signed-url', playPolicy: 'signed-url' }, admin)).status).toBe(201);
   expect((await api('POST', '/apps', { name: 'keyed', publishPolicy: 'stream-key' }, admin)).status).toBe(201);
+  expect((await api('POST', '/apps', { name: 'hooked', publishPolicy: 'hook', hookUrl: HOOK_URL, originUrl: ORIGIN_URL }, admin)).status).toBe(201);
+  expect((await api('POST', '/apps', { name: 'cams', sourceType: 'pull' }, admin)).status).toBe(201);
+  const pull = await api('POST', '/pulls', { app: 'cams', stream: 'one', url: PULL_URL }, admin);
+  expect(pull.status).toBe(201);
+  pullId = ((await pull.json()) as { id: string }).id;
+  const forward = await api('POST', '/forwards', { app: 'live', url: FORWARD_URL }, admin);
+  expect(forward.status).toBe(201);
+  forwardId = ((await forward.json()) as { id: string }).id;
 }, 60_000);
 
 afterAll(async () => {
@@ -105,5 +127,55 @@ describe('a viewer in the console', () => {
     expect(signed).toMatch(/rtmp:\/\/[^"]*\/signed\/cam\?expires=\d+&amp;sign=[0-9a-f]{64}/);
     expect(signed).toMatch(/\/signed\/cam\.flv\?expires=\d+&amp;sign=[0-9a-f]{64}/);
     expect(signed).not.toContain('data-testid="publish-admin-only"');
+  });
+});
+
+describe('secrets in configured URLs', () => {
+  test('a viewer reads forwards, pulls and apps through the REST API with their secrets replaced by ***', async () => {
+    const viewer = await apiLogin('vera', VIEWER_PASSWORD);
+    const get = async (path: string) => {
+      const res = await fetch(`${base}/api/v1${path}`, { headers: { cookie: viewer.cookie } });
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    const texts = await Promise.all(['/forwards', `/forwards/${forwardId}`, '/pulls', `/pulls/${pullId}`, '/apps', '/apps/hooked'].map(get));
+    for (const text of texts) expectNoSecrets(text);
+    const forwards = JSON.parse(texts[0]!) as { items: { url: string }[] };
+    expect(forwards.items.map((f) => f.url)).toEqual(['rtmp://a.rtmp.youtube.com/live2/***']);
+    const pull = JSON.parse(texts[3]!) as { url: string };
+    expect(pull.url).toBe('rtmp://***@origin.example/live/***?token=***');
+    const app = JSON.parse(texts[5]!) as { hookUrl: string; originUrl: string };
+    expect(app.hookUrl).toBe('https://***@hooks.example.com/srs/on_publish?token=***');
+    expect(app.originUrl).toBe('rtmp://origin.example/{app}/{stream}?auth=***');
+  });
+
+  test('an admin reads them whole through the API (it is how they are edited)', async () => {
+    const res = await fetch(`${base}/api/v1/forwards/${forwardId}`, { headers: { cookie: adminCookie } });
+    expect(((await res.json()) as { url: string }).url).toBe(FORWARD_URL);
+    const app = await fetch(`${base}/api/v1/apps/hooked`, { headers: { cookie: adminCookie } });
+    expect(((await app.json()) as { hookUrl: string }).hookUrl).toBe(HOOK_URL);
+  });
+
+  test('the console relays page and app page show a viewer no secret, and the edit forms are refused', async () => {
+    const cookie = await consoleLogin('vera', VIEWER_PASSWORD);
+    const relays = await page('/relays', cookie);
+    expectNoSecrets(relays);
+    expect(relays).toContain('rtmp://a.rtmp.youtube.com/live2/***');
+    expectNoSecrets(await page('/fragments/pulls', cookie));
+    expectNoSecrets(await page('/fragments/forwards', cookie));
+    expectNoSecrets(await page('/apps/hooked', cookie));
+    for (const path of [`/pulls/${pullId}/edit`, `/forwards/${forwardId}/edit`]) {
+      const res = await fetch(`${base}${path}`, { headers: { cookie } });
+      expect(res.status).toBe(403);
+      expectNoSecrets(await res.text());
+    }
+  });
+
+  test('an admin sees lists redacted too, and the whole URL only in the edit form', async () => {
+    const cookie = await consoleLogin('admin', ADMIN_PASSWORD);
+    expectNoSecrets(await page('/relays', cookie));
+    expect(await page(`/forwards/${forwardId}/edit`, cookie)).toContain(`value="${FORWARD_URL}"`);
+    expect(await page(`/pulls/${pullId}/edit`, cookie)).toContain('PULLPASSWORD');
+    expect(await page('/apps/hooked', cookie)).toContain('HOOKTOKEN');
   });
 });
