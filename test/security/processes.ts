@@ -90,3 +90,45 @@ export async function rawRequest(port: number, lines: { method?: string; path: s
   const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? '0');
   return { status, head, body: split < 0 ? '' : text.slice(split + 4) };
 }
+
+export type RawAnswer = Readonly<{ status: number; headers: ReadonlyMap<string, string>; body: string }>;
+
+/**
+ * One HTTP/1.1 request to 127.0.0.1:port sent from a chosen loopback source address
+ * (127.0.0.2, 127.0.0.3...), so a test can be several clients as the server sees them.
+ */
+export async function requestFrom(
+  localAddress: string,
+  port: number,
+  request: { method: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<RawAnswer> {
+  const { connect } = await import('node:net');
+  const body = request.body ?? '';
+  const headers = { host: `127.0.0.1:${port}`, connection: 'close', 'content-length': String(Buffer.byteLength(body)), ...request.headers };
+  const head = `${request.method} ${request.path} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+  const text = await new Promise<string>((done, fail) => {
+    const chunks: Buffer[] = [];
+    const socket = connect({ host: '127.0.0.1', port, localAddress }, () => socket.write(head + body));
+    const timer = setTimeout(() => {
+      socket.destroy();
+      fail(new Error('no answer within 15 s'));
+    }, 15_000);
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    socket.on('end', () => {
+      clearTimeout(timer);
+      done(Buffer.concat(chunks).toString('utf8'));
+    });
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      fail(err);
+    });
+  });
+  const split = text.indexOf('\r\n\r\n');
+  const lines = text.slice(0, split).split('\r\n');
+  const map = new Map<string, string>();
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) map.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+  }
+  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(lines[0] ?? '')?.[1] ?? '0'), headers: map, body: text.slice(split + 4) };
+}
