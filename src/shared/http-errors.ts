@@ -1,7 +1,7 @@
 // What every Weir HTTP server (engine API, config server, REST API and console) answers when a
 // request cannot be handled: an RFC 9457 problem that names no file, line or stack. Bun's
 // development mode (its default unless NODE_ENV=production) would instead serve an HTML page
-// with the working directory and source lines, so every Bun.serve spreads PRODUCTION_SERVE.
+// with the working directory and source lines, so every Bun.serve spreads productionServe() and wraps its fetch in guardFetch().
 
 const PROBLEM_TYPE_BASE = 'https://weir.dev/problems/';
 

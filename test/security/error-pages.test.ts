@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { freePort, waitFor } from '../e2e/harness.ts';
+import { freePort, run, tempDir, waitFor } from '../e2e/harness.ts';
 import { guardFetch, productionServe } from '../../src/shared/http-errors.ts';
 import { rawRequest, startControlPlane, startProcess, type ControlPlane, type Proc } from './processes.ts';
 
@@ -97,6 +97,31 @@ describe('asset names that are Object prototype properties', () => {
     }
     expect((await fetch(`http://127.0.0.1:${control.httpPort}/console/assets/console.css`)).status).toBe(200);
   }, 30_000);
+});
+
+describe('the compiled weir-control binary', () => {
+  test('answers a crafted Host with a 400 problem too, and prototype asset names with 404', async () => {
+    const dir = tempDir();
+    const binary = join(dir.path, 'weir-control');
+    try {
+      const built = await run(
+        [process.execPath, 'build', join(repo, 'src/control-plane.ts'), '--compile', '--minify', '--bytecode', '--format=esm', '--outfile', binary],
+        120_000,
+      );
+      expect(built.exitCode).toBe(0);
+      const compiled = await startControlPlane('error-pages-admin-password', freePort(), binary);
+      try {
+        for (const host of CRAFTED_HOSTS) expectProblem(await rawRequest(compiled.httpPort, { path: '/api/v1/apps', host }), 400);
+        const asset = await rawRequest(compiled.httpPort, { path: '/console/assets/constructor', host: 'localhost' });
+        expect(asset.status).toBe(404);
+        expectNoInternals(asset.body);
+      } finally {
+        await compiled.remove();
+      }
+    } finally {
+      dir.remove();
+    }
+  }, 180_000);
 });
 
 describe('unexpected errors', () => {

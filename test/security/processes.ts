@@ -7,8 +7,9 @@ const repo = resolve(import.meta.dir, '../..');
 
 export type Proc = Readonly<{ proc: Bun.Subprocess; logs: string[]; stop(): Promise<void> }>;
 
-export function startProcess(args: string[], env: Record<string, string> = {}): Proc {
-  const proc = Bun.spawn([process.execPath, ...args], {
+/** `args` run under this Bun from the repository, or `binary` (a compiled executable) with them */
+export function startProcess(args: string[], env: Record<string, string> = {}, binary: string | null = null): Proc {
+  const proc = Bun.spawn(binary === null ? [process.execPath, ...args] : [binary, ...args.slice(1)], {
     cwd: repo,
     // NODE_ENV unset on purpose: Bun's development mode is what served the old error page
     env: { ...process.env, NODE_ENV: '', ...env },
@@ -37,8 +38,8 @@ export function startProcess(args: string[], env: Record<string, string> = {}): 
 
 export type ControlPlane = Readonly<{ proc: Proc; httpPort: number; configPort: number; dataDir: string; remove(): Promise<void> }>;
 
-/** weir-control with a known admin password; resolves once the console listens */
-export async function startControlPlane(adminPassword: string, engineApiPort = freePort()): Promise<ControlPlane> {
+/** weir-control (from source, or a compiled `binary`) with a known admin password; resolves once the console listens */
+export async function startControlPlane(adminPassword: string, engineApiPort = freePort(), binary: string | null = null): Promise<ControlPlane> {
   const dir = tempDir();
   const httpPort = freePort();
   const configPort = freePort();
@@ -47,6 +48,7 @@ export async function startControlPlane(adminPassword: string, engineApiPort = f
     ['src/control-plane.ts', '--data-dir', dataDir, '--config-port', String(configPort), '--http-host', '127.0.0.1',
       '--http-port', String(httpPort), '--engine-api', `http://127.0.0.1:${engineApiPort}`],
     { WEIR_ADMIN_PASSWORD: adminPassword },
+    binary,
   );
   const up = await waitFor(() => proc.logs.some((l) => l.includes('console and REST API listening')), 20_000, 50);
   if (!up) {
