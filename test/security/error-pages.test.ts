@@ -2,11 +2,12 @@
 // page (cwd, file paths, source lines). Every server now runs with development mode off and
 // answers with an RFC 9457 problem that names no internals; asset names that are Object
 // prototype properties are 404s, not 500s. Reproduced against the real processes.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, spyOn, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort, run, tempDir, waitFor } from '../e2e/harness.ts';
 import { guardFetch, productionServe } from '../../src/shared/http-errors.ts';
+import { makeHarness } from '../control/api/helpers.ts';
 import { rawRequest, startControlPlane, startProcess, type ControlPlane, type Proc } from './processes.ts';
 
 const repo = resolve(import.meta.dir, '../..');
@@ -144,5 +145,21 @@ describe('unexpected errors', () => {
     }
     expect(logged.length).toBe(2);
     expect(logged.every((l) => l.includes('secret detail'))).toBe(true);
+  });
+
+  test('a console or API route that fails unexpectedly answers a logged 500 problem, not a 400 or a stack', async () => {
+    const h = await makeHarness();
+    spyOn(h.services.auth, 'sessionFromCookie').mockImplementation(() => {
+      throw new Error(`store gone at ${repo}/src/control/store/session-store.ts:40`);
+    });
+    for (const path of ['/login', '/', '/relays', '/api/v1/apps']) {
+      const res = await h.app.handle(new Request(`http://127.0.0.1${path}`, { headers: { cookie: 'weir_session=abc' } }));
+      const body = await res.text();
+      expect({ path, status: res.status, type: res.headers.get('content-type') }).toEqual({ path, status: 500, type: 'application/problem+json' });
+      expect((JSON.parse(body) as { code: string }).code).toBe('internal');
+      expectNoInternals(body);
+      expect(body).not.toContain('store gone');
+    }
+    expect(h.logLines.filter((l) => l.includes('store gone')).length).toBe(4);
   });
 });
