@@ -56,6 +56,12 @@ export function redactSecrets(url: string): string {
   );
 }
 
-/** `null` stays `null` (an unset URL), anything else is redacted */
-export const redactOptional = (url: string | null | undefined): string | null | undefined =>
-  typeof url === 'string' ? redactSecrets(url) : url;
+const URL_IN_TEXT = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s'"<>]+/g;
+
+/** free text (an error message) with every URL in it redacted */
+export function redactUrlsIn(text: string): string {
+  return text.replace(URL_IN_TEXT, (match) => {
+    const url = match.replace(/[.,;:)\]]+$/, ''); // sentence punctuation after a URL is not part of it
+    return redactSecrets(url) + match.slice(url.length);
+  });
+}

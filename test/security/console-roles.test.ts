@@ -5,6 +5,8 @@
 // through the REST API and the console's relays page; now they get them redacted.
 // Reproduced against a real control plane, logging in through the console's own form.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import type { RelayStatus } from '../../src/shared/config-protocol.ts';
+import { call, login, makeHarness } from '../control/api/helpers.ts';
 import { startControlPlane, type ControlPlane } from './processes.ts';
 
 const ADMIN_PASSWORD = 'console-roles-admin-password';
@@ -177,5 +179,32 @@ describe('secrets in configured URLs', () => {
     expect(await page(`/forwards/${forwardId}/edit`, cookie)).toContain(`value="${FORWARD_URL}"`);
     expect(await page(`/pulls/${pullId}/edit`, cookie)).toContain('PULLPASSWORD');
     expect(await page('/apps/hooked', cookie)).toContain('HOOKTOKEN');
+  });
+});
+
+describe('secrets in what the engine reports about relays', () => {
+  // The engine hides query and password in a relay's URL but not the stream key, and an error
+  // may quote the whole URL: a viewer gets both redacted (app.handle with a fake engine).
+  test('status URL and last error reach a viewer without the key, through the API and the console', async () => {
+    const h = await makeHarness();
+    const admin = await login(h.app);
+    const app = await call(h.app, 'POST', '/api/v1/apps', { creds: admin, body: { name: 'cams', sourceType: 'pull' } });
+    expect(app.status).toBe(201);
+    const forward = await call(h.app, 'POST', '/api/v1/forwards', { creds: admin, body: { app: 'live', url: FORWARD_URL } });
+    const pull = await call(h.app, 'POST', '/api/v1/pulls', { creds: admin, body: { app: 'cams', stream: 'one', url: PULL_URL } });
+    const status = (id: string, kind: RelayStatus['kind'], url: string): RelayStatus => ({
+      id, kind, app: 'live', stream: 'one', url, state: 'retrying', lastError: `could not reach ${url}: refused`,
+      liveSinceMs: 0, nextRetryAtMs: 0, retries: 2, bytesIn: 0, bytesOut: 0, droppedMessages: 0,
+    });
+    const relays = [status(forward.body.id, 'forward', FORWARD_URL), status(pull.body.id, 'pull', PULL_URL)];
+    Object.assign(h.engine, { relays: () => Promise.resolve({ ok: true, value: relays }) });
+    expect((await call(h.app, 'POST', '/api/v1/users', { creds: admin, body: { username: 'vera', password: VIEWER_PASSWORD } })).status).toBe(201);
+    const viewer = await login(h.app, 'vera', VIEWER_PASSWORD);
+    for (const path of ['/api/v1/forwards', '/api/v1/pulls', `/api/v1/forwards/${forward.body.id}`, `/api/v1/pulls/${pull.body.id}`, '/relays', '/fragments/forwards', '/fragments/pulls']) {
+      const res = await call(h.app, 'GET', path, { creds: { cookie: viewer.cookie } });
+      expect({ path, status: res.status }).toEqual({ path, status: 200 });
+      expectNoSecrets(res.text);
+      if (path.startsWith('/api')) expect(res.text).toContain('could not reach rtmp://');
+    }
   });
 });

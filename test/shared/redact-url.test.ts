@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { redactOptional, redactSecrets } from '../../src/shared/redact-url.ts';
+import { redactSecrets, redactUrlsIn } from '../../src/shared/redact-url.ts';
 
 describe('redactSecrets', () => {
   test('the stream key of an RTMP target (its last path segment)', () => {
@@ -34,12 +34,9 @@ describe('redactSecrets', () => {
     expect(redactSecrets('http://127.0.0.1:8080/hook')).toBe('http://127.0.0.1:8080/hook');
   });
 
-  test('text that is not a URL is hidden whole; null stays null', () => {
+  test('text that is not a URL is hidden whole', () => {
     expect(redactSecrets('not a url with SECRET')).toBe('***');
     expect(redactSecrets('')).toBe('***');
-    expect(redactOptional(null)).toBeNull();
-    expect(redactOptional(undefined)).toBeUndefined();
-    expect(redactOptional('rtmp://h/a/k')).toBe('rtmp://h/a/***');
   });
 
   test('the secret never survives, whatever part of the URL holds it', () => {
@@ -55,5 +52,12 @@ describe('redactSecrets', () => {
     ]) {
       expect(redactSecrets(url)).not.toContain(secret);
     }
+  });
+
+  test('URLs quoted in free text (a relay error) are redacted where they stand', () => {
+    expect(redactUrlsIn("RTMP URL needs /app/stream: rtmp://u:pw@h/live/KEY?t=1, then 'https://x/y?token=abc' failed")).toBe(
+      "RTMP URL needs /app/stream: rtmp://***@h/live/***?t=***, then 'https://x/y?token=***' failed",
+    );
+    expect(redactUrlsIn('connection refused')).toBe('connection refused');
   });
 });

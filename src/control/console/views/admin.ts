@@ -3,7 +3,7 @@
 import type { RelayStatus } from '../../../shared/config-protocol.ts';
 import type { ApiToken, ForwardTarget, PullSource, Settings, User } from '../../services/types.ts';
 import { USER_ROLES } from '../../services/user-service.ts';
-import { redactSecrets } from '../../../shared/redact-url.ts';
+import { redactSecrets, redactUrlsIn } from '../../../shared/redact-url.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { LANGUAGES, type LabelKey } from '../i18n.ts';
 import { clearFlash, copyable, formatTime, okFragment, page, type ViewContext } from './layout.ts';
@@ -55,7 +55,7 @@ export function relayStatusCell(ctx: ViewContext, kind: 'pulls' | 'forwards', id
   return html`<td data-testid="${testId}">${running.map((r) => html`<div class="relay-state">
 ${kind === 'forwards' ? html`<span class="muted">${r.stream}:</span> ` : ''}<strong class="state-${r.state}" data-state="${r.state}">${t(STATE_LABELS[r.state])}</strong>
 <small>${t('relays.bytes')} ${formatBytes(r.bytesIn)} / ${formatBytes(r.bytesOut)}${r.retries > 0 ? html` · ${t('relays.retries')} ${r.retries}` : ''}</small>
-${r.lastError !== null ? html`<div class="error-text"><small>${t('relays.lastError')}: ${r.lastError}</small></div>` : ''}</div>`)}</td>`;
+${r.lastError !== null ? html`<div class="error-text"><small>${t('relays.lastError')}: ${redactUrlsIn(r.lastError)}</small></div>` : ''}</div>`)}</td>`;
 }
 
 // Lists show every URL redacted, to admins too (a screen share or a shoulder is enough to leak
