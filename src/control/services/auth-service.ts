@@ -1,5 +1,6 @@
-// Logins (rate-limited per client address and per address+username, with backoff), console sessions with CSRF tokens, and
-// API tokens (`weir_…`, shown once, stored hashed, compared in constant time, revocable).
+// Logins (rate-limited per client address and per address+username, with backoff), console
+// sessions with CSRF tokens, and API tokens (`weir_…`, shown once, stored hashed, compared in
+// constant time, revocable).
 import type { ApiTokenRecord, SessionRecord, Store } from '../store/index.ts';
 import { DomainError, invalid, notFound } from './errors.ts';
 import { addressBucket, type LoginRateLimiter } from './login-rate-limiter.ts';
