@@ -5,6 +5,8 @@
 import { ADMISSION_QUERY_MAX_CHARS, type AdmissionQuery, type EngineEvent } from './shared/config-protocol.ts';
 import { secretsEqual } from './control/services/engine-secret-service.ts';
 import type { Services } from './control/services/types.ts';
+import { guardFetch, productionServe } from './shared/http-errors.ts';
+import type { LogContext, Logger } from './shared/logger.ts';
 
 export const CONFIG_SERVER_HOSTNAME = '127.0.0.1';
 export const CONFIG_SERVER_PORT = 8089;
@@ -90,12 +92,15 @@ export function startConfigServer(
   services: ConfigServerServices,
   secret: string,
   listen: Readonly<{ hostname?: string; port?: number }> = {},
+  logger: Logger | null = null,
 ): ReturnType<typeof Bun.serve> {
   const server = createConfigServer(services, secret);
+  const logError = logger ? (message: string, fields: LogContext) => logger.error(`config server: ${message}`, fields) : null;
   return Bun.serve({
     hostname: listen.hostname ?? CONFIG_SERVER_HOSTNAME,
     port: listen.port ?? CONFIG_SERVER_PORT,
-    fetch: (req) => server.fetch(req),
+    ...productionServe(logError),
+    fetch: guardFetch((req) => server.fetch(req), logError),
   });
 }
 

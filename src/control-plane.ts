@@ -11,7 +11,8 @@ import { EngineSecretService } from './control/services/engine-secret-service.ts
 import { createServices } from './control/services/index.ts';
 import { openStore } from './control/store/index.ts';
 import { createRestApp } from './rest-server.ts';
-import { createLogger } from './shared/logger.ts';
+import { guardFetch, productionServe } from './shared/http-errors.ts';
+import { createLogger, type LogContext } from './shared/logger.ts';
 
 async function main(): Promise<void> {
   let options;
@@ -42,15 +43,16 @@ async function main(): Promise<void> {
     } else logger.info('admin account created from WEIR_ADMIN_PASSWORD', { user: boot.admin.username ?? 'admin' });
   }
   const secret = EngineSecretService.load({ dataDir, env: process.env });
-  const configServer = startConfigServer(services, secret.secret, { hostname: options.configHost, port: options.configPort });
+  const configServer = startConfigServer(services, secret.secret, { hostname: options.configHost, port: options.configPort }, logger);
   logger.info('config server listening', { host: options.configHost, port: configServer.port });
 
   const engine = createEngineClient({ baseUrl: options.engineApiUrl, secret: secret.secret });
   let http: ReturnType<typeof Bun.serve> | null = null;
   const app = createRestApp({ services, engine, logger, clientAddress: (req) => http?.requestIP(req)?.address ?? null });
   const metrics = new ControlMetrics({ version: pkg.version, services, routes: () => app.routes, storeReady: () => store.db.query('SELECT 1').get() !== null });
-  const handle = metrics.wrap((req) => app.handle(req));
-  http = Bun.serve({ hostname: options.httpHost, port: options.httpPort, maxRequestBodySize: 1024 * 1024, fetch: handle });
+  const logError = (message: string, fields: LogContext) => logger.error(message, fields);
+  const handle = guardFetch(metrics.wrap((req) => app.handle(req)), logError);
+  http = Bun.serve({ hostname: options.httpHost, port: options.httpPort, maxRequestBodySize: 1024 * 1024, ...productionServe(logError), fetch: handle });
   logger.info('console and REST API listening', { host: options.httpHost, port: http.port, version: pkg.version });
 
   let stopping = false;

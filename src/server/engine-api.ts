@@ -4,7 +4,8 @@
 import type { Server } from 'bun';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ConfigApplyError, EngineStatus, LiveStreamState, RelayStatus } from '../shared/config-protocol.ts';
-import type { Logger } from '../shared/logger.ts';
+import { guardFetch, productionServe } from '../shared/http-errors.ts';
+import type { LogContext, Logger } from '../shared/logger.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../shared/prometheus.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { SecretSource } from './engine-secret.ts';
@@ -52,7 +53,8 @@ export class EngineApi {
   }
 
   start(host: string, port: number): void {
-    this.server = Bun.serve({ hostname: host, port, development: false, fetch: (req) => this.route(req) });
+    const logError = (message: string, fields: LogContext) => this.options.logger.error(`engine API: ${message}`, fields);
+    this.server = Bun.serve({ hostname: host, port, ...productionServe(logError), fetch: guardFetch((req) => this.route(req), logError) });
     this.options.logger.info('engine API listening', { host, port: this.server.port });
   }
 

@@ -1,9 +1,10 @@
 // /api/v1/apps: applications (the first path segment of every stream URL) and their policies.
 import { Elysia, t } from 'elysia';
-import { assertAdmin, requireAuth } from './auth.ts';
+import { assertAdmin, isAdmin, requireAuth } from './auth.ts';
 import { AppName, AppParams, Empty, items, ListOf, OneOf, TimestampMs } from './common.ts';
 import type { ApiDeps } from './deps.ts';
 import { problemResponses } from './problem.ts';
+import { redactApp, REDACTED_FOR_VIEWERS } from './redaction.ts';
 
 export const SourceType = OneOf(['push', 'pull'], { description: "'pull' apps get their streams from pull sources" });
 export const PublishPolicy = OneOf(['open', 'stream-key', 'signed-url', 'hook'], { description: 'who may publish' });
@@ -13,14 +14,17 @@ export const OutagePolicy = OneOf(['admitted', 'closed', 'open'], {
     "what the engine decides alone while it cannot reach the control plane: 'admitted' (default) reuses an allow it was given within the last 10 minutes for the same request and refuses anything new; 'closed' refuses everything that needs a check; 'open' admits everyone",
 });
 const HookUrl = t.Nullable(
-  t.String({ maxLength: 2048, description: 'SRS-compatible on_publish/on_play callback (http or https); needed by the hook policies' }),
+  t.String({
+    maxLength: 2048,
+    description: `SRS-compatible on_publish/on_play callback (http or https); needed by the hook policies. ${REDACTED_FOR_VIEWERS}`,
+  }),
 );
 
 const OriginUrl = t.Nullable(
   t.String({
     maxLength: 2048,
     description:
-      'edge mode: origin URL template, e.g. rtmp://origin/{app}/{stream} (rtmp, rtmps, http or https; {app} and {stream} are filled in); a viewer of a stream that is not live makes the engine pull it from there. null: the engine-wide --edge-origin, if any',
+      'edge mode: origin URL template, e.g. rtmp://origin/{app}/{stream} (rtmp, rtmps, http or https; {app} and {stream} are filled in); a viewer of a stream that is not live makes the engine pull it from there. null: the engine-wide --edge-origin, if any. ' + REDACTED_FOR_VIEWERS,
   }),
 );
 
@@ -69,7 +73,7 @@ export const appsRoutes = (deps: ApiDeps) => {
   const apps = deps.services.apps;
   return new Elysia({ prefix: '/apps' })
     .use(requireAuth(deps))
-    .get('', () => items(apps.list()), {
+    .get('', ({ auth }) => items(isAdmin(auth) ? apps.list() : apps.list().map(redactApp)), {
       response: { 200: ListOf(AppSchema), ...problemResponses(401) },
       detail: { tags, summary: 'List apps' },
     })
@@ -87,7 +91,7 @@ export const appsRoutes = (deps: ApiDeps) => {
         detail: { tags, summary: 'Create an app' },
       },
     )
-    .get('/:app', ({ params }) => apps.get(params.app), {
+    .get('/:app', ({ auth, params }) => (isAdmin(auth) ? apps.get(params.app) : redactApp(apps.get(params.app))), {
       params: AppParams,
       response: { 200: AppSchema, ...problemResponses(401, 404) },
       detail: { tags, summary: 'Get an app' },

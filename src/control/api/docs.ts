@@ -104,7 +104,7 @@ export const docsRoutes = (title: string) =>
     .get(
       `${DOCS_PATH}/:asset`,
       ({ params }) => {
-        const path = ASSETS[params.asset];
+        const path = Object.hasOwn(ASSETS, params.asset) ? ASSETS[params.asset] : undefined; // not `constructor` & co.
         if (path === undefined) throw new ApiProblem('not-found', `No docs asset ${params.asset}`);
         return new Response(Bun.file(path), {
           headers: { 'cache-control': 'public, max-age=86400', 'x-content-type-options': 'nosniff' },

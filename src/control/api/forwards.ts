@@ -1,9 +1,12 @@
 // /api/v1/forwards: forward targets (re-publish an app's streams to another RTMP server).
 import { Elysia, t } from 'elysia';
-import { assertAdmin, requireAuth } from './auth.ts';
+import type { ForwardTarget } from '../services/types.ts';
+import type { RelayStatus } from '../../shared/config-protocol.ts';
+import { assertAdmin, isAdmin, requireAuth } from './auth.ts';
 import { AppFilterQuery, AppName, Empty, IdParams, items, ListOf, StreamName } from './common.ts';
 import type { ApiDeps } from './deps.ts';
 import { problemResponses } from './problem.ts';
+import { redactRelay, redactStatus, REDACTED_FOR_VIEWERS } from './redaction.ts';
 import { relaysById, RelayStatusSchema } from './relay-status.ts';
 
 const ForwardUrl = t.String({
@@ -16,7 +19,7 @@ const ForwardStream = t.Nullable(StreamName, { description: 'null: every stream 
 
 export const ForwardTargetSchema = t.Object(
   {
-    id: t.String(), app: t.String(), stream: t.Nullable(t.String()), url: t.String(), enabled: t.Boolean(),
+    id: t.String(), app: t.String(), stream: t.Nullable(t.String()), url: t.String({ description: REDACTED_FOR_VIEWERS }), enabled: t.Boolean(),
     status: t.Optional(t.Array(RelayStatusSchema, { description: 'one per stream the engine forwards to this target now; absent: engine down' })),
   },
   { description: 'A forward target' },
@@ -26,13 +29,22 @@ const ForwardUpdate = t.Object({ stream: t.Optional(ForwardStream), url: t.Optio
 
 const tags = ['forward targets'];
 
+type Relays = ReadonlyMap<string, readonly RelayStatus[]> | null;
+
+/** a forward target with the engine's status, as this caller may see it */
+function shown(f: ForwardTarget, relays: Relays, admin: boolean) {
+  const status = relays ? (relays.get(f.id) ?? []) : null;
+  if (admin) return status ? { ...f, status: [...status] } : f;
+  return status ? { ...redactRelay(f), status: status.map(redactStatus) } : redactRelay(f);
+}
+
 export const forwardRoutes = (deps: ApiDeps) => {
   const forwards = deps.services.forwards;
   return new Elysia({ prefix: '/forwards' })
     .use(requireAuth(deps))
-    .get('', async ({ query }) => {
+    .get('', async ({ auth, query }) => {
       const relays = await relaysById(deps.engine);
-      return items(forwards.list(query.app).map((f) => (relays ? { ...f, status: relays.get(f.id) ?? [] } : f)));
+      return items(forwards.list(query.app).map((f) => shown(f, relays, isAdmin(auth))));
     }, {
       query: AppFilterQuery,
       response: { 200: ListOf(ForwardTargetSchema), ...problemResponses(401) },
@@ -52,10 +64,9 @@ export const forwardRoutes = (deps: ApiDeps) => {
         detail: { tags, summary: 'Create a forward target' },
       },
     )
-    .get('/:id', async ({ params }) => {
+    .get('/:id', async ({ auth, params }) => {
       const forward = forwards.get(params.id);
-      const relays = await relaysById(deps.engine);
-      return relays ? { ...forward, status: relays.get(forward.id) ?? [] } : forward;
+      return shown(forward, await relaysById(deps.engine), isAdmin(auth));
     }, {
       params: IdParams,
       response: { 200: ForwardTargetSchema, ...problemResponses(401, 404) },

@@ -1,9 +1,12 @@
 // /api/v1/pulls: pull sources (a stream of an app fetched from a remote URL; the relay runs them).
 import { Elysia, t } from 'elysia';
-import { assertAdmin, requireAuth } from './auth.ts';
+import type { RelayStatus } from '../../shared/config-protocol.ts';
+import type { PullSource } from '../services/types.ts';
+import { assertAdmin, isAdmin, requireAuth } from './auth.ts';
 import { AppFilterQuery, AppName, Empty, IdParams, items, ListOf, StreamName } from './common.ts';
 import type { ApiDeps } from './deps.ts';
 import { problemResponses } from './problem.ts';
+import { redactRelay, redactStatus, REDACTED_FOR_VIEWERS } from './redaction.ts';
 import { relaysById, RelayStatusSchema } from './relay-status.ts';
 
 const PullUrl = t.String({
@@ -15,7 +18,7 @@ const PullUrl = t.String({
 
 export const PullSourceSchema = t.Object(
   {
-    id: t.String(), app: t.String(), stream: t.String(), url: t.String(), enabled: t.Boolean(),
+    id: t.String(), app: t.String(), stream: t.String(), url: t.String({ description: REDACTED_FOR_VIEWERS }), enabled: t.Boolean(),
     status: t.Optional(t.Nullable(RelayStatusSchema, { description: 'the engine running this pull now; null: not running; absent: engine down' })),
   },
   { description: 'A pull source' },
@@ -25,13 +28,23 @@ const PullUpdate = t.Object({ stream: t.Optional(StreamName), url: t.Optional(Pu
 
 const tags = ['pull sources'];
 
+type Relays = ReadonlyMap<string, readonly RelayStatus[]> | null;
+
+/** a pull source with the engine's status, as this caller may see it */
+function shown(p: PullSource, relays: Relays, admin: boolean) {
+  if (!relays) return admin ? p : redactRelay(p);
+  const status = relays.get(p.id)?.[0] ?? null;
+  if (admin) return { ...p, status };
+  return { ...redactRelay(p), status: status === null ? null : redactStatus(status) };
+}
+
 export const pullRoutes = (deps: ApiDeps) => {
   const pulls = deps.services.pulls;
   return new Elysia({ prefix: '/pulls' })
     .use(requireAuth(deps))
-    .get('', async ({ query }) => {
+    .get('', async ({ auth, query }) => {
       const relays = await relaysById(deps.engine);
-      return items(pulls.list(query.app).map((p) => (relays ? { ...p, status: relays.get(p.id)?.[0] ?? null } : p)));
+      return items(pulls.list(query.app).map((p) => shown(p, relays, isAdmin(auth))));
     }, {
       query: AppFilterQuery,
       response: { 200: ListOf(PullSourceSchema), ...problemResponses(401) },
@@ -51,10 +64,9 @@ export const pullRoutes = (deps: ApiDeps) => {
         detail: { tags, summary: 'Create a pull source' },
       },
     )
-    .get('/:id', async ({ params }) => {
+    .get('/:id', async ({ auth, params }) => {
       const pull = pulls.get(params.id);
-      const relays = await relaysById(deps.engine);
-      return relays ? { ...pull, status: relays.get(pull.id)?.[0] ?? null } : pull;
+      return shown(pull, await relaysById(deps.engine), isAdmin(auth));
     }, {
       params: IdParams,
       response: { 200: PullSourceSchema, ...problemResponses(401, 404) },

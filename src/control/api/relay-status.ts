@@ -10,7 +10,7 @@ export const RelayStatusSchema = t.Object(
     kind: t.Union([t.Literal('pull'), t.Literal('forward'), t.Literal('edge')]),
     app: t.String(),
     stream: t.String(),
-    url: t.String({ description: 'query and password hidden' }),
+    url: t.String({ description: 'query and password hidden; for viewer accounts the stream key too' }),
     state: t.Union([t.Literal('connecting'), t.Literal('live'), t.Literal('retrying'), t.Literal('stopped')]),
     lastError: t.Nullable(t.String()),
     liveSinceMs: t.Number(),

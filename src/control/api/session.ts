@@ -46,7 +46,7 @@ export const sessionRoutes = (deps: ApiDeps) =>
       '',
       async ({ body, request, server, set }) => {
         const address = deps.clientAddress(request) ?? server?.requestIP(request)?.address ?? null;
-        // with no address, one shared key would let anyone lock everyone out: limit per username only
+        // with no address, one shared key would let anyone lock everyone out: count per username instead
         const clientKey = address ?? `unknown-address/${body.username.toLowerCase()}`;
         const { session, user } = await deps.services.auth.login(body.username, body.password, clientKey);
         const maxAgeSec = Math.max(0, Math.floor((session.expiresAtMs - deps.now()) / 1000));
@@ -64,7 +64,8 @@ export const sessionRoutes = (deps: ApiDeps) =>
           summary: 'Log in',
           description:
             `Sets the ${SESSION_COOKIE} cookie (HttpOnly, SameSite=Strict, Secure over https). ` +
-            'Failed attempts are rate-limited per client and per username: 429 with Retry-After.',
+            'Failed attempts are limited per client address and per address+username, with a doubling wait: 429 with Retry-After. ' +
+            'A correct password from an address without failures is never held back by failures elsewhere.',
           security: [],
         },
       },

@@ -27,6 +27,11 @@ import { clearFlash, type ViewContext } from './views/layout.ts';
 
 const hidden = { detail: { hide: true } } as const;
 
+/** the edit forms hold URLs with their secrets: only an admin, who can save them, opens one */
+function adminOnly(ctx: ViewContext): void {
+  if (!ctx.admin) throw new ApiProblem('forbidden', ctx.t('common.adminOnly'));
+}
+
 function appInput(form: Form): AppUpdateInput {
   return {
     sourceType: (str(form, 'sourceType') || 'push') as SourceType,
@@ -94,7 +99,10 @@ export const adminRoutes = (deps: ApiDeps) => {
       return pullsList(c.ctx);
     }), hidden)
     .get('/pulls/edit/cancel', fragmentRoute(() => html``), hidden)
-    .get('/pulls/:id/edit', fragmentRoute((c, { params }) => pullEditForm(c.ctx, pulls.get(params.id ?? ''))), hidden)
+    .get('/pulls/:id/edit', fragmentRoute((c, { params }) => {
+      adminOnly(c.ctx);
+      return pullEditForm(c.ctx, pulls.get(params.id ?? ''));
+    }), hidden)
     .post('/pulls/:id', actionRoute(async (c, form, { params }) => {
       pulls.update(params.id ?? '', { stream: str(form, 'stream'), url: str(form, 'url'), enabled: checked(form, 'enabled') });
       return html`${await pullsList(c.ctx)}${clearEdit('pulls')}`;
@@ -112,7 +120,10 @@ export const adminRoutes = (deps: ApiDeps) => {
       return forwardsList(c.ctx);
     }), hidden)
     .get('/forwards/edit/cancel', fragmentRoute(() => html``), hidden)
-    .get('/forwards/:id/edit', fragmentRoute((c, { params }) => forwardEditForm(c.ctx, forwards.get(params.id ?? ''))), hidden)
+    .get('/forwards/:id/edit', fragmentRoute((c, { params }) => {
+      adminOnly(c.ctx);
+      return forwardEditForm(c.ctx, forwards.get(params.id ?? ''));
+    }), hidden)
     .post('/forwards/:id', actionRoute(async (c, form, { params }) => {
       forwards.update(params.id ?? '', { stream: optional(str(form, 'stream')), url: str(form, 'url'), enabled: checked(form, 'enabled') });
       return html`${await forwardsList(c.ctx)}${clearEdit('forwards')}`;

@@ -25,7 +25,8 @@ export const assetRoutes = () =>
   new Elysia().get(
     `${ASSET_PREFIX}/:name`,
     ({ params }) => {
-      const found = ASSETS[params.name];
+      // an own-property lookup: `constructor`, `__proto__` or `toString` are not assets
+      const found = Object.hasOwn(ASSETS, params.name) ? ASSETS[params.name] : undefined;
       if (found === undefined) return new Response('not found', { status: 404, headers: { 'content-type': 'text/plain' } });
       return new Response(Bun.file(found.path), {
         headers: { 'content-type': found.type, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' },

@@ -1,7 +1,8 @@
 // What the live views need from the engine and the services: one engine round trip per view.
 import type { ApiDeps } from '../api/deps.ts';
 import { playUrls, requestHost, rtmpUrl } from '../api/media-urls.ts';
-import type { LiveView, StreamPageData } from './views/streams.ts';
+import type { App, Settings } from '../services/types.ts';
+import type { LiveView, PublishUrls, StreamPageData } from './views/streams.ts';
 
 export async function liveView(deps: ApiDeps): Promise<LiveView> {
   const [status, streams] = await Promise.all([deps.engine.status(), deps.engine.streams()]);
@@ -13,7 +14,13 @@ export async function liveView(deps: ApiDeps): Promise<LiveView> {
 
 const SIGNED_URL_TTL_SEC = 3600;
 
-export async function streamPageData(deps: ApiDeps, request: Request, appName: string, stream: string): Promise<StreamPageData> {
+/**
+ * One stream's page. It shows exactly what the same user could get from the REST API: signed
+ * URLs (POST /apps/{app}/signed-urls) are admin-only there, so a viewer gets no publish URL
+ * at all (a signed one would let them take the stream over) and no play URLs for an app that
+ * plays only signed ones.
+ */
+export async function streamPageData(deps: ApiDeps, request: Request, appName: string, stream: string, admin: boolean): Promise<StreamPageData> {
   const { apps, settings, signedUrls } = deps.services;
   const app = apps.get(appName); // not-found for an unknown app
   const current = settings.get();
@@ -21,29 +28,31 @@ export async function streamPageData(deps: ApiDeps, request: Request, appName: s
   const [streams, clients] = await Promise.all([deps.engine.streams(), deps.engine.clients()]);
   const engineDown = !streams.ok ? streams.reason : !clients.ok ? clients.reason : null;
   const live = streams.ok ? (streams.value.find((s) => s.app === app.name && s.stream === stream) ?? null) : null;
-
-  let publishQuery = '';
-  if (app.publishPolicy === 'stream-key') publishQuery = 'key=KEY';
-  if (app.publishPolicy === 'signed-url') publishQuery = signedUrls.build(app.name, stream, SIGNED_URL_TTL_SEC, 'publish').query;
-  const publishUrl = rtmpUrl(host, current, app.name, stream, publishQuery);
-  const server = publishUrl.slice(0, publishUrl.lastIndexOf('/'));
   const playSigned = app.playPolicy === 'signed-url';
-  const playQuery = playSigned ? signedUrls.build(app.name, stream, SIGNED_URL_TTL_SEC, 'play').query : '';
   return {
     app: app.name,
     stream,
     live,
     engineDown,
     clients: clients.ok ? clients.value.filter((c) => c.app === app.name && c.stream === stream) : [],
-    publish: {
-      obsServer: server,
-      obsKey: publishUrl.slice(server.length + 1),
-      ffmpeg: `ffmpeg -re -i input.mp4 -c:v libx264 -g 50 -c:a aac -f flv "${publishUrl}"`,
-      needsKey: app.publishPolicy === 'stream-key',
-      signed: app.publishPolicy === 'signed-url',
-    },
-    play: playUrls(host, current, app, stream, playQuery),
+    publish: admin ? publishUrls(deps, host, current, app, stream) : null,
+    play: playSigned && !admin ? null : playUrls(host, current, app, stream, playSigned ? signedUrls.build(app.name, stream, SIGNED_URL_TTL_SEC, 'play').query : ''),
     playSigned,
     playHook: app.playPolicy === 'hook',
+  };
+}
+
+function publishUrls(deps: ApiDeps, host: string, settings: Settings, app: App, stream: string): PublishUrls {
+  let query = '';
+  if (app.publishPolicy === 'stream-key') query = 'key=KEY';
+  if (app.publishPolicy === 'signed-url') query = deps.services.signedUrls.build(app.name, stream, SIGNED_URL_TTL_SEC, 'publish').query;
+  const url = rtmpUrl(host, settings, app.name, stream, query);
+  const server = url.slice(0, url.lastIndexOf('/'));
+  return {
+    obsServer: server,
+    obsKey: url.slice(server.length + 1),
+    ffmpeg: `ffmpeg -re -i input.mp4 -c:v libx264 -g 50 -c:a aac -f flv "${url}"`,
+    needsKey: app.publishPolicy === 'stream-key',
+    signed: app.publishPolicy === 'signed-url',
   };
 }

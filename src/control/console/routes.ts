@@ -4,6 +4,7 @@ import { Elysia } from 'elysia';
 import type { ApiDeps } from '../api/deps.ts';
 import { fromEngine } from '../api/live.ts';
 import { ApiProblem } from '../api/problem.ts';
+import { internalErrorResponse } from '../../shared/http-errors.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { assetRoutes } from './assets.ts';
 import { describeError, htmlResponse, redirect, sameOrigin, sessionCookie, str, asForm, caller, csrfOk } from './http.ts';
@@ -29,6 +30,20 @@ function consoleApp(deps: ApiDeps) {
   const { auth, users } = deps.services;
 
   return new Elysia()
+    // first in the chain: an Elysia hook covers only the routes added after it
+    .onError(({ code, error, request }) => {
+      const plain = { 'content-type': 'text/plain; charset=utf-8' };
+      if (code === 'NOT_FOUND') return htmlResponse(deps, request, 'Not found', 404, plain);
+      if (code === 'VALIDATION' || code === 'PARSE' || code === 'INVALID_COOKIE_SIGNATURE') return htmlResponse(deps, request, 'Bad request', 400, plain);
+      // our failure, not the client's: logged here, and a 500 that says nothing about it
+      deps.logger.error('console request failed', {
+        method: request.method,
+        path: URL.canParse(request.url) ? new URL(request.url).pathname : '(unparseable)',
+        code: String(code),
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+      return internalErrorResponse();
+    })
     .use(assetRoutes())
     .get('/login', ({ request }) => {
       if (caller(deps, request)) return redirect('/');
@@ -76,9 +91,9 @@ function consoleApp(deps: ApiDeps) {
     .get('/streams', pageRoute(async (c) => streamsPage(c.ctx, await liveView(deps))), hidden)
     .get('/fragments/streams', fragmentRoute(async (c) => streamsFragment(c.ctx, await liveView(deps))), hidden)
     .get('/streams/:app/:stream', pageRoute(async (c, { request, params }) =>
-      streamPage(c.ctx, await streamPageData(deps, request, params.app ?? '', params.stream ?? ''))), hidden)
+      streamPage(c.ctx, await streamPageData(deps, request, params.app ?? '', params.stream ?? '', c.ctx.admin))), hidden)
     .get('/fragments/streams/:app/:stream', fragmentRoute(async (c, { request, params }) =>
-      streamLiveFragment(c.ctx, await streamPageData(deps, request, params.app ?? '', params.stream ?? ''))), hidden)
+      streamLiveFragment(c.ctx, await streamPageData(deps, request, params.app ?? '', params.stream ?? '', c.ctx.admin))), hidden)
     .post('/streams/:app/:stream/kick', actionRoute(async (c, _form, { request, params, query }) => {
       const app = params.app ?? '';
       const stream = params.stream ?? '';
@@ -87,19 +102,15 @@ function consoleApp(deps: ApiDeps) {
       await fromEngine(deps.engine.kick(live.publisherId));
       await untilGone(deps, app, stream);
       c = { ...c, ctx: { ...c.ctx, nowMs: deps.now() } };
-      if (query.from === 'stream') return streamLiveFragment(c.ctx, await streamPageData(deps, request, app, stream));
+      if (query.from === 'stream') return streamLiveFragment(c.ctx, await streamPageData(deps, request, app, stream, c.ctx.admin));
       return streamsFragment(c.ctx, await liveView(deps));
     }), hidden)
     .post('/clients/:id/kick', actionRoute(async (c, _form, { request, params, query }) => {
       const kicked = await fromEngine(deps.engine.kick(params.id ?? ''));
       if (!kicked) throw new ApiProblem('not-found', 'that client is no longer connected');
-      return streamLiveFragment(c.ctx, await streamPageData(deps, request, query.app ?? '', query.stream ?? ''));
+      return streamLiveFragment(c.ctx, await streamPageData(deps, request, query.app ?? '', query.stream ?? '', c.ctx.admin));
     }), hidden)
-    .use(adminRoutes(deps))
-    .onError(({ code, request }) => {
-      if (code === 'NOT_FOUND') return htmlResponse(deps, request, 'Not found', 404, { 'content-type': 'text/plain; charset=utf-8' });
-      return htmlResponse(deps, request, 'Bad request', 400, { 'content-type': 'text/plain; charset=utf-8' });
-    });
+    .use(adminRoutes(deps));
 }
 
 /** the paths the console owns; everything else (/api, /healthz, other plugins) passes through */

@@ -1,8 +1,9 @@
-// Logins (rate-limited per client and per username), console sessions with CSRF tokens, and
-// API tokens (`weir_…`, shown once, stored hashed, compared in constant time, revocable).
+// Logins (rate-limited per client address and per address+username, with backoff), console
+// sessions with CSRF tokens, and API tokens (`weir_…`, shown once, stored hashed, compared in
+// constant time, revocable).
 import type { ApiTokenRecord, SessionRecord, Store } from '../store/index.ts';
 import { DomainError, invalid, notFound } from './errors.ts';
-import type { LoginRateLimiter } from './login-rate-limiter.ts';
+import { addressBucket, type LoginRateLimiter } from './login-rate-limiter.ts';
 import { constantTimeEqual, randomToken, sha256Hex } from './secrets.ts';
 import type {
   ApiToken,
@@ -32,25 +33,31 @@ export class AuthService implements AuthServiceContract {
   constructor(
     private readonly store: Store,
     private readonly users: UserService,
-    private readonly limiter: LoginRateLimiter,
+    private readonly limiters: Readonly<{ perPair: LoginRateLimiter; perAddress: LoginRateLimiter }>,
     private readonly nowMs: NowMs,
     private readonly sessionTtlMs: number,
   ) {}
 
-  async login(username: string, password: string, clientKey: string): Promise<{ session: Session; user: User }> {
-    const clientLimit = `client:${clientKey}`;
-    const userLimit = `user:${String(username).toLowerCase()}`;
-    const wait = Math.max(this.limiter.retryAfterSec(clientLimit), this.limiter.retryAfterSec(userLimit));
+  /**
+   * Failures count per (address, username) and per address, never per username alone: a
+   * correct password from an address without failures gets in while others hammer `admin`.
+   */
+  async login(username: string, password: string, clientAddress: string): Promise<{ session: Session; user: User }> {
+    const { perPair, perAddress } = this.limiters;
+    const addressKey = addressBucket(clientAddress);
+    const pairKey = `${clientAddress}\n${String(username).toLowerCase()}`;
+    const wait = Math.max(perPair.retryAfterSec(pairKey), perAddress.retryAfterSec(addressKey));
     if (wait > 0) {
       throw new DomainError('rate-limited', `too many failed logins; try again in ${wait} s`, { retryAfterSec: wait });
     }
     const user = await this.users.verifyPassword(username, password);
     if (!user) {
-      this.limiter.fail(clientLimit);
-      this.limiter.fail(userLimit);
+      perPair.fail(pairKey);
+      perAddress.fail(addressKey);
       throw new DomainError('unauthorized', 'wrong username or password');
     }
-    this.limiter.reset(userLimit);
+    // the address counter is left to decay: one good account must not reset guessing at others
+    perPair.reset(pairKey);
     const now = this.nowMs();
     this.store.sessions.deleteExpired(now);
     const id = randomToken(32);

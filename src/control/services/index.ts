@@ -57,8 +57,16 @@ export function createServices(store: Store, options: ServicesOptions = {}): Ser
   const pulls = new PullSourceService(store, config, nowMs);
   const forwards = new ForwardTargetService(store, config, nowMs);
   const users = new UserService(store, nowMs, options.env ?? process.env, options.passwordHashCost ?? null);
-  const limiter = new LoginRateLimiter(nowMs, options.loginMaxFailures ?? 5, options.loginWindowMs ?? 60_000);
-  const auth = new AuthService(store, users, limiter, nowMs, options.sessionTtlMs ?? 24 * 3600_000);
+  const backoff = {
+    baseDelayMs: options.loginBaseDelayMs ?? 30_000,
+    maxDelayMs: options.loginMaxDelayMs ?? 15 * 60_000,
+    forgetAfterMs: options.loginForgetAfterMs ?? 3600_000,
+  };
+  const limiters = {
+    perPair: new LoginRateLimiter(nowMs, { ...backoff, freeFailures: options.loginMaxFailures ?? 5 }),
+    perAddress: new LoginRateLimiter(nowMs, { ...backoff, freeFailures: options.loginMaxFailuresPerAddress ?? 20 }),
+  };
+  const auth = new AuthService(store, users, limiters, nowMs, options.sessionTtlMs ?? 24 * 3600_000);
   const admission = new AdmissionService(store, streamKeys, signedUrls, forwards, nowMs, {
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     hookTimeoutMs: options.hookTimeoutMs ?? 2000,

@@ -210,7 +210,8 @@ export interface AuthService {
    * password; rate-limited (with retryAfterSec) after too many failures per client key or
    * per username in the window, even with the right password.
    */
-  login(username: string, password: string, clientKey: string): Promise<Readonly<{ session: Session; user: User }>>;
+  /** clientAddress: the caller's IP address (failed logins are limited per address and per address+username) */
+  login(username: string, password: string, clientAddress: string): Promise<Readonly<{ session: Session; user: User }>>;
   /** the session for a cookie value, or null when unknown or expired */
   sessionFromCookie(sessionId: string | null | undefined): Extract<AuthContext, { via: 'session' }> | null;
   logout(sessionId: string): void;
@@ -255,8 +256,15 @@ export type ServicesOptions = Readonly<{
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
   hookTimeoutMs?: number; // default 2000
   sessionTtlMs?: number; // default 24 h
-  loginMaxFailures?: number; // default 5
-  loginWindowMs?: number; // default 60 000
+  /** failed logins per (client address, username) before the backoff starts (default 5) */
+  loginMaxFailures?: number;
+  /** failed logins per client address, whatever the usernames, before the backoff starts (default 20) */
+  loginMaxFailuresPerAddress?: number;
+  /** the first wait after those; each further failure doubles it (default 30 000) */
+  loginBaseDelayMs?: number;
+  loginMaxDelayMs?: number; // default 900 000 (15 min)
+  /** failures are forgotten after this long without one (default 3 600 000) */
+  loginForgetAfterMs?: number;
   eventsCapacity?: number; // default 1000
   allowCacheTtlMs?: number; // default 5000
   denyCacheTtlMs?: number; // default 1000

@@ -3,6 +3,7 @@
 import type { RelayStatus } from '../../../shared/config-protocol.ts';
 import type { ApiToken, ForwardTarget, PullSource, Settings, User } from '../../services/types.ts';
 import { USER_ROLES } from '../../services/user-service.ts';
+import { redactSecrets, redactUrlsIn } from '../../../shared/redact-url.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { LANGUAGES, type LabelKey } from '../i18n.ts';
 import { clearFlash, copyable, formatTime, okFragment, page, type ViewContext } from './layout.ts';
@@ -54,14 +55,16 @@ export function relayStatusCell(ctx: ViewContext, kind: 'pulls' | 'forwards', id
   return html`<td data-testid="${testId}">${running.map((r) => html`<div class="relay-state">
 ${kind === 'forwards' ? html`<span class="muted">${r.stream}:</span> ` : ''}<strong class="state-${r.state}" data-state="${r.state}">${t(STATE_LABELS[r.state])}</strong>
 <small>${t('relays.bytes')} ${formatBytes(r.bytesIn)} / ${formatBytes(r.bytesOut)}${r.retries > 0 ? html` · ${t('relays.retries')} ${r.retries}` : ''}</small>
-${r.lastError !== null ? html`<div class="error-text"><small>${t('relays.lastError')}: ${r.lastError}</small></div>` : ''}</div>`)}</td>`;
+${r.lastError !== null ? html`<div class="error-text"><small>${t('relays.lastError')}: ${redactUrlsIn(r.lastError)}</small></div>` : ''}</div>`)}</td>`;
 }
 
+// Lists show every URL redacted, to admins too (a screen share or a shoulder is enough to leak
+// a stream key); the whole URL appears only in the admin's edit form.
 export function pullsTable(ctx: ViewContext, pulls: readonly PullSource[], statuses: RelayStatuses): SafeHtml {
   const { t } = ctx;
   return html`<div id="pulls-list">${pulls.length === 0 ? html`<p class="empty">${t('common.none')}</p>` : html`<table><thead><tr>
 <th>${t('relays.app')}</th><th>${t('relays.stream')}</th><th>${t('relays.url')}</th><th>${t('common.enabled')}</th><th>${t('relays.status')}</th><th></th></tr></thead><tbody>
-${pulls.map((p) => html`<tr data-relay="${p.id}"><td>${p.app}</td><td>${p.stream}</td><td><code>${p.url}</code></td><td>${enabledToggle(ctx, 'pulls', p.id, p.enabled)}</td>
+${pulls.map((p) => html`<tr data-relay="${p.id}"><td>${p.app}</td><td>${p.stream}</td><td><code>${redactSecrets(p.url)}</code></td><td>${enabledToggle(ctx, 'pulls', p.id, p.enabled)}</td>
 ${relayStatusCell(ctx, 'pulls', p.id, p.enabled, statuses)}<td>${editButton(ctx, 'pulls', p.id)} ${deleteButton(ctx, 'pulls', p.id)}</td></tr>`)}
 </tbody></table>`}</div>`;
 }
@@ -70,7 +73,7 @@ export function forwardsTable(ctx: ViewContext, forwards: readonly ForwardTarget
   const { t } = ctx;
   return html`<div id="forwards-list">${forwards.length === 0 ? html`<p class="empty">${t('common.none')}</p>` : html`<table><thead><tr>
 <th>${t('relays.app')}</th><th>${t('relays.stream')}</th><th>${t('relays.url')}</th><th>${t('common.enabled')}</th><th>${t('relays.status')}</th><th></th></tr></thead><tbody>
-${forwards.map((f) => html`<tr data-relay="${f.id}"><td>${f.app}</td><td>${f.stream ?? '*'}</td><td><code>${f.url}</code></td><td>${enabledToggle(ctx, 'forwards', f.id, f.enabled)}</td>
+${forwards.map((f) => html`<tr data-relay="${f.id}"><td>${f.app}</td><td>${f.stream ?? '*'}</td><td><code>${redactSecrets(f.url)}</code></td><td>${enabledToggle(ctx, 'forwards', f.id, f.enabled)}</td>
 ${relayStatusCell(ctx, 'forwards', f.id, f.enabled, statuses)}<td>${editButton(ctx, 'forwards', f.id)} ${deleteButton(ctx, 'forwards', f.id)}</td></tr>`)}
 </tbody></table>`}</div>`;
 }

@@ -3,6 +3,7 @@
 import { OUTAGE_POLICIES } from '../../../shared/config-protocol.ts';
 import { PLAY_POLICIES, PUBLISH_POLICIES, SOURCE_TYPES } from '../../services/app-service.ts';
 import type { App, StreamKey } from '../../services/types.ts';
+import { redactSecrets } from '../../../shared/redact-url.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { clearFlash, copyable, encodePath, formatTime, okFragment, page, type ViewContext } from './layout.ts';
 
@@ -14,14 +15,20 @@ const checkbox = (name: string, label: string, checked: boolean): SafeHtml =>
 
 function appFields(ctx: ViewContext, app: App | null): SafeHtml {
   const { t } = ctx;
+  // the form is the admin's edit form; a viewer reads it without the hook URL's secrets
+  const hookUrl = app?.hookUrl == null ? '' : ctx.admin ? app.hookUrl : redactSecrets(app.hookUrl);
   return html`
 <label>${t('apps.sourceType')} <select name="sourceType">${options(SOURCE_TYPES, app?.sourceType ?? 'push')}</select></label>
 ${checkbox('hls', t('apps.hls'), app?.hls ?? true)}
 ${checkbox('llHls', t('apps.llHls'), app?.llHls ?? true)}
 <label>${t('apps.publishPolicy')} <select name="publishPolicy">${options(PUBLISH_POLICIES, app?.publishPolicy ?? 'open')}</select></label>
 <label>${t('apps.playPolicy')} <select name="playPolicy">${options(PLAY_POLICIES, app?.playPolicy ?? 'open')}</select></label>
+<<<<<<< HEAD
 <label>${t('apps.hookUrl')} <input name="hookUrl" type="url" value="${app?.hookUrl ?? ''}" placeholder="https://"></label>
 <label>${t('apps.outagePolicy')} <select name="outagePolicy">${options(OUTAGE_POLICIES, app?.outagePolicy ?? 'admitted')}</select></label>`;
+=======
+<label>${t('apps.hookUrl')} <input name="hookUrl" type="url" value="${hookUrl}" placeholder="https://"></label>`;
+>>>>>>> h-console
 }
 
 export function appsTable(ctx: ViewContext, apps: readonly App[]): SafeHtml {

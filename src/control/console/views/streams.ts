@@ -110,6 +110,8 @@ ${streamsFragment(ctx, live)}
 
 // ---- one stream -------------------------------------------------------------------------
 
+export type PublishUrls = Readonly<{ obsServer: string; obsKey: string; ffmpeg: string; needsKey: boolean; signed: boolean }>;
+
 export type StreamPageData = Readonly<{
   app: string;
   stream: string;
@@ -117,8 +119,10 @@ export type StreamPageData = Readonly<{
   live: LiveStreamState | null;
   engineDown: string | null;
   clients: readonly ClientState[];
-  publish: Readonly<{ obsServer: string; obsKey: string; ffmpeg: string; needsKey: boolean; signed: boolean }>;
-  play: PlayUrls;
+  /** null: not for this user (publish URLs are for admins) */
+  publish: PublishUrls | null;
+  /** null: not for this user (a viewer of an app that plays only signed URLs) */
+  play: PlayUrls | null;
   playSigned: boolean;
   playHook: boolean;
 }>;
@@ -145,9 +149,33 @@ ${d.clients.map((c) => html`<tr><td>${c.protocol} (${c.role})</td><td>${c.addres
 </tbody></table>`}`;
 }
 
+function publishSection(ctx: ViewContext, publish: PublishUrls | null): SafeHtml {
+  const { t } = ctx;
+  if (publish === null) return html`<h2>${t('stream.publish')}</h2><p class="note" data-testid="publish-admin-only">${t('stream.publishAdminOnly')}</p>`;
+  return html`<h2>${t('stream.publish')}</h2>
+${copyable(t, t('stream.obsServer'), publish.obsServer, 'obs-server')}
+${copyable(t, t('stream.obsKey'), publish.obsKey, 'obs-key')}
+${copyable(t, t('stream.ffmpeg'), publish.ffmpeg, 'ffmpeg')}
+${publish.needsKey ? html`<p class="note">${t('stream.keyPlaceholder')}</p>` : ''}
+${publish.signed ? html`<p class="note">${t('stream.signed')}</p>` : ''}`;
+}
+
+function playSection(ctx: ViewContext, d: StreamPageData): SafeHtml {
+  const { t } = ctx;
+  if (d.play === null) return html`<h2>${t('stream.play')}</h2><p class="note" data-testid="play-signed-admin-only">${t('stream.signedAdminOnly')}</p>`;
+  return html`<h2>${t('stream.play')}</h2>
+${copyable(t, 'RTMP', d.play.rtmp)}
+${copyable(t, 'HTTP-FLV', d.play.httpFlv, 'url-http-flv')}
+${copyable(t, 'WS-FLV', d.play.wsFlv)}
+${d.play.hls !== null ? copyable(t, 'HLS', d.play.hls, 'url-hls') : ''}
+${d.play.llHls !== null ? copyable(t, 'LL-HLS', d.play.llHls) : ''}
+${d.playSigned ? html`<p class="note">${t('stream.signed')}</p>` : ''}
+${d.playHook ? html`<p class="note">${t('stream.hookPolicy')}</p>` : ''}`;
+}
+
 export function streamPage(ctx: ViewContext, d: StreamPageData): SafeHtml {
   const { t } = ctx;
-  const protocols: ReadonlyArray<readonly [string, string, string | null]> = [
+  const protocols: ReadonlyArray<readonly [string, string, string | null]> = d.play === null ? [] : [
     ['hls', 'HLS', d.play.hls],
     ['ll-hls', 'LL-HLS', d.play.llHls],
     ['http-flv', 'HTTP-FLV', d.play.httpFlv],
@@ -170,20 +198,8 @@ ${streamLiveFragment(ctx, d)}
 </section>
 </div>
 <section class="card">
-<h2>${t('stream.publish')}</h2>
-${copyable(t, t('stream.obsServer'), d.publish.obsServer, 'obs-server')}
-${copyable(t, t('stream.obsKey'), d.publish.obsKey, 'obs-key')}
-${copyable(t, t('stream.ffmpeg'), d.publish.ffmpeg, 'ffmpeg')}
-${d.publish.needsKey ? html`<p class="note">${t('stream.keyPlaceholder')}</p>` : ''}
-${d.publish.signed ? html`<p class="note">${t('stream.signed')}</p>` : ''}
-<h2>${t('stream.play')}</h2>
-${copyable(t, 'RTMP', d.play.rtmp)}
-${copyable(t, 'HTTP-FLV', d.play.httpFlv, 'url-http-flv')}
-${copyable(t, 'WS-FLV', d.play.wsFlv)}
-${d.play.hls !== null ? copyable(t, 'HLS', d.play.hls, 'url-hls') : ''}
-${d.play.llHls !== null ? copyable(t, 'LL-HLS', d.play.llHls) : ''}
-${d.playSigned ? html`<p class="note">${t('stream.signed')}</p>` : ''}
-${d.playHook ? html`<p class="note">${t('stream.hookPolicy')}</p>` : ''}
+${publishSection(ctx, d.publish)}
+${playSection(ctx, d)}
 </section>`;
   return page(ctx, 'streams', `${d.app}/${d.stream}`, body, [asset('hls.min.js'), asset('mpegts.js'), asset('console-player.js')]);
 }
