@@ -23,12 +23,8 @@ ${checkbox('hls', t('apps.hls'), app?.hls ?? true)}
 ${checkbox('llHls', t('apps.llHls'), app?.llHls ?? true)}
 <label>${t('apps.publishPolicy')} <select name="publishPolicy">${options(PUBLISH_POLICIES, app?.publishPolicy ?? 'open')}</select></label>
 <label>${t('apps.playPolicy')} <select name="playPolicy">${options(PLAY_POLICIES, app?.playPolicy ?? 'open')}</select></label>
-<<<<<<< HEAD
-<label>${t('apps.hookUrl')} <input name="hookUrl" type="url" value="${app?.hookUrl ?? ''}" placeholder="https://"></label>
+<label>${t('apps.hookUrl')} <input name="hookUrl" type="url" value="${hookUrl}" placeholder="https://"></label>
 <label>${t('apps.outagePolicy')} <select name="outagePolicy">${options(OUTAGE_POLICIES, app?.outagePolicy ?? 'admitted')}</select></label>`;
-=======
-<label>${t('apps.hookUrl')} <input name="hookUrl" type="url" value="${hookUrl}" placeholder="https://"></label>`;
->>>>>>> h-console
 }
 
 export function appsTable(ctx: ViewContext, apps: readonly App[]): SafeHtml {
