@@ -27,7 +27,7 @@ async function startEngineProcess(flags: string[]): Promise<EngineProcess> {
       process.execPath, resolve(import.meta.dir, '../../src/engine.ts'),
       '--rtmp-host', '127.0.0.1', '--rtmp-port', String(rtmpPort),
       '--http-host', '127.0.0.1', '--http-port', String(httpPort),
-      '--no-hls', '--no-ll-hls', '--log-json', '--log-level', 'debug',
+      '--log-json', '--log-level', 'debug',
       ...flags,
     ],
     { stdout: 'ignore', stderr: 'pipe', stdin: 'ignore' },
@@ -188,6 +188,8 @@ describe('caps', () => {
       // the deadline is out of the way here: the caps alone must hold
       '--rtmp-handshake-timeout-ms', '120000',
       '--http-max-connections', '6', '--http-max-per-address', '3', '--wait-ms', '30000',
+      // a playlist of a stream with no media yet waits 3 target durations: 15 s
+      '--hls-target-ms', '5000',
     ]);
   });
   afterAll(() => engine.stop());
@@ -303,6 +305,23 @@ describe('caps', () => {
       expect(await answerOnceCounted('127.0.0.1', '/live/not-yet.flv', 'waiting')).toBe('waiting');
     } finally {
       for (const w of waiting) w.close();
+    }
+  }, 60_000);
+
+  test('HLS requests in progress have a per-address cap', async () => {
+    // a publisher that sends no media: its playlist requests wait for a first segment
+    const publisher = rtmpClient(engine.rtmpPort, '127.0.0.4', { app: 'live', stream: 'quiet', role: 'publish' });
+    const held: HttpAttempt[] = [];
+    try {
+      expect((await publisher.next((e) => e.type === 'ready'))?.type).toBe('ready');
+      held.push(...[1, 2, 3].map(() => httpGet(engine.httpPort, '127.0.0.2', '/live/quiet/index.m3u8')));
+      expect(await answerOnceCounted('127.0.0.2', '/live/quiet/index.m3u8', 429)).toBe(429);
+      expect(logged(engine, 'per-address connection cap', { peer: '127.0.0.2', limit: 'http.maxConnectionsPerAddress', protocol: 'hls' })).toBe(true);
+      // another address still gets in (its request waits like the others)
+      expect(await answerOnceCounted('127.0.0.3', '/live/quiet/index.m3u8', 'waiting')).toBe('waiting');
+    } finally {
+      for (const h of held) h.close();
+      publisher.close();
     }
   }, 60_000);
 
