@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { connect, type Socket } from 'node:net';
 import { resolve } from 'node:path';
+import { encodeAmf0 } from '../../src/rtmp/amf0.ts';
+import { encodeChunksMany } from '../../src/rtmp/chunk-writer.ts';
 import { ClientSession, type ClientRole, type ClientSessionEvent } from '../../src/rtmp/client-session.ts';
 import { freePort, killAll, publishPattern, waitFor } from '../e2e/harness.ts';
 
@@ -324,6 +326,30 @@ describe('caps', () => {
       publisher.close();
     }
   }, 60_000);
+
+  test('one connection cannot publish several streams by sending publish commands in a burst', async () => {
+    const client = rtmpClient(engine.rtmpPort, '127.0.0.5', { app: 'live', stream: 'unused', role: 'publish' }, { stopAfterConnect: true });
+    try {
+      expect((await client.next((e) => e.type === 'connected'))?.type).toBe('connected');
+      // three createStream (the engine numbers streams 1, 2, 3), then a publish on each, in one write:
+      // all three arrive before the first publish has been admitted
+      const command = (streamId: number, values: Parameters<typeof encodeAmf0>[0]) => ({
+        chunkStreamId: 8, typeId: 20, timestamp: 0, messageStreamId: streamId, payload: encodeAmf0(values),
+      });
+      const burst = [
+        ...[10, 11, 12].map((tx) => command(0, ['createStream', tx, null])),
+        ...[1, 2, 3].map((id) => command(id, ['publish', 0, null, `burst-${id}`, 'live'])),
+      ];
+      client.socket.write(encodeChunksMany(burst, 128));
+      const answered = await waitFor(() => engine.logs.some((l) => l.msg === 'publish started' && String(l.stream).startsWith('live/burst-')), 5000);
+      expect(answered).toBe(true);
+      await Bun.sleep(300);
+      const started = engine.logs.filter((l) => l.msg === 'publish started' && String(l.stream).startsWith('live/burst-'));
+      expect(started.map((l) => l.stream)).toEqual(['live/burst-1']);
+    } finally {
+      client.close();
+    }
+  }, 30_000);
 
   /** Asks until the answer within 400 ms is `expected` (or 'waiting': none yet), giving the engine time to count what came before. */
   async function answerOnceCounted(from: string, path: string, expected: number | 'waiting'): Promise<number | 'waiting'> {
