@@ -11,7 +11,7 @@ import type { Server, ServerWebSocket } from 'bun';
 import type { Logger } from '../shared/logger.ts';
 import type { ByteSink } from './connection-writer.ts';
 import { AddressSlots, type SlotRefusal } from './address-slots.ts';
-import type { EngineContext } from './engine-context.ts';
+import { countRefusal, type EngineContext } from './engine-context.ts';
 import { attachFlvViewer, type FlvViewerHandle, type FlvViewerIdentity } from './flv-viewer.ts';
 import { serveHls, viewerQuery } from './hls-http.ts';
 import { HlsViewerTracker, type HlsViewerProtocol } from './hls-viewers.ts';
@@ -146,6 +146,7 @@ export class HttpMediaServer {
   private overCap(refusal: SlotRefusal, peer: string, protocol: string): Response {
     const perAddress = refusal.limit === 'per-address';
     const limit = perAddress ? 'http.maxConnectionsPerAddress' : 'http.maxConnections';
+    countRefusal(this.ctx.counters, limit);
     this.ctx.logger.warn(perAddress ? 'request refused: per-address connection cap reached' : 'request refused: connection cap reached', {
       peer, limit, max: refusal.max, protocol,
     });

@@ -11,7 +11,7 @@ import { isProtocolError } from '../shared/protocol-error.ts';
 import type { AddressSlots, SlotGrant } from './address-slots.ts';
 import type { ClientEntry } from './client-registry.ts';
 import { ConnectionWriter, type ByteSink } from './connection-writer.ts';
-import type { EngineContext } from './engine-context.ts';
+import { countRefusal, type EngineContext } from './engine-context.ts';
 
 type Publishing = { streamId: number; stream: LiveStream; handle: PublisherHandle };
 type Playing = { streamId: number; output: SerializedOutput; viewer: OutputViewer };
@@ -223,6 +223,7 @@ export class RtmpConnection {
     }
     const grant = this.limits.publishes.acquire(this.remoteAddress);
     if (!grant.ok) {
+      countRefusal(this.ctx.counters, 'rtmp.maxPublishesPerAddress');
       this.log.warn('publish refused: per-address publish cap reached', {
         stream: `${app}/${name}`, limit: 'rtmp.maxPublishesPerAddress', max: grant.max,
       });

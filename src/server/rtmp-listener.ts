@@ -7,7 +7,7 @@
 import type { Socket, TCPSocketListener } from 'bun';
 import { AddressSlots } from './address-slots.ts';
 import type { ByteSink } from './connection-writer.ts';
-import type { EngineContext } from './engine-context.ts';
+import { countRefusal, type EngineContext } from './engine-context.ts';
 import { RtmpConnection } from './rtmp-connection.ts';
 
 type SocketData = { connection: RtmpConnection | null };
@@ -63,10 +63,10 @@ export class RtmpListener {
           const slot = this.connectionSlots.acquire(peer);
           if (!slot.ok) {
             const perAddress = slot.limit === 'per-address';
+            const limit = perAddress ? 'rtmp.maxConnectionsPerAddress' : 'rtmp.maxConnections';
+            countRefusal(ctx.counters, limit);
             ctx.logger.warn(perAddress ? 'connection refused: per-address connection cap reached' : 'connection refused: connection cap reached', {
-              peer,
-              limit: perAddress ? 'rtmp.maxConnectionsPerAddress' : 'rtmp.maxConnections',
-              max: slot.max,
+              peer, limit, max: slot.max,
             });
             socket.data = { connection: null };
             socket.terminate();
@@ -115,6 +115,7 @@ export class RtmpListener {
       const silentMs = nowMs - connection.lastReceiveAtMs;
       if (!connection.setUp && nowMs - connection.startedAtMs > handshakeTimeoutMs) {
         const stage = connection.connected ? 'no publish or play' : 'handshake';
+        countRefusal(this.ctx.counters, 'rtmp.handshakeTimeoutMs');
         this.ctx.logger.warn(`${stage === 'handshake' ? 'handshake' : 'setup'} timeout, closing connection`, {
           conn: connection.id, peer: connection.remoteAddress, limit: 'rtmp.handshakeTimeoutMs', stage, bytesIn: connection.bytesIn,
         });

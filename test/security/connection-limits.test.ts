@@ -14,9 +14,13 @@ import { freePort, killAll, publishPattern, waitFor } from '../e2e/harness.ts';
 
 type LogLine = Record<string, unknown> & { msg: string };
 
+const ENGINE_SECRET = 'connection-limits-test-secret';
+
 type EngineProcess = {
   rtmpPort: number;
   httpPort: number;
+  /** the engine API (metrics): it runs because the test gives the engine a secret */
+  apiPort: number;
   logs: LogLine[];
   stop(): Promise<void>;
 };
@@ -24,15 +28,17 @@ type EngineProcess = {
 async function startEngineProcess(flags: string[]): Promise<EngineProcess> {
   const rtmpPort = freePort();
   const httpPort = freePort();
+  const apiPort = freePort();
   const proc = Bun.spawn(
     [
       process.execPath, resolve(import.meta.dir, '../../src/engine.ts'),
       '--rtmp-host', '127.0.0.1', '--rtmp-port', String(rtmpPort),
       '--http-host', '127.0.0.1', '--http-port', String(httpPort),
+      '--api-host', '127.0.0.1', '--api-port', String(apiPort),
       '--log-json', '--log-level', 'debug',
       ...flags,
     ],
-    { stdout: 'ignore', stderr: 'pipe', stdin: 'ignore' },
+    { stdout: 'ignore', stderr: 'pipe', stdin: 'ignore', env: { ...process.env, WEIR_ENGINE_SECRET: ENGINE_SECRET } },
   );
   const logs: LogLine[] = [];
   void (async () => {
@@ -58,6 +64,7 @@ async function startEngineProcess(flags: string[]): Promise<EngineProcess> {
   return {
     rtmpPort,
     httpPort,
+    apiPort,
     logs,
     stop: async () => {
       proc.kill('SIGKILL');
@@ -176,8 +183,9 @@ function httpGet(port: number, localAddress: string, path: string, webSocket = f
   return { status, socket, close: () => socket.destroy(), isClosed: () => closed };
 }
 
-function logged(engine: EngineProcess, msgPart: string, fields: Record<string, unknown>): boolean {
-  return engine.logs.some((l) => l.msg.includes(msgPart) && Object.entries(fields).every(([k, v]) => l[k] === v));
+/** Whether the engine logged a line like this (log lines come through a pipe: allow them a moment). */
+function logged(engine: EngineProcess, msgPart: string, fields: Record<string, unknown>): Promise<boolean> {
+  return waitFor(() => engine.logs.some((l) => l.msg.includes(msgPart) && Object.entries(fields).every(([k, v]) => l[k] === v)), 3000);
 }
 
 afterAll(() => killAll());
@@ -207,7 +215,7 @@ describe('caps', () => {
       for (const a of attackers) if (!a.isClosed()) stopDrips.push(drip(a.socket, 300, 2));
       const holding = attackers.filter((a) => !a.isClosed());
       expect(holding.length).toBe(4);
-      expect(logged(engine, 'per-address connection cap', { peer: '127.0.0.2', limit: 'rtmp.maxConnectionsPerAddress', max: 4 })).toBe(true);
+      expect(await logged(engine, 'per-address connection cap', { peer: '127.0.0.2', limit: 'rtmp.maxConnectionsPerAddress', max: 4 })).toBe(true);
 
       const publisher = rtmpClient(engine.rtmpPort, '127.0.0.1', { app: 'live', stream: 'honest', role: 'publish' });
       const ready = await publisher.next((e) => e.type === 'ready');
@@ -230,7 +238,7 @@ describe('caps', () => {
     const refused = await third.next((e) => e.type === 'rejected' || e.type === 'ready');
     expect(refused?.type).toBe('rejected');
     expect(refused?.type === 'rejected' && refused.description).toContain('too many streams published from this address');
-    expect(logged(engine, 'per-address publish cap', { peer: '127.0.0.1', limit: 'rtmp.maxPublishesPerAddress', max: 2 })).toBe(true);
+    expect(await logged(engine, 'per-address publish cap', { peer: '127.0.0.1', limit: 'rtmp.maxPublishesPerAddress', max: 2 })).toBe(true);
     third.close();
 
     // another address is not affected
@@ -263,7 +271,7 @@ describe('caps', () => {
       const fourth = httpGet(engine.httpPort, '127.0.0.2', '/live/show.flv', true);
       expect(await fourth.status).toBe(429);
       fourth.close();
-      expect(logged(engine, 'per-address connection cap', { peer: '127.0.0.2', limit: 'http.maxConnectionsPerAddress', protocol: 'ws-flv' })).toBe(true);
+      expect(await logged(engine, 'per-address connection cap', { peer: '127.0.0.2', limit: 'http.maxConnectionsPerAddress', protocol: 'ws-flv' })).toBe(true);
       const more = ['127.0.0.3', '127.0.0.3', '127.0.0.3'].map((from) => httpGet(engine.httpPort, from, '/live/show.flv', true));
       sockets.push(...more);
       expect(await Promise.all(more.map((s) => s.status))).toEqual([101, 101, 101]);
@@ -272,7 +280,7 @@ describe('caps', () => {
       const httpFlv = httpGet(engine.httpPort, '127.0.0.1', '/live/show.flv');
       expect(await httpFlv.status).toBe(503);
       httpFlv.close();
-      expect(logged(engine, 'request refused: connection cap reached', { peer: '127.0.0.1', limit: 'http.maxConnections' })).toBe(true);
+      expect(await logged(engine, 'request refused: connection cap reached', { peer: '127.0.0.1', limit: 'http.maxConnections' })).toBe(true);
 
       // a WebSocket viewer that leaves gives its slot back
       sockets[0]!.close();
@@ -298,10 +306,10 @@ describe('caps', () => {
     try {
       // nothing answers those six while they wait (30 s); one more from 127.0.0.2 is over its cap
       expect(await answerOnceCounted('127.0.0.2', '/live/not-yet.flv', 429)).toBe(429);
-      expect(logged(engine, 'per-address connection cap', { peer: '127.0.0.2', limit: 'http.maxConnectionsPerAddress', protocol: 'http-flv' })).toBe(true);
+      expect(await logged(engine, 'per-address connection cap', { peer: '127.0.0.2', limit: 'http.maxConnectionsPerAddress', protocol: 'http-flv' })).toBe(true);
       // and the engine is full for everyone else
       expect(await answerOnceCounted('127.0.0.1', '/live/not-yet.flv', 503)).toBe(503);
-      expect(logged(engine, 'request refused: connection cap reached', { peer: '127.0.0.1', limit: 'http.maxConnections', protocol: 'http-flv' })).toBe(true);
+      expect(await logged(engine, 'request refused: connection cap reached', { peer: '127.0.0.1', limit: 'http.maxConnections', protocol: 'http-flv' })).toBe(true);
       // waiting clients that leave give their slots back: a new one is let in to wait
       for (const w of waiting) w.close();
       expect(await answerOnceCounted('127.0.0.1', '/live/not-yet.flv', 'waiting')).toBe('waiting');
@@ -318,7 +326,7 @@ describe('caps', () => {
       expect((await publisher.next((e) => e.type === 'ready'))?.type).toBe('ready');
       held.push(...[1, 2, 3].map(() => httpGet(engine.httpPort, '127.0.0.2', '/live/quiet/index.m3u8')));
       expect(await answerOnceCounted('127.0.0.2', '/live/quiet/index.m3u8', 429)).toBe(429);
-      expect(logged(engine, 'per-address connection cap', { peer: '127.0.0.2', limit: 'http.maxConnectionsPerAddress', protocol: 'hls' })).toBe(true);
+      expect(await logged(engine, 'per-address connection cap', { peer: '127.0.0.2', limit: 'http.maxConnectionsPerAddress', protocol: 'hls' })).toBe(true);
       // another address still gets in (its request waits like the others)
       expect(await answerOnceCounted('127.0.0.3', '/live/quiet/index.m3u8', 'waiting')).toBe('waiting');
     } finally {
@@ -348,6 +356,31 @@ describe('caps', () => {
       expect(started.map((l) => l.stream)).toEqual(['live/burst-1']);
     } finally {
       client.close();
+    }
+  }, 30_000);
+
+  test('refusals are counted in the engine metrics by limit', async () => {
+    const refusals = async (): Promise<Record<string, number>> => {
+      const res = await fetch(`http://127.0.0.1:${engine.apiPort}/metrics`, { headers: { Authorization: `Bearer ${ENGINE_SECRET}` } });
+      expect(res.status).toBe(200);
+      const counts: Record<string, number> = {};
+      for (const match of (await res.text()).matchAll(/^weir_connections_refused_total\{limit="([^"]+)"\} (\d+)$/gm)) counts[match[1]!] = Number(match[2]);
+      return counts;
+    };
+    const before = await refusals();
+    const from = '127.0.0.6';
+    const rtmp = Array.from({ length: 5 }, () => rtmpClient(engine.rtmpPort, from, { app: 'live', stream: 'm', role: 'publish' }, { stopAfterConnect: true }));
+    const http = Array.from({ length: 3 }, () => httpGet(engine.httpPort, from, '/live/metrics-wait.flv'));
+    try {
+      expect(await waitFor(() => rtmp.filter((c) => c.isClosed()).length === 1, 5000)).toBe(true);
+      expect(await answerOnceCounted(from, '/live/metrics-wait.flv', 429)).toBe(429);
+      const after = await refusals();
+      const grew = (limit: string): number => (after[limit] ?? 0) - (before[limit] ?? 0);
+      expect(grew('rtmp.maxConnectionsPerAddress')).toBe(1);
+      expect(grew('http.maxConnectionsPerAddress')).toBeGreaterThanOrEqual(1);
+    } finally {
+      for (const c of rtmp) c.close();
+      for (const h of http) h.close();
     }
   }, 30_000);
 
@@ -385,7 +418,7 @@ describe('setup deadline', () => {
       expect(await waitFor(() => trickler.isClosed(), 10_000)).toBe(true);
       // bytes kept arriving every 150 ms, yet it was cut once the deadline from accept had passed
       expect(trickler.closedAtMs() - started).toBeGreaterThanOrEqual(1400);
-      expect(logged(engine, 'setup timeout', { peer: '127.0.0.2', limit: 'rtmp.handshakeTimeoutMs', stage: 'no publish or play' })).toBe(true);
+      expect(await logged(engine, 'setup timeout', { peer: '127.0.0.2', limit: 'rtmp.handshakeTimeoutMs', stage: 'no publish or play' })).toBe(true);
       expect(publisher.isClosed()).toBe(false);
     } finally {
       stopDrip();
@@ -403,7 +436,7 @@ describe('setup deadline', () => {
     const stop = drip(socket, 150, 2);
     try {
       expect(await waitFor(() => closed, 10_000)).toBe(true);
-      expect(logged(engine, 'handshake timeout', { peer: '127.0.0.2', stage: 'handshake' })).toBe(true);
+      expect(await logged(engine, 'handshake timeout', { peer: '127.0.0.2', stage: 'handshake' })).toBe(true);
     } finally {
       stop();
       socket.destroy();
