@@ -44,6 +44,19 @@ Options (environment variable in brackets):
   --relay-insecure-tls pulls and forwards over rtmps:// and https:// skip certificate checks
                        [WEIR_RELAY_INSECURE_TLS=1]
 
+Limits (per address: one IPv4 address or IPv6 /64; loopback is no exception; 0 = no per-address
+cap, e.g. behind a proxy all clients come through):
+  --rtmp-max-connections N         RTMP connections in all [WEIR_RTMP_MAX_CONNECTIONS] default 10000
+  --rtmp-max-per-address N         RTMP connections per address [WEIR_RTMP_MAX_PER_ADDRESS] default 100
+  --rtmp-max-publishes-per-address N  streams published at once per address
+                       [WEIR_RTMP_MAX_PUBLISHES_PER_ADDRESS] default 20
+  --rtmp-handshake-timeout-ms MS   an RTMP connection must ask to publish or play this long after
+                       it was accepted; bytes trickling in do not extend it [WEIR_RTMP_HANDSHAKE_TIMEOUT_MS] default 10000
+  --http-max-connections N         HTTP-FLV and WebSocket-FLV viewers and FLV requests waiting for a
+                       publisher, in all [WEIR_HTTP_MAX_CONNECTIONS] default 10000
+  --http-max-per-address N         of those per address (and as many HLS requests in progress)
+                       [WEIR_HTTP_MAX_PER_ADDRESS] default 100
+
 Control plane (with --config-url, the config server's snapshot sets the listen addresses,
 HLS durations and apps in place of those flags, and the config server admits every publish
 and play; --no-hls/--no-ll-hls still switch HLS off engine-wide. The flags --rtmp-host,
@@ -96,6 +109,13 @@ function parsePositive(value: string, flag: string): number {
   return n;
 }
 
+/** A whole number of at least `min` (connections, publishes, milliseconds). */
+function parseCount(value: string, flag: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new CliError(`${flag}: '${value}' is not a whole number of at least ${min}`);
+  return n;
+}
+
 function parseNonNegative(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new CliError(`${flag}: '${value}' is not a non-negative number`);
@@ -121,6 +141,17 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
   let edgeOrigin = env.WEIR_EDGE_ORIGIN || null;
   let edgeIdleMs = env.WEIR_EDGE_IDLE_MS ? parseNonNegative(env.WEIR_EDGE_IDLE_MS, 'WEIR_EDGE_IDLE_MS') : DEFAULT_RELAY_SETTINGS.edgeIdleMs;
   let relayInsecureTls = env.WEIR_RELAY_INSECURE_TLS === '1';
+  const count = (name: string, fallback: number, min: number): number => (env[name] ? parseCount(env[name]!, name, min) : fallback);
+  const rtmpLimits = {
+    maxConnections: count('WEIR_RTMP_MAX_CONNECTIONS', base.rtmp.maxConnections, 1),
+    maxConnectionsPerAddress: count('WEIR_RTMP_MAX_PER_ADDRESS', base.rtmp.maxConnectionsPerAddress, 0),
+    maxPublishesPerAddress: count('WEIR_RTMP_MAX_PUBLISHES_PER_ADDRESS', base.rtmp.maxPublishesPerAddress, 0),
+    handshakeTimeoutMs: count('WEIR_RTMP_HANDSHAKE_TIMEOUT_MS', base.rtmp.handshakeTimeoutMs, 1),
+  };
+  const httpLimits = {
+    maxConnections: count('WEIR_HTTP_MAX_CONNECTIONS', base.http.maxConnections, 1),
+    maxConnectionsPerAddress: count('WEIR_HTTP_MAX_PER_ADDRESS', base.http.maxConnectionsPerAddress, 0),
+  };
   let hls = env.WEIR_HLS !== '0';
   let llHls = env.WEIR_LL_HLS !== '0';
   let configUrl = env.WEIR_CONFIG_URL || null;
@@ -159,6 +190,12 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
       case '--edge-origin': edgeOrigin = value(); break;
       case '--edge-idle-ms': edgeIdleMs = parseNonNegative(value(), flag); break;
       case '--relay-insecure-tls': relayInsecureTls = true; break;
+      case '--rtmp-max-connections': rtmpLimits.maxConnections = parseCount(value(), flag, 1); break;
+      case '--rtmp-max-per-address': rtmpLimits.maxConnectionsPerAddress = parseCount(value(), flag, 0); break;
+      case '--rtmp-max-publishes-per-address': rtmpLimits.maxPublishesPerAddress = parseCount(value(), flag, 0); break;
+      case '--rtmp-handshake-timeout-ms': rtmpLimits.handshakeTimeoutMs = parseCount(value(), flag, 1); break;
+      case '--http-max-connections': httpLimits.maxConnections = parseCount(value(), flag, 1); break;
+      case '--http-max-per-address': httpLimits.maxConnectionsPerAddress = parseCount(value(), flag, 0); break;
       case '--config-url': configUrl = value(); break;
       case '--engine-secret-file': engineSecretFile = value(); break;
       case '--data-dir': dataDir = value(); break;
@@ -181,8 +218,8 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
 
   const config: EngineConfig = {
     ...base,
-    rtmp: { ...base.rtmp, host: rtmpHost, port: rtmpPort },
-    http: { ...base.http, host: httpHost, port: httpPort },
+    rtmp: { ...base.rtmp, ...rtmpLimits, host: rtmpHost, port: rtmpPort },
+    http: { ...base.http, ...httpLimits, host: httpHost, port: httpPort },
     streams: { ...base.streams, waitForPublisherMs: waitMs },
     viewers: { ...base.viewers, mergeWriteMs },
     hls: { enabled: hls, lowLatencyEnabled: llHls, targetDurationMs: hlsTargetMs, partTargetMs: hlsPartMs, windowSegments: hlsWindow },

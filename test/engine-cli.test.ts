@@ -83,3 +83,21 @@ test('listen flags win over the config server settings; their variables and abse
   expect(ENGINE_HELP).toContain('win over the served listen settings');
   expect(ENGINE_HELP).toContain('WEIR_DRAIN_TIMEOUT_MS');
 });
+
+test('connection limits: defaults, environment, flags, validation and --help', () => {
+  const defaults = parseEngineCli([], {}).config;
+  expect(defaults.rtmp).toMatchObject({ maxConnections: 10_000, maxConnectionsPerAddress: 100, maxPublishesPerAddress: 20, handshakeTimeoutMs: 10_000 });
+  expect(defaults.http).toMatchObject({ maxConnections: 10_000, maxConnectionsPerAddress: 100 });
+  const { config } = parseEngineCli(
+    ['--rtmp-max-per-address', '4', '--rtmp-max-publishes-per-address', '0', '--http-max-connections', '6', '--rtmp-handshake-timeout-ms', '1500'],
+    { WEIR_RTMP_MAX_PER_ADDRESS: '9', WEIR_RTMP_MAX_CONNECTIONS: '12', WEIR_HTTP_MAX_PER_ADDRESS: '3' },
+  );
+  expect(config.rtmp).toMatchObject({ maxConnections: 12, maxConnectionsPerAddress: 4, maxPublishesPerAddress: 0, handshakeTimeoutMs: 1500 });
+  expect(config.http).toMatchObject({ maxConnections: 6, maxConnectionsPerAddress: 3 });
+  expect(() => parseEngineCli(['--rtmp-max-connections', '0'], {})).toThrow('at least 1');
+  expect(() => parseEngineCli(['--http-max-per-address', '-1'], {})).toThrow('at least 0');
+  expect(() => parseEngineCli(['--rtmp-max-per-address', '2.5'], {})).toThrow('whole number');
+  for (const flag of ['--rtmp-max-connections', '--rtmp-max-per-address', '--rtmp-max-publishes-per-address', '--rtmp-handshake-timeout-ms', '--http-max-connections', '--http-max-per-address']) {
+    expect(ENGINE_HELP).toContain(flag);
+  }
+});

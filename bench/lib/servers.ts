@@ -136,6 +136,9 @@ export async function startServer(name: ServerName, core: number, runId: string)
   const logPath = `${dir}/server.log`;
   const proc = Bun.spawn(['taskset', '-c', String(core), ...cmd], {
     cwd: dir,
+    // every bench client comes from one loopback address: Weir's per-address caps would cut the
+    // run short (environment, not flags, so sources from before the caps still start)
+    env: { ...process.env, WEIR_RTMP_MAX_PER_ADDRESS: '0', WEIR_HTTP_MAX_PER_ADDRESS: '0', WEIR_RTMP_MAX_PUBLISHES_PER_ADDRESS: '0' },
     stdout: Bun.file(logPath),
     stderr: Bun.file(`${dir}/server.err.log`),
     stdin: 'ignore',

@@ -16,7 +16,15 @@ export type EngineCounters = {
   bytesOut: number;
   /** media messages dropped and viewers cut off for being slow, over every connection writer (metrics) */
   writers?: WriterTotals;
+  /** connections, publishes and requests refused by a connection limit, by the limit's setting name */
+  refusals?: Record<string, number>;
 };
+
+/** Counts one refusal under the limit's setting name (a handful of fixed names: bounded labels). */
+export function countRefusal(counters: EngineCounters, limit: string): void {
+  const refusals = (counters.refusals ??= {});
+  refusals[limit] = (refusals[limit] ?? 0) + 1;
+}
 
 export type EngineContext = Readonly<{
   /** the live configuration: read it when it is needed, never keep it */

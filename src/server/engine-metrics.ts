@@ -51,6 +51,10 @@ export class EngineMetrics {
       m.reset();
       for (const s of this.liveStreams()) m.set({ app: s.app, stream: s.name }, s.counters.bytesOut);
     });
+    r.counter('weir_connections_refused_total', 'Connections, publishes and requests refused by a connection limit, by the limit', ['limit']).collect((m) => {
+      m.reset();
+      for (const [limit, count] of Object.entries(this.engine()?.context.counters.refusals ?? {})) m.set({ limit }, count);
+    });
     r.counter('weir_bytes_in_total', 'Bytes read from every socket of the engine').collect((m) => m.set({}, this.engine()?.context.counters.bytesIn ?? 0));
     r.counter('weir_bytes_out_total', 'Bytes written to every socket of the engine').collect((m) => m.set({}, this.engine()?.context.counters.bytesOut ?? 0));
     r.counter('weir_dropped_frames_total', 'Media messages dropped for slow viewers (skipping to the next keyframe)').collect((m) =>

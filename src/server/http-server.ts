@@ -3,10 +3,15 @@
 // response starts, so a stream that never goes live is a clean 404 and a refused viewer a 403
 // with the reason. It can move to another address while running (rebind): the new server is
 // bound first, then the old one stops accepting and ends once its responses have.
+// Every FLV request holds a slot from arrival (admission, the wait for a publisher, the viewer's
+// whole life on HTTP or WebSocket) under http.maxConnections and the per-address cap; HLS
+// requests in progress have their own per-address count. Unexpected errors answer a bare 500
+// problem document: nothing of the engine's files, paths or stack reaches a client.
 import type { Server, ServerWebSocket } from 'bun';
 import type { Logger } from '../shared/logger.ts';
 import type { ByteSink } from './connection-writer.ts';
-import type { EngineContext } from './engine-context.ts';
+import { AddressSlots, type SlotRefusal } from './address-slots.ts';
+import { countRefusal, type EngineContext } from './engine-context.ts';
 import { attachFlvViewer, type FlvViewerHandle, type FlvViewerIdentity } from './flv-viewer.ts';
 import { serveHls, viewerQuery } from './hls-http.ts';
 import { HlsViewerTracker, type HlsViewerProtocol } from './hls-viewers.ts';
@@ -14,7 +19,16 @@ import { parseMediaRoute } from './media-route.ts';
 import type { MediaProtocol } from './admission.ts';
 import type { LiveStream } from '../hub/live-stream.ts';
 
-type WsData = { stream: LiveStream; log: Logger; viewer: FlvViewerHandle | null; blocked: boolean; id: string; address: string };
+type WsData = {
+  stream: LiveStream;
+  log: Logger;
+  viewer: FlvViewerHandle | null;
+  blocked: boolean;
+  id: string;
+  address: string;
+  /** gives back this viewer's connection slot */
+  release: () => void;
+};
 
 export class HttpMediaServer {
   private server: Server<WsData> | null = null;
@@ -24,8 +38,15 @@ export class HttpMediaServer {
   /** the address asked for (port 0 stays 0 here; `port` is the one the OS gave) */
   bound: { host: string; port: number } | null = null;
   readonly hlsViewers = new HlsViewerTracker();
+  /** FLV requests from arrival to end, WebSocket-FLV included (http.maxConnections, http.maxConnectionsPerAddress) */
+  readonly viewerSlots: AddressSlots;
+  /** HLS requests in progress (blocking playlist reloads wait): per address only */
+  readonly hlsSlots: AddressSlots;
 
-  constructor(private readonly ctx: EngineContext) {}
+  constructor(private readonly ctx: EngineContext) {
+    this.viewerSlots = new AddressSlots(() => ({ total: ctx.config().http.maxConnections, perAddress: ctx.config().http.maxConnectionsPerAddress }));
+    this.hlsSlots = new AddressSlots(() => ({ total: Infinity, perAddress: ctx.config().http.maxConnectionsPerAddress }));
+  }
 
   get port(): number {
     if (!this.server) throw new Error('HTTP listener is not running');
@@ -57,6 +78,7 @@ export class HttpMediaServer {
       // Production mode: no error pages or stack traces for dropped viewers.
       development: false,
       fetch: (req, server) => this.route(req, server),
+      error: (err) => this.internalError(err),
       websocket: {
         open: (ws) => this.openWebSocket(ws),
         message: () => {},
@@ -64,7 +86,10 @@ export class HttpMediaServer {
           ws.data.blocked = false;
           ws.data.viewer?.writer.resume();
         },
-        close: (ws) => ws.data.viewer?.detach(),
+        close: (ws) => {
+          ws.data.viewer?.detach();
+          ws.data.release();
+        },
       },
     });
   }
@@ -108,10 +133,32 @@ export class HttpMediaServer {
     });
   }
 
+  /** An error nothing expected: logged here with its reason, answered without it (RFC 9457). */
+  private internalError(err: unknown): Response {
+    this.ctx.logger.error('internal error answering a request', { reason: err instanceof Error ? err.message : String(err) });
+    return new Response(JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500 }), {
+      status: 500,
+      headers: { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store' },
+    });
+  }
+
+  /** A request over a connection cap: 503 when the engine is full, 429 when it is this address. */
+  private overCap(refusal: SlotRefusal, peer: string, protocol: string): Response {
+    const perAddress = refusal.limit === 'per-address';
+    const limit = perAddress ? 'http.maxConnectionsPerAddress' : 'http.maxConnections';
+    countRefusal(this.ctx.counters, limit);
+    this.ctx.logger.warn(perAddress ? 'request refused: per-address connection cap reached' : 'request refused: connection cap reached', {
+      peer, limit, max: refusal.max, protocol,
+    });
+    return perAddress ? this.text(429, `too many connections from this address (at most ${refusal.max})`) : this.text(503, 'too many viewers');
+  }
+
   private async route(req: Request, server: Server<WsData>): Promise<Response | undefined> {
     if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: this.corsHeaders() });
     if (req.method !== 'GET' && req.method !== 'HEAD') return this.text(405, 'method not allowed');
-    const url = new URL(req.url);
+    // A Host header no URL can be made of (`Host: [`) is the client's mistake, not ours.
+    const url = URL.parse(req.url);
+    if (!url) return this.text(400, 'bad request: no valid URL can be made of the request target and Host header');
     // This listener exists only once the engine has its configuration: being here is being ready.
     if (url.pathname === '/healthz') return Response.json({ ready: true }, { headers: { 'Cache-Control': 'no-store' } });
     const route = parseMediaRoute(url.pathname);
@@ -119,8 +166,30 @@ export class HttpMediaServer {
     if (route.kind === 'hls') return this.serveHls(req, server, route.app, route.stream, route.file, url.searchParams);
     const isWebSocket = req.headers.get('upgrade')?.toLowerCase() === 'websocket';
     const protocol: MediaProtocol = isWebSocket ? 'ws-flv' : 'http-flv';
-    if (this.activeConnections >= this.ctx.config().http.maxConnections) return this.text(503, 'too many viewers');
     const clientAddress = server.requestIP(req)?.address ?? '';
+    const slot = this.viewerSlots.acquire(clientAddress);
+    if (!slot.ok) return this.overCap(slot, clientAddress, protocol);
+    // Until a viewer takes the slot over (WebSocket close, FLV body end), every way out gives it back.
+    let handedOver = false;
+    try {
+      const hold = { release: slot.release, handOver: () => (handedOver = true) };
+      return await this.playFlv(req, server, route, url, protocol, clientAddress, hold);
+    } finally {
+      if (!handedOver) slot.release();
+    }
+  }
+
+  private async playFlv(
+    req: Request,
+    server: Server<WsData>,
+    route: Readonly<{ app: string; stream: string }>,
+    url: URL,
+    protocol: MediaProtocol,
+    clientAddress: string,
+    hold: Readonly<{ release: () => void; handOver: () => void }>,
+  ): Promise<Response | undefined> {
+    const { release, handOver } = hold;
+    const isWebSocket = protocol === 'ws-flv';
     const id = this.ctx.nextConnectionId();
     const decision = await this.ctx.admission.decide({
       action: 'play',
@@ -138,15 +207,18 @@ export class HttpMediaServer {
     if (isWebSocket) {
       const upgraded = server.upgrade(req, {
         headers: this.corsHeaders(),
-        data: { stream, log, viewer: null, blocked: false, id, address: clientAddress },
+        data: { stream, log, viewer: null, blocked: false, id, address: clientAddress, release },
       });
-      return upgraded ? undefined : this.text(400, 'WebSocket upgrade failed');
+      if (!upgraded) return this.text(400, 'WebSocket upgrade failed');
+      handOver();
+      return undefined;
     }
     if (req.method === 'HEAD') {
       return new Response(null, { headers: { ...this.corsHeaders(), 'Content-Type': 'video/x-flv' } });
     }
     server.timeout(req, 0);
-    return this.streamFlv(req, stream, log, { id, protocol: 'http-flv', address: clientAddress });
+    handOver();
+    return this.streamFlv(req, stream, log, { id, protocol: 'http-flv', address: clientAddress }, release);
   }
 
   /** A refused viewer: 404 for an app that does not exist, 403 with the reason otherwise. */
@@ -168,6 +240,26 @@ export class HttpMediaServer {
     const protocol: HlsViewerProtocol = file === 'index.m3u8' || file.endsWith('.ts') ? 'hls' : 'll-hls';
     const query = viewerQuery(search);
     const clientAddress = server.requestIP(req)?.address ?? '';
+    const slot = this.hlsSlots.acquire(clientAddress);
+    if (!slot.ok) return this.overCap(slot, clientAddress, protocol);
+    try {
+      return await this.answerHls(req, server, app, stream, file, search, protocol, query, clientAddress);
+    } finally {
+      slot.release();
+    }
+  }
+
+  private async answerHls(
+    req: Request,
+    server: Server<WsData>,
+    app: string,
+    stream: string,
+    file: string,
+    search: URLSearchParams,
+    protocol: HlsViewerProtocol,
+    query: string,
+    clientAddress: string,
+  ): Promise<Response> {
     const decision = await this.ctx.admission.decide({ action: 'play', protocol, app, stream, query, clientAddress });
     if (!decision.allow) return this.refuse(decision.reason, { peer: clientAddress, stream: `${app}/${stream}`, protocol });
     const output = this.ctx.hls.find(`${app}/${stream}`);
@@ -188,9 +280,11 @@ export class HttpMediaServer {
     });
   }
 
-  private streamFlv(req: Request, stream: LiveStream, log: Logger, who: FlvViewerIdentity): Response {
+  private streamFlv(req: Request, stream: LiveStream, log: Logger, who: FlvViewerIdentity, release: () => void): Response {
     const ctx = this.ctx;
     let viewer: FlvViewerHandle | null = null;
+    // The body may never be pulled (the client left before it started): the abort gives the slot back then.
+    req.signal.addEventListener('abort', release, { once: true });
     const body = new ReadableStream({
       type: 'direct',
       pull: (controller) =>
@@ -201,6 +295,7 @@ export class HttpMediaServer {
             if (ended) return;
             ended = true;
             this.activeConnections--;
+            release();
             viewer?.detach();
             resolve();
           };

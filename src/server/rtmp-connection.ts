@@ -8,12 +8,16 @@ import type { OutputViewer, SerializedOutput } from '../outputs/serialized-outpu
 import { ServerSession, type ServerSessionEvent } from '../rtmp/server-session.ts';
 import type { Logger } from '../shared/logger.ts';
 import { isProtocolError } from '../shared/protocol-error.ts';
+import type { AddressSlots, SlotGrant } from './address-slots.ts';
 import type { ClientEntry } from './client-registry.ts';
 import { ConnectionWriter, type ByteSink } from './connection-writer.ts';
-import type { EngineContext } from './engine-context.ts';
+import { countRefusal, type EngineContext } from './engine-context.ts';
 
 type Publishing = { streamId: number; stream: LiveStream; handle: PublisherHandle };
 type Playing = { streamId: number; output: SerializedOutput; viewer: OutputViewer };
+
+/** What the listener hands each connection: the per-address publish count, and its own release. */
+export type RtmpConnectionLimits = Readonly<{ publishes: AddressSlots; onClose: () => void }>;
 
 export class RtmpConnection {
   readonly id: string;
@@ -28,6 +32,10 @@ export class RtmpConnection {
   private publishing: Publishing | null = null;
   private playing: Playing | null = null;
   private pendingPlay: AbortController | null = null;
+  private pendingPublish = false;
+  /** this connection's count toward rtmp.maxPublishesPerAddress, from the publish request until it ends */
+  private publishGrant: SlotGrant | null = null;
+  private everStarted = false;
   private closed = false;
   private readonly client: ClientEntry;
 
@@ -36,6 +44,7 @@ export class RtmpConnection {
     sink: ByteSink,
     readonly remoteAddress: string,
     nowMs: number,
+    private readonly limits: RtmpConnectionLimits,
   ) {
     this.id = ctx.nextConnectionId();
     this.startedAtMs = nowMs;
@@ -84,6 +93,15 @@ export class RtmpConnection {
     return this.app !== null;
   }
 
+  /**
+   * Whether the connection is past setup for the listener's deadline: it published or played at
+   * some point, or a publish/play request is waiting for admission or for a publisher now (those
+   * waits have their own bounds).
+   */
+  get setUp(): boolean {
+    return this.everStarted || this.pendingPublish || this.pendingPlay !== null;
+  }
+
   receive(bytes: Uint8Array, nowMs: number): void {
     if (this.closed) return;
     this.lastReceiveAtMs = nowMs;
@@ -116,16 +134,29 @@ export class RtmpConnection {
     this.pendingPlay?.abort();
     this.stopPublishing();
     this.stopPlaying();
+    this.releasePublishSlot();
     this.writer.close();
     this.ctx.clients.unregister(this.client);
+    this.limits.onClose();
   }
 
   /** Drops the connection now (engine API kick, app removed): no goodbye, the socket is cut. */
   kick(reason: string): void {
     if (this.closed) return;
     this.log.info('connection kicked', { reason, role: this.role });
+    this.drop();
+  }
+
+  /** Cuts the socket and ends the connection (a deadline missed: nothing polite is owed). */
+  drop(): void {
+    if (this.closed) return;
     this.writer.abort();
     this.close();
+  }
+
+  private releasePublishSlot(): void {
+    this.publishGrant?.release();
+    this.publishGrant = null;
   }
 
   private fail(err: unknown): void {
@@ -184,21 +215,40 @@ export class RtmpConnection {
 
   private async onPublish(streamId: number, name: string, query: string): Promise<void> {
     const app = this.app;
-    if (app === null || this.publishing || this.playing) {
+    // A publish still waiting for admission makes the connection busy too: otherwise a burst of
+    // publish commands would be admitted side by side and leave streams no one unpublishes.
+    if (app === null || this.publishing || this.playing || this.pendingPublish || this.pendingPlay) {
       this.session.rejectPublish(streamId, 'NetStream.Publish.BadName', 'connection is already busy');
       return this.flushSession();
     }
-    const decision = await this.ctx.admission.decide({
-      action: 'publish',
-      protocol: 'rtmp',
-      app,
-      stream: name,
-      query: this.query(query),
-      clientAddress: this.remoteAddress,
-      clientId: this.id,
-    });
+    const grant = this.limits.publishes.acquire(this.remoteAddress);
+    if (!grant.ok) {
+      countRefusal(this.ctx.counters, 'rtmp.maxPublishesPerAddress');
+      this.log.warn('publish refused: per-address publish cap reached', {
+        stream: `${app}/${name}`, limit: 'rtmp.maxPublishesPerAddress', max: grant.max,
+      });
+      this.session.rejectPublish(streamId, 'NetStream.Publish.Rejected', `too many streams published from this address (at most ${grant.max})`);
+      return this.flushSession();
+    }
+    this.publishGrant = grant;
+    this.pendingPublish = true;
+    let decision;
+    try {
+      decision = await this.ctx.admission.decide({
+        action: 'publish',
+        protocol: 'rtmp',
+        app,
+        stream: name,
+        query: this.query(query),
+        clientAddress: this.remoteAddress,
+        clientId: this.id,
+      });
+    } finally {
+      this.pendingPublish = false;
+    }
     if (this.closed) return;
     if (!decision.allow) {
+      this.releasePublishSlot();
       this.log.info('publish refused', { stream: `${app}/${name}`, reason: decision.reason });
       this.session.rejectPublish(streamId, 'NetStream.Publish.BadName', decision.reason);
       return this.flushSession();
@@ -216,10 +266,12 @@ export class RtmpConnection {
     };
     const result = this.ctx.streams.publish(app, name, handle);
     if (!result.ok) {
+      this.releasePublishSlot();
       this.session.rejectPublish(streamId, 'NetStream.Publish.BadName', 'stream is already being published');
       return this.flushSession();
     }
     this.publishing = { streamId, stream: result.stream, handle };
+    this.everStarted = true;
     this.log.info('publish started', { stream: result.stream.path });
     this.ctx.events.emit({ type: 'publish-start', app, stream: name, clientId: this.id, clientAddress: this.remoteAddress, atMs: Date.now() });
     this.session.acceptPublish(streamId);
@@ -237,6 +289,7 @@ export class RtmpConnection {
     const publishing = this.publishing;
     if (!publishing) return;
     this.publishing = null;
+    this.releasePublishSlot();
     this.log.info('publish stopped', { stream: publishing.stream.path });
     this.ctx.streams.unpublish(publishing.stream, publishing.handle);
     this.emitPublishStop(publishing.stream.app, publishing.stream.name);
@@ -248,7 +301,7 @@ export class RtmpConnection {
 
   private async onPlay(streamId: number, name: string, query: string): Promise<void> {
     const app = this.app;
-    if (app === null || this.publishing || this.playing || this.pendingPlay) {
+    if (app === null || this.publishing || this.playing || this.pendingPlay || this.pendingPublish) {
       this.session.rejectPlay(streamId, 'NetStream.Play.Failed', 'connection is already busy');
       return this.flushSession();
     }
@@ -310,6 +363,7 @@ export class RtmpConnection {
       },
     };
     this.playing = { streamId, output, viewer };
+    this.everStarted = true;
     this.log.info('play started', { stream: stream.path });
     this.ctx.events.emit({
       type: 'play-start', app: stream.app, stream: stream.name, clientId: this.id, protocol: 'rtmp', clientAddress: this.remoteAddress, atMs: Date.now(),

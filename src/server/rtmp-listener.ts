@@ -1,10 +1,13 @@
-// The RTMP TCP listener: accepts sockets up to a cap, wires each to an RtmpConnection,
-// and sweeps for handshakes that never finish and publishers that went silent. It can move to
+// The RTMP TCP listener: accepts sockets up to a total and a per-address cap, wires each to an
+// RtmpConnection, and sweeps for connections that do not get to publish or play within the
+// setup deadline (measured from accept, so trickling bytes do not extend it) and for publishers
+// that went silent. It can move to
 // another address while running (rebind): the new socket is bound first, then the old one
 // stops accepting; connections it accepted stay until they end.
 import type { Socket, TCPSocketListener } from 'bun';
+import { AddressSlots } from './address-slots.ts';
 import type { ByteSink } from './connection-writer.ts';
-import type { EngineContext } from './engine-context.ts';
+import { countRefusal, type EngineContext } from './engine-context.ts';
 import { RtmpConnection } from './rtmp-connection.ts';
 
 type SocketData = { connection: RtmpConnection | null };
@@ -17,8 +20,15 @@ export class RtmpListener {
   bound: { host: string; port: number } | null = null;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   readonly connections = new Set<RtmpConnection>();
+  /** open connections, by client address (rtmp.maxConnections, rtmp.maxConnectionsPerAddress) */
+  readonly connectionSlots: AddressSlots;
+  /** publishes requested or running, by client address (rtmp.maxPublishesPerAddress) */
+  readonly publishSlots: AddressSlots;
 
-  constructor(private readonly ctx: EngineContext) {}
+  constructor(private readonly ctx: EngineContext) {
+    this.connectionSlots = new AddressSlots(() => ({ total: ctx.config().rtmp.maxConnections, perAddress: ctx.config().rtmp.maxConnectionsPerAddress }));
+    this.publishSlots = new AddressSlots(() => ({ total: Infinity, perAddress: ctx.config().rtmp.maxPublishesPerAddress }));
+  }
 
   get port(): number {
     if (!this.listener) throw new Error('RTMP listener is not running');
@@ -49,13 +59,21 @@ export class RtmpListener {
       port,
       socket: {
         open: (socket) => {
-          if (connections.size >= ctx.config().rtmp.maxConnections) {
-            ctx.logger.warn('connection refused: connection cap reached', { peer: socket.remoteAddress });
+          const peer = socket.remoteAddress;
+          const slot = this.connectionSlots.acquire(peer);
+          if (!slot.ok) {
+            const perAddress = slot.limit === 'per-address';
+            const limit = perAddress ? 'rtmp.maxConnectionsPerAddress' : 'rtmp.maxConnections';
+            countRefusal(ctx.counters, limit);
+            ctx.logger.warn(perAddress ? 'connection refused: per-address connection cap reached' : 'connection refused: connection cap reached', {
+              peer, limit, max: slot.max,
+            });
             socket.data = { connection: null };
-            socket.end();
+            socket.terminate();
             return;
           }
-          const connection = new RtmpConnection(ctx, socketSink(socket), socket.remoteAddress, Date.now());
+          const limits = { publishes: this.publishSlots, onClose: slot.release };
+          const connection = new RtmpConnection(ctx, socketSink(socket), peer, Date.now(), limits);
           socket.data = { connection };
           connections.add(connection);
         },
@@ -95,9 +113,13 @@ export class RtmpListener {
     const { handshakeTimeoutMs, idleTimeoutMs } = this.ctx.config().rtmp;
     for (const connection of this.connections) {
       const silentMs = nowMs - connection.lastReceiveAtMs;
-      if (!connection.connected && nowMs - connection.startedAtMs > handshakeTimeoutMs) {
-        this.ctx.logger.warn('handshake timeout, closing connection', { conn: connection.id, peer: connection.remoteAddress });
-        connection.close();
+      if (!connection.setUp && nowMs - connection.startedAtMs > handshakeTimeoutMs) {
+        const stage = connection.connected ? 'no publish or play' : 'handshake';
+        countRefusal(this.ctx.counters, 'rtmp.handshakeTimeoutMs');
+        this.ctx.logger.warn(`${stage === 'handshake' ? 'handshake' : 'setup'} timeout, closing connection`, {
+          conn: connection.id, peer: connection.remoteAddress, limit: 'rtmp.handshakeTimeoutMs', stage, bytesIn: connection.bytesIn,
+        });
+        connection.drop();
       } else if (connection.role !== 'player' && silentMs > idleTimeoutMs) {
         this.ctx.logger.warn('idle timeout, closing connection', { conn: connection.id, peer: connection.remoteAddress, role: connection.role });
         connection.close();

@@ -24,17 +24,31 @@ export type EngineConfig = Readonly<{
     /** chunk size the engine sends with; every RTMP viewer gets the same chunks */
     outChunkSize: number;
     maxMessageSizeBytes: number;
+    /**
+     * a connection must have asked to publish or play this long after it was accepted (handshake,
+     * connect, createStream and publish/play), or it is closed; bytes trickling in do not extend it
+     */
     handshakeTimeoutMs: number;
     /** a publisher (or a connection that neither publishes nor plays) silent this long is closed */
     idleTimeoutMs: number;
     maxConnections: number;
+    /** connections one client address (an IPv6 /64) may hold; 0: no per-address cap */
+    maxConnectionsPerAddress: number;
+    /** streams one client address may publish (or be admitted to publish) at once; 0: no cap */
+    maxPublishesPerAddress: number;
   }>;
   http: Readonly<{
     host: string;
     port: number;
     /** value of Access-Control-Allow-Origin on media responses */
     corsOrigin: string;
+    /** HTTP-FLV and WebSocket-FLV viewers, and FLV requests waiting for admission or a publisher */
     maxConnections: number;
+    /**
+     * what one client address (an IPv6 /64) may hold of those; separately, as many HLS requests
+     * in progress; 0: no per-address cap
+     */
+    maxConnectionsPerAddress: number;
   }>;
   streams: Readonly<{
     waitForPublisherMs: number;
@@ -87,8 +101,10 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
     handshakeTimeoutMs: 10_000,
     idleTimeoutMs: 30_000,
     maxConnections: 10_000,
+    maxConnectionsPerAddress: 100,
+    maxPublishesPerAddress: 20,
   },
-  http: { host: '0.0.0.0', port: 8080, corsOrigin: '*', maxConnections: 10_000 },
+  http: { host: '0.0.0.0', port: 8080, corsOrigin: '*', maxConnections: 10_000, maxConnectionsPerAddress: 100 },
   streams: {
     waitForPublisherMs: 10_000,
     publisherTakeover: true,
