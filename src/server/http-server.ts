@@ -201,6 +201,8 @@ export class HttpMediaServer {
       clientId: id,
     });
     if (!decision.allow) return this.refuse(decision.reason, { conn: id, peer: clientAddress, stream: `${route.app}/${route.stream}`, protocol });
+    // Bun's idle timeout (10 s) would cut a viewer that waits longer for its publisher (--wait-ms).
+    server.timeout(req, 0);
     const stream = await this.ctx.streams.waitUntilLive(route.app, route.stream, req.signal);
     if (!stream) return this.text(404, `stream '${route.app}/${route.stream}' is not live`);
     const log = this.ctx.logger.child({ conn: id, peer: clientAddress, stream: stream.path, protocol });
@@ -262,7 +264,13 @@ export class HttpMediaServer {
   ): Promise<Response> {
     const decision = await this.ctx.admission.decide({ action: 'play', protocol, app, stream, query, clientAddress });
     if (!decision.allow) return this.refuse(decision.reason, { peer: clientAddress, stream: `${app}/${stream}`, protocol });
-    const output = this.ctx.hls.find(`${app}/${stream}`);
+    let output = this.ctx.hls.find(`${app}/${stream}`);
+    if (!output && file.endsWith('.m3u8')) {
+      // A player that asks before the publisher arrives waits for it, up to --wait-ms, as an FLV
+      // viewer does; the playlist then waits for its first media (hls-http.ts).
+      server.timeout(req, 0);
+      if (await this.ctx.streams.waitUntilLive(app, stream, req.signal)) output = this.ctx.hls.find(`${app}/${stream}`);
+    }
     if (!output) return this.text(404, `stream '${app}/${stream}' is not live`);
     const isPlaylist = file.endsWith('.m3u8');
     if (isPlaylist) this.hlsViewers.record(output.stream.path, protocol, `${clientAddress}?${query}`);
