@@ -3,7 +3,7 @@
 // kill and restart that upstream and see the pull resume with an HLS discontinuity.
 import { afterAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
-import { decode, killAll, probe, publishPattern, spawnBackground, tempDir, testPatternArgs, waitFor } from '../e2e/harness.ts';
+import { decode, killAll, probe, publishPattern, spawnBackground, tempDir, testPatternArgs, waitFor, waitForListening } from '../e2e/harness.ts';
 import { freePort, startRelayEngine, type RelayTestEngine } from './relay-harness.ts';
 
 const engines: RelayTestEngine[] = [];
@@ -26,7 +26,7 @@ describe('relay with ffmpeg as the peer', () => {
     const port = freePort();
     const out = join(dir.path, 'forwarded.flv');
     const receiver = spawnBackground(['ffmpeg', '-hide_banner', '-loglevel', 'error', '-listen', '1', '-i', `rtmp://127.0.0.1:${port}/live/x`, '-c', 'copy', '-y', out]);
-    await Bun.sleep(500);
+    expect(await waitForListening(port)).toBe(true);
     const engine = startRelayEngine({ forwardTargets: () => [`rtmp://127.0.0.1:${port}/live/x`] });
     engines.push(engine);
     const publisher = await publishPattern(engine.rtmpUrl('live/fwd'), { seconds: 5, bFrames: 2 });
@@ -47,7 +47,7 @@ describe('relay with ffmpeg as the peer', () => {
   test('pulls a stream ffmpeg serves; restarting the upstream resumes the pull with an HLS discontinuity', async () => {
     const port = freePort();
     let upstream = serveWithFfmpeg(port, 6);
-    await Bun.sleep(500);
+    expect(await waitForListening(port)).toBe(true);
     const engine = startRelayEngine({ pulls: [{ id: 'cam', app: 'live', stream: 'cam', url: `rtmp://127.0.0.1:${port}/live/src`, enabled: true }] });
     engines.push(engine);
     expect(await waitFor(() => engine.relay('cam')?.state === 'live', 8000)).toBe(true);
