@@ -23,7 +23,7 @@ export const MUTATIONS: readonly Mutation[] = [
     file: 'src/hub/live-stream.ts',
     search: 'if (this.gopOverflowed || this.gop.length === 0) return;',
     replace: 'if (this.gopOverflowed) return;',
-    tests: ['test/hub/stream-registry.test.ts'],
+    tests: ['test/hub/stream-registry.test.ts', 'test/e2e/codec-passthrough.test.ts'],
   },
   {
     id: 'gop-cache-limit',
