@@ -122,16 +122,17 @@ test('operate Weir from the console', async () => {
   const key = (await page.locator('code[data-testid=new-key]').textContent({ timeout: 5000 }))!.trim();
   expect(key).toMatch(/^wsk_/);
 
-  // publish with ffmpeg; the dashboard shows it within 3 s of the engine having it
+  // publish with ffmpeg; the dashboard (refreshing every 2 s) shows it without a reload
   await page.goto(consoleUrl('/'));
   const publisher = spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 120, bFrames: 0, gop: 25 }), '-f', 'flv',
     `rtmp://127.0.0.1:${ports.rtmp}/studio/show?key=${key}`]);
   expect(await waitFor(() => engine.logs.some((l) => l.includes('studio/show') && /publish/i.test(l) && !/refused/.test(l)), 15_000)).toBe(true);
   const liveAt = Date.now();
-  await page.waitForSelector('tr[data-stream="studio/show"]', { timeout: 3000 });
-  const appearedMs = Date.now() - liveAt;
-  expect(appearedMs).toBeLessThan(3000);
-  await Bun.sleep(2500); // let a refresh show codecs and bitrate
+  await page.waitForSelector('tr[data-stream="studio/show"]', { timeout: 10_000 });
+  // a few refreshes at most (room for a loaded machine), not a page reload
+  expect(Date.now() - liveAt).toBeLessThan(10_000);
+  // a later refresh shows codecs and bitrate
+  await page.waitForSelector('tr[data-stream="studio/show"]:has-text("h264")', { timeout: 10_000 });
   expect(await page.textContent('tr[data-stream="studio/show"]')).toContain('h264');
   await saveScreenshot(page, 'console-dashboard.png');
 

@@ -19,6 +19,10 @@ const seen: Seen[] = [];
 let hook: ReturnType<typeof Bun.serve>;
 let hookUrl = '';
 
+/** the 'slow' hook answers only when released: the test has its decision before that */
+let releaseSlowHook = (): void => {};
+const slowHookGate = new Promise<void>((resolve) => (releaseSlowHook = resolve));
+
 beforeAll(() => {
   hook = Bun.serve({
     hostname: '127.0.0.1',
@@ -38,7 +42,8 @@ beforeAll(() => {
         case 'forbidden':
           return new Response('0', { status: 403 });
         case 'slow':
-          await Bun.sleep(500);
+          // answers only once the test has its decision: a decision at all proves the timeout
+          await slowHookGate;
           return new Response('0');
         default:
           return new Response('nope');
@@ -47,7 +52,10 @@ beforeAll(() => {
   });
   hookUrl = `http://127.0.0.1:${hook.port}/auth`;
 });
-afterAll(() => hook.stop(true));
+afterAll(() => {
+  releaseSlowHook();
+  hook.stop(true);
+});
 
 describe('AdmissionService', () => {
   test('unknown app is denied with a short cache', async () => {
@@ -145,7 +153,9 @@ describe('AdmissionService', () => {
       reason: 'authorization hook unavailable',
       cacheTtlMs: 1000,
     });
-    expect(performance.now() - started).toBeLessThan(450);
+    // decided while the hook still had not answered, and not before the 200 ms timeout
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+    releaseSlowHook();
 
     seen.length = 0;
     expect(await services.admission.decide(q({ action: 'play', protocol: 'http-flv', stream: 'zero' }))).toEqual({

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { FlvReader } from '../../src/flv/flv-reader.ts';
 import { encodeAmf0 } from '../../src/rtmp/amf0.ts';
-import { startTestEngine, type TestEngine } from './harness.ts';
+import { startTestEngine, waitFor, type TestEngine } from './harness.ts';
 import { connectRtmp } from './rtmp-test-client.ts';
 
 let engine: TestEngine;
@@ -67,26 +67,28 @@ const scenarios: Record<string, Tag[]> = {
 /** How many leading tags are sent before viewers join: headers plus the GOP's first frame, all of which a late viewer must get. */
 const cachedCount: Record<string, number> = { 'audio-only-mp3': 1, 'vp9-opus': 3 };
 
-async function collectFlv(url: string, ms: number): Promise<Uint8Array> {
+/** An HTTP-FLV viewer that keeps reading; `tags()` parses what has arrived so far. */
+async function openFlv(url: string): Promise<{ tags(): ReturnType<FlvReader['push']>; close(): void }> {
   const abort = new AbortController();
   const res = await fetch(url, { signal: abort.signal });
   expect(res.status).toBe(200);
   const chunks: Uint8Array[] = [];
   const reader = res.body!.getReader();
-  const stop = setTimeout(() => abort.abort(), ms);
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      chunks.push(value);
+  void (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+      }
+    } catch {
+      // closed by the test
     }
-  } catch {
-    // aborted: we have what we came for
-  } finally {
-    clearTimeout(stop);
-  }
-  return Buffer.concat(chunks);
+  })();
+  return { tags: () => new FlvReader().push(Buffer.concat(chunks)), close: () => abort.abort() };
 }
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 describe('codec pass-through', () => {
   for (const [name, tags] of Object.entries(scenarios)) {
@@ -101,25 +103,61 @@ describe('codec pass-through', () => {
       publisher.flush();
 
       const player = await connectRtmp(engine.rtmpPort, 'live', name, 'play');
-      const flvBytes = collectFlv(engine.httpUrl(`live/${name}.flv`), 1500);
+      const flv = await openFlv(engine.httpUrl(`live/${name}.flv`));
       await player.next((e) => e.type === 'ready');
-      await Bun.sleep(300);
+      // both viewers have the cached part before the rest is sent: then the order is the publish order
+      expect(await waitFor(() => mediaOf(player.events).length >= 1 + half && flv.tags().length >= 1 + half, 10_000)).toBe(true);
       tags.slice(half).forEach((tag, i) => publisher.session.sendMedia(tag.type, 1000 + (half + i) * 40, tag.body));
       publisher.flush();
 
-      const expected = tags.map((t) => Buffer.from(t.body).toString('hex'));
-      await player.next(() => mediaOf(player.events).length >= expected.length + 1, 3000).catch(() => undefined);
-      const rtmpBodies = mediaOf(player.events);
-      expect(Buffer.from(rtmpBodies[0]!.payload).equals(Buffer.from(metadata))).toBe(true);
-      expect(rtmpBodies.slice(1).map((m) => Buffer.from(m.payload).toString('hex')).sort()).toEqual([...expected].sort());
-
-      const flvTags = new FlvReader().push(await flvBytes);
-      expect(Buffer.from(flvTags[0]!.body).equals(Buffer.from(metadata))).toBe(true);
-      expect(flvTags.slice(1).map((t) => Buffer.from(t.body).toString('hex')).sort()).toEqual([...expected].sort());
+      // in order, as published: the late-joiner cache first, then live tags (no sorting that could hide a reordering)
+      const expected = [hex(metadata), ...tags.map((t) => hex(t.body))];
+      expect(await waitFor(() => mediaOf(player.events).length >= expected.length && flv.tags().length >= expected.length, 10_000)).toBe(true);
+      expect(mediaOf(player.events).map((m) => hex(m.payload))).toEqual(expected);
+      expect(flv.tags().map((t) => hex(t.body))).toEqual(expected);
+      flv.close();
       publisher.close();
       player.close();
     });
   }
+});
+
+describe('a publisher that starts on a non-keyframe', () => {
+  test('viewers that join before its first keyframe get headers only, then start on the keyframe', async () => {
+    const name = 'midgop';
+    const [header, keyframe, inter1, inter2] = legacyVideo(7, bytes([1, 0x42, 0, 0x1e, 0xff, 0xe1, 0, 2, 0x67, 0x42, 1, 0, 2, 0x68, 0xce]));
+    const publisher = await connectRtmp(engine.rtmpPort, 'live', name, 'publish');
+    await publisher.next((e) => e.type === 'ready');
+    const metadata = encodeAmf0(['onMetaData', { encoder: 'weir-test' }]);
+    publisher.session.sendDataFrame(metadata);
+    // an encoder joined mid-GOP (or a relay cut in): inter frames before any keyframe
+    publisher.session.sendMedia(9, 0, header!.body);
+    publisher.session.sendMedia(9, 0, inter1!.body);
+    publisher.session.sendMedia(9, 40, inter2!.body);
+    publisher.flush();
+    expect(await waitFor(() => engine.context.streams.find('live', name)?.started === true, 10_000)).toBe(true);
+
+    const player = await connectRtmp(engine.rtmpPort, 'live', name, 'play');
+    const flv = await openFlv(engine.httpUrl(`live/${name}.flv`));
+    await player.next((e) => e.type === 'ready');
+    expect(await waitFor(() => mediaOf(player.events).length >= 2 && flv.tags().length >= 2, 10_000)).toBe(true);
+    publisher.session.sendMedia(9, 80, keyframe!.body);
+    publisher.session.sendMedia(9, 120, inter1!.body);
+    publisher.flush();
+
+    const expected = [hex(metadata), hex(header!.body), hex(keyframe!.body), hex(inter1!.body)];
+    expect(await waitFor(() => mediaOf(player.events).length >= 4 && flv.tags().length >= 4, 10_000)).toBe(true);
+    expect(mediaOf(player.events).map((m) => hex(m.payload))).toEqual(expected);
+    expect(flv.tags().map((t) => hex(t.body))).toEqual(expected);
+    // a viewer joining now starts on that keyframe too
+    const late = await openFlv(engine.httpUrl(`live/${name}.flv`));
+    expect(await waitFor(() => late.tags().length >= 4, 10_000)).toBe(true);
+    expect(late.tags().map((t) => hex(t.body))).toEqual(expected);
+    late.close();
+    flv.close();
+    publisher.close();
+    player.close();
+  });
 });
 
 function mediaOf(events: ReturnType<typeof Array.prototype.slice>) {

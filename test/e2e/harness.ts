@@ -1,6 +1,6 @@
 // Shared pieces of the end-to-end tests: an in-process engine on OS-assigned loopback ports,
 // and real ffmpeg/ffprobe/rtmpdump processes that are always ended by PID.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEngine, type RunningEngine } from '../../src/engine-runtime.ts';
@@ -143,3 +143,32 @@ export function freePort(): number {
   listener.stop(true);
   return port;
 }
+
+/**
+ * Whether some process listens on this TCP port, read from the kernel's socket table rather
+ * than by connecting: a peer that takes one connection only (ffmpeg `-listen 1`) must not have
+ * it used up by the check.
+ */
+export function isListening(port: number): boolean {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // local_address is ADDR:PORT in hex; state 0A is LISTEN
+      if (fields[1]?.endsWith(`:${hexPort}`) && fields[3] === '0A') return true;
+    }
+  }
+  return false;
+}
+
+/** Waits until a process we started listens on `port`. */
+export function waitForListening(port: number, timeoutMs = 10_000): Promise<boolean> {
+  return waitFor(() => isListening(port), timeoutMs);
+}
+

@@ -56,13 +56,16 @@ test('a declared message length over the limit closes the connection', async () 
 });
 
 test('connections over the cap are refused, the others keep working', async () => {
-  const held = Array.from({ length: 6 }, () => rawConnection());
-  await Bun.sleep(100);
+  // held connections finish their handshake, so the 400 ms handshake timeout cannot free a slot
+  expect(await waitFor(() => engine.context.clients.size === 0, 10_000)).toBe(true);
+  const held = await Promise.all(Array.from({ length: 6 }, (_, i) => connectRtmp(engine.rtmpPort, 'live', `held${i}`, 'publish')));
+  await Promise.all(held.map((c) => c.next((e) => e.type === 'ready', 10_000)));
+  expect(engine.context.clients.size).toBe(6);
   const extra = rawConnection();
-  expect(await waitFor(extra.closed, 2000)).toBe(true);
+  expect(await waitFor(extra.closed, 10_000)).toBe(true);
   expect(engine.logs.some((l) => l.includes('connection cap'))).toBe(true);
-  for (const c of held) c.socket.destroy();
-  await Bun.sleep(200);
+  for (const c of held) c.close();
+  expect(await waitFor(() => engine.context.clients.size === 0, 10_000)).toBe(true);
   await healthyPublish('after-cap');
 });
 

@@ -33,6 +33,37 @@ describe('LiveStream', () => {
     expect(s.gop[0]!.randomAccess).toBe(true);
   });
 
+  test('frames before the first keyframe are not cached: a late joiner starts on a keyframe', () => {
+    const reg = new StreamRegistry(options);
+    const res = reg.publish('live', 'nk', publisher('p'));
+    if (!res.ok) throw new Error('publish failed');
+    const s = res.stream;
+    s.ingest({ type: 9, timestampMs: 0, body: body(1), header: true, keyframe: false });
+    s.ingest({ type: 8, timestampMs: 0, body: body(2), header: true, keyframe: false });
+    // the publisher starts mid-GOP: inter frames and audio before any keyframe
+    s.ingest({ type: 9, timestampMs: 0, body: body(3), header: false, keyframe: false });
+    s.ingest({ type: 8, timestampMs: 10, body: body(4), header: false, keyframe: false });
+    s.ingest({ type: 9, timestampMs: 40, body: body(5), header: false, keyframe: false });
+    expect(s.gop).toEqual([]);
+    s.ingest({ type: 9, timestampMs: 80, body: body(6), header: false, keyframe: true });
+    s.ingest({ type: 8, timestampMs: 90, body: body(7), header: false, keyframe: false });
+    expect(s.gop.map((p) => p.body[0])).toEqual([6, 7]);
+    expect(s.gop[0]!.randomAccess).toBe(true);
+  });
+
+  test('a restarted publisher that starts mid-GOP caches nothing until its keyframe', () => {
+    const reg = new StreamRegistry(options);
+    const first = publisher('a');
+    const res = reg.publish('live', 'r', first);
+    if (!res.ok) throw new Error('publish failed');
+    res.stream.ingest({ type: 9, timestampMs: 0, body: body(1), header: false, keyframe: true });
+    reg.unpublish(res.stream, first);
+    const again = reg.publish('live', 'r', publisher('b'));
+    if (!again.ok) throw new Error('publish failed');
+    again.stream.ingest({ type: 9, timestampMs: 0, body: body(2), header: false, keyframe: false });
+    expect(again.stream.gop).toEqual([]);
+  });
+
   test('audio-only streams start on any audio frame', () => {
     const reg = new StreamRegistry(options);
     const res = reg.publish('live', 'a', publisher('p'));

@@ -40,4 +40,20 @@ describe('TimestampNormalizer', () => {
     expect(n.normalize(8, 0)).toBe(5021);
     expect(n.normalize(9, 40)).toBe(5061);
   });
+
+  test('a publisher restarted after a 32-bit wrap continues just after what viewers saw', () => {
+    const n = new TimestampNormalizer();
+    n.startPublisher();
+    n.normalize(9, 0xffff_ffc0);
+    const wrapped = n.normalize(9, 0x40); // crossed the wrap: 2^32 + 0x40
+    expect(wrapped).toBe(0x1_0000_0040);
+    n.startPublisher();
+    // the new publisher's clock has not wrapped: its first packet lands right after the
+    // high water mark, not another 2^32 ms later
+    const first = n.normalize(9, 1000);
+    expect(first).toBeGreaterThan(wrapped);
+    expect(first - wrapped).toBeLessThan(1000);
+    expect(n.normalize(9, 1040) - first).toBe(40);
+    expect(n.normalize(8, 1000) - wrapped).toBeLessThan(1000);
+  });
 });

@@ -34,11 +34,15 @@ describe('BitReader', () => {
   test('over-long Exp-Golomb is malformed, running out is truncated', () => {
     const long = new BitReader(hex('00 00 00 00 ff'));
     expect(() => long.readUe()).toThrow(ProtocolError);
+    let thrown: unknown = null;
     try {
       new BitReader(hex('00')).readUe();
     } catch (err) {
-      expect((err as ProtocolError).code).toBe(ProtocolErrorCode.Truncated);
+      thrown = err;
     }
+    // outside the catch: a reader that returns instead of throwing fails here
+    expect(thrown).toBeInstanceOf(ProtocolError);
+    expect((thrown as ProtocolError).code).toBe(ProtocolErrorCode.Truncated);
     expect(() => new BitReader(hex('ff')).readBits(9)).toThrow(ProtocolError);
   });
 

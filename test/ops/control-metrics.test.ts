@@ -133,9 +133,10 @@ describe('the weir-control process', () => {
 
       const started = performance.now();
       proc.kill('SIGTERM');
-      const code = await Promise.race([proc.exited, Bun.sleep(5000).then(() => 'timeout' as const)]);
+      const code = await Promise.race([proc.exited, Bun.sleep(20_000).then(() => 'timeout' as const)]);
       expect(code).toBe(0);
-      expect(performance.now() - started).toBeLessThan(4000);
+      // within its stop bound is what "drained=true" below says; this only catches a hung exit
+      expect(performance.now() - started).toBeLessThan(15_000);
       await pump;
       expect(text).toMatch(/INFO  stopped drained=true/);
     } finally {

@@ -105,13 +105,15 @@ describe('weir-engine signals', () => {
 
       const startedMs = performance.now();
       proc.kill('SIGTERM');
-      const exitCode = await Promise.race([proc.exited, Bun.sleep(DRAIN_MS + 3000).then(() => 'timeout' as const)]);
+      const exitCode = await Promise.race([proc.exited, Bun.sleep(DRAIN_MS + 15_000).then(() => 'timeout' as const)]);
       const elapsedMs = performance.now() - startedMs;
       expect(exitCode).toBe(0);
-      expect(elapsedMs).toBeLessThan(DRAIN_MS + 1000);
+      // "in time" is the "drained" line below (a drain that reaches its deadline logs "drain timed
+      // out"); this bound only keeps a hung exit from passing, with room for a loaded machine
+      expect(elapsedMs).toBeLessThan(DRAIN_MS + 10_000);
 
-      // the RTMP player was told the stream ended and exited on its own
-      const playerExit = await Promise.race([player.proc.exited, Bun.sleep(3000).then(() => 'still running' as const)]);
+      // the RTMP player was told the stream ended and exited on its own (its publish had ~55 s left)
+      const playerExit = await Promise.race([player.proc.exited, Bun.sleep(15_000).then(() => 'still running' as const)]);
       expect(playerExit).toBe(0);
       // the blocked LL-HLS reload was answered with the final playlist
       const final = await blocked;

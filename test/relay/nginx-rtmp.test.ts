@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decode, killAll, probe, publishPattern, spawnBackground, tempDir, waitFor } from '../e2e/harness.ts';
+import { decode, killAll, probe, publishPattern, spawnBackground, tempDir, waitFor, waitForListening } from '../e2e/harness.ts';
 import { freePort, startRelayEngine, type RelayTestEngine } from './relay-harness.ts';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
@@ -41,7 +41,7 @@ describe('relay with nginx-rtmp as the peer', () => {
     expect(existsSync(RTMP_MODULE)).toBe(true);
     const port = freePort();
     const nginx = startNginx(port);
-    await Bun.sleep(500);
+    expect(await waitForListening(port)).toBe(true);
     const source = startRelayEngine({ forwardTargets: () => [`rtmp://127.0.0.1:${port}/live/n`] });
     engines.push(source);
     const publisher = await publishPattern(source.rtmpUrl('live/src'), { seconds: 20, bFrames: 2 });

@@ -112,18 +112,20 @@ describe('live state and kicks', () => {
     expect(status.clients).toBe(2);
     expect(status.bytesIn).toBeGreaterThan(50_000);
 
-    // Kick the viewer: its response ends within a second.
+    // Kick the viewer: its response ends at once. The bound has room for a loaded machine and
+    // still proves the kick: unkicked, the viewer of a 20 s publish would read for 15 s more.
+    const KICK_BOUND_MS = 5000;
     let t0 = Date.now();
     expect((await fetch(`${api}/v1/clients/${view.id}`, { method: 'DELETE', headers: auth })).status).toBe(204);
-    expect(await Promise.race([reading, Bun.sleep(1000).then(() => 'still reading')])).toBe('ended');
-    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(await Promise.race([reading, Bun.sleep(KICK_BOUND_MS).then(() => 'still reading')])).toBe('ended');
+    expect(Date.now() - t0).toBeLessThan(KICK_BOUND_MS);
 
-    // Kick the publisher: ffmpeg loses its connection and exits within a second.
+    // Kick the publisher: ffmpeg loses its connection and exits (it had 15 s of pattern left).
     t0 = Date.now();
     expect((await fetch(`${api}/v1/clients/${pub.id}`, { method: 'DELETE', headers: auth })).status).toBe(204);
-    const exited = await Promise.race([publisher.proc.exited.then(() => true), Bun.sleep(1000).then(() => false)]);
+    const exited = await Promise.race([publisher.proc.exited.then(() => true), Bun.sleep(KICK_BOUND_MS).then(() => false)]);
     expect(exited).toBe(true);
-    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(Date.now() - t0).toBeLessThan(KICK_BOUND_MS);
     expect(publisher.proc.exitCode).not.toBe(0);
     expect(engine.context.streams.find('live', 'state')?.publisher ?? null).toBeNull();
     expect((await get<ClientState[]>('/v1/clients')).length).toBe(0);

@@ -54,6 +54,11 @@ describe('authentication', () => {
 
     expectProblem(await call(h.app, 'POST', '/api/v1/apps', { creds: { cookie }, body: { name: 'cam' } }), 403, 'csrf-failed');
     expectProblem(await call(h.app, 'POST', '/api/v1/apps', { creds: { cookie, csrf: csrf + 'x' }, body: { name: 'cam' } }), 403, 'csrf-failed');
+    // same length, one character off: only a real comparison refuses it, not a length check
+    const sameLength = csrf.slice(0, -1) + (csrf.endsWith('A') ? 'B' : 'A');
+    expect(sameLength.length).toBe(csrf.length);
+    expectProblem(await call(h.app, 'POST', '/api/v1/apps', { creds: { cookie, csrf: sameLength }, body: { name: 'cam' } }), 403, 'csrf-failed');
+    expectProblem(await call(h.app, 'DELETE', '/api/v1/apps/live', { creds: { cookie, csrf: sameLength } }), 403, 'csrf-failed');
     expectProblem(await call(h.app, 'DELETE', '/api/v1/apps/live', { creds: { cookie } }), 403, 'csrf-failed');
     expectProblem(await call(h.app, 'PATCH', '/api/v1/settings', { creds: { cookie }, body: {} }), 403, 'csrf-failed');
     // nothing changed

@@ -117,6 +117,11 @@ describe('console routes', () => {
     expect(h.services.apps.list().some((a) => a.name === 'nocsrf')).toBe(false);
     const wrong = await req('POST', '/apps', { form: { name: 'nocsrf' }, headers: { 'x-csrf-token': 'wrong' } });
     expect(wrong.status).toBe(403);
+    // same length, one character off (header and form field): a length check alone lets these through
+    const sameLength = csrf.slice(0, -1) + (csrf.endsWith('A') ? 'B' : 'A');
+    expect(sameLength.length).toBe(csrf.length);
+    expect((await req('POST', '/apps', { form: { name: 'nocsrf' }, headers: { 'x-csrf-token': sameLength } })).status).toBe(403);
+    expect((await req('POST', '/apps', { form: { name: 'nocsrf', _csrf: sameLength } })).status).toBe(403);
     const del = await req('DELETE', '/apps/live');
     expect(del.status).toBe(403);
     expect(h.services.apps.list().some((a) => a.name === 'live')).toBe(true);
