@@ -12,6 +12,7 @@ import { createServices } from './control/services/index.ts';
 import { openStore } from './control/store/index.ts';
 import { createRestApp } from './rest-server.ts';
 import { guardFetch, productionServe } from './shared/http-errors.ts';
+import { bindOrExplain } from './shared/listen-error.ts';
 import { createLogger, type LogContext } from './shared/logger.ts';
 
 async function main(): Promise<void> {
@@ -43,7 +44,9 @@ async function main(): Promise<void> {
     } else logger.info('admin account created from WEIR_ADMIN_PASSWORD', { user: boot.admin.username ?? 'admin' });
   }
   const secret = EngineSecretService.load({ dataDir, env: process.env });
-  const configServer = startConfigServer(services, secret.secret, { hostname: options.configHost, port: options.configPort }, logger);
+  const configServer = bindOrExplain('config server', options.configHost, options.configPort, () =>
+    startConfigServer(services, secret.secret, { hostname: options.configHost, port: options.configPort }, logger),
+  );
   logger.info('config server listening', { host: options.configHost, port: configServer.port });
 
   const engine = createEngineClient({ baseUrl: options.engineApiUrl, secret: secret.secret });
@@ -52,7 +55,9 @@ async function main(): Promise<void> {
   const metrics = new ControlMetrics({ version: pkg.version, services, routes: () => app.routes, storeReady: () => store.db.query('SELECT 1').get() !== null });
   const logError = (message: string, fields: LogContext) => logger.error(message, fields);
   const handle = guardFetch(metrics.wrap((req) => app.handle(req)), logError);
-  http = Bun.serve({ hostname: options.httpHost, port: options.httpPort, maxRequestBodySize: 1024 * 1024, ...productionServe(logError), fetch: handle });
+  http = bindOrExplain('console and REST API', options.httpHost, options.httpPort, () =>
+    Bun.serve({ hostname: options.httpHost, port: options.httpPort, maxRequestBodySize: 1024 * 1024, ...productionServe(logError), fetch: handle }),
+  );
   logger.info('console and REST API listening', { host: options.httpHost, port: http.port, version: pkg.version });
 
   let stopping = false;
@@ -68,4 +73,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-await main();
+// A start that fails (a busy port, an unreadable data directory) is one line, not a stack trace
+// over the bundled source.
+await main().catch((err: unknown) => {
+  process.stderr.write(`weir-control: could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

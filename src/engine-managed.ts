@@ -7,7 +7,7 @@ import { startEngine, type RunningEngine } from './engine-runtime.ts';
 import { ConfigClient, type ConfigClientOptions } from './server/config-client.ts';
 import { ConfigServerHttp, type FetchLike } from './server/config-server-http.ts';
 import { EngineApi } from './server/engine-api.ts';
-import { bindOrExplain } from './server/listen-error.ts';
+import { bindOrExplain } from './shared/listen-error.ts';
 import type { SecretSource } from './server/engine-secret.ts';
 import { EventReporter } from './server/event-reporter.ts';
 import { EngineMetrics } from './server/engine-metrics.ts';

@@ -15,7 +15,7 @@ import type { EngineContext, EngineCounters } from './server/engine-context.ts';
 import { NO_EVENTS, type EngineEventSink } from './server/event-reporter.ts';
 import type { HlsViewerTracker } from './server/hls-viewers.ts';
 import { HttpMediaServer } from './server/http-server.ts';
-import { bindOrExplain } from './server/listen-error.ts';
+import { bindOrExplain } from './shared/listen-error.ts';
 import { RtmpListener } from './server/rtmp-listener.ts';
 import { BitrateMeter } from './server/stream-stats.ts';
 import type { EngineMetrics } from './server/engine-metrics.ts';
