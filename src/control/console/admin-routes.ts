@@ -16,6 +16,7 @@ import {
   pullEditForm,
   pullsTable,
   relaysPage,
+  engineApplyNotice,
   settingsForm,
   settingsPage,
   tokensTable,
@@ -58,6 +59,11 @@ export const adminRoutes = (deps: ApiDeps) => {
   const tokensFor = (userId: string, admin: boolean) => auth.listTokens(admin ? undefined : userId);
   // after a change: the list with the engine's relay status, and the flash cleared
   const pullsList = async (ctx: ViewContext) => html`${pullsTable(ctx, pulls.list(), await relaysById(deps.engine))}${clearFlash()}`;
+  // An engine that cannot be asked has nothing to report here; the dashboard says it is down.
+  const applyErrors = async () => {
+    const status = await deps.engine.status();
+    return status.ok ? (status.value.configErrors ?? []) : [];
+  };
   const forwardsList = async (ctx: ViewContext) => html`${forwardsTable(ctx, forwards.list(), await relaysById(deps.engine))}${clearFlash()}`;
 
   return new Elysia()
@@ -138,7 +144,8 @@ export const adminRoutes = (deps: ApiDeps) => {
     }), hidden)
 
     // ---- settings
-    .get('/settings', pageRoute((c) => settingsPage(c.ctx, settings.get())), hidden)
+    .get('/settings', pageRoute(async (c) => settingsPage(c.ctx, settings.get(), await applyErrors())), hidden)
+    .get('/fragments/engine-apply', fragmentRoute(async (c) => engineApplyNotice(c.ctx, await applyErrors())), hidden)
     .post('/settings', actionRoute((c, form) => {
       const updated = settings.update({
         listen: { rtmpHost: str(form, 'rtmpHost'), rtmpPort: int(form, 'rtmpPort'), httpHost: str(form, 'httpHost'), httpPort: int(form, 'httpPort') },

@@ -172,6 +172,24 @@ describe('console routes', () => {
     expect(res.text).toContain('data-testid="engine-down"');
   });
 
+  test('settings the engine could not apply are shown on the settings page, escaped, and go when it applies them', async () => {
+    h.engine.up = true;
+    h.engine.status_ = { ...h.engine.status_, configErrors: [{ setting: 'listen.http', value: '0.0.0.0:8080', reason: 'Failed to start server. Is port 8080 in use? <b>' }] };
+    try {
+      const page = await req('GET', '/settings');
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('data-testid="settings-not-applied"');
+      expect(page.text).toContain('<code>listen.http</code> 0.0.0.0:8080: Failed to start server. Is port 8080 in use? &lt;b&gt;');
+      expect(page.text).toContain('hx-get="/fragments/engine-apply"');
+    } finally {
+      h.engine.status_ = { ...h.engine.status_, configErrors: [] };
+    }
+    const fragment = await req('GET', '/fragments/engine-apply');
+    expect(fragment.status).toBe(200);
+    expect(fragment.text).toContain('id="engine-apply"');
+    expect(fragment.text).not.toContain('settings-not-applied');
+  });
+
   test('assets are embedded and served with their types', async () => {
     for (const [name, type] of [['htmx.min.js', 'javascript'], ['hls.min.js', 'javascript'], ['mpegts.js', 'javascript'], ['console.css', 'css'], ['console-player.js', 'javascript']]) {
       const res = await req('GET', `/console/assets/${name}`, { anonymous: true });

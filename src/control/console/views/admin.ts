@@ -1,6 +1,6 @@
 // Pull sources and forward targets (with the engine's live relay status, refreshed every 2 s,
 // and an edit form), engine settings, users and API tokens.
-import type { RelayStatus } from '../../../shared/config-protocol.ts';
+import type { ConfigApplyError, RelayStatus } from '../../../shared/config-protocol.ts';
 import type { ApiToken, ForwardTarget, PullSource, Settings, User } from '../../services/types.ts';
 import { USER_ROLES } from '../../services/user-service.ts';
 import { redactSecrets, redactUrlsIn } from '../../../shared/redact-url.ts';
@@ -153,8 +153,24 @@ ${ctx.admin ? html`<button class="primary">${t('common.save')}</button>` : ''}
 </form>${saved ? clearFlash() : ''}`;
 }
 
-export const settingsPage = (ctx: ViewContext, s: Settings): SafeHtml =>
-  page(ctx, 'settings', ctx.t('settings.title'), html`<section class="card">${settingsForm(ctx, s, false)}</section>`);
+/**
+ * What the engine reported it could not apply of the latest settings (a busy port, say): the
+ * form shows what was asked for, this shows what did not happen. Refreshed, since the engine
+ * applies a change a moment after it is saved.
+ */
+export function engineApplyNotice(ctx: ViewContext, errors: readonly ConfigApplyError[]): SafeHtml {
+  const { t } = ctx;
+  return html`<div id="engine-apply" hx-get="/fragments/engine-apply" hx-trigger="every 2s" hx-swap="outerHTML">${
+    errors.length === 0
+      ? ''
+      : html`<div class="error" role="alert" data-testid="settings-not-applied"><strong>${t('settings.notApplied')}:</strong><ul>${errors.map(
+          (e) => html`<li><code>${e.setting}</code> ${e.value}: ${e.reason}</li>`,
+        )}</ul></div>`
+  }</div>`;
+}
+
+export const settingsPage = (ctx: ViewContext, s: Settings, applyErrors: readonly ConfigApplyError[]): SafeHtml =>
+  page(ctx, 'settings', ctx.t('settings.title'), html`<section class="card">${engineApplyNotice(ctx, applyErrors)}${settingsForm(ctx, s, false)}</section>`);
 
 export function usersTable(ctx: ViewContext, users: readonly User[]): SafeHtml {
   const { t } = ctx;
