@@ -8,7 +8,7 @@ import type { Logger } from '../shared/logger.ts';
 import type { ByteSink } from './connection-writer.ts';
 import type { EngineContext } from './engine-context.ts';
 import { attachFlvViewer, type FlvViewerHandle, type FlvViewerIdentity } from './flv-viewer.ts';
-import { serveHls, viewerQuery } from './hls-http.ts';
+import { hlsSessionId, serveHls, viewerQuery } from './hls-http.ts';
 import { HlsViewerTracker, type HlsViewerProtocol } from './hls-viewers.ts';
 import { parseMediaRoute } from './media-route.ts';
 import type { MediaProtocol } from './admission.ts';
@@ -24,6 +24,8 @@ export class HttpMediaServer {
   /** the address asked for (port 0 stays 0 here; `port` is the one the OS gave) */
   bound: { host: string; port: number } | null = null;
   readonly hlsViewers = new HlsViewerTracker();
+  /** shutting down: only HLS is answered (final playlists with EXT-X-ENDLIST), everything else 503 */
+  private hlsOnly = false;
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -74,7 +76,12 @@ export class HttpMediaServer {
     return this.activeConnections;
   }
 
-  /** Shutdown, first step: no new connections; resolves once the responses started have ended (stop() cuts them). */
+  /** Shutdown, first step: keep listening for HLS players' last polls only (see graceful-shutdown.ts). */
+  serveOnlyHls(): void {
+    this.hlsOnly = true;
+  }
+
+  /** Shutdown, next step: no new connections; resolves once the responses started have ended (stop() cuts them). */
   stopAccepting(): Promise<void> {
     const previous = this.server;
     this.server = null;
@@ -113,9 +120,10 @@ export class HttpMediaServer {
     if (req.method !== 'GET' && req.method !== 'HEAD') return this.text(405, 'method not allowed');
     const url = new URL(req.url);
     // This listener exists only once the engine has its configuration: being here is being ready.
-    if (url.pathname === '/healthz') return Response.json({ ready: true }, { headers: { 'Cache-Control': 'no-store' } });
+    if (url.pathname === '/healthz') return Response.json({ ready: !this.hlsOnly }, { status: this.hlsOnly ? 503 : 200, headers: { 'Cache-Control': 'no-store' } });
     const route = parseMediaRoute(url.pathname);
     if (!route) return this.text(404, 'not found');
+    if (this.hlsOnly && route.kind !== 'hls') return this.text(503, 'shutting down');
     if (route.kind === 'hls') return this.serveHls(req, server, route.app, route.stream, route.file, url.searchParams);
     const isWebSocket = req.headers.get('upgrade')?.toLowerCase() === 'websocket';
     const protocol: MediaProtocol = isWebSocket ? 'ws-flv' : 'http-flv';
@@ -172,13 +180,14 @@ export class HttpMediaServer {
     if (!decision.allow) return this.refuse(decision.reason, { peer: clientAddress, stream: `${app}/${stream}`, protocol });
     const output = this.ctx.hls.find(`${app}/${stream}`);
     if (!output) return this.text(404, `stream '${app}/${stream}' is not live`);
-    const isPlaylist = file.endsWith('.m3u8');
-    if (isPlaylist) this.hlsViewers.record(output.stream.path, protocol, `${clientAddress}?${query}`);
+    // A player is its session id; a request without one (a blocking reload of a URL that lost it) is its address and token.
+    const viewer = hlsSessionId(search) ?? `${clientAddress}?${query}`;
+    const onMediaPlaylist = (): void => this.hlsViewers.record(output.stream.path, protocol, viewer);
     // Blocking playlist requests may wait longer than Bun's default idle timeout.
     server.timeout(req, 30);
     const cors = this.corsHeaders();
     const counters = this.ctx.counters;
-    return serveHls(output, { file, search, uriQuery: query }, (status, body, headers) => {
+    return serveHls(output, { file, search, uriQuery: query, onMediaPlaylist }, (status, body, headers) => {
       if (req.method !== 'HEAD' && body !== null) {
         const bytes = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
         counters.bytesOut += bytes;

@@ -2,6 +2,7 @@
 // decodes them; playlists, cache headers and stream life (discontinuity, end) are checked.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { decode, killAll, probe, publishPattern, startTestEngine, waitFor, type TestEngine } from './harness.ts';
+import { joinHls, withQuery } from './hls-session.ts';
 import { connectRtmp } from './rtmp-test-client.ts';
 
 let engine: TestEngine;
@@ -35,7 +36,7 @@ describe('HLS from an RTMP publish', () => {
     const publisher = await publishPattern(engine.rtmpUrl(path), { seconds: 20, bFrames: 2, gop: 25 });
     const url = engine.httpUrl(`${path}/index.m3u8`);
     expect(await waitFor(() => (engine.context.hls.find(path)?.ts?.segments.length ?? 0) >= 3, 15_000)).toBe(true);
-    const playlist = await text(url);
+    const playlist = await text(await joinHls(url));
     expect(playlist.status).toBe(200);
     expect(playlist.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
     expect(playlist.headers.get('access-control-allow-origin')).toBe('*');
@@ -65,7 +66,8 @@ describe('HLS from an RTMP publish', () => {
     const ll = () => engine.context.hls.find(path)?.ll;
     expect(await waitFor(() => (ll()?.segments.length ?? 0) >= 2, 15_000)).toBe(true);
     const url = engine.httpUrl(`${path}/ll.m3u8`);
-    const playlist = await text(url);
+    const media = await joinHls(url);
+    const playlist = await text(media);
     expect(playlist.status).toBe(200);
     for (const tag of ['#EXT-X-PART-INF:PART-TARGET=', '#EXT-X-SERVER-CONTROL:', 'CAN-BLOCK-RELOAD=YES', 'PART-HOLD-BACK=', '#EXT-X-PART:', '#EXT-X-PRELOAD-HINT:TYPE=PART', '#EXT-X-PROGRAM-DATE-TIME:', '#EXT-X-MAP:URI=']) {
       expect(playlist.body).toContain(tag);
@@ -80,7 +82,7 @@ describe('HLS from an RTMP publish', () => {
     const nextMsn = open.msn;
     const nextPart = open.parts.length;
     const started = Date.now();
-    const blocked = await text(`${url}?_HLS_msn=${nextMsn}&_HLS_part=${nextPart}`);
+    const blocked = await text(withQuery(media, `_HLS_msn=${nextMsn}&_HLS_part=${nextPart}`));
     const waitedMs = Date.now() - started;
     expect(blocked.status).toBe(200);
     expect(blocked.body).toContain(variant.partUri(nextMsn, nextPart));
@@ -97,7 +99,7 @@ describe('HLS from an RTMP publish', () => {
 
     // wait for a longer window, then ask for a delta update
     expect(await waitFor(() => variant.segments.length >= 9, 25_000)).toBe(true);
-    const delta = await text(`${url}?_HLS_skip=YES`);
+    const delta = await text(withQuery(media, '_HLS_skip=YES'));
     expect(delta.status).toBe(200);
     expect(delta.body).toContain('#EXT-X-SKIP:SKIPPED-SEGMENTS=');
 
@@ -116,7 +118,7 @@ describe('HLS from an RTMP publish', () => {
     await second.proc.exited;
     const url = engine.httpUrl(`${path}/index.m3u8`);
     expect(await waitFor(() => engine.context.hls.find(path)?.ts?.ended === true, 8000)).toBe(true);
-    const playlist = await text(url);
+    const playlist = await text(await joinHls(url));
     expect(playlist.body).toContain('#EXT-X-DISCONTINUITY\n');
     expect(playlist.body.trimEnd().endsWith('#EXT-X-ENDLIST')).toBe(true);
     const uris = segmentsOf(playlist.body).map((s) => s.uri);

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { decode, killAll, probe, publishPattern, spawnBackground, tempDir, testPatternArgs, waitFor } from '../e2e/harness.ts';
 import { freePort, startRelayEngine, type RelayTestEngine } from './relay-harness.ts';
+import { joinHls } from '../e2e/hls-session.ts';
 
 const engines: RelayTestEngine[] = [];
 const dir = tempDir();
@@ -64,7 +65,7 @@ describe('relay with ffmpeg as the peer', () => {
     expect(engine.relay('cam')!.retries).toBeGreaterThan(0);
     let playlist = '';
     await waitFor(() => false, 3000);
-    const response = await fetch(engine.httpUrl('live/cam/index.m3u8'));
+    const response = await fetch(await joinHls(engine.httpUrl('live/cam/index.m3u8')));
     playlist = await response.text();
     expect(response.status).toBe(200);
     expect(playlist).toContain('#EXT-X-DISCONTINUITY');

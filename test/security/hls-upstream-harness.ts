@@ -41,6 +41,8 @@ export type EngineProcess = {
   httpPort: string;
   apiPort: string;
   relays(): Promise<RelayStatus[]>;
+  /** GET /v1/streams: the live streams and their viewers per protocol */
+  streams(): Promise<Array<{ app: string; stream: string; viewers: Record<string, number> }>>;
   kill(): Promise<void>;
 };
 
@@ -65,12 +67,12 @@ export async function startEngineProcess(options: {
     const rtmpPort = await log.waitFor(/RTMP listening host=\S+ port=(\d+)/);
     const httpPort = await log.waitFor(/HTTP listening host=\S+ port=(\d+)/);
     const apiPort = await log.waitFor(/engine API listening .*?port=(\d+)/);
-    const relays = async (): Promise<RelayStatus[]> => {
-      const res = await fetch(`http://127.0.0.1:${apiPort}/v1/relays`, { headers: { Authorization: `Bearer ${options.secret}` } });
-      if (!res.ok) throw new Error(`GET /v1/relays answered ${res.status}`);
-      return (await res.json()) as RelayStatus[];
+    const get = async <T>(path: string): Promise<T> => {
+      const res = await fetch(`http://127.0.0.1:${apiPort}${path}`, { headers: { Authorization: `Bearer ${options.secret}` } });
+      if (!res.ok) throw new Error(`GET ${path} answered ${res.status}`);
+      return (await res.json()) as T;
     };
-    return { proc, log, rtmpPort, httpPort, apiPort, relays, kill };
+    return { proc, log, rtmpPort, httpPort, apiPort, relays: () => get('/v1/relays'), streams: () => get('/v1/streams'), kill };
   } catch (error) {
     await kill();
     throw error;
