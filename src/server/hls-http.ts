@@ -30,8 +30,6 @@ export type HlsRequest = Readonly<{
   uriQuery?: string;
   /** called when a media playlist is answered (a player polled): what viewer counts rest on */
   onMediaPlaylist?: () => void;
-  /** a new session id for a player that has none (tests pin it) */
-  newSessionId?: () => string;
 }>;
 
 /** Query parameters that steer LL-HLS delivery (rfc8216bis §6.2.5) rather than say who is asking. */
@@ -129,8 +127,7 @@ async function servePlaylist(variant: HlsVariant | null, request: HlsRequest, re
   // A blocking or delta request names a media playlist the player already has: never a new session.
   const directed = [...search.keys()].some((key) => DELIVERY_DIRECTIVE.test(key));
   if (hlsSessionId(search) === undefined && !directed) {
-    const session = (request.newSessionId ?? newHlsSessionId)();
-    const query = [uriQuery, `${HLS_SESSION_PARAM}=${session}`].filter((q) => q.length > 0).join('&');
+    const query = [uriQuery, `${HLS_SESSION_PARAM}=${newHlsSessionId()}`].filter((q) => q.length > 0).join('&');
     return respond(200, sessionPlaylist(variant, `${file}?${query}`), { 'Content-Type': HlsContentType.Playlist, 'Cache-Control': 'private, no-store' });
   }
   const msnParam = search.get('_HLS_msn');
