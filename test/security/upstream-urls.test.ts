@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseHlsPlaylist } from '../../src/remux/hls-playlist-parser.ts';
-import { relaySchemeOf } from '../../src/relay/relay-url.ts';
+import { fillOriginTemplate, relaySchemeOf } from '../../src/relay/relay-url.ts';
+import { createPullClient } from '../../src/relay/pull-clients.ts';
+import '../../src/relay/hls-pull.ts';
 import { callSrsHook } from '../../src/control/services/srs-hook.ts';
 import { ProtocolError, ProtocolErrorCode } from '../../src/shared/protocol-error.ts';
 import { checkFetchUrl, isFetchableUrl, resolveFetchUrl, UpstreamUrlError } from '../../src/shared/upstream-url.ts';
@@ -69,6 +71,17 @@ describe('resolveFetchUrl / checkFetchUrl', () => {
     expect(relaySchemeOf('rtmp:///app/stream')).toBeNull();
     expect(relaySchemeOf('https://cdn.example.test/a.m3u8')).toBe('hls');
     expect(relaySchemeOf('http://cdn.example.test/a.flv')).toBe('http-flv');
+  });
+});
+
+describe('pull sources and edge origins of other schemes never reach a client', () => {
+  test.each(['file:///etc/passwd', 'file:///srv/{app}/{stream}.m3u8', 'data:video/x-flv;base64,RkxW', 's3://bucket/{stream}.flv'])('%s', async (template) => {
+    const url = fillOriginTemplate(template, 'live', 'cam');
+    const reason = await new Promise<string | null>((resolve) => {
+      const client = createPullClient(url, { onPacket: () => resolve('media!'), onConnected: () => resolve('connected!'), onBytes: () => resolve('bytes!'), onDisconnected: resolve }, () => undefined);
+      client.start();
+    });
+    expect(reason).toMatch(/^unsupported pull URL scheme: (file|data|s3)$/);
   });
 });
 
