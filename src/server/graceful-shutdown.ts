@@ -69,7 +69,7 @@ export async function drainEngine(
   }
 
   const hlsGraceMs = await hlsGrace(http, hlsOutputs, endedAtMs, Math.min(timeoutMs / 2, maxGraceMs(hlsOutputs)), pollMs);
-  if (hlsGraceMs > 0) log.info('HLS grace over', { elapsedMs: hlsGraceMs, stillPolling: http.hlsViewers.waitingSince(endedAtMs) });
+  if (hlsGraceMs > 0) log.info('HLS grace over', { elapsedMs: hlsGraceMs, stillPolling: http.hlsViewers.waitingSince(endedAtMs, hlsOutputs.map((o) => o.stream.path)) });
   const httpFinished = http.stopAccepting();
 
   const openConnections = (): number => rtmp.connections.size + http.openResponses;
@@ -108,8 +108,9 @@ function maxGraceMs(outputs: readonly HlsOutput[]): number {
 
 /** Waits while some HLS player that was watching has not been served the final playlist, up to boundMs. */
 async function hlsGrace(http: HttpMediaServer, outputs: readonly HlsOutput[], endedAtMs: number, boundMs: number, pollMs: number): Promise<number> {
-  if (outputs.length === 0 || boundMs <= 0 || http.hlsViewers.waitingSince(endedAtMs) === 0) return 0;
+  const paths = outputs.map((o) => o.stream.path);
+  if (outputs.length === 0 || boundMs <= 0 || http.hlsViewers.waitingSince(endedAtMs, paths) === 0) return 0;
   const startedMs = performance.now();
-  while (performance.now() - startedMs < boundMs && http.hlsViewers.waitingSince(endedAtMs) > 0) await Bun.sleep(pollMs);
+  while (performance.now() - startedMs < boundMs && http.hlsViewers.waitingSince(endedAtMs, paths) > 0) await Bun.sleep(pollMs);
   return Math.round(performance.now() - startedMs);
 }

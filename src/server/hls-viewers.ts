@@ -46,13 +46,13 @@ export class HlsViewerTracker {
   }
 
   /**
-   * Players that were watching just before `sinceMs` (polled within the window before it) and
-   * have not polled since: during shutdown, those that have not yet been served the final playlist.
+   * Players of `paths` (default: all) that were watching just before `sinceMs` (polled within the
+   * window before it) and have not polled since: during shutdown, those not yet served the final playlist.
    */
-  waitingSince(sinceMs: number): number {
+  waitingSince(sinceMs: number, paths: Iterable<string> = this.lastSeen.keys()): number {
     let waiting = 0;
-    for (const byViewer of this.lastSeen.values()) {
-      for (const atMs of byViewer.values()) if (atMs < sinceMs && atMs >= sinceMs - this.windowMs) waiting++;
+    for (const path of paths) {
+      for (const atMs of this.lastSeen.get(path)?.values() ?? []) if (atMs < sinceMs && atMs >= sinceMs - this.windowMs) waiting++;
     }
     return waiting;
   }

@@ -82,6 +82,7 @@ describe('HLS session ids and the viewer tracker', () => {
     tracker.record('live/b', 'hls', 's3');
     const endedAtMs = now + 1;
     expect(tracker.waitingSince(endedAtMs)).toBe(4);
+    expect(tracker.waitingSince(endedAtMs, ['live/b'])).toBe(1); // only the streams that ended
     now += 2_000; // 'old' leaves the window
     tracker.record('live/a', 'hls', 's1');
     expect(tracker.waitingSince(endedAtMs)).toBe(3); // s2, s3, and old (seen 11 s before now, within 10 s of the end)
