@@ -89,13 +89,30 @@ abstract class HlsClient {
     return c;
   }
 
+  private withSession(file: string): string {
+    return this.sessionQuery === '' ? file : file + (file.includes('?') ? '&' : '?') + this.sessionQuery;
+  }
+
   protected url(file: string): string {
     return `/${this.opts.streamPath}/${file}`;
   }
 
+  /** the playback session the engine handed this client in its first (multivariant) playlist */
+  private sessionQuery = '';
+
   protected async getPlaylist(client: HttpKeepAliveClient, file: string): Promise<{ res: HttpGetResult; playlist: MediaPlaylist } | undefined> {
     this.stats.playlistRequests++;
-    const res = await client.get(this.url(file));
+    let res = await client.get(this.url(this.withSession(file)));
+    if (res.status === 200 && this.sessionQuery === '') {
+      // As a player does: the first answer names the media playlist with a session id; poll that one.
+      const text = decoder.decode(res.body);
+      const uri = text.includes('#EXT-X-STREAM-INF') ? text.split('\n').find((l) => l.length > 0 && !l.startsWith('#')) : undefined;
+      if (uri?.includes('?')) {
+        this.sessionQuery = uri.slice(uri.indexOf('?') + 1);
+        this.stats.playlistRequests++;
+        res = await client.get(this.url(this.withSession(file)));
+      }
+    }
     if (res.status !== 200) {
       this.stats.badStatus++;
       return undefined;

@@ -1,5 +1,7 @@
 // Pulls one stream over HTTP(S)-FLV: a streaming fetch whose body is demuxed incrementally.
+// Only http(s) URLs are fetched (shared/upstream-url.ts), whoever configured the source.
 import { FlvReader } from '../flv/flv-reader.ts';
+import { checkFetchUrl } from '../shared/upstream-url.ts';
 import type { PullClient, PullClientOptions, PullLog, PullPacketType, PullSink } from './pull-client.ts';
 
 const DEFAULT_STALL_TIMEOUT_MS = 15_000;
@@ -23,6 +25,7 @@ export function createFlvPullClient(url: string, sink: PullSink, log: PullLog, o
       stall = setTimeout(() => abort.abort(new Error(`no data from upstream for ${stallTimeoutMs} ms`)), stallTimeoutMs);
     };
     try {
+      checkFetchUrl(url, 'HTTP-FLV pull');
       arm();
       const response = await fetch(url, {
         signal: abort.signal,

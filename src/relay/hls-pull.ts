@@ -1,7 +1,9 @@
 // Pulls one HLS stream (RFC 8216 §6.3 client behaviour): master -> highest-bandwidth variant, start three segments
 // from the live edge, reload every half target duration, fetch new segments in order, hand their media to the sink
 // as FLV tag bodies (via HlsSegmentConverter; for fMP4 the EXT-X-MAP init section is fetched once per URI and range).
-// One attempt per start(); the pull manager owns retries.
+// One attempt per start(); the pull manager owns retries. Every request goes through get(), which
+// fetches only http(s) URLs (shared/upstream-url.ts): whatever a playlist says, no local file is read.
+import { checkFetchUrl } from '../shared/upstream-url.ts';
 import { parseHlsPlaylist, pickVariant, type HlsMap, type HlsMediaPlaylist, type HlsSegment } from '../remux/hls-playlist-parser.ts';
 import { HlsSegmentConverter } from './hls-pull-media.ts';
 import type { PullClient, PullClientFactory, PullClientOptions, PullLog, PullSink } from './pull-client.ts';
@@ -36,6 +38,7 @@ export function createHlsPullClient(url: string, sink: PullSink, log: PullLog, o
   };
 
   const get = async (target: string, what: string, range?: { offset: number; length: number }): Promise<Response> => {
+    checkFetchUrl(target, `HLS ${what}`);
     const headers: Record<string, string> = {};
     if (range) headers.range = `bytes=${range.offset}-${range.offset + range.length - 1}`;
     const response = await fetch(target, { signal: abort.signal, headers, ...tls } as RequestInit);
@@ -109,6 +112,7 @@ export function createHlsPullClient(url: string, sink: PullSink, log: PullLog, o
           skipped = false;
           lastDiscontinuitySequence = segment.discontinuitySequence;
           nextSequence = segment.sequence + 1;
+          if (segment.key) throw new Error(`HLS: encrypted segments (EXT-X-KEY METHOD=${segment.key.method.slice(0, 20)}) are not supported`);
           const bytes = await fetchSegment(segment);
           if (!bytes) {
             skipped = true;

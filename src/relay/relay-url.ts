@@ -1,6 +1,8 @@
 // Splits relay URLs: rtmp[s]://host[:port]/app[/more]/stream[?query] into what an RTMP client
 // session needs. The app is the first path segment (as FMLE, OBS and YouTube use it), the stream
 // name is the rest of the path with the query (stream keys often ride in it).
+import { isFetchableUrl } from '../shared/upstream-url.ts';
+
 export type RtmpEndpoint = Readonly<{
   tls: boolean;
   host: string;
@@ -16,7 +18,7 @@ export const RTMPS_DEFAULT_PORT = 443;
 
 export type RelayScheme = 'rtmp' | 'http-flv' | 'hls';
 
-/** Which client fetches a URL; null for schemes the relay does not speak. */
+/** Which client fetches a URL; null for schemes the relay does not speak (file:, data:, s3:…) and host-less URLs. */
 export function relaySchemeOf(url: string): RelayScheme | null {
   let parsed: URL;
   try {
@@ -24,8 +26,8 @@ export function relaySchemeOf(url: string): RelayScheme | null {
   } catch {
     return null;
   }
-  if (parsed.protocol === 'rtmp:' || parsed.protocol === 'rtmps:') return 'rtmp';
-  if (parsed.protocol === 'http:' || parsed.protocol === 'https:') {
+  if (parsed.protocol === 'rtmp:' || parsed.protocol === 'rtmps:') return parsed.hostname === '' ? null : 'rtmp';
+  if (isFetchableUrl(url)) {
     return parsed.pathname.toLowerCase().endsWith('.m3u8') ? 'hls' : 'http-flv';
   }
   return null;

@@ -1,10 +1,15 @@
 // HLS playlist parser (RFC 8216 §4): media playlists (§4.3.2 EXTINF, TARGETDURATION, MEDIA-SEQUENCE,
-// DISCONTINUITY-SEQUENCE, DISCONTINUITY, MAP, BYTERANGE, ENDLIST) and master playlists (§4.3.4.2 STREAM-INF).
-// Separate from hls-playlist.ts (our renderer); URIs come back resolved against the playlist URL.
+// DISCONTINUITY-SEQUENCE, DISCONTINUITY, MAP, KEY, BYTERANGE, ENDLIST) and master playlists (§4.3.4.2 STREAM-INF).
+// Separate from hls-playlist.ts (our renderer); URIs come back resolved against the playlist URL, and
+// every URI a puller could fetch (variant, segment, EXT-X-MAP, EXT-X-KEY) must resolve to http(s):
+// a playlist naming file:///etc/passwd is refused as a whole, before anything is fetched.
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
+import { resolveFetchUrl, UpstreamUrlError } from '../shared/upstream-url.ts';
 
 export type HlsByteRange = Readonly<{ length: number; offset: number }>;
 export type HlsMap = Readonly<{ uri: string; byteRange?: HlsByteRange }>;
+/** EXT-X-KEY in force (§4.3.2.4): METHOD, and the key's URI unless METHOD is NONE */
+export type HlsKey = Readonly<{ method: string; uri?: string }>;
 
 export type HlsSegment = Readonly<{
   uri: string;
@@ -18,6 +23,8 @@ export type HlsSegment = Readonly<{
   byteRange?: HlsByteRange;
   /** the EXT-X-MAP in force (fMP4 init section) */
   map?: HlsMap;
+  /** the EXT-X-KEY in force, when it is not METHOD=NONE (the segment is encrypted) */
+  key?: HlsKey;
 }>;
 
 export type HlsMediaPlaylist = Readonly<{
@@ -48,11 +55,12 @@ export function parseAttributes(text: string): Map<string, string> {
   return out;
 }
 
-function resolve(uri: string, baseUrl: string): string {
+function resolve(uri: string, baseUrl: string, what: string): string {
   try {
-    return new URL(uri, baseUrl).href;
-  } catch {
-    throw new ProtocolError(ProtocolErrorCode.Malformed, `HLS: bad URI ${JSON.stringify(uri.slice(0, 100))}`);
+    return resolveFetchUrl(uri, baseUrl, what);
+  } catch (error) {
+    const code = error instanceof UpstreamUrlError && error.reason === 'refused' ? ProtocolErrorCode.Unsupported : ProtocolErrorCode.Malformed;
+    throw new ProtocolError(code, `HLS: ${(error as Error).message}`);
   }
 }
 
@@ -88,6 +96,7 @@ export function parseHlsPlaylist(text: string, baseUrl: string): HlsPlaylist {
   let byteRange: HlsByteRange | undefined;
   let byteRangeEnd = 0;
   let map: HlsMap | undefined;
+  let key: HlsKey | undefined;
   let sawMediaTag = false;
   for (const line of lines.slice(1)) {
     if (line === '') continue;
@@ -95,7 +104,7 @@ export function parseHlsPlaylist(text: string, baseUrl: string): HlsPlaylist {
       if (pendingVariant) {
         const bandwidth = Number(pendingVariant.get('BANDWIDTH') ?? '0');
         const variant: { uri: string; bandwidth: number; codecs?: string; resolution?: string } = {
-          uri: resolve(line, baseUrl),
+          uri: resolve(line, baseUrl, 'variant playlist'),
           bandwidth: Number.isFinite(bandwidth) ? bandwidth : 0,
         };
         const codecs = pendingVariant.get('CODECS');
@@ -107,7 +116,7 @@ export function parseHlsPlaylist(text: string, baseUrl: string): HlsPlaylist {
       } else if (duration !== undefined) {
         if (discontinuity) discontinuitySequence += segments.length > 0 ? 1 : 0;
         const segment: { -readonly [K in keyof HlsSegment]: HlsSegment[K] } = {
-          uri: resolve(line, baseUrl),
+          uri: resolve(line, baseUrl, 'segment'),
           sequence: mediaSequence + segments.length,
           durationSec: duration,
           discontinuity,
@@ -115,6 +124,7 @@ export function parseHlsPlaylist(text: string, baseUrl: string): HlsPlaylist {
         };
         if (byteRange) segment.byteRange = byteRange;
         if (map) segment.map = map;
+        if (key) segment.key = key;
         segments.push(segment);
         if (segments.length > MAX_SEGMENTS) throw new ProtocolError(ProtocolErrorCode.TooLarge, 'HLS: too many segments');
         duration = undefined;
@@ -156,7 +166,20 @@ export function parseHlsPlaylist(text: string, baseUrl: string): HlsPlaylist {
         const uri = attrs.get('URI');
         if (uri === undefined) throw new ProtocolError(ProtocolErrorCode.Malformed, 'HLS: EXT-X-MAP without URI');
         const range = attrs.get('BYTERANGE');
-        map = range === undefined ? { uri: resolve(uri, baseUrl) } : { uri: resolve(uri, baseUrl), byteRange: parseByteRange(range, 0) };
+        const mapUri = resolve(uri, baseUrl, 'EXT-X-MAP');
+        map = range === undefined ? { uri: mapUri } : { uri: mapUri, byteRange: parseByteRange(range, 0) };
+        break;
+      }
+      case '#EXT-X-KEY': {
+        const attrs = parseAttributes(value);
+        const method = attrs.get('METHOD') ?? '';
+        if (method === 'NONE') {
+          key = undefined;
+          break;
+        }
+        const uri = attrs.get('URI');
+        if (uri === undefined) throw new ProtocolError(ProtocolErrorCode.Malformed, `HLS: EXT-X-KEY METHOD=${method.slice(0, 20)} without URI`);
+        key = { method, uri: resolve(uri, baseUrl, 'EXT-X-KEY') };
         break;
       }
       case '#EXT-X-ENDLIST':

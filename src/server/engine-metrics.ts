@@ -35,7 +35,7 @@ export class EngineMetrics {
       const ctx = this.engine()?.context;
       m.set({}, ctx ? ctx.streams.list().filter((s) => s.publisher !== null).length : 0);
     });
-    r.gauge('weir_viewers', 'Viewers now, by protocol (HLS: players that polled a playlist in the last 10 s)', ['protocol']).collect((m) => {
+    r.gauge('weir_viewers', 'Viewers now, by protocol (HLS: playback sessions that polled their media playlist in the last 10 s)', ['protocol']).collect((m) => {
       m.reset();
       const counts = this.viewerCounts();
       for (const protocol of VIEWER_PROTOCOLS) m.set({ protocol }, counts[protocol]);

@@ -4,6 +4,12 @@
 // endPlay; HTTP-FLV responses and WebSocket-FLV sockets end after what is queued; HLS outputs
 // close their open segment and write EXT-X-ENDLIST, which a blocked playlist request still
 // receives), then wait for the connections to finish, up to a bound, and stop whatever is left.
+// HLS players hold no connection between polls, so closing the listener at once would show them
+// "connection refused" instead of the end: while any of them was watching, the HTTP listener
+// first keeps answering HLS alone (everything else 503, /healthz not ready) for a grace of two
+// target durations (at most half the drain bound), cut short once every such player has been
+// served the final playlist.
+import type { HlsOutput } from '../outputs/hls/hls-output.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { HttpMediaServer } from './http-server.ts';
@@ -20,6 +26,8 @@ export interface DrainableEngine {
 }
 
 export type DrainReport = Readonly<{
+  /** how long HLS was still answered after the streams ended (0: no HLS player was watching) */
+  hlsGraceMs: number;
   /** every connection finished within the bound (false: the rest were cut off) */
   drained: boolean;
   streams: number;
@@ -39,12 +47,14 @@ export async function drainEngine(
   const startedMs = performance.now();
 
   rtmp.stopAccepting();
-  const httpFinished = http.stopAccepting();
+  http.serveOnlyHls();
   const live = ctx.streams.list().filter((s) => s.publisher !== null);
   const hlsOutputs = live.map((s) => ctx.hls.find(s.path)).filter((o) => o !== undefined);
   log.info('draining', { streams: live.length, clients: ctx.clients.size, timeoutMs });
 
   ctx.streams.closeAll();
+  // Polls answered from now on carry EXT-X-ENDLIST (one ms later: a poll answered in this very ms may not have).
+  const endedAtMs = Date.now() + 1;
   for (const output of hlsOutputs) {
     for (const variant of [output.ts, output.ll]) {
       if (!variant) continue;
@@ -57,6 +67,10 @@ export async function drainEngine(
       });
     }
   }
+
+  const hlsGraceMs = await hlsGrace(http, hlsOutputs, endedAtMs, Math.min(timeoutMs / 2, maxGraceMs(hlsOutputs)), pollMs);
+  if (hlsGraceMs > 0) log.info('HLS grace over', { elapsedMs: hlsGraceMs, stillPolling: http.hlsViewers.waitingSince(endedAtMs, hlsOutputs.map((o) => o.stream.path)) });
+  const httpFinished = http.stopAccepting();
 
   const openConnections = (): number => rtmp.connections.size + http.openResponses;
   let idleClosed = false;
@@ -74,13 +88,29 @@ export async function drainEngine(
   let timer: ReturnType<typeof setTimeout> | undefined;
   const drained = await Promise.race([
     allClosed.then(() => httpFinished).then(() => true),
-    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, timeoutMs - hlsGraceMs)))),
   ]);
   clearTimeout(timer);
   const leftOver = openConnections();
   engine.stop();
-  const report: DrainReport = { drained, streams: live.length, leftOver, elapsedMs: Math.round(performance.now() - startedMs) };
+  const report: DrainReport = { hlsGraceMs, drained, streams: live.length, leftOver, elapsedMs: Math.round(performance.now() - startedMs) };
   if (drained) log.info('drained', { streams: report.streams, elapsedMs: report.elapsedMs });
   else log.warn('drain timed out: closing the rest', { leftOver, elapsedMs: report.elapsedMs });
   return report;
+}
+
+/** Two target durations of the longest variant: every player polls at least once per target duration. */
+function maxGraceMs(outputs: readonly HlsOutput[]): number {
+  let targetSec = 0;
+  for (const o of outputs) for (const v of [o.ts, o.ll]) if (v) targetSec = Math.max(targetSec, v.options.targetDurationSec);
+  return 2 * targetSec * 1000;
+}
+
+/** Waits while some HLS player that was watching has not been served the final playlist, up to boundMs. */
+async function hlsGrace(http: HttpMediaServer, outputs: readonly HlsOutput[], endedAtMs: number, boundMs: number, pollMs: number): Promise<number> {
+  const paths = outputs.map((o) => o.stream.path);
+  if (outputs.length === 0 || boundMs <= 0 || http.hlsViewers.waitingSince(endedAtMs, paths) === 0) return 0;
+  const startedMs = performance.now();
+  while (performance.now() - startedMs < boundMs && http.hlsViewers.waitingSince(endedAtMs, paths) > 0) await Bun.sleep(pollMs);
+  return Math.round(performance.now() - startedMs);
 }

@@ -3,6 +3,12 @@
 // any HTTP cache or CDN sit in front: playlists are not cached, media is immutable.
 // A playlist can carry its request's query (a play token) into every URI it lists, so the
 // segment, part and init requests a player makes from it carry the same token.
+// Playback sessions: a player that asks for index.m3u8 or ll.m3u8 without a session id gets a
+// one-variant multivariant playlist whose only URI is the same playlist with its token and a new
+// session id (weir_sid, as Wowza's and Nimble's session playlists do); players reload the media
+// playlist by that URI, so each player's polls carry its own id and viewers behind one address
+// are told apart. Segment URIs do not carry it: media stays the same URL for every player, as a
+// CDN in front needs.
 import type { HlsOutput } from '../outputs/hls/hls-output.ts';
 import type { HlsVariant } from '../outputs/hls/hls-variant.ts';
 
@@ -22,10 +28,28 @@ export type HlsRequest = Readonly<{
   search: URLSearchParams;
   /** appended to every URI of a playlist response (already encoded, without '?'); empty: none */
   uriQuery?: string;
+  /** called when a media playlist is answered (a player polled): what viewer counts rest on */
+  onMediaPlaylist?: () => void;
 }>;
 
 /** Query parameters that steer LL-HLS delivery (rfc8216bis §6.2.5) rather than say who is asking. */
 const DELIVERY_DIRECTIVE = /^_HLS_/;
+
+/** The query parameter that carries an HLS playback session id. */
+export const HLS_SESSION_PARAM = 'weir_sid';
+const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
+const SESSION_ID_BYTES = 12;
+
+/** The request's playback session id, if it carries a well-formed one. */
+export function hlsSessionId(search: URLSearchParams): string | undefined {
+  const value = search.get(HLS_SESSION_PARAM);
+  return value !== null && SESSION_ID_PATTERN.test(value) ? value : undefined;
+}
+
+/** 96 random bits, base64url: 16 characters. */
+export function newHlsSessionId(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(SESSION_ID_BYTES))).toString('base64url');
+}
 
 /**
  * The part of a request's query that identifies the viewer (keys, tokens, expiry): what
@@ -34,7 +58,7 @@ const DELIVERY_DIRECTIVE = /^_HLS_/;
  */
 export function viewerQuery(search: URLSearchParams): string {
   const kept = new URLSearchParams();
-  for (const [key, value] of search) if (!DELIVERY_DIRECTIVE.test(key)) kept.append(key, value);
+  for (const [key, value] of search) if (!DELIVERY_DIRECTIVE.test(key) && key !== HLS_SESSION_PARAM) kept.append(key, value);
   return kept.toString();
 }
 
@@ -58,10 +82,9 @@ function firstContentWaitMs(variant: HlsVariant): number {
 }
 
 export async function serveHls(output: HlsOutput, request: HlsRequest, respond: HlsResponder): Promise<Response> {
-  const { file, search } = request;
-  const uriQuery = request.uriQuery ?? '';
-  if (file === 'index.m3u8') return servePlaylist(output.ts, search, respond, false, uriQuery);
-  if (file === 'll.m3u8') return servePlaylist(output.ll, search, respond, true, uriQuery);
+  const { file } = request;
+  if (file === 'index.m3u8') return servePlaylist(output.ts, request, respond, false);
+  if (file === 'll.m3u8') return servePlaylist(output.ll, request, respond, true);
   if (file.endsWith('.ts') && output.ts) {
     const segment = output.ts.findSegment(file);
     return segment?.bytes ? media(respond, segment.bytes, HlsContentType.Ts) : notFound(respond);
@@ -91,19 +114,21 @@ function isNextPart(ll: HlsVariant, file: string): boolean {
   return next === file;
 }
 
-async function servePlaylist(
-  variant: HlsVariant | null,
-  search: URLSearchParams,
-  respond: HlsResponder,
-  lowLatency: boolean,
-  uriQuery: string,
-): Promise<Response> {
+async function servePlaylist(variant: HlsVariant | null, request: HlsRequest, respond: HlsResponder, lowLatency: boolean): Promise<Response> {
+  const { file, search } = request;
+  const uriQuery = request.uriQuery ?? '';
   if (!variant) return notFound(respond, 'this HLS variant is not enabled');
   if (variant.unavailable && !variant.hasContent) return notFound(respond, "this stream's codecs cannot be carried in this HLS variant");
   const waitMs = firstContentWaitMs(variant);
   const hasSegments = () => variant.segments.length > 0 || variant.ended;
   if (!(await variant.waitUntil(hasSegments, waitMs))) {
     return notFound(respond, 'no HLS media for this stream (not live yet, or its codecs cannot be carried)');
+  }
+  // A blocking or delta request names a media playlist the player already has: never a new session.
+  const directed = [...search.keys()].some((key) => DELIVERY_DIRECTIVE.test(key));
+  if (hlsSessionId(search) === undefined && !directed) {
+    const query = [uriQuery, `${HLS_SESSION_PARAM}=${newHlsSessionId()}`].filter((q) => q.length > 0).join('&');
+    return respond(200, sessionPlaylist(variant, `${file}?${query}`), { 'Content-Type': HlsContentType.Playlist, 'Cache-Control': 'private, no-store' });
   }
   const msnParam = search.get('_HLS_msn');
   const partParam = search.get('_HLS_part');
@@ -127,7 +152,20 @@ async function servePlaylist(
   const skipParam = search.get('_HLS_skip');
   const skip = lowLatency && (skipParam === 'YES' || skipParam === 'v2');
   const playlist = appendQueryToUris(variant.playlist(skip), uriQuery);
+  request.onMediaPlaylist?.();
   return respond(200, playlist, { 'Content-Type': HlsContentType.Playlist, 'Cache-Control': PLAYLIST_CACHE });
+}
+
+/**
+ * The multivariant playlist of one session (rfc8216bis §4.4.6.2): one variant, the media playlist
+ * with the session id. BANDWIDTH is the peak segment bit rate so far, as the tag asks.
+ */
+function sessionPlaylist(variant: HlsVariant, uri: string): string {
+  let peakBitsPerSec = 1;
+  for (const segment of variant.segments) {
+    if (segment.bytes && segment.durationSec > 0) peakBitsPerSec = Math.max(peakBitsPerSec, Math.ceil((segment.bytes.byteLength * 8) / segment.durationSec));
+  }
+  return `#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=${peakBitsPerSec}\n${uri}\n`;
 }
 
 function media(respond: HlsResponder, bytes: Uint8Array, contentType: string): Response {

@@ -1,6 +1,8 @@
 // HLS players hold no connection: they poll. A player counts as watching a stream while it
-// has fetched one of its playlists within the last window; players are told apart by client
-// address and viewer query (its token), which is as close as stateless HTTP gets.
+// has fetched one of its media playlists within the last window; players are told apart by
+// their playback session id (hls-http.ts hands one to each player in the playlist URI it
+// reloads), so twenty players behind one address count twenty. Requests without one fall back
+// to client address and viewer query (its token).
 export type HlsViewerProtocol = 'hls' | 'll-hls';
 
 const DEFAULT_WINDOW_MS = 10_000;
@@ -41,6 +43,18 @@ export class HlsViewerTracker {
       counts[protocol] = (counts[protocol] ?? 0) + 1;
     }
     return counts;
+  }
+
+  /**
+   * Players of `paths` (default: all) that were watching just before `sinceMs` (polled within the
+   * window before it) and have not polled since: during shutdown, those not yet served the final playlist.
+   */
+  waitingSince(sinceMs: number, paths: Iterable<string> = this.lastSeen.keys()): number {
+    let waiting = 0;
+    for (const path of paths) {
+      for (const atMs of this.lastSeen.get(path)?.values() ?? []) if (atMs < sinceMs && atMs >= sinceMs - this.windowMs) waiting++;
+    }
+    return waiting;
   }
 
   /** Forgets players that stopped polling; call now and then. */

@@ -13,7 +13,7 @@ import type { ByteSink } from './connection-writer.ts';
 import { AddressSlots, type SlotRefusal } from './address-slots.ts';
 import { countRefusal, type EngineContext } from './engine-context.ts';
 import { attachFlvViewer, type FlvViewerHandle, type FlvViewerIdentity } from './flv-viewer.ts';
-import { serveHls, viewerQuery } from './hls-http.ts';
+import { hlsSessionId, serveHls, viewerQuery } from './hls-http.ts';
 import { HlsViewerTracker, type HlsViewerProtocol } from './hls-viewers.ts';
 import { parseMediaRoute } from './media-route.ts';
 import type { MediaProtocol } from './admission.ts';
@@ -42,6 +42,8 @@ export class HttpMediaServer {
   readonly viewerSlots: AddressSlots;
   /** HLS requests in progress (blocking playlist reloads wait): per address only */
   readonly hlsSlots: AddressSlots;
+  /** shutting down: only HLS is answered (final playlists with EXT-X-ENDLIST), everything else 503 */
+  private hlsOnly = false;
 
   constructor(private readonly ctx: EngineContext) {
     this.viewerSlots = new AddressSlots(() => ({ total: ctx.config().http.maxConnections, perAddress: ctx.config().http.maxConnectionsPerAddress }));
@@ -99,7 +101,12 @@ export class HttpMediaServer {
     return this.activeConnections;
   }
 
-  /** Shutdown, first step: no new connections; resolves once the responses started have ended (stop() cuts them). */
+  /** Shutdown, first step: keep listening for HLS players' last polls only (see graceful-shutdown.ts). */
+  serveOnlyHls(): void {
+    this.hlsOnly = true;
+  }
+
+  /** Shutdown, next step: no new connections; resolves once the responses started have ended (stop() cuts them). */
   stopAccepting(): Promise<void> {
     const previous = this.server;
     this.server = null;
@@ -160,9 +167,10 @@ export class HttpMediaServer {
     const url = URL.parse(req.url);
     if (!url) return this.text(400, 'bad request: no valid URL can be made of the request target and Host header');
     // This listener exists only once the engine has its configuration: being here is being ready.
-    if (url.pathname === '/healthz') return Response.json({ ready: true }, { headers: { 'Cache-Control': 'no-store' } });
+    if (url.pathname === '/healthz') return Response.json({ ready: !this.hlsOnly }, { status: this.hlsOnly ? 503 : 200, headers: { 'Cache-Control': 'no-store' } });
     const route = parseMediaRoute(url.pathname);
     if (!route) return this.text(404, 'not found');
+    if (this.hlsOnly && route.kind !== 'hls') return this.text(503, 'shutting down');
     if (route.kind === 'hls') return this.serveHls(req, server, route.app, route.stream, route.file, url.searchParams);
     const isWebSocket = req.headers.get('upgrade')?.toLowerCase() === 'websocket';
     const protocol: MediaProtocol = isWebSocket ? 'ws-flv' : 'http-flv';
@@ -272,17 +280,19 @@ export class HttpMediaServer {
       if (await this.ctx.streams.waitUntilLive(app, stream, req.signal)) output = this.ctx.hls.find(`${app}/${stream}`);
     }
     if (!output) return this.text(404, `stream '${app}/${stream}' is not live`);
-    const isPlaylist = file.endsWith('.m3u8');
-    if (isPlaylist) this.hlsViewers.record(output.stream.path, protocol, `${clientAddress}?${query}`);
+    const live = output;
+    // A player is its session id; a request without one (a blocking reload of a URL that lost it) is its address and token.
+    const viewer = hlsSessionId(search) ?? `${clientAddress}?${query}`;
+    const onMediaPlaylist = (): void => this.hlsViewers.record(live.stream.path, protocol, viewer);
     // Blocking playlist requests may wait longer than Bun's default idle timeout.
     server.timeout(req, 30);
     const cors = this.corsHeaders();
     const counters = this.ctx.counters;
-    return serveHls(output, { file, search, uriQuery: query }, (status, body, headers) => {
+    return serveHls(live, { file, search, uriQuery: query, onMediaPlaylist }, (status, body, headers) => {
       if (req.method !== 'HEAD' && body !== null) {
         const bytes = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
         counters.bytesOut += bytes;
-        output.stream.counters.bytesOut += bytes;
+        live.stream.counters.bytesOut += bytes;
       }
       return new Response(req.method === 'HEAD' ? null : body, { status, headers: { ...cors, ...headers } });
     });

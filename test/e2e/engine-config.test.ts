@@ -14,6 +14,7 @@ import { DEFAULT_ENGINE_CONFIG } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { appSettings, makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../server/fake-config-server.ts';
 import { killAll, probe, publishPattern, run, tempDir, testPatternArgs, waitFor, freePort } from './harness.ts';
+import { joinHls, withQuery } from './hls-session.ts';
 
 const SECRET = 'e2e-engine-config-secret';
 const auth = { Authorization: `Bearer ${SECRET}` };
@@ -130,12 +131,15 @@ describe('an engine under a config server', () => {
     // HLS: the playlist is admitted with its token and hands it on to every URI
     expect((await fetch(httpUrl('locked/cam/index.m3u8'))).status).toBe(403);
     expect(await waitFor(() => (engine.context.hls.find('locked/cam')?.ts?.segments.length ?? 0) >= 1, 10_000)).toBe(true);
-    const playlist = await (await fetch(httpUrl('locked/cam/index.m3u8?token=ok'))).text();
+    // the player's session playlist keeps the token beside its session id; segments carry the token alone
+    const session = await joinHls(httpUrl('locked/cam/index.m3u8?token=ok'));
+    expect(session).toMatch(/\/index\.m3u8\?token=ok&weir_sid=[A-Za-z0-9_-]{16}$/);
+    const playlist = await (await fetch(session)).text();
     const segment = playlist.split('\n').find((l) => l.endsWith('.ts?token=ok'));
     expect(segment).toBeDefined();
     expect((await fetch(httpUrl(`locked/cam/${segment}`))).status).toBe(200);
     expect((await fetch(httpUrl(`locked/cam/${segment!.replace('?token=ok', '')}`))).status).toBe(403);
-    const ll = await (await fetch(httpUrl('locked/cam/ll.m3u8?token=ok&_HLS_skip=YES'))).text();
+    const ll = await (await fetch(withQuery(await joinHls(httpUrl('locked/cam/ll.m3u8?token=ok')), '_HLS_skip=YES'))).text();
     const uris = [...ll.matchAll(/URI="([^"]+)"/g)].map((m) => m[1]!);
     expect(uris.length).toBeGreaterThan(2);
     for (const uri of uris) expect(uri.endsWith('?token=ok')).toBe(true);

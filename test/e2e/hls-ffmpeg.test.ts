@@ -2,6 +2,7 @@
 // decodes them; playlists, cache headers and stream life (discontinuity, end) are checked.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { decode, killAll, probe, publishPattern, startTestEngine, waitFor, type TestEngine } from './harness.ts';
+import { joinHls, withQuery } from './hls-session.ts';
 import { connectRtmp } from './rtmp-test-client.ts';
 
 let engine: TestEngine;
@@ -57,7 +58,7 @@ describe('HLS from an RTMP publish', () => {
     const publisher = await publishPattern(engine.rtmpUrl(path), { seconds: 20, bFrames: 2, gop: 25 });
     const url = engine.httpUrl(`${path}/index.m3u8`);
     expect(await waitFor(() => (engine.context.hls.find(path)?.ts?.segments.length ?? 0) >= 3, 15_000)).toBe(true);
-    const playlist = await text(url);
+    const playlist = await text(await joinHls(url));
     expect(playlist.status).toBe(200);
     expect(playlist.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
     expect(playlist.headers.get('access-control-allow-origin')).toBe('*');
@@ -87,7 +88,8 @@ describe('HLS from an RTMP publish', () => {
     const ll = () => engine.context.hls.find(path)?.ll;
     expect(await waitFor(() => (ll()?.segments.length ?? 0) >= 2, 15_000)).toBe(true);
     const url = engine.httpUrl(`${path}/ll.m3u8`);
-    const playlist = await text(url);
+    const media = await joinHls(url);
+    const playlist = await text(media);
     expect(playlist.status).toBe(200);
     for (const tag of ['#EXT-X-PART-INF:PART-TARGET=', '#EXT-X-SERVER-CONTROL:', 'CAN-BLOCK-RELOAD=YES', 'PART-HOLD-BACK=', '#EXT-X-PART:', '#EXT-X-PRELOAD-HINT:TYPE=PART', '#EXT-X-PROGRAM-DATE-TIME:', '#EXT-X-MAP:URI=']) {
       expect(playlist.body).toContain(tag);
@@ -99,8 +101,8 @@ describe('HLS from an RTMP publish', () => {
     // blocking reload: ask for the part after the newest one; it is answered once it exists,
     // so the answer lists it as a part (not only as the preload hint of a playlist that did not wait)
     const variant = ll()!;
-    const { msn: nextMsn, parts: nextPart } = livePosition((await text(url)).body);
-    const blocked = await text(`${url}?_HLS_msn=${nextMsn}&_HLS_part=${nextPart}`);
+    const { msn: nextMsn, parts: nextPart } = livePosition((await text(media)).body);
+    const blocked = await text(withQuery(media, `_HLS_msn=${nextMsn}&_HLS_part=${nextPart}`));
     expect(blocked.status).toBe(200);
     expect(hasListedPart(blocked.body, nextMsn, nextPart)).toBe(true);
 
@@ -115,7 +117,7 @@ describe('HLS from an RTMP publish', () => {
 
     // wait for a longer window, then ask for a delta update
     expect(await waitFor(() => variant.segments.length >= 9, 25_000)).toBe(true);
-    const delta = await text(`${url}?_HLS_skip=YES`);
+    const delta = await text(withQuery(media, '_HLS_skip=YES'));
     expect(delta.status).toBe(200);
     expect(delta.body).toContain('#EXT-X-SKIP:SKIPPED-SEGMENTS=');
 
@@ -128,19 +130,19 @@ describe('HLS from an RTMP publish', () => {
   test('LL-HLS blocking reload: a request for a future part is held until that part exists', async () => {
     const path = 'live/ll-block';
     const publisher = await publishPattern(engine.rtmpUrl(path), { seconds: 30, bFrames: 0, gop: 25 });
-    const url = engine.httpUrl(`${path}/ll.m3u8`);
     expect(await waitFor(() => (engine.context.hls.find(path)?.ll?.segments.length ?? 0) >= 1, 15_000)).toBe(true);
+    const url = await joinHls(engine.httpUrl(`${path}/ll.m3u8`));
     const now = livePosition((await text(url)).body);
     // Part 1 of the segment after the open one: at least a segment duration (2 s) away, so a
     // server that answers without waiting sends a playlist that does not list it yet.
     const want = { msn: now.msn + 1, part: 1 };
     expect(hasListedPart((await text(url)).body, want.msn, want.part)).toBe(false);
-    const blocked = await text(`${url}?_HLS_msn=${want.msn}&_HLS_part=${want.part}`);
+    const blocked = await text(withQuery(url, `_HLS_msn=${want.msn}&_HLS_part=${want.part}`));
     expect(blocked.status).toBe(200);
     expect(hasListedPart(blocked.body, want.msn, want.part)).toBe(true);
     // the same for a whole segment (no _HLS_part): held until that segment is complete
     const after = livePosition(blocked.body);
-    const whole = await text(`${url}?_HLS_msn=${after.msn}`);
+    const whole = await text(withQuery(url, `_HLS_msn=${after.msn}`));
     expect(whole.status).toBe(200);
     expect(livePosition(whole.body).msn).toBeGreaterThan(after.msn);
     await publisher.stop();
@@ -155,7 +157,7 @@ describe('HLS from an RTMP publish', () => {
     await second.proc.exited;
     const url = engine.httpUrl(`${path}/index.m3u8`);
     expect(await waitFor(() => engine.context.hls.find(path)?.ts?.ended === true, 8000)).toBe(true);
-    const playlist = await text(url);
+    const playlist = await text(await joinHls(url));
     expect(playlist.body).toContain('#EXT-X-DISCONTINUITY\n');
     expect(playlist.body.trimEnd().endsWith('#EXT-X-ENDLIST')).toBe(true);
     const uris = segmentsOf(playlist.body).map((s) => s.uri);

@@ -25,9 +25,13 @@ test('HTTP-FLV, HLS and LL-HLS viewers wait past 10 s for a publisher that arriv
     expect(first.done).toBe(false);
     expect(new TextDecoder().decode(first.value!.subarray(0, 3))).toBe('FLV');
     await reader.cancel();
-    for (const response of [await hls, await ll]) {
+    for (const [response, url] of [[await hls, engine.httpUrl('live/late/index.m3u8')], [await ll, engine.httpUrl('live/late/ll.m3u8')]] as const) {
       expect(response.status).toBe(200);
-      expect(await response.text()).toContain('#EXTINF:');
+      // the first answer names this player's session playlist; a player follows it
+      const session = /^[^#\s].*$/m.exec(await response.text())![0];
+      const media = await fetch(new URL(session, url));
+      expect(media.status).toBe(200);
+      expect(await media.text()).toContain('#EXTINF:');
     }
     expect(Date.now() - started).toBeGreaterThan(12_000);
   } finally {

@@ -9,6 +9,7 @@ import { DEFAULT_ENGINE_CONFIG } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../server/fake-config-server.ts';
 import { freePort, killAll, publishPattern, tempDir, waitFor } from '../e2e/harness.ts';
+import { joinHls } from '../e2e/hls-session.ts';
 import { parsePrometheusText, sampleValue, type Family } from './prom-text-parser.ts';
 
 const SECRET = 'ops-metrics-secret';
@@ -112,7 +113,8 @@ describe('engine /metrics', () => {
     while (received < 50_000) received += (await reader.read()).value?.byteLength ?? 0;
     // a refused play and an HLS playlist poll
     expect((await fetch(`http://127.0.0.1:${engine.httpPort}/live/forbidden.flv`)).status).toBe(403);
-    expect((await fetch(`http://127.0.0.1:${engine.httpPort}/live/cam/index.m3u8`)).status).toBe(200);
+    // (a player: the multivariant playlist first, then a poll of its media playlist)
+    expect((await fetch(await joinHls(`http://127.0.0.1:${engine.httpPort}/live/cam/index.m3u8`))).status).toBe(200);
 
     const live = await scrape();
     expect(sampleValue(live, 'weir_streams')).toBe(1);

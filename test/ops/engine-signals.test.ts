@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../server/fake-config-server.ts';
 import { killAll, publishPattern, spawnBackground, tempDir } from '../e2e/harness.ts';
+import { joinHls, withQuery } from '../e2e/hls-session.ts';
 
 const SECRET = 'ops-signals-secret';
 const DRAIN_MS = 4000;
@@ -92,13 +93,13 @@ describe('weir-engine signals', () => {
       const player = spawnBackground(['ffmpeg', '-hide_banner', '-loglevel', 'error', '-i', `rtmp://127.0.0.1:${rtmpPort}/live/cam`, '-c', 'copy', '-f', 'null', '-']);
       await log.waitFor(/play started conn=\S+ peer=\S+ stream=live\/cam/);
       // an LL-HLS player: wait until segments exist, then hold a blocking reload for the next one
-      const llUrl = `http://127.0.0.1:${httpPort}/live/cam/ll.m3u8`;
+      const llUrl = await joinHls(`http://127.0.0.1:${httpPort}/live/cam/ll.m3u8`);
       const first = await (await fetch(llUrl)).text();
       expect(first).toContain('#EXTM3U');
       expect(first).not.toContain('#EXT-X-ENDLIST');
       const msns = [...first.matchAll(/ll-[a-z0-9]+-(\d+)(?:\.\d+)?\.m4s/g)].map((m) => Number(m[1]));
       const next = Math.max(...msns) + 1;
-      const blocked = fetch(`${llUrl}?_HLS_msn=${next}`).then(async (r) => ({ status: r.status, text: await r.text() }));
+      const blocked = fetch(withQuery(llUrl, `_HLS_msn=${next}`)).then(async (r) => ({ status: r.status, text: await r.text() }));
       const flv = await fetch(`http://127.0.0.1:${httpPort}/live/cam.flv`);
       const flvDone = new Response(flv.body).arrayBuffer();
       await Bun.sleep(300);

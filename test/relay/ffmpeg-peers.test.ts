@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode, killAll, probe, publishPattern, spawnBackground, tempDir, testPatternArgs, waitFor, waitForListening } from '../e2e/harness.ts';
 import { freePort, startRelayEngine, type RelayTestEngine } from './relay-harness.ts';
+import { joinHls } from '../e2e/hls-session.ts';
 
 const engines: RelayTestEngine[] = [];
 const dir = tempDir();
@@ -69,7 +70,7 @@ describe('relay with ffmpeg as the peer', () => {
     let playlist = '';
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline && !playlist.includes('#EXT-X-DISCONTINUITY')) {
-      const response = await fetch(engine.httpUrl('live/cam/index.m3u8'));
+      const response = await fetch(await joinHls(engine.httpUrl('live/cam/index.m3u8')));
       playlist = response.ok ? await response.text() : '';
       if (!playlist.includes('#EXT-X-DISCONTINUITY')) await Bun.sleep(200);
     }

@@ -2,6 +2,7 @@
 // another through the relay manager and played from the second over HTTP-FLV by ffprobe.
 import { afterAll, expect, test } from 'bun:test';
 import { killAll, probe, publishPattern, waitFor } from '../e2e/harness.ts';
+import { joinHls } from '../e2e/hls-session.ts';
 import { startRelayEngine, type RelayTestEngine } from './relay-harness.ts';
 
 const engines: RelayTestEngine[] = [];
@@ -16,8 +17,14 @@ test('an HLS (fMP4) pull source becomes an ordinary live stream', async () => {
   const publisher = await publishPattern(upstream.rtmpUrl('live/src'), { seconds: 40, bFrames: 2, gop: 25 });
   let text = '';
   const deadline = Date.now() + 20_000;
+  let media = '';
   while (Date.now() < deadline) {
-    const response = await fetch(upstream.httpUrl('live/src/ll.m3u8'));
+    media ||= await joinHls(upstream.httpUrl('live/src/ll.m3u8')).catch(() => '');
+    if (!media) {
+      await Bun.sleep(200);
+      continue;
+    }
+    const response = await fetch(media);
     text = response.ok ? await response.text() : '';
     if ((text.match(/^ll-[^\n]*\.m4s/gm)?.length ?? 0) >= 3) break;
     await Bun.sleep(200);

@@ -2,6 +2,7 @@
 // and the body is `0` or JSON with `code: 0`, as SRS does. JSON answers may add forward
 // targets (`forward_targets`, `urls` or `data.urls`: rtmp:// or rtmps:// URLs).
 import type { AdmissionQuery } from '../../shared/config-protocol.ts';
+import { isFetchableUrl } from '../../shared/upstream-url.ts';
 
 export const SRS_DEFAULT_VHOST = '__defaultVhost__';
 export const HOOK_SERVER_ID = 'weir';
@@ -56,6 +57,8 @@ export async function callSrsHook(
   query: AdmissionQuery,
   timeoutMs: number,
 ): Promise<HookVerdict> {
+  // Checked where it is used, not only where it was stored: a hook URL is fetched only over http(s).
+  if (!isFetchableUrl(url)) return { allow: false, reason: 'authorization hook URL is not http(s)' };
   let status: number;
   let text: string;
   try {
