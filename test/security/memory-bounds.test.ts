@@ -4,8 +4,9 @@
 //
 // The bound: per stream the GOP cache holds at most streams.gopMaxBytes (64 MiB) and HLS at most
 // hls.maxBufferBytes (96 MiB, both variants) plus one open segment per variant (a quarter of its
-// share, 12 MiB); so the flood below (700 MB of inter frames) may raise the RSS by at most ~300 MB
-// over the idle engine, where it grew by more than twice the flood before.
+// share, 12 MiB). The flood below (1 GB of inter frames) may raise the RSS by at most 450 MB over
+// the idle engine, where it grew by more than twice the flood before, and once the stream has
+// ended the RSS must come back within 100 MB of the idle engine (it stayed at 1.3 GB before).
 import { afterAll, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,11 +17,15 @@ import { connectRtmp } from '../e2e/rtmp-test-client.ts';
 import { startEngineProcess, type EngineProcess } from './engine-process.ts';
 
 const MB = 1_000_000;
-const FLOOD_BYTES = 700 * MB;
+const FLOOD_BYTES = 1000 * MB;
 const FRAME_BYTES = 200_000;
-const RSS_GROWTH_BOUND = 300 * MB;
-/** after the stream ended and its HLS window lingered: most of what the flood left is gone */
-const RSS_AFTER_END_BOUND = 200 * MB;
+/**
+ * Buffered media is at most ~130 MB here (see above); the rest is garbage the collector has not
+ * reclaimed yet (measured: a plateau of 280-330 MB over the idle engine for floods of 1-5 GB).
+ */
+const RSS_GROWTH_BOUND = 450 * MB;
+/** once the stream ended: measured 50-60 MB over the idle engine within a second */
+const RSS_AFTER_END_BOUND = 100 * MB;
 
 const tags = new FlvReader().push(new Uint8Array(readFileSync(join(import.meta.dir, '../fixtures/flv/h264-aac.flv'))));
 const video = tags.filter((t) => t.tagType === 9);
@@ -48,7 +53,6 @@ test('one IDR then only inter frames: engine RSS stays bounded and drops after t
   const baseline = await e.rssBytes();
   const publisher = await connectRtmp(e.rtmpPort, 'live', 'flood', 'publish');
   await publisher.next((ev) => ev.type === 'ready');
-  // An HLS viewer's playlist: the output exists and muxes, as in the reproduction.
   publisher.session.sendMedia(9, 0, sequenceHeader);
   publisher.session.sendMedia(9, 0, keyframe);
   publisher.flush();
@@ -79,7 +83,7 @@ test('one IDR then only inter frames: engine RSS stays bounded and drops after t
 
   publisher.close();
   await publisher.closed;
-  // The HLS window lingers window x target (12 s) after the end; then everything goes.
+  // The GOP cache and open segments go at once; the HLS window lingers window x target (12 s).
   let after = Infinity;
   const deadline = Date.now() + 40_000;
   while (Date.now() < deadline) {
