@@ -101,10 +101,11 @@ export class TimestampNormalizer {
         // Continues the stream's clock: a type's first packet, a sparse one, or one following another type's jump.
         mapped = this.ref.mapped + shared;
       } else {
-        // A wrap at some other width, an encoder reset, a jump: keep going by the frame spacing.
+        // A wrap at some other width, an encoder reset, a jump: keep going by the frame spacing,
+        // and past everything already out, so the other types can follow without being held.
         const last = this.lastOutput.get(type);
         const spacing = state?.spacing ?? DEFAULT_SPACING_MS;
-        mapped = (last ?? this.ref.mapped) + spacing;
+        mapped = Math.max((last ?? this.ref.mapped) + spacing, this.highWater + 1);
         discontinuity = true;
         this.discontinuities++;
       }
