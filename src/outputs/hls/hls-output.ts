@@ -43,7 +43,7 @@ export class HlsOutput implements StreamReader {
   private partStartDts = 0;
   private partIndependent = false;
   private partFrames = new Map<number, MediaFrame[]>();
-  /** bytes held for the open segment: muxed TS, closed parts and frames waiting for their part */
+  /** media bytes of the frames in the open segment (each variant holds about this much for it) */
   private openBytes = 0;
   /** the publisher's clock jumped: the next segment starts at a keyframe after a discontinuity */
   private timelineJumped = false;
