@@ -30,6 +30,7 @@ function setup(caps: Partial<HlsOutputOptions> = {}) {
     windowSegments: 6,
     maxSegmentMs: 20_000,
     maxSegmentBytes: 2 * MIB,
+    maxPartBytes: 256 * 1024,
     maxWindowBytes: 8 * MIB,
     ...caps,
   };
@@ -101,9 +102,14 @@ describe('HLS output memory caps', () => {
   });
 
   test('frames with one timestamp cannot grow a part or segment past the byte cap', () => {
-    const s = setup({ maxSegmentBytes: 1 * MIB });
+    const s = setup({ maxSegmentBytes: 1 * MIB, maxPartBytes: 100_000 });
     s.keyframe(1000);
     for (let i = 0; i < 3000; i++) s.inter(1000, 10_000); // 30 MB at a single dts
+    const parts = s.output.ll!.segments.flatMap((seg) => seg.parts);
+    expect(parts.length).toBeGreaterThanOrEqual(10);
+    for (const part of parts) expect(part.bytes.byteLength).toBeLessThan(100_000 + 10_000 + 2000);
+    // still a valid playlist: every part lasts a positive time
+    expect(s.output.ll!.playlist(false)).toContain('#EXT-X-PART:DURATION=');
     // fMP4 keeps the newest segments' parts beside the whole segment: twice the cap
     expect(heldBytes(s.output.ll!)).toBeLessThan(2.2 * MIB);
     expect(heldBytes(s.output.ts!)).toBeLessThan(1.2 * MIB);
@@ -138,7 +144,7 @@ describe('HLS output memory caps', () => {
 
   test('default caps: 96 MiB per stream, split between the variants', () => {
     const caps = hlsMemoryCaps(DEFAULT_ENGINE_CONFIG.hls, { classic: true, lowLatency: true });
-    expect(caps).toEqual({ maxSegmentMs: 30_000, maxSegmentBytes: 12 * MIB, maxWindowBytes: 48 * MIB });
+    expect(caps).toEqual({ maxSegmentMs: 30_000, maxSegmentBytes: 12 * MIB, maxPartBytes: 1.5 * MIB, maxWindowBytes: 48 * MIB });
   });
 });
 

@@ -45,6 +45,7 @@ export class HlsOutput implements StreamReader {
   private partFrames = new Map<number, MediaFrame[]>();
   /** media bytes of the frames in the open segment (each variant holds about this much for it) */
   private openBytes = 0;
+  private partBytes = 0;
   /** the publisher's clock jumped: the next segment starts at a keyframe after a discontinuity */
   private timelineJumped = false;
   /** segments cut by the memory caps (without a keyframe) */
@@ -225,7 +226,8 @@ export class HlsOutput implements StreamReader {
     const pending = this.partFrames.size > 0;
     if (pending && (isVideo || !hasVideo)) {
       const delta = this.trackStates.get(frame.trackId)?.lastDelta ?? 0;
-      if (frame.dts + delta - this.partStartDts > this.partTicks) this.closePart(frame);
+      const tooLong = frame.dts + delta - this.partStartDts > this.partTicks;
+      if (tooLong || this.partBytes + frame.data.byteLength > this.options.maxPartBytes) this.closePart(frame);
     }
     if (this.partFrames.size === 0) {
       this.partStartDts = frame.dts;
@@ -237,6 +239,7 @@ export class HlsOutput implements StreamReader {
       this.partFrames.set(frame.trackId, list);
     }
     list.push(frame);
+    this.partBytes += frame.data.byteLength;
   }
 
   private track(frame: MediaFrame): void {
@@ -273,8 +276,10 @@ export class HlsOutput implements StreamReader {
     const end = next ? next.dts : Math.max(...inputs.map((i) => i.endDts));
     const bytes = this.fmp4Muxer.fragment(this.fragmentSequence++, inputs);
     this.llChunks.push(bytes);
-    this.ll.addPart(bytes, (end - this.partStartDts) / MEDIA_TIMESCALE, this.partIndependent);
+    // frames stamped alike still make a part of some duration: a playlist needs it positive
+    this.ll.addPart(bytes, Math.max(end - this.partStartDts, 1) / MEDIA_TIMESCALE, this.partIndependent);
     this.partFrames = new Map();
+    this.partBytes = 0;
   }
 
   private closeSegment(next?: MediaFrame): void {
