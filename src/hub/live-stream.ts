@@ -120,7 +120,7 @@ export class LiveStream {
     const isMetadata = input.header && type === 18;
     const time = isMetadata
       ? { timestampMs: 0, discontinuity: false }
-      : input.header
+      : input.header || type === 18 // headers and sparse data (cue points, captions) move no clock
         ? { timestampMs: this.normalizer.placeHeader(type, input.timestampMs), discontinuity: false }
         : this.normalizer.map(type, input.timestampMs);
     if (time.discontinuity) this.counters.timestampJumps++;

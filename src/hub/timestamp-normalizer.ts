@@ -64,8 +64,9 @@ export class TimestampNormalizer {
   }
 
   /**
-   * Where a sequence header goes: on the clock where it fits, else beside the last packet; it
-   * moves no clock, since encoders stamp a resent header 0 or anything else.
+   * Where a sequence header or a data message goes: on the clock where it fits, else beside the
+   * last packet; it moves no clock, since encoders stamp a resent header (or a caption) 0 or
+   * anything else.
    */
   placeHeader(type: number, raw32: number): number {
     const raw = raw32 >>> 0;

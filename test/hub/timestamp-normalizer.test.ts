@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test';
+import { LiveStream } from '../../src/hub/live-stream.ts';
 import { TimestampNormalizer } from '../../src/hub/timestamp-normalizer.ts';
 
 describe('TimestampNormalizer', () => {
@@ -158,5 +159,26 @@ describe('TimestampNormalizer: sequence headers', () => {
     n.startPublisher();
     expect(n.placeHeader(9, 0)).toBe(0);
     expect(n.map(9, 2147482352)).toEqual({ timestampMs: 2147482352, discontinuity: false });
+  });
+});
+
+describe('LiveStream timestamps', () => {
+  test('a data message stamped 0 mid-stream is no jump; a video jump is marked once', () => {
+    const stream = new LiveStream('live', 's', { maxPackets: 100, maxBytes: 1 << 20 });
+    const jumps: number[] = [];
+    const hooked = new LiveStream('live', 's', { maxPackets: 100, maxBytes: 1 << 20 }, { onTimestampJump: (_s, p) => jumps.push(p.timestampMs) });
+    for (const s of [stream, hooked]) s.attachPublisher({ id: 'p', kick() {} }, 0);
+    const frame = (s: LiveStream, type: 8 | 9 | 18, ms: number) =>
+      s.ingest({ type, timestampMs: ms, body: new Uint8Array([0x27, 1]), header: false, keyframe: false });
+    frame(stream, 9, 50_000);
+    expect(frame(stream, 18, 0)).toMatchObject({ timestampMs: 50_000, discontinuity: false });
+    expect(frame(stream, 9, 50_040).discontinuity).toBe(false);
+    expect(stream.counters.timestampJumps).toBe(0);
+    frame(hooked, 9, 50_000);
+    frame(hooked, 9, 50_040);
+    expect(frame(hooked, 9, 100)).toMatchObject({ timestampMs: 50_080, discontinuity: true });
+    expect(frame(hooked, 8, 110).discontinuity).toBe(false);
+    expect(jumps).toEqual([50_080]);
+    expect(hooked.counters.timestampJumps).toBe(1);
   });
 });
