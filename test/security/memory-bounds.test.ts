@@ -6,7 +6,7 @@
 // hls.maxBufferBytes (96 MiB, both variants) plus one open segment per variant (a quarter of its
 // share, 12 MiB). The flood below (1 GB of inter frames) may raise the RSS by at most 450 MB over
 // the idle engine, where it grew by more than twice the flood before, and once the stream has
-// ended the RSS must come back within 100 MB of the idle engine (it stayed at 1.3 GB before).
+// ended the RSS must come back within 150 MB of the idle engine (it stayed at 1.3 GB before).
 import { afterAll, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,8 +24,8 @@ const FRAME_BYTES = 200_000;
  * reclaimed yet (measured: a plateau of 280-330 MB over the idle engine for floods of 1-5 GB).
  */
 const RSS_GROWTH_BOUND = 450 * MB;
-/** once the stream ended: measured 50-60 MB over the idle engine within a second */
-const RSS_AFTER_END_BOUND = 100 * MB;
+/** once the stream ended: measured 50-70 MB over the idle engine within seconds */
+const RSS_AFTER_END_BOUND = 150 * MB;
 
 const tags = new FlvReader().push(new Uint8Array(readFileSync(join(import.meta.dir, '../fixtures/flv/h264-aac.flv'))));
 const video = tags.filter((t) => t.tagType === 9);
