@@ -35,6 +35,7 @@ Options (environment variable in brackets):
   --hls-target-ms MS   HLS segment target duration    [WEIR_HLS_TARGET_MS] default 2000
   --hls-part-ms MS     LL-HLS part target duration    [WEIR_HLS_PART_MS]   default 334
   --hls-window N       segments in the HLS playlist   [WEIR_HLS_WINDOW]    default 6 (LL-HLS keeps 2x)
+  --hls-buffer-mb N    all a stream's HLS variants may hold [WEIR_HLS_BUFFER_MB] default 96
   --no-hls             no classic HLS (index.m3u8)    [WEIR_HLS=0]
   --no-ll-hls          no LL-HLS (ll.m3u8)            [WEIR_LL_HLS=0]
   --edge-origin URL    edge mode: a viewer of a stream nobody publishes here makes the engine pull it
@@ -122,6 +123,8 @@ function parseNonNegative(value: string, flag: string): number {
   return n;
 }
 
+const MIB = 1024 * 1024;
+
 export function parseEngineCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): EngineCliOptions {
   const base = DEFAULT_ENGINE_CONFIG;
   let rtmpHost = env.WEIR_RTMP_HOST ?? base.rtmp.host;
@@ -138,6 +141,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
   let hlsTargetMs = num('WEIR_HLS_TARGET_MS', base.hls.targetDurationMs);
   let hlsPartMs = num('WEIR_HLS_PART_MS', base.hls.partTargetMs);
   let hlsWindow = num('WEIR_HLS_WINDOW', base.hls.windowSegments);
+  let hlsBufferBytes = num('WEIR_HLS_BUFFER_MB', base.hls.maxBufferBytes / MIB) * MIB;
   let edgeOrigin = env.WEIR_EDGE_ORIGIN || null;
   let edgeIdleMs = env.WEIR_EDGE_IDLE_MS ? parseNonNegative(env.WEIR_EDGE_IDLE_MS, 'WEIR_EDGE_IDLE_MS') : DEFAULT_RELAY_SETTINGS.edgeIdleMs;
   let relayInsecureTls = env.WEIR_RELAY_INSECURE_TLS === '1';
@@ -185,6 +189,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
       case '--hls-target-ms': hlsTargetMs = parsePositive(value(), flag); break;
       case '--hls-part-ms': hlsPartMs = parsePositive(value(), flag); break;
       case '--hls-window': hlsWindow = Math.round(parsePositive(value(), flag)); break;
+      case '--hls-buffer-mb': hlsBufferBytes = parsePositive(value(), flag) * MIB; break;
       case '--no-hls': hls = false; break;
       case '--no-ll-hls': llHls = false; break;
       case '--edge-origin': edgeOrigin = value(); break;
@@ -222,7 +227,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
     http: { ...base.http, ...httpLimits, host: httpHost, port: httpPort },
     streams: { ...base.streams, waitForPublisherMs: waitMs },
     viewers: { ...base.viewers, mergeWriteMs },
-    hls: { enabled: hls, lowLatencyEnabled: llHls, targetDurationMs: hlsTargetMs, partTargetMs: hlsPartMs, windowSegments: hlsWindow },
+    hls: { enabled: hls, lowLatencyEnabled: llHls, targetDurationMs: hlsTargetMs, partTargetMs: hlsPartMs, windowSegments: hlsWindow, maxBufferBytes: hlsBufferBytes },
     apps: apps.map((name) => ({ name })),
     relay: { ...(base.relay ?? DEFAULT_RELAY_SETTINGS), edgeOriginTemplate: edgeOrigin, edgeIdleMs, insecureTls: relayInsecureTls },
   };

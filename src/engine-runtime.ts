@@ -21,6 +21,8 @@ import { BitrateMeter } from './server/stream-stats.ts';
 import type { EngineMetrics } from './server/engine-metrics.ts';
 import { drainEngine, type DrainReport } from './server/graceful-shutdown.ts';
 import { hlsVariantsFor, type EngineConfig } from './shared/engine-config.ts';
+import { hlsMemoryCaps } from './outputs/hls/hls-memory-caps.ts';
+import { timestampJumpLogger } from './server/timestamp-jump-log.ts';
 import { createLogger, type Logger } from './shared/logger.ts';
 
 export interface RunningEngine {
@@ -60,6 +62,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     waitForPublisherMs: config.streams.waitForPublisherMs,
     publisherTakeover: config.streams.publisherTakeover,
     gopLimits: { maxPackets: config.streams.gopMaxPackets, maxBytes: config.streams.gopMaxBytes },
+    streamHooks: { onTimestampJump: timestampJumpLogger(logger) },
   });
   const getConfig = (): EngineConfig => current;
   const hls = new HlsRegistry((stream) => {
@@ -70,6 +73,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       targetDurationMs: current.hls.targetDurationMs,
       partTargetMs: current.hls.partTargetMs,
       windowSegments: current.hls.windowSegments,
+      ...hlsMemoryCaps(current.hls, variants),
     };
   }, logger);
   streams.onPublish((stream) => hls.attach(stream));

@@ -30,12 +30,19 @@ export interface GopLimits {
   maxBytes: number;
 }
 
+export interface LiveStreamHooks {
+  /** the publisher's clock jumped and the timeline was rebased (the packet carries discontinuity) */
+  onTimestampJump?(stream: LiveStream, packet: MediaPacket): void;
+}
+
 export type StreamCounters = {
   packetsIn: number;
   bytesIn: number;
   /** bytes the edges sent to this stream's viewers (all formats) */
   bytesOut: number;
   publishers: number;
+  /** times the publisher's clock jumped (wrap at another width, reset, gap) and the timeline was rebased */
+  timestampJumps: number;
 };
 
 export class LiveStream {
@@ -49,7 +56,7 @@ export class LiveStream {
   /** the publisher has sent a coded frame: its headers are in */
   started = false;
   hasVideo = false;
-  readonly counters: StreamCounters = { packetsIn: 0, bytesIn: 0, bytesOut: 0, publishers: 0 };
+  readonly counters: StreamCounters = { packetsIn: 0, bytesIn: 0, bytesOut: 0, publishers: 0, timestampJumps: 0 };
   private readonly readers = new Set<StreamReader>();
   private readonly normalizer = new TimestampNormalizer();
   private gopBytes = 0;
@@ -60,6 +67,7 @@ export class LiveStream {
     readonly app: string,
     readonly name: string,
     private readonly gopLimits: GopLimits,
+    private readonly hooks: LiveStreamHooks = {},
   ) {}
 
   get path(): string {
@@ -110,15 +118,23 @@ export class LiveStream {
     // onMetaData goes out at time 0, as peers send it: ffmpeg's FLV reader turns a script tag
     // with a later timestamp into an extra data stream.
     const isMetadata = input.header && type === 18;
+    const time = isMetadata
+      ? { timestampMs: 0, discontinuity: false }
+      : input.header || type === 18 // headers and sparse data (cue points, captions) move no clock
+        ? { timestampMs: this.normalizer.placeHeader(type, input.timestampMs), discontinuity: false }
+        : this.normalizer.map(type, input.timestampMs);
+    if (time.discontinuity) this.counters.timestampJumps++;
     const packet: MediaPacket = {
       type,
-      timestampMs: isMetadata ? 0 : this.normalizer.normalize(type, input.timestampMs),
+      timestampMs: time.timestampMs,
       body: input.body,
       header: input.header,
       randomAccess: !input.header && (isVideo ? input.keyframe : type === 8 && !this.hasVideo),
+      discontinuity: time.discontinuity,
     };
     this.counters.packetsIn++;
     this.counters.bytesIn += input.body.byteLength;
+    if (packet.discontinuity) this.hooks.onTimestampJump?.(this, packet);
     if (packet.header) this.rememberHeader(packet);
     else this.cache(packet);
     for (const reader of this.readers) reader.onPacket(packet);
@@ -127,6 +143,9 @@ export class LiveStream {
   }
 
   end(): void {
+    // Nothing a finished stream buffered outlives it, whoever still holds the object.
+    this.gop = [];
+    this.gopBytes = 0;
     for (const reader of [...this.readers]) reader.onStreamEnd();
     this.readers.clear();
     this.releaseWaiters();

@@ -13,4 +13,6 @@ export type MediaPacket = Readonly<{
   header: boolean;
   /** a point where a viewer may start decoding: a video keyframe, or any audio frame of a stream without video */
   randomAccess: boolean;
+  /** the publisher's clock jumped here and the timeline was rebased to keep advancing (hub/timestamp-normalizer.ts) */
+  discontinuity: boolean;
 }>;

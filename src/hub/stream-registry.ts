@@ -1,5 +1,5 @@
 // All live streams by {app}/{stream}: who publishes, who waits, and when a stream is gone.
-import { LiveStream, type GopLimits, type PublisherHandle } from './live-stream.ts';
+import { LiveStream, type GopLimits, type LiveStreamHooks, type PublisherHandle } from './live-stream.ts';
 
 export interface StreamRegistryOptions {
   /** how long a viewer waits for a publisher, and how long viewers stay after one leaves */
@@ -7,6 +7,8 @@ export interface StreamRegistryOptions {
   /** a new publisher of a live stream kicks the old one (which may be a dead connection timing out) */
   publisherTakeover: boolean;
   gopLimits: GopLimits;
+  /** given to every stream (e.g. to log timestamp jumps with the stream's name) */
+  streamHooks?: LiveStreamHooks;
   now?: () => number;
 }
 
@@ -133,7 +135,7 @@ export class StreamRegistry {
     const key = StreamRegistry.key(app, name);
     let stream = this.streams.get(key);
     if (!stream) {
-      stream = new LiveStream(app, name, this.options.gopLimits);
+      stream = new LiveStream(app, name, this.options.gopLimits, this.options.streamHooks);
       this.streams.set(key, stream);
     }
     return stream;

@@ -71,6 +71,8 @@ export type EngineConfig = Readonly<{
     targetDurationMs: number;
     partTargetMs: number;
     windowSegments: number;
+    /** all a stream's HLS variants may hold (segments, parts, the open segment); see outputs/hls/hls-memory-caps.ts */
+    maxBufferBytes: number;
   }>;
   apps: readonly AppConfig[];
   /** pull sources from the config server (relay: src/relay); absent: none */
@@ -112,7 +114,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
     gopMaxBytes: 64 * 1024 * 1024,
   },
   viewers: { mergeWriteMs: 50, softLimitBytes: 4 * 1024 * 1024, hardLimitBytes: 16 * 1024 * 1024 },
-  hls: { enabled: true, lowLatencyEnabled: true, targetDurationMs: 2000, partTargetMs: 334, windowSegments: 6 },
+  hls: { enabled: true, lowLatencyEnabled: true, targetDurationMs: 2000, partTargetMs: 334, windowSegments: 6, maxBufferBytes: 96 * 1024 * 1024 },
   apps: [{ name: 'live' }],
 };
 

@@ -9,6 +9,8 @@ export type TestRtmpClient = {
   /** resolves with the first event matching the predicate (already seen ones included) */
   next(predicate: (e: ClientSessionEvent) => boolean, timeoutMs?: number): Promise<ClientSessionEvent>;
   flush(): void;
+  /** bytes written to the session but not yet taken by the socket (a flooding publisher waits on it) */
+  backlogBytes(): number;
   /** writes bytes on the socket as they are, bypassing the session (for hostile-input tests) */
   sendRaw(bytes: Uint8Array): void;
   close(): void;
@@ -87,6 +89,7 @@ export async function connectRtmp(port: number, app: string, streamName: string,
     events,
     next,
     flush,
+    backlogBytes: () => pendingOut?.byteLength ?? 0,
     sendRaw: (bytes) => {
       flush();
       socketRef?.write(bytes);

@@ -1,7 +1,9 @@
 // The HLS output of one stream: repackages its packets once into MPEG-TS segments (classic
 // HLS) and fMP4 parts and segments (LL-HLS), however many viewers poll them. Segments are cut
 // on the first keyframe at or after the target duration; parts close before they would
-// outgrow the part target, at video frame boundaries.
+// outgrow the part target, at video frame boundaries. Memory is capped whatever the publisher
+// sends (hls-memory-caps.ts): an open segment that outgrows its caps without a keyframe is cut,
+// and what follows is dropped until the next keyframe starts a segment after a discontinuity.
 import { DemuxTrackId, FlvMediaDemuxer, MEDIA_TIMESCALE, type DemuxEvent } from '../../flv/flv-media-demuxer.ts';
 import type { LiveStream, StreamReader } from '../../hub/live-stream.ts';
 import type { MediaPacket } from '../../hub/media-packet.ts';
@@ -9,15 +11,18 @@ import type { MediaFrame, Track } from '../../media/types.ts';
 import { Fmp4Muxer, isFmp4Supported } from '../../remux/fmp4-muxer.ts';
 import { isTsSupported, TsMuxer } from '../../remux/ts-muxer.ts';
 import type { Logger } from '../../shared/logger.ts';
+import type { HlsMemoryCaps } from './hls-memory-caps.ts';
 import { HlsVariant } from './hls-variant.ts';
 
-export type HlsOutputOptions = Readonly<{
-  classic: boolean;
-  lowLatency: boolean;
-  targetDurationMs: number;
-  partTargetMs: number;
-  windowSegments: number;
-}>;
+export type HlsOutputOptions = Readonly<
+  {
+    classic: boolean;
+    lowLatency: boolean;
+    targetDurationMs: number;
+    partTargetMs: number;
+    windowSegments: number;
+  } & HlsMemoryCaps
+>;
 
 type TrackState = { lastDts: number; lastDelta: number };
 
@@ -38,22 +43,31 @@ export class HlsOutput implements StreamReader {
   private partStartDts = 0;
   private partIndependent = false;
   private partFrames = new Map<number, MediaFrame[]>();
+  /** media bytes of the frames in the open segment (each variant holds about this much for it) */
+  private openBytes = 0;
+  private partBytes = 0;
+  /** the publisher's clock jumped: the next segment starts at a keyframe after a discontinuity */
+  private timelineJumped = false;
+  /** segments cut by the memory caps (without a keyframe) */
+  forcedCuts = 0;
   private readonly trackStates = new Map<number, TrackState>();
   private readonly targetTicks: number;
   private readonly partTicks: number;
+  private readonly maxSegmentTicks: number;
   private readonly warned = new Set<string>();
   private endedListeners: Array<() => void> = [];
 
   constructor(
     readonly stream: LiveStream,
-    options: HlsOutputOptions,
+    private readonly options: HlsOutputOptions,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {
     this.tag = now().toString(36) + Math.floor(Math.random() * 36 ** 4).toString(36);
     this.targetTicks = (options.targetDurationMs / 1000) * MEDIA_TIMESCALE;
     this.partTicks = (options.partTargetMs / 1000) * MEDIA_TIMESCALE;
-    const base = { targetDurationSec: options.targetDurationMs / 1000, windowSegments: options.windowSegments };
+    this.maxSegmentTicks = (options.maxSegmentMs / 1000) * MEDIA_TIMESCALE;
+    const base = { targetDurationSec: options.targetDurationMs / 1000, windowSegments: options.windowSegments, maxWindowBytes: options.maxWindowBytes };
     this.ts = options.classic
       ? new HlsVariant(base, (msn) => `seg-${this.tag}-${msn}.ts`, () => '')
       : null;
@@ -75,6 +89,7 @@ export class HlsOutput implements StreamReader {
 
   onPacket(packet: MediaPacket): void {
     if (packet.type === 18) return;
+    if (packet.discontinuity) this.timelineJumped = true;
     let events: DemuxEvent[];
     try {
       events = this.demuxer.push(packet.type, packet.timestampMs, packet.body);
@@ -99,6 +114,10 @@ export class HlsOutput implements StreamReader {
     this.closeSegment();
     this.ts?.end();
     this.ll?.end();
+    // The window stays for the players finishing it; the muxing state goes now.
+    this.tsMuxer = null;
+    this.fmp4Muxer = null;
+    this.trackStates.clear();
     for (const listener of this.endedListeners) listener();
     this.endedListeners = [];
   }
@@ -159,13 +178,25 @@ export class HlsOutput implements StreamReader {
     const isVideo = frame.trackId === DemuxTrackId.Video;
     const hasVideo = this.demuxer.videoTrack !== null;
     const canStart = hasVideo ? isVideo && frame.keyframe : true;
-    if (this.segmentStartDts !== null && canStart && frame.dts - this.segmentStartDts >= this.targetTicks) {
-      this.closeSegment(frame);
+    const start = this.segmentStartDts;
+    if (start !== null) {
+      const overCap = frame.dts - start >= this.maxSegmentTicks || this.openBytes + frame.data.byteLength > this.options.maxSegmentBytes;
+      if (canStart && (this.timelineJumped || overCap || frame.dts - start >= this.targetTicks)) {
+        this.closeSegment(frame);
+      } else if (overCap) {
+        this.forceCut(frame);
+      }
     }
     if (this.segmentStartDts === null) {
       if (!canStart) return; // wait for a keyframe: every segment starts decodable
+      if (this.timelineJumped) {
+        this.ts?.markDiscontinuity();
+        this.ll?.markDiscontinuity();
+        this.timelineJumped = false;
+      }
       this.openSegment(frame.dts);
     }
+    this.openBytes += frame.data.byteLength;
     if (this.fmp4Muxer) this.addToPart(frame, isVideo, hasVideo);
     if (this.tsMuxer) {
       try {
@@ -177,11 +208,26 @@ export class HlsOutput implements StreamReader {
     this.track(frame);
   }
 
+  /** The open segment hit a cap with no keyframe in sight: end it here and drop until one comes. */
+  private forceCut(next: MediaFrame): void {
+    this.closeSegment(next);
+    this.ts?.markDiscontinuity();
+    this.ll?.markDiscontinuity();
+    this.forcedCuts++;
+    if (this.forcedCuts === 1) {
+      this.log.warn('HLS segment cut at its cap without a keyframe; dropping until the next keyframe', {
+        maxSegmentMs: this.options.maxSegmentMs,
+        maxSegmentBytes: this.options.maxSegmentBytes,
+      });
+    }
+  }
+
   private addToPart(frame: MediaFrame, isVideo: boolean, hasVideo: boolean): void {
     const pending = this.partFrames.size > 0;
     if (pending && (isVideo || !hasVideo)) {
       const delta = this.trackStates.get(frame.trackId)?.lastDelta ?? 0;
-      if (frame.dts + delta - this.partStartDts > this.partTicks) this.closePart(frame);
+      const tooLong = frame.dts + delta - this.partStartDts > this.partTicks;
+      if (tooLong || this.partBytes + frame.data.byteLength > this.options.maxPartBytes) this.closePart(frame);
     }
     if (this.partFrames.size === 0) {
       this.partStartDts = frame.dts;
@@ -193,6 +239,7 @@ export class HlsOutput implements StreamReader {
       this.partFrames.set(frame.trackId, list);
     }
     list.push(frame);
+    this.partBytes += frame.data.byteLength;
   }
 
   private track(frame: MediaFrame): void {
@@ -218,6 +265,7 @@ export class HlsOutput implements StreamReader {
     if (this.fmp4Muxer) this.ll?.startSegment(programDateTimeMs);
     this.tsChunks = this.tsMuxer ? [this.tsMuxer.writeTables()] : [];
     this.llChunks = [];
+    this.openBytes = 0;
   }
 
   private closePart(next?: MediaFrame): void {
@@ -228,8 +276,10 @@ export class HlsOutput implements StreamReader {
     const end = next ? next.dts : Math.max(...inputs.map((i) => i.endDts));
     const bytes = this.fmp4Muxer.fragment(this.fragmentSequence++, inputs);
     this.llChunks.push(bytes);
-    this.ll.addPart(bytes, (end - this.partStartDts) / MEDIA_TIMESCALE, this.partIndependent);
+    // frames stamped alike still make a part of some duration: a playlist needs it positive
+    this.ll.addPart(bytes, Math.max(end - this.partStartDts, 1) / MEDIA_TIMESCALE, this.partIndependent);
     this.partFrames = new Map();
+    this.partBytes = 0;
   }
 
   private closeSegment(next?: MediaFrame): void {
@@ -244,6 +294,7 @@ export class HlsOutput implements StreamReader {
     this.segmentStartDts = null;
     this.tsChunks = [];
     this.llChunks = [];
+    this.openBytes = 0;
   }
 }
 

@@ -18,6 +18,8 @@ export type StoredSegment = {
 export type VariantOptions = {
   targetDurationSec: number;
   windowSegments: number;
+  /** segments (and their parts) kept beyond this many bytes go oldest first, the newest always stays */
+  maxWindowBytes?: number;
   /** LL-HLS: parts, preload hints, blocking reload */
   partTargetSec?: number;
 };
@@ -104,8 +106,15 @@ export class HlsVariant {
     const unlisted = this.segments[this.segments.length - 1 - SEGMENTS_WITH_PARTS];
     if (unlisted) unlisted.parts = [];
     this.maxSegmentSec = Math.max(this.maxSegmentSec, durationSec);
-    while (this.segments.length > this.options.windowSegments + RETAINED_EXTRA_SEGMENTS) {
+    const maxBytes = this.options.maxWindowBytes ?? Infinity;
+    let heldBytes = 0;
+    for (const segment of this.segments) heldBytes += segmentBytes(segment);
+    while (
+      this.segments.length > this.options.windowSegments + RETAINED_EXTRA_SEGMENTS ||
+      (this.segments.length > 1 && heldBytes > maxBytes)
+    ) {
       const dropped = this.segments.shift()!;
+      heldBytes -= segmentBytes(dropped);
       if (dropped.discontinuity) this.discontinuitySequence++;
     }
     this.changed();
@@ -113,6 +122,7 @@ export class HlsVariant {
 
   end(): void {
     this.ended = true;
+    this.open = null;
     this.changed();
   }
 
@@ -235,6 +245,12 @@ export class HlsVariant {
       },
     };
   }
+}
+
+function segmentBytes(segment: StoredSegment): number {
+  let size = segment.bytes?.byteLength ?? 0;
+  for (const part of segment.parts) size += part.bytes.byteLength;
+  return size;
 }
 
 function toPlaylistPart(part: StoredPart): PlaylistPart {
