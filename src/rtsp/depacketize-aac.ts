@@ -34,7 +34,8 @@ export class AacDepacketizer {
   }
 
   push(packet: RtpPacket, lost = 0): AudioUnit[] {
-    if (lost > 0 && this.fragment) {
+    const droppedByLoss = lost > 0 && this.fragment !== undefined;
+    if (droppedByLoss) {
       this.fragment = undefined;
       this.droppedUnits++;
     }
@@ -80,7 +81,7 @@ export class AacDepacketizer {
     if (sizes.length === 1 && sizes[0]! > data.length) {
       if (sizes[0]! > MAX_AU_BYTES) throw new ProtocolError(ProtocolErrorCode.TooLarge, `AAC RTP: AU of ${sizes[0]} bytes`);
       if (lost > 0 || packet.marker) {
-        this.droppedUnits++;
+        if (!droppedByLoss) this.droppedUnits++; // the rest of the AU counted just above
         return [];
       }
       this.fragment = { timestamp: packet.timestamp, size: sizes[0]!, parts: [data], have: data.length };
