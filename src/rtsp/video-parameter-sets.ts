@@ -2,12 +2,24 @@
 // RTP stream, from the SDP and then in-band, turned into the avcC/hvcC decoder configuration a Track carries.
 import { encodeAvcDecoderConfig } from '../flv/encode-avc.ts';
 import { encodeHevcDecoderConfig } from '../flv/encode-hevc.ts';
+import { removeEmulationPrevention } from '../media/bit-reader.ts';
 import { VideoCodec } from '../media/types.ts';
 
 const H264 = { Idr: 5, Sps: 7, Pps: 8, Aud: 9 } as const;
 const H265 = { IrapFirst: 16, IrapLast: 23, Vps: 32, Sps: 33, Pps: 34, Aud: 35 } as const;
 
 type Codec = typeof VideoCodec.H264 | typeof VideoCodec.H265;
+
+/** profile_idc..level_idc (H.264 §7.3.2.1.1), or the 2-byte header, 1 byte and 12-byte profile_tier_level (H.265 §7.3.2.2) */
+const H264_SPS_MIN_BYTES = 4;
+const H265_SPS_MIN_RBSP_BYTES = 15;
+
+/** An SPS too short to build avcC/hvcC from is not learned: the previous one (or a later one) is used instead. */
+function usableSps(codec: Codec, nal: Uint8Array | undefined): boolean {
+  if (!nal) return false;
+  if (codec === VideoCodec.H264) return nal.length >= H264_SPS_MIN_BYTES;
+  return removeEmulationPrevention(nal.subarray(0, H265_SPS_MIN_RBSP_BYTES + 8)).length >= H265_SPS_MIN_RBSP_BYTES;
+}
 
 function same(a: Uint8Array | undefined, b: Uint8Array): boolean {
   if (!a || a.length !== b.length) return false;
@@ -28,7 +40,7 @@ export class VideoParameterSets {
     initial: Readonly<{ vps?: readonly Uint8Array[]; sps: readonly Uint8Array[]; pps: readonly Uint8Array[] }>,
   ) {
     this.vps = initial.vps?.[0]?.slice();
-    this.sps = initial.sps[0]?.slice();
+    this.sps = initial.sps.find((n) => usableSps(codec, n))?.slice();
     this.pps = initial.pps[0]?.slice();
   }
 
@@ -48,7 +60,7 @@ export class VideoParameterSets {
     let keyframe = false;
     let changed = false;
     const learn = (kind: 'vps' | 'sps' | 'pps', nal: Uint8Array) => {
-      if (same(this[kind], nal)) return;
+      if (same(this[kind], nal) || (kind === 'sps' && !usableSps(this.codec, nal))) return;
       this[kind] = nal.slice();
       changed = true;
     };

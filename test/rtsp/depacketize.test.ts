@@ -121,6 +121,14 @@ describe('H.264 (RFC 6184)', () => {
     expect(parseAvcDecoderConfig(tracks(changed)[0]!.config).sps[0]).toEqual(sps2);
   });
 
+  test('an in-band SPS too short for avcC is not learned (found by fuzzing: it threw a RangeError)', () => {
+    const r = new RtpTrackReceiver(h264Description({ params: { codec: 'h264', sps: [Uint8Array.of(0x67)], pps: [H264_PPS], packetizationMode: 1 } }), 1);
+    expect(r.push(rtp(stapA(Uint8Array.of(0x67, 0x42), H264_PPS, h264Idr(40)), 0, true))).toEqual([]);
+    const ok = r.push(rtp(stapA(H264_SPS, Uint8Array.of(0x67, 0x42), H264_PPS, h264Idr(40)), 3000, true));
+    expect(ok.map((e) => e.type)).toEqual(['track', 'frame']);
+    expect(parseAvcDecoderConfig(tracks(ok)[0]!.config).sps[0]).toEqual(H264_SPS);
+  });
+
   test('malformed payloads are ProtocolError; other payload types and duplicates are ignored', () => {
     const d = new H264Depacketizer();
     expect(() => d.push(rtp(Uint8Array.of(24, 0x00, 0x09, 0x67), 0, true))).toThrow(ProtocolError);
