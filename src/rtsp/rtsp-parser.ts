@@ -29,6 +29,8 @@ type Head = { start: string; headers: Array<[string, string]>; bodyBytes: number
 export class RtspParser {
   private buf = new Uint8Array(0);
   private start = 0;
+  /** bytes after `start` already searched for the end of the header block, so a slow sender costs linear time */
+  private scanned = 0;
   private end = 0;
   /** a parsed header block waiting for its body */
   private head: Head | undefined;
@@ -91,6 +93,7 @@ export class RtspParser {
     }
     const text = latin1.decode(this.buf.subarray(this.start, headEnd.textEnd));
     this.start = headEnd.end;
+    this.scanned = 0;
     this.head = this.parseHead(text);
     return this.body(this.head);
   }
@@ -109,16 +112,18 @@ export class RtspParser {
   /** Finds the empty line ending the header block (CRLFCRLF, or bare LFs from sloppy peers). */
   private findHeadEnd(): { textEnd: number; end: number } | undefined {
     const limit = Math.min(this.end, this.start + this.limits.maxHeaderBytes + 4);
-    for (let i = this.start; i < limit; i++) {
+    // back up over a line end that may straddle the previous push
+    for (let i = this.start + Math.max(0, this.scanned - 3); i < limit; i++) {
       if (this.buf[i] !== LF) continue;
+      if (i + 1 >= this.end) break;
       const next = this.buf[i + 1];
-      if (i + 1 >= this.end) return undefined;
       if (next === LF) return { textEnd: i, end: i + 2 };
       if (next === CR) {
-        if (i + 2 >= this.end) return undefined;
+        if (i + 2 >= this.end) break;
         if (this.buf[i + 2] === LF) return { textEnd: i, end: i + 3 };
       }
     }
+    this.scanned = limit - this.start;
     return undefined;
   }
 

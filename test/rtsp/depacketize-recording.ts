@@ -17,7 +17,8 @@ import type { Recording } from './record-server.ts';
 
 export type Replayed = { receivers: RtpTrackReceiver[]; tracks: Track[][]; frames: MediaFrame[][]; rtcp: RtcpPacket[] };
 
-export function replay(rec: Recording): Replayed {
+/** `drop(channel)` true loses that RTP packet, as UDP would. */
+export function replay(rec: Recording, drop: (channel: number) => boolean = () => false): Replayed {
   const { tracks: descriptions } = describeTracks(parseSdp(rec.sdp), rec.url);
   const receivers = descriptions.map((d, i) => new RtpTrackReceiver(d, i + 1));
   const byChannel = new Map<number, number>();
@@ -38,6 +39,7 @@ export function replay(rec: Recording): Replayed {
       out.rtcp.push(...parseRtcpCompound(m.payload));
       continue;
     }
+    if (drop(m.channel)) continue;
     for (const e of receivers[index]!.push(parseRtpPacket(m.payload))) {
       if (e.type === 'track') out.tracks[index]!.push(e.track);
       else out.frames[index]!.push(e.frame);

@@ -38,12 +38,17 @@ describe('ffmpeg RTSP publish (TCP interleaved) depacketized', () => {
     const rec = await recordFfmpegPublish([
       ...lavfiVideo(2),
       '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=2',
-      '-c:v', 'libx264', '-bf', '0', '-g', '25', '-pix_fmt', 'yuv420p', '-preset', 'veryfast',
+      // noise makes every frame span many packets, so losses land inside frames
+      '-vf', 'noise=alls=40:allf=t+u', '-c:v', 'libx264', '-bf', '0', '-g', '25', '-sc_threshold', '0', '-pix_fmt', 'yuv420p', '-preset', 'veryfast', '-crf', '20',
       '-c:a', 'aac', '-b:a', '64k',
     ]);
     expect(rec.sdp).toContain('H264');
-    // split invariance on real bytes: one push vs. irregular chunks (byte by byte is in the unit tests)
+    // split invariance on real bytes: one push vs. byte by byte vs. irregular chunks
     const whole = flatten(new RtspParser().push(rec.bytes));
+    const byByte = new RtspParser();
+    const single: RtspMessage[] = [];
+    for (let at = 0; at < rec.bytes.length; at++) single.push(...byByte.push(rec.bytes.subarray(at, at + 1)));
+    expect(flatten(single)).toBe(whole);
     const chunked = new RtspParser();
     const parts: RtspMessage[] = [];
     for (let at = 0, step = 1; at < rec.bytes.length; at += step, step = (step * 7 + 3) % 997 + 1) parts.push(...chunked.push(rec.bytes.subarray(at, at + step)));
@@ -62,6 +67,30 @@ describe('ffmpeg RTSP publish (TCP interleaved) depacketized', () => {
     await Bun.write(h264, toAnnexB(out.tracks[0]![0]!, video));
     expect(await countFrames(h264, 'h264')).toBe(50);
     expect(await decodeErrors(h264, 'h264')).toBe('');
+
+    // lossy replay: about 1 in 800 video packets dropped (each frame spans ~50 packets)
+    let state = 7;
+    const lossy = replay(rec, (channel) => channel === 0 && ((state = (state * 1103515245 + 12345) >>> 0) >>> 8) % 800 === 0);
+    const kept = lossy.frames[0]!;
+    expect(lossy.receivers[0]!.stats.packetsLost).toBeGreaterThan(0);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThan(50);
+    expect(kept[0]!.keyframe).toBe(true);
+    // drop-until-keyframe: within each GOP the kept frames are the IDR and an unbroken run after it
+    const keptPts = new Set(kept.map((f) => f.pts));
+    let holeInGop = false;
+    for (const f of video) {
+      if (f.keyframe) holeInGop = !keptPts.has(f.pts);
+      else if (!keptPts.has(f.pts)) holeInGop = true;
+      else expect(holeInGop).toBe(false);
+    }
+    // every kept frame is byte-identical to the same frame of the loss-free replay, and they decode without an error
+    const byPts = new Map(video.map((f) => [f.pts, f.data]));
+    for (const f of kept) expect(f.data).toEqual(byPts.get(f.pts)!);
+    const lossyPath = join(dir.path, 'lossy.h264');
+    await Bun.write(lossyPath, toAnnexB(lossy.tracks[0]![0]!, kept));
+    expect(await countFrames(lossyPath, 'h264')).toBe(kept.length);
+    expect(await decodeErrors(lossyPath, 'h264')).toBe('');
 
     const audio = out.frames[1]!;
     // 2 s at 44.1 kHz is 86 AAC frames; ffmpeg's RTP muxer aggregates several per packet and leaves its last,
