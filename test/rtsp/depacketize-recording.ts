@@ -15,14 +15,14 @@ import { parseSdp } from '../../src/rtsp/sdp.ts';
 import { describeTracks } from '../../src/rtsp/sdp-tracks.ts';
 import type { Recording } from './record-server.ts';
 
-export type Replayed = { receivers: RtpTrackReceiver[]; tracks: Track[][]; frames: MediaFrame[][]; rtcp: RtcpPacket[] };
+export type Replayed = { receivers: RtpTrackReceiver[]; tracks: Track[][]; frames: MediaFrame[][]; rtcp: RtcpPacket[][] };
 
 /** `drop(channel)` true loses that RTP packet, as UDP would. */
 export function replay(rec: Recording, drop: (channel: number) => boolean = () => false): Replayed {
   const { tracks: descriptions } = describeTracks(parseSdp(rec.sdp), rec.url);
   const receivers = descriptions.map((d, i) => new RtpTrackReceiver(d, i + 1));
   const byChannel = new Map<number, number>();
-  const out: Replayed = { receivers, tracks: receivers.map(() => []), frames: receivers.map(() => []), rtcp: [] };
+  const out: Replayed = { receivers, tracks: receivers.map(() => []), frames: receivers.map(() => []), rtcp: receivers.map(() => []) };
   for (const m of new RtspParser().push(rec.bytes)) {
     if (m.kind === 'request' && m.method === 'SETUP') {
       const index = descriptions.findIndex((d) => d.control === m.uri);
@@ -36,7 +36,7 @@ export function replay(rec: Recording, drop: (channel: number) => boolean = () =
     const index = byChannel.get(m.channel);
     if (index === undefined) continue;
     if (index < 0) {
-      out.rtcp.push(...parseRtcpCompound(m.payload));
+      out.rtcp[-1 - index]!.push(...parseRtcpCompound(m.payload));
       continue;
     }
     if (drop(m.channel)) continue;

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { killAll, run, tempDir } from '../e2e/harness.ts';
 import { RtspParser } from '../../src/rtsp/rtsp-parser.ts';
 import type { RtspMessage } from '../../src/rtsp/rtsp-message.ts';
+import { SenderReportClock } from '../../src/rtsp/rtp-timestamp.ts';
+import { earliestStartUnixMs, wallclockOffsetTicks } from '../../src/rtsp/track-sync.ts';
 import { recordFfmpegPublish } from './record-server.ts';
 import { replay, toAdts, toAnnexB } from './depacketize-recording.ts';
 
@@ -91,6 +93,19 @@ describe('ffmpeg RTSP publish (TCP interleaved) depacketized', () => {
     await Bun.write(lossyPath, toAnnexB(lossy.tracks[0]![0]!, kept));
     expect(await countFrames(lossyPath, 'h264')).toBe(kept.length);
     expect(await decodeErrors(lossyPath, 'h264')).toBe('');
+
+    // ffmpeg's RTCP sender reports line both tracks up on one timeline: they started together
+    const clocks = [0, 1].map((i) => {
+      const clock = new SenderReportClock(out.receivers[i]!.description.clockRate);
+      const sr = out.rtcp[i]!.find((p) => p.type === 'sr');
+      if (sr?.type !== 'sr') throw new Error(`no SR on track ${i}`);
+      clock.onSenderReport(sr);
+      return { clock, firstRtpTimestamp: out.receivers[i]!.firstRtpTimestamp! };
+    });
+    const reference = earliestStartUnixMs(clocks)!;
+    const offsets = clocks.map((c) => wallclockOffsetTicks(c.clock, c.firstRtpTimestamp, reference, 90_000)!);
+    expect(Math.min(...offsets)).toBe(0);
+    expect(Math.max(...offsets)).toBeLessThan(90_000 / 10);
 
     const audio = out.frames[1]!;
     // 2 s at 44.1 kHz is 86 AAC frames; ffmpeg's RTP muxer aggregates several per packet and leaves its last,

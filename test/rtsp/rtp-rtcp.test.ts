@@ -3,6 +3,8 @@ import { RtcpType, encodeReceiverReport, encodeSenderReport, parseRtcpCompound, 
 import { encodeRtpPacket, isRtcp, parseRtpPacket } from '../../src/rtsp/rtp-packet.ts';
 import { RtpSequenceTracker } from '../../src/rtsp/rtp-sequence.ts';
 import { RtpTimestampUnwrapper, SenderReportClock } from '../../src/rtsp/rtp-timestamp.ts';
+import { JitterEstimator, receiverReportBlock } from '../../src/rtsp/rtcp-report-block.ts';
+import { earliestStartUnixMs, wallclockOffsetTicks } from '../../src/rtsp/track-sync.ts';
 import { ProtocolError } from '../../src/shared/protocol-error.ts';
 import { hex } from '../flv/hex.ts';
 
@@ -112,5 +114,39 @@ describe('RTP timing and sequence', () => {
     expect(s.takeFractionLost()).toBe(0);
     expect(s.push(30000).kind).toBe('restart');
     expect(s.cumulativeLost).toBe(0);
+  });
+});
+
+describe('receiver reports and track sync', () => {
+  test('jitter is 0 for evenly paced packets and grows with uneven arrival (RFC 3550 A.8)', () => {
+    const even = new JitterEstimator(90000);
+    for (let i = 0; i < 50; i++) even.onPacket((0xffff_0000 + i * 3000) >>> 0, 1000 + (i * 100) / 3);
+    expect(even.value).toBe(0);
+    const uneven = new JitterEstimator(90000);
+    for (let i = 0; i < 50; i++) uneven.onPacket(i * 3000, 1000 + (i * 100) / 3 + (i % 2) * 10);
+    expect(uneven.value).toBeGreaterThan(400); // 10 ms swings are 900 ticks
+    expect(uneven.value).toBeLessThan(900);
+  });
+
+  test('report block: LSR is the middle 32 bits of the SR NTP time, DLSR in 1/65536 s', () => {
+    const s = new RtpSequenceTracker();
+    for (const n of [10, 11, 13, 14]) s.push(n);
+    const block = receiverReportBlock({ ssrc: 5, sequence: s, jitter: 42, lastSr: { ntpSeconds: 0x1234_5678, ntpFraction: 0x9abc_def0, receivedAtMs: 1000 }, nowMs: 1500 });
+    expect(block).toEqual({ ssrc: 5, fractionLost: 51, cumulativeLost: 1, extendedHighestSeq: 14, jitter: 42, lastSr: 0x5678_9abc, delaySinceLastSr: 32768 });
+    expect(receiverReportBlock({ ssrc: 5, sequence: s, jitter: 0, nowMs: 0 })).toMatchObject({ lastSr: 0, delaySinceLastSr: 0, fractionLost: 0 });
+  });
+
+  test('wallclock offsets line tracks up from their sender reports', () => {
+    const video = new SenderReportClock(90000);
+    const audio = new SenderReportClock(48000);
+    video.onSenderReport({ ...unixMsToNtp(10_000), rtpTimestamp: 1_000_000 });
+    audio.onSenderReport({ ...unixMsToNtp(10_000), rtpTimestamp: 500 });
+    // video's first frame is at 10.000 s, audio's first at 10.250 s
+    const tracks = [{ clock: video, firstRtpTimestamp: 1_000_000 }, { clock: audio, firstRtpTimestamp: 500 + 12_000 }];
+    const ref = earliestStartUnixMs(tracks)!;
+    expect(ref).toBeCloseTo(10_000, 3);
+    expect(wallclockOffsetTicks(video, 1_000_000, ref, 90000)).toBe(0);
+    expect(wallclockOffsetTicks(audio, 12_500, ref, 90000)).toBe(22_500);
+    expect(wallclockOffsetTicks(new SenderReportClock(8000), 0, ref, 90000)).toBeUndefined();
   });
 });
