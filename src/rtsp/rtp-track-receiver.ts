@@ -4,11 +4,14 @@
 import { lengthPrefixed } from '../flv/encode-annexb.ts';
 import { MEDIA_TIMESCALE } from '../flv/flv-media-demuxer.ts';
 import { encodeOpusHead } from '../media/opus-head.ts';
+import { h264ReorderDepth, h265ReorderDepth } from '../media/reorder-depth.ts';
 import { AudioCodec, VideoCodec, type MediaFrame, type Track } from '../media/types.ts';
+import { isProtocolError } from '../shared/protocol-error.ts';
 import { AacDepacketizer, type AudioUnit } from './depacketize-aac.ts';
 import { FramePerPacketDepacketizer } from './depacketize-frame.ts';
 import { H264Depacketizer } from './depacketize-h264.ts';
 import { H265Depacketizer } from './depacketize-h265.ts';
+import { DtsFromPts, UNKNOWN_REORDER_DEPTH } from './dts-from-pts.ts';
 import type { NalAccessUnit } from './nal-access-unit.ts';
 import type { RtpPacket } from './rtp-packet.ts';
 import { RtpSequenceTracker } from './rtp-sequence.ts';
@@ -41,6 +44,8 @@ export class RtpTrackReceiver {
   private readonly audio: { push(packet: RtpPacket, lost: number): AudioUnit[]; config: Uint8Array } | undefined;
   private track: Track | undefined;
   private needKeyframe = true;
+  /** decode times for video (RTP gives presentation times only) */
+  private readonly dts = new DtsFromPts(UNKNOWN_REORDER_DEPTH);
   /** RTP timestamp of the first frame: media time 0 */
   firstRtpTimestamp: number | undefined;
 
@@ -102,11 +107,15 @@ export class RtpTrackReceiver {
     const out: ReceiverEvent[] = [];
     for (const unit of units) {
       const split = v.params.split(unit.nalUnits);
-      if ((split.changed || !this.track) && v.params.complete) this.announce(v.params.decoderConfig(), out);
+      if ((split.changed || !this.track) && v.params.complete) {
+        this.announce(v.params.decoderConfig(), out);
+        this.dts.restart(reorderDepth(v.params));
+      }
       if (!this.track || split.nalUnits.length === 0 || (this.needKeyframe && !split.keyframe)) {
         this.stats.framesDropped++;
         continue;
       }
+      if (this.needKeyframe) this.dts.restart();
       this.needKeyframe = false;
       out.push(this.frame(unit.timestamp, split.keyframe, lengthPrefixed(EMPTY, split.nalUnits)));
     }
@@ -131,7 +140,19 @@ export class RtpTrackReceiver {
     const ticks = this.unwrapper.unwrap(rtpTimestamp);
     const pts = Math.round((ticks * MEDIA_TIMESCALE) / this.description.clockRate);
     this.stats.framesEmitted++;
-    // RTP carries presentation time only; dts = pts holds for streams without B-frames (what cameras send)
-    return { type: 'frame', frame: { trackId: this.trackId, dts: pts, pts, keyframe, data }, rtpTimestamp };
+    const dts = this.video ? this.dts.next(pts) : pts;
+    return { type: 'frame', frame: { trackId: this.trackId, dts, pts, keyframe, data }, rtpTimestamp };
+  }
+}
+
+/** Reorder depth from the SPS; a stream that does not say gets the safe default. */
+function reorderDepth(params: VideoParameterSets): number {
+  const sps = params.nalUnits().find((n) => (params.codec === VideoCodec.H264 ? (n[0]! & 0x1f) === 7 : ((n[0]! >> 1) & 0x3f) === 33));
+  if (!sps) return UNKNOWN_REORDER_DEPTH;
+  try {
+    return (params.codec === VideoCodec.H264 ? h264ReorderDepth(sps) : h265ReorderDepth(sps)) ?? UNKNOWN_REORDER_DEPTH;
+  } catch (err) {
+    if (!isProtocolError(err)) throw err;
+    return UNKNOWN_REORDER_DEPTH;
   }
 }

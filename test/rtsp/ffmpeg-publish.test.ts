@@ -118,6 +118,32 @@ describe('ffmpeg RTSP publish (TCP interleaved) depacketized', () => {
     expect(await decodeErrors(aac, 'aac')).toBe('');
   }, 120_000);
 
+  for (const [codec, encoder, params, format] of [
+    ['H.264', 'libx264', ['-bf', '3', '-b_strategy', '0', '-x264-params', 'b-pyramid=normal'], 'h264'],
+    ['H.265', 'libx265', ['-x265-params', 'bframes=3:b-pyramid=1:keyint=25:log-level=error'], 'hevc'],
+  ] as const) {
+    test(`${codec} with B-frames: decode times from the SPS reorder depth increase and never pass presentation times`, async () => {
+      const rec = await recordFfmpegPublish([...lavfiVideo(2), '-c:v', encoder, '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p', ...params]);
+      const out = replay(rec);
+      const video = out.frames[0]!;
+      expect(video.length).toBe(50);
+      const reordered = video.some((f, i) => i > 0 && f.pts < video[i - 1]!.pts);
+      expect(reordered).toBe(true);
+      for (let i = 0; i < video.length; i++) {
+        expect(video[i]!.dts).toBeLessThanOrEqual(video[i]!.pts);
+        if (i > 0) expect(video[i]!.dts).toBeGreaterThan(video[i - 1]!.dts);
+      }
+      // past the lead-in, decode times are the presentation times in sorted order, each used once
+      const sortedPts = video.map((f) => f.pts).sort((a, b) => a - b);
+      const lead = video.findIndex((f) => f.dts >= 0);
+      expect(video.slice(lead).map((f) => f.dts)).toEqual(sortedPts.slice(0, video.length - lead));
+      const path = join(dir.path, `bframes.${format}`);
+      await Bun.write(path, toAnnexB(out.tracks[0]![0]!, video));
+      expect(await countFrames(path, format)).toBe(50);
+      expect(await decodeErrors(path, format)).toBe('');
+    }, 120_000);
+  }
+
   test('H.265: 25 frames decode cleanly', async () => {
     const rec = await recordFfmpegPublish([
       ...lavfiVideo(1),
