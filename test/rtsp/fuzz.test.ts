@@ -3,6 +3,7 @@
 import { describe, expect, test } from 'bun:test';
 import { encodeAvcDecoderConfig } from '../../src/flv/encode-avc.ts';
 import { encodeHevcDecoderConfig } from '../../src/flv/encode-hevc.ts';
+import { h264ReorderDepth, h265ReorderDepth } from '../../src/media/reorder-depth.ts';
 import type { MediaFrame, Track } from '../../src/media/types.ts';
 import { RtpPacketizer, splitLengthPrefixed } from '../../src/rtsp/packetize.ts';
 import { encodeReceiverReport, encodeSenderReport, parseRtcpCompound } from '../../src/rtsp/rtcp.ts';
@@ -152,6 +153,16 @@ describe('fuzz (seeded, bounded)', () => {
       // the server verifier never throws: every bad header is a verdict
       const verdict = verifyDigest({ authorization: v, method: 'DESCRIBE', realm: 'weir', nonceValid: () => true, ha1For: () => '0'.repeat(32) });
       expect(typeof verdict.ok).toBe('boolean');
+    }
+  });
+
+  test('SPS reorder-depth readers on mutated parameter sets', () => {
+    const rand = prng(6);
+    for (let i = 0; i < ROUNDS; i++) {
+      const a = mutate(rand, H264_SPS);
+      onlyProtocolErrors(() => void h264ReorderDepth(a), () => Buffer.from(a).toString('hex'));
+      const b = mutate(rand, H265_SPS);
+      onlyProtocolErrors(() => void h265ReorderDepth(b), () => Buffer.from(b).toString('hex'));
     }
   });
 
