@@ -47,7 +47,11 @@ export class Weir {
   engine: Proc | null = null;
   private token = '';
 
-  constructor(private readonly dataDir: string) {}
+  /** `engineArgs`: more engine flags, e.g. a short --wait-ms for tests that expect "not live" soon */
+  constructor(
+    private readonly dataDir: string,
+    private readonly engineArgs: readonly string[] = [],
+  ) {}
 
   async start(): Promise<void> {
     await this.startControl();
@@ -70,7 +74,7 @@ export class Weir {
     if ((await this.api('PATCH', '/settings', { listen })).status !== 200) throw new Error('settings not accepted');
     const engine = startProcess([
       'src/engine.ts', '--config-url', `http://127.0.0.1:${this.ports.config}`, '--data-dir', this.dataDir,
-      '--api-port', String(this.ports.engineApi),
+      '--api-port', String(this.ports.engineApi), ...this.engineArgs,
     ]);
     this.engine = engine;
     const up = await waitFor(() => engine.logs.some((l) => l.includes('RTMP listening') && l.includes(`port=${this.ports.rtmp}`)), 15_000);

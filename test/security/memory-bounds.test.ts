@@ -15,6 +15,7 @@ import { FlvReader } from '../../src/flv/flv-reader.ts';
 import { waitFor } from '../e2e/harness.ts';
 import { connectRtmp } from '../e2e/rtmp-test-client.ts';
 import { startEngineProcess, type EngineProcess } from './engine-process.ts';
+import { joinHls } from '../e2e/hls-session.ts';
 
 const MB = 1_000_000;
 const FLOOD_BYTES = 1000 * MB;
@@ -71,7 +72,7 @@ test('one IDR then only inter frames: engine RSS stays bounded and drops after t
       expect(drained).toBe(true);
     }
   }
-  const hlsPlaylist = await fetch(`http://127.0.0.1:${e.httpPort}/live/flood/index.m3u8`);
+  const hlsPlaylist = await fetch(await joinHls(`http://127.0.0.1:${e.httpPort}/live/flood/index.m3u8`));
   const hlsText = await hlsPlaylist.text();
   peak = Math.max(peak, await e.rssBytes());
   console.log(`flood: sent ${Math.round(sent / MB)} MB, baseline RSS ${Math.round(baseline / MB)} MB, peak ${Math.round(peak / MB)} MB`);

@@ -11,6 +11,7 @@ import { classifyTag } from '../../src/flv/classify-tag.ts';
 import { probe, spawnBackground, testPatternArgs, waitFor, killAll } from '../e2e/harness.ts';
 import { connectRtmp, type TestRtmpClient } from '../e2e/rtmp-test-client.ts';
 import { startEngineProcess, type EngineProcess } from './engine-process.ts';
+import { joinHls } from '../e2e/hls-session.ts';
 
 let engine: EngineProcess;
 beforeAll(async () => {
@@ -94,7 +95,10 @@ function checkAdvancing(tags: Seen[], maxStepMs: number): { frozenRun: number; b
 }
 
 async function playlist(path: string, file: string): Promise<string> {
-  const response = await fetch(`http://127.0.0.1:${engine.httpPort}/${path}/${file}`);
+  // as a player: the first answer names this session's media playlist
+  const media = await joinHls(`http://127.0.0.1:${engine.httpPort}/${path}/${file}`).catch(() => null);
+  if (media === null) return '';
+  const response = await fetch(media);
   return response.status === 200 ? response.text() : '';
 }
 
