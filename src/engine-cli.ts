@@ -31,6 +31,8 @@ Options (environment variable in brackets):
   --http-port PORT     HTTP listen port (0 = any)     [WEIR_HTTP_PORT]  default 8080
   --app NAME           an app open to publishers (repeatable) [WEIR_APPS, comma-separated] default live
   --wait-ms MS         how long a viewer waits for a publisher [WEIR_WAIT_MS] default 10000
+  --publisher-grace-ms MS  how long viewers stay for a publisher that left before the stream ends
+                       (HLS adds EXT-X-ENDLIST then) [WEIR_PUBLISHER_GRACE_MS] default: --wait-ms
   --merge-write-ms MS  media waits up to MS to share a write (fewer syscalls per viewer) [WEIR_MERGE_WRITE_MS] default 50
   --hls-target-ms MS   HLS segment target duration    [WEIR_HLS_TARGET_MS] default 2000
   --hls-part-ms MS     LL-HLS part target duration    [WEIR_HLS_PART_MS]   default 334
@@ -132,6 +134,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
   let httpHost = env.WEIR_HTTP_HOST ?? base.http.host;
   let httpPort = env.WEIR_HTTP_PORT ? parsePort(env.WEIR_HTTP_PORT, 'WEIR_HTTP_PORT') : base.http.port;
   let mergeWriteMs = env.WEIR_MERGE_WRITE_MS ? parseNonNegative(env.WEIR_MERGE_WRITE_MS, 'WEIR_MERGE_WRITE_MS') : base.viewers.mergeWriteMs;
+  let publisherGraceMs: number | null = env.WEIR_PUBLISHER_GRACE_MS ? parseNonNegative(env.WEIR_PUBLISHER_GRACE_MS, 'WEIR_PUBLISHER_GRACE_MS') : null;
   let waitMs = env.WEIR_WAIT_MS ? parseNonNegative(env.WEIR_WAIT_MS, 'WEIR_WAIT_MS') : base.streams.waitForPublisherMs;
   let apps: string[] = env.WEIR_APPS ? env.WEIR_APPS.split(',').filter(Boolean) : [];
   const num = (name: string, fallback: number): number => {
@@ -185,6 +188,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
       case '--http-port': httpPort = listenOverrides.httpPort = parsePort(value(), flag); break;
       case '--app': apps.push(value()); break;
       case '--wait-ms': waitMs = parseNonNegative(value(), flag); break;
+      case '--publisher-grace-ms': publisherGraceMs = parseNonNegative(value(), flag); break;
       case '--merge-write-ms': mergeWriteMs = parseNonNegative(value(), flag); break;
       case '--hls-target-ms': hlsTargetMs = parsePositive(value(), flag); break;
       case '--hls-part-ms': hlsPartMs = parsePositive(value(), flag); break;
@@ -225,7 +229,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
     ...base,
     rtmp: { ...base.rtmp, ...rtmpLimits, host: rtmpHost, port: rtmpPort },
     http: { ...base.http, ...httpLimits, host: httpHost, port: httpPort },
-    streams: { ...base.streams, waitForPublisherMs: waitMs },
+    streams: { ...base.streams, waitForPublisherMs: waitMs, publisherGraceMs },
     viewers: { ...base.viewers, mergeWriteMs },
     hls: { enabled: hls, lowLatencyEnabled: llHls, targetDurationMs: hlsTargetMs, partTargetMs: hlsPartMs, windowSegments: hlsWindow, maxBufferBytes: hlsBufferBytes },
     apps: apps.map((name) => ({ name })),

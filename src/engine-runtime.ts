@@ -60,6 +60,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
   let connectionCounter = 0;
   const streams = new StreamRegistry({
     waitForPublisherMs: config.streams.waitForPublisherMs,
+    ...(config.streams.publisherGraceMs != null ? { publisherGraceMs: config.streams.publisherGraceMs } : {}),
     publisherTakeover: config.streams.publisherTakeover,
     gopLimits: { maxPackets: config.streams.gopMaxPackets, maxBytes: config.streams.gopMaxBytes },
     streamHooks: { onTimestampJump: timestampJumpLogger(logger) },

@@ -101,3 +101,11 @@ test('connection limits: defaults, environment, flags, validation and --help', (
     expect(ENGINE_HELP).toContain(flag);
   }
 });
+
+test('--publisher-grace-ms sets how long viewers stay for a publisher that left; by default it is --wait-ms', () => {
+  expect(parseEngineCli([], {}).config.streams.publisherGraceMs ?? null).toBeNull();
+  expect(parseEngineCli(['--publisher-grace-ms', '2500'], {}).config.streams.publisherGraceMs).toBe(2500);
+  expect(parseEngineCli([], { WEIR_PUBLISHER_GRACE_MS: '0' }).config.streams.publisherGraceMs).toBe(0);
+  expect(() => parseEngineCli(['--publisher-grace-ms', '-1'], {})).toThrow(CliError);
+  expect(ENGINE_HELP).toContain('--publisher-grace-ms');
+});

@@ -2,8 +2,10 @@
 import { LiveStream, type GopLimits, type LiveStreamHooks, type PublisherHandle } from './live-stream.ts';
 
 export interface StreamRegistryOptions {
-  /** how long a viewer waits for a publisher, and how long viewers stay after one leaves */
+  /** how long a viewer waits for a publisher */
   waitForPublisherMs: number;
+  /** how long viewers stay after the publisher leaves, for it to come back (default: waitForPublisherMs) */
+  publisherGraceMs?: number;
   /** a new publisher of a live stream kicks the old one (which may be a dead connection timing out) */
   publisherTakeover: boolean;
   gopLimits: GopLimits;
@@ -76,7 +78,7 @@ export class StreamRegistry {
       setTimeout(() => {
         this.graceTimers.delete(stream);
         if (!stream.publisher) this.remove(stream);
-      }, this.options.waitForPublisherMs),
+      }, this.options.publisherGraceMs ?? this.options.waitForPublisherMs),
     );
   }
 

@@ -52,6 +52,8 @@ export type EngineConfig = Readonly<{
   }>;
   streams: Readonly<{
     waitForPublisherMs: number;
+    /** how long viewers stay after the publisher left (HLS then ends with EXT-X-ENDLIST); null: waitForPublisherMs */
+    publisherGraceMs?: number | null;
     publisherTakeover: boolean;
     gopMaxPackets: number;
     gopMaxBytes: number;

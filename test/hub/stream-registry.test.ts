@@ -134,4 +134,19 @@ describe('StreamRegistry', () => {
     expect(events).toEqual(['packet 7', 'stop', 'end']);
     expect(reg.find('live', 's')).toBeUndefined();
   });
+
+  test('the publisher grace is its own setting: viewers stay that long, not the wait for a publisher', async () => {
+    const reg = new StreamRegistry({ ...options, waitForPublisherMs: 60_000, publisherGraceMs: 30 });
+    const handle = publisher('p');
+    const res = reg.publish('live', 's', handle);
+    if (!res.ok) throw new Error('publish failed');
+    let ended = false;
+    res.stream.addReader({ onPacket: () => {}, onPublisherStart: () => {}, onPublisherStop: () => {}, onStreamEnd: () => (ended = true) });
+    reg.unpublish(res.stream, handle);
+    expect(ended).toBe(false);
+    const deadline = Date.now() + 5000;
+    while (!ended && Date.now() < deadline) await Bun.sleep(10);
+    expect(ended).toBe(true);
+    expect(reg.find('live', 's')).toBeUndefined();
+  });
 });
