@@ -4,34 +4,14 @@
 // publisher, switch to Chinese. Screenshots go to test-artifacts/.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { join, resolve } from 'node:path';
-import { killAll, spawnBackground, tempDir, testPatternArgs, waitFor, freePort } from '../e2e/harness.ts';
+import { freePort, killAll, spawnBackground, startProcess, tempDir, testPatternArgs, waitFor, type Proc } from '../e2e/harness.ts';
 import { launchBrowser, saveScreenshot, type Browser, type Page } from './browser.ts';
 
 const repo = resolve(import.meta.dir, '../..');
 const ADMIN_PASSWORD = 'console-admin-password';
 
 
-type Proc = { logs: string[]; stop(): Promise<void> };
 
-function startProcess(args: string[], env: Record<string, string> = {}): Proc {
-  const proc = Bun.spawn([process.execPath, ...args], { cwd: repo, env: { ...process.env, ...env }, stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' });
-  const logs: string[] = [];
-  for (const stream of [proc.stdout, proc.stderr] as ReadableStream<Uint8Array>[]) {
-    void (async () => {
-      const decoder = new TextDecoder();
-      for await (const chunk of stream) logs.push(...decoder.decode(chunk).split('\n').filter(Boolean));
-    })();
-  }
-  return {
-    logs,
-    stop: async () => {
-      if (proc.exitCode === null) proc.kill('SIGTERM');
-      const killer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await proc.exited;
-      clearTimeout(killer);
-    },
-  };
-}
 
 const ports = { config: freePort(), control: freePort(), engineApi: freePort(), rtmp: freePort(), http: freePort() };
 const consoleUrl = (path: string) => `http://127.0.0.1:${ports.control}${path}`;

@@ -3,40 +3,13 @@
 // engine streaming on while the control plane is stopped and restarted.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join, resolve } from 'node:path';
-import { decode, killAll, run, spawnBackground, tempDir, testPatternArgs, waitFor, freePort } from './harness.ts';
+import { decode, freePort, killAll, run, spawnBackground, startProcess, tempDir, testPatternArgs, waitFor, type Proc } from './harness.ts';
 
 const repo = resolve(import.meta.dir, '../..');
 const ADMIN_PASSWORD = 'e2e-admin-password';
 
 
-type Proc = { proc: Bun.Subprocess; logs: string[]; stop(): Promise<void> };
 
-function startProcess(args: string[], env: Record<string, string> = {}): Proc {
-  const proc = Bun.spawn([process.execPath, ...args], {
-    cwd: repo,
-    env: { ...process.env, ...env },
-    stdout: 'pipe',
-    stderr: 'pipe',
-    stdin: 'ignore',
-  });
-  const logs: string[] = [];
-  for (const stream of [proc.stdout, proc.stderr] as ReadableStream<Uint8Array>[]) {
-    void (async () => {
-      const decoder = new TextDecoder();
-      for await (const chunk of stream) logs.push(...decoder.decode(chunk).split('\n').filter(Boolean));
-    })();
-  }
-  return {
-    proc,
-    logs,
-    stop: async () => {
-      if (proc.exitCode === null) proc.kill('SIGTERM');
-      const killer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await proc.exited;
-      clearTimeout(killer);
-    },
-  };
-}
 
 const ports = { config: freePort(), control: freePort(), engineApi: freePort(), rtmp: freePort(), http: freePort(), http2: freePort() };
 let dir: { path: string; remove(): void };

@@ -13,7 +13,7 @@ import type { AdmissionAnswer, AdmissionQuery, ConfigSnapshot, EngineStatus } fr
 import { DEFAULT_ENGINE_CONFIG } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { appSettings, makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../server/fake-config-server.ts';
-import { killAll, probe, publishPattern, run, tempDir, testPatternArgs, waitFor, freePort } from './harness.ts';
+import { freePort, killAll, logReader, probe, publishPattern, run, tempDir, testPatternArgs, waitFor } from './harness.ts';
 import { joinHls, withQuery } from './hls-session.ts';
 
 const SECRET = 'e2e-engine-config-secret';
@@ -298,24 +298,3 @@ describe('the weir-engine executable with --config-url', () => {
   }, 40_000);
 });
 
-/** Collects a process's stderr; waitFor() returns the first capture group of a matching line. */
-function logReader(proc: Bun.Subprocess) {
-  const reader = (proc.stderr as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  return {
-    async waitFor(pattern: RegExp): Promise<string> {
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        const match = pattern.exec(text);
-        if (match) return match[1]!;
-        if (Date.now() > deadline) throw new Error(`no log line matched ${pattern}:\n${text}`);
-        const next = await Promise.race([reader.read(), Bun.sleep(deadline - Date.now()).then(() => null)]);
-        if (next === null) continue;
-        const { value, done } = next;
-        if (done) throw new Error(`process ended; no log line matched ${pattern}:\n${text}`);
-        text += decoder.decode(value);
-      }
-    },
-  };
-}

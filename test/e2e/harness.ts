@@ -2,7 +2,7 @@
 // and real ffmpeg/ffprobe/rtmpdump processes that are always ended by PID.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { startEngine, type RunningEngine } from '../../src/engine-runtime.ts';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
@@ -172,3 +172,75 @@ export function waitForListening(port: number, timeoutMs = 10_000): Promise<bool
   return waitFor(() => isListening(port), timeoutMs);
 }
 
+
+const repoRoot = resolve(import.meta.dir, '../..');
+
+/** The lines a process writes to stdout and stderr, collected as they come. */
+export function collectLines(proc: Bun.Subprocess): string[] {
+  const lines: string[] = [];
+  for (const stream of [proc.stdout, proc.stderr]) {
+    if (!(stream instanceof ReadableStream)) continue;
+    void (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of stream as ReadableStream<Uint8Array>) lines.push(...decoder.decode(chunk).split('\n').filter(Boolean));
+    })();
+  }
+  return lines;
+}
+
+export type Proc = Readonly<{ proc: Bun.Subprocess; logs: string[]; stop(): Promise<void> }>;
+
+/**
+ * `args` run under this Bun from the repository (or `binary`, a compiled executable, with the
+ * arguments after the entry file); its output lines in `logs`; stop() sends SIGTERM, then SIGKILL
+ * after 5 s.
+ */
+export function startProcess(args: string[], env: Record<string, string> = {}, binary: string | null = null): Proc {
+  const proc = Bun.spawn(binary === null ? [process.execPath, ...args] : [binary, ...args.slice(1)], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdout: 'pipe',
+    stderr: 'pipe',
+    stdin: 'ignore',
+  });
+  const logs = collectLines(proc);
+  return {
+    proc,
+    logs,
+    stop: async () => {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      const killer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await proc.exited;
+      clearTimeout(killer);
+    },
+  };
+}
+
+/** Collects a process's stderr; waitFor() returns the first capture group of a matching line. */
+export function logReader(proc: Bun.Subprocess) {
+  const reader = (proc.stderr as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const state = { text: '' };
+  const pump = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      state.text += decoder.decode(value);
+    }
+  })();
+  return {
+    get text() {
+      return state.text;
+    },
+    ended: pump,
+    async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const match = pattern.exec(state.text);
+        if (match) return match[1] ?? match[0];
+        if (Date.now() > deadline) throw new Error(`no log line matched ${pattern}:\n${state.text.slice(-4000)}`);
+        await Bun.sleep(25);
+      }
+    },
+  };
+}

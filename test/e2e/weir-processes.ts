@@ -2,39 +2,12 @@
 // that reproduce what a client on the network can do: the control plane with an admin API
 // token, and an engine that takes its configuration from it. Processes are ended by PID.
 import { resolve } from 'node:path';
-import { waitFor, freePort } from './harness.ts';
+import { freePort, startProcess, waitFor, type Proc } from './harness.ts';
+export { startProcess, type Proc };
 
 const repo = resolve(import.meta.dir, '../..');
 export const ADMIN_PASSWORD = 'e2e-admin-password';
 
-export type Proc = { proc: Bun.Subprocess; logs: string[]; stop(): Promise<void> };
-
-export function startProcess(args: string[], env: Record<string, string> = {}): Proc {
-  const proc = Bun.spawn([process.execPath, ...args], {
-    cwd: repo,
-    env: { ...process.env, ...env },
-    stdout: 'pipe',
-    stderr: 'pipe',
-    stdin: 'ignore',
-  });
-  const logs: string[] = [];
-  for (const stream of [proc.stdout, proc.stderr] as ReadableStream<Uint8Array>[]) {
-    void (async () => {
-      const decoder = new TextDecoder();
-      for await (const chunk of stream) logs.push(...decoder.decode(chunk).split('\n').filter(Boolean));
-    })();
-  }
-  return {
-    proc,
-    logs,
-    stop: async () => {
-      if (proc.exitCode === null) proc.kill('SIGTERM');
-      const killer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await proc.exited;
-      clearTimeout(killer);
-    },
-  };
-}
 
 export type WeirPorts = Readonly<{ config: number; control: number; engineApi: number; rtmp: number; http: number }>;
 

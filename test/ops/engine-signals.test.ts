@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../server/fake-config-server.ts';
-import { killAll, publishPattern, spawnBackground, tempDir } from '../e2e/harness.ts';
+import { killAll, logReader, publishPattern, spawnBackground, tempDir } from '../e2e/harness.ts';
 import { joinHls, withQuery } from '../e2e/hls-session.ts';
 
 const SECRET = 'ops-signals-secret';
@@ -26,34 +26,6 @@ afterAll(async () => {
   dir?.remove();
 });
 
-/** Collects a process's stderr; waitFor() returns the first capture group of a matching line. */
-function logReader(proc: Bun.Subprocess) {
-  const reader = (proc.stderr as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  const state = { text: '' };
-  const pump = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      state.text += decoder.decode(value);
-    }
-  })();
-  return {
-    get text() {
-      return state.text;
-    },
-    ended: pump,
-    async waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const match = pattern.exec(state.text);
-        if (match) return match[1] ?? match[0];
-        if (Date.now() > deadline) throw new Error(`no log line matched ${pattern}:\n${state.text}`);
-        await Bun.sleep(25);
-      }
-    },
-  };
-}
 
 function startEngineProcess() {
   const secretFile = join(dir.path, 'engine-secret');

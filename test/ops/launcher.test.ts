@@ -4,7 +4,7 @@
 // `--engine`, which win over the control plane's settings), so no default port is touched.
 import { afterAll, describe, expect, test } from 'bun:test';
 import { join, resolve } from 'node:path';
-import { freePort, tempDir, waitFor } from '../e2e/harness.ts';
+import { collectLines, freePort, tempDir, waitFor } from '../e2e/harness.ts';
 
 const repo = resolve(import.meta.dir, '../..');
 const dirs: Array<{ path: string; remove(): void }> = [];
@@ -39,13 +39,7 @@ function launch(command: readonly string[]): Launched {
     // its own process group, as a shell job is: a terminal's Ctrl+C goes to the whole group
     detached: true,
   });
-  const logs: string[] = [];
-  for (const stream of [proc.stdout, proc.stderr] as ReadableStream<Uint8Array>[]) {
-    void (async () => {
-      const decoder = new TextDecoder();
-      for await (const chunk of stream) logs.push(...decoder.decode(chunk).split('\n').filter(Boolean));
-    })();
-  }
+  const logs = collectLines(proc);
   return { proc, logs, ports };
 }
 

@@ -3,7 +3,7 @@
 // engine secret it does not have. A busy API port does not stop a standalone engine streaming.
 import { afterAll, expect, test } from 'bun:test';
 import { resolve } from 'node:path';
-import { freePort, waitFor } from '../e2e/harness.ts';
+import { collectLines, freePort, waitFor } from '../e2e/harness.ts';
 import { parsePrometheusText, sampleValue } from './prom-text-parser.ts';
 
 const entry = resolve(import.meta.dir, '../../src/engine.ts');
@@ -22,13 +22,7 @@ function startStandalone(apiPort: number): { proc: Bun.Subprocess; logs: string[
     { env, stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' },
   );
   started.push(proc);
-  const logs: string[] = [];
-  for (const stream of [proc.stdout, proc.stderr] as ReadableStream<Uint8Array>[]) {
-    void (async () => {
-      const decoder = new TextDecoder();
-      for await (const chunk of stream) logs.push(...decoder.decode(chunk).split('\n').filter(Boolean));
-    })();
-  }
+  const logs = collectLines(proc);
   return { proc, logs, httpPort };
 }
 

@@ -4,35 +4,9 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RelayStatus } from '../../src/shared/config-protocol.ts';
+import { logReader } from '../e2e/harness.ts';
+export { logReader };
 
-/** Collects a process's stderr; waitFor() returns the first capture group of a matching line. */
-export function logReader(proc: Bun.Subprocess) {
-  const reader = (proc.stderr as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  const state = { text: '' };
-  const pump = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      state.text += decoder.decode(value);
-    }
-  })();
-  return {
-    get text() {
-      return state.text;
-    },
-    ended: pump,
-    async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const match = pattern.exec(state.text);
-        if (match) return match[1] ?? match[0];
-        if (Date.now() > deadline) throw new Error(`no log line matched ${pattern}:\n${state.text.slice(-4000)}`);
-        await Bun.sleep(25);
-      }
-    },
-  };
-}
 
 export type EngineProcess = {
   proc: Bun.Subprocess;

@@ -1,39 +1,14 @@
 // Real Weir processes for the security reproductions: the control plane and the engine run
 // from source as `npm start` runs them, on loopback ports from freePort(), ended by PID.
 import { join, resolve } from 'node:path';
-import { freePort, tempDir, waitFor } from '../e2e/harness.ts';
+import { freePort, startProcess as startHarnessProcess, tempDir, waitFor, type Proc } from '../e2e/harness.ts';
+export type { Proc };
 
 const repo = resolve(import.meta.dir, '../..');
 
-export type Proc = Readonly<{ proc: Bun.Subprocess; logs: string[]; stop(): Promise<void> }>;
-
-/** `args` run under this Bun from the repository, or `binary` (a compiled executable) with them */
+/** NODE_ENV is cleared on purpose: Bun's development mode is what served the old error page. */
 export function startProcess(args: string[], env: Record<string, string> = {}, binary: string | null = null): Proc {
-  const proc = Bun.spawn(binary === null ? [process.execPath, ...args] : [binary, ...args.slice(1)], {
-    cwd: repo,
-    // NODE_ENV unset on purpose: Bun's development mode is what served the old error page
-    env: { ...process.env, NODE_ENV: '', ...env },
-    stdout: 'pipe',
-    stderr: 'pipe',
-    stdin: 'ignore',
-  });
-  const logs: string[] = [];
-  for (const stream of [proc.stdout, proc.stderr] as ReadableStream<Uint8Array>[]) {
-    void (async () => {
-      const decoder = new TextDecoder();
-      for await (const chunk of stream) logs.push(...decoder.decode(chunk).split('\n').filter(Boolean));
-    })();
-  }
-  return {
-    proc,
-    logs,
-    stop: async () => {
-      if (proc.exitCode === null) proc.kill('SIGTERM');
-      const killer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await proc.exited;
-      clearTimeout(killer);
-    },
-  };
+  return startHarnessProcess(args, { NODE_ENV: '', ...env }, binary);
 }
 
 export type ControlPlane = Readonly<{ proc: Proc; httpPort: number; configPort: number; dataDir: string; remove(): Promise<void> }>;
