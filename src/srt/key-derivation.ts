@@ -1,0 +1,14 @@
+// Key-encrypting key derivation (draft-sharabayko-srt-01 §6.1.4): PBKDF2 with HMAC-SHA1,
+// 2048 iterations, salted with the last 64 bits of the key material's 128-bit salt.
+import { pbkdf2Sync } from 'node:crypto';
+import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
+
+export const PBKDF2_ITERATIONS = 2048;
+/** libsrt refuses passphrases outside 10..79 characters. */
+export const MIN_PASSPHRASE_LENGTH = 10;
+export const MAX_PASSPHRASE_LENGTH = 79;
+
+export function deriveKek(passphrase: string, kmSalt: Uint8Array, keyLengthBytes: number): Uint8Array {
+  if (kmSalt.length !== 16) throw new ProtocolError(ProtocolErrorCode.Malformed, `srt: salt of ${kmSalt.length} bytes`);
+  return new Uint8Array(pbkdf2Sync(passphrase, kmSalt.subarray(8, 16), PBKDF2_ITERATIONS, keyLengthBytes, 'sha1'));
+}
