@@ -68,3 +68,7 @@ export type SrtControlPacket = SrtHeader &
   );
 
 export type SrtPacket = SrtDataPacket | SrtControlPacket;
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** A control packet before its header fields are filled in. */
+export type SrtControlBody = DistributiveOmit<SrtControlPacket, 'timestampUs' | 'destSocketId'>;
