@@ -157,13 +157,15 @@ export class SrtSender {
   /** Marks the reported losses we still hold for retransmission on the next poll. */
   receiveNak(losses: readonly LossRange[]): void {
     this.stats.nakReceived++;
-    const last = seqAdd(this.nextSeq, -1);
+    // Work in offsets from the oldest unacknowledged packet, clamped to what we hold: a hostile
+    // range far from our window (where wrap-around comparisons mislead) selects nothing.
+    const held = seqDiff(this.ackedSeq, this.nextSeq);
     for (const r of losses) {
-      const from = seqDiff(this.ackedSeq, r.from) > 0 ? r.from : this.ackedSeq;
-      const to = seqDiff(r.to, last) > 0 ? r.to : last;
-      if (seqDiff(from, to) < 0) continue;
-      this.stats.lostReported += seqDiff(from, to) + 1;
-      this.rexmit.add(from, to);
+      const fromOffset = Math.max(0, seqDiff(this.ackedSeq, r.from));
+      const toOffset = Math.min(held - 1, seqDiff(this.ackedSeq, r.to));
+      if (toOffset < fromOffset) continue;
+      this.stats.lostReported += toOffset - fromOffset + 1;
+      this.rexmit.add(seqAdd(this.ackedSeq, fromOffset), seqAdd(this.ackedSeq, toOffset));
     }
   }
 

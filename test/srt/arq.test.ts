@@ -143,6 +143,15 @@ describe('sender limits', () => {
   });
 });
 
+test('a NAK range far from the send window selects nothing (found by the fuzz test: it used to queue ~10^9 retransmissions)', () => {
+  const s = new SrtSender({ initialSeq: 6000, peerSocketId: 1, localStartUs: 0, peerLatencyUs: 120_000, peerFlowWindow: 8192 });
+  for (let i = 0; i < 5; i++) s.push(payload(i), 0);
+  s.poll(0);
+  s.receiveNak([{ from: 0x137a1884, to: 0x4c87b214 }, { from: 0x7fff_fff0, to: 6001 }]);
+  expect(s.stats.lostReported).toBe(2);
+  expect(s.poll(1).map((p) => (p.type === 'data' ? p.seq : -1))).toEqual([6000, 6001]);
+});
+
 describe('receiver limits', () => {
   test('packets beyond the advertised buffer are not kept', () => {
     const r = new SrtReceiver({ initialSeq: 0, latencyUs: 120_000, peerTimeBaseUs: 0, localStartUs: 0, peerSocketId: 1, bufferPackets: 16 });
