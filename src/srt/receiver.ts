@@ -196,6 +196,23 @@ export class SrtReceiver {
     return { send, deliver };
   }
 
+  /** The stream has ended (peer shutdown): everything still buffered, in order, without waiting for TSBPD or gaps. */
+  drain(): DeliveredPacket[] {
+    const out: DeliveredPacket[] = [];
+    for (let n = 0; this.buffer.size > 0 && n < this.capacity; n++, this.base = seqInc(this.base)) {
+      const slot = this.buffer.get(this.base);
+      if (slot === undefined) continue;
+      this.buffer.delete(this.base);
+      if (slot === 'dropped') continue;
+      out.push({ seq: this.base, messageNumber: slot.messageNumber, timestampUs: slot.timestampUs, payload: slot.payload });
+      this.stats.packetsDelivered++;
+      this.stats.bytesDelivered += slot.payload.length;
+    }
+    this.loss.clear();
+    this.refreshStats();
+    return out;
+  }
+
   /** The earliest time poll() has something to do, for the transport's timer. */
   nextDueUs(): number {
     let due = this.lastAckUs + this.ackIntervalUs;

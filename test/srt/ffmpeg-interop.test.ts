@@ -38,7 +38,7 @@ async function publishInto(passphrase: string | undefined, callerPassphrase: str
     // libsrt takes the stream id verbatim (no percent-decoding)
     `srt://127.0.0.1:${listener.port}?mode=caller&latency=120000&streamid=#!::r=live/cam,m=publish,key=k1${query}`,
   ]);
-  await waitFor(() => listener.state.shutdown || listener.state.rejected !== undefined || ffmpeg.proc.exitCode !== null, 20_000);
+  await waitFor(() => listener.state.closed !== undefined || listener.state.rejected !== undefined || ffmpeg.proc.exitCode !== null, 20_000);
   // let TSBPD deliver the tail
   await Bun.sleep(300);
   await ffmpeg.stop();
@@ -53,15 +53,18 @@ describe('ffmpeg (libsrt) caller -> our listener and receiver', () => {
     expect(state.negotiated).toBeDefined();
     expect(parseStreamId(state.negotiated!.streamId)).toMatchObject({ app: 'live', stream: 'cam', mode: 'publish', query: 'key=k1' });
     expect(state.negotiated!.recvLatencyMs).toBe(120);
-    expect(state.shutdown).toBe(true);
+    expect(state.closed).toBe('shutdown');
     const ts = concat(state.delivered);
     expect(ts[0]).toBe(0x47);
     assertTransportStream(ts);
-    expect(state.receiver!.stats.packetsDelivered).toBeGreaterThan(50);
-    expect(state.receiver!.stats.packetsDropped).toBe(0);
+    const stats = state.connection!.stats.receive;
+    expect(stats.packetsDelivered).toBeGreaterThan(50);
+    expect(stats.packetsDropped).toBe(0);
+    // nothing lost on loopback, and the shutdown hands over the last latency's worth too
+    expect(stats.packetsDelivered).toBe(stats.packetsReceived - stats.packetsDuplicate);
     // ffmpeg answered our full ACKs, so RTT comes from real samples, not the 100 ms default
-    expect(state.ackacks).toBeGreaterThan(0);
-    expect(state.receiver!.stats.rttUs).toBeLessThan(50_000);
+    expect(state.received.ackack).toBeGreaterThan(0);
+    expect(stats.rttUs).toBeLessThan(50_000);
     const file = join(dir.path, 'from-ffmpeg.ts');
     writeFileSync(file, ts);
     const probed = await probe(file, { packets: true });
@@ -71,7 +74,8 @@ describe('ffmpeg (libsrt) caller -> our listener and receiver', () => {
   test('with a passphrase: libsrt key material opens and payloads decrypt to MPEG-TS', async () => {
     const { state } = await publishInto('weir-srt-secret', 'weir-srt-secret');
     expect(state.errors).toEqual([]);
-    expect(state.keys).toBeDefined();
+    expect(state.negotiated!.keys).toBeDefined();
+    expect(state.connection!.stats.undecryptable).toBe(0);
     const ts = concat(state.delivered);
     assertTransportStream(ts);
     expect(ts.length).toBeGreaterThan(50 * 188);
@@ -110,12 +114,33 @@ describe('our caller and sender -> ffmpeg (libsrt) listener', () => {
       const { state, out } = await pushTo(passphrase);
       expect(state.errors).toEqual([]);
       expect(state.negotiated).toBeDefined();
-      expect(state.acks).toBeGreaterThan(0);
-      expect(state.sender!.stats.packetsSent).toBeGreaterThan(20);
-      expect(state.sender!.stats.packetsAcked).toBeGreaterThan(20);
+      expect(state.received.ack).toBeGreaterThan(0);
+      expect(state.connection!.stats.send.packetsSent).toBeGreaterThan(20);
+      expect(state.connection!.stats.send.packetsAcked).toBeGreaterThan(20);
       const probed = await probe(out, { packets: true });
       expect(probed.streams.some((s) => s.codec_name === 'h264')).toBe(true);
       expect(probed.packets.filter((p) => p.codec_type === 'video').length).toBeGreaterThan(20);
     }, 60_000);
   }
+});
+
+describe('ffmpeg (libsrt) listener -> our caller and receiver (pull)', () => {
+  test('our caller connects to `ffmpeg ... srt://?mode=listener` and receives decodable MPEG-TS', async () => {
+    const port = freePort();
+    const ffmpeg = spawnBackground([
+      'ffmpeg', '-hide_banner', '-loglevel', 'warning', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '4', '-c:v', 'libx264', '-g', '25', '-f', 'mpegts',
+      `srt://127.0.0.1:${port}?mode=listener&latency=120000&passphrase=weir-pull-secret`,
+    ]);
+    const state = await runCaller({ port, chunks: [], passphrase: 'weir-pull-secret', paceUs: 0, lingerMs: 0, deadlineMs: 20_000, until: (s) => s.delivered.length >= 150 });
+    await ffmpeg.stop();
+    expect(state.errors).toEqual([]);
+    expect(state.negotiated).toBeDefined();
+    const ts = concat(state.delivered);
+    expect(ts[0]).toBe(0x47);
+    assertTransportStream(ts);
+    const file = join(dir.path, 'pulled.ts');
+    writeFileSync(file, ts);
+    const probed = await probe(file, { packets: true });
+    expect(probed.streams.some((s) => s.codec_name === 'h264')).toBe(true);
+  }, 60_000);
 });

@@ -1,35 +1,31 @@
 // Test-only UDP loopback glue around the pure SRT objects, so real libsrt (ffmpeg) can talk to
 // them: one Bun UDP socket, a 5 ms poll timer, and the clock read here — never in src/srt.
-import { ExtType } from '../../src/srt/constants.ts';
+import { randomBytes } from 'node:crypto';
 import { SrtCallerHandshake } from '../../src/srt/handshake-caller.ts';
 import type { SrtNegotiated } from '../../src/srt/handshake-common.ts';
 import { SrtListenerHandshake } from '../../src/srt/handshake-listener.ts';
-import { decryptPayload, mergeKeys, openKeys, type SrtKeys } from '../../src/srt/key-material.ts';
+import { SrtConnection, type CloseReason } from '../../src/srt/connection.ts';
 import { decodePacket, encodePacket } from '../../src/srt/packet.ts';
 import type { SrtPacket } from '../../src/srt/packet-types.ts';
-import { SrtReceiver } from '../../src/srt/receiver.ts';
-import { SrtSender } from '../../src/srt/sender.ts';
-import { SrtSenderKeys } from '../../src/srt/sender-keys.ts';
-import { randomBytes } from 'node:crypto';
 
 const t0 = performance.now();
 export const nowUs = (): number => Math.round((performance.now() - t0) * 1000);
 const rnd = (n: number) => new Uint8Array(randomBytes(n));
 
-/** Our listener handshake + receiver, answering a real caller until it shuts down. */
-export async function startListener(opts: { passphrase?: string }) {
-  const handshake = new SrtListenerHandshake({ cookieSecret: rnd(32) });
-  const state = {
-    negotiated: undefined as SrtNegotiated | undefined,
-    rejected: undefined as number | undefined,
-    receiver: undefined as SrtReceiver | undefined,
-    keys: undefined as SrtKeys | undefined,
-    delivered: [] as Uint8Array[],
-    shutdown: false,
-    ackacks: 0,
-    errors: [] as string[],
-  };
-  let peer: { address: string; port: number } | undefined;
+export type EndpointState = {
+  negotiated?: SrtNegotiated;
+  rejected?: number;
+  connection?: SrtConnection;
+  delivered: Uint8Array[];
+  closed?: CloseReason;
+  errors: string[];
+  received: Record<string, number>;
+};
+
+type Peer = { address: string; port: number };
+
+async function endpoint(onHandshake: (p: SrtPacket, from: Peer, now: number, send: (ps: SrtPacket[]) => void) => void, state: EndpointState) {
+  let peer: Peer | undefined;
   const socket = await Bun.udpSocket({
     hostname: '127.0.0.1',
     port: 0,
@@ -40,117 +36,99 @@ export async function startListener(opts: { passphrase?: string }) {
         const send = (ps: SrtPacket[]) => ps.forEach((p) => s.send(encodePacket(p), port, address));
         try {
           const p = decodePacket(new Uint8Array(buf));
+          state.received[p.type] = (state.received[p.type] ?? 0) + 1;
           const now = nowUs();
-          if (p.type === 'handshake' && p.destSocketId === 0) {
-            const r = handshake.receive(p, { address, port }, now);
-            send(r.send);
-            if (r.request && !state.receiver) {
-              const a = handshake.accept(r.request, { socketId: 0x5eed, nowUs: now, passphrase: opts.passphrase });
-              send(a.send);
-              state.rejected = a.rejected;
-              if (a.done) {
-                state.negotiated = a.done;
-                state.keys = a.done.keys;
-                peer = { address, port };
-                state.receiver = new SrtReceiver({ initialSeq: a.done.initialSeq, latencyUs: a.done.recvLatencyMs * 1000, peerTimeBaseUs: a.done.peerTimeBaseUs, localStartUs: a.done.localStartUs, peerSocketId: a.done.peerSocketId });
-              }
-            }
+          if (!state.connection) {
+            onHandshake(p, { address, port }, now, send);
+            if (state.connection) peer = { address, port };
             return;
           }
-          const rx = state.receiver;
-          if (!rx) return;
-          if (p.type === 'data') {
-            const payload = state.keys ? decryptPayload(state.keys, p.keyFlag, p.seq, p.payload) : p.payload;
-            send(rx.receiveData({ ...p, payload }, now));
-          } else if (p.type === 'ackack') {
-            state.ackacks++;
-            rx.receiveAckAck(p.ackNumber, now);
-          } else if (p.type === 'shutdown') state.shutdown = true;
-          else if (p.type === 'user' && p.subtype === ExtType.KmReq && opts.passphrase) {
-            state.keys = mergeKeys(state.keys, openKeys(opts.passphrase, p.body));
-            send([{ ...p, subtype: ExtType.KmRsp, destSocketId: state.negotiated?.peerSocketId ?? 0 }]);
-          }
+          const out = (state.connection as SrtConnection).receive(p, now);
+          send(out.send);
+          if (out.closed) state.closed = out.closed;
         } catch (err) {
           state.errors.push(String(err));
         }
       },
     },
   });
-  const timer = setInterval(() => {
-    if (!state.receiver || !peer) return;
-    const r = state.receiver.poll(nowUs());
-    for (const p of r.send) socket.send(encodePacket(p), peer.port, peer.address);
-    for (const d of r.deliver) state.delivered.push(d.payload);
-  }, 5);
-  return { port: socket.port, state, close: () => { clearInterval(timer); socket.close(); } };
+  const flush = () => {
+    const c = state.connection;
+    if (!c || !peer) return;
+    const out = c.poll(nowUs());
+    for (const p of out.send) socket.send(encodePacket(p), peer.port, peer.address);
+    state.delivered.push(...out.deliver);
+    if (out.closed) state.closed = out.closed;
+  };
+  const timer = setInterval(flush, 5);
+  return {
+    socket,
+    flush,
+    sendTo: (ps: SrtPacket[], to: Peer) => ps.forEach((p) => socket.send(encodePacket(p), to.port, to.address)),
+    close: () => {
+      clearInterval(timer);
+      socket.close();
+    },
+  };
 }
 
-/** Our caller handshake + sender, pushing `chunks` (paced) into a real listener, then shutting down. */
-export async function runCaller(opts: { port: number; chunks: Uint8Array[]; streamId?: string; passphrase?: string; paceUs: number; lingerMs: number; deadlineMs: number }) {
+/** Our listener handshake + connection, answering a real caller. */
+export async function startListener(opts: { passphrase?: string }) {
+  const handshake = new SrtListenerHandshake({ cookieSecret: rnd(32) });
+  const state: EndpointState = { delivered: [], errors: [], received: {} };
+  const ep = await endpoint((p, from, now, send) => {
+    if (p.type !== 'handshake') return;
+    const r = handshake.receive(p, from, now);
+    send(r.send);
+    if (!r.request) return;
+    const a = handshake.accept(r.request, { socketId: 0x5eed, nowUs: now, passphrase: opts.passphrase });
+    send(a.send);
+    state.rejected = a.rejected;
+    if (a.done) {
+      state.negotiated = a.done;
+      state.connection = new SrtConnection({ negotiated: a.done, passphrase: opts.passphrase, randomBytes: rnd, handshakeResponse: a.send }, now);
+    }
+  }, state);
+  return { port: ep.socket.port, state, close: ep.close };
+}
+
+/** Our caller handshake + connection to a real listener: pushes `chunks` paced, collects what the listener sends. */
+export async function runCaller(opts: { port: number; chunks: Uint8Array[]; streamId?: string; passphrase?: string; paceUs: number; lingerMs: number; deadlineMs: number; until?: (s: EndpointState) => boolean }) {
   const caller = new SrtCallerHandshake({ socketId: 0x0c0ffee, initialSeq: 0x7fff_ff00, peerAddress: '127.0.0.1', streamId: opts.streamId, passphrase: opts.passphrase, randomBytes: rnd });
-  const state = { negotiated: undefined as SrtNegotiated | undefined, rejected: undefined as number | undefined, sender: undefined as SrtSender | undefined, acks: 0, naks: 0, errors: [] as string[] };
-  const socket = await Bun.udpSocket({
-    hostname: '127.0.0.1',
-    port: 0,
-    socket: {
-      error() {},
-      data(s, buf) {
-        try {
-          const p = decodePacket(new Uint8Array(buf));
-          const now = nowUs();
-          if (!state.sender) {
-            const r = caller.receive(p, now);
-            r.send.forEach((x) => s.send(encodePacket(x), opts.port, '127.0.0.1'));
-            if (r.rejected !== undefined) state.rejected = r.rejected;
-            if (r.done) {
-              state.negotiated = r.done;
-              const keys = r.done.keys;
-              state.sender = new SrtSender({
-                initialSeq: r.done.initialSeq, peerSocketId: r.done.peerSocketId, localStartUs: r.done.localStartUs, peerLatencyUs: r.done.sendLatencyMs * 1000, peerFlowWindow: r.done.peerFlowWindow,
-                encryptor: keys && opts.passphrase ? new SrtSenderKeys({ passphrase: opts.passphrase, keys, randomBytes: rnd }) : undefined,
-              });
-            }
-            return;
-          }
-          if (p.type === 'ack') {
-            state.acks++;
-            state.sender.receiveAck(p.ackNumber, p.variant, p.ack, now).forEach((x) => s.send(encodePacket(x), opts.port, '127.0.0.1'));
-          } else if (p.type === 'nak') {
-            state.naks++;
-            state.sender.receiveNak(p.losses);
-          }
-        } catch (err) {
-          state.errors.push(String(err));
-        }
-      },
-    },
-  });
-  const send = (ps: SrtPacket[]) => ps.forEach((p) => socket.send(encodePacket(p), opts.port, '127.0.0.1'));
-  send(caller.start(nowUs()));
+  const state: EndpointState = { delivered: [], errors: [], received: {} };
+  const target = { address: '127.0.0.1', port: opts.port };
+  const ep = await endpoint((p, _from, now, send) => {
+    const r = caller.receive(p, now);
+    send(r.send);
+    if (r.rejected !== undefined) state.rejected = r.rejected;
+    if (r.done) {
+      state.negotiated = r.done;
+      state.connection = new SrtConnection({ negotiated: r.done, passphrase: opts.passphrase, randomBytes: rnd }, now);
+    }
+  }, state);
+  ep.sendTo(caller.start(nowUs()), target);
   const deadline = Date.now() + opts.deadlineMs;
   let next = 0;
   let nextPushUs = 0;
-  while (Date.now() < deadline && state.rejected === undefined) {
+  while (Date.now() < deadline && state.rejected === undefined && !state.closed) {
     await Bun.sleep(2);
     const now = nowUs();
-    if (!state.sender) {
-      send(caller.poll(now));
+    const c = state.connection;
+    if (!c) {
+      ep.sendTo(caller.poll(now), target);
       continue;
     }
     while (next < opts.chunks.length && now >= nextPushUs) {
-      state.sender.push(opts.chunks[next++] as Uint8Array, now);
+      c.write(opts.chunks[next++] as Uint8Array, now);
       nextPushUs = (nextPushUs || now) + opts.paceUs;
     }
-    send(state.sender.poll(now));
-    if (next >= opts.chunks.length && state.sender.stats.bufferedPackets === 0) break;
+    ep.flush();
+    if (opts.until?.(state)) break;
+    if (opts.chunks.length > 0 && next >= opts.chunks.length && c.stats.send.bufferedPackets === 0) break;
   }
-  // Keep answering ACKs while the peer's TSBPD delivers the tail, then say goodbye.
-  const lingerUntil = Date.now() + opts.lingerMs;
-  while (Date.now() < lingerUntil && state.sender) {
-    await Bun.sleep(5);
-    send(state.sender.poll(nowUs()));
-  }
-  if (state.negotiated) send([{ type: 'shutdown', timestampUs: (nowUs() - state.negotiated.localStartUs) >>> 0, destSocketId: state.negotiated.peerSocketId }]);
-  socket.close();
+  // Keep answering while the peer's TSBPD delivers the tail, then say goodbye.
+  await Bun.sleep(opts.lingerMs);
+  if (state.connection) ep.sendTo(state.connection.close(nowUs()), target);
+  ep.close();
   return state;
 }
