@@ -1,10 +1,13 @@
 // An ordered set of sequence-number ranges (draft-sharabayko-srt-01 §4.8.1 receiver loss list,
-// §4.8 sender's retransmission list), wrap-safe, kept as few disjoint ranges.
+// §4.8 sender's retransmission list), wrap-safe, kept as few disjoint ranges. Each range keeps
+// when it was last reported, so a periodic NAK does not re-ask for what was just asked for.
 import type { LossRange } from './packet-types.ts';
 import { seqAdd, seqDec, seqDiff, seqInc } from './seq.ts';
 
+type StampedRange = LossRange & { reportedUs: number };
+
 export class LossSet {
-  private ranges: LossRange[] = [];
+  private ranges: StampedRange[] = [];
 
   get size(): number {
     let n = 0;
@@ -21,17 +24,29 @@ export class LossSet {
   }
 
   list(limit = Infinity): LossRange[] {
-    return this.ranges.slice(0, limit).map((r) => ({ ...r }));
+    return this.ranges.slice(0, limit).map((r) => ({ from: r.from, to: r.to }));
+  }
+
+  /** Ranges last reported at least intervalUs ago (up to limit), stamped as reported now. */
+  takeDue(nowUs: number, intervalUs: number, limit: number): LossRange[] {
+    const out: LossRange[] = [];
+    for (const r of this.ranges) {
+      if (out.length >= limit) break;
+      if (nowUs - r.reportedUs < intervalUs) continue;
+      r.reportedUs = nowUs;
+      out.push({ from: r.from, to: r.to });
+    }
+    return out;
   }
 
   has(seq: number): boolean {
     return this.ranges.some((r) => seqDiff(r.from, seq) >= 0 && seqDiff(seq, r.to) >= 0);
   }
 
-  /** Adds [from, to], merging with neighbours. */
-  add(from: number, to: number): void {
-    const merged: LossRange[] = [];
-    let cur = { from, to };
+  /** Adds [from, to] (reported at reportedUs), merging with neighbours; a merge keeps the older stamp. */
+  add(from: number, to: number, reportedUs = -Infinity): void {
+    const merged: StampedRange[] = [];
+    let cur: StampedRange = { from, to, reportedUs };
     let placed = false;
     for (const r of this.ranges) {
       if (seqDiff(r.to, cur.from) > 1) merged.push(r);
@@ -40,7 +55,11 @@ export class LossSet {
         placed = true;
         merged.push(r);
       } else {
-        cur = { from: seqDiff(r.from, cur.from) > 0 ? r.from : cur.from, to: seqDiff(r.to, cur.to) < 0 ? r.to : cur.to };
+        cur = {
+          from: seqDiff(r.from, cur.from) > 0 ? r.from : cur.from,
+          to: seqDiff(r.to, cur.to) < 0 ? r.to : cur.to,
+          reportedUs: Math.min(r.reportedUs, cur.reportedUs),
+        };
       }
     }
     if (!placed) merged.push(cur);
@@ -51,9 +70,9 @@ export class LossSet {
     const i = this.ranges.findIndex((r) => seqDiff(r.from, seq) >= 0 && seqDiff(seq, r.to) >= 0);
     const r = this.ranges[i];
     if (r === undefined) return false;
-    const parts: LossRange[] = [];
-    if (r.from !== seq) parts.push({ from: r.from, to: seqDec(seq) });
-    if (r.to !== seq) parts.push({ from: seqInc(seq), to: r.to });
+    const parts: StampedRange[] = [];
+    if (r.from !== seq) parts.push({ from: r.from, to: seqDec(seq), reportedUs: r.reportedUs });
+    if (r.to !== seq) parts.push({ from: seqInc(seq), to: r.to, reportedUs: r.reportedUs });
     this.ranges.splice(i, 1, ...parts);
     return true;
   }
@@ -62,14 +81,14 @@ export class LossSet {
   removeBefore(seq: number): number {
     let removed = 0;
     while (this.ranges.length > 0) {
-      const r = this.ranges[0] as LossRange;
+      const r = this.ranges[0] as StampedRange;
       if (seqDiff(r.from, seq) <= 0) break;
       if (seqDiff(r.to, seq) > 0) {
         removed += seqDiff(r.from, r.to) + 1;
         this.ranges.shift();
       } else {
         removed += seqDiff(r.from, seq);
-        this.ranges[0] = { from: seq, to: r.to };
+        this.ranges[0] = { ...r, from: seq };
         break;
       }
     }
@@ -81,7 +100,7 @@ export class LossSet {
     const r = this.ranges[0];
     if (r === undefined) return undefined;
     if (r.from === r.to) this.ranges.shift();
-    else this.ranges[0] = { from: seqAdd(r.from, 1), to: r.to };
+    else this.ranges[0] = { ...r, from: seqAdd(r.from, 1) };
     return r.from;
   }
 

@@ -24,7 +24,7 @@ export type ReceiverOptions = {
   ackIntervalUs?: number;
   /** Light ACK after this many packets between full ACKs (default 64). */
   lightAckPackets?: number;
-  /** Resend the whole loss list every max((RTT + 4 RTTVar) / 2, minNakIntervalUs) (default on, 20 ms). */
+  /** Re-report each loss every max(RTT + 4 RTTVar, minNakIntervalUs) until it arrives (default on, 20 ms). */
   periodicNak?: boolean;
   minNakIntervalUs?: number;
 };
@@ -52,6 +52,8 @@ type Slot = { payload: Uint8Array; messageNumber: number; timestampUs: number; e
 /** NAK ranges per packet: keeps a NAK within one MTU (each range is at most 8 bytes). */
 const MAX_NAK_RANGES = 180;
 const MAX_ACK_HISTORY = 1024;
+/** How often the loss list is checked for losses whose last report is older than the NAK period. */
+const PERIODIC_NAK_CHECK_US = 10_000;
 
 export class SrtReceiver {
   readonly stats: ReceiverStats;
@@ -130,11 +132,9 @@ export class SrtReceiver {
       if (gap > 1) {
         const from = seqInc(this.maxSeq);
         const to = seqAdd(p.seq, -1);
-        this.loss.add(from, to);
+        this.loss.add(from, to, nowUs);
         this.stats.packetsLost += gap - 1;
         send.push(this.control(nowUs, { type: 'nak', losses: [{ from, to }] }));
-        // The periodic report restarts: the retransmission this asks for needs a round trip.
-        this.lastNakUs = nowUs;
       }
       this.maxSeq = p.seq;
     } else {
@@ -188,9 +188,10 @@ export class SrtReceiver {
       const ack = this.fullAck(nowUs);
       if (ack) send.push(ack);
     }
-    if ((this.opts.periodicNak ?? true) && !this.loss.isEmpty && nowUs - this.lastNakUs >= this.nakIntervalUs()) {
+    if ((this.opts.periodicNak ?? true) && !this.loss.isEmpty && nowUs - this.lastNakUs >= PERIODIC_NAK_CHECK_US) {
       this.lastNakUs = nowUs;
-      send.push(this.control(nowUs, { type: 'nak', losses: this.loss.list(MAX_NAK_RANGES) }));
+      const due = this.loss.takeDue(nowUs, this.nakIntervalUs(), MAX_NAK_RANGES);
+      if (due.length > 0) send.push(this.control(nowUs, { type: 'nak', losses: due }));
     }
     this.refreshStats();
     return { send, deliver };
@@ -218,7 +219,7 @@ export class SrtReceiver {
     let due = this.lastAckUs + this.ackIntervalUs;
     const head = this.buffer.get(this.base);
     if (head && head !== 'dropped') due = Math.min(due, this.deliveryTimeUs(head.extendedTsUs));
-    if (!this.loss.isEmpty) due = Math.min(due, this.lastNakUs + this.nakIntervalUs());
+    if (!this.loss.isEmpty) due = Math.min(due, this.lastNakUs + PERIODIC_NAK_CHECK_US);
     return due;
   }
 
@@ -292,7 +293,8 @@ export class SrtReceiver {
   }
 
   private nakIntervalUs(): number {
-    return Math.max((this.rtt.rttUs + 4 * this.rtt.rttVarUs) / 2, this.opts.minNakIntervalUs ?? 20_000);
+    // libsrt's period: a retransmission asked for less than RTT + 4 RTTVar ago may still be on its way.
+    return Math.max(this.rtt.rttUs + 4 * this.rtt.rttVarUs, this.opts.minNakIntervalUs ?? 20_000);
   }
 
   private updateRates(elapsedUs: number): void {

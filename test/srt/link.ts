@@ -4,6 +4,7 @@ import { decodePacket, encodePacket } from '../../src/srt/packet.ts';
 import type { SrtPacket } from '../../src/srt/packet-types.ts';
 import { SrtReceiver, type DeliveredPacket, type ReceiverOptions } from '../../src/srt/receiver.ts';
 import { SrtSender, type SenderOptions } from '../../src/srt/sender.ts';
+import { prng } from './helpers.ts';
 
 type InFlight = { atUs: number; bytes: Uint8Array; toReceiver: boolean };
 
@@ -17,6 +18,10 @@ export type LinkOptions = {
   tsOffsetUs?: number;
   /** Return true to lose this data packet (n counts transmissions of that sequence number). */
   dropData?: (seq: number, transmission: number) => boolean;
+  /** Seeded random loss of every packet, both ways (0..1), and extra uniform delay that reorders. */
+  randomLoss?: number;
+  jitterUs?: number;
+  seed?: number;
   sender?: Partial<SenderOptions>;
   receiver?: Partial<ReceiverOptions>;
 };
@@ -33,6 +38,7 @@ export function makeLink(opts: LinkOptions) {
   const transmissions = new Map<number, number>();
   const delivered: (DeliveredPacket & { atUs: number })[] = [];
   const controlSeen: SrtPacket[] = [];
+  const random = prng(opts.seed ?? 1);
 
   function send(p: SrtPacket, nowUs: number, toReceiver: boolean): void {
     if (p.type === 'data') {
@@ -40,7 +46,9 @@ export function makeLink(opts: LinkOptions) {
       transmissions.set(p.seq, n);
       if (opts.dropData?.(p.seq, n)) return;
     }
-    flight.push({ atUs: nowUs + delay, bytes: encodePacket(p), toReceiver });
+    if (opts.randomLoss && random() < opts.randomLoss) return;
+    const jitter = opts.jitterUs ? Math.floor(random() * opts.jitterUs) : 0;
+    flight.push({ atUs: nowUs + delay + jitter, bytes: encodePacket(p), toReceiver });
   }
 
   /** Advances to nowUs: lands due packets, then polls both ends. */
