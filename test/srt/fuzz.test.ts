@@ -1,6 +1,7 @@
 // Hostile input: random and mutated SRT packets (seeded, bounded) only ever decode to values or
 // throw ProtocolError — through the codec and through every state machine that takes packets.
 import { describe, expect, test } from 'bun:test';
+import { SrtConnection } from '../../src/srt/connection.ts';
 import { SrtCallerHandshake } from '../../src/srt/handshake-caller.ts';
 import { SrtListenerHandshake } from '../../src/srt/handshake-listener.ts';
 import { openKeys, sealKeys } from '../../src/srt/key-material.ts';
@@ -57,6 +58,14 @@ function makeConsumers() {
   caller.start(0);
   const receiver = new SrtReceiver({ initialSeq: 0, latencyUs: 120_000, peerTimeBaseUs: 0, localStartUs: 0, peerSocketId: 1, bufferPackets: 256 });
   const sender = new SrtSender({ initialSeq: 0, peerSocketId: 1, localStartUs: 0, peerLatencyUs: 120_000, peerFlowWindow: 256, maxBufferPackets: 64 });
+  const keys = { salt: rnd(16), keyLengthBytes: 16, even: rnd(16) };
+  const connection = new SrtConnection({
+    negotiated: { localSocketId: 1, peerSocketId: 2, initialSeq: 0, mtu: 1500, peerFlowWindow: 256, peerSrtVersion: 0x10500, peerFlags: 0, recvLatencyMs: 120, sendLatencyMs: 120, streamId: '', localStartUs: 0, peerTimeBaseUs: 0, keys },
+    passphrase: 'fuzz passphrase',
+    randomBytes: seededBytes(6),
+    receiver: { bufferPackets: 256 },
+    sender: { maxBufferPackets: 64 },
+  }, 0);
   let now = 0;
   return (p: SrtPacket) => {
     now += 1000;
@@ -69,6 +78,9 @@ function makeConsumers() {
     if (p.type === 'ack') sender.receiveAck(p.ackNumber, p.variant, p.ack, now);
     if (p.type === 'nak') sender.receiveNak(p.losses);
     if (p.type === 'user') openKeys('fuzz passphrase', p.body);
+    connection.receive(p, now);
+    connection.write(new Uint8Array(188), now);
+    connection.poll(now);
     sender.push(new Uint8Array(188), now);
     sender.poll(now);
     receiver.poll(now);
