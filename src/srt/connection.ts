@@ -109,7 +109,7 @@ export class SrtConnection {
         this.sender.receiveNak(p.losses);
         break;
       case 'ackack':
-        this.receiver.receiveAckAck(p.ackNumber, nowUs);
+        this.receiver.receiveAckAck(p.ackNumber, nowUs, p.timestampUs);
         break;
       case 'dropreq':
         this.receiver.receiveDropRequest(p.firstSeq, p.lastSeq);

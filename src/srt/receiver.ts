@@ -2,6 +2,7 @@
 // loss detection and NAK, §4.10 ACK/ACKACK and RTT): a pure object driven by packets and by
 // poll(nowUs); it returns the control packets to send and the payloads due for delivery.
 import type { SrtControlBody, SrtControlPacket, SrtDataPacket } from './packet-types.ts';
+import { DriftTracer } from './drift-tracer.ts';
 import { LossSet } from './loss-set.ts';
 import { RttEstimator } from './rtt.ts';
 import { seqAdd, seqDiff, seqInc } from './seq.ts';
@@ -27,6 +28,9 @@ export type ReceiverOptions = {
   /** Re-report each loss every max(RTT + 4 RTTVar, minNakIntervalUs) until it arrives (default on, 20 ms). */
   periodicNak?: boolean;
   minNakIntervalUs?: number;
+  /** ACKACKs averaged per drift check, and the average offset that moves the time base (default 1000, 5 ms, as libsrt). */
+  driftSamples?: number;
+  driftThresholdUs?: number;
 };
 
 export type DeliveredPacket = { seq: number; messageNumber: number; timestampUs: number; payload: Uint8Array };
@@ -45,6 +49,8 @@ export type ReceiverStats = {
   rttVarUs: number;
   lossListSize: number;
   bufferedPackets: number;
+  /** Sum of time-base corrections for sender clock drift. */
+  driftCorrectionUs: number;
 };
 
 type Slot = { payload: Uint8Array; messageNumber: number; timestampUs: number; extendedTsUs: number } | 'dropped';
@@ -78,11 +84,15 @@ export class SrtReceiver {
   private packetsPerSecond = 0;
   private bytesPerSecond = 0;
   private peakPacketsPerSecond = 0;
+  private timeBaseUs: number;
+  private readonly drift: DriftTracer;
 
   constructor(private readonly opts: ReceiverOptions) {
     this.capacity = opts.bufferPackets ?? 8192;
     this.ackIntervalUs = opts.ackIntervalUs ?? 10_000;
     this.base = opts.initialSeq;
+    this.timeBaseUs = opts.peerTimeBaseUs;
+    this.drift = new DriftTracer(opts.driftSamples, opts.driftThresholdUs);
     this.maxSeq = seqAdd(opts.initialSeq, -1);
     this.lastAckUs = opts.localStartUs;
     this.lastNakUs = opts.localStartUs;
@@ -100,12 +110,13 @@ export class SrtReceiver {
       rttVarUs: this.rtt.rttVarUs,
       lossListSize: 0,
       bufferedPackets: 0,
+      driftCorrectionUs: 0,
     };
   }
 
   /** Local time at which a packet with this (extended) peer timestamp is due. */
   deliveryTimeUs(extendedTimestampUs: number): number {
-    return this.opts.peerTimeBaseUs + extendedTimestampUs + this.opts.latencyUs;
+    return this.timeBaseUs + extendedTimestampUs + this.opts.latencyUs;
   }
 
   /** Files one data packet (payload already decrypted); returns control packets to send now (immediate NAK, light ACK). */
@@ -153,8 +164,16 @@ export class SrtReceiver {
     return send;
   }
 
-  /** An ACKACK closes an ACK's round trip: one RTT sample. */
-  receiveAckAck(ackNumber: number, nowUs: number): void {
+  /**
+   * An ACKACK closes an ACK's round trip: one RTT sample. Its timestamp (the peer's clock, as
+   * for data) is also one drift sample for the TSBPD time base.
+   */
+  receiveAckAck(ackNumber: number, nowUs: number, peerTimestampUs?: number): void {
+    if (peerTimestampUs !== undefined) {
+      const correction = this.drift.sample(nowUs - (this.timeBaseUs + this.unwrap.extend(peerTimestampUs)));
+      this.timeBaseUs += correction;
+      this.stats.driftCorrectionUs += correction;
+    }
     const sent = this.ackHistory.get(ackNumber);
     if (!sent) return;
     this.rtt.update(nowUs - sent.sentUs);

@@ -110,6 +110,32 @@ test('5% random loss both ways, 25 ms path with 10 ms jitter (reordering), 200 m
   }
 });
 
+describe('TSBPD clock drift', () => {
+  function latencyAfter(ppm: number, receiver: { driftSamples?: number }) {
+    const link = makeLink({ initialSeq: 1, senderClockPpm: ppm, receiver });
+    for (let ms = 0; ms <= 120_000; ms++) {
+      if (ms % 10 === 0) link.push(payload(ms / 10), ms * MS);
+      link.step(ms * MS);
+      if (link.delivered.length > 100) link.delivered.splice(0, link.delivered.length - 100);
+    }
+    const last = link.delivered[link.delivered.length - 1]!;
+    return { latencyUs: last.atUs - indexOf(last.payload) * 10 * MS, link };
+  }
+  test('a sender clock 300 ppm slow would eat 36 ms of a 125 ms budget in 2 minutes; ACKACK drift samples keep it', () => {
+    const uncorrected = latencyAfter(-300, { driftSamples: Number.MAX_SAFE_INTEGER });
+    expect(uncorrected.latencyUs).toBeLessThan(95 * MS);
+    const corrected = latencyAfter(-300, {});
+    expect(Math.abs(corrected.latencyUs - 125 * MS)).toBeLessThanOrEqual(9 * MS);
+    expect(corrected.link.receiver.stats.driftCorrectionUs).toBeGreaterThan(25 * MS);
+    expect(corrected.link.receiver.stats.packetsDropped).toBe(0);
+  });
+  test('and a fast clock does not grow the buffer without end', () => {
+    const corrected = latencyAfter(300, {});
+    expect(Math.abs(corrected.latencyUs - 125 * MS)).toBeLessThanOrEqual(9 * MS);
+    expect(corrected.link.receiver.stats.driftCorrectionUs).toBeLessThan(-25 * MS);
+  });
+});
+
 describe('sender limits', () => {
   test('the send buffer is bounded by packets and by bytes: the oldest go first', () => {
     const s = new SrtSender({ initialSeq: 0, peerSocketId: 1, localStartUs: 0, peerLatencyUs: 120_000, peerFlowWindow: 8192, maxBufferPackets: 10, maxBufferBytes: 188 * 8 });

@@ -22,6 +22,8 @@ export type LinkOptions = {
   randomLoss?: number;
   jitterUs?: number;
   seed?: number;
+  /** The sender's clock runs this many parts per million fast (negative: slow). */
+  senderClockPpm?: number;
   sender?: Partial<SenderOptions>;
   receiver?: Partial<ReceiverOptions>;
 };
@@ -39,6 +41,8 @@ export function makeLink(opts: LinkOptions) {
   const delivered: (DeliveredPacket & { atUs: number })[] = [];
   const controlSeen: SrtPacket[] = [];
   const random = prng(opts.seed ?? 1);
+
+  const senderNow = (now: number) => start + Math.round((now - start) * (1 + (opts.senderClockPpm ?? 0) / 1e6));
 
   function send(p: SrtPacket, nowUs: number, toReceiver: boolean): void {
     if (p.type === 'data') {
@@ -59,22 +63,24 @@ export function makeLink(opts: LinkOptions) {
       const p = decodePacket(f.bytes);
       if (f.toReceiver) {
         if (p.type === 'data') for (const c of receiver.receiveData(p, f.atUs)) send(c, f.atUs, false);
-        else if (p.type === 'ackack') receiver.receiveAckAck(p.ackNumber, f.atUs);
+        else if (p.type === 'ackack') receiver.receiveAckAck(p.ackNumber, f.atUs, p.timestampUs);
         else if (p.type === 'dropreq') receiver.receiveDropRequest(p.firstSeq, p.lastSeq);
         controlSeen.push(p);
       } else {
         controlSeen.push(p);
-        if (p.type === 'ack') for (const c of sender.receiveAck(p.ackNumber, p.variant, p.ack, f.atUs)) send(c, f.atUs, true);
+        if (p.type === 'ack') for (const c of sender.receiveAck(p.ackNumber, p.variant, p.ack, senderNow(f.atUs))) send(c, f.atUs, true);
         else if (p.type === 'nak') sender.receiveNak(p.losses);
       }
     }
-    for (const p of sender.poll(nowUs)) send(p, nowUs, true);
+    for (const p of sender.poll(senderNow(nowUs))) send(p, nowUs, true);
     const r = receiver.poll(nowUs);
     for (const p of r.send) send(p, nowUs, false);
     for (const d of r.deliver) delivered.push({ ...d, atUs: nowUs });
   }
 
-  return { sender, receiver, step, delivered, controlSeen, transmissions, start };
+  /** Pushes on the sender's own clock. */
+  const push = (data: Uint8Array, nowUs: number) => sender.push(data, senderNow(nowUs));
+  return { sender, receiver, step, push, delivered, controlSeen, transmissions, start };
 }
 
 export function payload(index: number): Uint8Array {
