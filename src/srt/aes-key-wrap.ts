@@ -1,5 +1,5 @@
 // AES key wrap (RFC 3394 §2.2.1/§2.2.2, default IV A6A6A6A6A6A6A6A6) used to carry SRT stream
-// encrypting keys under the passphrase-derived key (draft-sharabayko-srt-01 §6.1.4).
+// encrypting keys under the passphrase-derived key (draft-sharabayko-srt-01 §6.1).
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 

@@ -1,5 +1,5 @@
-// One established SRT connection in live mode (draft-sharabayko-srt-01 §4.7 keepalive, §4.9
-// shutdown/idle, §6.1.6 key refresh over KMREQ/KMRSP control packets), joining receiver,
+// One established SRT connection in live mode (draft-sharabayko-srt-01 §3.2.3 keepalive, §3.2.7
+// shutdown, §6.1 key refresh over KMREQ/KMRSP control packets; idle timeout as libsrt), joining receiver,
 // sender and keys. Pure: the transport feeds decoded packets and nowUs, and sends what it returns.
 import { ExtType, KmState } from './constants.ts';
 import type { SrtNegotiated } from './handshake-common.ts';

@@ -1,4 +1,4 @@
-// TSBPD clock drift tracking (draft-sharabayko-srt-01 §4.5: the receiver keeps its time base in
+// TSBPD clock drift tracking (draft-sharabayko-srt-01 §4.7 drift management: the receiver keeps its time base in
 // step with the sender's clock; libsrt samples it on every ACKACK). The average offset between
 // when a packet arrived and when the time base says it was sent is taken over a window of
 // samples; past a threshold the time base moves by that average, so a sender whose clock runs

@@ -1,5 +1,5 @@
 // Pieces both HSv5 handshake sides share (draft-sharabayko-srt-01 §4.3 caller-listener
-// handshake, §3.2.1.1 HSREQ/HSRSP, §4.4 TSBPD latency negotiation).
+// handshake, §3.2.1.1 HSREQ/HSRSP and the TSBPD delays they carry).
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 import { EncryptionField, REJECTION_BASE, SrtFlag } from './constants.ts';
 import type { SrtKeys } from './key-material.ts';

@@ -1,5 +1,5 @@
-// Handshake extension bodies (draft-sharabayko-srt-01 §3.2.1.1 HSREQ/HSRSP, §3.2.1.3 SID,
-// §3.2.1.4 congestion). libsrt byte-swaps every 32-bit word of a control packet's body on
+// Handshake extension bodies (draft-sharabayko-srt-01 §3.2.1.1 HSREQ/HSRSP, §3.2.1.3 SID; the
+// congestion-control name is libsrt's SRT_CMD_CONGESTION, which the draft does not describe). libsrt byte-swaps every 32-bit word of a control packet's body on
 // send, and copies strings in as bytes, so SID and congestion names travel with each 4-byte
 // word reversed ("abcd" -> "dcba"); KM messages are pre-swapped and travel in order.
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';

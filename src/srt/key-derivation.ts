@@ -1,4 +1,4 @@
-// Key-encrypting key derivation (draft-sharabayko-srt-01 §6.1.4): PBKDF2 with HMAC-SHA1,
+// Key-encrypting key derivation (draft-sharabayko-srt-01 §6.1): PBKDF2 with HMAC-SHA1,
 // 2048 iterations, salted with the last 64 bits of the key material's 128-bit salt.
 import { pbkdf2Sync } from 'node:crypto';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';

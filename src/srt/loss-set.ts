@@ -1,5 +1,5 @@
-// An ordered set of sequence-number ranges (draft-sharabayko-srt-01 §4.8.1 receiver loss list,
-// §4.8 sender's retransmission list), wrap-safe, kept as few disjoint ranges. Each range keeps
+// An ordered set of sequence-number ranges (draft-sharabayko-srt-01 §4.8.2 receiver loss list
+// and sender's retransmission list), wrap-safe, kept as few disjoint ranges. Each range keeps
 // when it was last reported, so a periodic NAK does not re-ask for what was just asked for.
 import type { LossRange } from './packet-types.ts';
 import { seqAdd, seqDec, seqDiff, seqInc } from './seq.ts';

@@ -1,4 +1,4 @@
-// Payload encryption (draft-sharabayko-srt-01 §6.2 / §6.3): AES-CTR over the data payload,
+// Payload encryption (draft-sharabayko-srt-01 §6.2 encryption, §6.3 decryption): AES-CTR over the data payload,
 // IV = 112-bit salt XOR (packet index << 16), with the index the packet's sequence number.
 import { createCipheriv } from 'node:crypto';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';

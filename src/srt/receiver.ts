@@ -1,5 +1,5 @@
-// Live-mode receiver (draft-sharabayko-srt-01 §4.5 TSBPD, §4.6 too-late packet drop, §4.8.1
-// loss detection and NAK, §4.10 ACK/ACKACK and RTT): a pure object driven by packets and by
+// Live-mode receiver (draft-sharabayko-srt-01 §4.5 TSBPD, §4.6 too-late packet drop, §4.7 drift,
+// §4.8.1 ACK/ACKACK, §4.8.2 loss detection and NAK, §4.10 RTT): a pure object driven by packets and by
 // poll(nowUs); it returns the control packets to send and the payloads due for delivery.
 import type { SrtControlBody, SrtControlPacket, SrtDataPacket } from './packet-types.ts';
 import { DriftTracer } from './drift-tracer.ts';

@@ -1,4 +1,4 @@
-// Sender-side key schedule with refresh (draft-sharabayko-srt-01 §6.1.6): after
+// Sender-side key schedule with refresh (draft-sharabayko-srt-01 §6.1, key material refresh): after
 // refreshRate - preAnnounce packets the next key is announced beside the current one, after
 // refreshRate packets it is used, and preAnnounce packets later the old key is withdrawn.
 import { DataKeyFlag } from './constants.ts';

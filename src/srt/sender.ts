@@ -1,5 +1,5 @@
-// Live-mode sender (draft-sharabayko-srt-01 §4.6 sender-side drop, §4.8 retransmission on
-// NAK, §4.10 ACK/ACKACK, §3.2.4 flow window): a bounded send buffer of packets not yet
+// Live-mode sender (draft-sharabayko-srt-01 §4.6 too-late drop on the sender side, §4.8.1
+// ACK/ACKACK, §4.8.2 retransmission on NAK, §3.2.4 available buffer as flow window): a bounded send buffer of packets not yet
 // acknowledged, driven by push/poll/receive calls that carry nowUs.
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 import { DataKeyFlag, ExtType, PacketPosition } from './constants.ts';

@@ -1,4 +1,4 @@
-// SYN cookies for the listener's induction (draft-sharabayko-srt-01 §4.3.1.1): the cookie is
+// SYN cookies for the listener's induction (draft-sharabayko-srt-01 §4.3.1): the cookie is
 // a keyed hash of the peer address and a coarse time bucket, so the listener keeps no state
 // for a caller until the caller echoes a valid cookie in its conclusion.
 import { createHmac } from 'node:crypto';
