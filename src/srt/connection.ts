@@ -86,6 +86,11 @@ export class SrtConnection {
     switch (p.type) {
       case 'data': {
         let payload = p.payload;
+        if (p.keyFlag === 0 && this.rxKeys) {
+          // Plaintext on an encrypted connection is not the peer's: never hand it on.
+          this.undecryptable++;
+          break;
+        }
         if (p.keyFlag !== 0) {
           if (!this.rxKeys) {
             this.undecryptable++;

@@ -4,6 +4,7 @@
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 import { HandshakeType, HsExtFlag, KmState, MIN_PEER_SRT_VERSION, OUR_SRT_VERSION, REJECTION_BASE, RejectReason, SRT_MAGIC_CODE, UDT_DGRAM } from './constants.ts';
 import { encryptionFieldFor, findExtension, HANDSHAKE_RESEND_US, isRejection, ourSrtFlags, type SrtNegotiated } from './handshake-common.ts';
+import { checkPassphrase } from './key-derivation.ts';
 import { sealKeys, type SrtKeys } from './key-material.ts';
 import type { HandshakeCif, HandshakeExtension, SrtPacket } from './packet-types.ts';
 
@@ -38,6 +39,7 @@ export class SrtCallerHandshake {
   constructor(private readonly opts: CallerOptions) {
     this.latencyMs = opts.latencyMs ?? 120;
     this.peerLatencyMs = opts.peerLatencyMs ?? this.latencyMs;
+    if (opts.passphrase !== undefined) checkPassphrase(opts.passphrase);
   }
 
   get phase(): string {

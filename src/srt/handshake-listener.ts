@@ -3,6 +3,7 @@
 // admit (accept) or refuse (reject) — the protocol says what was asked, the server decides.
 import { HandshakeType, HsExtFlag, MIN_PEER_SRT_VERSION, OUR_SRT_VERSION, RejectReason, SRT_MAGIC_CODE, KmState } from './constants.ts';
 import { findExtension, ourSrtFlags, rejectionPacket, type HsReqExtension, type SrtNegotiated } from './handshake-common.ts';
+import { checkPassphrase } from './key-derivation.ts';
 import { openKeys, type SrtKeys } from './key-material.ts';
 import type { HandshakeCif, HandshakeExtension, SrtControlPacket, SrtPacket } from './packet-types.ts';
 import { isValidSynCookie, synCookie } from './syn-cookie.ts';
@@ -76,6 +77,7 @@ export class SrtListenerHandshake {
    * rejects instead, as libsrt does with enforced encryption.
    */
   accept(req: ConclusionRequest, params: { socketId: number; nowUs: number; passphrase?: string }): AcceptResult {
+    if (params.passphrase !== undefined) checkPassphrase(params.passphrase);
     const hs = req.handshake;
     const kmreq = findExtension(hs, 'kmreq');
     let keys: SrtKeys | undefined;

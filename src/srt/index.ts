@@ -14,4 +14,4 @@ export { SrtReceiver, type DeliveredPacket, type ReceiverOptions, type ReceiverS
 export { SrtSender, type SenderOptions, type SenderStats } from './sender.ts';
 export { decryptPayload, openKeys, sealKeys, type SrtKeys } from './key-material.ts';
 export { SrtSenderKeys } from './sender-keys.ts';
-export { MAX_PASSPHRASE_LENGTH, MIN_PASSPHRASE_LENGTH } from './key-derivation.ts';
+export { checkPassphrase, MAX_PASSPHRASE_LENGTH, MIN_PASSPHRASE_LENGTH } from './key-derivation.ts';

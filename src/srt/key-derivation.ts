@@ -12,3 +12,10 @@ export function deriveKek(passphrase: string, kmSalt: Uint8Array, keyLengthBytes
   if (kmSalt.length !== 16) throw new ProtocolError(ProtocolErrorCode.Malformed, `srt: salt of ${kmSalt.length} bytes`);
   return new Uint8Array(pbkdf2Sync(passphrase, kmSalt.subarray(8, 16), PBKDF2_ITERATIONS, keyLengthBytes, 'sha1'));
 }
+
+/** libsrt's rule, so a passphrase that works here also works with every libsrt peer. */
+export function checkPassphrase(passphrase: string): void {
+  if (passphrase.length < MIN_PASSPHRASE_LENGTH || passphrase.length > MAX_PASSPHRASE_LENGTH) {
+    throw new ProtocolError(ProtocolErrorCode.Malformed, `srt: a passphrase has ${MIN_PASSPHRASE_LENGTH} to ${MAX_PASSPHRASE_LENGTH} characters, not ${passphrase.length}`);
+  }
+}

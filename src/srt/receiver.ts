@@ -49,6 +49,8 @@ export type ReceiverStats = {
   rttVarUs: number;
   lossListSize: number;
   bufferedPackets: number;
+  /** Smoothed arrival rate over the ACK periods, payload bytes per second. */
+  receiveRateBytesPerSecond: number;
   /** Sum of time-base corrections for sender clock drift. */
   driftCorrectionUs: number;
 };
@@ -110,6 +112,7 @@ export class SrtReceiver {
       rttVarUs: this.rtt.rttVarUs,
       lossListSize: 0,
       bufferedPackets: 0,
+      receiveRateBytesPerSecond: 0,
       driftCorrectionUs: 0,
     };
   }
@@ -332,6 +335,7 @@ export class SrtReceiver {
     this.stats.rttVarUs = this.rtt.rttVarUs;
     this.stats.lossListSize = this.loss.size;
     this.stats.bufferedPackets = this.buffer.size;
+    this.stats.receiveRateBytesPerSecond = Math.round(this.bytesPerSecond);
   }
 
   private control(nowUs: number, body: SrtControlBody): SrtControlPacket {

@@ -85,6 +85,22 @@ describe('SrtConnection', () => {
     expect(out.deliver.length).toBeGreaterThan(30);
   });
 
+  test('plaintext data on an encrypted connection is dropped and counted', () => {
+    const { b } = pair('refresh passphrase');
+    const out = b.receive({ type: 'data', seq: 100, position: 3, inOrder: false, keyFlag: 0, retransmitted: false, messageNumber: 1, timestampUs: 0, destSocketId: 2, payload: payload(0) }, 1000);
+    expect(out.send).toEqual([]);
+    expect(b.stats.undecryptable).toBe(1);
+    expect(b.stats.receive.packetsReceived).toBe(0);
+  });
+
+  test('the receive rate is reported per connection', () => {
+    const { a, b } = pair();
+    run(a, b, 0, 300, 1);
+    // 188-byte payloads, one per ms
+    expect(b.stats.receive.receiveRateBytesPerSecond).toBeGreaterThan(150_000);
+    expect(b.stats.receive.receiveRateBytesPerSecond).toBeLessThan(230_000);
+  });
+
   test('a repeated conclusion gets the cached listener reply', () => {
     const { b, conclusion } = pair();
     const out = b.receive(wire(conclusion), 1000);

@@ -124,6 +124,11 @@ describe('passphrase', () => {
     expect(new DataView(kmrsp.body.buffer, kmrsp.body.byteOffset).getUint32(0)).toBe(KmState.BadSecret);
     expect(final!.rejected).toBe(RejectReason.BadSecret);
   });
+  test('passphrases follow libsrt: 10 to 79 characters', () => {
+    expect(() => makeCaller({ passphrase: 'short' })).toThrow(/10 to 79/);
+    expect(() => makeCaller({ passphrase: 'x'.repeat(80) })).toThrow(/10 to 79/);
+    expect(() => connect(makeCaller({ passphrase: 'long enough' }), {}, 'tiny')).toThrow(/10 to 79/);
+  });
   test('caller without passphrase to a listener with one, and the reverse: Unsecure', () => {
     expect(connect(makeCaller(), {}, 'listener secret').accepted.rejected).toBe(RejectReason.Unsecure);
     expect(connect(makeCaller({ passphrase: 'caller secret!' })).accepted.rejected).toBe(RejectReason.Unsecure);
