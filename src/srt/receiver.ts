@@ -4,6 +4,7 @@
 import type { SrtControlBody, SrtControlPacket, SrtDataPacket } from './packet-types.ts';
 import { DriftTracer } from './drift-tracer.ts';
 import { LossSet } from './loss-set.ts';
+import { RateMeter } from './rate-meter.ts';
 import { RttEstimator } from './rtt.ts';
 import { seqAdd, seqDiff, seqInc } from './seq.ts';
 import { TimestampUnwrapper } from './timestamp-unwrap.ts';
@@ -81,11 +82,7 @@ export class SrtReceiver {
   private ackedByPeerSeq = -1;
   private packetsSinceAck = 0;
   private lastNakUs: number;
-  private windowPackets = 0;
-  private windowBytes = 0;
-  private packetsPerSecond = 0;
-  private bytesPerSecond = 0;
-  private peakPacketsPerSecond = 0;
+  private readonly rate = new RateMeter();
   private timeBaseUs: number;
   private readonly drift: DriftTracer;
 
@@ -126,8 +123,7 @@ export class SrtReceiver {
   receiveData(p: SrtDataPacket, nowUs: number): SrtControlPacket[] {
     this.stats.packetsReceived++;
     this.stats.bytesReceived += p.payload.length;
-    this.windowPackets++;
-    this.windowBytes += p.payload.length;
+    this.rate.count(p.payload.length);
     if (p.retransmitted) this.stats.packetsRetransmitted++;
     const extendedTsUs = this.unwrap.extend(p.timestampUs);
     const ahead = seqDiff(this.base, p.seq);
@@ -206,7 +202,7 @@ export class SrtReceiver {
     if (nowUs - this.lastAckUs >= this.ackIntervalUs) {
       const elapsedUs = nowUs - this.lastAckUs;
       this.lastAckUs = nowUs;
-      this.updateRates(elapsedUs);
+      this.rate.close(elapsedUs);
       const ack = this.fullAck(nowUs);
       if (ack) send.push(ack);
     }
@@ -301,9 +297,9 @@ export class SrtReceiver {
         rttUs: Math.round(this.rtt.rttUs),
         rttVarUs: Math.round(this.rtt.rttVarUs),
         availableBufferPackets: Math.max(2, this.capacity - this.buffer.size),
-        packetsPerSecond: Math.round(this.packetsPerSecond),
-        linkCapacityPps: Math.round(this.peakPacketsPerSecond),
-        receiveRateBps: Math.round(this.bytesPerSecond),
+        packetsPerSecond: Math.round(this.rate.packetsPerSecond),
+        linkCapacityPps: Math.round(this.rate.peakPacketsPerSecond),
+        receiveRateBps: Math.round(this.rate.bytesPerSecond),
       },
     });
   }
@@ -319,23 +315,12 @@ export class SrtReceiver {
     return Math.max(this.rtt.rttUs + 4 * this.rtt.rttVarUs, this.opts.minNakIntervalUs ?? 20_000);
   }
 
-  private updateRates(elapsedUs: number): void {
-    if (elapsedUs <= 0) return;
-    const pps = (this.windowPackets * 1e6) / elapsedUs;
-    const bps = (this.windowBytes * 1e6) / elapsedUs;
-    this.packetsPerSecond = this.packetsPerSecond === 0 ? pps : (7 * this.packetsPerSecond + pps) / 8;
-    this.bytesPerSecond = this.bytesPerSecond === 0 ? bps : (7 * this.bytesPerSecond + bps) / 8;
-    this.peakPacketsPerSecond = Math.max(this.peakPacketsPerSecond * 0.99, this.packetsPerSecond);
-    this.windowPackets = 0;
-    this.windowBytes = 0;
-  }
-
   private refreshStats(): void {
     this.stats.rttUs = this.rtt.rttUs;
     this.stats.rttVarUs = this.rtt.rttVarUs;
     this.stats.lossListSize = this.loss.size;
     this.stats.bufferedPackets = this.buffer.size;
-    this.stats.receiveRateBytesPerSecond = Math.round(this.bytesPerSecond);
+    this.stats.receiveRateBytesPerSecond = Math.round(this.rate.bytesPerSecond);
   }
 
   private control(nowUs: number, body: SrtControlBody): SrtControlPacket {
