@@ -1,7 +1,8 @@
 // Command-line flags and environment variables of weir-engine, over the built-in defaults.
 import { DEFAULT_RELAY_SETTINGS } from './relay/relay-manager.ts';
 import { relaySchemeOf } from './relay/relay-url.ts';
-import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type ListenOverrides } from './shared/engine-config.ts';
+import { DEFAULT_ENGINE_CONFIG, DEFAULT_SRT_SETTINGS, type EngineConfig, type ListenOverrides } from './shared/engine-config.ts';
+import { checkPassphrase } from './srt/index.ts';
 import type { LogLevel } from './shared/logger.ts';
 
 export type EngineCliOptions = {
@@ -20,7 +21,7 @@ export type EngineCliOptions = {
   version: boolean;
 };
 
-export const ENGINE_HELP = `weir-engine: the Weir streaming engine (RTMP in; RTMP, HTTP-FLV, WebSocket-FLV, HLS and LL-HLS out)
+export const ENGINE_HELP = `weir-engine: the Weir streaming engine (RTMP and SRT in; RTMP, SRT, HTTP-FLV, WebSocket-FLV, HLS and LL-HLS out)
 
 Usage: weir-engine [options]
 
@@ -46,6 +47,17 @@ Options (environment variable in brackets):
   --edge-idle-ms MS    an edge pull stops after its last viewer left this long ago [WEIR_EDGE_IDLE_MS] default 10000
   --relay-insecure-tls pulls and forwards over rtmps:// and https:// skip certificate checks
                        [WEIR_RELAY_INSECURE_TLS=1]
+
+SRT (MPEG-TS over SRT; stream id #!::r=APP/STREAM,m=publish or m=request, or APP/STREAM?query;
+OBS: srt://HOST:10080?streamid=#!::r=live/cam,m=publish):
+  --srt-host ADDR      SRT listen address (UDP)       [WEIR_SRT_HOST]   default 0.0.0.0
+  --srt-port PORT      SRT listen port (0 = no SRT)   [WEIR_SRT_PORT]   default 10080
+  --srt-passphrase P   callers must encrypt with this passphrase (10 to 79 characters); without
+                       it only unencrypted callers are admitted [WEIR_SRT_PASSPHRASE] default none
+  --srt-latency-ms MS  receive latency (TSBPD) asked of callers; the larger of both sides applies
+                       [WEIR_SRT_LATENCY_MS] default 120
+  --srt-max-connections N  SRT connections in all  [WEIR_SRT_MAX_CONNECTIONS] default 1000
+  --srt-max-per-address N  SRT connections per address [WEIR_SRT_MAX_PER_ADDRESS] default 50
 
 Limits (per address: one IPv4 address or IPv6 /64; loopback is no exception; 0 = no per-address
 cap, e.g. behind a proxy all clients come through):
@@ -126,6 +138,14 @@ function parseNonNegative(value: string, flag: string): number {
 }
 
 const MIB = 1024 * 1024;
+/** libsrt accepts latencies up to minutes; past a minute is a typo, not a link */
+const MAX_SRT_LATENCY_MS = 60_000;
+
+function parseLatency(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_SRT_LATENCY_MS) throw new CliError(`${flag}: '${value}' is not a whole number of milliseconds from 0 to ${MAX_SRT_LATENCY_MS}`);
+  return n;
+}
 
 export function parseEngineCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): EngineCliOptions {
   const base = DEFAULT_ENGINE_CONFIG;
@@ -158,6 +178,14 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
   const httpLimits = {
     maxConnections: count('WEIR_HTTP_MAX_CONNECTIONS', base.http.maxConnections, 1),
     maxConnectionsPerAddress: count('WEIR_HTTP_MAX_PER_ADDRESS', base.http.maxConnectionsPerAddress, 0),
+  };
+  const srt = {
+    host: env.WEIR_SRT_HOST ?? DEFAULT_SRT_SETTINGS.host,
+    port: env.WEIR_SRT_PORT ? parsePort(env.WEIR_SRT_PORT, 'WEIR_SRT_PORT') : DEFAULT_SRT_SETTINGS.port,
+    passphrase: env.WEIR_SRT_PASSPHRASE || DEFAULT_SRT_SETTINGS.passphrase,
+    latencyMs: env.WEIR_SRT_LATENCY_MS ? parseLatency(env.WEIR_SRT_LATENCY_MS, 'WEIR_SRT_LATENCY_MS') : DEFAULT_SRT_SETTINGS.latencyMs,
+    maxConnections: count('WEIR_SRT_MAX_CONNECTIONS', DEFAULT_SRT_SETTINGS.maxConnections, 1),
+    maxConnectionsPerAddress: count('WEIR_SRT_MAX_PER_ADDRESS', DEFAULT_SRT_SETTINGS.maxConnectionsPerAddress, 0),
   };
   let hls = env.WEIR_HLS !== '0';
   let llHls = env.WEIR_LL_HLS !== '0';
@@ -205,6 +233,12 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
       case '--rtmp-handshake-timeout-ms': rtmpLimits.handshakeTimeoutMs = parseCount(value(), flag, 1); break;
       case '--http-max-connections': httpLimits.maxConnections = parseCount(value(), flag, 1); break;
       case '--http-max-per-address': httpLimits.maxConnectionsPerAddress = parseCount(value(), flag, 0); break;
+      case '--srt-host': srt.host = value(); break;
+      case '--srt-port': srt.port = parsePort(value(), flag); break;
+      case '--srt-passphrase': srt.passphrase = value(); break;
+      case '--srt-latency-ms': srt.latencyMs = parseLatency(value(), flag); break;
+      case '--srt-max-connections': srt.maxConnections = parseCount(value(), flag, 1); break;
+      case '--srt-max-per-address': srt.maxConnectionsPerAddress = parseCount(value(), flag, 0); break;
       case '--config-url': configUrl = value(); break;
       case '--engine-secret-file': engineSecretFile = value(); break;
       case '--data-dir': dataDir = value(); break;
@@ -221,6 +255,13 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
   if (apps.length === 0) apps = base.apps.map((a) => a.name);
   if (hlsPartMs * 3 > hlsTargetMs) throw new CliError('--hls-part-ms must be at most a third of --hls-target-ms');
   if (configUrl !== null) configUrl = parseHttpUrl(configUrl, '--config-url');
+  if (srt.passphrase !== null) {
+    try {
+      checkPassphrase(srt.passphrase);
+    } catch (err) {
+      throw new CliError(`--srt-passphrase: ${(err as Error).message}`);
+    }
+  }
   if (edgeOrigin !== null && relaySchemeOf(edgeOrigin.replaceAll('{app}', 'a').replaceAll('{stream}', 's')) === null) {
     throw new CliError(`--edge-origin: '${edgeOrigin}' is not an rtmp://, rtmps://, http:// or https:// URL template`);
   }
@@ -234,6 +275,8 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
     hls: { enabled: hls, lowLatencyEnabled: llHls, targetDurationMs: hlsTargetMs, partTargetMs: hlsPartMs, windowSegments: hlsWindow, maxBufferBytes: hlsBufferBytes },
     apps: apps.map((name) => ({ name })),
     relay: { ...(base.relay ?? DEFAULT_RELAY_SETTINGS), edgeOriginTemplate: edgeOrigin, edgeIdleMs, insecureTls: relayInsecureTls },
+    // port 0 switches SRT off (unlike RTMP/HTTP's "any port"): callers must be told a port
+    srt: { ...DEFAULT_SRT_SETTINGS, ...srt, enabled: srt.port !== 0 },
   };
   return { config, listenOverrides, configUrl, engineSecretFile, dataDir, apiHost, apiPort, logLevel, logJson, help, version };
 }

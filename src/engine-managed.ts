@@ -155,6 +155,7 @@ export function startManagedEngine(options: ManagedEngineOptions): ManagedEngine
       ...(events ? { events } : {}),
     });
     running = engine;
+    await engine.ready;
     const late: ConfigSnapshot | null = pending;
     pending = null;
     if (late) apply(late);

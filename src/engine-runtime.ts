@@ -17,6 +17,7 @@ import type { HlsViewerTracker } from './server/hls-viewers.ts';
 import { HttpMediaServer } from './server/http-server.ts';
 import { bindOrExplain } from './shared/listen-error.ts';
 import { RtmpListener } from './server/rtmp-listener.ts';
+import { SrtListener } from './server/srt-listener.ts';
 import { BitrateMeter } from './server/stream-stats.ts';
 import type { EngineMetrics } from './server/engine-metrics.ts';
 import { drainEngine, type DrainReport } from './server/graceful-shutdown.ts';
@@ -36,6 +37,10 @@ export interface RunningEngine {
   readonly hlsViewers: HlsViewerTracker;
   /** pulls, forwards and edge pulls (src/relay) */
   readonly relays: RelayManager;
+  /** the SRT listener (config.srt enabled), else null */
+  readonly srt: SrtListener | null;
+  /** resolves once every listener is bound; rejects (the engine stopped) when the SRT port cannot be bound */
+  readonly ready: Promise<void>;
   /** Applies a new configuration to the running engine (see server/config-applier.ts). */
   applyConfig(next: EngineConfig): ApplyReport;
   stop(): void;
@@ -104,6 +109,9 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     rtmp.stop();
     throw err;
   }
+  // The UDP socket binds asynchronously: `ready` says when (or why not).
+  const srtSettings = config.srt;
+  const srt = srtSettings?.enabled ? new SrtListener(context, () => current.srt ?? srtSettings) : null;
   const bitrates = new BitrateMeter(() => streams.list());
   bitrates.start();
   const relays = new RelayManager({
@@ -117,6 +125,13 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     },
   });
   relays.apply(config);
+  const ready = srt && srtSettings
+    ? srt.start(srtSettings.host, srtSettings.port).catch((err: unknown) => {
+        engine.stop();
+        const reason = (err as Error)?.message ?? String(err);
+        throw new Error(`SRT: cannot listen on udp ${srtSettings.host}:${srtSettings.port}: ${reason}`);
+      })
+    : Promise.resolve();
   const engine: RunningEngine = {
     get rtmpPort() {
       return rtmp.port;
@@ -130,6 +145,8 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     bitrates,
     hlsViewers: http.hlsViewers,
     relays,
+    srt,
+    ready,
     applyConfig: (next) => {
       const report = applyEngineConfig(
         {
@@ -151,6 +168,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       bitrates.stop();
       rtmp.stop();
       http.stop();
+      srt?.stop();
       streams.closeAll();
       hls.closeAll();
     },

@@ -1,4 +1,5 @@
-// Preloaded by bunfig.toml before every test file: the per-test timeout CI uses, so one file
+// Preloaded by bunfig.toml before every test file: the per-test timeout CI uses (and SRT off for
+// spawned engines, see the end), so one file
 // run alone (`bun test test/e2e/hls-ffmpeg.test.ts`) behaves as the whole suite does. End-to-end
 // tests drive real ffmpeg processes in real time and take tens of seconds. Bun 1.4 reads no
 // `timeout` key in bunfig's [test] table, and a preload's default would override the command
@@ -19,3 +20,8 @@ function timeoutGivenOnCommandLine(): boolean {
 }
 
 if (!timeoutGivenOnCommandLine()) setDefaultTimeout(TEST_TIMEOUT_MS);
+
+// weir-engine listens for SRT on UDP 10080 unless told otherwise; engine processes that tests
+// start side by side would fight over that port, so they run without SRT unless a test asks
+// (test/e2e/srt-ffmpeg.test.ts runs its engine in-process on a free port).
+process.env.WEIR_SRT_PORT ??= '0';

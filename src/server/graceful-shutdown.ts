@@ -1,4 +1,4 @@
-// Graceful shutdown of a running engine (SIGTERM): stop accepting (RTMP listener closed, HTTP
+// Graceful shutdown of a running engine (SIGTERM): stop accepting (RTMP listener closed, SRT handshakes ignored, HTTP
 // server stops taking connections while the responses it started finish), end every stream
 // (publishers disconnected; RTMP players get StreamEOF and NetStream.Play.Stop through
 // endPlay; HTTP-FLV responses and WebSocket-FLV sockets end after what is queued; HLS outputs
@@ -14,6 +14,7 @@ import type { Logger } from '../shared/logger.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { HttpMediaServer } from './http-server.ts';
 import type { RtmpListener } from './rtmp-listener.ts';
+import type { SrtListener } from './srt-listener.ts';
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 5000;
 
@@ -21,6 +22,7 @@ export interface DrainableEngine {
   readonly context: EngineContext;
   readonly rtmp: RtmpListener;
   readonly http: HttpMediaServer;
+  readonly srt?: SrtListener | null;
   /** stops everything at once (what drain ends with) */
   stop(): void;
 }
@@ -47,6 +49,7 @@ export async function drainEngine(
   const startedMs = performance.now();
 
   rtmp.stopAccepting();
+  engine.srt?.stopAccepting();
   http.serveOnlyHls();
   const live = ctx.streams.list().filter((s) => s.publisher !== null);
   const hlsOutputs = live.map((s) => ctx.hls.find(s.path)).filter((o) => o !== undefined);
@@ -72,7 +75,8 @@ export async function drainEngine(
   if (hlsGraceMs > 0) log.info('HLS grace over', { elapsedMs: hlsGraceMs, stillPolling: http.hlsViewers.waitingSince(endedAtMs, hlsOutputs.map((o) => o.stream.path)) });
   const httpFinished = http.stopAccepting();
 
-  const openConnections = (): number => rtmp.connections.size + http.openResponses;
+  // SRT viewers end once their last packets are acknowledged (or a second passed); publishers at once
+  const openConnections = (): number => rtmp.connections.size + http.openResponses + (engine.srt?.sessions.size ?? 0);
   let idleClosed = false;
   const allClosed = new Promise<void>((resolve) => {
     const check = (): void => {

@@ -83,7 +83,33 @@ export type EngineConfig = Readonly<{
   forwards?: readonly ForwardTarget[];
   /** relay knobs (flags); absent: defaults of src/relay/relay-manager.ts */
   relay?: RelaySettings;
+  /** the SRT listener (engine flags only; the config server does not set it); absent: off (weir-engine's flags turn it on at :10080) */
+  srt?: SrtSettings;
 }>;
+
+export type SrtSettings = Readonly<{
+  /** false: no SRT listener */
+  enabled: boolean;
+  host: string;
+  port: number;
+  /** callers must offer this passphrase (AES, 10 to 79 characters); null: unencrypted only */
+  passphrase: string | null;
+  /** receive latency we ask for (TSBPD); the larger of ours and the peer's applies */
+  latencyMs: number;
+  /** SRT connections in all, and per client address (IPv4 or IPv6 /64; 0: no per-address cap) */
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+}>;
+
+export const DEFAULT_SRT_SETTINGS: SrtSettings = {
+  enabled: true,
+  host: '0.0.0.0',
+  port: 10080,
+  passphrase: null,
+  latencyMs: 120,
+  maxConnections: 1000,
+  maxConnectionsPerAddress: 50,
+};
 
 export type RelaySettings = Readonly<{
   /** edge mode: pull a stream nobody publishes here from this URL template ({app}, {stream}); null: off (an app's own originUrl wins) */

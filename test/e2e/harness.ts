@@ -4,13 +4,20 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startEngine, type RunningEngine } from '../../src/engine-runtime.ts';
-import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../../src/shared/engine-config.ts';
+import { DEFAULT_ENGINE_CONFIG, DEFAULT_SRT_SETTINGS, type EngineConfig, type SrtSettings } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 
 export type TestEngine = RunningEngine & { logs: string[]; rtmpUrl(path: string): string; httpUrl(path: string): string };
 
 export function startTestEngine(
-  overrides: { waitForPublisherMs?: number; viewers?: Partial<EngineConfig['viewers']>; rtmp?: Partial<EngineConfig['rtmp']>; hls?: Partial<EngineConfig['hls']> } = {},
+  overrides: {
+    waitForPublisherMs?: number;
+    viewers?: Partial<EngineConfig['viewers']>;
+    rtmp?: Partial<EngineConfig['rtmp']>;
+    hls?: Partial<EngineConfig['hls']>;
+    /** an SRT listener on loopback (give it a port from freePort(); await engine.ready) */
+    srt?: Partial<SrtSettings>;
+  } = {},
 ): TestEngine {
   const logs: string[] = [];
   const config: EngineConfig = {
@@ -20,6 +27,7 @@ export function startTestEngine(
     streams: { ...DEFAULT_ENGINE_CONFIG.streams, waitForPublisherMs: overrides.waitForPublisherMs ?? 5000 },
     viewers: { ...DEFAULT_ENGINE_CONFIG.viewers, ...overrides.viewers },
     hls: { ...DEFAULT_ENGINE_CONFIG.hls, ...overrides.hls },
+    ...(overrides.srt ? { srt: { ...DEFAULT_SRT_SETTINGS, host: '127.0.0.1', ...overrides.srt } } : {}),
   };
   const engine = startEngine(config, { logger: createLogger({ level: 'debug', sink: (line) => logs.push(line) }) });
   return {

@@ -13,7 +13,7 @@ export const ClientSchema = t.Object(
   {
     id: t.String(),
     role: Role,
-    protocol: t.String({ description: 'rtmp, http-flv, ws-flv, hls, ll-hls' }),
+    protocol: t.String({ description: 'rtmp, http-flv, ws-flv, hls, ll-hls, srt' }),
     address: t.String(),
     app: t.Nullable(t.String()),
     stream: t.Nullable(t.String()),

@@ -36,7 +36,7 @@ export const LiveStreamSchema = t.Object(
     tracks: t.Array(Track),
     bitrateInBps: t.Number(),
     bitrateOutBps: t.Number(),
-    viewers: t.Record(t.String(), t.Number(), { description: 'viewers per protocol (rtmp, http-flv, ws-flv, hls, ll-hls)' }),
+    viewers: t.Record(t.String(), t.Number(), { description: 'viewers per protocol (rtmp, http-flv, ws-flv, hls, ll-hls, srt)' }),
     viewerCount: Int({ minimum: 0 }),
   },
   { description: 'A live stream' },

@@ -25,7 +25,7 @@ export type SrsHookBody = Readonly<{
   stream_id: string;
   /** SRS sends it for on_play; empty here */
   pageUrl?: string;
-  /** Weir extension: rtmp, http-flv, ws-flv, hls, ll-hls */
+  /** Weir extension: rtmp, http-flv, ws-flv, hls, ll-hls, srt */
   protocol: AdmissionQuery['protocol'];
 }>;
 

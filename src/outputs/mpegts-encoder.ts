@@ -1,0 +1,86 @@
+// MPEG-TS as a shared output format (SRT play, later UDP out): the hub's FLV-bodied packets
+// turned into 188-byte TS packets once per stream, by one TsMuxer whose continuity counters
+// run across every packet it encodes. SerializedOutput calls an encoder exactly once per
+// packet, in hub order, so the state here stays consistent for every viewer.
+import { DemuxTrackId, FlvMediaDemuxer, MEDIA_TIMESCALE } from '../flv/flv-media-demuxer.ts';
+import type { MediaPacket } from '../hub/media-packet.ts';
+import type { MediaFrame, Track } from '../media/types.ts';
+import { isTsSupported, TsMuxer } from '../remux/ts-muxer.ts';
+import { isProtocolError } from '../shared/protocol-error.ts';
+import type { PacketEncoder } from './serialized-output.ts';
+
+export const MPEGTS_FORMAT = 'mpegts';
+
+const EMPTY = new Uint8Array(0);
+/** An audio-only stream repeats PAT/PMT this often, so a receiver joining mid-stream finds its tracks. */
+const AUDIO_ONLY_TABLES_TICKS = MEDIA_TIMESCALE;
+
+/** A fresh encoder: give one to OutputRegistry.obtain, which keeps it only when it creates the output. */
+export function mpegtsPacketEncoder(): PacketEncoder {
+  const demuxer = new FlvMediaDemuxer();
+  let muxer: TsMuxer | null = null;
+  let hasVideo = false;
+  let lastTablesDts = -Infinity;
+
+  const rebuild = (out: Uint8Array[]): void => {
+    const video = demuxer.videoTrack;
+    const audio = demuxer.audioTrack;
+    const tracks = [video, audio].filter((t): t is Track => t !== null);
+    muxer = null;
+    hasVideo = video !== null;
+    // a codec TS cannot carry (e.g. AV1 over Enhanced RTMP) leaves the output silent, not broken
+    if (tracks.length === 0 || !tracks.every(isTsSupported)) return;
+    try {
+      muxer = new TsMuxer({ ...(video ? { video } : {}), ...(audio ? { audio } : {}) });
+    } catch (err) {
+      if (!isProtocolError(err)) throw err;
+      return;
+    }
+    out.push(muxer.writeTables());
+  };
+
+  const frame = (m: TsMuxer, f: MediaFrame, out: Uint8Array[]): void => {
+    // PAT/PMT ahead of every video keyframe (as ffmpeg does), so any keyframe is a join point
+    const tablesDue = hasVideo ? f.trackId === DemuxTrackId.Video && f.keyframe : f.dts - lastTablesDts >= AUDIO_ONLY_TABLES_TICKS;
+    if (tablesDue) {
+      out.push(m.writeTables());
+      lastTablesDts = f.dts;
+    }
+    try {
+      out.push(m.writeFrame(f));
+    } catch (err) {
+      if (!isProtocolError(err)) throw err;
+    }
+  };
+
+  return (packet: MediaPacket): Uint8Array => {
+    if (packet.type !== 8 && packet.type !== 9) return EMPTY;
+    let events;
+    try {
+      events = demuxer.push(packet.type, packet.timestampMs, packet.body);
+    } catch (err) {
+      // the publisher's edge already judged this tag; TS skips what it cannot read
+      if (!isProtocolError(err)) throw err;
+      return EMPTY;
+    }
+    const out: Uint8Array[] = [];
+    for (const event of events) {
+      if (event.type === 'track') rebuild(out);
+      else if (muxer) frame(muxer, event.frame, out);
+    }
+    return concat(out);
+  };
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 0) return EMPTY;
+  if (parts.length === 1) return parts[0]!;
+  const total = parts.reduce((n, p) => n + p.byteLength, 0);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,39 @@
+// A live MPEG-TS byte stream (SRT, later UDP) to FLV tags for the hub: the incremental
+// TsDemuxer, then one FLV encoder per elementary stream (H.264, H.265, AAC, MPEG audio). Pure:
+// bytes in, tags out, on the source's own 90 kHz timeline (the hub's normalizer rebases it).
+import { ElementaryTagEncoder } from '../flv/encode-elementary.ts';
+import type { EncodedTag } from '../flv/encode-tag.ts';
+import { TsDemuxer, type TsTrack } from './ts-demuxer.ts';
+
+export type TsIngestOutput = { tags: EncodedTag[]; continuityGaps: number; tracksChanged?: readonly TsTrack[] };
+
+export class TsIngest {
+  private readonly demuxer: TsDemuxer;
+  private readonly encoder = new ElementaryTagEncoder();
+
+  constructor(options: { maxPesBytes?: number } = {}) {
+    this.demuxer = new TsDemuxer(options.maxPesBytes === undefined ? {} : { maxPesBytes: options.maxPesBytes });
+  }
+
+  /** Any split of the same bytes yields the same tags; a bad stream throws ProtocolError. */
+  push(bytes: Uint8Array): TsIngestOutput {
+    const out: TsIngestOutput = { tags: [], continuityGaps: 0 };
+    for (const event of this.demuxer.push(bytes)) {
+      if (event.kind === 'tracks') out.tracksChanged = event.tracks;
+      else if (event.kind === 'continuity-gap') out.continuityGaps++;
+      else if (event.kind === 'access-unit') {
+        for (const tag of this.encoder.encode(event.codec, event.dtsTicks90k, event.ptsTicks90k, event.data)) out.tags.push(tag);
+      }
+    }
+    return out;
+  }
+
+  /** The stream ended: what the demuxer still holds (a last PES without a successor). */
+  flush(): EncodedTag[] {
+    const tags: EncodedTag[] = [];
+    for (const event of this.demuxer.flush()) {
+      if (event.kind === 'access-unit') tags.push(...this.encoder.encode(event.codec, event.dtsTicks90k, event.ptsTicks90k, event.data));
+    }
+    return tags;
+  }
+}
