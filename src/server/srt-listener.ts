@@ -48,7 +48,7 @@ type Socket = udp.Socket<'uint8array'>;
 const t0 = performance.now();
 const nowUs = (): number => Math.round((performance.now() - t0) * 1000);
 
-export type SrtListenerStats = { packetsIn: number; malformed: number; unrouted: number; handshakes: number; refused: number };
+export type SrtListenerStats = { packetsIn: number; malformed: number; unrouted: number; handshakes: number; refused: number; sendFailures: number };
 
 export class SrtListener {
   private socket: Socket | null = null;
@@ -62,7 +62,7 @@ export class SrtListener {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private timerDueUs = Infinity;
   private accepting = true;
-  readonly stats: SrtListenerStats = { packetsIn: 0, malformed: 0, unrouted: 0, handshakes: 0, refused: 0 };
+  readonly stats: SrtListenerStats = { packetsIn: 0, malformed: 0, unrouted: 0, handshakes: 0, refused: 0, sendFailures: 0 };
 
   constructor(
     private readonly ctx: EngineContext,
@@ -267,8 +267,14 @@ export class SrtListener {
     for (const packet of packets) {
       const datagram = encodePacket(packet);
       bytes += datagram.byteLength;
-      // false: the kernel buffer is full; SRT's retransmission covers a lost datagram
-      socket.send(datagram, port, address);
+      try {
+        // false: the kernel buffer is full; SRT's retransmission covers a lost datagram
+        if (!socket.send(datagram, port, address)) this.stats.sendFailures++;
+      } catch {
+        // ECONNREFUSED and the like: an earlier datagram's ICMP error, reported on this send; a
+        // peer that is gone times out on its own, and no one else's traffic may fail with it
+        this.stats.sendFailures++;
+      }
     }
     return bytes;
   }

@@ -1,0 +1,225 @@
+// SRT at the edge with real libsrt (ffmpeg/ffprobe): publish MPEG-TS over SRT and play it back
+// over SRT, RTMP, HTTP-FLV and HLS; passphrases both ways; admission refusals; a handshake
+// flood from many ports (SYN cookies: no state per induction) and the connection cap; kick and
+// viewer counts through the engine API.
+import { afterAll, afterEach, describe, expect, test } from 'bun:test';
+import { randomBytes } from 'node:crypto';
+import { EngineApi } from '../../src/server/engine-api.ts';
+import { secretFromValue } from '../../src/server/engine-secret.ts';
+import { SrtRejectCode } from '../../src/server/srt-listener.ts';
+import { createLogger } from '../../src/shared/logger.ts';
+import type { LiveStreamState, ClientState } from '../../src/shared/config-protocol.ts';
+import { decodePacket, encodePacket, HandshakeType, SrtCallerHandshake, type SrtPacket } from '../../src/srt/index.ts';
+import { decode, freePort, killAll, probe, run, spawnBackground, startTestEngine, testPatternArgs, waitFor, type TestEngine } from './harness.ts';
+
+const engines: TestEngine[] = [];
+const apis: EngineApi[] = [];
+afterEach(async () => {
+  await killAll();
+  for (const api of apis.splice(0)) api.stop();
+  for (const engine of engines.splice(0)) engine.stop();
+});
+afterAll(killAll);
+
+async function srtEngine(srt: { passphrase?: string; maxConnectionsPerAddress?: number } = {}): Promise<{ engine: TestEngine; port: number }> {
+  const port = freePort();
+  const engine = startTestEngine({ srt: { port, passphrase: srt.passphrase ?? null, ...(srt.maxConnectionsPerAddress !== undefined ? { maxConnectionsPerAddress: srt.maxConnectionsPerAddress } : {}) } });
+  engines.push(engine);
+  await engine.ready;
+  return { engine, port };
+}
+
+function srtUrl(port: number, path: string, mode: 'publish' | 'request', passphrase?: string): string {
+  const secret = passphrase === undefined ? '' : `passphrase=${encodeURIComponent(passphrase)}&`;
+  return `srt://127.0.0.1:${port}?${secret}streamid=#!::r=${path},m=${mode}`;
+}
+
+function publishSrt(url: string, seconds: number) {
+  return spawnBackground(['ffmpeg', ...testPatternArgs({ seconds, bFrames: 0 }), '-f', 'mpegts', url]);
+}
+
+const live = (engine: TestEngine, path: string) => engine.context.streams.list().some((s) => s.path === path && s.started && s.publisher !== null);
+
+function startApi(engine: TestEngine) {
+  const api = new EngineApi({
+    secret: secretFromValue('s3cret-s3cret'),
+    version: 't',
+    startedAtMs: 0,
+    engine: () => engine,
+    configRevision: () => 0,
+    reload: null,
+    logger: createLogger({ sink: () => undefined }),
+  });
+  api.start('127.0.0.1', 0);
+  apis.push(api);
+  return (method: string, path: string) => fetch(`http://127.0.0.1:${api.port}${path}`, { method, headers: { Authorization: 'Bearer s3cret-s3cret' } });
+}
+
+describe('SRT with ffmpeg', () => {
+  test('ffmpeg publishes over SRT; it plays back over SRT, RTMP, HTTP-FLV and HLS with both tracks; SRT viewers are counted; a kick ends the publisher', async () => {
+    const { engine, port } = await srtEngine();
+    const api = startApi(engine);
+    const publisher = publishSrt(srtUrl(port, 'live/cam', 'publish'), 40);
+    expect(await waitFor(() => live(engine, 'live/cam'), 15_000)).toBe(true);
+
+    // one SRT viewer stays connected while the others are checked: it must show in /v1/streams
+    const viewer = spawnBackground(['ffmpeg', '-hide_banner', '-v', 'error', '-i', srtUrl(port, 'live/cam', 'request'), '-t', '25', '-f', 'null', '-']);
+    let states: LiveStreamState[] = [];
+    const counted = await waitFor(() => {
+      void api('GET', '/v1/streams').then(async (r) => (states = (await r.json()) as LiveStreamState[]));
+      return states[0]?.viewers.srt === 1;
+    }, 15_000, 100);
+    expect(counted).toBe(true);
+    const srtClients = engine.context.clients.list().filter((c) => c.protocol === 'srt');
+    expect(srtClients.map((c) => c.role).sort()).toEqual(['publisher', 'viewer']);
+
+    const urls = [
+      srtUrl(port, 'live/cam', 'request'),
+      engine.rtmpUrl('live/cam'),
+      engine.httpUrl('live/cam.flv'),
+      engine.httpUrl('live/cam/index.m3u8'),
+    ];
+    for (const url of urls) {
+      const probed = await probe(url, { seconds: 2 });
+      expect({ url, codecs: probed.streams.map((s) => s.codec_name).sort() }).toEqual({ url, codecs: ['aac', 'h264'] });
+      const decoded = await decode(url, 2);
+      expect({ url, stderr: decoded.stderr, exitCode: decoded.exitCode }).toEqual({ url, stderr: '', exitCode: 0 });
+    }
+    // one MPEG-TS mux for the stream, however many SRT viewers came and went
+    expect(engine.context.streams.list()[0]!.counters.bytesOut).toBeGreaterThan(0);
+
+    const clients = (await (await api('GET', '/v1/clients')).json()) as ClientState[];
+    const pub = clients.find((c) => c.protocol === 'srt' && c.role === 'publisher');
+    expect(pub).toBeDefined();
+    expect(pub!.bytesIn).toBeGreaterThan(10_000);
+    expect((await api('DELETE', `/v1/clients/${pub!.id}`)).status).toBe(204);
+    // the shutdown reaches ffmpeg, which gives up well before its 40 s of pattern are over
+    const exited = await Promise.race([publisher.proc.exited.then(() => true), Bun.sleep(15_000).then(() => false)]);
+    expect(exited).toBe(true);
+    expect(engine.context.streams.list().some((s) => s.publisher !== null)).toBe(false);
+    expect(engine.logs.some((l) => l.includes('connection kicked') && l.includes('protocol=srt'))).toBe(true);
+    await viewer.stop();
+  });
+
+  test('with a passphrase: the right one is admitted, a wrong one and none are refused, to publish and to play', async () => {
+    const passphrase = 'correct-horse-battery';
+    const { engine, port } = await srtEngine({ passphrase });
+    const publisher = publishSrt(srtUrl(port, 'live/enc', 'publish', passphrase), 30);
+    expect(await waitFor(() => live(engine, 'live/enc'), 15_000)).toBe(true);
+    const played = await probe(srtUrl(port, 'live/enc', 'request', passphrase), { seconds: 2 });
+    expect(played.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
+
+    for (const given of ['wrong-horse-battery', undefined]) {
+      const refusedPublish = await run(['ffmpeg', ...testPatternArgs({ seconds: 5, bFrames: 0 }), '-f', 'mpegts', srtUrl(port, 'live/other', 'publish', given)], 20_000);
+      expect(refusedPublish.exitCode).not.toBe(0);
+      expect(engine.context.streams.list().some((s) => s.path === 'live/other' && s.publisher !== null)).toBe(false);
+      const refusedPlay = await probe(srtUrl(port, 'live/enc', 'request', given), { seconds: 2 });
+      expect(refusedPlay.streams).toEqual([]);
+      expect(refusedPlay.exitCode).not.toBe(0);
+    }
+    expect(engine.srt!.stats.refused).toBe(4);
+    expect(engine.logs.filter((l) => l.includes('encryption mismatch')).length).toBe(4);
+    // the refusals cost nothing: the one publisher is the only connection left
+    expect(engine.srt!.sessions.size).toBe(1);
+    await publisher.stop();
+  });
+
+  test('admission: an app not in the list is refused before any connection, to publish and to play', async () => {
+    const { engine, port } = await srtEngine();
+    const refusedPublish = await run(['ffmpeg', ...testPatternArgs({ seconds: 5, bFrames: 0 }), '-f', 'mpegts', srtUrl(port, 'nope/cam', 'publish')], 20_000);
+    expect(refusedPublish.exitCode).not.toBe(0);
+    const refusedPlay = await probe(srtUrl(port, 'nope/cam', 'request'), { seconds: 2 });
+    expect(refusedPlay.streams).toEqual([]);
+    expect(engine.srt!.stats.refused).toBe(2);
+    expect(engine.logs.filter((l) => l.includes('SRT connection refused') && l.includes(`code=${SrtRejectCode.Forbidden}`) && l.includes("unknown app 'nope'")).length).toBe(2);
+    expect(engine.context.streams.list()).toEqual([]);
+    expect(engine.srt!.slots.total).toBe(0);
+  });
+});
+
+describe('SRT listener under a handshake flood', () => {
+  const rnd = (n: number) => new Uint8Array(randomBytes(n));
+  const nowUs = () => Math.round(performance.now() * 1000);
+
+  async function udpClient(onPacket: (p: SrtPacket) => void) {
+    return Bun.udpSocket({
+      hostname: '127.0.0.1',
+      port: 0,
+      binaryType: 'uint8array',
+      socket: {
+        data: (_s, data) => {
+          try {
+            onPacket(decodePacket(data));
+          } catch {
+            // the test counts what decodes; the engine sends nothing else
+          }
+        },
+      },
+    });
+  }
+
+  test('inductions from 300 source ports are each answered with a cookie and leave no state; bad cookies are dropped unanswered', async () => {
+    const { engine, port } = await srtEngine();
+    let answers = 0;
+    let badAnswers = 0;
+    const sockets = [];
+    for (let i = 0; i < 300; i++) {
+      const caller = new SrtCallerHandshake({ socketId: 1000 + i, initialSeq: 1, peerAddress: '127.0.0.1', streamId: '#!::r=live/x,m=request', randomBytes: rnd });
+      const socket = await udpClient((p) => {
+        if (p.type === 'handshake' && p.handshake.handshakeType === HandshakeType.Induction && p.handshake.synCookie !== 0) answers++;
+        else badAnswers++;
+      });
+      sockets.push(socket);
+      for (const p of caller.start(nowUs())) socket.send(encodePacket(p), port, '127.0.0.1');
+      // in bursts of 50: the test counts answers, and loopback drops what overflows a socket buffer
+      if (i % 50 === 49) expect(await waitFor(() => answers === i + 1, 10_000)).toBe(true);
+    }
+    expect(answers).toBe(300);
+    // a conclusion with a made-up cookie, from every port: silently dropped
+    for (const [i, socket] of sockets.entries()) {
+      const conclusion: SrtPacket = {
+        type: 'handshake',
+        timestampUs: 0,
+        destSocketId: 0,
+        handshake: {
+          version: 5, encryptionField: 0, extensionField: 1, initialSeq: 1, mtu: 1500, flowWindow: 8192,
+          handshakeType: HandshakeType.Conclusion, socketId: 1000 + i, synCookie: 0x1234_5678, peerIp: '127.0.0.1',
+          extensions: [{ type: 'hsreq', srtVersion: 0x010500, flags: 0xbf, recvLatencyMs: 120, sendLatencyMs: 120 }],
+        },
+      };
+      socket.send(encodePacket(conclusion), port, '127.0.0.1');
+      if (i % 50 === 49) expect(await waitFor(() => engine.srt!.stats.handshakes === 300 + i + 1, 10_000)).toBe(true);
+    }
+    expect(engine.srt!.stats.handshakes).toBe(600);
+    expect(badAnswers).toBe(0);
+    expect(engine.srt!.sessions.size).toBe(0);
+    expect(engine.srt!.slots.total).toBe(0);
+    expect(engine.context.clients.size).toBe(0);
+    for (const socket of sockets) socket.close();
+  });
+
+  test('the per-address connection cap: callers past it are refused with 1402 and hold nothing', async () => {
+    const { engine, port } = await srtEngine({ maxConnectionsPerAddress: 3 });
+    const results: Array<{ done: boolean; rejected?: number }> = [];
+    const sockets = [];
+    for (let i = 0; i < 5; i++) {
+      const caller = new SrtCallerHandshake({ socketId: 2000 + i, initialSeq: 7, peerAddress: '127.0.0.1', streamId: '#!::r=live/waiting,m=request', randomBytes: rnd });
+      const socket = await udpClient((p) => {
+        const r = caller.receive(p, nowUs());
+        for (const out of r.send) socket.send(encodePacket(out), port, '127.0.0.1');
+        if (r.done) results.push({ done: true });
+        if (r.rejected !== undefined) results.push({ done: false, rejected: r.rejected });
+      });
+      sockets.push(socket);
+      for (const p of caller.start(nowUs())) socket.send(encodePacket(p), port, '127.0.0.1');
+      // one at a time, so which ones are over the cap is certain
+      expect(await waitFor(() => results.length === i + 1, 10_000)).toBe(true);
+    }
+    expect(results.slice(0, 3).every((r) => r.done)).toBe(true);
+    expect(results.slice(3)).toEqual([{ done: false, rejected: SrtRejectCode.Overload }, { done: false, rejected: SrtRejectCode.Overload }]);
+    expect(engine.srt!.sessions.size).toBe(3);
+    expect(engine.srt!.slots.total).toBe(3);
+    expect(engine.context.counters.refusals?.['srt.maxConnectionsPerAddress']).toBe(2);
+    for (const socket of sockets) socket.close();
+  });
+});
