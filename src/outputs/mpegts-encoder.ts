@@ -1,7 +1,8 @@
 // MPEG-TS as a shared output format (SRT play, later UDP out): the hub's FLV-bodied packets
-// turned into 188-byte TS packets once per stream, by one TsMuxer whose continuity counters
-// run across every packet it encodes. SerializedOutput calls an encoder exactly once per
-// packet, in hub order, so the state here stays consistent for every viewer.
+// turned into 188-byte TS packets once per stream. SerializedOutput calls an encoder exactly
+// once per packet, in hub order, so the state here stays consistent for every viewer. A new
+// sequence header means a new TsMuxer (new PMT), but the continuity counters (ISO/IEC 13818-1
+// §2.4.3.3) run on across muxers: a receiver would flag the next PES corrupt otherwise.
 import { DemuxTrackId, FlvMediaDemuxer, MEDIA_TIMESCALE } from '../flv/flv-media-demuxer.ts';
 import type { MediaPacket } from '../hub/media-packet.ts';
 import type { MediaFrame, Track } from '../media/types.ts';
@@ -21,6 +22,7 @@ export function mpegtsPacketEncoder(): PacketEncoder {
   let muxer: TsMuxer | null = null;
   let hasVideo = false;
   let lastTablesDts = -Infinity;
+  const counters = new Map<number, number>();
 
   const rebuild = (out: Uint8Array[]): void => {
     const video = demuxer.videoTrack;
@@ -68,8 +70,26 @@ export function mpegtsPacketEncoder(): PacketEncoder {
       if (event.type === 'track') rebuild(out);
       else if (muxer) frame(muxer, event.frame, out);
     }
-    return concat(out);
+    const bytes = concat(out);
+    stampContinuity(bytes, counters);
+    return bytes;
   };
+}
+
+const TS_PACKET_BYTES = 188;
+const PID_MASK = 0x1fff;
+const HAS_PAYLOAD = 0x10;
+
+/** Rewrites each packet's continuity_counter from one counter per PID (packets without payload keep theirs). */
+function stampContinuity(bytes: Uint8Array, counters: Map<number, number>): void {
+  for (let at = 0; at + TS_PACKET_BYTES <= bytes.byteLength; at += TS_PACKET_BYTES) {
+    const flags = bytes[at + 3]!;
+    if ((flags & HAS_PAYLOAD) === 0) continue;
+    const pid = ((bytes[at + 1]! << 8) | bytes[at + 2]!) & PID_MASK;
+    const cc = ((counters.get(pid) ?? -1) + 1) & 0x0f;
+    counters.set(pid, cc);
+    bytes[at + 3] = (flags & 0xf0) | cc;
+  }
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

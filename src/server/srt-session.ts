@@ -22,6 +22,13 @@ export const SrtViewerLimits = {
   softPackets: 512,
   /** past this many the viewer is cut off: it has not kept up for a long time */
   hardPackets: 2048,
+  /**
+   * The sender gives up packets the viewer could not take in time (too-late drop, about a second):
+   * the picture is broken up to the next keyframe anyway, so media is skipped to it. A viewer
+   * whose sender keeps dropping for this long, without a quiet spell of behindQuietUs, is cut.
+   */
+  behindCutUs: 10_000_000,
+  behindQuietUs: 3_000_000,
 } as const;
 
 /** How long an ending viewer may take to have its last packets acknowledged before it is closed anyway. */
@@ -50,6 +57,10 @@ export class SrtSession {
   /** media dropped for being behind (SRT packets' worth of TS), and whether we are skipping to a keyframe */
   droppedMedia = 0;
   private skipping = false;
+  private senderDropsSeen = 0;
+  /** since when the sender has been dropping packets (null: it has kept up), and when it last did */
+  private behindSinceUs: number | null = null;
+  private lastSenderDropUs = 0;
   private publishing: { stream: LiveStream; handle: PublisherHandle; ingest: TsIngest } | null = null;
   private playing: { output: SerializedOutput; viewer: OutputViewer } | null = null;
   private waiting: AbortController | null = null;
@@ -252,16 +263,27 @@ export class SrtSession {
 
   /**
    * Hands shared TS bytes to this viewer's sender in 1316-byte views (no copy). A viewer whose
-   * send buffer is past the soft bound skips media up to the next keyframe; past the hard bound
-   * it is cut. Control bytes (PAT/PMT with sequence headers) are never skipped.
+   * send buffer is past the soft bound, or whose sender had to drop packets, skips media up to
+   * the next keyframe; past the hard bound, or behind for too long, it is cut. Control bytes
+   * (PAT/PMT with sequence headers) are never skipped.
    */
   private sendTs(bytes: Uint8Array, randomAccess: boolean, control: boolean): void {
     if (this.closed || bytes.byteLength === 0) return;
     const connection = this.deps.connection;
-    const buffered = connection.stats.send.bufferedPackets;
+    const nowUs = this.deps.nowUs();
+    const { bufferedPackets: buffered, packetsDropped } = connection.stats.send;
     const chunks = Math.ceil(bytes.byteLength / SRT_TS_PAYLOAD_BYTES);
-    if (buffered + chunks > SrtViewerLimits.hardPackets) {
-      this.log.warn('viewer dropped: too far behind', { bufferedPackets: buffered });
+    if (packetsDropped > this.senderDropsSeen) {
+      this.senderDropsSeen = packetsDropped;
+      this.skipping = true;
+      this.behindSinceUs ??= nowUs;
+      this.lastSenderDropUs = nowUs;
+    } else if (this.behindSinceUs !== null && nowUs - this.lastSenderDropUs > SrtViewerLimits.behindQuietUs) {
+      this.behindSinceUs = null;
+    }
+    const behindTooLong = this.behindSinceUs !== null && nowUs - this.behindSinceUs > SrtViewerLimits.behindCutUs;
+    if (buffered + chunks > SrtViewerLimits.hardPackets || behindTooLong) {
+      this.log.warn('viewer dropped: too far behind', { bufferedPackets: buffered, senderDropped: packetsDropped, skippedPackets: this.droppedMedia });
       if (this.deps.ctx.counters.writers) this.deps.ctx.counters.writers.slowDisconnects++;
       return this.close('too slow');
     }
@@ -273,7 +295,6 @@ export class SrtSession {
         return this.countDrop(chunks);
       }
     }
-    const nowUs = this.deps.nowUs();
     for (let at = 0; at < bytes.byteLength; at += SRT_TS_PAYLOAD_BYTES) {
       connection.write(bytes.subarray(at, Math.min(at + SRT_TS_PAYLOAD_BYTES, bytes.byteLength)), nowUs);
     }

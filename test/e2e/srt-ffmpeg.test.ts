@@ -137,27 +137,69 @@ describe('SRT with ffmpeg', () => {
   });
 });
 
-describe('SRT listener under a handshake flood', () => {
-  const rnd = (n: number) => new Uint8Array(randomBytes(n));
-  const nowUs = () => Math.round(performance.now() * 1000);
+const rnd = (n: number) => new Uint8Array(randomBytes(n));
+const nowUs = () => Math.round(performance.now() * 1000);
 
-  async function udpClient(onPacket: (p: SrtPacket) => void) {
-    return Bun.udpSocket({
-      hostname: '127.0.0.1',
-      port: 0,
-      binaryType: 'uint8array',
-      socket: {
-        data: (_s, data) => {
-          try {
-            onPacket(decodePacket(data));
-          } catch {
-            // the test counts what decodes; the engine sends nothing else
-          }
-        },
+async function udpClient(onPacket: (p: SrtPacket) => void) {
+  return Bun.udpSocket({
+    hostname: '127.0.0.1',
+    port: 0,
+    binaryType: 'uint8array',
+    socket: {
+      data: (_s, data) => {
+        try {
+          onPacket(decodePacket(data));
+        } catch {
+          // the test counts what decodes; the engine sends nothing else
+        }
       },
-    });
-  }
+    },
+  });
+}
 
+describe('a slow SRT viewer', () => {
+  test('a viewer that takes 4 packets and acknowledges none skips to keyframes, then is cut; the publisher and a good viewer go on', async () => {
+    const { engine, port } = await srtEngine();
+    const publisher = publishSrt(srtUrl(port, 'live/slow', 'publish'), 40);
+    expect(await waitFor(() => live(engine, 'live/slow'), 15_000)).toBe(true);
+    const caller = new SrtCallerHandshake({ socketId: 0x510e, initialSeq: 100, peerAddress: '127.0.0.1', streamId: '#!::r=live/slow,m=request', flowWindow: 4, randomBytes: rnd });
+    let peerSocketId: number | null = null;
+    let dataPackets = 0;
+    let shutdown = false;
+    const socket = await udpClient((p) => {
+      if (peerSocketId === null) {
+        const r = caller.receive(p, nowUs());
+        for (const out of r.send) socket.send(encodePacket(out), port, '127.0.0.1');
+        if (r.done) peerSocketId = r.done.peerSocketId;
+        return;
+      }
+      if (p.type === 'data') dataPackets++;
+      if (p.type === 'shutdown') shutdown = true;
+    });
+    for (const p of caller.start(nowUs())) socket.send(encodePacket(p), port, '127.0.0.1');
+    // keepalives only: alive, but never acknowledging, so nothing past its 4-packet window goes out
+    const keepalive = setInterval(() => {
+      if (peerSocketId !== null) socket.send(encodePacket({ type: 'keepalive', timestampUs: 0, destSocketId: peerSocketId }), port, '127.0.0.1');
+    }, 300);
+    try {
+      const good = decode(srtUrl(port, 'live/slow', 'request'), 14);
+      expect(await waitFor(() => shutdown, 25_000, 100)).toBe(true);
+      expect(dataPackets).toBeGreaterThan(0);
+      expect(engine.logs.some((l) => l.includes('viewer dropped: too far behind'))).toBe(true);
+      expect(engine.context.counters.writers!.slowDisconnects).toBe(1);
+      expect(engine.context.counters.writers!.droppedMessages).toBeGreaterThan(0);
+      const decoded = await good;
+      expect({ stderr: decoded.stderr, exitCode: decoded.exitCode }).toEqual({ stderr: '', exitCode: 0 });
+      expect(live(engine, 'live/slow')).toBe(true);
+    } finally {
+      clearInterval(keepalive);
+      socket.close();
+      await publisher.stop();
+    }
+  });
+});
+
+describe('SRT listener under a handshake flood', () => {
   test('inductions from 300 source ports are each answered with a cookie and leave no state; bad cookies are dropped unanswered', async () => {
     const { engine, port } = await srtEngine();
     let answers = 0;
