@@ -109,3 +109,23 @@ test('--publisher-grace-ms sets how long viewers stay for a publisher that left;
   expect(() => parseEngineCli(['--publisher-grace-ms', '-1'], {})).toThrow(CliError);
   expect(ENGINE_HELP).toContain('--publisher-grace-ms');
 });
+
+test('SRT: on at 0.0.0.0:10080 with 120 ms latency and no passphrase by default; port 0 switches it off', () => {
+  const { config } = parseEngineCli([], {});
+  expect(config.srt).toEqual({ enabled: true, host: '0.0.0.0', port: 10080, passphrase: null, latencyMs: 120, maxConnections: 1000, maxConnectionsPerAddress: 50 });
+  expect(parseEngineCli(['--srt-port', '0'], {}).config.srt?.enabled).toBe(false);
+  expect(parseEngineCli([], { WEIR_SRT_PORT: '0' }).config.srt?.enabled).toBe(false);
+  expect(ENGINE_HELP).toContain('--srt-port PORT');
+  expect(ENGINE_HELP).toContain('srt://HOST:10080?streamid=#!::r=live/cam,m=publish');
+});
+
+test('SRT flags override their environment variables; a bad passphrase or latency is a clear error', () => {
+  const env = { WEIR_SRT_HOST: '127.0.0.2', WEIR_SRT_PORT: '9000', WEIR_SRT_PASSPHRASE: 'from-the-environment', WEIR_SRT_LATENCY_MS: '200', WEIR_SRT_MAX_PER_ADDRESS: '3' };
+  expect(parseEngineCli([], env).config.srt).toMatchObject({ enabled: true, host: '127.0.0.2', port: 9000, passphrase: 'from-the-environment', latencyMs: 200, maxConnectionsPerAddress: 3 });
+  const flags = ['--srt-host', '::', '--srt-port', '9001', '--srt-passphrase', 'from-the-flags!', '--srt-latency-ms', '500', '--srt-max-connections', '7', '--srt-max-per-address', '0'];
+  expect(parseEngineCli(flags, env).config.srt).toMatchObject({ host: '::', port: 9001, passphrase: 'from-the-flags!', latencyMs: 500, maxConnections: 7, maxConnectionsPerAddress: 0 });
+  expect(() => parseEngineCli(['--srt-passphrase', 'short'], {})).toThrow('--srt-passphrase: srt: a passphrase has 10 to 79 characters, not 5');
+  expect(() => parseEngineCli(['--srt-latency-ms', '-1'], {})).toThrow(CliError);
+  expect(() => parseEngineCli(['--srt-latency-ms', '1.5'], {})).toThrow('whole number of milliseconds');
+  expect(() => parseEngineCli(['--srt-port', '65536'], {})).toThrow('not a port number');
+});

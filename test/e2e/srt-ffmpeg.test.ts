@@ -124,6 +124,22 @@ describe('SRT with ffmpeg', () => {
     await publisher.stop();
   });
 
+  test('drain: the SRT publisher and viewer connections end with a shutdown and the drain finishes in time', async () => {
+    const { engine, port } = await srtEngine();
+    const publisher = publishSrt(srtUrl(port, 'live/drain', 'publish'), 40);
+    expect(await waitFor(() => live(engine, 'live/drain'), 15_000)).toBe(true);
+    const viewer = spawnBackground(['ffmpeg', '-hide_banner', '-v', 'error', '-i', srtUrl(port, 'live/drain', 'request'), '-f', 'null', '-']);
+    expect(await waitFor(() => engine.srt!.sessions.size === 2, 15_000)).toBe(true);
+    engines.splice(engines.indexOf(engine), 1);
+    const report = await engine.drain(5000);
+    expect(report.drained).toBe(true);
+    expect(engine.srt!.sessions.size).toBe(0);
+    expect(engine.context.clients.size).toBe(0);
+    // both ffmpeg processes hear the shutdown and end on their own
+    const ended = await Promise.race([Promise.all([publisher.proc.exited, viewer.proc.exited]).then(() => true), Bun.sleep(15_000).then(() => false)]);
+    expect(ended).toBe(true);
+  });
+
   test('admission: an app not in the list is refused before any connection, to publish and to play', async () => {
     const { engine, port } = await srtEngine();
     const refusedPublish = await run(['ffmpeg', ...testPatternArgs({ seconds: 5, bFrames: 0 }), '-f', 'mpegts', srtUrl(port, 'nope/cam', 'publish')], 20_000);

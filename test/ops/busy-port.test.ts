@@ -40,3 +40,20 @@ test('weir-engine on a busy RTMP port: one line naming it, exit 1', async () => 
   expect(lines[0]).toContain(`RTMP cannot listen on 127.0.0.1:${busy.port}: the address is in use`);
   expect(result.stderr).not.toContain('    at ');
 }, 40_000);
+
+test('weir-engine on a busy SRT (UDP) port: one line naming it, exit 1', async () => {
+  const udp = await Bun.udpSocket({ hostname: '127.0.0.1', port: 0 });
+  try {
+    const result = await run(
+      [process.execPath, join(repo, 'src/engine.ts'), '--rtmp-host', '127.0.0.1', '--rtmp-port', String(freePort()), '--http-host', '127.0.0.1', '--http-port', String(freePort()), '--api-port', String(freePort()), '--srt-host', '127.0.0.1', '--srt-port', String(udp.port)],
+      30_000,
+    );
+    expect(result.exitCode).toBe(1);
+    const lines = meaningful(result.stdout + result.stderr).filter((l) => l.includes('could not start'));
+    expect(lines.length).toBe(1);
+    expect(lines[0]).toContain(`SRT: cannot listen on udp 127.0.0.1:${udp.port}`);
+    expect(result.stderr).not.toContain('    at ');
+  } finally {
+    udp.close();
+  }
+}, 40_000);
