@@ -6,7 +6,7 @@ import { classifyTag } from '../flv/classify-tag.ts';
 import type { LiveStream, PublisherHandle } from '../hub/live-stream.ts';
 import { mpegtsPacketEncoder, MPEGTS_FORMAT } from '../outputs/mpegts-encoder.ts';
 import type { OutputViewer, SerializedOutput } from '../outputs/serialized-output.ts';
-import { TsIngest } from '../remux/ts-ingest.ts';
+import { TsIngest } from '../flv/ts-ingest.ts';
 import type { Logger } from '../shared/logger.ts';
 import { isProtocolError } from '../shared/protocol-error.ts';
 import type { ParsedStreamId, SrtConnection, SrtPacket } from '../srt/index.ts';

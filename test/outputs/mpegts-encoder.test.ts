@@ -11,7 +11,7 @@ import { FlvReader } from '../../src/flv/flv-reader.ts';
 import { parseVideoTag } from '../../src/flv/parse-video-tag.ts';
 import type { MediaPacket, PacketType } from '../../src/hub/media-packet.ts';
 import { mpegtsPacketEncoder } from '../../src/outputs/mpegts-encoder.ts';
-import { TsIngest } from '../../src/remux/ts-ingest.ts';
+import { TsIngest } from '../../src/flv/ts-ingest.ts';
 
 const tags = new FlvReader().push(new Uint8Array(readFileSync(join(import.meta.dir, '../fixtures/flv/h264-aac.flv'))));
 const packets: MediaPacket[] = tags

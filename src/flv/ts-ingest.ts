@@ -1,9 +1,10 @@
-// A live MPEG-TS byte stream (SRT, later UDP) to FLV tags for the hub: the incremental
-// TsDemuxer, then one FLV encoder per elementary stream (H.264, H.265, AAC, MPEG audio). Pure:
-// bytes in, tags out, on the source's own 90 kHz timeline (the hub's normalizer rebases it).
-import { ElementaryTagEncoder } from '../flv/encode-elementary.ts';
-import type { EncodedTag } from '../flv/encode-tag.ts';
-import { TsDemuxer, type TsTrack } from './ts-demuxer.ts';
+// A live MPEG-TS byte stream (SRT, later UDP) to FLV tags for the hub: the incremental TsDemuxer,
+// then one FLV encoder per elementary stream (H.264, H.265, AAC, MPEG audio). Pure: bytes in,
+// tags out, on the source's own 90 kHz timeline (the hub's normalizer rebases it). In flv/
+// beside encode-fmp4.ts: flv/ is where demuxed remux output becomes tags.
+import { ElementaryTagEncoder } from './encode-elementary.ts';
+import type { EncodedTag } from './encode-tag.ts';
+import { TsDemuxer, type TsTrack } from '../remux/ts-demuxer.ts';
 
 export type TsIngestOutput = { tags: EncodedTag[]; continuityGaps: number; tracksChanged?: readonly TsTrack[] };
 
