@@ -204,7 +204,7 @@ export class SrtSession {
   private finish(reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.log.info('connection closed', { reason, role: this.role, bytesIn: this.bytesIn, bytesOut: this.bytesOut });
+    this.log.info('connection closed', { reason, role: this.role, bytesIn: this.bytesIn, bytesOut: this.bytesOut, ...this.linkStats() });
     this.waiting?.abort();
     this.waiting = null;
     const publishing = this.publishing;
@@ -227,6 +227,19 @@ export class SrtSession {
     }
     this.deps.ctx.clients.unregister(this.client);
     this.deps.onClosed(this);
+  }
+
+  /** The link's own figures (the side that matters: what we received as publisher, sent as viewer). */
+  linkStats(): Record<string, number> {
+    const { receive, send, undecryptable } = this.deps.connection.stats;
+    const rttUs = this.role === 'publisher' ? receive.rttUs : send.rttUs;
+    return {
+      rttMs: Math.round(rttUs / 100) / 10,
+      packetsLost: receive.packetsLost,
+      packetsDropped: receive.packetsDropped + send.packetsDropped,
+      packetsRetransmitted: receive.packetsRetransmitted + send.packetsRetransmitted,
+      undecryptable,
+    };
   }
 
   private fail(err: unknown): void {

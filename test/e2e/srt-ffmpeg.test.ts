@@ -256,6 +256,43 @@ describe('SRT listener under a handshake flood', () => {
     for (const socket of sockets) socket.close();
   });
 
+  test('routing: a repeated conclusion is answered again by its connection, garbage costs only itself, a silent caller times out and frees its slot', async () => {
+    const { engine, port } = await srtEngine();
+    const caller = new SrtCallerHandshake({ socketId: 0x3000, initialSeq: 9, peerAddress: '127.0.0.1', streamId: '#!::r=live/quiet,m=publish', randomBytes: rnd });
+    let conclusion: SrtPacket | undefined;
+    const answers: SrtPacket[] = [];
+    let done = false;
+    const socket = await udpClient((p) => {
+      if (done) {
+        if (p.type === 'handshake') answers.push(p);
+        return;
+      }
+      const r = caller.receive(p, nowUs());
+      for (const out of r.send) {
+        if (out.type === 'handshake') conclusion = out;
+        socket.send(encodePacket(out), port, '127.0.0.1');
+      }
+      if (r.done) done = true;
+    });
+    for (const p of caller.start(nowUs())) socket.send(encodePacket(p), port, '127.0.0.1');
+    expect(await waitFor(() => done, 10_000)).toBe(true);
+    expect(engine.srt!.sessions.size).toBe(1);
+    socket.send(encodePacket(conclusion!), port, '127.0.0.1');
+    expect(await waitFor(() => answers.length === 1, 5_000)).toBe(true);
+    expect(answers[0]!.type === 'handshake' && answers[0]!.handshake.handshakeType).toBe(HandshakeType.Conclusion);
+    expect(engine.srt!.sessions.size).toBe(1);
+    expect(engine.srt!.slots.total).toBe(1);
+    // garbage from the same address and port, and to a socket id nobody has: dropped one by one
+    for (const junk of [new Uint8Array(3), new Uint8Array(64).fill(0xff), rnd(1500)]) socket.send(junk, port, '127.0.0.1');
+    expect(await waitFor(() => engine.srt!.stats.malformed + engine.srt!.stats.unrouted >= 3, 5_000)).toBe(true);
+    expect(engine.srt!.sessions.size).toBe(1);
+    // nothing more from the caller: the peer idle timeout (5 s) ends the connection and frees its slot
+    expect(await waitFor(() => engine.srt!.sessions.size === 0, 15_000, 100)).toBe(true);
+    expect(engine.srt!.slots.total).toBe(0);
+    expect(engine.logs.some((l) => l.includes('peer went silent (idle timeout)'))).toBe(true);
+    socket.close();
+  });
+
   test('the per-address connection cap: callers past it are refused with 1402 and hold nothing', async () => {
     const { engine, port } = await srtEngine({ maxConnectionsPerAddress: 3 });
     const results: Array<{ done: boolean; rejected?: number }> = [];
