@@ -4,7 +4,10 @@
 // viewer counts through the engine API.
 import { afterAll, afterEach, describe, expect, test } from 'bun:test';
 import { randomBytes } from 'node:crypto';
+import { startEngine } from '../../src/engine-runtime.ts';
+import type { AdmissionDecision, AdmissionRequest } from '../../src/server/admission.ts';
 import { EngineApi } from '../../src/server/engine-api.ts';
+import { DEFAULT_ENGINE_CONFIG, DEFAULT_SRT_SETTINGS } from '../../src/shared/engine-config.ts';
 import { secretFromValue } from '../../src/server/engine-secret.ts';
 import { SrtRejectCode } from '../../src/server/srt-listener.ts';
 import { createLogger } from '../../src/shared/logger.ts';
@@ -138,6 +141,42 @@ describe('SRT with ffmpeg', () => {
     // both ffmpeg processes hear the shutdown and end on their own
     const ended = await Promise.race([Promise.all([publisher.proc.exited, viewer.proc.exited]).then(() => true), Bun.sleep(15_000).then(() => false)]);
     expect(ended).toBe(true);
+  });
+
+  test('admission sees protocol srt and the stream id query (#!:: keys and the plain app/stream?query form); HEVC publishes and plays back', async () => {
+    const port = freePort();
+    const asked: AdmissionRequest[] = [];
+    const admission = { decide: async (request: AdmissionRequest): Promise<AdmissionDecision> => (asked.push(request), { allow: true }) };
+    const logs: string[] = [];
+    const engine = startEngine(
+      {
+        ...DEFAULT_ENGINE_CONFIG,
+        rtmp: { ...DEFAULT_ENGINE_CONFIG.rtmp, host: '127.0.0.1', port: 0 },
+        http: { ...DEFAULT_ENGINE_CONFIG.http, host: '127.0.0.1', port: 0 },
+        srt: { ...DEFAULT_SRT_SETTINGS, host: '127.0.0.1', port },
+      },
+      { admission, logger: createLogger({ level: 'debug', sink: (line) => logs.push(line) }) },
+    );
+    try {
+      await engine.ready;
+      const hevc = testPatternArgs({ seconds: 30, bFrames: 0 }).map((a) => (a === 'libx264' ? 'libx265' : a));
+      const publisher = spawnBackground(['ffmpeg', ...hevc, '-x265-params', 'log-level=error', '-f', 'mpegts', `srt://127.0.0.1:${port}?streamid=#!::r=live/hevc,m=publish,key=secret1`]);
+      expect(await waitFor(() => engine.context.streams.list().some((s) => s.path === 'live/hevc' && s.started), 20_000)).toBe(true);
+      const played = await probe(`srt://127.0.0.1:${port}?streamid=live/hevc?token=abc`, { seconds: 2 });
+      expect(played.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'hevc']);
+      // and through the hub into the other outputs (this ffmpeg reads HEVC over HLS, not Enhanced RTMP)
+      const hls = await probe(`http://127.0.0.1:${engine.httpPort}/live/hevc/index.m3u8`, { seconds: 2 });
+      expect(hls.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'hevc']);
+      const srtAsked = asked.filter((r) => r.protocol === 'srt').map((r) => ({ action: r.action, app: r.app, stream: r.stream, query: r.query }));
+      expect(srtAsked).toEqual([
+        { action: 'publish', app: 'live', stream: 'hevc', query: 'key=secret1' },
+        { action: 'play', app: 'live', stream: 'hevc', query: 'token=abc' },
+      ]);
+      expect(asked.filter((r) => r.protocol === 'srt').every((r) => r.clientAddress === '127.0.0.1' && /^c\d+$/.test(r.clientId ?? ''))).toBe(true);
+      await publisher.stop();
+    } finally {
+      engine.stop();
+    }
   });
 
   test('admission: an app not in the list is refused before any connection, to publish and to play', async () => {
