@@ -354,6 +354,22 @@ describe('SRT listener under a handshake flood', () => {
     expect(engine.srt!.sessions.size).toBe(3);
     expect(engine.srt!.slots.total).toBe(3);
     expect(engine.context.counters.refusals?.['srt.maxConnectionsPerAddress']).toBe(2);
+    // 30 more at once: all refused and counted, but the log takes at most 10 lines a second
+    let refusedBurst = 0;
+    for (let i = 0; i < 30; i++) {
+      const caller = new SrtCallerHandshake({ socketId: 2100 + i, initialSeq: 7, peerAddress: '127.0.0.1', streamId: '#!::r=live/waiting,m=request', randomBytes: rnd });
+      const socket = await udpClient((p) => {
+        const r = caller.receive(p, nowUs());
+        for (const out of r.send) socket.send(encodePacket(out), port, '127.0.0.1');
+        if (r.rejected === SrtRejectCode.Overload) refusedBurst++;
+      });
+      sockets.push(socket);
+      for (const p of caller.start(nowUs())) socket.send(encodePacket(p), port, '127.0.0.1');
+    }
+    expect(await waitFor(() => refusedBurst === 30, 10_000)).toBe(true);
+    expect(engine.srt!.stats.refused).toBe(32);
+    expect(engine.logs.filter((l) => l.includes('SRT connection refused')).length).toBeLessThanOrEqual(20);
+    expect(engine.srt!.sessions.size).toBe(3);
     for (const socket of sockets) socket.close();
   });
 });
