@@ -9,7 +9,6 @@ import type { udp } from 'bun';
 import { randomBytes } from 'node:crypto';
 import type { PublisherHandle } from '../hub/live-stream.ts';
 import type { SrtSettings } from '../shared/engine-config.ts';
-import type { LogContext } from '../shared/logger.ts';
 import { isProtocolError } from '../shared/protocol-error.ts';
 import {
   decodePacket,
@@ -41,8 +40,6 @@ export const SrtRejectCode = {
 const MIN_TIMER_MS = 1;
 /** …nor later, so a clock step cannot leave sessions unpolled for long. */
 const MAX_TIMER_MS = 1000;
-/** Refusals logged per second at most; the rest are counted into the next line that is logged. */
-const REFUSAL_LOGS_PER_SECOND = 10;
 /** A bound on waiting for admission: past it the caller has long given up (libsrt connects in 3 s). */
 const ADMISSION_TIMEOUT_MS = 10_000;
 
@@ -65,7 +62,6 @@ export class SrtListener {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private timerDueUs = Infinity;
   private accepting = true;
-  private readonly refusalLog = { windowStartMs: 0, logged: 0, suppressed: 0 };
   readonly stats: SrtListenerStats = { packetsIn: 0, malformed: 0, unrouted: 0, handshakes: 0, refused: 0, sendFailures: 0 };
 
   constructor(
@@ -151,8 +147,9 @@ export class SrtListener {
   private async conclude(req: ConclusionRequest): Promise<void> {
     const { address, port } = req.peer;
     const callerKey = `${address}|${port}|${req.callerSocketId}`;
-    const refuse = (code: number, reason: string, details: LogContext = {}): void => {
-      this.logRefusal({ peer: address, code, reason, ...details });
+    const refuse = (code: number, reason: string, details: Record<string, unknown> = {}): void => {
+      this.stats.refused++;
+      this.ctx.logger.info('SRT connection refused', { peer: address, code, reason, ...details });
       this.sendTo(this.handshake.reject(req, code), address, port);
     };
     const slot = this.slots.acquire(address);
@@ -199,7 +196,8 @@ export class SrtListener {
     const now = nowUs();
     const accepted = this.handshake.accept(req, { socketId: this.newSocketId(), nowUs: now, ...(passphrase !== undefined ? { passphrase } : {}) });
     if (!accepted.done) {
-      this.logRefusal({ peer: address, code: accepted.rejected, reason: 'encryption mismatch (passphrase missing, unexpected or wrong)' });
+      this.stats.refused++;
+      this.ctx.logger.info('SRT connection refused', { peer: address, code: accepted.rejected, reason: 'encryption mismatch (passphrase missing, unexpected or wrong)' });
       this.sendTo(accepted.send, address, port);
       return false;
     }
@@ -211,7 +209,8 @@ export class SrtListener {
       const result = this.ctx.streams.publish(target.app, target.stream, ours);
       if (!result.ok) {
         // never answered: the caller hears a rejection, not a connection that closes at once
-        this.logRefusal({ peer: address, code: SrtRejectCode.Conflict, reason: 'stream is already being published' });
+        this.stats.refused++;
+        this.ctx.logger.info('SRT connection refused', { peer: address, code: SrtRejectCode.Conflict, reason: 'stream is already being published' });
         this.sendTo(this.handshake.reject(req, SrtRejectCode.Conflict), address, port);
         return false;
       }
@@ -252,25 +251,6 @@ export class SrtListener {
     else void created.startPlaying();
     this.arm(created.nextDueUs());
     return true;
-  }
-
-  /** Counts a refusal and logs it, at most REFUSAL_LOGS_PER_SECOND a second: a hammering caller cannot flood the log. */
-  private logRefusal(fields: LogContext): void {
-    this.stats.refused++;
-    const w = this.refusalLog;
-    const nowMs = Date.now();
-    if (nowMs - w.windowStartMs >= 1000) {
-      w.windowStartMs = nowMs;
-      w.logged = 0;
-    }
-    if (w.logged >= REFUSAL_LOGS_PER_SECOND) {
-      w.suppressed++;
-      return;
-    }
-    w.logged++;
-    const suppressed = w.suppressed;
-    w.suppressed = 0;
-    this.ctx.logger.info('SRT connection refused', suppressed > 0 ? { ...fields, notLogged: suppressed } : fields);
   }
 
   private newSocketId(): number {

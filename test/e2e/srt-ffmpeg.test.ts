@@ -354,7 +354,7 @@ describe('SRT listener under a handshake flood', () => {
     expect(engine.srt!.sessions.size).toBe(3);
     expect(engine.srt!.slots.total).toBe(3);
     expect(engine.context.counters.refusals?.['srt.maxConnectionsPerAddress']).toBe(2);
-    // 30 more at once: all refused and counted, but the log takes at most 10 lines a second
+    // 30 more at once: all refused and counted; the logger's own rate limit keeps the log short
     let refusedBurst = 0;
     for (let i = 0; i < 30; i++) {
       const caller = new SrtCallerHandshake({ socketId: 2100 + i, initialSeq: 7, peerAddress: '127.0.0.1', streamId: '#!::r=live/waiting,m=request', randomBytes: rnd });
