@@ -6,6 +6,7 @@ import { afterAll, afterEach, describe, expect, test } from 'bun:test';
 import { randomBytes } from 'node:crypto';
 import { startEngine } from '../../src/engine-runtime.ts';
 import type { AdmissionDecision, AdmissionRequest } from '../../src/server/admission.ts';
+import { mpegtsPacketEncoder, MPEGTS_FORMAT } from '../../src/outputs/mpegts-encoder.ts';
 import { EngineApi } from '../../src/server/engine-api.ts';
 import { DEFAULT_ENGINE_CONFIG, DEFAULT_SRT_SETTINGS } from '../../src/shared/engine-config.ts';
 import { secretFromValue } from '../../src/server/engine-secret.ts';
@@ -65,16 +66,23 @@ describe('SRT with ffmpeg', () => {
     const publisher = publishSrt(srtUrl(port, 'live/cam', 'publish'), 40);
     expect(await waitFor(() => live(engine, 'live/cam'), 15_000)).toBe(true);
 
-    // one SRT viewer stays connected while the others are checked: it must show in /v1/streams
-    const viewer = spawnBackground(['ffmpeg', '-hide_banner', '-v', 'error', '-i', srtUrl(port, 'live/cam', 'request'), '-t', '25', '-f', 'null', '-']);
+    // two SRT viewers stay connected while the other outputs are checked: both show in /v1/streams,
+    // and they share one MPEG-TS output that encodes each hub packet once
+    const viewerArgs = ['ffmpeg', '-hide_banner', '-v', 'error', '-i', srtUrl(port, 'live/cam', 'request'), '-t', '25', '-f', 'null', '-'];
+    const viewers = [spawnBackground(viewerArgs), spawnBackground(viewerArgs)];
     let states: LiveStreamState[] = [];
     const counted = await waitFor(() => {
       void api('GET', '/v1/streams').then(async (r) => (states = (await r.json()) as LiveStreamState[]));
-      return states[0]?.viewers.srt === 1;
+      return states[0]?.viewers.srt === 2;
     }, 15_000, 100);
     expect(counted).toBe(true);
+    const stream = engine.context.streams.list()[0]!;
+    expect(engine.context.outputs.countViewers(stream)[MPEGTS_FORMAT]).toBe(2);
+    const shared = engine.context.outputs.obtain(stream, MPEGTS_FORMAT, mpegtsPacketEncoder());
+    expect(shared.viewerCount).toBe(2);
+    expect(shared.packetsEncoded).toBeLessThanOrEqual(stream.counters.packetsIn);
     const srtClients = engine.context.clients.list().filter((c) => c.protocol === 'srt');
-    expect(srtClients.map((c) => c.role).sort()).toEqual(['publisher', 'viewer']);
+    expect(srtClients.map((c) => c.role).sort()).toEqual(['publisher', 'viewer', 'viewer']);
 
     const urls = [
       srtUrl(port, 'live/cam', 'request'),
@@ -101,7 +109,7 @@ describe('SRT with ffmpeg', () => {
     expect(exited).toBe(true);
     expect(engine.context.streams.list().some((s) => s.publisher !== null)).toBe(false);
     expect(engine.logs.some((l) => l.includes('connection kicked') && l.includes('protocol=srt'))).toBe(true);
-    await viewer.stop();
+    for (const viewer of viewers) await viewer.stop();
   });
 
   test('with a passphrase: the right one is admitted, a wrong one and none are refused, to publish and to play', async () => {
