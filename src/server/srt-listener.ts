@@ -9,12 +9,14 @@ import type { udp } from 'bun';
 import { randomBytes } from 'node:crypto';
 import type { PublisherHandle } from '../hub/live-stream.ts';
 import type { SrtSettings } from '../shared/engine-config.ts';
+import type { LogContext } from '../shared/logger.ts';
 import { isProtocolError } from '../shared/protocol-error.ts';
 import {
   decodePacket,
   encodePacket,
   HandshakeType,
   parseStreamId,
+  RejectReason,
   SrtConnection,
   SrtListenerHandshake,
   type ConclusionRequest,
@@ -147,7 +149,7 @@ export class SrtListener {
   private async conclude(req: ConclusionRequest): Promise<void> {
     const { address, port } = req.peer;
     const callerKey = `${address}|${port}|${req.callerSocketId}`;
-    const refuse = (code: number, reason: string, details: Record<string, unknown> = {}): void => {
+    const refuse = (code: number, reason: string, details: LogContext = {}): void => {
       this.stats.refused++;
       this.ctx.logger.info('SRT connection refused', { peer: address, code, reason, ...details });
       this.sendTo(this.handshake.reject(req, code), address, port);
@@ -197,7 +199,8 @@ export class SrtListener {
     const accepted = this.handshake.accept(req, { socketId: this.newSocketId(), nowUs: now, ...(passphrase !== undefined ? { passphrase } : {}) });
     if (!accepted.done) {
       this.stats.refused++;
-      this.ctx.logger.info('SRT connection refused', { peer: address, code: accepted.rejected, reason: 'encryption mismatch (passphrase missing, unexpected or wrong)' });
+      const why = accepted.rejected === RejectReason.BadSecret ? 'wrong passphrase' : passphrase === undefined ? 'caller encrypts, no passphrase set' : 'caller does not encrypt';
+      this.ctx.logger.info('SRT connection refused', { peer: address, code: accepted.rejected, reason: `encryption mismatch: ${why}` });
       this.sendTo(accepted.send, address, port);
       return false;
     }
