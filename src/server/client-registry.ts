@@ -2,7 +2,7 @@
 // players, and connections that have done neither yet), HTTP-FLV and WebSocket-FLV viewers.
 // The edges register and unregister; the engine API lists and kicks through it. HLS requests
 // are not clients (a player polls statelessly): they are counted per stream elsewhere.
-import type { ClientState } from '../shared/config-protocol.ts';
+import type { ClientState, LinkStats } from '../shared/config-protocol.ts';
 
 export type ClientProtocol = 'rtmp' | 'http-flv' | 'ws-flv' | 'srt';
 
@@ -18,6 +18,8 @@ export interface ClientEntry {
   bytesOut(): number;
   /** ends the connection now */
   kick(reason: string): void;
+  /** the transport's link figures (SRT); absent for TCP protocols */
+  link?(): LinkStats;
 }
 
 export class ClientRegistry {
@@ -74,5 +76,6 @@ export function describeClient(entry: ClientEntry): ClientState {
     connectedAtMs: entry.connectedAtMs,
     bytesIn: entry.bytesIn(),
     bytesOut: entry.bytesOut(),
+    ...(entry.link ? { link: entry.link() } : {}),
   };
 }

@@ -10,6 +10,7 @@ import { TsIngest } from '../flv/ts-ingest.ts';
 import type { Logger } from '../shared/logger.ts';
 import { isProtocolError } from '../shared/protocol-error.ts';
 import type { ParsedStreamId, SrtConnection, SrtPacket } from '../srt/index.ts';
+import type { LinkStats } from '../shared/config-protocol.ts';
 import type { ClientEntry } from './client-registry.ts';
 import type { EngineContext } from './engine-context.ts';
 
@@ -84,6 +85,7 @@ export class SrtSession {
       bytesIn: () => this.bytesIn,
       bytesOut: () => this.bytesOut,
       kick: (reason) => this.kick(reason),
+      link: () => this.linkStats(),
     };
     ctx.clients.register(this.client);
   }
@@ -204,7 +206,7 @@ export class SrtSession {
   private finish(reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.log.info('connection closed', { reason, role: this.role, bytesIn: this.bytesIn, bytesOut: this.bytesOut, ...this.linkStats() });
+    this.log.info('connection closed', { reason, role: this.role, bytesIn: this.bytesIn, bytesOut: this.bytesOut, undecryptable: this.deps.connection.stats.undecryptable, ...this.linkStats() });
     this.waiting?.abort();
     this.waiting = null;
     const publishing = this.publishing;
@@ -229,16 +231,16 @@ export class SrtSession {
     this.deps.onClosed(this);
   }
 
-  /** The link's own figures (the side that matters: what we received as publisher, sent as viewer). */
-  linkStats(): Record<string, number> {
-    const { receive, send, undecryptable } = this.deps.connection.stats;
+  /** The link's own figures (RTT as the side that matters measures it: receiving as publisher, sending as viewer). */
+  linkStats(): LinkStats {
+    const { receive, send } = this.deps.connection.stats;
     const rttUs = this.role === 'publisher' ? receive.rttUs : send.rttUs;
     return {
       rttMs: Math.round(rttUs / 100) / 10,
       packetsLost: receive.packetsLost,
       packetsDropped: receive.packetsDropped + send.packetsDropped,
       packetsRetransmitted: receive.packetsRetransmitted + send.packetsRetransmitted,
-      undecryptable,
+      receiveRateBps: Math.round(receive.receiveRateBytesPerSecond * 8),
     };
   }
 

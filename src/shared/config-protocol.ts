@@ -131,6 +131,20 @@ export type ClientState = Readonly<{
   connectedAtMs: number;
   bytesIn: number;
   bytesOut: number;
+  /** the transport's own link figures, for protocols that have them (SRT); absent otherwise */
+  link?: LinkStats;
+}>;
+
+/** A connection's link as its transport measures it (SRT: the ACK/NAK machinery's counters). */
+export type LinkStats = Readonly<{
+  rttMs: number;
+  /** packets the receiving side found missing (before retransmission) */
+  packetsLost: number;
+  /** packets given up as too late, on either side */
+  packetsDropped: number;
+  packetsRetransmitted: number;
+  /** payload bits per second over the last ACK periods (receiving) */
+  receiveRateBps: number;
 }>;
 
 /** A setting of the served configuration the engine could not put into effect. */

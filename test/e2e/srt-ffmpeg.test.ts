@@ -103,6 +103,12 @@ describe('SRT with ffmpeg', () => {
     const pub = clients.find((c) => c.protocol === 'srt' && c.role === 'publisher');
     expect(pub).toBeDefined();
     expect(pub!.bytesIn).toBeGreaterThan(10_000);
+    // the link figures of SRT clients: RTT from ACK/ACKACK, a receive rate near the 460 kbit/s published
+    expect(pub!.link).toBeDefined();
+    expect(pub!.link!.rttMs).toBeGreaterThan(0);
+    expect(pub!.link!.receiveRateBps).toBeGreaterThan(100_000);
+    expect(pub!.link!.packetsLost).toBe(0);
+    expect(clients.filter((c) => c.protocol === 'srt' && c.role === 'viewer').every((c) => c.link !== undefined && c.link.rttMs > 0)).toBe(true);
     expect((await api('DELETE', `/v1/clients/${pub!.id}`)).status).toBe(204);
     // the shutdown reaches ffmpeg, which gives up well before its 40 s of pattern are over
     const exited = await Promise.race([publisher.proc.exited.then(() => true), Bun.sleep(15_000).then(() => false)]);
