@@ -78,11 +78,6 @@ export function setChunkSizeMessage(chunkSizeBytes: number): RtmpMessage {
   return controlMessage(RtmpMessageType.SetChunkSize, uint32Payload(chunkSizeBytes));
 }
 
-/** Abort Message (§5.4.2): discard the partly received message on a chunk stream. */
-export function abortMessage(chunkStreamId: number): RtmpMessage {
-  return controlMessage(RtmpMessageType.Abort, uint32Payload(chunkStreamId));
-}
-
 /** Acknowledgement (§5.4.3): sequence number = bytes received so far (mod 2^32). */
 export function acknowledgementMessage(sequenceNumber: number): RtmpMessage {
   return controlMessage(RtmpMessageType.Acknowledgement, uint32Payload(sequenceNumber));

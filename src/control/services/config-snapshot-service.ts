@@ -2,8 +2,7 @@
 // configuration revision moved (the entry point turns that into POST /v1/reload on the engine).
 import { CONFIG_PROTOCOL_VERSION, type ConfigSnapshot } from '../../shared/config-protocol.ts';
 import type { Store } from '../store/index.ts';
-import type { SettingsReader } from './settings-service.ts';
-import type { ConfigSnapshotService as ConfigSnapshotServiceContract } from './types.ts';
+import type { ConfigSnapshotService as ConfigSnapshotServiceContract, SettingsReader } from './types.ts';
 
 export class ConfigSnapshotService implements ConfigSnapshotServiceContract {
   private readonly listeners = new Set<(revision: number) => void>();
@@ -68,4 +67,4 @@ export class ConfigSnapshotService implements ConfigSnapshotServiceContract {
 }
 
 /** what the writing services see of the snapshot service */
-export type ConfigChangeNotifier = Pick<ConfigSnapshotService, 'changed'>;
+export type { ConfigChangeNotifier } from './types.ts';

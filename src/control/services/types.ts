@@ -289,3 +289,9 @@ export interface Services {
   /** first start: default settings, app `live` (once ever), admin user (when there is none) */
   bootstrap(): Promise<BootstrapResult>;
 }
+
+/** What the settings and the services that change configuration tell: a new revision for the engine. */
+export type ConfigChangeNotifier = Readonly<{ changed(): void }>;
+
+/** What the config snapshot needs of the settings. */
+export type SettingsReader = Readonly<{ get(): Settings }>;
