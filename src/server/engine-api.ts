@@ -2,7 +2,6 @@
 // streams, clients), kicking a client, and the reload notice. Every /v1 route needs the
 // shared engine secret as a Bearer token (compared in constant time); GET /healthz does not.
 import type { Server } from 'bun';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ConfigApplyError, EngineStatus, LiveStreamState, RelayStatus } from '../shared/config-protocol.ts';
 import { guardFetch, productionServe } from '../shared/http-errors.ts';
 import type { LogContext, Logger } from '../shared/logger.ts';
@@ -11,6 +10,7 @@ import type { EngineContext } from './engine-context.ts';
 import type { SecretSource } from './engine-secret.ts';
 import type { HlsViewerTracker } from './hls-viewers.ts';
 import { describeTracks, type BitrateMeter } from './stream-stats.ts';
+import { constantTimeEqual } from '../shared/constant-time.ts';
 
 /** The parts of a running engine the API reads. */
 export interface EngineView {
@@ -107,8 +107,7 @@ export class EngineApi {
     const header = req.headers.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (secret === null || !match) return false;
-    // Digests have one length whatever was sent, so the comparison leaks neither length nor prefix.
-    return timingSafeEqual(digest(match[1]!), digest(secret));
+    return constantTimeEqual(match[1]!, secret);
   }
 
   private status(engine: EngineView | null): EngineStatus {
@@ -158,9 +157,6 @@ export function streamStates(engine: EngineView): LiveStreamState[] {
     });
 }
 
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
 
 function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body) + '\n', { status, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } });
