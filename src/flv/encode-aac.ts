@@ -2,7 +2,7 @@
 // (Adobe FLV spec v10.1, E.4.2.2): an AudioSpecificConfig sequence header (§1.6.2.1) then one raw frame per tag.
 import { AAC_SAMPLE_RATES_HZ } from '../media/aac.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
-import { sameBytes } from './encode-annexb.ts';
+import { sameBytes } from '../media/bytes.ts';
 import { ticks90kToMs, type EncodedTag } from './encode-tag.ts';
 import { AacPacketType, SoundFormat } from './flv-codes.ts';
 import { FlvTagType } from './flv-tag-type.ts';
@@ -114,7 +114,7 @@ export class AacTagEncoder {
       at += frame.frameBytes;
       const asc = ascFromAdts(frame);
       const timestampMs = ticks90kToMs(this.nextTicks);
-      if (!this.asc || !sameBytes([asc], [this.asc])) {
+      if (!this.asc || !sameBytes(asc, this.asc)) {
         this.asc = asc;
         out.push({ type: FlvTagType.Audio, timestampMs, body: encodeAacSequenceHeaderBody(asc) });
       }

@@ -1,5 +1,6 @@
 // Turns FLV tag bodies (legacy and Enhanced RTMP) on a millisecond timeline into the shared
 // Track/MediaFrame vocabulary on a 90 kHz timeline, for the muxers that repackage media.
+import { sameBytes } from '../media/bytes.ts';
 import type { AudioCodec, MediaFrame, Track, VideoCodec } from '../media/types.ts';
 import { parseAudioTag } from './parse-audio-tag.ts';
 import { parseVideoTag } from './parse-video-tag.ts';
@@ -80,8 +81,3 @@ export class FlvMediaDemuxer {
   }
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
