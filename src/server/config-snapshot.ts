@@ -1,11 +1,9 @@
 // Checks a ConfigSnapshot received from the config server (or read back from the engine's own
 // cache file) before anything acts on it: a bad snapshot is refused whole, never half applied.
-import { CONFIG_PROTOCOL_VERSION, OUTAGE_POLICIES, type AppSettings, type ConfigSnapshot } from '../shared/config-protocol.ts';
+import { CONFIG_PROTOCOL_VERSION, OUTAGE_POLICIES, PLAY_POLICIES, PUBLISH_POLICIES, type AppSettings, type ConfigSnapshot } from '../shared/config-protocol.ts';
 
 export class SnapshotError extends Error {}
 
-const PUBLISH_POLICIES: readonly AppSettings['publishPolicy'][] = ['open', 'stream-key', 'signed-url', 'hook'];
-const PLAY_POLICIES: readonly AppSettings['playPolicy'][] = ['open', 'signed-url', 'hook'];
 
 type Obj = Record<string, unknown>;
 

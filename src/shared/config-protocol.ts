@@ -17,7 +17,11 @@
 export const ENGINE_SECRET_FILE = 'engine-secret';
 export const CONFIG_PROTOCOL_VERSION = 1;
 
-export type PublishPolicy = 'open' | 'stream-key' | 'signed-url' | 'hook';
+/** The one list of each policy: the engine checks snapshots against it, the control plane validates and offers it. */
+export const PUBLISH_POLICIES = ['open', 'stream-key', 'signed-url', 'hook'] as const;
+export type PublishPolicy = (typeof PUBLISH_POLICIES)[number];
+export const PLAY_POLICIES = ['open', 'signed-url', 'hook'] as const;
+export type PlayPolicy = (typeof PLAY_POLICIES)[number];
 
 /**
  * What the engine does with a publish or play it cannot ask the config server about (connection
@@ -26,8 +30,8 @@ export type PublishPolicy = 'open' | 'stream-key' | 'signed-url' | 'hook';
  * check; 'open' admits everyone. Requests the app's policy admits without a check ('open') are
  * admitted in every case.
  */
-export type OutagePolicy = 'admitted' | 'closed' | 'open';
-export const OUTAGE_POLICIES: readonly OutagePolicy[] = ['admitted', 'closed', 'open'];
+export const OUTAGE_POLICIES = ['admitted', 'closed', 'open'] as const;
+export type OutagePolicy = (typeof OUTAGE_POLICIES)[number];
 export const DEFAULT_OUTAGE_POLICY: OutagePolicy = 'admitted';
 
 /**
@@ -45,7 +49,7 @@ export type AppSettings = Readonly<{
   llHls: boolean;
   publishPolicy: PublishPolicy;
   /** whether playing also needs a signed URL or a hook decision ('open' = anyone may play) */
-  playPolicy: 'open' | 'signed-url' | 'hook';
+  playPolicy: PlayPolicy;
   /** SRS-compatible on_publish/on_play callback URL, used by the 'hook' policies */
   hookUrl: string | null;
   /**

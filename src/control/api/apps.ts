@@ -1,5 +1,6 @@
 // /api/v1/apps: applications (the first path segment of every stream URL) and their policies.
 import { Elysia, t } from 'elysia';
+import { OUTAGE_POLICIES, PLAY_POLICIES, PUBLISH_POLICIES } from '../../shared/config-protocol.ts';
 import { assertAdmin, isAdmin, requireAuth } from './auth.ts';
 import { AppName, AppParams, Empty, items, ListOf, OneOf, TimestampMs } from './common.ts';
 import type { ApiDeps } from './deps.ts';
@@ -7,9 +8,9 @@ import { problemResponses } from './problem.ts';
 import { redactApp, REDACTED_FOR_VIEWERS } from './redaction.ts';
 
 export const SourceType = OneOf(['push', 'pull'], { description: "'pull' apps get their streams from pull sources" });
-export const PublishPolicy = OneOf(['open', 'stream-key', 'signed-url', 'hook'], { description: 'who may publish' });
-export const PlayPolicy = OneOf(['open', 'signed-url', 'hook'], { description: 'who may play' });
-export const OutagePolicy = OneOf(['admitted', 'closed', 'open'], {
+export const PublishPolicy = OneOf(PUBLISH_POLICIES, { description: 'who may publish' });
+export const PlayPolicy = OneOf(PLAY_POLICIES, { description: 'who may play' });
+export const OutagePolicy = OneOf(OUTAGE_POLICIES, {
   description:
     "what the engine decides alone while it cannot reach the control plane: 'admitted' (default) reuses an allow it was given within the last 10 minutes for the same request and refuses anything new; 'closed' refuses everything that needs a check; 'open' admits everyone",
 });

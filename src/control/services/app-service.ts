@@ -1,5 +1,5 @@
 // Apps: name rules, policies, signing secrets; deleting an app cascades its keys and relays.
-import { DEFAULT_OUTAGE_POLICY, OUTAGE_POLICIES } from '../../shared/config-protocol.ts';
+import { DEFAULT_OUTAGE_POLICY, OUTAGE_POLICIES, PLAY_POLICIES, PUBLISH_POLICIES } from '../../shared/config-protocol.ts';
 import type { AppRecord, Store } from '../store/index.ts';
 import type { ConfigChangeNotifier } from './config-snapshot-service.ts';
 import { conflict, invalid, notFound } from './errors.ts';
@@ -10,15 +10,12 @@ import type {
   AppService as AppServiceContract,
   AppUpdateInput,
   NowMs,
-  PlayPolicy,
-  PublishPolicy,
   SourceType,
 } from './types.ts';
 import { checkAppName, checkBoolean, checkOneOf, checkUrl } from './validation.ts';
 
 export const SOURCE_TYPES: readonly SourceType[] = ['push', 'pull'];
-export const PUBLISH_POLICIES: readonly PublishPolicy[] = ['open', 'stream-key', 'signed-url', 'hook'];
-export const PLAY_POLICIES: readonly PlayPolicy[] = ['open', 'signed-url', 'hook'];
+export { PLAY_POLICIES, PUBLISH_POLICIES };
 
 export const ORIGIN_URL_SCHEMES: readonly string[] = ['rtmp', 'rtmps', 'http', 'https'];
 
