@@ -149,7 +149,7 @@ export function streamStates(engine: EngineView): LiveStreamState[] {
         publisherId,
         publisherAddress: publisherId ? (clients.get(publisherId)?.address ?? null) : null,
         startedAtMs: stream.publishedAtMs,
-        tracks: describeTracks(stream),
+        tracks: describeTracks(stream, engine.bitrates.fps(stream)),
         bitrateInBps: rates.inBps,
         bitrateOutBps: rates.outBps,
         viewers: { ...viewers.get(stream.path), ...engine.hlsViewers.count(stream.path) },

@@ -13,11 +13,12 @@ import { AudioCodec, VideoCodec } from '../media/types.ts';
 import type { TrackState } from '../shared/config-protocol.ts';
 
 const described = new WeakMap<MediaPacket, TrackState | null>();
-/** the meter that samples each stream, so a track description can carry the measured frame rate */
-const meters = new WeakMap<LiveStream, BitrateMeter>();
 
-/** The tracks of a stream as its latest sequence headers (or, lacking one, its cached frames) describe them. */
-export function describeTracks(stream: LiveStream): TrackState[] {
+/**
+ * The tracks of a stream as its latest sequence headers (or, lacking one, its cached frames)
+ * describe them; `measuredFps` (BitrateMeter.fps) wins over the frame rate the SPS states.
+ */
+export function describeTracks(stream: LiveStream, measuredFps?: number): TrackState[] {
   const tracks: TrackState[] = [];
   const video = stream.videoHeader ?? stream.gop.find((p) => p.type === 9);
   const audio = stream.audioHeader ?? stream.gop.find((p) => p.type === 8);
@@ -30,8 +31,7 @@ export function describeTracks(stream: LiveStream): TrackState[] {
     }
     if (!track) continue;
     if (track.kind === 'video') {
-      const fps = meters.get(stream)?.fps(stream);
-      if (fps !== undefined) track = { ...track, fps };
+      if (measuredFps !== undefined) track = { ...track, fps: measuredFps };
     }
     tracks.push(track);
   }
@@ -190,7 +190,6 @@ export class BitrateMeter {
       counter = created;
       this.frames.set(stream, counter);
       stream.addReader(counter);
-      meters.set(stream, this);
     }
     return counter;
   }

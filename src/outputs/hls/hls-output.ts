@@ -46,6 +46,8 @@ export class HlsOutput implements StreamReader {
   /** media bytes of the frames in the open segment (each variant holds about this much for it) */
   private openBytes = 0;
   private partBytes = 0;
+  /** tags the demuxer refused (see onPacket) */
+  unreadableTags = 0;
   /** the publisher's clock jumped: the next segment starts at a keyframe after a discontinuity */
   private timelineJumped = false;
   /** segments cut by the memory caps (without a keyframe) */
@@ -93,8 +95,12 @@ export class HlsOutput implements StreamReader {
     let events: DemuxEvent[];
     try {
       events = this.demuxer.push(packet.type, packet.timestampMs, packet.body);
-    } catch {
-      return; // the publisher's edge already judged this tag; HLS just skips what it cannot read
+    } catch (err) {
+      // The publisher's edge already let this tag through; HLS skips what it cannot read, and
+      // says so once per stream so a stream with a silent HLS gap can be told from a healthy one.
+      this.unreadableTags++;
+      if (this.unreadableTags === 1) this.log.warn('HLS skipped a tag it could not read (logged once per stream)', { reason: (err as Error).message });
+      return;
     }
     for (const event of events) {
       if (event.type === 'track') this.onTrack();
