@@ -1,5 +1,6 @@
 // Turns FLV tag bodies (legacy and Enhanced RTMP) on a millisecond timeline into the shared
 // Track/MediaFrame vocabulary on a 90 kHz timeline, for the muxers that repackage media.
+import { FlvTagType } from './flv-tag-type.ts';
 import { sameBytes } from '../media/bytes.ts';
 import type { AudioCodec, MediaFrame, Track, VideoCodec } from '../media/types.ts';
 import { parseAudioTag } from './parse-audio-tag.ts';
@@ -30,8 +31,8 @@ export class FlvMediaDemuxer {
   }
 
   push(tagType: number, timestampMs: number, body: Uint8Array): DemuxEvent[] {
-    if (tagType === 9) return this.pushVideo(timestampMs, body);
-    if (tagType === 8) return this.pushAudio(timestampMs, body);
+    if (tagType === FlvTagType.Video) return this.pushVideo(timestampMs, body);
+    if (tagType === FlvTagType.Audio) return this.pushAudio(timestampMs, body);
     return [];
   }
 

@@ -4,6 +4,7 @@
 // outgrow the part target, at video frame boundaries. Memory is capped whatever the publisher
 // sends (hls-memory-caps.ts): an open segment that outgrows its caps without a keyframe is cut,
 // and what follows is dropped until the next keyframe starts a segment after a discontinuity.
+import { FlvTagType } from '../../flv/flv-tag-type.ts';
 import { DemuxTrackId, FlvMediaDemuxer, MEDIA_TIMESCALE, type DemuxEvent } from '../../flv/flv-media-demuxer.ts';
 import type { LiveStream, StreamReader } from '../../hub/live-stream.ts';
 import type { MediaPacket } from '../../hub/media-packet.ts';
@@ -90,7 +91,7 @@ export class HlsOutput implements StreamReader {
   }
 
   onPacket(packet: MediaPacket): void {
-    if (packet.type === 18) return;
+    if (packet.type === FlvTagType.Script) return;
     if (packet.discontinuity) this.timelineJumped = true;
     let events: DemuxEvent[];
     try {
