@@ -3,7 +3,7 @@
 // (RFC 7798 §4.4.1, §4.4.3), AAC-hbr one AU per packet or fragmented (RFC 3640 §3.2, §3.3.6), G.711 split on sample
 // boundaries (RFC 3551 §4.5.14), Opus one packet per frame (RFC 7587 §4.2).
 import { splitLengthPrefixed } from '../media/nal-units.ts';
-import { MEDIA_TIMESCALE } from '../flv/flv-media-demuxer.ts';
+import { MEDIA_TIMESCALE } from '../media/clock.ts';
 import { AudioCodec, VideoCodec, type MediaFrame, type Track } from '../media/types.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 

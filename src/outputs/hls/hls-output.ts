@@ -5,7 +5,8 @@
 // sends (hls-memory-caps.ts): an open segment that outgrows its caps without a keyframe is cut,
 // and what follows is dropped until the next keyframe starts a segment after a discontinuity.
 import { FlvTagType } from '../../flv/flv-tag-type.ts';
-import { DemuxTrackId, FlvMediaDemuxer, MEDIA_TIMESCALE, type DemuxEvent } from '../../flv/flv-media-demuxer.ts';
+import { DemuxTrackId, FlvMediaDemuxer, type DemuxEvent } from '../../flv/flv-media-demuxer.ts';
+import { MEDIA_TIMESCALE } from '../../media/clock.ts';
 import type { LiveStream, StreamReader } from '../../hub/live-stream.ts';
 import type { MediaPacket } from '../../hub/media-packet.ts';
 import type { MediaFrame, Track } from '../../media/types.ts';
