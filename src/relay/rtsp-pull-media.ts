@@ -18,6 +18,10 @@ import type { RtpTrackDescription } from '../rtsp/sdp-tracks.ts';
 const TICKS_PER_MS = 90;
 /** output time of the session's first frame: room for the decode-time lead-in of B-frame video (4 frames at 30 fps) */
 const DEFAULT_LEAD_TICKS = 12_000;
+/** the first tags wait (up to this long after the first frame) until every track has started, so that outputs see all
+ * sequence headers before any frame: a track showing up later would restart HLS with a discontinuity */
+const STARTUP_WAIT_MS = 2_000;
+const MAX_STARTUP_TAGS = 1_000;
 /** G.711 in FLV: SoundRate is ignored (always 8 kHz), 16-bit, mono (Adobe FLV spec E.4.2.1) */
 const G711_FLAGS = (1 << 1) | 0;
 
@@ -42,6 +46,8 @@ export class RtspTagWriter {
   private referenceUnixMs: number | undefined;
   /** room before the first frame for decode times that precede its pts (B-frame lead-in) */
   private leadTicks = 0;
+  /** until every track started (or the wait is over): headers and frames held back */
+  private startup: { headers: EncodedTag[]; frames: EncodedTag[] } | null = { headers: [], frames: [] };
 
   constructor(descriptions: readonly RtpTrackDescription[]) {
     this.tracks = descriptions.map((d, i) => ({
@@ -69,6 +75,7 @@ export class RtspTagWriter {
   onRtp(index: number, packet: RtpPacket, arrivalMs: number): EncodedTag[] {
     const state = this.tracks[index];
     if (!state) return [];
+    const headers: EncodedTag[] = [];
     const out: EncodedTag[] = [];
     for (const event of state.receiver.push(packet)) {
       if (event.type === 'track') {
@@ -90,13 +97,27 @@ export class RtspTagWriter {
       if (state.pendingHeader) {
         const header = sequenceHeader(state.pendingHeader);
         state.pendingHeader = undefined;
-        if (header) out.push({ type: header.type, timestampMs, body: header.body });
+        if (header) (this.startup ? headers : out).push({ type: header.type, timestampMs, body: header.body });
       }
       const body = frameBody(track, event.frame, ticks90kToMs(pts) - timestampMs);
       if (body) out.push({ type: body.type, timestampMs, body: body.body });
     }
-    this.stats.tagsOut += out.length;
-    return out;
+    const released = this.release(headers, out, arrivalMs);
+    this.stats.tagsOut += released.length;
+    return released;
+  }
+
+  private release(headers: EncodedTag[], frames: EncodedTag[], arrivalMs: number): EncodedTag[] {
+    const startup = this.startup;
+    if (!startup) return frames;
+    startup.headers.push(...headers);
+    startup.frames.push(...frames);
+    const allStarted = this.tracks.every((t) => t.offsetTicks !== undefined);
+    const waited = this.startArrivalMs !== undefined && arrivalMs - this.startArrivalMs >= STARTUP_WAIT_MS;
+    if (!allStarted && !waited && startup.frames.length < MAX_STARTUP_TAGS) return [];
+    this.startup = null;
+    // every sequence header first, then the frames interleaved by time (the sort is stable per track)
+    return [...startup.headers, ...startup.frames.sort((a, b) => a.timestampMs - b.timestampMs)];
   }
 
   private offsetOf(state: TrackState, frame: MediaFrame, rtpTimestamp: number, arrivalMs: number): number {

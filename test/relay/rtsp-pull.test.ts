@@ -43,13 +43,19 @@ const h264Aac = (seconds: number) => ['-re', ...testPatternArgs({ seconds, bFram
 async function expectPlayable(engine: RelayTestEngine, video: string): Promise<void> {
   expect(await waitFor(() => engine.relay('cam1')?.state === 'live', 20_000)).toBe(true);
   expect(await waitFor(() => engine.context.streams.find('live', 'cam')?.started === true, 20_000)).toBe(true);
-  const flv = await probe(engine.httpUrl('live/cam.flv'));
-  expect(flv.streams.map((s) => s.codec_name).sort()).toEqual(['aac', video].sort());
-  const decoded = await decode(engine.httpUrl('live/cam.flv'), 3);
-  expect(decoded.exitCode).toBe(0);
+  // the system ffmpeg (5.1) cannot read Enhanced-FLV HEVC, so H.265 is checked over HLS only
+  if (video !== 'hevc') {
+    const flv = await probe(engine.httpUrl('live/cam.flv'));
+    expect(flv.streams.map((s) => s.codec_name).sort()).toEqual(['aac', video].sort());
+    const decoded = await decode(engine.httpUrl('live/cam.flv'), 3);
+    expect(decoded.exitCode).toBe(0);
+  }
   expect(await waitFor(() => (engine.context.hls.find('live/cam')?.ts?.segments.length ?? 0) >= 2, 20_000)).toBe(true);
   const hls = await probe(engine.httpUrl('live/cam/index.m3u8'));
   expect(hls.streams.map((s) => s.codec_name).sort()).toEqual(['aac', video].sort());
+  const decodedHls = await decode(engine.httpUrl('live/cam/index.m3u8'), 2);
+  expect(decodedHls.stderr).toBe('');
+  expect(decodedHls.exitCode).toBe(0);
 }
 
 test('H.264 + AAC over TCP interleaved with Digest (MD5) auth: decodes over HTTP-FLV and HLS; keepalive and receiver reports flow', async () => {
