@@ -91,6 +91,11 @@ export class RtspClientConnection {
             this.socket = socket;
             resolve();
           },
+          // a refused certificate shows up here (with verification on, the socket closes right after); with it off,
+          // Bun still reports the unverified certificate, and the connection goes on
+          handshake: (_socket, success, authorizationError) => {
+            if (!this.options.insecureTls && (!success || authorizationError)) fail(`TLS handshake with ${host}:${port} failed: ${authorizationError?.message ?? 'refused'}`);
+          },
           data: (_socket, data) => this.receive(new Uint8Array(data)),
           drain: () => this.writer.resume(),
           close: () => this.finish('connection closed by the server'),

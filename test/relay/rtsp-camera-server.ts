@@ -18,6 +18,8 @@ export type CameraOptions = Readonly<{
   user?: string;
   password?: string;
   udp?: 'send' | 'silent';
+  /** serve rtsps:// (RTSP over TLS) with this certificate */
+  tls?: Readonly<{ cert: string; key: string }>;
 }>;
 
 type Player = {
@@ -49,7 +51,7 @@ export class TestCamera {
   constructor(readonly options: CameraOptions) {}
 
   get url(): string {
-    return `rtsp://127.0.0.1:${this.options.port}/cam`;
+    return `${this.options.tls ? 'rtsps' : 'rtsp'}://127.0.0.1:${this.options.port}/cam`;
   }
 
   get isRecording(): boolean {
@@ -65,14 +67,16 @@ export class TestCamera {
     this.server = Bun.listen<Conn>({
       hostname: '127.0.0.1',
       port: this.options.port,
+      ...(this.options.tls ? { tls: this.options.tls } : {}),
       socket: {
         open: (socket) => {
           socket.data = { parser: new RtspParser(), role: 'unknown' };
         },
         data: (socket, data) => this.receive(socket, new Uint8Array(data)),
         close: (socket) => {
-          if (socket.data.player) this.players.delete(socket.data.player);
-          if (socket.data.role === 'publisher') this.recording = false;
+          // a TLS client that refused the certificate closes before open() ran
+          if (socket.data?.player) this.players.delete(socket.data.player);
+          if (socket.data?.role === 'publisher') this.recording = false;
         },
       },
     });
@@ -80,14 +84,37 @@ export class TestCamera {
 
   /** Runs ffmpeg publishing `inputArgs` (inputs and encoder options) into this camera. */
   publish(inputArgs: string[]): ReturnType<typeof spawnBackground> {
-    this.publisher = spawnBackground(['ffmpeg', '-hide_banner', '-loglevel', 'error', ...inputArgs, '-f', 'rtsp', '-rtsp_transport', 'tcp', `${this.url}/publish`]);
+    // ffmpeg publishes over plain RTSP; a TLS camera takes that on a second, plain listener
+    const url = this.options.tls ? `rtsp://127.0.0.1:${this.startPlainIngest()}/cam` : this.url;
+    this.publisher = spawnBackground(['ffmpeg', '-hide_banner', '-loglevel', 'error', ...inputArgs, '-f', 'rtsp', '-rtsp_transport', 'tcp', `${url}/publish`]);
     return this.publisher;
+  }
+
+  private plainIngest: TCPSocketListener<Conn> | null = null;
+
+  private startPlainIngest(): number {
+    this.plainIngest = Bun.listen<Conn>({
+      hostname: '127.0.0.1',
+      port: 0,
+      socket: {
+        open: (socket) => {
+          socket.data = { parser: new RtspParser(), role: 'unknown' };
+        },
+        data: (socket, data) => this.receive(socket, new Uint8Array(data)),
+        close: () => {
+          this.recording = false;
+        },
+      },
+    });
+    return this.plainIngest.port;
   }
 
   /** Everything goes away: players see their connection close. */
   async stop(): Promise<void> {
     await this.publisher?.stop();
     this.publisher = null;
+    this.plainIngest?.stop(true);
+    this.plainIngest = null;
     this.server?.stop(true);
     this.server = null;
     this.udpSocket?.close();

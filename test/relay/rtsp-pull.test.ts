@@ -1,7 +1,9 @@
 // RTSP pull sources end to end: a real ffmpeg publishes into a test-only RTSP camera (rtsp-camera-server.ts), Weir pulls
 // rtsp://user:pass@127.0.0.1:PORT/cam into live/cam, and ffprobe/ffmpeg decode it back over HTTP-FLV and HLS.
 import { afterAll, afterEach, expect, test } from 'bun:test';
-import { decode, freePort, killAll, probe, testPatternArgs, waitFor } from '../e2e/harness.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decode, freePort, killAll, probe, run, tempDir, testPatternArgs, waitFor } from '../e2e/harness.ts';
 import { startRelayEngine, type RelayTestEngine } from './relay-harness.ts';
 import { TestCamera, type CameraOptions } from './rtsp-camera-server.ts';
 
@@ -29,14 +31,14 @@ async function camera(options: Omit<CameraOptions, 'port'> & { port?: number }, 
   return cam;
 }
 
-function pullEngine(url: string): RelayTestEngine {
-  const engine = startRelayEngine({ pulls: [{ id: 'cam1', app: 'live', stream: 'cam', url, enabled: true }] });
+function pullEngine(url: string, insecureTls = false): RelayTestEngine {
+  const engine = startRelayEngine({ pulls: [{ id: 'cam1', app: 'live', stream: 'cam', url, enabled: true }], relay: { insecureTls } });
   engines.push(engine);
   return engine;
 }
 
 const withCredentials = (cam: TestCamera, password = PASSWORD, query = '') =>
-  cam.url.replace('rtsp://', `rtsp://${USER}:${encodeURIComponent(password)}@`) + query;
+  cam.url.replace('://', `://${USER}:${encodeURIComponent(password)}@`) + query;
 
 const h264Aac = (seconds: number) => ['-re', ...testPatternArgs({ seconds, bFrames: 2, gop: 25 }).filter((a) => a !== '-re' && a !== '-hide_banner' && a !== '-loglevel' && a !== 'error')];
 
@@ -128,3 +130,40 @@ test('a wrong password: retrying, with a clear error that does not quote the pas
   expect(JSON.stringify(status)).not.toContain(wrong);
   expect(engine.logs.join('\n')).not.toContain(wrong);
 }, 60_000);
+
+test('rtsps:// (RTSP over TLS): a self-signed camera is refused with verification on, and plays with it off', async () => {
+  const dir = tempDir();
+  try {
+    const keyFile = join(dir.path, 'key.pem');
+    const certFile = join(dir.path, 'cert.pem');
+    const made = await run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=localhost']);
+    expect(made.exitCode).toBe(0);
+    const tls = { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
+    const cam = await camera({ auth: 'digest-md5', tls }, h264Aac(60));
+    expect(cam.url.startsWith('rtsps://')).toBe(true);
+    const strict = pullEngine(withCredentials(cam));
+    expect(await waitFor(() => strict.relay('cam1')?.state === 'retrying', 15_000)).toBe(true);
+    expect(strict.relay('cam1')!.lastError ?? '').toMatch(/cert|self|signed|verify/i);
+    strict.stop();
+    const lax = pullEngine(withCredentials(cam), true);
+    await expectPlayable(lax, 'h264');
+    expect(cam.requests.some((r) => r.method === 'PLAY' && r.authorized)).toBe(true);
+  } finally {
+    dir.remove();
+  }
+}, 120_000);
+
+test('G.711 A-law audio is carried as FLV sound format 7', async () => {
+  const args = h264Aac(60).map((a) => (a === 'aac' ? 'pcm_alaw' : a));
+  const at = args.indexOf('sine=frequency=440:sample_rate=44100');
+  args[at] = 'sine=frequency=440:sample_rate=8000';
+  args.splice(args.indexOf('-b:a'), 2, '-ar', '8000', '-ac', '1');
+  const cam = await camera({ auth: 'none' }, args);
+  expect(cam.sdp).toContain('m=audio 0 RTP/AVP 8'); // static payload type 8: PCMA
+  const engine = pullEngine(cam.url);
+  expect(await waitFor(() => engine.context.streams.find('live', 'cam')?.started === true, 20_000)).toBe(true);
+  const flv = await probe(engine.httpUrl('live/cam.flv'));
+  expect(flv.streams.map((s) => s.codec_name).sort()).toEqual(['h264', 'pcm_alaw']);
+  const decoded = await decode(engine.httpUrl('live/cam.flv'), 2);
+  expect(decoded.exitCode).toBe(0);
+}, 120_000);
