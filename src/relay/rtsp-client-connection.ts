@@ -45,6 +45,7 @@ export class RtspClientConnection {
   private cseq = 0;
   private pending: Pending | null = null;
   private closed = false;
+  private abortConnect: ((reason: string) => void) | null = null;
   /** the Session id from SETUP, sent with every later request */
   session: string | undefined;
 
@@ -70,13 +71,22 @@ export class RtspClientConnection {
     return this.socket?.remoteAddress;
   }
 
-  /** Resolves once connected; rejects (and closes) when the connection cannot be made. */
+  /** Resolves once connected; rejects (and closes) when the connection cannot be made within the response timeout. */
   connect(): Promise<void> {
     const { host, port, tls } = this.options;
     return new Promise<void>((resolve, reject) => {
+      let settled = false;
       const fail = (message: string): void => {
-        reject(new Error(message));
+        if (!settled) reject(new Error(message));
+        settled = true;
         this.finish(message);
+      };
+      // a blackholed address would otherwise wait for the OS's SYN retries (minutes)
+      const timer = setTimeout(() => fail(`cannot connect to ${host}:${port}: no answer within ${this.options.responseTimeoutMs} ms`), this.options.responseTimeoutMs);
+      this.abortConnect = (reason) => {
+        clearTimeout(timer);
+        if (!settled) reject(new Error(reason));
+        settled = true;
       };
       Bun.connect<undefined>({
         hostname: host,
@@ -84,11 +94,14 @@ export class RtspClientConnection {
         ...(tls ? { tls: { rejectUnauthorized: !this.options.insecureTls, serverName: host } } : {}),
         socket: {
           open: (socket) => {
+            clearTimeout(timer);
             if (this.closed) {
               socket.terminate();
+              fail('connection closed');
               return;
             }
             this.socket = socket;
+            settled = true;
             resolve();
           },
           // a refused certificate shows up here (with verification on, the socket closes right after); with it off,
@@ -133,14 +146,16 @@ export class RtspClientConnection {
     }
   }
 
-  /** Sends a request without waiting (keepalive, TEARDOWN): its response is read and dropped. */
-  sendAndForget(method: string, uri: string): void {
-    if (this.closed) return;
-    if (this.pending) {
-      // never two outstanding: a keepalive is skipped while a request is in flight
-      return;
-    }
+  /** A keepalive: sent without waiting, and skipped while a request is in flight (never two outstanding). */
+  keepalive(method: string, uri: string): void {
+    if (this.closed || this.pending) return;
     void this.send(method, uri, []).catch(() => undefined);
+  }
+
+  /** A last request (TEARDOWN) written whatever is in flight; no answer is awaited. */
+  sendLast(method: string, uri: string): void {
+    if (this.closed) return;
+    this.writer.writeControl(encodeRequest({ method, uri, headers: this.headersFor(++this.cseq, method, uri, []) }));
   }
 
   /** One RTP/RTCP packet on an interleaved channel. */
@@ -166,11 +181,7 @@ export class RtspClientConnection {
   private send(method: string, uri: string, headers: RtspHeaders): Promise<RtspResponse> {
     if (this.closed) return Promise.reject(new Error('connection closed'));
     const cseq = ++this.cseq;
-    const all: [string, string][] = [['CSeq', String(cseq)], ['User-Agent', USER_AGENT]];
-    const authorization = this.auth?.header(method, uri);
-    if (authorization !== undefined) all.push(['Authorization', authorization]);
-    if (this.session !== undefined) all.push(['Session', this.session]);
-    for (const [name, value] of headers) all.push([name, value]);
+    const all = this.headersFor(cseq, method, uri, headers);
     return new Promise<RtspResponse>((resolve, reject) => {
       const timer = setTimeout(() => {
         if (this.pending?.cseq !== cseq) return;
@@ -182,6 +193,15 @@ export class RtspClientConnection {
       this.pending = { cseq, method, resolve, reject, timer };
       this.writer.writeControl(encodeRequest({ method, uri, headers: all }));
     });
+  }
+
+  private headersFor(cseq: number, method: string, uri: string, headers: RtspHeaders): [string, string][] {
+    const all: [string, string][] = [['CSeq', String(cseq)], ['User-Agent', USER_AGENT]];
+    const authorization = this.auth?.header(method, uri);
+    if (authorization !== undefined) all.push(['Authorization', authorization]);
+    if (this.session !== undefined) all.push(['Session', this.session]);
+    for (const [name, value] of headers) all.push([name, value]);
+    return all;
   }
 
   private receive(data: Uint8Array): void {
@@ -212,6 +232,8 @@ export class RtspClientConnection {
   }
 
   private rejectPending(error: Error): void {
+    this.abortConnect?.(error.message);
+    this.abortConnect = null;
     const pending = this.pending;
     this.pending = null;
     if (!pending) return;

@@ -97,7 +97,7 @@ export class RtspPlaySession {
   /** TEARDOWN (not awaited) and close. */
   stop(): void {
     const c = this.connection;
-    if (c && !c.isClosed && c.session !== undefined) c.sendAndForget('TEARDOWN', this.requestUrl);
+    if (c && !c.isClosed && c.session !== undefined) c.sendLast('TEARDOWN', this.requestUrl);
     this.end({ kind: 'closed' });
   }
 
@@ -109,7 +109,7 @@ export class RtspPlaySession {
     for (const t of this.tracks) t.udp?.close();
     const c = this.connection;
     if (c && !c.isClosed) {
-      if (end.kind === 'udp-silent' && c.session !== undefined) c.sendAndForget('TEARDOWN', this.requestUrl);
+      if (end.kind === 'udp-silent' && c.session !== undefined) c.sendLast('TEARDOWN', this.requestUrl);
       c.close();
     }
     this.resolveEnd?.(end);
@@ -173,7 +173,7 @@ export class RtspPlaySession {
     this.hooks.log(`RTSP playing ${chosen.map((t) => t.params.codec).join('+')} over ${this.transport.toUpperCase()}`);
     this.hooks.onPlaying();
     const keepaliveMs = Math.max(MIN_KEEPALIVE_MS, (timeoutSec * 1000) / 2);
-    this.timers.push(setInterval(() => connection.sendAndForget(this.keepaliveMethod, this.requestUrl), keepaliveMs));
+    this.timers.push(setInterval(() => connection.keepalive(this.keepaliveMethod, this.requestUrl), keepaliveMs));
     this.timers.push(setInterval(() => this.sendReceiverReports(), RECEIVER_REPORT_INTERVAL_MS));
     this.timers.push(setInterval(() => this.watch(), CHECK_INTERVAL_MS));
   }

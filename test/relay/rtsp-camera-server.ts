@@ -38,7 +38,11 @@ export class TestCamera {
   readonly requests: { method: string; authorized: boolean; uri: string }[] = [];
   /** RTCP packets players sent (receiver reports) */
   rtcpFromPlayers = 0;
+  /** datagrams players sent to the camera's UDP port (receiver reports over UDP) */
+  udpFromPlayers = 0;
   sdp: string | undefined;
+  /** a hung camera: connections stay open, no media goes out */
+  frozen = false;
   private readonly publisherChannels = new Map<number, { stream: number; rtcp: boolean }>();
   private recording = false;
   private readonly players = new Set<Player>();
@@ -63,7 +67,14 @@ export class TestCamera {
   }
 
   async start(): Promise<void> {
-    this.udpSocket = await Bun.udpSocket({ binaryType: 'uint8array', socket: { data: () => undefined } });
+    this.udpSocket = await Bun.udpSocket({
+      binaryType: 'uint8array',
+      socket: {
+        data: (_socket, data) => {
+          if (isRtcp(data)) this.udpFromPlayers++;
+        },
+      },
+    });
     this.server = Bun.listen<Conn>({
       hostname: '127.0.0.1',
       port: this.options.port,
@@ -144,7 +155,7 @@ export class TestCamera {
 
   private forward(channel: number, payload: Uint8Array): void {
     const route = this.publisherChannels.get(channel);
-    if (!route) return;
+    if (!route || this.frozen) return;
     for (const p of this.players) {
       if (!p.playing) continue;
       const out = p.outputs.get(route.stream);

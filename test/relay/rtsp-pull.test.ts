@@ -4,6 +4,7 @@ import { afterAll, afterEach, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode, freePort, killAll, probe, run, tempDir, testPatternArgs, waitFor } from '../e2e/harness.ts';
+import { createRtspPullClient } from '../../src/relay/rtsp-pull-client.ts';
 import { startRelayEngine, type RelayTestEngine } from './relay-harness.ts';
 import { TestCamera, type CameraOptions } from './rtsp-camera-server.ts';
 
@@ -94,7 +95,9 @@ test('UDP transport (?transport=udp) and Digest SHA-256', async () => {
   expect(engine.logs.join('\n')).toContain('over UDP');
   expect(engine.logs.join('\n')).not.toContain('switching to TCP');
   expect(cam.requests.every((r) => !r.uri.includes('transport'))).toBe(true);
-  expect(await waitFor(() => cam.rtcpFromPlayers === 0, 100)).toBe(true); // RTCP went over UDP, not the TCP connection
+  // receiver reports go to the camera's RTCP port over UDP, not over the TCP connection
+  expect(await waitFor(() => cam.udpFromPlayers > 0, 10_000)).toBe(true);
+  expect(cam.rtcpFromPlayers).toBe(0);
 }, 120_000);
 
 test('UDP that never arrives falls back to TCP interleaved', async () => {
@@ -167,3 +170,23 @@ test('G.711 A-law audio is carried as FLV sound format 7', async () => {
   const decoded = await decode(engine.httpUrl('live/cam.flv'), 2);
   expect(decoded.exitCode).toBe(0);
 }, 120_000);
+
+test('a camera that stops sending while its connection stays open is dropped after the stall timeout', async () => {
+  const cam = await camera({ auth: 'basic' }, h264Aac(60));
+  const events: string[] = [];
+  let tags = 0;
+  let ended: string | null | undefined;
+  const client = createRtspPullClient(
+    withCredentials(cam),
+    { onPacket: () => void tags++, onConnected: () => void events.push('connected'), onDisconnected: (e) => void (ended = e), onBytes: () => undefined },
+    (m) => void events.push(m),
+    { stallTimeoutMs: 1500 },
+  );
+  client.start();
+  expect(await waitFor(() => tags > 20, 15_000)).toBe(true);
+  cam.frozen = true;
+  expect(await waitFor(() => ended !== undefined, 10_000)).toBe(true);
+  expect(ended).toBe('no RTP from the server for 1500 ms');
+  expect(events).toContain('connected');
+  client.stop();
+}, 60_000);
