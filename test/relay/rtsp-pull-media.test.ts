@@ -101,6 +101,17 @@ describe('RtspTagWriter', () => {
   });
 });
 
+test('Opus becomes Enhanced-FLV audio (OpusHead sequence start, then coded frames)', () => {
+  const opus = { kind: 'audio', payloadType: 111, clockRate: 48000, channels: 2, control: 'rtsp://h/s/1', mediaIndex: 0, params: { codec: 'opus', channels: 2 } } as const;
+  const w = new RtspTagWriter([opus]);
+  const packet = parseRtpPacket(encodeRtpPacket({ marker: true, payloadType: 111, sequenceNumber: 1, timestamp: 960, ssrc: 4, payload: Uint8Array.of(0xfc, 1, 2, 3) }));
+  const out = w.onRtp(0, packet, 0);
+  expect(out.map((t) => parseAudioTag(t.body))).toMatchObject([
+    { kind: 'sequence-header', codec: 'opus' },
+    { kind: 'frame', codec: 'opus' },
+  ]);
+});
+
 describe('RTSP URLs', () => {
   test('credentials are decoded and kept out of the request URL; transport=udp is Weir\'s and is taken out', () => {
     const e = parseRtspUrl('rtsp://ad%40min:p%3Ass@cam.local/Streaming/101?channel=1&transport=udp&subtype=0');

@@ -4,6 +4,7 @@ import { afterAll, afterEach, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode, freePort, killAll, probe, run, tempDir, testPatternArgs, waitFor } from '../e2e/harness.ts';
+import { parseAudioTag } from '../../src/flv/parse-audio-tag.ts';
 import { createRtspPullClient } from '../../src/relay/rtsp-pull-client.ts';
 import { startRelayEngine, type RelayTestEngine } from './relay-harness.ts';
 import { TestCamera, type CameraOptions } from './rtsp-camera-server.ts';
@@ -190,3 +191,15 @@ test('a camera that stops sending while its connection stays open is dropped aft
   expect(events).toContain('connected');
   client.stop();
 }, 60_000);
+
+test('Opus audio reaches the hub as Enhanced-FLV Opus', async () => {
+  const args = h264Aac(60).map((a) => (a === 'aac' ? 'libopus' : a));
+  args[args.indexOf('sine=frequency=440:sample_rate=44100')] = 'sine=frequency=440:sample_rate=48000';
+  const cam = await camera({ auth: 'none' }, args);
+  expect(cam.sdp).toContain('opus/48000');
+  const engine = pullEngine(cam.url);
+  expect(await waitFor(() => engine.context.streams.find('live', 'cam')?.audioHeader != null, 20_000)).toBe(true);
+  const header = engine.context.streams.find('live', 'cam')!.audioHeader!;
+  expect(parseAudioTag(header.body)).toMatchObject({ kind: 'sequence-header', codec: 'opus' });
+  expect(await waitFor(() => engine.context.streams.find('live', 'cam')?.started === true, 20_000)).toBe(true);
+}, 120_000);

@@ -58,4 +58,18 @@ describe('RTSP pull sources', () => {
     await api('PATCH', `/pulls/${id}`, { url: 'rtsp://viewer:***@198.51.100.7/cam' });
     expect(engineUrl(id)).toBe('rtsp://viewer:***@198.51.100.7/cam');
   });
+
+  test('the console shows the RTSP hint to admins and the pull list without the password', async () => {
+    await api('POST', '/pulls', { app: 'cams', stream: 'door', url: URL_WITH_PASSWORD });
+    const admin = await login(h.app);
+    const page = await call(h.app, 'GET', '/relays', { creds: { cookie: admin.cookie } });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('rtsp://user:password@camera/stream');
+    expect(page.text).toContain('?transport=udp');
+    expect(page.text).not.toContain('Cam-Pa55word');
+    const id = (await api('GET', '/pulls')).body.items[0].id;
+    const form = await call(h.app, 'GET', `/pulls/${id}/edit`, { creds: { cookie: admin.cookie } });
+    expect(form.text).toContain('rtsp://viewer:***@192.0.2.10:554/Streaming/Channels/101?transport=udp');
+    expect(form.text).not.toContain('Cam-Pa55word');
+  });
 });
