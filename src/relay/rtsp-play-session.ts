@@ -3,17 +3,18 @@
 // FLV tags; RTCP sender reports time the tracks; receiver reports (RFC 3550 §6.4.2) go back every few seconds.
 // `run()` resolves with how the session ended; 'udp-silent' asks the caller to try again over TCP.
 import type { EncodedTag } from '../flv/encode-tag.ts';
-import { encodeReceiverReport, parseRtcpCompound } from '../rtsp/rtcp.ts';
-import { JitterEstimator, receiverReportBlock, type LastSenderReport } from '../rtsp/rtcp-report-block.ts';
+import { parseRtcpCompound } from '../rtsp/rtcp.ts';
+import { JitterEstimator } from '../rtsp/rtcp-report-block.ts';
 import { isRtcp, parseRtpPacket } from '../rtsp/rtp-packet.ts';
 import { contentBase, parsePublic, parseSession } from '../rtsp/rtsp-headers.ts';
 import { headerValue, type RtspResponse } from '../rtsp/rtsp-message.ts';
 import { encodeTransport, parseTransport, type TransportSpec } from '../rtsp/rtsp-transport.ts';
 import { parseSdp } from '../rtsp/sdp.ts';
-import { describeTracks, type RtpTrackDescription } from '../rtsp/sdp-tracks.ts';
+import { describeTracks } from '../rtsp/sdp-tracks.ts';
 import { RtspClientConnection, RtspRequestError } from './rtsp-client-connection.ts';
 import { RtspTagWriter } from './rtsp-pull-media.ts';
-import { openUdpPair, type UdpPair } from './rtsp-udp-pair.ts';
+import { receiverReport, sameHost, type TrackIo } from './rtsp-track-io.ts';
+import { openUdpPair } from './rtsp-udp-pair.ts';
 import type { RtspEndpoint, RtspTransportChoice } from './rtsp-url.ts';
 
 const STATUS_UNSUPPORTED_TRANSPORT = 461;
@@ -39,16 +40,6 @@ export type RtspPlayHooks = Readonly<{
   log: (message: string) => void;
 }>;
 
-type TrackIo = {
-  description: RtpTrackDescription;
-  jitter: JitterEstimator;
-  remoteSsrc: number | undefined;
-  lastSr: LastSenderReport | undefined;
-  /** TCP: interleaved channels; UDP: the local pair and the server's ports */
-  channels?: readonly [number, number];
-  udp?: UdpPair;
-  serverPorts?: readonly [number, number];
-};
 
 class SessionEnded extends Error {}
 
@@ -280,14 +271,7 @@ export class RtspPlaySession {
     const now = performance.now();
     for (const [index, io] of this.tracks.entries()) {
       if (io.remoteSsrc === undefined || !this.writer) continue;
-      const block = receiverReportBlock({
-        ssrc: io.remoteSsrc,
-        sequence: this.writer.receiver(index).sequence,
-        jitter: io.jitter.value,
-        ...(io.lastSr ? { lastSr: io.lastSr } : {}),
-        nowMs: now,
-      });
-      const report = encodeReceiverReport(this.ourSsrc, [block], 'weir');
+      const report = receiverReport(io, this.writer.receiver(index).sequence, this.ourSsrc, now);
       if (io.channels) this.connection?.writeInterleaved(io.channels[1], report);
       else if (io.udp && io.serverPorts && this.serverAddress) io.udp.rtcp.send(report, io.serverPorts[1], this.serverAddress);
     }
@@ -303,13 +287,4 @@ export class RtspPlaySession {
     }
     if (now - this.lastRtpAtMs > this.timeouts.stallMs) this.end({ kind: 'error', reason: `no RTP from the server for ${this.timeouts.stallMs} ms` });
   }
-}
-
-function sameHost(address: string, expected: string | undefined): boolean {
-  if (expected === undefined) return true;
-  const strip = (a: string) => a.replace(/^::ffff:/, '').replace(/^\[|\]$/g, '').toLowerCase();
-  const a = strip(address);
-  const e = strip(expected);
-  // a hostname (not an address) cannot be compared without resolving it: accept, as the ports are ours alone
-  return a === e || !/^[\d.:a-f]+$/.test(e) || (e === 'localhost' && (a === '127.0.0.1' || a === '::1'));
 }
