@@ -98,6 +98,8 @@ const en = {
   'relays.stream': 'Stream',
   'relays.streamAny': 'Stream (empty: every stream)',
   'relays.url': 'URL',
+  'relays.pullUrlHint':
+    'rtmp(s)://, http(s):// (FLV or .m3u8) or rtsp(s)://. Camera credentials go in the URL (rtsp://user:password@camera/stream); the password is stored and never shown again (*** keeps it). Add ?transport=udp for RTSP over UDP.',
   'relays.status': 'Status',
   'relays.statusUnknown': 'not reported by the engine',
   'relays.state.connecting': 'connecting',
@@ -232,6 +234,8 @@ const zh: Record<LabelKey, string> = {
   'relays.stream': '流',
   'relays.streamAny': '流（留空：所有流）',
   'relays.url': '地址',
+  'relays.pullUrlHint':
+    '支持 rtmp(s)://、http(s)://（FLV 或 .m3u8）和 rtsp(s)://。摄像机账号密码写在地址里（rtsp://用户名:密码@摄像机/流）；密码保存后不再显示（保留 *** 即沿用原密码）。RTSP 走 UDP 时加 ?transport=udp。',
   'relays.status': '状态',
   'relays.statusUnknown': '引擎未报告',
   'relays.state.connecting': '连接中',

@@ -119,7 +119,7 @@ export type PullSourceUpdateInput = Readonly<{ stream?: string; url?: string; en
 export interface PullSourceService {
   list(app?: string): readonly PullSource[];
   get(id: string): PullSource;
-  /** url: rtmp://, rtmps://, http://, https://; conflict when app/stream already has one */
+  /** url: rtmp://, rtmps://, http://, https://, rtsp://, rtsps://; conflict when app/stream already has one */
   create(input: PullSourceCreateInput): PullSource;
   update(id: string, patch: PullSourceUpdateInput): PullSource;
   delete(id: string): void;
