@@ -9,7 +9,7 @@ import { ticks90kToMs, type EncodedTag } from '../flv/encode-tag.ts';
 import { AudioFourCc, AudioPacketType, SoundFormat } from '../flv/flv-codes.ts';
 import { FlvTagType } from '../flv/flv-tag-type.ts';
 import { AudioCodec, VideoCodec, type MediaFrame, type Track } from '../media/types.ts';
-import { splitLengthPrefixed } from '../rtsp/packetize.ts';
+import { splitLengthPrefixed } from '../media/nal-units.ts';
 import type { RtpPacket } from '../rtsp/rtp-packet.ts';
 import { SenderReportClock } from '../rtsp/rtp-timestamp.ts';
 import { RtpTrackReceiver } from '../rtsp/rtp-track-receiver.ts';
