@@ -11,3 +11,27 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export function sameByteLists(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
   return a.length === b.length && a.every((x, i) => sameBytes(x, b[i]!));
 }
+
+// Big-endian reads. The caller has checked the length: these read what is there.
+
+export function readUint16BE(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! << 8) | bytes[at + 1]!;
+}
+
+export function readUint24BE(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! << 16) | (bytes[at + 1]! << 8) | bytes[at + 2]!;
+}
+
+/** Signed 24-bit big-endian (FLV composition time offsets). */
+export function readInt24BE(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8)) >> 8;
+}
+
+export function readUint32BE(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
+
+/** FLV's tag timestamp: 24 bits big-endian, then the 8 high bits after them (FLV spec E.4.1). */
+export function readFlvTimestamp(bytes: Uint8Array, at: number): number {
+  return ((bytes[at + 3]! << 24) | (bytes[at]! << 16) | (bytes[at + 1]! << 8) | bytes[at + 2]!) >>> 0;
+}
