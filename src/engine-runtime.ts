@@ -23,6 +23,7 @@ import { drainEngine, type DrainReport } from './server/graceful-shutdown.ts';
 import { hlsVariantsFor, type EngineConfig } from './shared/engine-config.ts';
 import { hlsMemoryCaps } from './outputs/hls/hls-memory-caps.ts';
 import { timestampJumpLogger } from './server/timestamp-jump-log.ts';
+import { RecordingManager } from './server/recording-manager.ts';
 import { createLogger, type Logger } from './shared/logger.ts';
 
 export interface RunningEngine {
@@ -36,6 +37,8 @@ export interface RunningEngine {
   readonly hlsViewers: HlsViewerTracker;
   /** pulls, forwards and edge pulls (src/relay) */
   readonly relays: RelayManager;
+  /** recording of live streams to disk, retention, the free-space floor (server/recording-manager.ts) */
+  readonly recordings: RecordingManager;
   /** Applies a new configuration to the running engine (see server/config-applier.ts). */
   applyConfig(next: EngineConfig): ApplyReport;
   stop(): void;
@@ -78,6 +81,8 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     };
   }, logger);
   streams.onPublish((stream) => hls.attach(stream));
+  const recordings = new RecordingManager(getConfig, logger.child({ component: 'recording' }));
+  streams.onPublish((stream) => recordings.attach(stream));
   const decider =
     typeof options.admission === 'function' ? options.admission(getConfig) : (options.admission ?? new AppListAdmission(getConfig));
   const forwardMemo = new ForwardTargetMemo();
@@ -104,6 +109,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     rtmp.stop();
     throw err;
   }
+  recordings.start();
   const bitrates = new BitrateMeter(() => streams.list());
   bitrates.start();
   const relays = new RelayManager({
@@ -130,6 +136,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     bitrates,
     hlsViewers: http.hlsViewers,
     relays,
+    recordings,
     applyConfig: (next) => {
       const report = applyEngineConfig(
         {
@@ -147,6 +154,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       return report;
     },
     stop: () => {
+      recordings.stop();
       relays.stop();
       bitrates.stop();
       rtmp.stop();

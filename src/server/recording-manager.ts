@@ -1,0 +1,215 @@
+// Recording for the whole engine: starts a StreamRecorder when a stream of an app with recording
+// on goes live (settings apply to streams that start later, as for HLS), keeps one catalog per
+// app and storage path, and every check interval (1) measures free space on each storage path
+// with statfs: below the floor recording there pauses, with one log line each way, and live
+// streaming goes on; (2) deletes what is past an app's retention or over its quota, oldest first.
+import { randomBytes } from 'node:crypto';
+import { mkdir, statfs } from 'node:fs/promises';
+import type { LiveStream } from '../hub/live-stream.ts';
+import { planRetention } from '../record/retention-plan.ts';
+import type { RecordedSegment } from '../record/recording-index.ts';
+import type { RecordingSettings, RecordingStatus } from '../shared/config-protocol.ts';
+import { DEFAULT_RECORDING_SETTINGS, type EngineConfig, type RecordingEngineSettings } from '../shared/engine-config.ts';
+import type { Logger } from '../shared/logger.ts';
+import { RecordingCatalog } from './recording-catalog.ts';
+import { StreamRecorder, type RecorderCounters } from './stream-recorder.ts';
+
+const MIB = 1024 * 1024;
+/** the open segment of one recorder may hold this much before it is closed without a keyframe */
+const MAX_SEGMENT_BYTES = 256 * MIB;
+
+type PathState = { freeBytes: number; paused: boolean; checked: boolean };
+
+/** A stream name is one path component: anything that could climb out of the directory is not recorded. */
+export function isSafeStreamName(name: string): boolean {
+  return name.length > 0 && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
+}
+
+export class RecordingManager {
+  private readonly recorders = new Map<string, StreamRecorder>();
+  private readonly catalogs = new Map<string, RecordingCatalog>();
+  private readonly paths = new Map<string, PathState>();
+  private readonly owner = randomBytes(6).toString('hex');
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private sweeping: Promise<void> | null = null;
+  readonly counters: RecorderCounters & { segmentsDeleted: number } = { segmentsWritten: 0, segmentsDropped: 0, bytesWritten: 0, segmentsDeleted: 0 };
+
+  constructor(
+    private readonly config: () => EngineConfig,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private get knobs(): RecordingEngineSettings {
+    return this.config().recording ?? DEFAULT_RECORDING_SETTINGS;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    void this.sweep();
+    this.timer = setInterval(() => void this.sweep(), this.knobs.checkIntervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** The recording settings of an app, when it records. */
+  settingsFor(app: string): RecordingSettings | null {
+    const settings = this.config().apps.find((a) => a.name === app)?.recording;
+    return settings?.enabled ? settings : null;
+  }
+
+  /** A stream got a publisher: record it if its app says so (one recorder per life of the stream). */
+  attach(stream: LiveStream): void {
+    const existing = this.recorders.get(stream.path);
+    if (existing?.stream === stream) return;
+    if (existing) this.detach(existing);
+    const settings = this.settingsFor(stream.app);
+    if (!settings) return;
+    const log = this.log.child({ stream: stream.path });
+    if (!isSafeStreamName(stream.name) || !isSafeStreamName(stream.app)) {
+      log.warn('not recording: the stream name cannot be a directory name');
+      return;
+    }
+    const catalog = this.catalog(settings.path, stream.app);
+    void catalog.load();
+    if (!this.paths.has(settings.path)) void this.checkPath(settings.path);
+    const recorder = new StreamRecorder(stream, settings, {
+      owner: this.owner,
+      log,
+      now: this.now,
+      isPaused: () => this.paths.get(settings.path)?.paused ?? false,
+      maxQueuedSegments: this.knobs.maxQueuedSegments,
+      maxSegmentBytes: MAX_SEGMENT_BYTES,
+      counters: this.counters,
+      onWritten: (segment) => this.written(catalog, settings, segment),
+      // after the hub has finished telling its readers (removing one now would disturb that loop)
+      onEnded: () => queueMicrotask(() => this.streamEnded(stream)),
+    });
+    this.recorders.set(stream.path, recorder);
+    stream.addReader(recorder);
+    log.info('recording', { dir: recorder.dir, format: settings.format, segmentSec: settings.segmentDurationSec });
+  }
+
+  /** The stream ended: its recorder finishes what it queued and goes. */
+  streamEnded(stream: LiveStream): void {
+    const recorder = this.recorders.get(stream.path);
+    if (recorder?.stream === stream) this.detach(recorder);
+  }
+
+  /** Every queued segment written (tests, shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.recorders.values()].map((r) => r.idle()));
+  }
+
+  isPaused(app: string): boolean {
+    const settings = this.settingsFor(app);
+    return settings ? (this.paths.get(settings.path)?.paused ?? false) : false;
+  }
+
+  /** Apps that record now, with their pause state (metrics). */
+  appStates(): Array<{ app: string; paused: boolean }> {
+    return this.config()
+      .apps.filter((a) => a.recording?.enabled)
+      .map((a) => ({ app: a.name, paused: this.paths.get(a.recording!.path)?.paused ?? false }));
+  }
+
+  /** The index of an app's recordings (null: the app has no recording settings). */
+  async segments(app: string): Promise<readonly RecordedSegment[] | null> {
+    const settings = this.config().apps.find((a) => a.name === app)?.recording;
+    if (!settings) return null;
+    const catalog = this.catalog(settings.path, app);
+    await catalog.load();
+    return catalog.list();
+  }
+
+  status(): RecordingStatus {
+    const apps = this.config().apps.filter((a) => a.recording?.enabled);
+    return {
+      minFreeBytes: this.knobs.minFreeBytes,
+      paths: [...this.paths].map(([path, state]) => ({
+        path,
+        freeBytes: state.freeBytes,
+        paused: state.paused,
+        apps: apps.filter((a) => a.recording!.path === path).map((a) => a.name),
+      })),
+      recorders: this.recorders.size,
+      segmentsWritten: this.counters.segmentsWritten,
+      segmentsDropped: this.counters.segmentsDropped,
+      segmentsDeleted: this.counters.segmentsDeleted,
+    };
+  }
+
+  /** One check now: free space on every storage path, then retention and quotas (also run by the timer). */
+  sweep(): Promise<void> {
+    this.sweeping ??= this.runSweep().finally(() => {
+      this.sweeping = null;
+    });
+    return this.sweeping;
+  }
+
+  private async runSweep(): Promise<void> {
+    const apps = this.config().apps.filter((a) => a.recording !== undefined);
+    for (const path of new Set(apps.filter((a) => a.recording!.enabled).map((a) => a.recording!.path))) await this.checkPath(path);
+    for (const app of apps) {
+      const settings = app.recording!;
+      const catalog = this.catalog(settings.path, app.name);
+      await catalog.load();
+      await this.enforce(catalog, settings);
+    }
+  }
+
+  private detach(recorder: StreamRecorder): void {
+    recorder.stream.removeReader(recorder);
+    if (this.recorders.get(recorder.stream.path) === recorder) this.recorders.delete(recorder.stream.path);
+  }
+
+  private catalog(path: string, app: string): RecordingCatalog {
+    const key = `${path}\0${app}`;
+    let catalog = this.catalogs.get(key);
+    if (!catalog) this.catalogs.set(key, (catalog = new RecordingCatalog(path, app, this.owner)));
+    return catalog;
+  }
+
+  private written(catalog: RecordingCatalog, settings: RecordingSettings, segment: RecordedSegment): void {
+    catalog.add(segment);
+    if (settings.quotaMb > 0 && catalog.totalBytes() > settings.quotaMb * MIB) void this.enforce(catalog, settings);
+  }
+
+  private async enforce(catalog: RecordingCatalog, settings: RecordingSettings): Promise<void> {
+    const plan = planRetention(catalog.list(), this.now(), { retentionDays: settings.retentionDays, quotaBytes: settings.quotaMb * MIB });
+    if (plan.length === 0) return;
+    const deleted = await catalog.remove(plan.map((d) => d.segment));
+    this.counters.segmentsDeleted += deleted;
+    this.log.info('recordings deleted', {
+      app: catalog.app,
+      deleted,
+      byAge: plan.filter((d) => d.reason === 'age').length,
+      byQuota: plan.filter((d) => d.reason === 'quota').length,
+    });
+  }
+
+  private async checkPath(path: string): Promise<void> {
+    const state = this.paths.get(path) ?? { freeBytes: 0, paused: false, checked: false };
+    this.paths.set(path, state);
+    try {
+      await mkdir(path, { recursive: true });
+      const fs = await statfs(path);
+      state.freeBytes = Number(fs.bavail) * Number(fs.bsize);
+    } catch (err) {
+      if (!state.checked) this.log.warn('recording path cannot be checked', { path, reason: (err as Error).message });
+      state.checked = true;
+      return;
+    }
+    state.checked = true;
+    const minFreeBytes = this.knobs.minFreeBytes;
+    const paused = state.freeBytes < minFreeBytes;
+    if (paused === state.paused) return;
+    state.paused = paused;
+    const fields = { path, freeMb: Math.floor(state.freeBytes / MIB), minFreeMb: Math.floor(minFreeBytes / MIB) };
+    if (paused) this.log.warn('recording paused: free disk space is below the floor (--record-min-free-mb); live streaming goes on', fields);
+    else this.log.info('recording resumed: free disk space is above the floor again', fields);
+  }
+}
