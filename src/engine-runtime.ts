@@ -151,6 +151,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
         next,
       );
       relays.apply(current);
+      recordings.reconcile(streams.list());
       return report;
     },
     stop: () => {

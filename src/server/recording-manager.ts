@@ -1,5 +1,5 @@
 // Recording for the whole engine: starts a StreamRecorder when a stream of an app with recording
-// on goes live (settings apply to streams that start later, as for HLS), keeps one catalog per
+// on goes live, or when recording is turned on while it is live (reconcile), keeps one catalog per
 // app and storage path, and every check interval (1) measures free space on each storage path
 // with statfs: below the floor recording there pauses, with one log line each way, and live
 // streaming goes on; (2) deletes what is past an app's retention or over its quota, oldest first.
@@ -16,7 +16,7 @@ import { StreamRecorder, type RecorderCounters } from './stream-recorder.ts';
 
 const MIB = 1024 * 1024;
 /** the open segment of one recorder may hold this much before it is closed without a keyframe */
-const MAX_SEGMENT_BYTES = 256 * MIB;
+const MAX_SEGMENT_BYTES = 64 * MIB;
 
 type PathState = { freeBytes: number; paused: boolean; checked: boolean };
 
@@ -30,6 +30,7 @@ export class RecordingManager {
   private readonly catalogs = new Map<string, RecordingCatalog>();
   private readonly paths = new Map<string, PathState>();
   private readonly owner = randomBytes(6).toString('hex');
+  private readonly enforcing = new Set<RecordingCatalog>();
   private timer: ReturnType<typeof setInterval> | null = null;
   private sweeping: Promise<void> | null = null;
   readonly counters: RecorderCounters & { segmentsDeleted: number } = { segmentsWritten: 0, segmentsDropped: 0, bytesWritten: 0, segmentsDeleted: 0 };
@@ -61,8 +62,12 @@ export class RecordingManager {
     return settings?.enabled ? settings : null;
   }
 
-  /** A stream got a publisher: record it if its app says so (one recorder per life of the stream). */
-  attach(stream: LiveStream): void {
+  /**
+   * A stream got a publisher: record it if its app says so (one recorder per life of the stream).
+   * `midStream`: it was live before recording was turned on, so the recorder first gets the
+   * stream's current sequence headers and starts at the next keyframe.
+   */
+  attach(stream: LiveStream, midStream = false): void {
     const existing = this.recorders.get(stream.path);
     if (existing?.stream === stream) return;
     if (existing) this.detach(existing);
@@ -84,13 +89,35 @@ export class RecordingManager {
       maxQueuedSegments: this.knobs.maxQueuedSegments,
       maxSegmentBytes: MAX_SEGMENT_BYTES,
       counters: this.counters,
-      onWritten: (segment) => this.written(catalog, settings, segment),
+      onWritten: (segment) => this.written(catalog, segment),
       // after the hub has finished telling its readers (removing one now would disturb that loop)
       onEnded: () => queueMicrotask(() => this.streamEnded(stream)),
     });
     this.recorders.set(stream.path, recorder);
     stream.addReader(recorder);
+    if (midStream) for (const header of [stream.videoHeader, stream.audioHeader]) if (header) recorder.onPacket(header);
     log.info('recording', { dir: recorder.dir, format: settings.format, segmentSec: settings.segmentDurationSec });
+  }
+
+  /**
+   * The configuration changed: recorders whose app stopped recording, or whose format, segment
+   * duration or path changed, close their open segment and go; live streams of apps that record
+   * now and have no recorder get one. (Retention and quota changes need no new recorder.)
+   */
+  reconcile(live: readonly LiveStream[]): void {
+    for (const recorder of [...this.recorders.values()]) {
+      const settings = this.settingsFor(recorder.stream.app);
+      const same =
+        settings !== null &&
+        settings.path === recorder.settings.path &&
+        settings.format === recorder.settings.format &&
+        settings.segmentDurationSec === recorder.settings.segmentDurationSec;
+      if (same) continue;
+      recorder.onPublisherStop(); // the open segment is complete as it is
+      this.detach(recorder);
+      this.log.info('recording stopped: the app settings changed', { stream: recorder.stream.path });
+    }
+    for (const stream of live) if (stream.publisher !== null && !this.recorders.has(stream.path)) this.attach(stream, true);
   }
 
   /** The stream ended: its recorder finishes what it queued and goes. */
@@ -173,12 +200,24 @@ export class RecordingManager {
     return catalog;
   }
 
-  private written(catalog: RecordingCatalog, settings: RecordingSettings, segment: RecordedSegment): void {
+  private written(catalog: RecordingCatalog, segment: RecordedSegment): void {
     catalog.add(segment);
-    if (settings.quotaMb > 0 && catalog.totalBytes() > settings.quotaMb * MIB) void this.enforce(catalog, settings);
+    // the app's settings now, not when the stream started: a quota change applies at once
+    const settings = this.config().apps.find((a) => a.name === catalog.app)?.recording;
+    if (settings && settings.path === catalog.path && settings.quotaMb > 0 && catalog.totalBytes() > settings.quotaMb * MIB) void this.enforce(catalog, settings);
   }
 
   private async enforce(catalog: RecordingCatalog, settings: RecordingSettings): Promise<void> {
+    if (this.enforcing.has(catalog)) return; // the one running sees the newest list when it runs again
+    this.enforcing.add(catalog);
+    try {
+      await this.enforceNow(catalog, settings);
+    } finally {
+      this.enforcing.delete(catalog);
+    }
+  }
+
+  private async enforceNow(catalog: RecordingCatalog, settings: RecordingSettings): Promise<void> {
     const plan = planRetention(catalog.list(), this.now(), { retentionDays: settings.retentionDays, quotaBytes: settings.quotaMb * MIB });
     if (plan.length === 0) return;
     const deleted = await catalog.remove(plan.map((d) => d.segment));

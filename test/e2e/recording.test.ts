@@ -155,6 +155,37 @@ describe('recording', () => {
     expect(total).toBeLessThanOrEqual(1024 * 1024 + largest);
   }, 120_000);
 
+  test('turned on while a stream is live, recording starts at the next keyframe; turned off, it stops', async () => {
+    const engine = await startEngine();
+    const pub = publish(engine, 'live/mid', 60);
+    type Streams = Array<{ app: string; stream: string }>;
+    const isLive = async () => (await api<Streams>(engine, '/v1/streams')).some((s) => s.stream === 'mid');
+    const deadline = Date.now() + 30_000;
+    while (!(await isLive()) && Date.now() < deadline) await Bun.sleep(100);
+    const before = fake.snapshot;
+    const reload = async () => expect((await fetch(`http://127.0.0.1:${engine.api}/v1/reload`, { method: 'POST', headers: { Authorization: `Bearer ${SECRET}` } })).status).toBe(202);
+    fake.snapshot = { ...before, revision: before.revision + 1, apps: before.apps.map((a) => (a.name === 'live' ? { ...a, recording: recording({}) } : a)) };
+    await reload();
+    expect(await waitFor(() => segmentFiles('live', 'mid').length >= 2, 30_000, 100)).toBe(true);
+    for (const name of segmentFiles('live', 'mid')) await decodesAlone(join(dir.path, 'store', 'live', 'mid', name));
+    fake.snapshot = { ...before, revision: before.revision + 2 };
+    await reload();
+    expect(await waitFor(() => engine.logs.some((l) => l.includes('recording stopped')), 10_000, 50)).toBe(true);
+    // the segment closed at the switch may still be on its way to the disk: wait for the engine's count
+    type Status = { recording: { segmentsWritten: number } };
+    const written = async () => (await api<Status>(engine, '/v1/status')).recording.segmentsWritten;
+    const settle = Date.now() + 10_000;
+    while ((await written()) !== segmentFiles('live', 'mid').length && Date.now() < settle) await Bun.sleep(100);
+    const atStop = segmentFiles('live', 'mid').length;
+    expect(await written()).toBe(atStop);
+    await Bun.sleep(3000); // three segment durations: nothing more may appear
+    expect(segmentFiles('live', 'mid').length).toBe(atStop);
+    expect(await written()).toBe(atStop);
+    await pub.stop();
+    fake.snapshot = before;
+    await engine.stop();
+  }, 90_000);
+
   test('below the free-space floor recording pauses with a log line, metric and status; HTTP-FLV goes on', async () => {
     // a floor of 1 EiB: above any real free space
     const engine = await startEngine(['--record-min-free-mb', String(2 ** 40)]);
