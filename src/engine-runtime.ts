@@ -19,7 +19,7 @@ import { bindOrExplain } from './shared/listen-error.ts';
 import { RtmpListener } from './server/rtmp-listener.ts';
 import { BitrateMeter } from './server/stream-stats.ts';
 import type { EngineMetrics } from './server/engine-metrics.ts';
-import { drainEngine, type DrainReport } from './server/graceful-shutdown.ts';
+import { DEFAULT_DRAIN_TIMEOUT_MS, drainEngine, type DrainReport } from './server/graceful-shutdown.ts';
 import { hlsVariantsFor, type EngineConfig } from './shared/engine-config.ts';
 import { hlsMemoryCaps } from './outputs/hls/hls-memory-caps.ts';
 import { timestampJumpLogger } from './server/timestamp-jump-log.ts';
@@ -163,10 +163,19 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       streams.closeAll();
       hls.closeAll();
     },
-    drain: (timeoutMs) => {
+    drain: async (timeoutMs) => {
       relays.stop(); // pulls would otherwise reconnect and republish while the engine drains
-      return drainEngine(engine, timeoutMs === undefined ? {} : { timeoutMs });
+      const report = await drainEngine(engine, timeoutMs === undefined ? {} : { timeoutMs });
+      // the segments the ended streams closed are on their way to the disk: let them land (bounded)
+      await waitAtMost(recordings.idle(), timeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
+      return report;
     },
   };
   return engine;
+}
+
+function waitAtMost(work: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([work, bound]).finally(() => clearTimeout(timer));
 }

@@ -27,6 +27,8 @@ export function isSafeStreamName(name: string): boolean {
 
 export class RecordingManager {
   private readonly recorders = new Map<string, StreamRecorder>();
+  /** detached recorders whose queue is still being written */
+  private readonly finishing = new Set<StreamRecorder>();
   private readonly catalogs = new Map<string, RecordingCatalog>();
   private readonly paths = new Map<string, PathState>();
   private readonly owner = randomBytes(6).toString('hex');
@@ -126,9 +128,9 @@ export class RecordingManager {
     if (recorder?.stream === stream) this.detach(recorder);
   }
 
-  /** Every queued segment written (tests, shutdown). */
+  /** Every queued segment written, of live and of detached recorders (shutdown, tests). */
   async idle(): Promise<void> {
-    await Promise.all([...this.recorders.values()].map((r) => r.idle()));
+    await Promise.all([...this.recorders.values(), ...this.finishing].map((r) => r.idle()));
   }
 
   isPaused(app: string): boolean {
@@ -191,6 +193,10 @@ export class RecordingManager {
   private detach(recorder: StreamRecorder): void {
     recorder.stream.removeReader(recorder);
     if (this.recorders.get(recorder.stream.path) === recorder) this.recorders.delete(recorder.stream.path);
+    if (recorder.queued > 0) {
+      this.finishing.add(recorder);
+      void recorder.idle().then(() => this.finishing.delete(recorder));
+    }
   }
 
   private catalog(path: string, app: string): RecordingCatalog {

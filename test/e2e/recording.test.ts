@@ -80,6 +80,7 @@ beforeAll(() => {
         appSettings('rec', { recording: recording({}) }),
         appSettings('rects', { recording: recording({ format: 'ts' }) }),
         appSettings('quota', { recording: recording({ quotaMb: 1 }) }),
+        appSettings('long', { recording: recording({ segmentDurationSec: 600 }) }),
       ],
     }),
   });
@@ -184,6 +185,23 @@ describe('recording', () => {
     await pub.stop();
     fake.snapshot = before;
     await engine.stop();
+  }, 90_000);
+
+  test('SIGTERM writes the open segment before the engine exits', async () => {
+    const engine = await startEngine();
+    const pub = publish(engine, 'long/cam', 60);
+    type Streams = Array<{ stream: string; bitrateInBps: number }>;
+    const deadline = Date.now() + 30_000;
+    while (!(await api<Streams>(engine, '/v1/streams')).some((s) => s.stream === 'cam') && Date.now() < deadline) await Bun.sleep(100);
+    await Bun.sleep(3000); // some media in the open (ten-minute) segment
+    expect(segmentFiles('long', 'cam')).toEqual([]);
+    await engine.stop(); // SIGTERM
+    expect(engine.proc.signalCode).toBeNull(); // it exited by itself, not by the SIGKILL fallback
+    await pub.stop();
+    const files = segmentFiles('long', 'cam');
+    expect(files.length).toBe(1);
+    expect(parseSegmentName(files[0]!)!.durationMs).toBeGreaterThan(2000);
+    await decodesAlone(join(dir.path, 'store', 'long', 'cam', files[0]!));
   }, 90_000);
 
   test('below the free-space floor recording pauses with a log line, metric and status; HTTP-FLV goes on', async () => {
