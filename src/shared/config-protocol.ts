@@ -13,6 +13,7 @@
 //   DELETE /v1/clients/{id}        -> 204 | 404              (kick a publisher or viewer)
 //   POST   /v1/reload              -> 202                    (configuration changed: fetch it again)
 //   GET    /v1/relays              -> RelayStatus[]          (pulls, forwards, edge pulls)
+//   GET    /v1/recordings/{app}    -> { app, streams: [{ stream, ranges, segments }] }  (recording index; 404: no settings)
 
 export const ENGINE_SECRET_FILE = 'engine-secret';
 export const CONFIG_PROTOCOL_VERSION = 1;

@@ -128,6 +128,8 @@ describe('recording', () => {
     expect(index.streams[0]!.ranges.length).toBe(1);
     expect(index.streams[0]!.ranges[0]!.startMs).toBe(onDisk[0]!.startMs);
     expect(readdirSync(join(dir.path, 'store', 'rec', 'cam')).filter((n) => n.startsWith('.'))).toEqual([]);
+    expect((await fetch(`http://127.0.0.1:${again.api}/v1/recordings/rec`)).status).toBe(401);
+    expect((await fetch(`http://127.0.0.1:${again.api}/v1/recordings/live`, { headers: { Authorization: `Bearer ${SECRET}` } })).status).toBe(404);
     await again.stop();
   }, 120_000);
 
