@@ -181,7 +181,9 @@ export class RecordingManager {
 
   private async runSweep(): Promise<void> {
     const apps = this.config().apps.filter((a) => a.recording !== undefined);
-    for (const path of new Set(apps.filter((a) => a.recording!.enabled).map((a) => a.recording!.path))) await this.checkPath(path);
+    const paths = new Set(apps.filter((a) => a.recording!.enabled).map((a) => a.recording!.path));
+    for (const path of this.paths.keys()) if (!paths.has(path)) this.paths.delete(path); // no app records there now
+    for (const path of paths) await this.checkPath(path);
     for (const app of apps) {
       const settings = app.recording!;
       const catalog = this.catalog(settings.path, app.name);

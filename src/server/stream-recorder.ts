@@ -40,6 +40,7 @@ export class StreamRecorder implements StreamReader {
   private writing = false;
   private warnedUnsupported: string | null = null;
   private dropsLogged = 0;
+  private failuresLogged = 0;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -122,7 +123,14 @@ export class StreamRecorder implements StreamReader {
         });
       } catch (err) {
         this.deps.counters.segmentsDropped++;
-        this.deps.log.warn('recording segment could not be written', { file: join(this.dir, fileName), reason: (err as Error).message });
+        // a full or read-only disk fails every segment: the first line, then one per hundred
+        if (this.failuresLogged++ % 100 === 0) {
+          this.deps.log.warn('recording segment could not be written', {
+            file: join(this.dir, fileName),
+            reason: (err as Error).message,
+            failures: this.failuresLogged,
+          });
+        }
       }
     }
     this.writing = false;

@@ -2,7 +2,7 @@
 // disk; when more segments complete than the bounded queue holds, whole segments are dropped,
 // counted and logged once; what is written lands under its final name with no temporary left.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FlvReader } from '../../src/flv/flv-reader.ts';
 import type { LiveStream } from '../../src/hub/live-stream.ts';
@@ -30,12 +30,12 @@ beforeAll(async () => {
 });
 afterAll(() => dir.remove());
 
-function recorder(maxQueuedSegments: number, paused = false) {
+function recorder(maxQueuedSegments: number, paused = false, path = dir.path) {
   const logs: string[] = [];
   const written: RecordedSegment[] = [];
   const counters = { segmentsWritten: 0, segmentsDropped: 0, bytesWritten: 0 };
   const stream = { app: 'app', name: `cam${maxQueuedSegments}${paused ? 'p' : ''}`, path: 'app/cam' } as LiveStream;
-  const r = new StreamRecorder(stream, { enabled: true, format: 'fmp4', segmentDurationSec: 1, path: dir.path, retentionDays: 0, quotaMb: 0 }, {
+  const r = new StreamRecorder(stream, { enabled: true, format: 'fmp4', segmentDurationSec: 1, path, retentionDays: 0, quotaMb: 0 }, {
     owner: 'test',
     log: createLogger({ level: 'debug', sink: (l) => logs.push(l) }),
     now: () => 1_764_892_800_000,
@@ -46,7 +46,7 @@ function recorder(maxQueuedSegments: number, paused = false) {
     onWritten: (s) => written.push(s),
     onEnded: () => {},
   });
-  return { r, logs, written, counters, dir: join(dir.path, 'app', stream.name) };
+  return { r, logs, written, counters, dir: join(path, 'app', stream.name) };
 }
 
 test('a full write queue drops whole segments, counts and logs them; live never waits', async () => {
@@ -81,4 +81,15 @@ test('paused: nothing is written', async () => {
   await r.idle();
   expect(counters.segmentsWritten).toBe(0);
   expect(() => readdirSync(streamDir)).toThrow();
+});
+
+test('a disk that refuses every write: segments are counted as dropped, one log line, live goes on', async () => {
+  const blocker = join(dir.path, 'not-a-directory');
+  writeFileSync(blocker, 'x');
+  const { r, logs, counters } = recorder(8, false, blocker);
+  for (const p of packets) r.onPacket(p);
+  r.onStreamEnd();
+  await r.idle();
+  expect(counters).toMatchObject({ segmentsWritten: 0, segmentsDropped: 5 });
+  expect(logs.filter((l) => l.includes('recording segment could not be written')).length).toBe(1);
 });
