@@ -51,6 +51,7 @@ export class RecordingManager {
     if (this.timer) return;
     void this.sweep();
     this.timer = setInterval(() => void this.sweep(), this.knobs.checkIntervalMs);
+    this.timer.unref?.(); // the listeners keep the engine alive, not this check
   }
 
   stop(): void {
