@@ -14,7 +14,10 @@ import type { RecordingFormat } from '../shared/config-protocol.ts';
 export type SegmentCutterOptions = Readonly<{
   format: RecordingFormat;
   segmentDurationMs: number;
-  /** an open segment this big is closed even without a keyframe (memory bound per recorder) */
+  /**
+   * an open segment this big closes at the next keyframe, whatever its duration; twice this big,
+   * at once without one (the memory bound of a recorder)
+   */
   maxSegmentBytes: number;
 }>;
 
@@ -28,6 +31,8 @@ const TICKS_PER_MS = MEDIA_TIMESCALE / 1000;
 const MAX_CLOCK_DRIFT_MS = 2000;
 /** a segment with no keyframe in sight is closed at this many times its duration */
 const MAX_DURATION_FACTOR = 3;
+/** past maxSegmentBytes a segment closes at the next keyframe; at this many times it, at once */
+const HARD_CAP_FACTOR = 2;
 
 export class SegmentCutter {
   private readonly demuxer = new FlvMediaDemuxer();
@@ -40,7 +45,7 @@ export class SegmentCutter {
   private paused = false;
   /** why the current tracks cannot be recorded (codec or bad sequence header); null when they can */
   unsupported: string | null = null;
-  /** segments closed at the size or duration cap without a keyframe */
+  /** segments closed at the hard size or duration cap without a keyframe */
   forcedCuts = 0;
 
   constructor(private readonly options: SegmentCutterOptions) {}
@@ -111,9 +116,10 @@ export class SegmentCutter {
     const open = this.open;
     if (open) {
       const elapsedTicks = frame.dts - open.startDts;
-      if (canStart && elapsedTicks >= this.options.segmentDurationMs * TICKS_PER_MS) this.close(out, frame);
+      const full = open.bytes >= this.options.maxSegmentBytes;
+      if (canStart && (full || elapsedTicks >= this.options.segmentDurationMs * TICKS_PER_MS)) this.close(out, frame);
       else if (
-        open.bytes + frame.data.byteLength > this.options.maxSegmentBytes ||
+        open.bytes + frame.data.byteLength > this.options.maxSegmentBytes * HARD_CAP_FACTOR ||
         elapsedTicks >= this.options.segmentDurationMs * TICKS_PER_MS * MAX_DURATION_FACTOR
       ) {
         this.close(out, frame);

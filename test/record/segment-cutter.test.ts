@@ -83,8 +83,18 @@ test('an fMP4 file starts with its own init segment (ftyp, moov) then one fragme
   }
 });
 
-test('a segment over the byte cap closes without a keyframe and the next waits for one', () => {
-  const { segments, cutter } = cut('ts', 60_000, 20_000);
+test('past the byte cap a segment closes at the next keyframe, whatever its duration', () => {
+  const { segments: whole } = cut('ts', 60_000);
+  expect(whole.length).toBe(1);
+  const cap = Math.floor(whole[0]!.bytes.byteLength / 4); // about a second of media
+  const { segments, cutter } = cut('ts', 60_000, cap);
+  expect(cutter.forcedCuts).toBe(0);
+  expect(segments.length).toBeGreaterThan(2);
+  for (const s of segments.slice(0, -1)) expect(s.durationMs % 1000).toBe(0); // cut at the one-second keyframes
+});
+
+test('at twice the byte cap a segment closes at once, and the next waits for a keyframe', () => {
+  const { segments, cutter } = cut('ts', 60_000, 2000);
   expect(cutter.forcedCuts).toBeGreaterThan(0);
   expect(segments.length).toBeGreaterThan(1);
   for (const s of segments) expect(s.bytes.byteLength).toBeLessThan(60_000);
