@@ -5,7 +5,7 @@
 // floor above the real free space pauses recording (log line, metric, status) while HTTP-FLV
 // playback goes on. Ports from freePort(), loopback only, processes ended by PID.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rebuildIndex } from '../../src/record/recording-index.ts';
 import { parseSegmentName } from '../../src/record/segment-name.ts';
@@ -81,6 +81,8 @@ beforeAll(() => {
         appSettings('rects', { recording: recording({ format: 'ts' }) }),
         appSettings('quota', { recording: recording({ quotaMb: 1 }) }),
         appSettings('long', { recording: recording({ segmentDurationSec: 600 }) }),
+        // retention applies while recording is off too
+        appSettings('aged', { recording: recording({ enabled: false, retentionDays: 2 }) }),
       ],
     }),
   });
@@ -132,6 +134,21 @@ describe('recording', () => {
     expect((await fetch(`http://127.0.0.1:${again.api}/v1/recordings/live`, { headers: { Authorization: `Bearer ${SECRET}` } })).status).toBe(404);
     await again.stop();
   }, 120_000);
+
+  test('segments past the retention are deleted (found by name at start), newer ones and other files stay', async () => {
+    const streamDir = join(dir.path, 'store', 'aged', 'cam');
+    mkdirSync(streamDir, { recursive: true });
+    const now = Date.now();
+    const day = 86_400_000;
+    const old = [`${now - 5 * day}-6000.mp4`, `${now - 3 * day}-6000.ts`];
+    const kept = [`${now - day}-6000.mp4`, `${now - 60_000}-6000.mp4`, 'notes.txt'];
+    for (const name of [...old, ...kept]) writeFileSync(join(streamDir, name), 'x');
+    const engine = await startEngine();
+    expect(await waitFor(() => !existsSync(join(streamDir, old[0]!)) && !existsSync(join(streamDir, old[1]!)), 20_000, 50)).toBe(true);
+    expect(readdirSync(streamDir).sort()).toEqual([...kept].sort());
+    expect(engine.logs.some((l) => l.includes('recordings deleted') && l.includes('byAge=2'))).toBe(true);
+    await engine.stop();
+  }, 60_000);
 
   test('over a tiny quota the oldest segments are deleted first', async () => {
     const engine = await startEngine();
