@@ -1,6 +1,6 @@
 // Per-app recording settings (issue 13 item 1) through /api/v1/apps and the services: defaults
 // off, validation (absolute path, ranges, a path before turning on), patches change only what
-// they send, the engine's snapshot carries them, and migration 4 on a database made before it.
+// they send, the engine's snapshot carries them, and the migration on a database made before it.
 import { Database } from 'bun:sqlite';
 import { beforeEach, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -85,13 +85,15 @@ describe('apps recording', () => {
   });
 });
 
-test('migration 4: a database made before it gains recording columns, off, and keeps its rows', () => {
+test('the recording migration: a database made before it gains recording columns, off, and keeps its rows', () => {
+  // found by name, so renumbering it when branches merge changes nothing here
+  const version = MIGRATIONS.find((m) => m.name.startsWith('apps recording settings'))!.version;
   const dir = mkdtempSync(join(tmpdir(), 'weir-rec-mig-'));
   try {
     const path = join(dir, 'weir.db');
     const db = new Database(path, { create: true, strict: true });
-    runMigrations(db, MIGRATIONS.filter((m) => m.version <= 3));
-    expect(schemaVersion(db)).toBe(3);
+    runMigrations(db, MIGRATIONS.filter((m) => m.version < version));
+    expect(schemaVersion(db)).toBe(version - 1);
     db.run(
       `INSERT INTO apps (name, source_type, hls, ll_hls, publish_policy, play_policy, hook_url, signing_secret, created_at_ms)
        VALUES ('old', 'push', 1, 0, 'open', 'open', NULL, 'abc', 123)`,
@@ -99,7 +101,7 @@ test('migration 4: a database made before it gains recording columns, off, and k
     db.close();
     const store = openStore(path);
     try {
-      expect(schemaVersion(store.db)).toBe(4);
+      expect(schemaVersion(store.db)).toBe(Math.max(...MIGRATIONS.map((m) => m.version)));
       const old = store.apps.get('old')!;
       expect(old).toMatchObject({ name: 'old', signingSecret: 'abc', recording: OFF });
       store.apps.update({ ...old, recording: { ...old.recording, enabled: true, path: '/r' } }, true);
