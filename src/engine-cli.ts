@@ -1,7 +1,7 @@
 // Command-line flags and environment variables of weir-engine, over the built-in defaults.
 import { DEFAULT_RELAY_SETTINGS } from './relay/relay-manager.ts';
 import { relaySchemeOf } from './relay/relay-url.ts';
-import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type ListenOverrides } from './shared/engine-config.ts';
+import { DEFAULT_ENGINE_CONFIG, DEFAULT_RECORDING_SETTINGS, type EngineConfig, type ListenOverrides } from './shared/engine-config.ts';
 import type { LogLevel } from './shared/logger.ts';
 
 export type EngineCliOptions = {
@@ -46,6 +46,9 @@ Options (environment variable in brackets):
   --edge-idle-ms MS    an edge pull stops after its last viewer left this long ago [WEIR_EDGE_IDLE_MS] default 10000
   --relay-insecure-tls pulls and forwards over rtmps:// and https:// skip certificate checks
                        [WEIR_RELAY_INSECURE_TLS=1]
+  --record-min-free-mb N  recording (per app, set in the control plane) pauses on a storage path with
+                       less free space than this; live streaming goes on [WEIR_RECORD_MIN_FREE_MB] default 1024
+  --record-check-ms MS how often free space, retention and quotas are checked [WEIR_RECORD_CHECK_MS] default 10000
 
 Limits (per address: one IPv4 address or IPv6 /64; loopback is no exception; 0 = no per-address
 cap, e.g. behind a proxy all clients come through):
@@ -159,6 +162,10 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
     maxConnections: count('WEIR_HTTP_MAX_CONNECTIONS', base.http.maxConnections, 1),
     maxConnectionsPerAddress: count('WEIR_HTTP_MAX_PER_ADDRESS', base.http.maxConnectionsPerAddress, 0),
   };
+  let recordMinFreeBytes = env.WEIR_RECORD_MIN_FREE_MB
+    ? parseNonNegative(env.WEIR_RECORD_MIN_FREE_MB, 'WEIR_RECORD_MIN_FREE_MB') * MIB
+    : (base.recording ?? DEFAULT_RECORDING_SETTINGS).minFreeBytes;
+  let recordCheckMs = env.WEIR_RECORD_CHECK_MS ? parseCount(env.WEIR_RECORD_CHECK_MS, 'WEIR_RECORD_CHECK_MS', 100) : (base.recording ?? DEFAULT_RECORDING_SETTINGS).checkIntervalMs;
   let hls = env.WEIR_HLS !== '0';
   let llHls = env.WEIR_LL_HLS !== '0';
   let configUrl = env.WEIR_CONFIG_URL || null;
@@ -199,6 +206,8 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
       case '--edge-origin': edgeOrigin = value(); break;
       case '--edge-idle-ms': edgeIdleMs = parseNonNegative(value(), flag); break;
       case '--relay-insecure-tls': relayInsecureTls = true; break;
+      case '--record-min-free-mb': recordMinFreeBytes = parseNonNegative(value(), flag) * MIB; break;
+      case '--record-check-ms': recordCheckMs = parseCount(value(), flag, 100); break;
       case '--rtmp-max-connections': rtmpLimits.maxConnections = parseCount(value(), flag, 1); break;
       case '--rtmp-max-per-address': rtmpLimits.maxConnectionsPerAddress = parseCount(value(), flag, 0); break;
       case '--rtmp-max-publishes-per-address': rtmpLimits.maxPublishesPerAddress = parseCount(value(), flag, 0); break;
@@ -234,6 +243,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
     hls: { enabled: hls, lowLatencyEnabled: llHls, targetDurationMs: hlsTargetMs, partTargetMs: hlsPartMs, windowSegments: hlsWindow, maxBufferBytes: hlsBufferBytes },
     apps: apps.map((name) => ({ name })),
     relay: { ...(base.relay ?? DEFAULT_RELAY_SETTINGS), edgeOriginTemplate: edgeOrigin, edgeIdleMs, insecureTls: relayInsecureTls },
+    recording: { ...(base.recording ?? DEFAULT_RECORDING_SETTINGS), minFreeBytes: recordMinFreeBytes, checkIntervalMs: recordCheckMs },
   };
   return { config, listenOverrides, configUrl, engineSecretFile, dataDir, apiHost, apiPort, logLevel, logJson, help, version };
 }

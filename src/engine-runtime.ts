@@ -19,10 +19,11 @@ import { bindOrExplain } from './shared/listen-error.ts';
 import { RtmpListener } from './server/rtmp-listener.ts';
 import { BitrateMeter } from './server/stream-stats.ts';
 import type { EngineMetrics } from './server/engine-metrics.ts';
-import { drainEngine, type DrainReport } from './server/graceful-shutdown.ts';
+import { DEFAULT_DRAIN_TIMEOUT_MS, drainEngine, type DrainReport } from './server/graceful-shutdown.ts';
 import { hlsVariantsFor, type EngineConfig } from './shared/engine-config.ts';
 import { hlsMemoryCaps } from './outputs/hls/hls-memory-caps.ts';
 import { timestampJumpLogger } from './server/timestamp-jump-log.ts';
+import { RecordingManager } from './server/recording-manager.ts';
 import { createLogger, type Logger } from './shared/logger.ts';
 
 export interface RunningEngine {
@@ -36,6 +37,8 @@ export interface RunningEngine {
   readonly hlsViewers: HlsViewerTracker;
   /** pulls, forwards and edge pulls (src/relay) */
   readonly relays: RelayManager;
+  /** recording of live streams to disk, retention, the free-space floor (server/recording-manager.ts) */
+  readonly recordings: RecordingManager;
   /** Applies a new configuration to the running engine (see server/config-applier.ts). */
   applyConfig(next: EngineConfig): ApplyReport;
   stop(): void;
@@ -78,6 +81,8 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     };
   }, logger);
   streams.onPublish((stream) => hls.attach(stream));
+  const recordings = new RecordingManager(getConfig, logger.child({ component: 'recording' }));
+  streams.onPublish((stream) => recordings.attach(stream));
   const decider =
     typeof options.admission === 'function' ? options.admission(getConfig) : (options.admission ?? new AppListAdmission(getConfig));
   const forwardMemo = new ForwardTargetMemo();
@@ -104,6 +109,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     rtmp.stop();
     throw err;
   }
+  recordings.start();
   const bitrates = new BitrateMeter(() => streams.list());
   bitrates.start();
   const relays = new RelayManager({
@@ -130,6 +136,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     bitrates,
     hlsViewers: http.hlsViewers,
     relays,
+    recordings,
     applyConfig: (next) => {
       const report = applyEngineConfig(
         {
@@ -144,9 +151,11 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
         next,
       );
       relays.apply(current);
+      recordings.reconcile(streams.list());
       return report;
     },
     stop: () => {
+      recordings.stop();
       relays.stop();
       bitrates.stop();
       rtmp.stop();
@@ -154,10 +163,19 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       streams.closeAll();
       hls.closeAll();
     },
-    drain: (timeoutMs) => {
+    drain: async (timeoutMs) => {
       relays.stop(); // pulls would otherwise reconnect and republish while the engine drains
-      return drainEngine(engine, timeoutMs === undefined ? {} : { timeoutMs });
+      const report = await drainEngine(engine, timeoutMs === undefined ? {} : { timeoutMs });
+      // the segments the ended streams closed are on their way to the disk: let them land (bounded)
+      await waitAtMost(recordings.idle(), timeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
+      return report;
     },
   };
   return engine;
+}
+
+function waitAtMost(work: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([work, bound]).finally(() => clearTimeout(timer));
 }

@@ -13,6 +13,7 @@ import type {
   SourceType,
 } from './types.ts';
 import { checkAppName, checkBoolean, checkOneOf, checkUrl } from './validation.ts';
+import { DEFAULT_APP_RECORDING, mergeRecording, sameRecording } from './recording-settings.ts';
 
 export const SOURCE_TYPES: readonly SourceType[] = ['push', 'pull'];
 export { PLAY_POLICIES, PUBLISH_POLICIES };
@@ -78,6 +79,7 @@ export class AppService implements AppServiceContract {
       originUrl: input.originUrl === undefined || input.originUrl === null ? null : checkOriginUrlTemplate(input.originUrl),
       outagePolicy:
         input.outagePolicy === undefined ? DEFAULT_OUTAGE_POLICY : checkOneOf(input.outagePolicy, OUTAGE_POLICIES, 'outagePolicy'),
+      recording: mergeRecording(DEFAULT_APP_RECORDING, input.recording),
       signingSecret: randomHex(32),
       createdAtMs: this.nowMs(),
     };
@@ -117,6 +119,7 @@ export class AppService implements AppServiceContract {
             : checkOriginUrlTemplate(patch.originUrl),
       outagePolicy:
         patch.outagePolicy === undefined ? current.outagePolicy : checkOneOf(patch.outagePolicy, OUTAGE_POLICIES, 'outagePolicy'),
+      recording: mergeRecording(current.recording, patch.recording),
     };
     checkHookPolicy(next);
     if (next.sourceType === 'push' && current.sourceType === 'pull' && this.store.pulls.list(name).length > 0) {
@@ -130,7 +133,8 @@ export class AppService implements AppServiceContract {
       next.playPolicy !== current.playPolicy ||
       next.hookUrl !== current.hookUrl ||
       next.originUrl !== (current.originUrl ?? null) ||
-      next.outagePolicy !== current.outagePolicy;
+      next.outagePolicy !== current.outagePolicy ||
+      !sameRecording(next.recording, current.recording);
     if (changed) {
       this.store.apps.update(next, true);
       this.notifier.changed();

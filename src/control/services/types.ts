@@ -11,6 +11,7 @@ import type {
   OutagePolicy,
   PublishPolicy,
   PullSource,
+  RecordingSettings,
 } from '../../shared/config-protocol.ts';
 
 export type SourceType = AppSettings['sourceType'];
@@ -22,7 +23,12 @@ export type NowMs = () => number;
 
 // ---- apps -------------------------------------------------------------------------------
 
-export type App = AppSettings & Readonly<{ outagePolicy: OutagePolicy; createdAtMs: number }>;
+/** An app's recording settings; path null until one is set (recording cannot be on without it). */
+export type AppRecording = Readonly<Omit<RecordingSettings, 'path'> & { path: string | null }>;
+/** The fields of a create or patch; only those sent change. */
+export type AppRecordingInput = Readonly<Partial<AppRecording>>;
+
+export type App = Omit<AppSettings, 'recording'> & Readonly<{ outagePolicy: OutagePolicy; recording: AppRecording; createdAtMs: number }>;
 
 export type AppCreateInput = Readonly<{
   name: string;
@@ -36,6 +42,8 @@ export type AppCreateInput = Readonly<{
   originUrl?: string | null;
   /** what the engine decides alone while it cannot ask the control plane; default 'admitted' */
   outagePolicy?: OutagePolicy;
+  /** recording (default off); a patch changes only the fields it sends */
+  recording?: AppRecordingInput;
 }>;
 export type AppUpdateInput = Readonly<Omit<AppCreateInput, 'name'>>;
 
