@@ -1,7 +1,7 @@
 // Command-line flags and environment variables of weir-engine, over the built-in defaults.
 import { DEFAULT_RELAY_SETTINGS } from './relay/relay-manager.ts';
 import { relaySchemeOf } from './relay/relay-url.ts';
-import { DEFAULT_ENGINE_CONFIG, DEFAULT_SRT_SETTINGS, type EngineConfig, type ListenOverrides } from './shared/engine-config.ts';
+import { DEFAULT_ENGINE_CONFIG, DEFAULT_RECORDING_SETTINGS, DEFAULT_SRT_SETTINGS, type EngineConfig, type ListenOverrides } from './shared/engine-config.ts';
 import { checkPassphrase } from './srt/index.ts';
 import type { LogLevel } from './shared/logger.ts';
 
@@ -47,6 +47,9 @@ Options (environment variable in brackets):
   --edge-idle-ms MS    an edge pull stops after its last viewer left this long ago [WEIR_EDGE_IDLE_MS] default 10000
   --relay-insecure-tls pulls and forwards over rtmps:// and https:// skip certificate checks
                        [WEIR_RELAY_INSECURE_TLS=1]
+  --record-min-free-mb N  recording (per app, set in the control plane) pauses on a storage path with
+                       less free space than this; live streaming goes on [WEIR_RECORD_MIN_FREE_MB] default 1024
+  --record-check-ms MS how often free space, retention and quotas are checked [WEIR_RECORD_CHECK_MS] default 10000
 
 SRT (MPEG-TS over SRT; stream id #!::r=APP/STREAM,m=publish or m=request, or APP/STREAM?query;
 OBS: srt://HOST:10080?streamid=#!::r=live/cam,m=publish):
@@ -187,6 +190,10 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
     maxConnections: count('WEIR_SRT_MAX_CONNECTIONS', DEFAULT_SRT_SETTINGS.maxConnections, 1),
     maxConnectionsPerAddress: count('WEIR_SRT_MAX_PER_ADDRESS', DEFAULT_SRT_SETTINGS.maxConnectionsPerAddress, 0),
   };
+  let recordMinFreeBytes = env.WEIR_RECORD_MIN_FREE_MB
+    ? parseNonNegative(env.WEIR_RECORD_MIN_FREE_MB, 'WEIR_RECORD_MIN_FREE_MB') * MIB
+    : (base.recording ?? DEFAULT_RECORDING_SETTINGS).minFreeBytes;
+  let recordCheckMs = env.WEIR_RECORD_CHECK_MS ? parseCount(env.WEIR_RECORD_CHECK_MS, 'WEIR_RECORD_CHECK_MS', 100) : (base.recording ?? DEFAULT_RECORDING_SETTINGS).checkIntervalMs;
   let hls = env.WEIR_HLS !== '0';
   let llHls = env.WEIR_LL_HLS !== '0';
   let configUrl = env.WEIR_CONFIG_URL || null;
@@ -227,6 +234,8 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
       case '--edge-origin': edgeOrigin = value(); break;
       case '--edge-idle-ms': edgeIdleMs = parseNonNegative(value(), flag); break;
       case '--relay-insecure-tls': relayInsecureTls = true; break;
+      case '--record-min-free-mb': recordMinFreeBytes = parseNonNegative(value(), flag) * MIB; break;
+      case '--record-check-ms': recordCheckMs = parseCount(value(), flag, 100); break;
       case '--rtmp-max-connections': rtmpLimits.maxConnections = parseCount(value(), flag, 1); break;
       case '--rtmp-max-per-address': rtmpLimits.maxConnectionsPerAddress = parseCount(value(), flag, 0); break;
       case '--rtmp-max-publishes-per-address': rtmpLimits.maxPublishesPerAddress = parseCount(value(), flag, 0); break;
@@ -275,6 +284,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
     hls: { enabled: hls, lowLatencyEnabled: llHls, targetDurationMs: hlsTargetMs, partTargetMs: hlsPartMs, windowSegments: hlsWindow, maxBufferBytes: hlsBufferBytes },
     apps: apps.map((name) => ({ name })),
     relay: { ...(base.relay ?? DEFAULT_RELAY_SETTINGS), edgeOriginTemplate: edgeOrigin, edgeIdleMs, insecureTls: relayInsecureTls },
+    recording: { ...(base.recording ?? DEFAULT_RECORDING_SETTINGS), minFreeBytes: recordMinFreeBytes, checkIntervalMs: recordCheckMs },
     // port 0 switches SRT off (unlike RTMP/HTTP's "any port"): callers must be told a port
     srt: { ...DEFAULT_SRT_SETTINGS, ...srt, enabled: srt.port !== 0 },
   };

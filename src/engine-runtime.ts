@@ -20,10 +20,11 @@ import { RtmpListener } from './server/rtmp-listener.ts';
 import { SrtListener } from './server/srt-listener.ts';
 import { BitrateMeter } from './server/stream-stats.ts';
 import type { EngineMetrics } from './server/engine-metrics.ts';
-import { drainEngine, type DrainReport } from './server/graceful-shutdown.ts';
+import { DEFAULT_DRAIN_TIMEOUT_MS, drainEngine, type DrainReport } from './server/graceful-shutdown.ts';
 import { hlsVariantsFor, type EngineConfig } from './shared/engine-config.ts';
 import { hlsMemoryCaps } from './outputs/hls/hls-memory-caps.ts';
 import { timestampJumpLogger } from './server/timestamp-jump-log.ts';
+import { RecordingManager } from './server/recording-manager.ts';
 import { createLogger, type Logger } from './shared/logger.ts';
 
 export interface RunningEngine {
@@ -37,6 +38,8 @@ export interface RunningEngine {
   readonly hlsViewers: HlsViewerTracker;
   /** pulls, forwards and edge pulls (src/relay) */
   readonly relays: RelayManager;
+  /** recording of live streams to disk, retention, the free-space floor (server/recording-manager.ts) */
+  readonly recordings: RecordingManager;
   /** the SRT listener (config.srt enabled), else null */
   readonly srt: SrtListener | null;
   /** resolves once every listener is bound; rejects (the engine stopped) when the SRT port cannot be bound */
@@ -83,6 +86,8 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     };
   }, logger);
   streams.onPublish((stream) => hls.attach(stream));
+  const recordings = new RecordingManager(getConfig, logger.child({ component: 'recording' }));
+  streams.onPublish((stream) => recordings.attach(stream));
   const decider =
     typeof options.admission === 'function' ? options.admission(getConfig) : (options.admission ?? new AppListAdmission(getConfig));
   const forwardMemo = new ForwardTargetMemo();
@@ -109,6 +114,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     rtmp.stop();
     throw err;
   }
+  recordings.start();
   // The UDP socket binds asynchronously: `ready` says when (or why not).
   const srtSettings = config.srt;
   const srt = srtSettings?.enabled ? new SrtListener(context, () => current.srt ?? srtSettings) : null;
@@ -145,6 +151,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     bitrates,
     hlsViewers: http.hlsViewers,
     relays,
+    recordings,
     srt,
     ready,
     applyConfig: (next) => {
@@ -161,9 +168,11 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
         next,
       );
       relays.apply(current);
+      recordings.reconcile(streams.list());
       return report;
     },
     stop: () => {
+      recordings.stop();
       relays.stop();
       bitrates.stop();
       rtmp.stop();
@@ -172,10 +181,19 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       streams.closeAll();
       hls.closeAll();
     },
-    drain: (timeoutMs) => {
+    drain: async (timeoutMs) => {
       relays.stop(); // pulls would otherwise reconnect and republish while the engine drains
-      return drainEngine(engine, timeoutMs === undefined ? {} : { timeoutMs });
+      const report = await drainEngine(engine, timeoutMs === undefined ? {} : { timeoutMs });
+      // the segments the ended streams closed are on their way to the disk: let them land (bounded)
+      await waitAtMost(recordings.idle(), timeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
+      return report;
     },
   };
   return engine;
+}
+
+function waitAtMost(work: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([work, bound]).finally(() => clearTimeout(timer));
 }

@@ -1,5 +1,6 @@
 // Decides, once per tag at ingest, what the hub must know of an FLV tag body: is it a
 // header every viewer needs (sequence header, onMetaData) and can a viewer start on it.
+import { FlvTagType } from './flv-tag-type.ts';
 import { parseAudioTag } from './parse-audio-tag.ts';
 import { parseVideoTag } from './parse-video-tag.ts';
 
@@ -17,13 +18,13 @@ export function isOnMetaData(body: Uint8Array): boolean {
 }
 
 export function classifyTag(tagType: number, body: Uint8Array): TagClass {
-  if (tagType === 9) {
+  if (tagType === FlvTagType.Video) {
     const info = parseVideoTag(body);
     if (info.kind === 'sequence-header') return { header: true, keyframe: false };
     if (info.kind === 'multitrack') return { header: info.sequenceHeader, keyframe: info.keyframe };
     return { header: false, keyframe: info.kind === 'frame' && info.keyframe };
   }
-  if (tagType === 8) {
+  if (tagType === FlvTagType.Audio) {
     const info = parseAudioTag(body);
     if (info.kind === 'sequence-header') return { header: true, keyframe: false };
     if (info.kind === 'multitrack') return { header: info.sequenceHeader, keyframe: false };

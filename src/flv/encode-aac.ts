@@ -1,8 +1,9 @@
 // AAC in ADTS (ISO/IEC 14496-3 §1.A.2.2, as MPEG-TS stream_type 0x0F carries it) to FLV AACAUDIODATA bodies
 // (Adobe FLV spec v10.1, E.4.2.2): an AudioSpecificConfig sequence header (§1.6.2.1) then one raw frame per tag.
+import { MEDIA_TIMESCALE } from '../media/clock.ts';
 import { AAC_SAMPLE_RATES_HZ } from '../media/aac.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
-import { sameBytes } from './encode-annexb.ts';
+import { sameBytes } from '../media/bytes.ts';
 import { ticks90kToMs, type EncodedTag } from './encode-tag.ts';
 import { AacPacketType, SoundFormat } from './flv-codes.ts';
 import { FlvTagType } from './flv-tag-type.ts';
@@ -13,7 +14,6 @@ export const AAC_SAMPLES_PER_FRAME = 1024;
 const ADTS_MIN_HEADER_BYTES = 7;
 const ADTS_CRC_BYTES = 2;
 const MAX_ADTS_FRAME_BYTES = 0x1fff;
-const MPEG_CLOCK_HZ = 90000;
 
 export type AdtsFrame = Readonly<{
   objectType: number;
@@ -114,12 +114,12 @@ export class AacTagEncoder {
       at += frame.frameBytes;
       const asc = ascFromAdts(frame);
       const timestampMs = ticks90kToMs(this.nextTicks);
-      if (!this.asc || !sameBytes([asc], [this.asc])) {
+      if (!this.asc || !sameBytes(asc, this.asc)) {
         this.asc = asc;
         out.push({ type: FlvTagType.Audio, timestampMs, body: encodeAacSequenceHeaderBody(asc) });
       }
       out.push({ type: FlvTagType.Audio, timestampMs, body: encodeAacRawBody(frame.raw) });
-      this.nextTicks += (AAC_SAMPLES_PER_FRAME * MPEG_CLOCK_HZ) / frame.sampleRateHz;
+      this.nextTicks += (AAC_SAMPLES_PER_FRAME * MEDIA_TIMESCALE) / frame.sampleRateHz;
     }
     this.rest = buf.slice(at);
     if (this.rest.length > MAX_ADTS_FRAME_BYTES) throw new ProtocolError(ProtocolErrorCode.Malformed, 'ADTS: frame too long');

@@ -56,13 +56,3 @@ export function writeSi24(out: Uint8Array, at: number, value: number): void {
   out[at + 2] = v & 0xff;
 }
 
-export function sameBytes(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x.length !== y.length) return false;
-    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
-  }
-  return true;
-}

@@ -2,7 +2,8 @@
 // (ISO/IEC 14496-15 §5.3.3.1) as the AVC sequence header and AVCVIDEOPACKET NALUs (Adobe FLV spec v10.1, E.4.3.1).
 import { H264NalType, parseH264Sps } from '../media/h264.ts';
 import { isProtocolError } from '../shared/protocol-error.ts';
-import { lengthPrefixed, sameBytes, splitAnnexB, writeSi24 } from './encode-annexb.ts';
+import { sameByteLists } from '../media/bytes.ts';
+import { lengthPrefixed, splitAnnexB, writeSi24 } from './encode-annexb.ts';
 import { ticks90kToMs, type EncodedTag } from './encode-tag.ts';
 import { AvcPacketType, VideoCodecId, VideoFrameType } from './flv-codes.ts';
 import { FlvTagType } from './flv-tag-type.ts';
@@ -92,7 +93,7 @@ export class AvcTagEncoder {
     if (pps.length > 0) this.pps = pps;
     const out: EncodedTag[] = [];
     const timestampMs = ticks90kToMs(dtsTicks90k);
-    const changed = !sameBytes(this.sps, this.sentSps) || !sameBytes(this.pps, this.sentPps);
+    const changed = !sameByteLists(this.sps, this.sentSps) || !sameByteLists(this.pps, this.sentPps);
     if (keyframe && this.sps.length > 0 && this.pps.length > 0 && (changed || !this.started)) {
       const body = encodeAvcSequenceHeaderBody(encodeAvcDecoderConfig(this.sps, this.pps));
       out.push({ type: FlvTagType.Video, timestampMs, body });

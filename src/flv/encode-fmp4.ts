@@ -2,9 +2,10 @@
 // hvc1 SequenceStart (the hvcC) + CodedFrames, AAC -> sequence header (the AudioSpecificConfig) + raw frames.
 // Samples are length-prefixed NALs or raw AAC frames already; in-band parameter sets (avc3/hev1) replace the init's.
 import { AudioCodec, VideoCodec } from '../media/types.ts';
-import { splitLengthPrefixed, type Fmp4TrackInfo } from '../remux/fmp4-demuxer.ts';
+import { splitLengthPrefixed } from '../media/nal-units.ts';
+import type { Fmp4TrackInfo } from '../remux/fmp4-demuxer.ts';
 import { encodeAacRawBody, encodeAacSequenceHeaderBody } from './encode-aac.ts';
-import { sameBytes } from './encode-annexb.ts';
+import { sameBytes } from '../media/bytes.ts';
 import { encodeAvcDecoderConfig, encodeAvcNaluBody, encodeAvcSequenceHeaderBody } from './encode-avc.ts';
 import { encodeHevcCodedFramesBody, encodeHevcDecoderConfig, encodeHevcSequenceStartBody } from './encode-hevc.ts';
 import { ticks90kToMs, type EncodedTag } from './encode-tag.ts';
@@ -43,7 +44,7 @@ export class Fmp4TagEncoder {
     const out: EncodedTag[] = [];
     if (track.codec === AudioCodec.AAC) {
       if (track.config.length < 2) return out;
-      if (!state.sent || !sameBytes([state.sent], [track.config])) {
+      if (!state.sent || !sameBytes(state.sent, track.config)) {
         state.sent = track.config;
         out.push({ type: FlvTagType.Audio, timestampMs, body: encodeAacSequenceHeaderBody(track.config) });
       }
@@ -85,7 +86,7 @@ export class Fmp4TagEncoder {
     } catch {
       // keep the init segment's record when the in-band sets do not parse
     }
-    if (keyframe && config.length > 0 && (!state.sent || !sameBytes([state.sent], [config]))) {
+    if (keyframe && config.length > 0 && (!state.sent || !sameBytes(state.sent, config))) {
       state.sent = config;
       const body = hevc ? encodeHevcSequenceStartBody(config) : encodeAvcSequenceHeaderBody(config);
       out.push({ type: FlvTagType.Video, timestampMs, body });

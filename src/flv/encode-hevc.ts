@@ -3,7 +3,8 @@
 import { removeEmulationPrevention } from '../media/bit-reader.ts';
 import { HevcNalType, parseHevcSps } from '../media/h265.ts';
 import { ProtocolError, ProtocolErrorCode, isProtocolError } from '../shared/protocol-error.ts';
-import { lengthPrefixed, sameBytes, splitAnnexB, writeSi24 } from './encode-annexb.ts';
+import { sameByteLists } from '../media/bytes.ts';
+import { lengthPrefixed, splitAnnexB, writeSi24 } from './encode-annexb.ts';
 import { ticks90kToMs, type EncodedTag } from './encode-tag.ts';
 import { VideoFourCc, VideoFrameType, VideoPacketType } from './flv-codes.ts';
 import { FlvTagType } from './flv-tag-type.ts';
@@ -117,7 +118,7 @@ export class HevcTagEncoder {
     const timestampMs = ticks90kToMs(dtsTicks90k);
     const sets = [...this.vps, ...this.sps, ...this.pps];
     const ready = this.vps.length > 0 && this.sps.length > 0 && this.pps.length > 0;
-    if (keyframe && ready && (!this.started || !sameBytes(sets, this.sent))) {
+    if (keyframe && ready && (!this.started || !sameByteLists(sets, this.sent))) {
       const body = encodeHevcSequenceStartBody(encodeHevcDecoderConfig(this.vps, this.sps, this.pps));
       out.push({ type: FlvTagType.Video, timestampMs, body });
       this.sent = sets;

@@ -1,10 +1,10 @@
 // MPEG-1/2/2.5 audio frames (ISO/IEC 11172-3 §2.4.1.3, 13818-3 §2.4.1.3; MPEG-TS stream_type 0x03/0x04) to legacy
 // FLV MP3 AUDIODATA bodies (Adobe FLV spec v10.1, E.4.2.1): one tag per frame.
+import { MEDIA_TIMESCALE } from '../media/clock.ts';
 import { ticks90kToMs, type EncodedTag } from './encode-tag.ts';
 import { SoundFormat } from './flv-codes.ts';
 import { FlvTagType } from './flv-tag-type.ts';
 
-const MPEG_CLOCK_HZ = 90000;
 const HEADER_BYTES = 4;
 const VersionId = { Mpeg2_5: 0, Mpeg2: 2, Mpeg1: 3 } as const;
 const Layer = { III: 1, II: 2, I: 3 } as const;
@@ -80,7 +80,7 @@ export class Mp3TagEncoder {
       this.soundByte = mp3SoundByte(header.sampleRateHz, header.channels);
       const frame = data.subarray(at, at + header.frameBytes);
       out.push({ type: FlvTagType.Audio, timestampMs: ticks90kToMs(ticks), body: encodeMp3Body(this.soundByte, frame) });
-      ticks += (header.samples * MPEG_CLOCK_HZ) / header.sampleRateHz;
+      ticks += (header.samples * MEDIA_TIMESCALE) / header.sampleRateHz;
       at += header.frameBytes;
     }
     return out;

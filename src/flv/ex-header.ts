@@ -1,5 +1,6 @@
 // Byte helpers shared by the FLV body parsers: SI24/UI32 reads, the Enhanced RTMP ModEx loop and the
 // v2 multitrack track walk (veovera enhanced-rtmp v2, "ExAudioTagHeader"/"ExVideoTagHeader", "Multitrack").
+import { readUint24BE } from '../media/bytes.ts';
 import { AvMultitrackType } from './flv-codes.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 
@@ -7,15 +8,6 @@ export function requireLength(body: Uint8Array, length: number, what: string): v
   if (body.length < length) {
     throw new ProtocolError(ProtocolErrorCode.Truncated, `${what}: need ${length} bytes, have ${body.length}`);
   }
-}
-
-export function readUint32(body: Uint8Array, offset: number): number {
-  return ((body[offset]! << 24) | (body[offset + 1]! << 16) | (body[offset + 2]! << 8) | body[offset + 3]!) >>> 0;
-}
-
-/** Signed 24-bit big-endian (composition time offsets). */
-export function readSi24(body: Uint8Array, offset: number): number {
-  return ((body[offset]! << 24) | (body[offset + 1]! << 16) | (body[offset + 2]! << 8)) >> 8;
 }
 
 export type ModExResult = { packetType: number; offset: number };
@@ -62,7 +54,7 @@ export function checkMultitrackTracks(body: Uint8Array, offset: number, multitra
   while (at < body.length) {
     if (perCodec) at += 4;
     requireLength(body, at + 4, `${what} multitrack track header`);
-    const sizeBytes = (body[at + 1]! << 16) | (body[at + 2]! << 8) | body[at + 3]!;
+    const sizeBytes = readUint24BE(body, at + 1);
     at += 4 + sizeBytes;
     requireLength(body, at, `${what} multitrack track data`);
   }

@@ -1,11 +1,12 @@
 // Turns FLV tag bodies (legacy and Enhanced RTMP) on a millisecond timeline into the shared
 // Track/MediaFrame vocabulary on a 90 kHz timeline, for the muxers that repackage media.
+import { MEDIA_TIMESCALE, TICKS_PER_MS } from '../media/clock.ts';
+import { FlvTagType } from './flv-tag-type.ts';
+import { sameBytes } from '../media/bytes.ts';
 import type { AudioCodec, MediaFrame, Track, VideoCodec } from '../media/types.ts';
 import { parseAudioTag } from './parse-audio-tag.ts';
 import { parseVideoTag } from './parse-video-tag.ts';
 
-export const MEDIA_TIMESCALE = 90_000;
-const TICKS_PER_MS = MEDIA_TIMESCALE / 1000;
 
 export const DemuxTrackId = { Video: 1, Audio: 2 } as const;
 
@@ -29,8 +30,8 @@ export class FlvMediaDemuxer {
   }
 
   push(tagType: number, timestampMs: number, body: Uint8Array): DemuxEvent[] {
-    if (tagType === 9) return this.pushVideo(timestampMs, body);
-    if (tagType === 8) return this.pushAudio(timestampMs, body);
+    if (tagType === FlvTagType.Video) return this.pushVideo(timestampMs, body);
+    if (tagType === FlvTagType.Audio) return this.pushAudio(timestampMs, body);
     return [];
   }
 
@@ -80,8 +81,3 @@ export class FlvMediaDemuxer {
   }
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
-  return true;
-}

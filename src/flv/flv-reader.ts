@@ -1,4 +1,5 @@
 // Incremental FLV file/stream demuxer: header, PreviousTagSize and tag framing (Adobe FLV spec v10.1, Annex E.2-E.4.1).
+import { readFlvTimestamp, readUint24BE, readUint32BE } from '../media/bytes.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 import { FLV_HEADER_SIZE_BYTES, FLV_PREVIOUS_TAG_SIZE_BYTES, FLV_TAG_HEADER_SIZE_BYTES } from './encode-flv.ts';
 
@@ -68,18 +69,18 @@ export class FlvReader {
       if ((first & FILTER_AND_RESERVED_BITS) !== 0) {
         throw new ProtocolError(ProtocolErrorCode.Unsupported, `FLV tag: filtered (encrypted) or reserved bits set`);
       }
-      const dataSize = (view[at + 1]! << 16) | (view[at + 2]! << 8) | view[at + 3]!;
+      const dataSize = readUint24BE(view, at + 1);
       if (dataSize > this.maxTagSizeBytes) {
         throw new ProtocolError(ProtocolErrorCode.TooLarge, `FLV tag of ${dataSize} bytes over ${this.maxTagSizeBytes}`);
       }
       if (length - at < dataSize + overhead) break;
       const tagSize = FLV_TAG_HEADER_SIZE_BYTES + dataSize;
       const p = at + tagSize;
-      const previousTagSize = ((view[p]! << 24) | (view[p + 1]! << 16) | (view[p + 2]! << 8) | view[p + 3]!) >>> 0;
+      const previousTagSize = readUint32BE(view, p);
       if (previousTagSize !== tagSize) {
         throw new ProtocolError(ProtocolErrorCode.Malformed, `FLV PreviousTagSize ${previousTagSize}, expected ${tagSize}`);
       }
-      const timestampMs = ((view[at + 7]! << 24) | (view[at + 4]! << 16) | (view[at + 5]! << 8) | view[at + 6]!) >>> 0;
+      const timestampMs = readFlvTimestamp(view, at + 4);
       out.push({
         tagType: first & TAG_TYPE_BITS,
         timestampMs,
@@ -99,7 +100,7 @@ export class FlvReader {
       }
     }
     if (length < FLV_HEADER_SIZE_BYTES) return 0;
-    const dataOffset = ((view[5]! << 24) | (view[6]! << 16) | (view[7]! << 8) | view[8]!) >>> 0;
+    const dataOffset = readUint32BE(view, 5);
     if (dataOffset < FLV_HEADER_SIZE_BYTES || dataOffset > MAX_HEADER_SIZE_BYTES) {
       throw new ProtocolError(ProtocolErrorCode.Malformed, `FLV header: DataOffset ${dataOffset}`);
     }

@@ -1,8 +1,9 @@
 // FLV audio tag body (== RTMP audio message payload) classification: legacy AUDIODATA/AACAUDIODATA
 // (Adobe FLV spec v10.1, Annex E.4.2) and Enhanced RTMP ExAudioTagHeader with FourCC (veovera v2, "Enhanced Audio").
+import { readUint32BE } from '../media/bytes.ts';
 import { AudioCodec } from '../media/types.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
-import { checkMultitrackTracks, checkMultitrackType, readUint32, requireLength, skipModEx } from './ex-header.ts';
+import { checkMultitrackTracks, checkMultitrackType, requireLength, skipModEx } from './ex-header.ts';
 import {
   AacPacketType,
   AudioChannelOrder,
@@ -163,7 +164,7 @@ function parseExAudioTag(body: Uint8Array, first: number): AudioTagInfo {
     throw new ProtocolError(ProtocolErrorCode.Unsupported, `${WHAT}: reserved AudioPacketType ${packetType}`);
   }
   requireLength(body, offset + 4, `${WHAT} FourCC`);
-  const fourCc = readUint32(body, offset);
+  const fourCc = readUint32BE(body, offset);
   offset += 4;
   const codec = audioCodecOf(fourCc);
   if (codec === undefined) return { kind: 'unsupported', codecId: fourCcToString(fourCc) };

@@ -1,8 +1,9 @@
 // FLV video tag body (== RTMP video message payload) classification: legacy VIDEODATA/AVCVIDEOPACKET
 // (Adobe FLV spec v10.1, Annex E.4.3), legacy HEVC codec id 12, and Enhanced RTMP ExVideoTagHeader (veovera v1/v2).
+import { readInt24BE, readUint32BE } from '../media/bytes.ts';
 import { VideoCodec } from '../media/types.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
-import { checkMultitrackTracks, checkMultitrackType, readSi24, readUint32, requireLength, skipModEx } from './ex-header.ts';
+import { checkMultitrackTracks, checkMultitrackType, requireLength, skipModEx } from './ex-header.ts';
 import {
   AvcPacketType,
   AvMultitrackType,
@@ -60,7 +61,7 @@ export function parseVideoTag(body: Uint8Array): VideoTagInfo {
       kind: 'frame',
       codec,
       keyframe: frameType === VideoFrameType.Keyframe,
-      compositionTimeMs: readSi24(body, 2),
+      compositionTimeMs: readInt24BE(body, 2),
       data: body.subarray(5),
       enhanced: false,
     };
@@ -120,7 +121,7 @@ function parseExVideoTag(body: Uint8Array, first: number): VideoTagInfo {
   }
 
   requireLength(body, offset + 4, `${WHAT} FourCC`);
-  const fourCc = readUint32(body, offset);
+  const fourCc = readUint32BE(body, offset);
   offset += 4;
   if (packetType === VideoPacketType.Metadata) return METADATA;
   if (packetType > VideoPacketType.ModEx) {
@@ -138,7 +139,7 @@ function parseExVideoTag(body: Uint8Array, first: number): VideoTagInfo {
       // Only AVC and HEVC carry a composition time offset; AV1 and VP9 have none.
       if (codec === VideoCodec.H264 || codec === VideoCodec.H265) {
         requireLength(body, offset + 3, `${WHAT} composition time`);
-        compositionTimeMs = readSi24(body, offset);
+        compositionTimeMs = readInt24BE(body, offset);
         offset += 3;
       }
       return { kind: 'frame', codec, keyframe, compositionTimeMs, data: body.subarray(offset), enhanced: true };

@@ -1,5 +1,6 @@
 // One live stream: at most one publisher, N readers (format outputs), the latest headers
 // and the current GOP so a late joiner starts on a keyframe. Knows no wire format.
+import { FlvTagType } from '../flv/flv-tag-type.ts';
 import type { MediaPacket, PacketType } from './media-packet.ts';
 import { TimestampNormalizer } from './timestamp-normalizer.ts';
 
@@ -113,14 +114,14 @@ export class LiveStream {
 
   ingest(input: IngestPacket): MediaPacket {
     const type = input.type;
-    const isVideo = type === 9;
+    const isVideo = type === FlvTagType.Video;
     if (isVideo) this.hasVideo = true;
     // onMetaData goes out at time 0, as peers send it: ffmpeg's FLV reader turns a script tag
     // with a later timestamp into an extra data stream.
-    const isMetadata = input.header && type === 18;
+    const isMetadata = input.header && type === FlvTagType.Script;
     const time = isMetadata
       ? { timestampMs: 0, discontinuity: false }
-      : input.header || type === 18 // headers and sparse data (cue points, captions) move no clock
+      : input.header || type === FlvTagType.Script // headers and sparse data (cue points, captions) move no clock
         ? { timestampMs: this.normalizer.placeHeader(type, input.timestampMs), discontinuity: false }
         : this.normalizer.map(type, input.timestampMs);
     if (time.discontinuity) this.counters.timestampJumps++;
@@ -129,7 +130,7 @@ export class LiveStream {
       timestampMs: time.timestampMs,
       body: input.body,
       header: input.header,
-      randomAccess: !input.header && (isVideo ? input.keyframe : type === 8 && !this.hasVideo),
+      randomAccess: !input.header && (isVideo ? input.keyframe : type === FlvTagType.Audio && !this.hasVideo),
       discontinuity: time.discontinuity,
     };
     this.counters.packetsIn++;
@@ -138,7 +139,7 @@ export class LiveStream {
     if (packet.header) this.rememberHeader(packet);
     else this.cache(packet);
     for (const reader of this.readers) reader.onPacket(packet);
-    if (!this.started && !packet.header && type !== 18) this.markStarted();
+    if (!this.started && !packet.header && type !== FlvTagType.Script) this.markStarted();
     return packet;
   }
 
@@ -163,14 +164,14 @@ export class LiveStream {
   }
 
   private rememberHeader(packet: MediaPacket): void {
-    if (packet.type === 9) this.videoHeader = packet;
-    else if (packet.type === 8) this.audioHeader = packet;
+    if (packet.type === FlvTagType.Video) this.videoHeader = packet;
+    else if (packet.type === FlvTagType.Audio) this.audioHeader = packet;
     else this.metadata = packet;
   }
 
   private cache(packet: MediaPacket): void {
-    if (packet.type === 18) return; // onTextData/onCuePoint are live-only
-    if (packet.randomAccess && (packet.type === 9 || !this.hasVideo)) {
+    if (packet.type === FlvTagType.Script) return; // onTextData/onCuePoint are live-only
+    if (packet.randomAccess && (packet.type === FlvTagType.Video || !this.hasVideo)) {
       this.gop = [packet];
       this.gopBytes = packet.body.byteLength;
       this.gopOverflowed = false;

@@ -1,7 +1,9 @@
 // The unit the hub fans out: one FLV tag body (== one RTMP media message) on the stream's
 // output timeline, classified once at ingest so no reader has to parse it again.
-export const PacketType = { Audio: 8, Video: 9, Data: 18 } as const;
-export type PacketType = (typeof PacketType)[keyof typeof PacketType];
+import type { FlvTagType } from '../flv/flv-tag-type.ts';
+
+/** A packet carries one FLV tag body: its type is the FLV tag type (the same numbers as RTMP's media message types). */
+export type PacketType = FlvTagType;
 
 export type MediaPacket = Readonly<{
   type: PacketType;

@@ -3,7 +3,8 @@
 // once per packet, in hub order, so the state here stays consistent for every viewer. A new
 // sequence header means a new TsMuxer (new PMT), but the continuity counters (ISO/IEC 13818-1
 // §2.4.3.3) run on across muxers: a receiver would flag the next PES corrupt otherwise.
-import { DemuxTrackId, FlvMediaDemuxer, MEDIA_TIMESCALE } from '../flv/flv-media-demuxer.ts';
+import { DemuxTrackId, FlvMediaDemuxer } from '../flv/flv-media-demuxer.ts';
+import { MEDIA_TIMESCALE } from '../media/clock.ts';
 import type { MediaPacket } from '../hub/media-packet.ts';
 import type { MediaFrame, Track } from '../media/types.ts';
 import { isTsSupported, TsMuxer } from '../remux/ts-muxer.ts';

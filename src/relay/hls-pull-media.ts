@@ -1,6 +1,7 @@
 // HLS pull, the media half (no I/O): MPEG-TS or fMP4 (CMAF, with the EXT-X-MAP init section) segments in, FLV tags out
 // on one monotonic millisecond timeline.
 // Discontinuities (tagged, a skipped segment, or a timestamp jump) rebase the timeline just after what was sent.
+import { MEDIA_TIMESCALE } from '../media/clock.ts';
 import { ElementaryTagEncoder } from '../flv/encode-elementary.ts';
 import { Fmp4TagEncoder } from '../flv/encode-fmp4.ts';
 import type { EncodedTag } from '../flv/encode-tag.ts';
@@ -8,14 +9,13 @@ import { parseFmp4Init, parseFmp4Segment, type Fmp4Init } from '../remux/fmp4-de
 import { TsDemuxer, type TsAccessUnit, type TsDemuxEvent, type TsTrack } from '../remux/ts-demuxer.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 
-const TICKS_PER_SECOND = 90_000;
 const TICKS_PER_MS = 90;
 /** gap left after the last tag when a new timeline is joined on: about one video frame */
 const REBASE_GAP_TICKS = 3_600;
 /** a segment starting this far off from where the previous one ended is a discontinuity */
-const MIN_JUMP_TICKS = 10 * TICKS_PER_SECOND;
+const MIN_JUMP_TICKS = 10 * MEDIA_TIMESCALE;
 /** a segment may start a little before the previous one ended (audio/video interleave), not more */
-const MAX_BACKWARDS_TICKS = TICKS_PER_SECOND;
+const MAX_BACKWARDS_TICKS = MEDIA_TIMESCALE;
 const TS_SYNC_BYTE = 0x47;
 
 export type SegmentInput = Readonly<{
@@ -91,7 +91,7 @@ export class HlsSegmentConverter {
     for (const frame of parseFmp4Segment(segment.bytes, parsed, this.fmp4NextDts)) {
       const track = byId.get(frame.trackId);
       if (!track) continue;
-      const scale = TICKS_PER_SECOND / track.timescale;
+      const scale = MEDIA_TIMESCALE / track.timescale;
       units.push({
         pid: track.trackId,
         dtsTicks90k: Math.round(frame.dts * scale),
@@ -112,7 +112,7 @@ export class HlsSegmentConverter {
       minDts = Math.min(minDts, u.dtsTicks90k);
       maxDts = Math.max(maxDts, u.dtsTicks90k);
     }
-    const jumpTicks = Math.max(MIN_JUMP_TICKS, 3 * segment.targetDurationSec * TICKS_PER_SECOND);
+    const jumpTicks = Math.max(MIN_JUMP_TICKS, 3 * segment.targetDurationSec * MEDIA_TIMESCALE);
     if (this.offset === undefined) {
       this.offset = -minDts;
     } else if (

@@ -5,9 +5,10 @@
  * owns retries (capped exponential backoff with jitter), so `start()`
  * makes exactly one attempt and ends with exactly one `onDisconnected`.
  */
+import type { FlvTagType } from '../flv/flv-tag-type.ts';
 
 /** FLV tag types: 8 audio, 9 video, 18 script data (onMetaData) */
-export type PullPacketType = 8 | 9 | 18;
+export type PullPacketType = FlvTagType;
 
 export type PullSink = {
   /** one media message; body is the FLV tag body (same bytes as an RTMP message payload) */

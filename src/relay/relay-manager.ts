@@ -19,7 +19,8 @@ import { StreamPull } from './stream-pull.ts';
 export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
   edgeOriginTemplate: null,
   edgeIdleMs: 10_000,
-  insecureTls: process.env.WEIR_RELAY_INSECURE_TLS === '1',
+  // certificates are checked unless the operator says otherwise (--relay-insecure-tls, read by engine-cli.ts)
+  insecureTls: false,
   backoffInitialMs: 500,
   backoffMaxMs: 30_000,
 };

@@ -1,4 +1,5 @@
 // Pulls one stream from an RTMP or RTMPS server by playing it with our ClientSession.
+import { FlvTagType } from '../flv/flv-tag-type.ts';
 import type { ClientSessionEvent } from '../rtmp/client-session.ts';
 import { DEFAULT_WRITER_LIMITS } from '../server/connection-writer.ts';
 import { RtmpClientConnection } from './rtmp-client-connection.ts';
@@ -34,7 +35,7 @@ export function createRtmpPullClient(url: string, sink: PullSink, log: PullLog, 
         const { typeId, timestamp, payload } = event.message;
         if (payload.byteLength === 0) return;
         const type = typeId as PullPacketType;
-        sink.onPacket(type, timestamp, type === 18 ? stripSetDataFrame(payload) : payload);
+        sink.onPacket(type, timestamp, type === FlvTagType.Script ? stripSetDataFrame(payload) : payload);
         return;
       }
       case 'stream-eof':

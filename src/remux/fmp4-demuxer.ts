@@ -293,17 +293,3 @@ export function parseFmp4Segment(bytes: Uint8Array, init: Fmp4Init, nextDts: Map
   return out;
 }
 
-/** Splits length-prefixed NAL units (a 1, 2 or 4-byte big-endian length before each). */
-export function splitLengthPrefixed(data: Uint8Array, lengthSize: number): Uint8Array[] {
-  const nals: Uint8Array[] = [];
-  let at = 0;
-  while (at + lengthSize <= data.length) {
-    let length = 0;
-    for (let i = 0; i < lengthSize; i++) length = length * 256 + data[at + i]!;
-    at += lengthSize;
-    if (at + length > data.length) fail('NAL length runs past the sample');
-    if (length > 0) nals.push(data.subarray(at, at + length));
-    at += length;
-  }
-  return nals;
-}

@@ -1,6 +1,6 @@
 // Checks a MediaPlaylistModel against the MUSTs of RFC 8216 section 4.3.3 / 6.2.1 and draft-pantos-hls-rfc8216bis
 // sections 4.4.3.7-8 and 4.4.4.9 before rendering; a bad model is a programming error and throws a plain Error.
-import type { MediaPlaylistModel, PlaylistPart, PlaylistSegment } from './hls-playlist.ts';
+import type { MediaPlaylistModel, PlaylistPart, PlaylistSegment } from './hls-playlist-model.ts';
 import { HlsDecimals, HlsVersion, decimalUnits, formatDecimal } from './hls-playlist-format.ts';
 
 /** Largest epoch ms a JavaScript Date can hold (ECMA-262 TimeClip). */

@@ -1,5 +1,6 @@
 // Length-prefixed (AVCC/HVCC, ISO/IEC 14496-15 §5.3.2/§8.3.2) to Annex B byte stream (ITU-T H.264/H.265 Annex B) for
 // MPEG-TS: an access unit delimiter first (H.264 §7.3.2.4, H.265 §7.3.2.5) and parameter sets on keyframes.
+import { splitLengthPrefixed } from '../media/nal-units.ts';
 import { H264NalType } from '../media/h264.ts';
 import { HevcNalType } from '../media/h265.ts';
 import { VideoCodec } from '../media/types.ts';
@@ -33,25 +34,6 @@ function requiredParameterSetTypes(codec: AnnexBCodec): readonly number[] {
     : [HevcNalType.Vps, HevcNalType.Sps, HevcNalType.Pps];
 }
 
-/** Splits a length-prefixed access unit into views of its NAL units (empty ones dropped). */
-export function splitLengthPrefixed(data: Uint8Array, lengthSizeBytes: number): Uint8Array[] {
-  const nals: Uint8Array[] = [];
-  let at = 0;
-  while (at < data.length) {
-    if (at + lengthSizeBytes > data.length) {
-      throw new ProtocolError(ProtocolErrorCode.Truncated, `video frame: NAL length prefix cut at byte ${at}`);
-    }
-    let size = 0;
-    for (let i = 0; i < lengthSizeBytes; i++) size = size * 256 + data[at + i]!;
-    at += lengthSizeBytes;
-    if (size > data.length - at) {
-      throw new ProtocolError(ProtocolErrorCode.Malformed, `video frame: NAL of ${size} bytes, ${data.length - at} left`);
-    }
-    if (size > 0) nals.push(data.subarray(at, at + size));
-    at += size;
-  }
-  return nals;
-}
 
 /**
  * The Annex B access unit as pieces to concatenate (views into `data` and the config, no copies): AUD, then on a

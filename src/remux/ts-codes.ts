@@ -43,5 +43,6 @@ export const PesStreamId = { Audio: 0xc0, Video: 0xe0 } as const;
 export type PesStreamId = (typeof PesStreamId)[keyof typeof PesStreamId];
 
 /** PTS/DTS/PCR base are 33-bit counts of a 90 kHz clock. */
-export const MPEG_CLOCK_HZ = 90000;
+/** The PES timestamp clock: the engine's media clock (media/clock.ts). */
+export { MEDIA_TIMESCALE as MPEG_CLOCK_HZ } from '../media/clock.ts';
 export const TIMESTAMP_MODULO = 2 ** 33;

@@ -1,4 +1,5 @@
 // Splits an Aggregate message (type 22) into its FLV-tag-framed sub-messages with rebased timestamps (Adobe RTMP 1.0 §7.1.6).
+import { readFlvTimestamp, readUint24BE } from '../media/bytes.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 import type { RtmpMessage } from './message-types.ts';
 
@@ -20,8 +21,8 @@ export function splitAggregate(message: RtmpMessage): RtmpMessage[] {
       throw new ProtocolError(ProtocolErrorCode.Malformed, `aggregate sub-message header truncated at byte ${p}`);
     }
     const typeId = body[p]!;
-    const size = (body[p + 1]! << 16) | (body[p + 2]! << 8) | body[p + 3]!;
-    const timestamp = ((body[p + 7]! << 24) | (body[p + 4]! << 16) | (body[p + 5]! << 8) | body[p + 6]!) >>> 0;
+    const size = readUint24BE(body, p + 1);
+    const timestamp = readFlvTimestamp(body, p + 4);
     p += SUB_HEADER_BYTES;
     if (body.length - p < size) {
       throw new ProtocolError(ProtocolErrorCode.Malformed, `aggregate sub-message of ${size} bytes truncated`);

@@ -1,4 +1,5 @@
 // Incremental RTMP chunk stream parser: chunk headers fmt 0-3, extended timestamps, reassembly, Set Chunk Size and Abort (Adobe RTMP 1.0 §5.3, §5.4.1, §5.4.2).
+import { readUint24BE, readUint32BE } from '../media/bytes.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 import {
   DEFAULT_CHUNK_SIZE_BYTES,
@@ -176,7 +177,7 @@ export class ChunkReader {
       const startsMessage = s.buffer === null;
       if (s.extended) {
         if (p + 4 > end) return 0;
-        const value = readUint32(buf, p);
+        const value = readUint32BE(buf, p);
         if (startsMessage) {
           s.timestampDelta = value;
           s.extendedValue = value;
@@ -189,14 +190,14 @@ export class ChunkReader {
       return this.startChunk(s, p - pos, out);
     }
 
-    const field = (buf[p]! << 16) | (buf[p + 1]! << 8) | buf[p + 2]!;
+    const field = readUint24BE(buf, p);
     const extended = field === TIMESTAMP_FIELD_EXTENDED;
     if (extended && p + headerBytes + 4 > end) return 0;
     let messageLength = state?.messageLength ?? 0;
     let typeId = state?.typeId ?? 0;
     let messageStreamId = state?.messageStreamId ?? 0;
     if (fmt <= 1) {
-      messageLength = (buf[p + 3]! << 16) | (buf[p + 4]! << 8) | buf[p + 5]!;
+      messageLength = readUint24BE(buf, p + 3);
       typeId = buf[p + 6]!;
       if (messageLength > this.maxMessageSizeBytes) {
         throw new ProtocolError(
@@ -209,7 +210,7 @@ export class ChunkReader {
       messageStreamId = (buf[p + 7]! | (buf[p + 8]! << 8) | (buf[p + 9]! << 16) | (buf[p + 10]! << 24)) >>> 0;
     }
     p += headerBytes;
-    const value = extended ? readUint32(buf, p) : field;
+    const value = extended ? readUint32BE(buf, p) : field;
     if (extended) p += 4;
 
     if (state === undefined) {
@@ -259,6 +260,3 @@ export class ChunkReader {
   }
 }
 
-function readUint32(buf: Uint8Array, p: number): number {
-  return ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0;
-}

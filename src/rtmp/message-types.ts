@@ -1,4 +1,5 @@
 // RTMP message type ids, chunk stream ids and protocol control / user control message codecs (Adobe RTMP 1.0 §5.4, §6.2, §7.1.7).
+import { readUint32BE } from '../media/bytes.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 
 export const RtmpMessageType = {
@@ -78,11 +79,6 @@ export function setChunkSizeMessage(chunkSizeBytes: number): RtmpMessage {
   return controlMessage(RtmpMessageType.SetChunkSize, uint32Payload(chunkSizeBytes));
 }
 
-/** Abort Message (§5.4.2): discard the partly received message on a chunk stream. */
-export function abortMessage(chunkStreamId: number): RtmpMessage {
-  return controlMessage(RtmpMessageType.Abort, uint32Payload(chunkStreamId));
-}
-
 /** Acknowledgement (§5.4.3): sequence number = bytes received so far (mod 2^32). */
 export function acknowledgementMessage(sequenceNumber: number): RtmpMessage {
   return controlMessage(RtmpMessageType.Acknowledgement, uint32Payload(sequenceNumber));
@@ -130,7 +126,7 @@ export function decodeUint32Payload(payload: Uint8Array, what: string): number {
   if (payload.length < 4) {
     throw new ProtocolError(ProtocolErrorCode.Truncated, `${what} payload is ${payload.length} bytes, need 4`);
   }
-  return ((payload[0]! << 24) | (payload[1]! << 16) | (payload[2]! << 8) | payload[3]!) >>> 0;
+  return readUint32BE(payload, 0);
 }
 
 export type DecodedUserControl = {

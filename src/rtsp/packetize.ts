@@ -2,7 +2,8 @@
 // packetization per stream serves every viewer: H.264 single NAL / FU-A (RFC 6184 §5.6, §5.8), H.265 single NAL / FU
 // (RFC 7798 §4.4.1, §4.4.3), AAC-hbr one AU per packet or fragmented (RFC 3640 §3.2, §3.3.6), G.711 split on sample
 // boundaries (RFC 3551 §4.5.14), Opus one packet per frame (RFC 7587 §4.2).
-import { MEDIA_TIMESCALE } from '../flv/flv-media-demuxer.ts';
+import { splitLengthPrefixed } from '../media/nal-units.ts';
+import { MEDIA_TIMESCALE } from '../media/clock.ts';
 import { AudioCodec, VideoCodec, type MediaFrame, type Track } from '../media/types.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 
@@ -20,21 +21,6 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 1400;
 const H264_FU_A = 28;
 const H265_FU = 49;
 
-/** NAL units of an AVCC/HVCC frame with `lengthSize`-byte prefixes. */
-export function splitLengthPrefixed(data: Uint8Array, lengthSize = 4): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let at = 0;
-  while (at < data.length) {
-    if (at + lengthSize > data.length) throw new ProtocolError(ProtocolErrorCode.Truncated, 'length-prefixed NAL: length');
-    let len = 0;
-    for (let i = 0; i < lengthSize; i++) len = len * 256 + data[at + i]!;
-    at += lengthSize;
-    if (at + len > data.length) throw new ProtocolError(ProtocolErrorCode.Truncated, `length-prefixed NAL of ${len} bytes`);
-    if (len > 0) out.push(data.subarray(at, at + len));
-    at += len;
-  }
-  return out;
-}
 
 function fragmentNal(nal: Uint8Array, codec: 'h264' | 'h265', maxPayload: number, chunks: Uint8Array[]): void {
   const headerBytes = codec === 'h264' ? 1 : 2;

@@ -2,7 +2,7 @@
 // 3640, 3551, 7587), parameter sets and keyframe gating, and 32-bit RTP time to a 90 kHz media timeline (§5.1).
 // After packet loss, video frames are dropped until the next keyframe: no frame that lost a packet is ever emitted.
 import { lengthPrefixed } from '../flv/encode-annexb.ts';
-import { MEDIA_TIMESCALE } from '../flv/flv-media-demuxer.ts';
+import { MEDIA_TIMESCALE } from '../media/clock.ts';
 import { encodeOpusHead } from '../media/opus-head.ts';
 import { h264ReorderDepth, h265ReorderDepth } from '../media/reorder-depth.ts';
 import { AudioCodec, VideoCodec, type MediaFrame, type Track } from '../media/types.ts';

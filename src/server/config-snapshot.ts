@@ -1,11 +1,18 @@
 // Checks a ConfigSnapshot received from the config server (or read back from the engine's own
 // cache file) before anything acts on it: a bad snapshot is refused whole, never half applied.
-import { CONFIG_PROTOCOL_VERSION, OUTAGE_POLICIES, type AppSettings, type ConfigSnapshot } from '../shared/config-protocol.ts';
+import {
+  CONFIG_PROTOCOL_VERSION,
+  OUTAGE_POLICIES,
+  PLAY_POLICIES,
+  PUBLISH_POLICIES,
+  RECORDING_FORMATS,
+  type AppSettings,
+  type ConfigSnapshot,
+  type RecordingSettings,
+} from '../shared/config-protocol.ts';
 
 export class SnapshotError extends Error {}
 
-const PUBLISH_POLICIES: readonly AppSettings['publishPolicy'][] = ['open', 'stream-key', 'signed-url', 'hook'];
-const PLAY_POLICIES: readonly AppSettings['playPolicy'][] = ['open', 'signed-url', 'hook'];
 
 type Obj = Record<string, unknown>;
 
@@ -38,6 +45,21 @@ function oneOf<T extends string>(o: Obj, key: string, what: string, allowed: rea
   return v as T;
 }
 
+function parseRecording(value: unknown, what: string): RecordingSettings {
+  const o = obj(value, what);
+  const path = str(o, 'path', what);
+  // the engine writes and deletes under this directory: only an absolute path without '..' parts
+  if (!path.startsWith('/') || path.split('/').includes('..') || path.includes('\0')) throw new SnapshotError(`${what}.path: not an absolute path`);
+  return {
+    enabled: bool(o, 'enabled', what),
+    format: oneOf(o, 'format', what, RECORDING_FORMATS),
+    segmentDurationSec: int(o, 'segmentDurationSec', what, 1, 3600),
+    path,
+    retentionDays: int(o, 'retentionDays', what, 0, 36_500),
+    quotaMb: int(o, 'quotaMb', what, 0, Number.MAX_SAFE_INTEGER),
+  };
+}
+
 function parseApp(value: unknown, index: number): AppSettings {
   const what = `apps[${index}]`;
   const o = obj(value, what);
@@ -56,6 +78,7 @@ function parseApp(value: unknown, index: number): AppSettings {
     ...(originUrl !== null ? { originUrl } : {}),
     // absent from control planes older than the setting: the default applies
     ...(o.outagePolicy === undefined ? {} : { outagePolicy: oneOf(o, 'outagePolicy', what, OUTAGE_POLICIES) }),
+    ...(o.recording === undefined || o.recording === null ? {} : { recording: parseRecording(o.recording, `${what}.recording`) }),
   };
 }
 

@@ -2,8 +2,8 @@
 // streams, clients), kicking a client, and the reload notice. Every /v1 route needs the
 // shared engine secret as a Bearer token (compared in constant time); GET /healthz does not.
 import type { Server } from 'bun';
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ConfigApplyError, EngineStatus, LiveStreamState, RelayStatus } from '../shared/config-protocol.ts';
+import type { ConfigApplyError, EngineStatus, LiveStreamState, RecordingStatus, RelayStatus } from '../shared/config-protocol.ts';
+import { recordedRanges, type RecordedSegment } from '../record/recording-index.ts';
 import { guardFetch, productionServe } from '../shared/http-errors.ts';
 import type { LogContext, Logger } from '../shared/logger.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../shared/prometheus.ts';
@@ -11,6 +11,7 @@ import type { EngineContext } from './engine-context.ts';
 import type { SecretSource } from './engine-secret.ts';
 import type { HlsViewerTracker } from './hls-viewers.ts';
 import { describeTracks, type BitrateMeter } from './stream-stats.ts';
+import { constantTimeEqual } from '../shared/constant-time.ts';
 
 /** The parts of a running engine the API reads. */
 export interface EngineView {
@@ -19,6 +20,13 @@ export interface EngineView {
   readonly hlsViewers: HlsViewerTracker;
   /** pulls, forwards and edge pulls (GET /v1/relays) */
   readonly relays?: { status(): readonly RelayStatus[] };
+  /** recording state and index (GET /v1/recordings/{app}) */
+  readonly recordings?: RecordingView;
+}
+
+export interface RecordingView {
+  status(): RecordingStatus;
+  segments(app: string): Promise<readonly RecordedSegment[] | null>;
 }
 
 export type EngineApiOptions = Readonly<{
@@ -63,7 +71,7 @@ export class EngineApi {
     this.server = null;
   }
 
-  private route(req: Request): Response {
+  private route(req: Request): Response | Promise<Response> {
     const { pathname } = new URL(req.url);
     const engine = this.options.engine();
     if (pathname === '/healthz') {
@@ -92,6 +100,12 @@ export class EngineApi {
       this.options.logger.info('client kicked', { conn: id, by: 'engine API' });
       return new Response(null, { status: 204 });
     }
+    if (pathname.startsWith('/v1/recordings/')) {
+      if (method !== 'GET') return error(405, 'method not allowed');
+      const app = safeDecode(pathname.slice('/v1/recordings/'.length));
+      if (!app || !engine?.recordings) return error(404, 'no such app');
+      return recordingIndex(engine.recordings, app);
+    }
     if (pathname === '/v1/relays') return method === 'GET' ? json(200, engine?.relays?.status() ?? []) : error(405, 'method not allowed');
     if (pathname === '/v1/reload') {
       if (method !== 'POST') return error(405, 'method not allowed');
@@ -107,8 +121,7 @@ export class EngineApi {
     const header = req.headers.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (secret === null || !match) return false;
-    // Digests have one length whatever was sent, so the comparison leaks neither length nor prefix.
-    return timingSafeEqual(digest(match[1]!), digest(secret));
+    return constantTimeEqual(match[1]!, secret);
   }
 
   private status(engine: EngineView | null): EngineStatus {
@@ -123,8 +136,27 @@ export class EngineApi {
       clients: ctx?.clients.size ?? 0,
       bytesIn: ctx?.counters.bytesIn ?? 0,
       bytesOut: ctx?.counters.bytesOut ?? 0,
+      ...(engine?.recordings ? { recording: engine.recordings.status() } : {}),
     };
   }
+}
+
+/** An app's recordings per stream: the continuous ranges and the segment files, from the index. */
+async function recordingIndex(recordings: RecordingView, app: string): Promise<Response> {
+  const segments = await recordings.segments(app);
+  if (segments === null) return error(404, 'the app has no recording settings');
+  const byStream = new Map<string, RecordedSegment[]>();
+  for (const s of segments) {
+    const list = byStream.get(s.stream) ?? [];
+    list.push(s);
+    byStream.set(s.stream, list);
+  }
+  const streams = [...byStream].map(([stream, list]) => ({
+    stream,
+    ranges: recordedRanges(list),
+    segments: list.map(({ fileName, startMs, durationMs, sizeBytes, format }) => ({ fileName, startMs, durationMs, sizeBytes, format })),
+  }));
+  return json(200, { app, streams });
 }
 
 /** Every stream with a publisher: tracks, bitrates, and viewers per protocol. */
@@ -150,7 +182,7 @@ export function streamStates(engine: EngineView): LiveStreamState[] {
         publisherId,
         publisherAddress: publisherId ? (clients.get(publisherId)?.address ?? null) : null,
         startedAtMs: stream.publishedAtMs,
-        tracks: describeTracks(stream),
+        tracks: describeTracks(stream, engine.bitrates.fps(stream)),
         bitrateInBps: rates.inBps,
         bitrateOutBps: rates.outBps,
         viewers: { ...viewers.get(stream.path), ...engine.hlsViewers.count(stream.path) },
@@ -158,9 +190,6 @@ export function streamStates(engine: EngineView): LiveStreamState[] {
     });
 }
 
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
 
 function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body) + '\n', { status, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } });

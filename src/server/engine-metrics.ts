@@ -14,6 +14,11 @@ export interface MetricsEngineView {
   readonly hlsViewers: HlsViewerTracker;
   /** pulls, forwards and edge pulls as they are now (the relay manager) */
   readonly relays: Readonly<{ status(): readonly RelayStatus[] }>;
+  /** recording (server/recording-manager.ts); absent: no recording series */
+  readonly recordings?: Readonly<{
+    appStates(): ReadonlyArray<{ app: string; paused: boolean }>;
+    readonly counters: Readonly<{ segmentsWritten: number; segmentsDropped: number; segmentsDeleted: number; bytesWritten: number }>;
+  }>;
 }
 
 export const VIEWER_PROTOCOLS = ['rtmp', 'http-flv', 'ws-flv', 'hls', 'll-hls', 'srt'] as const;
@@ -66,6 +71,16 @@ export class EngineMetrics {
     this.admissionDecisions = r.counter('weir_admission_decisions_total', 'Publish and play admission decisions', ['action', 'result']);
     for (const action of ['publish', 'play']) for (const result of ['allow', 'deny']) this.admissionDecisions.inc({ action, result }, 0);
     this.admissionLatency = r.histogram('weir_admission_latency_seconds', 'Time to decide a publish or play (cache hits included)', ['action'], ADMISSION_BUCKETS);
+    r.gauge('weir_recording_paused', 'Recording apps: 1 while recording is paused because free disk space is below --record-min-free-mb', ['app']).collect((m) => {
+      m.reset();
+      for (const s of this.engine()?.recordings?.appStates() ?? []) m.set({ app: s.app }, s.paused ? 1 : 0);
+    });
+    r.counter('weir_recording_segments_written_total', 'Recording segments written to disk').collect((m) => m.set({}, this.engine()?.recordings?.counters.segmentsWritten ?? 0));
+    r.counter('weir_recording_segments_dropped_total', 'Recording segments dropped whole because the disk could not keep up or a write failed').collect((m) =>
+      m.set({}, this.engine()?.recordings?.counters.segmentsDropped ?? 0),
+    );
+    r.counter('weir_recording_segments_deleted_total', 'Recording segments deleted by retention or quota').collect((m) => m.set({}, this.engine()?.recordings?.counters.segmentsDeleted ?? 0));
+    r.counter('weir_recording_bytes_written_total', 'Bytes of recording segments written to disk').collect((m) => m.set({}, this.engine()?.recordings?.counters.bytesWritten ?? 0));
     // Read from the relay manager at each scrape, so removed relays vanish from the output. The
     // target is the status URL, which already hides the password and the query.
     r.gauge('weir_relay_status', 'Relays (pulls, forwards, edge pulls): 1 live, 0 connecting or retrying', ['kind', 'app', 'stream', 'target']).collect((m) => {

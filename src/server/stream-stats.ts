@@ -2,6 +2,7 @@
 // read from the sequence headers the hub keeps), its bitrate in and out over the last few
 // seconds (sampled once a second from the stream's byte counters), its video frame rate over the
 // same window (from the video frames it received, or the SPS timing info until measured), and its viewers.
+import { FlvTagType } from '../flv/flv-tag-type.ts';
 import { parseAudioTag } from '../flv/parse-audio-tag.ts';
 import { parseVideoTag } from '../flv/parse-video-tag.ts';
 import type { LiveStream, StreamReader } from '../hub/live-stream.ts';
@@ -13,25 +14,25 @@ import { AudioCodec, VideoCodec } from '../media/types.ts';
 import type { TrackState } from '../shared/config-protocol.ts';
 
 const described = new WeakMap<MediaPacket, TrackState | null>();
-/** the meter that samples each stream, so a track description can carry the measured frame rate */
-const meters = new WeakMap<LiveStream, BitrateMeter>();
 
-/** The tracks of a stream as its latest sequence headers (or, lacking one, its cached frames) describe them. */
-export function describeTracks(stream: LiveStream): TrackState[] {
+/**
+ * The tracks of a stream as its latest sequence headers (or, lacking one, its cached frames)
+ * describe them; `measuredFps` (BitrateMeter.fps) wins over the frame rate the SPS states.
+ */
+export function describeTracks(stream: LiveStream, measuredFps?: number): TrackState[] {
   const tracks: TrackState[] = [];
-  const video = stream.videoHeader ?? stream.gop.find((p) => p.type === 9);
-  const audio = stream.audioHeader ?? stream.gop.find((p) => p.type === 8);
+  const video = stream.videoHeader ?? stream.gop.find((p) => p.type === FlvTagType.Video);
+  const audio = stream.audioHeader ?? stream.gop.find((p) => p.type === FlvTagType.Audio);
   for (const packet of [video, audio]) {
     if (!packet) continue;
     let track = described.get(packet);
     if (track === undefined) {
-      track = safely(() => (packet.type === 9 ? describeVideo(packet.body) : describeAudio(packet.body)));
+      track = safely(() => (packet.type === FlvTagType.Video ? describeVideo(packet.body) : describeAudio(packet.body)));
       described.set(packet, track);
     }
     if (!track) continue;
     if (track.kind === 'video') {
-      const fps = meters.get(stream)?.fps(stream);
-      if (fps !== undefined) track = { ...track, fps };
+      if (measuredFps !== undefined) track = { ...track, fps: measuredFps };
     }
     tracks.push(track);
   }
@@ -103,7 +104,7 @@ class FrameCounter implements StreamReader {
   videoFrames = 0;
   constructor(private readonly detach: () => void) {}
   onPacket(packet: MediaPacket): void {
-    if (packet.type === 9 && !packet.header) this.videoFrames++;
+    if (packet.type === FlvTagType.Video && !packet.header) this.videoFrames++;
   }
   onPublisherStart(): void {}
   onPublisherStop(): void {
@@ -190,7 +191,6 @@ export class BitrateMeter {
       counter = created;
       this.frames.set(stream, counter);
       stream.addReader(counter);
-      meters.set(stream, this);
     }
     return counter;
   }

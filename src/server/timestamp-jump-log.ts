@@ -1,5 +1,6 @@
 // One log line when a publisher's clock jumps and the stream's timeline is rebased; a publisher
 // that jumps on every frame gets one line per interval with the running count, not a flood.
+import { FlvTagType } from '../flv/flv-tag-type.ts';
 import type { LiveStream } from '../hub/live-stream.ts';
 import type { MediaPacket } from '../hub/media-packet.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -15,7 +16,7 @@ export function timestampJumpLogger(logger: Logger, now: () => number = Date.now
     lastLogged.set(stream, at);
     logger.warn('publisher timestamps jumped: timeline rebased, HLS discontinuity', {
       stream: stream.path,
-      type: packet.type === 9 ? 'video' : packet.type === 8 ? 'audio' : 'data',
+      type: packet.type === FlvTagType.Video ? 'video' : packet.type === FlvTagType.Audio ? 'audio' : 'data',
       atMs: packet.timestampMs,
       jumps: stream.counters.timestampJumps,
     });

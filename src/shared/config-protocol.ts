@@ -13,11 +13,16 @@
 //   DELETE /v1/clients/{id}        -> 204 | 404              (kick a publisher or viewer)
 //   POST   /v1/reload              -> 202                    (configuration changed: fetch it again)
 //   GET    /v1/relays              -> RelayStatus[]          (pulls, forwards, edge pulls)
+//   GET    /v1/recordings/{app}    -> { app, streams: [{ stream, ranges, segments }] }  (recording index; 404: no settings)
 
 export const ENGINE_SECRET_FILE = 'engine-secret';
 export const CONFIG_PROTOCOL_VERSION = 1;
 
-export type PublishPolicy = 'open' | 'stream-key' | 'signed-url' | 'hook';
+/** The one list of each policy: the engine checks snapshots against it, the control plane validates and offers it. */
+export const PUBLISH_POLICIES = ['open', 'stream-key', 'signed-url', 'hook'] as const;
+export type PublishPolicy = (typeof PUBLISH_POLICIES)[number];
+export const PLAY_POLICIES = ['open', 'signed-url', 'hook'] as const;
+export type PlayPolicy = (typeof PLAY_POLICIES)[number];
 
 /**
  * What the engine does with a publish or play it cannot ask the config server about (connection
@@ -26,8 +31,8 @@ export type PublishPolicy = 'open' | 'stream-key' | 'signed-url' | 'hook';
  * check; 'open' admits everyone. Requests the app's policy admits without a check ('open') are
  * admitted in every case.
  */
-export type OutagePolicy = 'admitted' | 'closed' | 'open';
-export const OUTAGE_POLICIES: readonly OutagePolicy[] = ['admitted', 'closed', 'open'];
+export const OUTAGE_POLICIES = ['admitted', 'closed', 'open'] as const;
+export type OutagePolicy = (typeof OUTAGE_POLICIES)[number];
 export const DEFAULT_OUTAGE_POLICY: OutagePolicy = 'admitted';
 
 /**
@@ -37,6 +42,24 @@ export const DEFAULT_OUTAGE_POLICY: OutagePolicy = 'admitted';
  */
 export const ADMISSION_QUERY_MAX_CHARS = 4096;
 
+/** Recording container: self-contained fragmented MP4 (init + one fragment per file) or MPEG-TS. */
+export type RecordingFormat = 'fmp4' | 'ts';
+export const RECORDING_FORMATS: readonly RecordingFormat[] = ['fmp4', 'ts'];
+
+/** Per-app recording (issue 13): files go to `{path}/{app}/{stream}/`. */
+export type RecordingSettings = Readonly<{
+  enabled: boolean;
+  format: RecordingFormat;
+  /** files are cut at the first keyframe at or after this many seconds */
+  segmentDurationSec: number;
+  /** absolute directory on the engine's host */
+  path: string;
+  /** files older than this many days are deleted; 0: kept for ever */
+  retentionDays: number;
+  /** the app's files together stay under this many MiB, oldest deleted first; 0: no quota */
+  quotaMb: number;
+}>;
+
 export type AppSettings = Readonly<{
   name: string;
   /** 'live' is an ordinary app; 'pull' apps get their streams from pull sources (relay issue) */
@@ -45,7 +68,7 @@ export type AppSettings = Readonly<{
   llHls: boolean;
   publishPolicy: PublishPolicy;
   /** whether playing also needs a signed URL or a hook decision ('open' = anyone may play) */
-  playPolicy: 'open' | 'signed-url' | 'hook';
+  playPolicy: PlayPolicy;
   /** SRS-compatible on_publish/on_play callback URL, used by the 'hook' policies */
   hookUrl: string | null;
   /**
@@ -56,6 +79,8 @@ export type AppSettings = Readonly<{
   originUrl?: string | null;
   /** what the engine may decide alone while the config server cannot answer (absent: 'admitted') */
   outagePolicy?: OutagePolicy;
+  /** recording of this app's live streams; absent: off */
+  recording?: RecordingSettings;
 }>;
 
 export type PullSource = Readonly<{ id: string; app: string; stream: string; url: string; enabled: boolean }>;
@@ -168,6 +193,23 @@ export type EngineStatus = Readonly<{
   clients: number;
   bytesIn: number;
   bytesOut: number;
+  /** recording state (absent from engines without recording) */
+  recording?: RecordingStatus;
+}>;
+
+/** One storage path the engine records to, as its last free-space check saw it. */
+export type RecordingPathStatus = Readonly<{ path: string; freeBytes: number; paused: boolean; apps: readonly string[] }>;
+
+export type RecordingStatus = Readonly<{
+  /** the free-space floor (--record-min-free-mb): below it recording pauses on that path */
+  minFreeBytes: number;
+  paths: readonly RecordingPathStatus[];
+  /** streams being recorded now */
+  recorders: number;
+  segmentsWritten: number;
+  /** whole segments dropped because the disk could not keep up */
+  segmentsDropped: number;
+  segmentsDeleted: number;
 }>;
 
 /** One relay as the engine runs it (GET /v1/relays): a pull source, a forward, or an edge pull. */

@@ -1,6 +1,6 @@
 // The engine's whole configuration: built-in defaults and flags, over which the config
 // server's snapshot (listen addresses, HLS durations, apps) is laid when there is one.
-import type { AppSettings, ConfigSnapshot, ForwardTarget, PullSource } from './config-protocol.ts';
+import type { AppSettings, ConfigSnapshot, ForwardTarget, PullSource, RecordingSettings } from './config-protocol.ts';
 
 export type AppConfig = Readonly<{
   name: string;
@@ -15,7 +15,21 @@ export type AppConfig = Readonly<{
   outagePolicy?: AppSettings['outagePolicy'];
   /** edge mode for this app: origin URL template ({app}, {stream}); absent or null: relay.edgeOriginTemplate */
   originUrl?: string | null;
+  /** recording of this app's new streams; absent: off */
+  recording?: RecordingSettings;
 }>;
+
+/** Engine-wide recording knobs (flags). */
+export type RecordingEngineSettings = Readonly<{
+  /** below this much free space on a storage path, recording there pauses */
+  minFreeBytes: number;
+  /** how often free space, retention and quotas are checked */
+  checkIntervalMs: number;
+  /** completed segments one recorder may have waiting for the disk; more are dropped whole */
+  maxQueuedSegments: number;
+}>;
+
+export const DEFAULT_RECORDING_SETTINGS: RecordingEngineSettings = { minFreeBytes: 1024 * 1024 * 1024, checkIntervalMs: 10_000, maxQueuedSegments: 4 };
 
 export type EngineConfig = Readonly<{
   rtmp: Readonly<{
@@ -83,6 +97,8 @@ export type EngineConfig = Readonly<{
   forwards?: readonly ForwardTarget[];
   /** relay knobs (flags); absent: defaults of src/relay/relay-manager.ts */
   relay?: RelaySettings;
+  /** recording knobs; absent: DEFAULT_RECORDING_SETTINGS */
+  recording?: RecordingEngineSettings;
   /** the SRT listener (engine flags only; the config server does not set it); absent: off (weir-engine's flags turn it on at :10080) */
   srt?: SrtSettings;
 }>;
@@ -174,6 +190,7 @@ export function engineConfigFromSnapshot(base: EngineConfig, snapshot: ConfigSna
       playPolicy: app.playPolicy,
       ...(app.outagePolicy === undefined ? {} : { outagePolicy: app.outagePolicy }),
       originUrl: app.originUrl ?? null,
+      ...(app.recording === undefined ? {} : { recording: app.recording }),
     })),
     pulls: snapshot.pulls ?? [],
     forwards: snapshot.forwards ?? [],

@@ -14,6 +14,7 @@ describe('AppService', () => {
       playPolicy: 'open',
       hookUrl: null,
       outagePolicy: 'admitted',
+      recording: { enabled: false, format: 'fmp4', segmentDurationSec: 6, path: null, retentionDays: 0, quotaMb: 0 },
       createdAtMs: clock.ms,
     });
     expect(services.apps.list()).toEqual([app]);

@@ -14,6 +14,7 @@ const app = (name: string) => ({
   playPolicy: 'open' as const,
   hookUrl: null,
   outagePolicy: 'admitted' as const,
+  recording: { enabled: false, format: 'fmp4' as const, segmentDurationSec: 6, path: null, retentionDays: 0, quotaMb: 0 },
   signingSecret: 'secret',
   createdAtMs: 1,
 });

@@ -9,7 +9,7 @@ import { encodeFlvHeader, encodeFlvTag } from '../../src/flv/encode-flv.ts';
 import type { EncodedTag } from '../../src/flv/encode-tag.ts';
 import { parseVideoTag } from '../../src/flv/parse-video-tag.ts';
 import { hevcCodecString, parseHevcDecoderConfig } from '../../src/media/h265.ts';
-import { splitLengthPrefixed } from '../../src/remux/ts-annexb.ts';
+import { splitLengthPrefixed } from '../../src/media/nal-units.ts';
 import { TsDemuxer } from '../../src/remux/ts-demuxer.ts';
 
 let dir = '';

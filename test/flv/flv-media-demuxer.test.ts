@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FlvMediaDemuxer, MEDIA_TIMESCALE } from '../../src/flv/flv-media-demuxer.ts';
+import { FlvMediaDemuxer } from '../../src/flv/flv-media-demuxer.ts';
+import { MEDIA_TIMESCALE } from '../../src/media/clock.ts';
 import { FlvReader } from '../../src/flv/flv-reader.ts';
 
 const fixture = readFileSync(join(import.meta.dir, '../fixtures/flv/h264-aac.flv'));

@@ -166,4 +166,15 @@ describe('HLS output on timeline jumps', () => {
     expect(s.output.ts!.open!.discontinuity).toBe(true);
     expect(s.output.ll!.open!.discontinuity).toBe(true);
   });
+
+  test('a tag the demuxer cannot read is skipped, counted and logged once, and HLS goes on', () => {
+    const { stream, output, logs, keyframe } = setup();
+    keyframe(0);
+    const broken = new Uint8Array([0x17]); // a video tag cut after its first byte
+    for (let i = 0; i < 3; i++) stream.ingest({ type: 9, timestampMs: 40 + i * 40, body: broken, header: false, keyframe: true });
+    expect(output.unreadableTags).toBe(3);
+    expect(logs.filter((l) => l.includes('HLS skipped a tag it could not read')).length).toBe(1);
+    keyframe(200);
+    expect(output.unreadableTags).toBe(3);
+  });
 });

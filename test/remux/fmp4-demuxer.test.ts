@@ -3,7 +3,8 @@
 import { describe, expect, test } from 'bun:test';
 import { Fmp4TagEncoder } from '../../src/flv/encode-fmp4.ts';
 import type { MediaFrame, Track } from '../../src/media/types.ts';
-import { parseFmp4Init, parseFmp4Segment, splitLengthPrefixed } from '../../src/remux/fmp4-demuxer.ts';
+import { splitLengthPrefixed } from '../../src/media/nal-units.ts';
+import { parseFmp4Init, parseFmp4Segment } from '../../src/remux/fmp4-demuxer.ts';
 import { Fmp4Muxer } from '../../src/remux/fmp4-muxer.ts';
 import { HlsSegmentConverter } from '../../src/relay/hls-pull-media.ts';
 import { ProtocolError } from '../../src/shared/protocol-error.ts';

@@ -9,7 +9,7 @@ import { FlvTagType } from '../../src/flv/flv-tag-type.ts';
 import { parseAudioTag } from '../../src/flv/parse-audio-tag.ts';
 import { parseVideoTag } from '../../src/flv/parse-video-tag.ts';
 import type { MediaFrame, Track } from '../../src/media/types.ts';
-import { splitLengthPrefixed } from '../../src/remux/ts-annexb.ts';
+import { splitLengthPrefixed } from '../../src/media/nal-units.ts';
 import { TsMuxer } from '../../src/remux/ts-muxer.ts';
 import { checkContinuity, readTsPackets } from './ts-demux.ts';
 import { readMp4VideoTrack } from './ts-mp4-samples.ts';

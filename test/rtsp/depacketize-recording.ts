@@ -4,7 +4,7 @@ import { encodeAdtsHeader, parseAudioSpecificConfig } from '../../src/media/aac.
 import { parseAvcDecoderConfig } from '../../src/media/h264.ts';
 import { parseHevcDecoderConfig } from '../../src/media/h265.ts';
 import type { MediaFrame, Track } from '../../src/media/types.ts';
-import { splitLengthPrefixed } from '../../src/rtsp/packetize.ts';
+import { splitLengthPrefixed } from '../../src/media/nal-units.ts';
 import { parseRtcpCompound, type RtcpPacket } from '../../src/rtsp/rtcp.ts';
 import { headerValue } from '../../src/rtsp/rtsp-message.ts';
 import { RtspParser } from '../../src/rtsp/rtsp-parser.ts';

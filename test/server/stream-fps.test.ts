@@ -28,7 +28,7 @@ test('fps counts the video frames received over the last few seconds, not audio 
   s.ingest({ type: 9, timestampMs: 0, body: avcHeader, header: true, keyframe: true });
   meter.sample();
   expect(meter.fps(s)).toBeUndefined(); // no window yet: the SPS says 29.97
-  expect(describeTracks(s)).toEqual([{ kind: 'video', codec: 'h264', width: 1920, height: 1080, fps: 29.97 }]);
+  expect(describeTracks(s, meter.fps(s))).toEqual([{ kind: 'video', codec: 'h264', width: 1920, height: 1080, fps: 29.97 }]);
   for (let second = 1; second <= 10; second++) {
     videoFrames(s, 30, second * 1000, 30);
     for (let i = 0; i < 43; i++) s.ingest({ type: 8, timestampMs: second * 1000 + i * 23, body: hex('af 01 00'), header: false, keyframe: false });
@@ -36,7 +36,7 @@ test('fps counts the video frames received over the last few seconds, not audio 
     meter.sample();
   }
   expect(meter.fps(s)).toBe(30);
-  const video = describeTracks(s).find((t) => t.kind === 'video');
+  const video = describeTracks(s, meter.fps(s)).find((t) => t.kind === 'video');
   expect(video).toEqual({ kind: 'video', codec: 'h264', width: 1920, height: 1080, fps: 30 }); // measured beats the SPS
 
   // the encoder drops to 15 fps: 5 s window of 15 fps

@@ -1,5 +1,6 @@
 // /api/v1/apps: applications (the first path segment of every stream URL) and their policies.
 import { Elysia, t } from 'elysia';
+import { OUTAGE_POLICIES, PLAY_POLICIES, PUBLISH_POLICIES } from '../../shared/config-protocol.ts';
 import { assertAdmin, isAdmin, requireAuth } from './auth.ts';
 import { AppName, AppParams, Empty, items, ListOf, OneOf, TimestampMs } from './common.ts';
 import type { ApiDeps } from './deps.ts';
@@ -7,9 +8,9 @@ import { problemResponses } from './problem.ts';
 import { redactApp, REDACTED_FOR_VIEWERS } from './redaction.ts';
 
 export const SourceType = OneOf(['push', 'pull'], { description: "'pull' apps get their streams from pull sources" });
-export const PublishPolicy = OneOf(['open', 'stream-key', 'signed-url', 'hook'], { description: 'who may publish' });
-export const PlayPolicy = OneOf(['open', 'signed-url', 'hook'], { description: 'who may play' });
-export const OutagePolicy = OneOf(['admitted', 'closed', 'open'], {
+export const PublishPolicy = OneOf(PUBLISH_POLICIES, { description: 'who may publish' });
+export const PlayPolicy = OneOf(PLAY_POLICIES, { description: 'who may play' });
+export const OutagePolicy = OneOf(OUTAGE_POLICIES, {
   description:
     "what the engine decides alone while it cannot reach the control plane: 'admitted' (default) reuses an allow it was given within the last 10 minutes for the same request and refuses anything new; 'closed' refuses everything that needs a check; 'open' admits everyone",
 });
@@ -28,6 +29,29 @@ const OriginUrl = t.Nullable(
   }),
 );
 
+const RecordingFormat = OneOf(['fmp4', 'ts'], {
+  description: "'fmp4' (default): every file is a self-contained fragmented MP4 (init + one fragment) that any MP4 player opens alone; 'ts': MPEG-TS",
+});
+const RecordingFields = {
+  enabled: t.Boolean({ description: 'record every live stream of the app (default false); needs a path' }),
+  format: RecordingFormat,
+  segmentDurationSec: t.Integer({ minimum: 1, maximum: 3600, description: 'files are cut at the first keyframe at or after this many seconds (default 6)' }),
+  path: t.Nullable(
+    t.String({
+      maxLength: 1024,
+      description:
+        "absolute storage directory on the engine's host, without '..'; files go to {path}/{app}/{stream}/{startMs}-{durationMs}.mp4|ts (start in UTC ms). null until set",
+    }),
+  ),
+  retentionDays: t.Integer({ minimum: 0, maximum: 36500, description: 'files older than this many days are deleted; 0 (default): kept' }),
+  quotaMb: t.Integer({ minimum: 0, description: "the app's files together stay under this many MiB, oldest deleted first; 0 (default): no quota" }),
+};
+const Recording = t.Object(RecordingFields, {
+  description:
+    'Recording of the live streams (fMP4 or MPEG-TS segment files). Retention and quota keep applying while recording is off. Recording pauses on a path with less free space than the engine flag --record-min-free-mb (default 1024); live streaming is not affected.',
+});
+const RecordingPatch = t.Partial(t.Object(RecordingFields), { description: 'recording settings; only the fields sent change' });
+
 export const AppSchema = t.Object(
   {
     name: AppName,
@@ -39,6 +63,7 @@ export const AppSchema = t.Object(
     hookUrl: HookUrl,
     originUrl: t.Optional(OriginUrl),
     outagePolicy: OutagePolicy,
+    recording: Recording,
     createdAtMs: TimestampMs,
   },
   { description: 'An application' },
@@ -54,6 +79,7 @@ const AppCreate = t.Object({
   hookUrl: t.Optional(HookUrl),
   originUrl: t.Optional(OriginUrl),
   outagePolicy: t.Optional(OutagePolicy),
+  recording: t.Optional(RecordingPatch),
 });
 
 const AppUpdate = t.Object({
@@ -65,6 +91,7 @@ const AppUpdate = t.Object({
   hookUrl: t.Optional(HookUrl),
   originUrl: t.Optional(OriginUrl),
   outagePolicy: t.Optional(OutagePolicy),
+  recording: t.Optional(RecordingPatch),
 });
 
 const tags = ['apps'];

@@ -1,11 +1,11 @@
 // Who is calling: an API token (`Authorization: Bearer weir_...`) or the console's session
 // cookie. A cookie session must echo its CSRF token in `X-CSRF-Token` on every state-changing
 // request (SameSite=Strict is the first line; the header is the second).
-import { timingSafeEqual } from 'node:crypto';
 import { Elysia } from 'elysia';
 import type { AuthContext, User } from '../services/types.ts';
 import type { ApiDeps } from './deps.ts';
 import { ApiProblem } from './problem.ts';
+import { constantTimeEqual } from '../../shared/constant-time.ts';
 
 export const SESSION_COOKIE = 'weir_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -44,11 +44,6 @@ export function readCookie(header: string | null, name: string): string | null {
   return null;
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 /** Authenticates one request or throws a 401/403 problem. */
 export function authenticate(deps: ApiDeps, request: Request): AuthContext {
@@ -68,7 +63,7 @@ export function authenticate(deps: ApiDeps, request: Request): AuthContext {
   if (!context) throw new ApiProblem('unauthorized', 'The session has expired or was logged out', { headers: WWW_AUTHENTICATE });
   if (!SAFE_METHODS.has(request.method)) {
     const sent = request.headers.get(CSRF_HEADER);
-    if (sent === null || !sameSecret(sent, context.session.csrfToken)) {
+    if (sent === null || !constantTimeEqual(sent, context.session.csrfToken)) {
       throw new ApiProblem('csrf-failed', `A ${request.method} with a session cookie needs the X-CSRF-Token header from the login answer`);
     }
   }

@@ -32,6 +32,26 @@ const EngineStateSchema = t.Object(
         clients: Int(),
         bytesIn: t.Number(),
         bytesOut: t.Number(),
+        recording: t.Optional(
+          t.Object(
+            {
+              minFreeBytes: t.Number({ description: 'the engine flag --record-min-free-mb, in bytes' }),
+              paths: t.Array(
+                t.Object({
+                  path: t.String(),
+                  freeBytes: t.Number({ description: 'free space at the last check' }),
+                  paused: t.Boolean({ description: 'recording to this path is paused: free space is below the floor; live streaming goes on' }),
+                  apps: t.Array(t.String()),
+                }),
+              ),
+              recorders: Int({ description: 'streams being recorded now' }),
+              segmentsWritten: t.Number(),
+              segmentsDropped: t.Number({ description: 'whole segments dropped because the disk could not keep up or refused the write' }),
+              segmentsDeleted: t.Number({ description: 'segments deleted by retention or quota' }),
+            },
+            { description: 'recording state (absent from engines without recording)' },
+          ),
+        ),
       }),
     ),
   },
@@ -66,6 +86,7 @@ export const engineRoutes = (deps: ApiDeps) =>
             clients: s.clients,
             bytesIn: s.bytesIn,
             bytesOut: s.bytesOut,
+            ...(s.recording ? { recording: { ...s.recording, paths: s.recording.paths.map((p) => ({ ...p, apps: [...p.apps] })) } } : {}),
           },
         };
       },

@@ -12,13 +12,16 @@ import { relaysById, RelayStatusSchema } from './relay-status.ts';
 const PullUrl = t.String({
   minLength: 1,
   maxLength: 2048,
-  description: 'rtmp://, rtmps://, http:// or https:// source',
-  examples: ['rtmp://origin.example.com/live/cam1'],
+  description:
+    "rtmp://, rtmps://, http(s):// (HTTP-FLV, or HLS for .m3u8) or rtsp://, rtsps:// source. Credentials go in the userinfo " +
+    '(rtsp://user:password@camera/stream, Basic or Digest as the server asks); the password is stored and never returned ' +
+    '(reads show ***; sending *** back keeps it). RTSP takes TCP interleaved by default; add ?transport=udp for UDP (falls back to TCP when no UDP arrives within 3 s).',
+  examples: ['rtmp://origin.example.com/live/cam1', 'rtsp://viewer:secret@192.0.2.10:554/Streaming/Channels/101'],
 });
 
 export const PullSourceSchema = t.Object(
   {
-    id: t.String(), app: t.String(), stream: t.String(), url: t.String({ description: REDACTED_FOR_VIEWERS }), enabled: t.Boolean(),
+    id: t.String(), app: t.String(), stream: t.String(), url: t.String({ description: `${REDACTED_FOR_VIEWERS} Admins get it with a userinfo password replaced by *** as well.` }), enabled: t.Boolean(),
     status: t.Optional(t.Nullable(RelayStatusSchema, { description: 'the engine running this pull now; null: not running; absent: engine down' })),
   },
   { description: 'A pull source' },

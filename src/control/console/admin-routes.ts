@@ -4,6 +4,7 @@ import { Elysia } from 'elysia';
 import type { ApiDeps } from '../api/deps.ts';
 import { ApiProblem } from '../api/problem.ts';
 import { relaysById } from '../api/relay-status.ts';
+import type { RecordingFormat } from '../../shared/config-protocol.ts';
 import type { AppUpdateInput, OutagePolicy, PlayPolicy, PublishPolicy, SourceType, UserRole } from '../services/types.ts';
 import { html } from './html.ts';
 import { checked, optional, str, type Form } from './http.ts';
@@ -42,6 +43,19 @@ function appInput(form: Form): AppUpdateInput {
     playPolicy: (str(form, 'playPolicy') || 'open') as PlayPolicy,
     hookUrl: optional(str(form, 'hookUrl')),
     outagePolicy: (str(form, 'outagePolicy') || 'admitted') as OutagePolicy,
+    // a form without the recording fieldset leaves the recording settings as they are
+    ...(str(form, 'recSegmentSec') === ''
+      ? {}
+      : {
+          recording: {
+            enabled: checked(form, 'recEnabled'),
+            format: (str(form, 'recFormat') || 'fmp4') as RecordingFormat,
+            segmentDurationSec: int(form, 'recSegmentSec'),
+            path: optional(str(form, 'recPath')),
+            retentionDays: int(form, 'recRetentionDays'),
+            quotaMb: int(form, 'recQuotaMb'),
+          },
+        }),
   };
 }
 

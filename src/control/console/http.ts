@@ -1,7 +1,6 @@
 // Request plumbing shared by the console routes: who is calling (the API's session service),
 // CSRF (X-CSRF-Token from htmx, or a `_csrf` field from a plain form), the CSP header, and
 // turning a service's refusal into an inline error fragment that htmx swaps into #flash.
-import { timingSafeEqual } from 'node:crypto';
 import { readCookie, SESSION_COOKIE, CSRF_HEADER } from '../api/auth.ts';
 import type { ApiDeps } from '../api/deps.ts';
 import { requestHost } from '../api/media-urls.ts';
@@ -11,6 +10,7 @@ import type { AuthContext } from '../services/types.ts';
 import type { SafeHtml } from './html.ts';
 import { toLang, translator } from './i18n.ts';
 import { errorFragment, type ViewContext } from './views/layout.ts';
+import { constantTimeEqual } from '../../shared/constant-time.ts';
 
 export type SessionAuth = Extract<AuthContext, { via: 'session' }>;
 export type Caller = Readonly<{ auth: SessionAuth; ctx: ViewContext }>;
@@ -39,15 +39,10 @@ export function caller(deps: ApiDeps, request: Request): Caller | null {
   };
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 export function csrfOk(request: Request, form: Form, expected: string): boolean {
   const sent = request.headers.get(CSRF_HEADER) ?? (typeof form._csrf === 'string' ? form._csrf : null);
-  return sent !== null && sameSecret(sent, expected);
+  return sent !== null && constantTimeEqual(sent, expected);
 }
 
 /** a plain-form POST without a session token (login) must at least come from our own pages */

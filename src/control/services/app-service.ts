@@ -1,5 +1,5 @@
 // Apps: name rules, policies, signing secrets; deleting an app cascades its keys and relays.
-import { DEFAULT_OUTAGE_POLICY, OUTAGE_POLICIES } from '../../shared/config-protocol.ts';
+import { DEFAULT_OUTAGE_POLICY, OUTAGE_POLICIES, PLAY_POLICIES, PUBLISH_POLICIES } from '../../shared/config-protocol.ts';
 import type { AppRecord, Store } from '../store/index.ts';
 import type { ConfigChangeNotifier } from './config-snapshot-service.ts';
 import { conflict, invalid, notFound } from './errors.ts';
@@ -10,15 +10,13 @@ import type {
   AppService as AppServiceContract,
   AppUpdateInput,
   NowMs,
-  PlayPolicy,
-  PublishPolicy,
   SourceType,
 } from './types.ts';
 import { checkAppName, checkBoolean, checkOneOf, checkUrl } from './validation.ts';
+import { DEFAULT_APP_RECORDING, mergeRecording, sameRecording } from './recording-settings.ts';
 
 export const SOURCE_TYPES: readonly SourceType[] = ['push', 'pull'];
-export const PUBLISH_POLICIES: readonly PublishPolicy[] = ['open', 'stream-key', 'signed-url', 'hook'];
-export const PLAY_POLICIES: readonly PlayPolicy[] = ['open', 'signed-url', 'hook'];
+export { PLAY_POLICIES, PUBLISH_POLICIES };
 
 export const ORIGIN_URL_SCHEMES: readonly string[] = ['rtmp', 'rtmps', 'http', 'https'];
 
@@ -81,6 +79,7 @@ export class AppService implements AppServiceContract {
       originUrl: input.originUrl === undefined || input.originUrl === null ? null : checkOriginUrlTemplate(input.originUrl),
       outagePolicy:
         input.outagePolicy === undefined ? DEFAULT_OUTAGE_POLICY : checkOneOf(input.outagePolicy, OUTAGE_POLICIES, 'outagePolicy'),
+      recording: mergeRecording(DEFAULT_APP_RECORDING, input.recording),
       signingSecret: randomHex(32),
       createdAtMs: this.nowMs(),
     };
@@ -120,6 +119,7 @@ export class AppService implements AppServiceContract {
             : checkOriginUrlTemplate(patch.originUrl),
       outagePolicy:
         patch.outagePolicy === undefined ? current.outagePolicy : checkOneOf(patch.outagePolicy, OUTAGE_POLICIES, 'outagePolicy'),
+      recording: mergeRecording(current.recording, patch.recording),
     };
     checkHookPolicy(next);
     if (next.sourceType === 'push' && current.sourceType === 'pull' && this.store.pulls.list(name).length > 0) {
@@ -133,7 +133,8 @@ export class AppService implements AppServiceContract {
       next.playPolicy !== current.playPolicy ||
       next.hookUrl !== current.hookUrl ||
       next.originUrl !== (current.originUrl ?? null) ||
-      next.outagePolicy !== current.outagePolicy;
+      next.outagePolicy !== current.outagePolicy ||
+      !sameRecording(next.recording, current.recording);
     if (changed) {
       this.store.apps.update(next, true);
       this.notifier.changed();

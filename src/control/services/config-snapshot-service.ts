@@ -2,8 +2,8 @@
 // configuration revision moved (the entry point turns that into POST /v1/reload on the engine).
 import { CONFIG_PROTOCOL_VERSION, type ConfigSnapshot } from '../../shared/config-protocol.ts';
 import type { Store } from '../store/index.ts';
-import type { SettingsReader } from './settings-service.ts';
-import type { ConfigSnapshotService as ConfigSnapshotServiceContract } from './types.ts';
+import { recordingForEngine } from './recording-settings.ts';
+import type { ConfigSnapshotService as ConfigSnapshotServiceContract, SettingsReader } from './types.ts';
 
 export class ConfigSnapshotService implements ConfigSnapshotServiceContract {
   private readonly listeners = new Set<(revision: number) => void>();
@@ -24,7 +24,9 @@ export class ConfigSnapshotService implements ConfigSnapshotServiceContract {
         revision: this.store.revision.get(),
         listen: settings.listen,
         hls: settings.hls,
-        apps: this.store.apps.list().map((a) => ({
+        apps: this.store.apps.list().map((a) => {
+          const recording = recordingForEngine(a.recording);
+          return {
           name: a.name,
           sourceType: a.sourceType,
           hls: a.hls,
@@ -34,7 +36,9 @@ export class ConfigSnapshotService implements ConfigSnapshotServiceContract {
           hookUrl: a.hookUrl,
           outagePolicy: a.outagePolicy,
           ...(a.originUrl == null ? {} : { originUrl: a.originUrl }),
-        })),
+          ...(recording === undefined ? {} : { recording }),
+          };
+        }),
         pulls: this.store.pulls.list().map((p) => ({ id: p.id, app: p.app, stream: p.stream, url: p.url, enabled: p.enabled })),
         forwards: this.store.forwards
           .list()
@@ -68,4 +72,4 @@ export class ConfigSnapshotService implements ConfigSnapshotServiceContract {
 }
 
 /** what the writing services see of the snapshot service */
-export type ConfigChangeNotifier = Pick<ConfigSnapshotService, 'changed'>;
+export type { ConfigChangeNotifier } from './types.ts';

@@ -10,6 +10,7 @@ import { ForwardTargetService } from './forward-target-service.ts';
 import { LoginRateLimiter } from './login-rate-limiter.ts';
 import { PullSourceService } from './pull-source-service.ts';
 import { randomHex } from './secrets.ts';
+import { DEFAULT_APP_RECORDING } from './recording-settings.ts';
 import { SettingsService } from './settings-service.ts';
 import { SignedUrlService } from './signed-url-service.ts';
 import { StreamKeyService } from './stream-key-service.ts';
@@ -90,6 +91,7 @@ export function createServices(store: Store, options: ServicesOptions = {}): Ser
           playPolicy: 'open',
           hookUrl: null,
           outagePolicy: 'admitted',
+          recording: DEFAULT_APP_RECORDING,
           signingSecret: randomHex(32),
           createdAtMs: nowMs(),
         });

@@ -1,4 +1,5 @@
 // Pull sources: streams a 'pull' app fetches from elsewhere (executed by the engine's relay).
+// A URL's userinfo password (camera credentials) is stored for the engine and never read back (url-password.ts).
 import type { PullSourceRecord, Store } from '../store/index.ts';
 import type { ConfigChangeNotifier } from './config-snapshot-service.ts';
 import { conflict, invalid, notFound } from './errors.ts';
@@ -9,12 +10,13 @@ import type {
   PullSourceService as PullSourceServiceContract,
   PullSourceUpdateInput,
 } from './types.ts';
+import { hidePassword, keepStoredPassword } from './url-password.ts';
 import { checkAppName, checkBoolean, checkStreamName, checkUrl } from './validation.ts';
 
-export const PULL_URL_SCHEMES = ['rtmp', 'rtmps', 'http', 'https'] as const;
+export const PULL_URL_SCHEMES = ['rtmp', 'rtmps', 'http', 'https', 'rtsp', 'rtsps'] as const;
 
 function toPullSource(r: PullSourceRecord): PullSource {
-  return { id: r.id, app: r.app, stream: r.stream, url: r.url, enabled: r.enabled };
+  return { id: r.id, app: r.app, stream: r.stream, url: hidePassword(r.url), enabled: r.enabled };
 }
 
 export class PullSourceService implements PullSourceServiceContract {
@@ -61,7 +63,7 @@ export class PullSourceService implements PullSourceServiceContract {
     const next: PullSourceRecord = {
       ...current,
       stream: patch.stream === undefined ? current.stream : checkStreamName(patch.stream),
-      url: patch.url === undefined ? current.url : checkUrl(patch.url, PULL_URL_SCHEMES),
+      url: patch.url === undefined ? current.url : keepStoredPassword(checkUrl(patch.url, PULL_URL_SCHEMES), current.url),
       enabled: patch.enabled === undefined ? current.enabled : checkBoolean(patch.enabled, 'enabled'),
     };
     this.store.transaction(() => {

@@ -1,5 +1,5 @@
 // Random secrets, hashes and constant-time comparison shared by keys, tokens, sessions and URLs.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 
 /** `bytes` random bytes as base64url (URL-safe: fits a stream key or a query value) */
 export function randomToken(bytes = 32): string {
@@ -19,14 +19,4 @@ export function hmacSha256Hex(secret: string, message: string): string {
   return createHmac('sha256', secret).update(message, 'utf8').digest('hex');
 }
 
-/** constant-time for equal lengths; unequal lengths are refused after comparing hashes */
-export function constantTimeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a, 'utf8');
-  const bb = Buffer.from(b, 'utf8');
-  if (ab.length !== bb.length) {
-    // compare digests so the time does not depend on where the strings differ
-    timingSafeEqual(createHash('sha256').update(ab).digest(), createHash('sha256').update(bb).digest());
-    return false;
-  }
-  return timingSafeEqual(ab, bb);
-}
+export { constantTimeEqual } from '../../shared/constant-time.ts';

@@ -1,8 +1,7 @@
 // Engine settings: listen addresses and HLS timings, validated as a whole before any write.
 import type { SettingValue, Store } from '../store/index.ts';
-import type { ConfigChangeNotifier } from './config-snapshot-service.ts';
 import { invalid } from './errors.ts';
-import type { HlsSettings, Settings, SettingsService as SettingsServiceContract, SettingsUpdateInput } from './types.ts';
+import type { ConfigChangeNotifier, HlsSettings, Settings, SettingsService as SettingsServiceContract, SettingsUpdateInput } from './types.ts';
 import { checkHost, checkInteger, checkPort } from './validation.ts';
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -21,7 +20,7 @@ const KEYS = {
   windowSegments: 'hls.windowSegments',
 } as const;
 
-export type SettingsReader = Pick<SettingsService, 'get'>;
+export type { SettingsReader } from './types.ts';
 
 export class SettingsService implements SettingsServiceContract {
   constructor(

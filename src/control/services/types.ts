@@ -11,6 +11,7 @@ import type {
   OutagePolicy,
   PublishPolicy,
   PullSource,
+  RecordingSettings,
 } from '../../shared/config-protocol.ts';
 
 export type SourceType = AppSettings['sourceType'];
@@ -22,7 +23,12 @@ export type NowMs = () => number;
 
 // ---- apps -------------------------------------------------------------------------------
 
-export type App = AppSettings & Readonly<{ outagePolicy: OutagePolicy; createdAtMs: number }>;
+/** An app's recording settings; path null until one is set (recording cannot be on without it). */
+export type AppRecording = Readonly<Omit<RecordingSettings, 'path'> & { path: string | null }>;
+/** The fields of a create or patch; only those sent change. */
+export type AppRecordingInput = Readonly<Partial<AppRecording>>;
+
+export type App = Omit<AppSettings, 'recording'> & Readonly<{ outagePolicy: OutagePolicy; recording: AppRecording; createdAtMs: number }>;
 
 export type AppCreateInput = Readonly<{
   name: string;
@@ -36,6 +42,8 @@ export type AppCreateInput = Readonly<{
   originUrl?: string | null;
   /** what the engine decides alone while it cannot ask the control plane; default 'admitted' */
   outagePolicy?: OutagePolicy;
+  /** recording (default off); a patch changes only the fields it sends */
+  recording?: AppRecordingInput;
 }>;
 export type AppUpdateInput = Readonly<Omit<AppCreateInput, 'name'>>;
 
@@ -119,7 +127,7 @@ export type PullSourceUpdateInput = Readonly<{ stream?: string; url?: string; en
 export interface PullSourceService {
   list(app?: string): readonly PullSource[];
   get(id: string): PullSource;
-  /** url: rtmp://, rtmps://, http://, https://; conflict when app/stream already has one */
+  /** url: rtmp://, rtmps://, http://, https://, rtsp://, rtsps://; conflict when app/stream already has one */
   create(input: PullSourceCreateInput): PullSource;
   update(id: string, patch: PullSourceUpdateInput): PullSource;
   delete(id: string): void;
@@ -289,3 +297,9 @@ export interface Services {
   /** first start: default settings, app `live` (once ever), admin user (when there is none) */
   bootstrap(): Promise<BootstrapResult>;
 }
+
+/** What the settings and the services that change configuration tell: a new revision for the engine. */
+export type ConfigChangeNotifier = Readonly<{ changed(): void }>;
+
+/** What the config snapshot needs of the settings. */
+export type SettingsReader = Readonly<{ get(): Settings }>;

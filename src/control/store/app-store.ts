@@ -1,9 +1,20 @@
 // apps table: one row per application (the first path segment of every stream URL).
 import type { Database, Statement } from 'bun:sqlite';
-import type { AppSettings, OutagePolicy } from '../../shared/config-protocol.ts';
+import type { AppSettings, OutagePolicy, RecordingFormat } from '../../shared/config-protocol.ts';
 import type { RevisionStore } from './revision-store.ts';
 
-export type AppRecord = AppSettings & Readonly<{ outagePolicy: OutagePolicy; signingSecret: string; createdAtMs: number }>;
+/** recording settings as stored: path null until one is set */
+export type StoredRecording = Readonly<{
+  enabled: boolean;
+  format: RecordingFormat;
+  segmentDurationSec: number;
+  path: string | null;
+  retentionDays: number;
+  quotaMb: number;
+}>;
+
+export type AppRecord = Omit<AppSettings, 'recording'> &
+  Readonly<{ outagePolicy: OutagePolicy; recording: StoredRecording; signingSecret: string; createdAtMs: number }>;
 
 type AppRow = {
   name: string;
@@ -15,6 +26,12 @@ type AppRow = {
   hook_url: string | null;
   origin_url: string | null;
   outage_policy: string;
+  recording_enabled: number;
+  recording_format: string;
+  recording_segment_sec: number;
+  recording_path: string | null;
+  recording_retention_days: number;
+  recording_quota_mb: number;
   signing_secret: string;
   created_at_ms: number;
 };
@@ -31,6 +48,14 @@ function mapAppRow(row: AppRow): AppRecord {
     // absent when unset, so apps without one look as they did before the column existed
     ...(row.origin_url === null ? {} : { originUrl: row.origin_url }),
     outagePolicy: row.outage_policy as OutagePolicy,
+    recording: {
+      enabled: row.recording_enabled === 1,
+      format: row.recording_format as RecordingFormat,
+      segmentDurationSec: row.recording_segment_sec,
+      path: row.recording_path,
+      retentionDays: row.recording_retention_days,
+      quotaMb: row.recording_quota_mb,
+    },
     signingSecret: row.signing_secret,
     createdAtMs: row.created_at_ms,
   };
@@ -47,13 +72,21 @@ function toParams(app: AppRecord): Record<string, string | number | null> {
     hook_url: app.hookUrl,
     origin_url: app.originUrl ?? null,
     outage_policy: app.outagePolicy,
+    recording_enabled: app.recording.enabled ? 1 : 0,
+    recording_format: app.recording.format,
+    recording_segment_sec: app.recording.segmentDurationSec,
+    recording_path: app.recording.path,
+    recording_retention_days: app.recording.retentionDays,
+    recording_quota_mb: app.recording.quotaMb,
     signing_secret: app.signingSecret,
     created_at_ms: app.createdAtMs,
   };
 }
 
 const COLUMNS =
-  'name, source_type, hls, ll_hls, publish_policy, play_policy, hook_url, origin_url, outage_policy, signing_secret, created_at_ms';
+  'name, source_type, hls, ll_hls, publish_policy, play_policy, hook_url, origin_url, outage_policy, ' +
+  'recording_enabled, recording_format, recording_segment_sec, recording_path, recording_retention_days, recording_quota_mb, ' +
+  'signing_secret, created_at_ms';
 
 export class AppStore {
   private readonly listStmt: Statement<AppRow, []>;
@@ -72,12 +105,15 @@ export class AppStore {
     this.getNoCaseStmt = db.query(`SELECT ${COLUMNS} FROM apps WHERE name = ? COLLATE NOCASE`);
     this.insertStmt = db.query(
       `INSERT INTO apps (${COLUMNS}) VALUES ($name, $source_type, $hls, $ll_hls, $publish_policy,
-         $play_policy, $hook_url, $origin_url, $outage_policy, $signing_secret, $created_at_ms)`,
+         $play_policy, $hook_url, $origin_url, $outage_policy, $recording_enabled, $recording_format,
+         $recording_segment_sec, $recording_path, $recording_retention_days, $recording_quota_mb, $signing_secret, $created_at_ms)`,
     );
     this.updateStmt = db.query(
       `UPDATE apps SET source_type = $source_type, hls = $hls, ll_hls = $ll_hls,
          publish_policy = $publish_policy, play_policy = $play_policy, hook_url = $hook_url,
-         origin_url = $origin_url, outage_policy = $outage_policy, signing_secret = $signing_secret
+         origin_url = $origin_url, outage_policy = $outage_policy, recording_enabled = $recording_enabled,
+         recording_format = $recording_format, recording_segment_sec = $recording_segment_sec, recording_path = $recording_path,
+         recording_retention_days = $recording_retention_days, recording_quota_mb = $recording_quota_mb, signing_secret = $signing_secret
        WHERE name = $name`,
     );
     this.deleteStmt = db.query('DELETE FROM apps WHERE name = ?');

@@ -103,6 +103,16 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `ALTER TABLE apps ADD COLUMN outage_policy TEXT NOT NULL DEFAULT 'admitted'
             CHECK (outage_policy IN ('admitted', 'closed', 'open'));`,
   },
+  {
+    version: 4,
+    name: 'apps recording settings (issue 13)',
+    sql: `ALTER TABLE apps ADD COLUMN recording_enabled INTEGER NOT NULL DEFAULT 0 CHECK (recording_enabled IN (0, 1));
+      ALTER TABLE apps ADD COLUMN recording_format TEXT NOT NULL DEFAULT 'fmp4' CHECK (recording_format IN ('fmp4', 'ts'));
+      ALTER TABLE apps ADD COLUMN recording_segment_sec INTEGER NOT NULL DEFAULT 6 CHECK (recording_segment_sec >= 1);
+      ALTER TABLE apps ADD COLUMN recording_path TEXT;
+      ALTER TABLE apps ADD COLUMN recording_retention_days INTEGER NOT NULL DEFAULT 0 CHECK (recording_retention_days >= 0);
+      ALTER TABLE apps ADD COLUMN recording_quota_mb INTEGER NOT NULL DEFAULT 0 CHECK (recording_quota_mb >= 0);`,
+  },
 ];
 
 export class MigrationError extends Error {

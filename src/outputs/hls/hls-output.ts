@@ -4,7 +4,9 @@
 // outgrow the part target, at video frame boundaries. Memory is capped whatever the publisher
 // sends (hls-memory-caps.ts): an open segment that outgrows its caps without a keyframe is cut,
 // and what follows is dropped until the next keyframe starts a segment after a discontinuity.
-import { DemuxTrackId, FlvMediaDemuxer, MEDIA_TIMESCALE, type DemuxEvent } from '../../flv/flv-media-demuxer.ts';
+import { FlvTagType } from '../../flv/flv-tag-type.ts';
+import { DemuxTrackId, FlvMediaDemuxer, type DemuxEvent } from '../../flv/flv-media-demuxer.ts';
+import { MEDIA_TIMESCALE } from '../../media/clock.ts';
 import type { LiveStream, StreamReader } from '../../hub/live-stream.ts';
 import type { MediaPacket } from '../../hub/media-packet.ts';
 import type { MediaFrame, Track } from '../../media/types.ts';
@@ -46,6 +48,8 @@ export class HlsOutput implements StreamReader {
   /** media bytes of the frames in the open segment (each variant holds about this much for it) */
   private openBytes = 0;
   private partBytes = 0;
+  /** tags the demuxer refused (see onPacket) */
+  unreadableTags = 0;
   /** the publisher's clock jumped: the next segment starts at a keyframe after a discontinuity */
   private timelineJumped = false;
   /** segments cut by the memory caps (without a keyframe) */
@@ -88,13 +92,17 @@ export class HlsOutput implements StreamReader {
   }
 
   onPacket(packet: MediaPacket): void {
-    if (packet.type === 18) return;
+    if (packet.type === FlvTagType.Script) return;
     if (packet.discontinuity) this.timelineJumped = true;
     let events: DemuxEvent[];
     try {
       events = this.demuxer.push(packet.type, packet.timestampMs, packet.body);
-    } catch {
-      return; // the publisher's edge already judged this tag; HLS just skips what it cannot read
+    } catch (err) {
+      // The publisher's edge already let this tag through; HLS skips what it cannot read, and
+      // says so once per stream so a stream with a silent HLS gap can be told from a healthy one.
+      this.unreadableTags++;
+      if (this.unreadableTags === 1) this.log.warn('HLS skipped a tag it could not read (logged once per stream)', { reason: (err as Error).message });
+      return;
     }
     for (const event of events) {
       if (event.type === 'track') this.onTrack();

@@ -23,6 +23,7 @@ describe('apps', () => {
       playPolicy: 'open',
       hookUrl: null,
       outagePolicy: 'admitted',
+      recording: { enabled: false, format: 'fmp4', segmentDurationSec: 6, path: null, retentionDays: 0, quotaMb: 0 },
       createdAtMs: h.clock.now,
     });
     expect((await api('GET', '/apps/cam-1')).body).toEqual(created.body);

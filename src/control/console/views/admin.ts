@@ -121,8 +121,9 @@ export function relaysPage(
 ${ctx.admin ? html`<form hx-post="/pulls" hx-target="#pulls-list" hx-swap="outerHTML" class="row">
 <label>${t('relays.app')} ${appSelect(apps)}</label>
 <label>${t('relays.stream')} <input name="stream" required maxlength="128"></label>
-<label>${t('relays.url')} <input name="url" required placeholder="rtmp://"></label>
-<button class="primary">${t('common.create')}</button></form>` : ''}
+<label>${t('relays.url')} <input name="url" required placeholder="rtmp:// rtsp://user:pass@camera/stream" title="${t('relays.pullUrlHint')}"></label>
+<button class="primary">${t('common.create')}</button></form>
+<p class="note">${t('relays.pullUrlHint')}</p>` : ''}
 </section>
 <section class="card"><h2>${t('relays.forwards')}</h2>
 <div id="forwards-live" hx-get="/fragments/forwards" hx-trigger="every 2s" hx-swap="innerHTML">${forwardsTable(ctx, forwards, statuses)}</div>

@@ -1,6 +1,7 @@
 // Apps and their stream keys: list, create, edit, delete (with confirmation), generate a key
 // (shown once, with a copy button) and revoke one.
-import { OUTAGE_POLICIES } from '../../../shared/config-protocol.ts';
+import { OUTAGE_POLICIES, RECORDING_FORMATS } from '../../../shared/config-protocol.ts';
+import { DEFAULT_APP_RECORDING, RECORDING_LIMITS } from '../../services/recording-settings.ts';
 import { PLAY_POLICIES, PUBLISH_POLICIES, SOURCE_TYPES } from '../../services/app-service.ts';
 import type { App, StreamKey } from '../../services/types.ts';
 import { redactSecrets } from '../../../shared/redact-url.ts';
@@ -24,17 +25,35 @@ ${checkbox('llHls', t('apps.llHls'), app?.llHls ?? true)}
 <label>${t('apps.publishPolicy')} <select name="publishPolicy">${options(PUBLISH_POLICIES, app?.publishPolicy ?? 'open')}</select></label>
 <label>${t('apps.playPolicy')} <select name="playPolicy">${options(PLAY_POLICIES, app?.playPolicy ?? 'open')}</select></label>
 <label>${t('apps.hookUrl')} <input name="hookUrl" type="url" value="${hookUrl}" placeholder="https://"></label>
-<label>${t('apps.outagePolicy')} <select name="outagePolicy">${options(OUTAGE_POLICIES, app?.outagePolicy ?? 'admitted')}</select></label>`;
+<label>${t('apps.outagePolicy')} <select name="outagePolicy">${options(OUTAGE_POLICIES, app?.outagePolicy ?? 'admitted')}</select></label>
+${recordingFields(ctx, app)}`;
+}
+
+/** Recording settings: a fieldset of the app form (names prefixed rec*, read by admin-routes.ts). */
+function recordingFields(ctx: ViewContext, app: App | null): SafeHtml {
+  const { t } = ctx;
+  const r = app?.recording ?? DEFAULT_APP_RECORDING;
+  const { segmentDurationSec: seg, retentionDays: days } = RECORDING_LIMITS;
+  return html`<fieldset class="stack" data-testid="recording">
+<legend>${t('apps.recording')}</legend>
+${checkbox('recEnabled', t('apps.recEnabled'), r.enabled)}
+<label>${t('apps.recFormat')} <select name="recFormat">${options(RECORDING_FORMATS, r.format)}</select></label>
+<label>${t('apps.recSegmentSec')} <input name="recSegmentSec" type="number" min="${seg.min}" max="${seg.max}" value="${r.segmentDurationSec}" required></label>
+<label>${t('apps.recPath')} <input name="recPath" value="${r.path ?? ''}" placeholder="/var/lib/weir/recordings" maxlength="${RECORDING_LIMITS.pathMaxChars}" pattern="/.*"></label>
+<label>${t('apps.recRetentionDays')} <input name="recRetentionDays" type="number" min="${days.min}" max="${days.max}" value="${r.retentionDays}" required></label>
+<label>${t('apps.recQuotaMb')} <input name="recQuotaMb" type="number" min="0" value="${r.quotaMb}" required></label>
+<p class="muted">${t('apps.recHint')}</p>
+</fieldset>`;
 }
 
 export function appsTable(ctx: ViewContext, apps: readonly App[]): SafeHtml {
   const { t } = ctx;
   return html`<div id="apps-list">${apps.length === 0 ? html`<p class="empty">${t('common.none')}</p>` : html`<table><thead><tr>
 <th>${t('common.name')}</th><th>${t('apps.sourceType')}</th><th>${t('apps.hls')}</th><th>${t('apps.llHls')}</th>
-<th>${t('apps.publishPolicy')}</th><th>${t('apps.playPolicy')}</th><th>${t('common.actions')}</th></tr></thead><tbody>
+<th>${t('apps.publishPolicy')}</th><th>${t('apps.playPolicy')}</th><th>${t('apps.recording')}</th><th>${t('common.actions')}</th></tr></thead><tbody>
 ${apps.map((a) => html`<tr data-app="${a.name}">
 <td><a href="/apps/${encodeURIComponent(a.name)}">${a.name}</a></td><td>${a.sourceType}</td><td>${a.hls ? '✓' : '—'}</td><td>${a.llHls ? '✓' : '—'}</td>
-<td>${a.publishPolicy}</td><td>${a.playPolicy}</td>
+<td>${a.publishPolicy}</td><td>${a.playPolicy}</td><td>${a.recording.enabled ? a.recording.format : '—'}</td>
 <td><a href="/apps/${encodeURIComponent(a.name)}">${t('apps.edit')}</a>
 ${ctx.admin ? html` <button class="danger small" hx-delete="/apps/${encodeURIComponent(a.name)}" hx-confirm="${t('apps.confirmDelete')}" hx-target="closest tr" hx-swap="outerHTML">${t('common.delete')}</button>` : ''}</td>
 </tr>`)}
