@@ -17,6 +17,7 @@ import type { HlsViewerTracker } from './server/hls-viewers.ts';
 import { HttpMediaServer } from './server/http-server.ts';
 import { bindOrExplain } from './shared/listen-error.ts';
 import { RtmpListener } from './server/rtmp-listener.ts';
+import { RtspListener } from './server/rtsp-listener.ts';
 import { BitrateMeter } from './server/stream-stats.ts';
 import type { EngineMetrics } from './server/engine-metrics.ts';
 import { drainEngine, type DrainReport } from './server/graceful-shutdown.ts';
@@ -31,6 +32,10 @@ export interface RunningEngine {
   readonly httpPort: number;
   readonly context: EngineContext;
   readonly rtmp: RtmpListener;
+  /** the RTSP server; null when the configuration has no rtsp section */
+  readonly rtsp: RtspListener | null;
+  /** the port the RTSP listener is on (throws when there is none) */
+  readonly rtspPort: number;
   readonly http: HttpMediaServer;
   readonly bitrates: BitrateMeter;
   readonly hlsViewers: HlsViewerTracker;
@@ -98,10 +103,13 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
   const rtmp = new RtmpListener(context);
   const http = new HttpMediaServer(context);
   bindOrExplain('RTMP', config.rtmp.host, config.rtmp.port, () => rtmp.start(config.rtmp.host, config.rtmp.port));
+  const rtsp = config.rtsp ? new RtspListener(context) : null;
   try {
     bindOrExplain('HTTP', config.http.host, config.http.port, () => http.start(config.http.host, config.http.port));
+    if (rtsp && config.rtsp) bindOrExplain('RTSP', config.rtsp.host, config.rtsp.port, () => rtsp.start(config.rtsp!.host, config.rtsp!.port));
   } catch (err) {
     rtmp.stop();
+    http.stop();
     throw err;
   }
   const bitrates = new BitrateMeter(() => streams.list());
@@ -124,8 +132,13 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     get httpPort() {
       return http.port;
     },
+    get rtspPort() {
+      if (!rtsp) throw new Error('RTSP is not configured');
+      return rtsp.port;
+    },
     context,
     rtmp,
+    rtsp,
     http,
     bitrates,
     hlsViewers: http.hlsViewers,
@@ -150,6 +163,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       relays.stop();
       bitrates.stop();
       rtmp.stop();
+      rtsp?.stop();
       http.stop();
       streams.closeAll();
       hls.closeAll();

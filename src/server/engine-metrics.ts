@@ -16,7 +16,7 @@ export interface MetricsEngineView {
   readonly relays: Readonly<{ status(): readonly RelayStatus[] }>;
 }
 
-export const VIEWER_PROTOCOLS = ['rtmp', 'http-flv', 'ws-flv', 'hls', 'll-hls'] as const;
+export const VIEWER_PROTOCOLS = ['rtmp', 'rtsp', 'http-flv', 'ws-flv', 'hls', 'll-hls'] as const;
 
 /** Seconds; admission is a cache hit (microseconds) or a round trip to the control plane. */
 const ADMISSION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -111,7 +111,7 @@ export class EngineMetrics {
   }
 
   private viewerCounts(): Record<(typeof VIEWER_PROTOCOLS)[number], number> {
-    const counts = { rtmp: 0, 'http-flv': 0, 'ws-flv': 0, hls: 0, 'll-hls': 0 };
+    const counts = { rtmp: 0, rtsp: 0, 'http-flv': 0, 'ws-flv': 0, hls: 0, 'll-hls': 0 };
     const engine = this.engine();
     if (!engine) return counts;
     for (const client of engine.context.clients.entries()) {

@@ -14,12 +14,14 @@ import type { Logger } from '../shared/logger.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { HttpMediaServer } from './http-server.ts';
 import type { RtmpListener } from './rtmp-listener.ts';
+import type { RtspListener } from './rtsp-listener.ts';
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 5000;
 
 export interface DrainableEngine {
   readonly context: EngineContext;
   readonly rtmp: RtmpListener;
+  readonly rtsp?: RtspListener | null;
   readonly http: HttpMediaServer;
   /** stops everything at once (what drain ends with) */
   stop(): void;
@@ -47,6 +49,7 @@ export async function drainEngine(
   const startedMs = performance.now();
 
   rtmp.stopAccepting();
+  engine.rtsp?.stopAccepting();
   http.serveOnlyHls();
   const live = ctx.streams.list().filter((s) => s.publisher !== null);
   const hlsOutputs = live.map((s) => ctx.hls.find(s.path)).filter((o) => o !== undefined);

@@ -1,0 +1,66 @@
+// The receive side of an RTSP publish (ANNOUNCE/RECORD, RFC 2326 §10.3, §10.11): RTP packets of each set-up track
+// through an RtpTrackReceiver (depacketizing, loss -> wait for a keyframe, RTP time -> 90 kHz) into FLV tag bodies,
+// which go into the hub like any RTMP publisher's.
+import { classifyTag } from '../flv/classify-tag.ts';
+import { encodeFrameTag, encodeTrackHeaderTag } from '../flv/encode-frame-tags.ts';
+import type { EncodedTag } from '../flv/encode-tag.ts';
+import type { LiveStream } from '../hub/live-stream.ts';
+import type { Track } from '../media/types.ts';
+import { isRtcp, parseRtpPacket } from '../rtsp/rtp-packet.ts';
+import type { RtpTrackReceiver } from '../rtsp/rtp-track-receiver.ts';
+import { isProtocolError } from '../shared/protocol-error.ts';
+
+export type RecorderStats = { packets: number; badPackets: number; framesIngested: number };
+
+export class RtspRecorder {
+  readonly stats: RecorderStats = { packets: 0, badPackets: 0, framesIngested: 0 };
+  private readonly tracks = new Map<RtpTrackReceiver, Track>();
+  /**
+   * Added to every tag time: decode times derived from B-frame video may start below zero (dts before the first
+   * pts), and the hub's timeline starts at zero, so the whole stream moves by the first such deficit.
+   */
+  private shiftMs = 0;
+  private ingested = false;
+
+  constructor(private readonly stream: LiveStream) {}
+
+  /** One RTP (or RTCP, which is ignored here) datagram or interleaved payload of `receiver`'s track. */
+  push(receiver: RtpTrackReceiver, bytes: Uint8Array): void {
+    if (isRtcp(bytes)) return;
+    this.stats.packets++;
+    let events;
+    try {
+      events = receiver.push(parseRtpPacket(bytes));
+    } catch (err) {
+      if (!isProtocolError(err)) throw err;
+      this.stats.badPackets++;
+      return;
+    }
+    for (const event of events) {
+      if (event.type === 'track') {
+        this.tracks.set(receiver, event.track);
+        const tag = encodeTrackHeaderTag(event.track);
+        if (tag) this.ingest(tag, false);
+        continue;
+      }
+      const track = this.tracks.get(receiver);
+      if (!track) continue;
+      try {
+        this.ingest(encodeFrameTag(track, event.frame), true);
+        this.stats.framesIngested++;
+      } catch (err) {
+        if (!isProtocolError(err)) throw err;
+        this.stats.badPackets++;
+      }
+    }
+  }
+
+  private ingest(tag: EncodedTag, frame: boolean): void {
+    if (frame && !this.ingested) {
+      if (tag.timestampMs < 0) this.shiftMs = -tag.timestampMs;
+      this.ingested = true;
+    }
+    const timestampMs = Math.max(0, tag.timestampMs + this.shiftMs);
+    this.stream.ingest({ type: tag.type, timestampMs, body: tag.body, ...classifyTag(tag.type, tag.body) });
+  }
+}
