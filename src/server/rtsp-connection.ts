@@ -494,7 +494,9 @@ export class RtspConnection {
     };
     const result = this.deps.ctx.streams.publish(app, name, handle);
     if (!result.ok) throw new RtspRefusal(455, 'stream is already being published');
-    this.publishing = { stream: result.stream, handle, recorder: new RtspRecorder(result.stream) };
+    const recorder = new RtspRecorder(result.stream);
+    for (const t of this.recordTracks) recorder.announce(t.receiver);
+    this.publishing = { stream: result.stream, handle, recorder };
     this.everStarted = true;
     this.log.info('publish started', { stream: result.stream.path, tracks: a.tracks.map((t) => t.params.codec).join(',') });
     this.deps.ctx.events.emit({ type: 'publish-start', app, stream: name, clientId: this.id, clientAddress: this.remoteAddress, atMs: Date.now() });

@@ -5,7 +5,10 @@ import { classifyTag } from '../flv/classify-tag.ts';
 import { encodeFrameTag, encodeTrackHeaderTag } from '../flv/encode-frame-tags.ts';
 import type { EncodedTag } from '../flv/encode-tag.ts';
 import type { LiveStream } from '../hub/live-stream.ts';
-import type { Track } from '../media/types.ts';
+import { MEDIA_TIMESCALE } from '../flv/flv-media-demuxer.ts';
+import { sameBytes } from '../flv/encode-annexb.ts';
+import { encodeOpusHead } from '../media/opus-head.ts';
+import { AudioCodec, type Track } from '../media/types.ts';
 import { isRtcp, parseRtpPacket } from '../rtsp/rtp-packet.ts';
 import type { RtpTrackReceiver } from '../rtsp/rtp-track-receiver.ts';
 import { isProtocolError } from '../shared/protocol-error.ts';
@@ -24,6 +27,23 @@ export class RtspRecorder {
 
   constructor(private readonly stream: LiveStream) {}
 
+  /**
+   * Audio whose configuration the SDP already gave (AAC config=, Opus) goes into the hub before any packet: the
+   * stream starts with its first video frame, and a viewer described then must find the audio track too.
+   */
+  announce(receiver: RtpTrackReceiver): void {
+    const p = receiver.description.params;
+    let config: Uint8Array;
+    if (p.codec === AudioCodec.AAC) config = p.config;
+    else if (p.codec === AudioCodec.Opus) config = encodeOpusHead(p.channels === 1 ? 1 : 2);
+    else return;
+    const track: Track = { id: receiver.trackId, kind: 'audio', codec: p.codec, timescale: MEDIA_TIMESCALE, config };
+    const tag = encodeTrackHeaderTag(track);
+    if (!tag) return;
+    this.tracks.set(receiver, track);
+    this.ingest(tag, false);
+  }
+
   /** One RTP (or RTCP, which is ignored here) datagram or interleaved payload of `receiver`'s track. */
   push(receiver: RtpTrackReceiver, bytes: Uint8Array): void {
     if (isRtcp(bytes)) return;
@@ -38,6 +58,8 @@ export class RtspRecorder {
     }
     for (const event of events) {
       if (event.type === 'track') {
+        const known = this.tracks.get(receiver);
+        if (known && known.codec === event.track.codec && sameBytes([known.config], [event.track.config])) continue;
         this.tracks.set(receiver, event.track);
         const tag = encodeTrackHeaderTag(event.track);
         if (tag) this.ingest(tag, false);
