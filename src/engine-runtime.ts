@@ -121,6 +121,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       let n = 0;
       for (const [family, count] of Object.entries(context.outputs.countViewers(stream))) if (family !== 'forward') n += count;
       for (const count of Object.values(http.hlsViewers.count(stream.path))) n += count ?? 0;
+      n += rtsp?.outputs.find(stream)?.viewerCount ?? 0;
       return n;
     },
   });

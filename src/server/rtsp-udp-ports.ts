@@ -46,8 +46,8 @@ export class RtspUdpPorts {
       return {
         rtpPort,
         rtcpPort: rtpPort + 1,
-        sendRtp: (bytes, port, address) => !closed && bound.rtp.send(bytes, port, address),
-        sendRtcp: (bytes, port, address) => !closed && bound.rtcp.send(bytes, port, address),
+        sendRtp: (bytes, port, address) => !closed && trySend(bound.rtp, bytes, port, address),
+        sendRtcp: (bytes, port, address) => !closed && trySend(bound.rtcp, bytes, port, address),
         close: () => {
           if (closed) return;
           closed = true;
@@ -62,7 +62,13 @@ export class RtspUdpPorts {
 
   private async bind(rtpPort: number, onRtp: UdpHandler, onRtcp: UdpHandler): Promise<{ rtp: udp.Socket<'uint8array'>; rtcp: udp.Socket<'uint8array'> } | null> {
     const open = (port: number, handler: UdpHandler) =>
-      Bun.udpSocket({ hostname: this.host(), port, binaryType: 'uint8array', socket: { data: (_s, data, p, address) => handler(data, p, address) } });
+      Bun.udpSocket({
+        hostname: this.host(),
+        port,
+        binaryType: 'uint8array',
+        // errors queued by ICMP (port unreachable: the viewer went away) are the session timeout's business
+        socket: { data: (_s, data, p, address) => handler(data, p, address), error: () => {} },
+      });
     let rtp: udp.Socket<'uint8array'>;
     try {
       rtp = await open(rtpPort, onRtp);
@@ -75,5 +81,14 @@ export class RtspUdpPorts {
       rtp.close();
       return null;
     }
+  }
+}
+
+/** A send the OS refuses (ECONNREFUSED after an ICMP port unreachable, no buffer space) is a lost datagram. */
+function trySend(socket: udp.Socket<'uint8array'>, bytes: Uint8Array, port: number, address: string): boolean {
+  try {
+    return socket.send(bytes, port, address);
+  } catch {
+    return false;
   }
 }

@@ -224,3 +224,68 @@ test('kicks through the engine API end an RTSP viewer and an RTSP publisher', as
   expect(exited).toBe(true);
   expect(engine.context.streams.find('live', 'kick')?.publisher ?? null).toBeNull();
 }, 60_000);
+
+test('a viewer that arrives before the publisher waits for it (DESCRIBE answers once the stream is live)', async () => {
+  const client = await connectRtsp(engine.rtspPort);
+  const described = client.request('DESCRIBE', rtspUrl('live/late'));
+  await Bun.sleep(300);
+  const publisher = spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 20, bFrames: 0 }), '-f', 'flv', `rtmp://127.0.0.1:${engine.rtmpPort}/live/late`]);
+  const answer = await described;
+  expect(answer.status).toBe(200);
+  const sdp = new TextDecoder().decode(answer.body);
+  expect(sdp).toContain('a=rtpmap:96 H264/90000');
+  expect(sdp).toContain('a=rtpmap:97 MPEG4-GENERIC/44100/1');
+  client.close();
+  await publisher.stop();
+}, 30_000);
+
+describe('limits', () => {
+  const withRtsp = (change: Partial<typeof DEFAULT_RTSP_SETTINGS>) => {
+    const current = engine.context.config();
+    engine.applyConfig({ ...current, rtsp: { ...current.rtsp!, ...change } });
+    return () => engine.applyConfig({ ...engine.context.config(), rtsp: current.rtsp! });
+  };
+
+  test('connections per address are capped', async () => {
+    const restore = withRtsp({ maxConnectionsPerAddress: 2 });
+    try {
+      const a = await connectRtsp(engine.rtspPort);
+      const b = await connectRtsp(engine.rtspPort);
+      const c = await connectRtsp(engine.rtspPort);
+      expect(await waitFor(() => c.isClosed(), 2000)).toBe(true);
+      expect((await a.request('OPTIONS', rtspUrl('live/x'))).status).toBe(200);
+      expect(a.isClosed() || b.isClosed()).toBe(false);
+      expect(logs.some((l) => l.includes('per-address connection cap') && l.includes('rtsp.maxConnectionsPerAddress'))).toBe(true);
+      a.close();
+      b.close();
+    } finally {
+      restore();
+    }
+  });
+
+  test('a UDP viewer that is not heard from within the session timeout is ended; a TCP viewer is not', async () => {
+    const publisher = spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 30, bFrames: 0 }), '-f', 'flv', `rtmp://127.0.0.1:${engine.rtmpPort}/live/quiet`]);
+    expect(await waitFor(() => engine.context.streams.find('live', 'quiet')?.started === true, 15_000)).toBe(true);
+    const restore = withRtsp({ sessionTimeoutMs: 1500 });
+    try {
+      const udp = await connectRtsp(engine.rtspPort);
+      const described = await udp.request('DESCRIBE', rtspUrl('live/quiet'));
+      expect(described.status).toBe(200);
+      const setup = await udp.request('SETUP', `${rtspUrl('live/quiet')}/trackID=0`, [['Transport', `RTP/AVP;unicast;client_port=${freePort() & ~1}-${(freePort() & ~1) + 1}`]]);
+      expect(setup.status).toBe(200);
+      expect(setup.headers.find(([n]) => n === 'Transport')?.[1]).toMatch(/server_port=\d+-\d+/);
+      expect(setup.headers.find(([n]) => n === 'Session')?.[1]).toMatch(/;timeout=2$/);
+      const session = setup.headers.find(([n]) => n === 'Session')![1].split(';')[0]!;
+      expect((await udp.request('PLAY', rtspUrl('live/quiet'), [['Session', session]])).status).toBe(200);
+      const tcp = await connectRtsp(engine.rtspPort);
+      await playInterleaved(tcp, rtspUrl('live/quiet'));
+      expect(await waitFor(() => udp.isClosed(), 5000)).toBe(true);
+      expect(logs.some((l) => l.includes('RTSP session timeout'))).toBe(true);
+      expect(tcp.isClosed()).toBe(false);
+      tcp.close();
+    } finally {
+      restore();
+      await publisher.stop();
+    }
+  }, 40_000);
+});
