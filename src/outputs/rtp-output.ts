@@ -28,14 +28,38 @@ export interface RtpViewer {
 }
 
 /** The tracks a stream has now (from its headers, and the GOP for audio that has no header, like G.711), as SDP plans. */
-export function planStreamTracks(stream: LiveStream): RtpTrackPlan[] {
+export function planStreamTracks(stream: LiveStream, recentAudio?: MediaPacket): RtpTrackPlan[] {
   const demuxer = new FlvMediaDemuxer();
   for (const header of [stream.videoHeader, stream.audioHeader]) if (header) safeDemux(demuxer, header);
   if (!demuxer.audioTrack) {
-    const audio = stream.gop.find((p) => p.type === 8);
+    const audio = recentAudio ?? stream.gop.find((p) => p.type === 8);
     if (audio) safeDemux(demuxer, audio);
   }
   return plansOf(demuxer.videoTrack, demuxer.audioTrack);
+}
+
+/**
+ * The next audio packet of a stream, or undefined after `timeoutMs`: audio without a sequence header (G.711) is
+ * only known from its frames, and a viewer described on a stream's first video frame has seen none yet.
+ */
+export function nextAudioPacket(stream: LiveStream, timeoutMs: number): Promise<MediaPacket | undefined> {
+  return new Promise((resolve) => {
+    const done = (packet: MediaPacket | undefined) => {
+      clearTimeout(timer);
+      stream.removeReader(reader);
+      resolve(packet);
+    };
+    const reader: StreamReader = {
+      onPacket: (packet) => {
+        if (packet.type === 8 && !packet.header) done(packet);
+      },
+      onPublisherStart() {},
+      onPublisherStop: () => done(undefined),
+      onStreamEnd: () => done(undefined),
+    };
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    stream.addReader(reader);
+  });
 }
 
 function plansOf(video: Track | null, audio: Track | null): RtpTrackPlan[] {

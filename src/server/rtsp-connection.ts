@@ -3,7 +3,7 @@
 // over TCP interleaved or UDP unicast, PLAY/PAUSE, TEARDOWN. Publish: ANNOUNCE (SDP, admission), SETUP with
 // mode=record, RECORD into the hub. GET_PARAMETER, SET_PARAMETER and OPTIONS keep a session alive.
 import type { LiveStream, PublisherHandle } from '../hub/live-stream.ts';
-import { planStreamTracks, type RtpOutput, type RtpOutputs, type RtpTrackPlan } from '../outputs/rtp-output.ts';
+import { nextAudioPacket, planStreamTracks, type RtpOutput, type RtpOutputs, type RtpTrackPlan } from '../outputs/rtp-output.ts';
 import { parseSdp, encodeSdp } from '../rtsp/sdp.ts';
 import { buildSdp } from '../rtsp/sdp-build.ts';
 import { describeTracks, type RtpTrackDescription } from '../rtsp/sdp-tracks.ts';
@@ -30,6 +30,13 @@ const PUBLIC_METHODS = [
   RtspMethod.Pause, RtspMethod.Record, RtspMethod.Teardown, RtspMethod.GetParameter, RtspMethod.SetParameter,
 ];
 const SERVER = 'Weir';
+/** requests pipelined behind one that waits (admission, a publisher): a client needs a handful, not thousands */
+const MAX_PENDING_REQUESTS = 16;
+/**
+ * A stream younger than this whose audio is not known yet (G.711 has no sequence header: its first frame tells)
+ * may still have some: DESCRIBE waits for it until the stream is this old, so early viewers get both tracks.
+ */
+const AUDIO_DISCOVERY_MS = 1000;
 
 /** An error answer: the status and a reason for the log and the client. */
 class RtspRefusal extends Error {
@@ -148,6 +155,11 @@ export class RtspConnection {
         this.onInterleaved(message.channel, message.payload, nowMs);
       } else if (message.kind === 'request') {
         this.lastHeardAtMs = nowMs;
+        if (this.pending >= MAX_PENDING_REQUESTS) {
+          this.log.warn('too many requests waiting for an answer, closing connection', { max: MAX_PENDING_REQUESTS });
+          this.drop();
+          return;
+        }
         this.pending++;
         this.chain = this.chain.then(() => this.answer(message)).finally(() => this.pending--);
       }
@@ -299,7 +311,13 @@ export class RtspConnection {
     }
     if (this.closed) return {};
     if (!stream) throw new RtspRefusal(404, `no stream '${target.app}/${target.stream}' is live`);
-    const plans = planStreamTracks(stream);
+    let plans = planStreamTracks(stream);
+    const ageMs = Date.now() - stream.publishedAtMs;
+    if (!plans.some((p) => p.kind === 'audio') && ageMs < AUDIO_DISCOVERY_MS) {
+      const audio = await nextAudioPacket(stream, AUDIO_DISCOVERY_MS - ageMs);
+      if (this.closed) return {};
+      if (audio) plans = planStreamTracks(stream, audio);
+    }
     if (plans.length === 0) throw new RtspRefusal(415, `stream '${stream.path}' has no track RTP can carry`);
     const base = req.uri.endsWith('/') ? req.uri : `${req.uri}/`;
     this.described = { target, stream, plans, base };

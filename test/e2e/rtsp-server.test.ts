@@ -289,3 +289,38 @@ describe('limits', () => {
     }
   }, 40_000);
 });
+
+test('ffmpeg publishes over RTSP UDP (RECORD with server_port pairs) and it plays over RTSP TCP', async () => {
+  const publisher = spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 30, bFrames: 0 }), '-f', 'rtsp', '-rtsp_transport', 'udp', rtspUrl('live/udpcam')]);
+  expect(await waitFor(() => engine.context.streams.find('live', 'udpcam')?.started === true, 15_000)).toBe(true);
+  const probed = await probeTracks(rtspUrl('live/udpcam'), ['-rtsp_transport', 'tcp']);
+  expect(probed.codecs).toEqual(['aac', 'h264']);
+  expect(probed.video).toBeGreaterThan(10);
+  expect(probed.audio).toBeGreaterThan(10);
+  await publisher.stop();
+}, 60_000);
+
+describe('other codecs through RTSP publish -> hub -> RTSP play', () => {
+  const cases = [
+    { name: 'h265-opus', codecs: ['hevc', 'opus'], args: ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-c:a', 'libopus', '-ar', '48000'] },
+    { name: 'h264-alaw', codecs: ['h264', 'pcm_alaw'], args: ['-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'pcm_alaw', '-ar', '8000', '-ac', '1'] },
+    { name: 'h264-mulaw', codecs: ['h264', 'pcm_mulaw'], args: ['-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'pcm_mulaw', '-ar', '8000', '-ac', '1'] },
+  ];
+  for (const c of cases) {
+    test(`${c.name}: described, played and decoded without errors`, async () => {
+      const publisher = spawnBackground([
+        'ffmpeg', '-hide_banner', '-loglevel', 'error', '-re',
+        '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+        '-t', '20', '-g', '25', '-pix_fmt', 'yuv420p', ...c.args, '-f', 'rtsp', '-rtsp_transport', 'tcp', rtspUrl(`live/${c.name}`),
+      ]);
+      expect(await waitFor(() => engine.context.streams.find('live', c.name)?.started === true, 15_000)).toBe(true);
+      const probed = await probeTracks(rtspUrl(`live/${c.name}`), ['-rtsp_transport', 'tcp']);
+      expect(probed.codecs).toEqual([...c.codecs].sort());
+      expect(probed.video).toBeGreaterThan(10);
+      expect(probed.audio).toBeGreaterThan(10);
+      const decoded = await decodeStrict(rtspUrl(`live/${c.name}`), ['-rtsp_transport', 'tcp'], 2);
+      expect({ exit: decoded.exitCode, stderr: decoded.stderr }).toEqual({ exit: 0, stderr: '' });
+      await publisher.stop();
+    }, 60_000);
+  }
+});
