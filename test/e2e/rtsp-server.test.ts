@@ -148,11 +148,30 @@ describe('refusals are RTSP 4xx statuses', () => {
     expect((await client.request('DESCRIBE', rtspUrl('live/nobody'))).status).toBe(404);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
     expect((await client.request('PLAY', rtspUrl('live/x'), [['Session', 'bogus']])).status).toBe(454);
-    const sdp = new TextEncoder().encode('v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:streamid=0\r\n');
-    expect((await client.request('ANNOUNCE', rtspUrl('nope/y'), [['Content-Type', 'application/sdp']], sdp)).status).toBe(403);
-    expect((await client.request('ANNOUNCE', rtspUrl('live/y'), [['Content-Type', 'text/plain']], sdp)).status).toBe(415);
     client.close();
+    // a fresh connection: the wait above used up this one's setup deadline
+    const publisher = await connectRtsp(engine.rtspPort);
+    const sdp = new TextEncoder().encode('v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:streamid=0\r\n');
+    expect((await publisher.request('ANNOUNCE', rtspUrl('nope/y'), [['Content-Type', 'application/sdp']], sdp)).status).toBe(403);
+    expect((await publisher.request('ANNOUNCE', rtspUrl('live/y'), [['Content-Type', 'text/plain']], sdp)).status).toBe(415);
+    expect((await publisher.request('RECORD', rtspUrl('live/y'), [['Session', 'bogus']])).status).toBe(454);
+    expect((await publisher.request('FLY', rtspUrl('live/y'))).status).toBe(501);
+    publisher.close();
   }, 30_000);
+
+  test('garbage closes only its own connection; so does a flood of pipelined requests behind a waiting one', async () => {
+    const bystander = await connectRtsp(engine.rtspPort);
+    const garbage = await connectRtsp(engine.rtspPort);
+    garbage.socket.write(new Uint8Array([0x00, 0xff, 0x13, 0x37, 0x0d, 0x0a, 0x0d, 0x0a]));
+    expect(await waitFor(() => garbage.isClosed(), 2000)).toBe(true);
+    const flood = await connectRtsp(engine.rtspPort);
+    void flood.request('DESCRIBE', rtspUrl('live/nobody-yet')).catch(() => {});
+    for (let i = 0; i < 40; i++) void flood.request('OPTIONS', rtspUrl('live/x')).catch(() => {});
+    expect(await waitFor(() => flood.isClosed(), 2000)).toBe(true);
+    expect(logs.some((l) => l.includes('too many requests waiting'))).toBe(true);
+    expect((await bystander.request('OPTIONS', rtspUrl('live/x'))).status).toBe(200);
+    bystander.close();
+  });
 
   test('a connection that does not start to play or record within the setup deadline is closed', async () => {
     const client = await connectRtsp(engine.rtspPort);
