@@ -24,8 +24,17 @@ export class RtspRecorder {
    */
   private shiftMs = 0;
   private ingested = false;
+  /**
+   * Each receiver starts its media time at 0 with its own first frame; tracks are lined up by when those first
+   * frames arrived (a camera whose audio starts two seconds after its video keeps them two seconds apart).
+   */
+  private readonly startOffsetMs = new Map<RtpTrackReceiver, number>();
+  private firstFrameAtMs: number | undefined;
 
-  constructor(private readonly stream: LiveStream) {}
+  constructor(
+    private readonly stream: LiveStream,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /**
    * Audio whose configuration the SDP already gave (AAC config=, Opus) goes into the hub before any packet: the
@@ -67,8 +76,16 @@ export class RtspRecorder {
       }
       const track = this.tracks.get(receiver);
       if (!track) continue;
+      let offsetMs = this.startOffsetMs.get(receiver);
+      if (offsetMs === undefined) {
+        const nowMs = this.now();
+        this.firstFrameAtMs ??= nowMs;
+        offsetMs = nowMs - this.firstFrameAtMs;
+        this.startOffsetMs.set(receiver, offsetMs);
+      }
       try {
-        this.ingest(encodeFrameTag(track, event.frame), true);
+        const tag = encodeFrameTag(track, event.frame);
+        this.ingest({ ...tag, timestampMs: tag.timestampMs + offsetMs }, true);
         this.stats.framesIngested++;
       } catch (err) {
         if (!isProtocolError(err)) throw err;
