@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { startManagedEngine, type ManagedEngine } from '../../src/engine-managed.ts';
 import type { RunningEngine } from '../../src/engine-runtime.ts';
 import { secretFromValue } from '../../src/server/engine-secret.ts';
-import type { ClientState } from '../../src/shared/config-protocol.ts';
+import type { ClientState, LiveStreamState } from '../../src/shared/config-protocol.ts';
 import { DEFAULT_ENGINE_CONFIG, DEFAULT_RTSP_SETTINGS } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { freePort, killAll, run, spawnBackground, testPatternArgs, waitFor } from './harness.ts';
@@ -234,6 +234,11 @@ test('kicks through the engine API end an RTSP viewer and an RTSP publisher', as
   const view = list.find((c) => c.protocol === 'rtsp' && c.role === 'viewer' && c.stream === 'kick');
   const pub = list.find((c) => c.protocol === 'rtsp' && c.role === 'publisher' && c.stream === 'kick');
   expect(view && pub).toBeTruthy();
+  const streams = (await (await fetch(`${api}/v1/streams`, { headers: auth })).json()) as LiveStreamState[];
+  const state = streams.find((s) => s.stream === 'kick');
+  expect(state?.publisherId).toBe(pub!.id);
+  expect(state?.viewers.rtsp).toBe(1);
+  expect(state?.tracks.map((t) => t.codec).sort()).toEqual(['aac', 'h264']);
   expect((await fetch(`${api}/v1/clients/${view!.id}`, { method: 'DELETE', headers: auth })).status).toBe(204);
   expect(await waitFor(() => viewer.isClosed(), 2000)).toBe(true);
 
