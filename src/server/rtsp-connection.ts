@@ -93,7 +93,7 @@ export class RtspConnection implements RtspScope {
       app: () => this.record.app ?? this.play.app,
       stream: () => this.record.stream?.name ?? this.play.stream?.name ?? null,
       bytesIn: () => this.bytesIn,
-      bytesOut: () => this.writer.stats.bytesWritten,
+      bytesOut: () => this.writer.stats.bytesWritten + this.play.udpBytesOut,
       kick: (reason) => this.kick(reason),
     };
     ctx.clients.register(this.client);
@@ -190,8 +190,10 @@ export class RtspConnection implements RtspScope {
     return pair;
   }
 
-  heard(): void {
+  heard(bytes = 0): void {
     this.lastHeardAtMs = Date.now();
+    this.bytesIn += bytes;
+    this.ctx.counters.bytesIn += bytes;
   }
 
   started(): void {

@@ -27,6 +27,8 @@ export class RtspPlaySide {
   private readonly waits = new Set<AbortController>();
   /** play-start was reported and play-stop not yet (PAUSE keeps the viewer counted as one play) */
   private reported = false;
+  /** media sent as UDP datagrams, which the connection's writer does not see */
+  udpBytesOut = 0;
 
   constructor(
     private readonly scope: RtspScope,
@@ -126,7 +128,12 @@ export class RtspPlaySide {
     const live = this.scope.ctx.streams.find(d.target.app, d.target.stream);
     if (live !== d.stream || !d.stream.publisher) throw new RtspRefusal(404, `stream '${d.stream.path}' is no longer live`);
     const output = this.outputs.obtain(d.stream);
-    const player = new RtspPlayer(this.tracks, this.scope.writer, Date.now, () => this.onStreamEnd());
+    const stream = d.stream;
+    const player = new RtspPlayer(this.tracks, this.scope.writer, Date.now, () => this.onStreamEnd(), (bytes) => {
+      this.udpBytesOut += bytes;
+      this.scope.ctx.counters.bytesOut += bytes;
+      stream.counters.bytesOut += bytes;
+    });
     this.playing = { output, player };
     const rtpInfo = encodeRtpInfo(this.tracks.map((t) => ({ url: d.base + t.control, seq: t.stamper.nextSequence })));
     // the viewer joins once the 200 is queued: the GOP must follow it on the wire

@@ -52,6 +52,8 @@ export class RtspPlayer implements RtpViewer {
     private readonly writer: ConnectionWriter,
     private readonly now: () => number,
     private readonly onEnd: () => void,
+    /** bytes sent as UDP datagrams (TCP bytes are counted by the writer) */
+    private readonly countUdpBytes: (bytes: number) => void = () => {},
   ) {
     for (const t of tracks) this.byKind.set(t.kind, t);
   }
@@ -73,8 +75,12 @@ export class RtspPlayer implements RtpViewer {
     packets.push(...track.stamper.stamp(frame.packetized));
     const t = track.transport;
     if (t.kind === 'udp') {
-      for (const r of rtcp) if (!t.pair.sendRtcp(r, t.rtcpPort, t.address)) this.stats.udpSendFailures++;
-      for (const p of packets) if (!t.pair.sendRtp(p, t.rtpPort, t.address)) this.stats.udpSendFailures++;
+      let sent = 0;
+      for (const r of rtcp) if (t.pair.sendRtcp(r, t.rtcpPort, t.address)) sent += r.length;
+      else this.stats.udpSendFailures++;
+      for (const p of packets) if (t.pair.sendRtp(p, t.rtpPort, t.address)) sent += p.length;
+      else this.stats.udpSendFailures++;
+      this.countUdpBytes(sent);
       this.stats.framesSent++;
       return;
     }

@@ -93,7 +93,7 @@ export class RtspRecordSide {
     } else {
       const pair = await this.scope.allocateUdp((data, _port, address) => {
         if (!sameHost(address, this.scope.remoteAddress)) return; // only the publisher's own datagrams
-        this.scope.heard();
+        this.scope.heard(data.byteLength);
         if (this.publishing) this.publishing.recorder.push(receiver, data);
       });
       this.tracks.push({ receiver, pair });

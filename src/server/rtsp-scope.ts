@@ -30,8 +30,8 @@ export interface RtspScope {
   sessionHeader(): string;
   /** a UDP port pair whose RTCP (and, for `onRtp`, RTP) from the peer keep the session alive */
   allocateUdp(onRtp: (data: Uint8Array, port: number, address: string) => void): Promise<UdpPair>;
-  /** the peer was heard from (RTP of a publisher over UDP) */
-  heard(): void;
+  /** the peer was heard from (RTP of a publisher over UDP: `bytes` count as received) */
+  heard(bytes?: number): void;
   /** it played or recorded: the setup deadline no longer applies */
   started(): void;
   kick(reason: string): void;

@@ -301,6 +301,10 @@ describe('limits', () => {
       expect(setup.headers.find(([n]) => n === 'Session')?.[1]).toMatch(/;timeout=2$/);
       const session = setup.headers.find(([n]) => n === 'Session')![1].split(';')[0]!;
       expect((await udp.request('PLAY', rtspUrl('live/quiet'), [['Session', session]])).status).toBe(200);
+      // datagrams count toward the stream's and the client's bytes out, as socket writes do
+      const quiet = engine.context.streams.find('live', 'quiet')!;
+      expect(await waitFor(() => quiet.counters.bytesOut > 5000, 3000)).toBe(true);
+      expect([...engine.context.clients.entries()].find((c) => c.protocol === 'rtsp' && c.role() === 'viewer')!.bytesOut()).toBeGreaterThan(5000);
       const tcp = await connectRtsp(engine.rtspPort);
       await playInterleaved(tcp, rtspUrl('live/quiet'));
       expect(await waitFor(() => udp.isClosed(), 5000)).toBe(true);
