@@ -17,7 +17,7 @@ import type { EngineContext } from './engine-context.ts';
 import { RtspPlaySide } from './rtsp-play-side.ts';
 import { RtspRecordSide } from './rtsp-record-side.ts';
 import { RtspRefusal, sameHost, type Reply, type RtspScope } from './rtsp-scope.ts';
-import type { RtspUdpPorts, UdpPair } from './rtsp-udp-ports.ts';
+import type { RtspUdpPorts, UdpHandler, UdpPair } from './rtsp-udp-ports.ts';
 
 const PUBLIC_METHODS = [
   RtspMethod.Options, RtspMethod.Describe, RtspMethod.Announce, RtspMethod.Setup, RtspMethod.Play,
@@ -178,9 +178,10 @@ export class RtspConnection implements RtspScope {
     return encodeSession({ id: this.sessionId, timeoutSec: Math.round(this.deps.settings().sessionTimeoutMs / 1000) });
   }
 
-  async allocateUdp(onRtp: (data: Uint8Array, port: number, address: string) => void): Promise<UdpPair> {
-    const pair = await this.deps.udp.allocate(onRtp, (_data, _port, address) => {
-      if (sameHost(address, this.remoteAddress)) this.heard(); // receiver reports keep the session
+  async allocateUdp(onRtp: UdpHandler, onRtcp?: UdpHandler): Promise<UdpPair> {
+    const pair = await this.deps.udp.allocate(onRtp, (data, port, address) => {
+      if (onRtcp) onRtcp(data, port, address);
+      else if (sameHost(address, this.remoteAddress)) this.heard(); // receiver reports keep the session
     });
     if (!pair) throw new RtspRefusal(453, 'no free UDP port pair; use TCP');
     if (this.closed) {

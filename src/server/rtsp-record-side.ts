@@ -15,7 +15,7 @@ import type { UdpPair } from './rtsp-udp-ports.ts';
 import { controlIndex, type RtspTarget } from './rtsp-url.ts';
 
 type Announced = { target: RtspTarget; tracks: RtpTrackDescription[]; grant: SlotGrant };
-type RecordTrack = { receiver: RtpTrackReceiver; channel?: number; pair?: UdpPair };
+type RecordTrack = { receiver: RtpTrackReceiver; channel?: number; rtcpChannel?: number; pair?: UdpPair };
 
 export class RtspRecordSide {
   private announced: Announced | null = null;
@@ -88,14 +88,16 @@ export class RtspRecordSide {
     if (spec.lower === 'tcp') {
       const channels = spec.interleaved ?? [index * 2, index * 2 + 1];
       if (this.tracks.some((t) => t.channel === channels[0])) throw new RtspRefusal(461, 'interleaved channel already in use');
-      this.tracks.push({ receiver, channel: channels[0] });
+      this.tracks.push({ receiver, channel: channels[0], rtcpChannel: channels[1] });
       answer = { profile: 'RTP/AVP/TCP', lower: 'tcp', delivery: 'unicast', interleaved: channels, mode: 'record' };
     } else {
-      const pair = await this.scope.allocateUdp((data, _port, address) => {
-        if (!sameHost(address, this.scope.remoteAddress)) return; // only the publisher's own datagrams
+      // only the publisher's own datagrams; its sender reports come on the RTCP port
+      const fromPublisher = (data: Uint8Array, _port: number, address: string) => {
+        if (!sameHost(address, this.scope.remoteAddress)) return;
         this.scope.heard(data.byteLength);
         if (this.publishing) this.publishing.recorder.push(receiver, data);
-      });
+      };
+      const pair = await this.scope.allocateUdp(fromPublisher, fromPublisher);
       this.tracks.push({ receiver, pair });
       answer = { profile: 'RTP/AVP', lower: 'udp', delivery: 'unicast', clientPort: spec.clientPort!, serverPort: [pair.rtpPort, pair.rtcpPort], mode: 'record' };
     }
@@ -134,7 +136,7 @@ export class RtspRecordSide {
   onInterleaved(channel: number, payload: Uint8Array): boolean {
     const publishing = this.publishing;
     if (!publishing) return false;
-    const track = this.tracks.find((t) => t.channel === channel);
+    const track = this.tracks.find((t) => t.channel === channel || t.rtcpChannel === channel);
     if (!track) return false;
     publishing.recorder.push(track.receiver, payload);
     return true;

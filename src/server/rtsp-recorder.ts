@@ -9,7 +9,9 @@ import { MEDIA_TIMESCALE } from '../flv/flv-media-demuxer.ts';
 import { sameBytes } from '../flv/encode-annexb.ts';
 import { encodeOpusHead } from '../media/opus-head.ts';
 import { AudioCodec, type Track } from '../media/types.ts';
+import { parseRtcpCompound } from '../rtsp/rtcp.ts';
 import { isRtcp, parseRtpPacket } from '../rtsp/rtp-packet.ts';
+import { SenderReportClock } from '../rtsp/rtp-timestamp.ts';
 import type { RtpTrackReceiver } from '../rtsp/rtp-track-receiver.ts';
 import { isProtocolError } from '../shared/protocol-error.ts';
 
@@ -25,11 +27,14 @@ export class RtspRecorder {
   private shiftMs = 0;
   private ingested = false;
   /**
-   * Each receiver starts its media time at 0 with its own first frame; tracks are lined up by when those first
-   * frames arrived (a camera whose audio starts two seconds after its video keeps them two seconds apart).
+   * Each receiver starts its media time at 0 with its own first frame; tracks are lined up by the sender's
+   * wallclock or by when those first frames arrived (see startOffset): a camera whose audio starts two seconds
+   * after its video keeps them two seconds apart.
    */
   private readonly startOffsetMs = new Map<RtpTrackReceiver, number>();
-  private firstFrameAtMs: number | undefined;
+  private firstTrack: { receiver: RtpTrackReceiver; arrivedAtMs: number } | undefined;
+  /** each track's sender-report clock (RTP time -> sender wallclock), once an SR came */
+  private readonly clocks = new Map<RtpTrackReceiver, SenderReportClock>();
 
   constructor(
     private readonly stream: LiveStream,
@@ -53,9 +58,12 @@ export class RtspRecorder {
     this.ingest(tag, false);
   }
 
-  /** One RTP (or RTCP, which is ignored here) datagram or interleaved payload of `receiver`'s track. */
+  /** One RTP or RTCP datagram or interleaved payload of `receiver`'s track (RTCP: sender reports are kept for timing). */
   push(receiver: RtpTrackReceiver, bytes: Uint8Array): void {
-    if (isRtcp(bytes)) return;
+    if (isRtcp(bytes)) {
+      this.onRtcp(receiver, bytes);
+      return;
+    }
     this.stats.packets++;
     let events;
     try {
@@ -78,9 +86,7 @@ export class RtspRecorder {
       if (!track) continue;
       let offsetMs = this.startOffsetMs.get(receiver);
       if (offsetMs === undefined) {
-        const nowMs = this.now();
-        this.firstFrameAtMs ??= nowMs;
-        offsetMs = nowMs - this.firstFrameAtMs;
+        offsetMs = this.startOffset(receiver);
         this.startOffsetMs.set(receiver, offsetMs);
       }
       try {
@@ -92,6 +98,44 @@ export class RtspRecorder {
         this.stats.badPackets++;
       }
     }
+  }
+
+  private onRtcp(receiver: RtpTrackReceiver, bytes: Uint8Array): void {
+    let packets;
+    try {
+      packets = parseRtcpCompound(bytes);
+    } catch (err) {
+      if (!isProtocolError(err)) throw err;
+      this.stats.badPackets++;
+      return;
+    }
+    for (const packet of packets) {
+      if (packet.type !== 'sr') continue;
+      let clock = this.clocks.get(receiver);
+      if (!clock) {
+        clock = new SenderReportClock(receiver.description.clockRate);
+        this.clocks.set(receiver, clock);
+      }
+      clock.onSenderReport(packet);
+    }
+  }
+
+  /**
+   * Where a track's first frame goes on the stream's timeline, relative to the first track's: from the sender's
+   * wallclock when both have had a sender report (RFC 3550 §6.4.1), else from when the first frames arrived.
+   */
+  private startOffset(receiver: RtpTrackReceiver): number {
+    const nowMs = this.now();
+    const first = this.firstTrack;
+    if (!first) {
+      this.firstTrack = { receiver, arrivedAtMs: nowMs };
+      return 0;
+    }
+    const start = (r: RtpTrackReceiver) => (r.firstRtpTimestamp === undefined ? undefined : this.clocks.get(r)?.unixMsAt(r.firstRtpTimestamp));
+    const mine = start(receiver);
+    const theirs = start(first.receiver);
+    if (mine !== undefined && theirs !== undefined) return Math.round(mine - theirs);
+    return nowMs - first.arrivedAtMs;
   }
 
   private ingest(tag: EncodedTag, frame: boolean): void {

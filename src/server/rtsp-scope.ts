@@ -3,7 +3,7 @@
 import type { Logger } from '../shared/logger.ts';
 import type { ConnectionWriter } from './connection-writer.ts';
 import type { EngineContext } from './engine-context.ts';
-import type { UdpPair } from './rtsp-udp-ports.ts';
+import type { UdpHandler, UdpPair } from './rtsp-udp-ports.ts';
 import { parseRtspTarget, type RtspTarget } from './rtsp-url.ts';
 
 /** An error answer: the status, and a reason for the log and the client. */
@@ -28,8 +28,8 @@ export interface RtspScope {
   isClosed(): boolean;
   /** "id;timeout=N" of the session, created on first use */
   sessionHeader(): string;
-  /** a UDP port pair whose RTCP (and, for `onRtp`, RTP) from the peer keep the session alive */
-  allocateUdp(onRtp: (data: Uint8Array, port: number, address: string) => void): Promise<UdpPair>;
+  /** a UDP port pair; RTCP from the peer keeps the session alive (and goes to `onRtcp` when given) */
+  allocateUdp(onRtp: UdpHandler, onRtcp?: UdpHandler): Promise<UdpPair>;
   /** the peer was heard from (RTP of a publisher over UDP: `bytes` count as received) */
   heard(bytes?: number): void;
   /** it played or recorded: the setup deadline no longer applies */

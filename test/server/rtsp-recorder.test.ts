@@ -4,6 +4,7 @@ import { expect, test } from 'bun:test';
 import { LiveStream } from '../../src/hub/live-stream.ts';
 import type { MediaPacket } from '../../src/hub/media-packet.ts';
 import { encodeRtpPacket } from '../../src/rtsp/rtp-packet.ts';
+import { encodeSenderReport } from '../../src/rtsp/rtcp.ts';
 import { RtpTrackReceiver } from '../../src/rtsp/rtp-track-receiver.ts';
 import { describeTracks } from '../../src/rtsp/sdp-tracks.ts';
 import { parseSdp } from '../../src/rtsp/sdp.ts';
@@ -59,4 +60,18 @@ test('RTCP and broken packets do not reach the hub; broken ones are counted', ()
   s.recorder.push(s.video, new Uint8Array([0x40, 0x60, 0, 1]));
   expect(s.packets.length).toBe(0);
   expect(s.recorder.stats.badPackets).toBe(1);
+});
+
+test('with sender reports from both tracks, their wallclock lines the tracks up, not the arrival times', () => {
+  const s = setup();
+  const ntp = (unixMs: number) => ({ ntpSeconds: Math.floor(unixMs / 1000) + 2_208_988_800, ntpFraction: Math.round(((unixMs % 1000) / 1000) * 2 ** 32) });
+  s.recorder.push(s.video, encodeSenderReport({ ssrc: 1, ...ntp(1_700_000_000_000), rtpTimestamp: 5_000_000, packetCount: 0, octetCount: 0, reports: [] }, 'x'));
+  s.recorder.push(s.audio, encodeSenderReport({ ssrc: 2, ...ntp(1_700_000_000_300), rtpTimestamp: 123_456, packetCount: 0, octetCount: 0, reports: [] }, 'x'));
+  s.recorder.push(s.video, rtp(96, 100, 5_000_000, [0x65, 0x88, 0x84]));
+  s.at(3000); // arrives 2 s later, but the sender says it was captured 300 ms after the video frame
+  s.recorder.push(s.audio, rtp(97, 7, 123_456, aac([0x21, 0x10])));
+  const frames = s.packets.filter((p) => !p.header);
+  const presentedMs = (p: MediaPacket) => p.timestampMs + (p.type === 9 ? (p.body[2]! << 16) | (p.body[3]! << 8) | p.body[4]! : 0);
+  expect(presentedMs(frames[1]!) - presentedMs(frames[0]!)).toBe(300);
+  expect(s.recorder.stats.badPackets).toBe(0);
 });
