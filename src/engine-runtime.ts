@@ -34,8 +34,8 @@ export interface RunningEngine {
   readonly rtmp: RtmpListener;
   /** the RTSP server; null when the configuration has no rtsp section */
   readonly rtsp: RtspListener | null;
-  /** the port the RTSP listener is on (throws when there is none) */
-  readonly rtspPort: number;
+  /** the port the RTSP listener is on; null without one (a getter that threw would break `{ ...engine }`) */
+  readonly rtspPort: number | null;
   readonly http: HttpMediaServer;
   readonly bitrates: BitrateMeter;
   readonly hlsViewers: HlsViewerTracker;
@@ -134,8 +134,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       return http.port;
     },
     get rtspPort() {
-      if (!rtsp) throw new Error('RTSP is not configured');
-      return rtsp.port;
+      return rtsp?.running ? rtsp.port : null;
     },
     context,
     rtmp,

@@ -37,7 +37,7 @@ beforeAll(() => {
 });
 afterAll(() => engine.stop());
 
-const url = (path: string) => `rtsp://127.0.0.1:${engine.rtspPort}/${path}`;
+const url = (path: string) => `rtsp://127.0.0.1:${engine.rtspPort!}/${path}`;
 const AVCC = [1, 0x42, 0x00, 0x1e, 0xff, 0xe1, 0, 4, 0x67, 0x42, 0x00, 0x1e, 1, 0, 2, 0x68, 0xce];
 
 test('play: admission sees protocol rtsp and the query; play-start once across PAUSE/PLAY, play-stop at TEARDOWN', async () => {
@@ -48,11 +48,11 @@ test('play: admission sees protocol rtsp and the query; play-start once across P
   publisher.flush();
   expect(await waitFor(() => engine.context.streams.find('live', 'ev')?.started === true, 3000)).toBe(true);
 
-  const refused = await connectRtsp(engine.rtspPort);
+  const refused = await connectRtsp(engine.rtspPort!);
   expect((await refused.request('DESCRIBE', url('live/ev?key=bad'))).status).toBe(403);
   refused.close();
 
-  const viewer = await connectRtsp(engine.rtspPort);
+  const viewer = await connectRtsp(engine.rtspPort!);
   const session = await playInterleaved(viewer, url('live/ev?key=good'));
   const play = asked.find((r) => r.action === 'play' && r.query === 'key=good');
   expect(play).toMatchObject({ protocol: 'rtsp', app: 'live', stream: 'ev' });
@@ -66,7 +66,7 @@ test('play: admission sees protocol rtsp and the query; play-start once across P
 });
 
 test('publish: ANNOUNCE asks admission (publish, rtsp), RECORD is publish-start, TEARDOWN publish-stop', async () => {
-  const client = await connectRtsp(engine.rtspPort);
+  const client = await connectRtsp(engine.rtspPort!);
   const sdp = new TextEncoder().encode(
     'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n' +
       'a=fmtp:96 packetization-mode=1; sprop-parameter-sets=Z0IAHg==,aM4=\r\na=control:streamid=0\r\n',

@@ -49,7 +49,7 @@ afterAll(async () => {
   managed.stop();
 });
 
-const rtspUrl = (path: string) => `rtsp://127.0.0.1:${engine.rtspPort}/${path}`;
+const rtspUrl = (path: string) => `rtsp://127.0.0.1:${engine.rtspPort!}/${path}`;
 const httpUrl = (path: string) => `http://127.0.0.1:${engine.httpPort}/${path}`;
 
 /** ffprobe with input options: stream codecs and the packet types of the first seconds. */
@@ -140,7 +140,7 @@ test('an RTMP publish plays over RTSP TCP and UDP', async () => {
 
 describe('refusals are RTSP 4xx statuses', () => {
   test('unknown app 403, a path that names no stream 404, a stream nobody publishes 404 after --wait-ms', async () => {
-    const client = await connectRtsp(engine.rtspPort);
+    const client = await connectRtsp(engine.rtspPort!);
     expect((await client.request('OPTIONS', rtspUrl('live/x'))).status).toBe(200);
     expect((await client.request('DESCRIBE', rtspUrl('nope/x'))).status).toBe(403);
     expect((await client.request('DESCRIBE', rtspUrl('live'))).status).toBe(404);
@@ -150,7 +150,7 @@ describe('refusals are RTSP 4xx statuses', () => {
     expect((await client.request('PLAY', rtspUrl('live/x'), [['Session', 'bogus']])).status).toBe(454);
     client.close();
     // a fresh connection: the wait above used up this one's setup deadline
-    const publisher = await connectRtsp(engine.rtspPort);
+    const publisher = await connectRtsp(engine.rtspPort!);
     const sdp = new TextEncoder().encode('v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:streamid=0\r\n');
     expect((await publisher.request('ANNOUNCE', rtspUrl('nope/y'), [['Content-Type', 'application/sdp']], sdp)).status).toBe(403);
     expect((await publisher.request('ANNOUNCE', rtspUrl('live/y'), [['Content-Type', 'text/plain']], sdp)).status).toBe(415);
@@ -160,11 +160,11 @@ describe('refusals are RTSP 4xx statuses', () => {
   }, 30_000);
 
   test('garbage closes only its own connection; so does a flood of pipelined requests behind a waiting one', async () => {
-    const bystander = await connectRtsp(engine.rtspPort);
-    const garbage = await connectRtsp(engine.rtspPort);
+    const bystander = await connectRtsp(engine.rtspPort!);
+    const garbage = await connectRtsp(engine.rtspPort!);
     garbage.socket.write(new Uint8Array([0x00, 0xff, 0x13, 0x37, 0x0d, 0x0a, 0x0d, 0x0a]));
     expect(await waitFor(() => garbage.isClosed(), 2000)).toBe(true);
-    const flood = await connectRtsp(engine.rtspPort);
+    const flood = await connectRtsp(engine.rtspPort!);
     void flood.request('DESCRIBE', rtspUrl('live/nobody-yet')).catch(() => {});
     for (let i = 0; i < 40; i++) void flood.request('OPTIONS', rtspUrl('live/x')).catch(() => {});
     expect(await waitFor(() => flood.isClosed(), 2000)).toBe(true);
@@ -174,7 +174,7 @@ describe('refusals are RTSP 4xx statuses', () => {
   });
 
   test('a connection that does not start to play or record within the setup deadline is closed', async () => {
-    const client = await connectRtsp(engine.rtspPort);
+    const client = await connectRtsp(engine.rtspPort!);
     expect((await client.request('OPTIONS', rtspUrl('live/x'))).status).toBe(200);
     expect(await waitFor(() => client.isClosed(), SETUP_TIMEOUT_MS + 3000)).toBe(true);
     expect(logs.some((l) => l.includes('RTSP setup timeout'))).toBe(true);
@@ -199,10 +199,10 @@ test('a stalled RTSP TCP viewer is dropped while another gets every frame', asyn
   publisher.flush();
   expect(await waitFor(() => engine.context.streams.find('live', 'firehose')?.started === true, 3000)).toBe(true);
 
-  const stalled = await connectRtsp(engine.rtspPort);
+  const stalled = await connectRtsp(engine.rtspPort!);
   await playInterleaved(stalled, rtspUrl('live/firehose'));
   stalled.socket.pause(); // never reads again
-  const healthy = await connectRtsp(engine.rtspPort);
+  const healthy = await connectRtsp(engine.rtspPort!);
   await playInterleaved(healthy, rtspUrl('live/firehose'));
   expect(await waitFor(() => healthy.videoMarkers() >= 1, 3000)).toBe(true);
 
@@ -226,7 +226,7 @@ test('a stalled RTSP TCP viewer is dropped while another gets every frame', asyn
 test('kicks through the engine API end an RTSP viewer and an RTSP publisher', async () => {
   const publisher = publishRtsp('live/kick', 40);
   expect(await waitFor(() => engine.context.streams.find('live', 'kick')?.started === true, 15_000)).toBe(true);
-  const viewer = await connectRtsp(engine.rtspPort);
+  const viewer = await connectRtsp(engine.rtspPort!);
   await playInterleaved(viewer, rtspUrl('live/kick'));
   expect(await waitFor(() => viewer.interleavedCount() > 0, 5000)).toBe(true);
 
@@ -250,7 +250,7 @@ test('kicks through the engine API end an RTSP viewer and an RTSP publisher', as
 }, 60_000);
 
 test('a viewer that arrives before the publisher waits for it (DESCRIBE answers once the stream is live)', async () => {
-  const client = await connectRtsp(engine.rtspPort);
+  const client = await connectRtsp(engine.rtspPort!);
   const described = client.request('DESCRIBE', rtspUrl('live/late'));
   await Bun.sleep(300);
   const publisher = spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 20, bFrames: 0 }), '-f', 'flv', `rtmp://127.0.0.1:${engine.rtmpPort}/live/late`]);
@@ -273,9 +273,9 @@ describe('limits', () => {
   test('connections per address are capped', async () => {
     const restore = withRtsp({ maxConnectionsPerAddress: 2 });
     try {
-      const a = await connectRtsp(engine.rtspPort);
-      const b = await connectRtsp(engine.rtspPort);
-      const c = await connectRtsp(engine.rtspPort);
+      const a = await connectRtsp(engine.rtspPort!);
+      const b = await connectRtsp(engine.rtspPort!);
+      const c = await connectRtsp(engine.rtspPort!);
       expect(await waitFor(() => c.isClosed(), 2000)).toBe(true);
       expect((await a.request('OPTIONS', rtspUrl('live/x'))).status).toBe(200);
       expect(a.isClosed() || b.isClosed()).toBe(false);
@@ -292,7 +292,7 @@ describe('limits', () => {
     expect(await waitFor(() => engine.context.streams.find('live', 'quiet')?.started === true, 15_000)).toBe(true);
     const restore = withRtsp({ sessionTimeoutMs: 1500 });
     try {
-      const udp = await connectRtsp(engine.rtspPort);
+      const udp = await connectRtsp(engine.rtspPort!);
       const described = await udp.request('DESCRIBE', rtspUrl('live/quiet'));
       expect(described.status).toBe(200);
       const setup = await udp.request('SETUP', `${rtspUrl('live/quiet')}/trackID=0`, [['Transport', `RTP/AVP;unicast;client_port=${freePort() & ~1}-${(freePort() & ~1) + 1}`]]);
@@ -305,7 +305,7 @@ describe('limits', () => {
       const quiet = engine.context.streams.find('live', 'quiet')!;
       expect(await waitFor(() => quiet.counters.bytesOut > 5000, 3000)).toBe(true);
       expect([...engine.context.clients.entries()].find((c) => c.protocol === 'rtsp' && c.role() === 'viewer')!.bytesOut()).toBeGreaterThan(5000);
-      const tcp = await connectRtsp(engine.rtspPort);
+      const tcp = await connectRtsp(engine.rtspPort!);
       await playInterleaved(tcp, rtspUrl('live/quiet'));
       expect(await waitFor(() => udp.isClosed(), 5000)).toBe(true);
       expect(logs.some((l) => l.includes('RTSP session timeout'))).toBe(true);
