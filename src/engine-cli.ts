@@ -1,7 +1,7 @@
 // Command-line flags and environment variables of weir-engine, over the built-in defaults.
 import { DEFAULT_RELAY_SETTINGS } from './relay/relay-manager.ts';
 import { relaySchemeOf } from './relay/relay-url.ts';
-import { DEFAULT_ENGINE_CONFIG, DEFAULT_RECORDING_SETTINGS, DEFAULT_SRT_SETTINGS, type EngineConfig, type ListenOverrides } from './shared/engine-config.ts';
+import { DEFAULT_ENGINE_CONFIG, DEFAULT_RECORDING_SETTINGS, DEFAULT_RTSP_SETTINGS, DEFAULT_SRT_SETTINGS, type EngineConfig, type ListenOverrides } from './shared/engine-config.ts';
 import { checkPassphrase } from './srt/index.ts';
 import type { LogLevel } from './shared/logger.ts';
 
@@ -21,7 +21,7 @@ export type EngineCliOptions = {
   version: boolean;
 };
 
-export const ENGINE_HELP = `weir-engine: the Weir streaming engine (RTMP and SRT in; RTMP, SRT, HTTP-FLV, WebSocket-FLV, HLS and LL-HLS out)
+export const ENGINE_HELP = `weir-engine: the Weir streaming engine (RTMP, SRT and RTSP in; RTMP, SRT, RTSP, HTTP-FLV, WebSocket-FLV, HLS and LL-HLS out)
 
 Usage: weir-engine [options]
 
@@ -30,6 +30,14 @@ Options (environment variable in brackets):
   --rtmp-port PORT     RTMP listen port (0 = any)     [WEIR_RTMP_PORT]  default 1935
   --http-host ADDR     HTTP-FLV/WS-FLV listen address [WEIR_HTTP_HOST]  default 0.0.0.0
   --http-port PORT     HTTP listen port (0 = any)     [WEIR_HTTP_PORT]  default 8080
+  --rtsp-host ADDR     RTSP listen address            [WEIR_RTSP_HOST]  default 0.0.0.0
+  --rtsp-port PORT     RTSP listen port (0 = any)     [WEIR_RTSP_PORT]  default 8554
+  --rtsp-rtp-port-min PORT, --rtsp-rtp-port-max PORT  UDP ports handed out as RTP/RTCP server_port
+                       pairs to RTSP clients that play or publish over UDP
+                       [WEIR_RTSP_RTP_PORT_MIN, WEIR_RTSP_RTP_PORT_MAX] default 30000-30999
+  --rtsp-session-timeout-ms MS  an RTSP session not heard from this long ends (UDP viewers: requests
+                       or RTCP; publishers: their RTP) [WEIR_RTSP_SESSION_TIMEOUT_MS] default 60000
+  --no-rtsp            no RTSP server                 [WEIR_RTSP=0]
   --app NAME           an app open to publishers (repeatable) [WEIR_APPS, comma-separated] default live
   --wait-ms MS         how long a viewer waits for a publisher [WEIR_WAIT_MS] default 10000
   --publisher-grace-ms MS  how long viewers stay for a publisher that left before the stream ends
@@ -70,6 +78,12 @@ cap, e.g. behind a proxy all clients come through):
                        [WEIR_RTMP_MAX_PUBLISHES_PER_ADDRESS] default 20
   --rtmp-handshake-timeout-ms MS   an RTMP connection must ask to publish or play this long after
                        it was accepted; bytes trickling in do not extend it [WEIR_RTMP_HANDSHAKE_TIMEOUT_MS] default 10000
+  --rtsp-max-connections N         RTSP connections in all [WEIR_RTSP_MAX_CONNECTIONS] default 10000
+  --rtsp-max-per-address N         RTSP connections per address [WEIR_RTSP_MAX_PER_ADDRESS] default 100
+  --rtsp-max-publishes-per-address N  streams published over RTSP at once per address
+                       [WEIR_RTSP_MAX_PUBLISHES_PER_ADDRESS] default 20
+  --rtsp-setup-timeout-ms MS       an RTSP connection must start to play or record this long after
+                       it was accepted [WEIR_RTSP_SETUP_TIMEOUT_MS] default 10000
   --http-max-connections N         HTTP-FLV and WebSocket-FLV viewers and FLV requests waiting for a
                        publisher, in all [WEIR_HTTP_MAX_CONNECTIONS] default 10000
   --http-max-per-address N         of those per address (and as many HLS requests in progress)
@@ -194,6 +208,18 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
     ? parseNonNegative(env.WEIR_RECORD_MIN_FREE_MB, 'WEIR_RECORD_MIN_FREE_MB') * MIB
     : (base.recording ?? DEFAULT_RECORDING_SETTINGS).minFreeBytes;
   let recordCheckMs = env.WEIR_RECORD_CHECK_MS ? parseCount(env.WEIR_RECORD_CHECK_MS, 'WEIR_RECORD_CHECK_MS', 100) : (base.recording ?? DEFAULT_RECORDING_SETTINGS).checkIntervalMs;
+  const rtsp = {
+    host: env.WEIR_RTSP_HOST || DEFAULT_RTSP_SETTINGS.host,
+    port: env.WEIR_RTSP_PORT ? parsePort(env.WEIR_RTSP_PORT, 'WEIR_RTSP_PORT') : DEFAULT_RTSP_SETTINGS.port,
+    rtpPortMin: env.WEIR_RTSP_RTP_PORT_MIN ? parsePort(env.WEIR_RTSP_RTP_PORT_MIN, 'WEIR_RTSP_RTP_PORT_MIN') : DEFAULT_RTSP_SETTINGS.rtpPortMin,
+    rtpPortMax: env.WEIR_RTSP_RTP_PORT_MAX ? parsePort(env.WEIR_RTSP_RTP_PORT_MAX, 'WEIR_RTSP_RTP_PORT_MAX') : DEFAULT_RTSP_SETTINGS.rtpPortMax,
+    maxConnections: count('WEIR_RTSP_MAX_CONNECTIONS', DEFAULT_RTSP_SETTINGS.maxConnections, 1),
+    maxConnectionsPerAddress: count('WEIR_RTSP_MAX_PER_ADDRESS', DEFAULT_RTSP_SETTINGS.maxConnectionsPerAddress, 0),
+    maxPublishesPerAddress: count('WEIR_RTSP_MAX_PUBLISHES_PER_ADDRESS', DEFAULT_RTSP_SETTINGS.maxPublishesPerAddress, 0),
+    setupTimeoutMs: count('WEIR_RTSP_SETUP_TIMEOUT_MS', DEFAULT_RTSP_SETTINGS.setupTimeoutMs, 1),
+    sessionTimeoutMs: count('WEIR_RTSP_SESSION_TIMEOUT_MS', DEFAULT_RTSP_SETTINGS.sessionTimeoutMs, 1000),
+  };
+  let rtspEnabled = env.WEIR_RTSP !== '0';
   let hls = env.WEIR_HLS !== '0';
   let llHls = env.WEIR_LL_HLS !== '0';
   let configUrl = env.WEIR_CONFIG_URL || null;
@@ -221,6 +247,16 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
       case '--rtmp-port': rtmpPort = listenOverrides.rtmpPort = parsePort(value(), flag); break;
       case '--http-host': httpHost = listenOverrides.httpHost = value(); break;
       case '--http-port': httpPort = listenOverrides.httpPort = parsePort(value(), flag); break;
+      case '--rtsp-host': rtsp.host = value(); break;
+      case '--rtsp-port': rtsp.port = parsePort(value(), flag); break;
+      case '--rtsp-rtp-port-min': rtsp.rtpPortMin = parsePort(value(), flag); break;
+      case '--rtsp-rtp-port-max': rtsp.rtpPortMax = parsePort(value(), flag); break;
+      case '--rtsp-max-connections': rtsp.maxConnections = parseCount(value(), flag, 1); break;
+      case '--rtsp-max-per-address': rtsp.maxConnectionsPerAddress = parseCount(value(), flag, 0); break;
+      case '--rtsp-max-publishes-per-address': rtsp.maxPublishesPerAddress = parseCount(value(), flag, 0); break;
+      case '--rtsp-setup-timeout-ms': rtsp.setupTimeoutMs = parseCount(value(), flag, 1); break;
+      case '--rtsp-session-timeout-ms': rtsp.sessionTimeoutMs = parseCount(value(), flag, 1000); break;
+      case '--no-rtsp': rtspEnabled = false; break;
       case '--app': apps.push(value()); break;
       case '--wait-ms': waitMs = parseNonNegative(value(), flag); break;
       case '--publisher-grace-ms': publisherGraceMs = parseNonNegative(value(), flag); break;
@@ -271,6 +307,10 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
       throw new CliError(`--srt-passphrase: ${(err as Error).message}`);
     }
   }
+  // pairs start on an even port: a range must hold at least one
+  if (rtsp.rtpPortMax - rtsp.rtpPortMin < (rtsp.rtpPortMin % 2 === 0 ? 1 : 2)) {
+    throw new CliError(`--rtsp-rtp-port-min/max: ${rtsp.rtpPortMin}-${rtsp.rtpPortMax} holds no even/odd port pair`);
+  }
   if (edgeOrigin !== null && relaySchemeOf(edgeOrigin.replaceAll('{app}', 'a').replaceAll('{stream}', 's')) === null) {
     throw new CliError(`--edge-origin: '${edgeOrigin}' is not an rtmp://, rtmps://, http:// or https:// URL template`);
   }
@@ -287,6 +327,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
     recording: { ...(base.recording ?? DEFAULT_RECORDING_SETTINGS), minFreeBytes: recordMinFreeBytes, checkIntervalMs: recordCheckMs },
     // port 0 switches SRT off (unlike RTMP/HTTP's "any port"): callers must be told a port
     srt: { ...DEFAULT_SRT_SETTINGS, ...srt, enabled: srt.port !== 0 },
+    ...(rtspEnabled ? { rtsp } : {}),
   };
   return { config, listenOverrides, configUrl, engineSecretFile, dataDir, apiHost, apiPort, logLevel, logJson, help, version };
 }

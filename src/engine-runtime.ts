@@ -17,6 +17,7 @@ import type { HlsViewerTracker } from './server/hls-viewers.ts';
 import { HttpMediaServer } from './server/http-server.ts';
 import { bindOrExplain } from './shared/listen-error.ts';
 import { RtmpListener } from './server/rtmp-listener.ts';
+import { RtspListener } from './server/rtsp-listener.ts';
 import { SrtListener } from './server/srt-listener.ts';
 import { BitrateMeter } from './server/stream-stats.ts';
 import type { EngineMetrics } from './server/engine-metrics.ts';
@@ -33,6 +34,10 @@ export interface RunningEngine {
   readonly httpPort: number;
   readonly context: EngineContext;
   readonly rtmp: RtmpListener;
+  /** the RTSP server; null when the configuration has no rtsp section */
+  readonly rtsp: RtspListener | null;
+  /** the port the RTSP listener is on; null without one (a getter that threw would break `{ ...engine }`) */
+  readonly rtspPort: number | null;
   readonly http: HttpMediaServer;
   readonly bitrates: BitrateMeter;
   readonly hlsViewers: HlsViewerTracker;
@@ -108,10 +113,13 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
   const rtmp = new RtmpListener(context);
   const http = new HttpMediaServer(context);
   bindOrExplain('RTMP', config.rtmp.host, config.rtmp.port, () => rtmp.start(config.rtmp.host, config.rtmp.port));
+  const rtsp = config.rtsp ? new RtspListener(context) : null;
   try {
     bindOrExplain('HTTP', config.http.host, config.http.port, () => http.start(config.http.host, config.http.port));
+    if (rtsp && config.rtsp) bindOrExplain('RTSP', config.rtsp.host, config.rtsp.port, () => rtsp.start(config.rtsp!.host, config.rtsp!.port));
   } catch (err) {
     rtmp.stop();
+    http.stop();
     throw err;
   }
   recordings.start();
@@ -127,6 +135,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       let n = 0;
       for (const [family, count] of Object.entries(context.outputs.countViewers(stream))) if (family !== 'forward') n += count;
       for (const count of Object.values(http.hlsViewers.count(stream.path))) n += count ?? 0;
+      n += rtsp?.outputs.find(stream)?.viewerCount ?? 0;
       return n;
     },
   });
@@ -145,8 +154,12 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     get httpPort() {
       return http.port;
     },
+    get rtspPort() {
+      return rtsp?.running ? rtsp.port : null;
+    },
     context,
     rtmp,
+    rtsp,
     http,
     bitrates,
     hlsViewers: http.hlsViewers,
@@ -176,6 +189,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       relays.stop();
       bitrates.stop();
       rtmp.stop();
+      rtsp?.stop();
       http.stop();
       srt?.stop();
       streams.closeAll();

@@ -129,3 +129,26 @@ test('SRT flags override their environment variables; a bad passphrase or latenc
   expect(() => parseEngineCli(['--srt-latency-ms', '1.5'], {})).toThrow('whole number of milliseconds');
   expect(() => parseEngineCli(['--srt-port', '65536'], {})).toThrow('not a port number');
 });
+
+test('RTSP server flags: defaults, environment, flags, validation, --no-rtsp and --help', () => {
+  expect(parseEngineCli([], {}).config.rtsp).toEqual({
+    host: '0.0.0.0', port: 8554, rtpPortMin: 30000, rtpPortMax: 30999, maxConnections: 10_000, maxConnectionsPerAddress: 100,
+    maxPublishesPerAddress: 20, setupTimeoutMs: 10_000, sessionTimeoutMs: 60_000,
+  });
+  const { config } = parseEngineCli(
+    ['--rtsp-port', '9554', '--rtsp-rtp-port-min', '40000', '--rtsp-max-per-address', '3', '--rtsp-setup-timeout-ms', '2500', '--rtsp-session-timeout-ms', '5000'],
+    { WEIR_RTSP_HOST: '127.0.0.1', WEIR_RTSP_PORT: '7554', WEIR_RTSP_RTP_PORT_MAX: '40009', WEIR_RTSP_MAX_PUBLISHES_PER_ADDRESS: '2' },
+  );
+  expect(config.rtsp).toMatchObject({
+    host: '127.0.0.1', port: 9554, rtpPortMin: 40000, rtpPortMax: 40009, maxConnectionsPerAddress: 3, maxPublishesPerAddress: 2,
+    setupTimeoutMs: 2500, sessionTimeoutMs: 5000,
+  });
+  expect(parseEngineCli(['--no-rtsp'], {}).config.rtsp).toBeUndefined();
+  expect(parseEngineCli([], { WEIR_RTSP: '0' }).config.rtsp).toBeUndefined();
+  expect(() => parseEngineCli(['--rtsp-port', '70000'], {})).toThrow(CliError);
+  expect(() => parseEngineCli(['--rtsp-rtp-port-min', '5001', '--rtsp-rtp-port-max', '5002'], {})).toThrow('no even/odd port pair');
+  expect(() => parseEngineCli(['--rtsp-session-timeout-ms', '10'], {})).toThrow('at least 1000');
+  for (const flag of ['--rtsp-host', '--rtsp-port', '--rtsp-rtp-port-min', '--rtsp-rtp-port-max', '--rtsp-max-connections', '--rtsp-max-per-address', '--rtsp-max-publishes-per-address', '--rtsp-setup-timeout-ms', '--rtsp-session-timeout-ms', '--no-rtsp']) {
+    expect(ENGINE_HELP).toContain(flag);
+  }
+});

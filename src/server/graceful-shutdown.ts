@@ -14,6 +14,7 @@ import type { Logger } from '../shared/logger.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { HttpMediaServer } from './http-server.ts';
 import type { RtmpListener } from './rtmp-listener.ts';
+import type { RtspListener } from './rtsp-listener.ts';
 import type { SrtListener } from './srt-listener.ts';
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 5000;
@@ -21,6 +22,7 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 5000;
 export interface DrainableEngine {
   readonly context: EngineContext;
   readonly rtmp: RtmpListener;
+  readonly rtsp?: RtspListener | null;
   readonly http: HttpMediaServer;
   readonly srt?: SrtListener | null;
   /** stops everything at once (what drain ends with) */
@@ -50,6 +52,7 @@ export async function drainEngine(
 
   rtmp.stopAccepting();
   engine.srt?.stopAccepting();
+  engine.rtsp?.stopAccepting();
   http.serveOnlyHls();
   const live = ctx.streams.list().filter((s) => s.publisher !== null);
   const hlsOutputs = live.map((s) => ctx.hls.find(s.path)).filter((o) => o !== undefined);

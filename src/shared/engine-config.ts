@@ -101,6 +101,8 @@ export type EngineConfig = Readonly<{
   recording?: RecordingEngineSettings;
   /** the SRT listener (engine flags only; the config server does not set it); absent: off (weir-engine's flags turn it on at :10080) */
   srt?: SrtSettings;
+  /** the RTSP server (src/server/rtsp-*.ts); absent: no RTSP listener (the CLI always sets it) */
+  rtsp?: RtspSettings;
 }>;
 
 export type SrtSettings = Readonly<{
@@ -125,6 +127,35 @@ export const DEFAULT_SRT_SETTINGS: SrtSettings = {
   latencyMs: 120,
   maxConnections: 1000,
   maxConnectionsPerAddress: 50,
+};
+
+export type RtspSettings = Readonly<{
+  host: string;
+  port: number;
+  /** UDP ports handed out as RTP/RTCP server_port pairs (RTP even, RTCP the odd one after it) */
+  rtpPortMin: number;
+  rtpPortMax: number;
+  maxConnections: number;
+  /** connections one client address (an IPv6 /64) may hold; 0: no per-address cap */
+  maxConnectionsPerAddress: number;
+  /** streams one client address may publish at once over RTSP; 0: no cap */
+  maxPublishesPerAddress: number;
+  /** a connection must have started to play or record this long after it was accepted, or it is closed */
+  setupTimeoutMs: number;
+  /** a session not heard from this long (requests, RTCP, RTP of a publisher) ends; sent as Session timeout= */
+  sessionTimeoutMs: number;
+}>;
+
+export const DEFAULT_RTSP_SETTINGS: RtspSettings = {
+  host: '0.0.0.0',
+  port: 8554,
+  rtpPortMin: 30000,
+  rtpPortMax: 30999,
+  maxConnections: 10_000,
+  maxConnectionsPerAddress: 100,
+  maxPublishesPerAddress: 20,
+  setupTimeoutMs: 10_000,
+  sessionTimeoutMs: 60_000,
 };
 
 export type RelaySettings = Readonly<{

@@ -63,6 +63,10 @@ describe('config server', () => {
     const res = await server.fetch(post('/v1/admission', query));
     expect(res.status).toBe(200);
     expect((await res.json()) as AdmissionAnswer).toEqual({ allow: true, forwardTargets: [], cacheTtlMs: 5000 });
+    // RTSP publishes and plays are asked about like RTMP ones
+    const rtsp = await server.fetch(post('/v1/admission', { ...query, protocol: 'rtsp' }));
+    expect(rtsp.status).toBe(200);
+    expect(((await rtsp.json()) as AdmissionAnswer).allow).toBe(true);
     services.apps.update('live', { publishPolicy: 'stream-key' });
     expect(await (await server.fetch(post('/v1/admission', query))).json()).toEqual({
       allow: false,
