@@ -77,7 +77,7 @@ describe('config server', () => {
       ['{not json', 'not JSON'],
       [[], 'object'],
       [{ ...query, action: 'delete' }, 'action'],
-      [{ ...query, protocol: 'srt' }, 'protocol'],
+      [{ ...query, protocol: 'ftp' }, 'protocol'],
       [{ ...query, app: 7 }, 'app'],
       [{ ...query, clientId: undefined }, 'clientId'],
     ] as const) {
