@@ -35,3 +35,16 @@ export function readUint32BE(bytes: Uint8Array, at: number): number {
 export function readFlvTimestamp(bytes: Uint8Array, at: number): number {
   return ((bytes[at + 3]! << 24) | (bytes[at]! << 16) | (bytes[at + 1]! << 8) | bytes[at + 2]!) >>> 0;
 }
+
+/** The parts one after another in a new array (always a copy: the result may be kept). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const part of parts) size += part.byteLength;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
+}

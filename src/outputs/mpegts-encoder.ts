@@ -3,6 +3,7 @@
 // once per packet, in hub order, so the state here stays consistent for every viewer. A new
 // sequence header means a new TsMuxer (new PMT), but the continuity counters (ISO/IEC 13818-1
 // §2.4.3.3) run on across muxers: a receiver would flag the next PES corrupt otherwise.
+import { concatBytes } from '../media/bytes.ts';
 import { DemuxTrackId, FlvMediaDemuxer } from '../flv/flv-media-demuxer.ts';
 import { MEDIA_TIMESCALE } from '../media/clock.ts';
 import type { MediaPacket } from '../hub/media-packet.ts';
@@ -93,15 +94,8 @@ function stampContinuity(bytes: Uint8Array, counters: Map<number, number>): void
   }
 }
 
+/** One part is handed on as it is (no copy on the per-frame path); more are joined once. */
 function concat(parts: Uint8Array[]): Uint8Array {
   if (parts.length === 0) return EMPTY;
-  if (parts.length === 1) return parts[0]!;
-  const total = parts.reduce((n, p) => n + p.byteLength, 0);
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  return parts.length === 1 ? parts[0]! : concatBytes(parts);
 }

@@ -4,6 +4,7 @@
 // so any single file plays and a crash costs only the open one (fMP4 timelines start at zero in
 // every file; TS keeps the stream's 90 kHz clock, which players handle). Pure: the caller passes the
 // wall clock with each packet; start times in names come from it, durations from media time.
+import { concatBytes } from '../media/bytes.ts';
 import { DemuxTrackId, FlvMediaDemuxer } from '../flv/flv-media-demuxer.ts';
 import { FlvTagType } from '../flv/flv-tag-type.ts';
 import type { MediaPacket } from '../hub/media-packet.ts';
@@ -178,7 +179,7 @@ export class SegmentCutter {
     if (!next) for (const t of this.tracks) if (open.frames.has(t.id) || this.ts) end = Math.max(end, this.endOf(t.id));
     const durationMs = Math.max(1, Math.round((end - open.startDts) / TICKS_PER_MS));
     let bytes: Uint8Array;
-    if (this.ts) bytes = concat(open.tsChunks);
+    if (this.ts) bytes = concatBytes(open.tsChunks);
     else if (this.fmp4) {
       // Each file's timeline starts at zero, so a player given one file alone shows no empty lead-in;
       // where the file sits in time is its name's business.
@@ -190,7 +191,7 @@ export class SegmentCutter {
         return { trackId: t.id, frames: frames.map((f) => ({ ...f, dts: f.dts - base, pts: f.pts - base })), endDts: endDts - base };
       });
       try {
-        bytes = concat([this.fmp4.initSegment(), this.fmp4.fragment(1, inputs)]);
+        bytes = concatBytes([this.fmp4.initSegment(), this.fmp4.fragment(1, inputs)]);
       } catch {
         return; // timestamps the fragment cannot carry: this one file is lost, not the recording
       }
@@ -200,14 +201,3 @@ export class SegmentCutter {
 }
 
 
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const c of chunks) size += c.byteLength;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
-}

@@ -1,4 +1,5 @@
 // Serializes one RTMP message into chunks: a fmt 0 first chunk and fmt 3 continuations, extended timestamp repeated (Adobe RTMP 1.0 §5.3.1).
+import { concatBytes } from '../media/bytes.ts';
 import type { RtmpMessage } from './message-types.ts';
 
 const TIMESTAMP_FIELD_EXTENDED = 0xffffff;
@@ -94,14 +95,5 @@ function writeExtended(out: Uint8Array, p: number, timestamp: number): number {
 /** Chunks several messages into one buffer (for batching control and command replies). */
 export function encodeChunksMany(messages: readonly RtmpMessage[], chunkSize: number): Uint8Array {
   if (messages.length === 1) return encodeChunks(messages[0]!, chunkSize);
-  const parts = messages.map((m) => encodeChunks(m, chunkSize));
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const out = new Uint8Array(total);
-  let p = 0;
-  for (const part of parts) {
-    out.set(part, p);
-    p += part.length;
-  }
-  return out;
+  return concatBytes(messages.map((m) => encodeChunks(m, chunkSize)));
 }

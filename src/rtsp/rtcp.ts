@@ -1,5 +1,6 @@
 // RTCP compound packets (RFC 3550 §6.4.1 SR, §6.4.2 RR, §6.5 SDES, §6.6 BYE; §6.1 compound rules): parse, and build
 // the SR/RR (with an SDES CNAME) that senders and receivers owe each other.
+import { concatBytes } from '../media/bytes.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 
 export const RtcpType = { SenderReport: 200, ReceiverReport: 201, SourceDescription: 202, Bye: 203, App: 204 } as const;
@@ -177,12 +178,6 @@ function sdesCname(ssrc: number, cname: string): Uint8Array {
   return out;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
 
 /** A compound RR + SDES CNAME (RFC 3550 §6.1: every compound packet starts with a report and carries a CNAME). */
 export function encodeReceiverReport(ssrc: number, reports: readonly ReportBlock[], cname: string): Uint8Array {
@@ -193,7 +188,7 @@ export function encodeReceiverReport(ssrc: number, reports: readonly ReportBlock
   header(view, 0, reports.length, RtcpType.ReceiverReport, size);
   view.setUint32(4, ssrc >>> 0);
   writeBlocks(view, 8, reports);
-  return concat(out, sdesCname(ssrc, cname));
+  return concatBytes([out, sdesCname(ssrc, cname)]);
 }
 
 /** A compound SR + SDES CNAME; the caller supplies the NTP wallclock (no clock is read here). */
@@ -210,7 +205,7 @@ export function encodeSenderReport(sr: Omit<SenderReport, 'type'>, cname: string
   view.setUint32(20, sr.packetCount >>> 0);
   view.setUint32(24, sr.octetCount >>> 0);
   writeBlocks(view, 28, sr.reports);
-  return concat(out, sdesCname(sr.ssrc, cname));
+  return concatBytes([out, sdesCname(sr.ssrc, cname)]);
 }
 
 /** Milliseconds since the Unix epoch to the NTP timestamp (RFC 3550 §4: seconds since 1900). */

@@ -2,6 +2,7 @@
 // §5.1: random SSRC, first sequence number and timestamp offset), framed as `$` interleaved data on its TCP
 // connection (RFC 2326 §10.12) through its ConnectionWriter, or sent as datagrams to its UDP ports, with a sender
 // report (§6.4.1) before a track's first frame and every few seconds, so players align the tracks on one wallclock.
+import { concatBytes } from '../media/bytes.ts';
 import type { RtpFrameOut, RtpTrackKind, RtpViewer } from '../outputs/rtp-output.ts';
 import { encodeSenderReport, unixMsToNtp } from '../rtsp/rtcp.ts';
 import { encodeInterleaved } from '../rtsp/rtsp-encode.ts';
@@ -85,14 +86,7 @@ export class RtspPlayer implements RtpViewer {
       return;
     }
     const framed = [...rtcp.map((r) => encodeInterleaved(t.rtcpChannel, r)), ...packets.map((p) => encodeInterleaved(t.rtpChannel, p))];
-    let size = 0;
-    for (const f of framed) size += f.length;
-    const bytes = new Uint8Array(size);
-    let at = 0;
-    for (const f of framed) {
-      bytes.set(f, at);
-      at += f.length;
-    }
+    const bytes = concatBytes(framed);
     // dropped frames leave a sequence gap, which players treat as loss: they wait for the next keyframe
     if (this.writer.writeMedia(bytes, frame.randomAccess)) this.stats.framesSent++;
     else this.stats.framesDropped++;

@@ -1,3 +1,4 @@
+import { concatBytes } from '../../src/media/bytes.ts';
 // Test helper: bytes from a hex string ("17 01 ff") or ASCII FourCC pieces.
 export function hex(text: string): Uint8Array {
   const clean = text.replace(/[^0-9a-fA-F]/g, '');
@@ -11,12 +12,4 @@ export function ascii(text: string): Uint8Array {
   return new Uint8Array([...text].map((c) => c.charCodeAt(0)));
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);

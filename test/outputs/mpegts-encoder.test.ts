@@ -2,6 +2,7 @@
 // counter per PID across muxer rebuilds (each sequence header rebuilds the muxer), PAT/PMT
 // ahead of every keyframe, and the result decodes cleanly in ffmpeg; TsIngest (SRT publish)
 // reads it back into the same frames whatever the datagram split.
+import { concatBytes } from '../../src/media/bytes.ts';
 import { afterAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,20 +24,11 @@ const packets: MediaPacket[] = tags
 const tempDir = mkdtempSync(join(tmpdir(), 'weir-mpegts-'));
 afterAll(() => rmSync(tempDir, { recursive: true, force: true }));
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
 
 describe('mpegtsPacketEncoder', () => {
   const encode = mpegtsPacketEncoder();
   const pieces = packets.map((p) => encode(p));
-  const ts = concat(pieces);
+  const ts = concatBytes(pieces);
 
   test('whole 188-byte packets, one continuity counter per PID from the first byte to the last', () => {
     expect(ts.byteLength % 188).toBe(0);

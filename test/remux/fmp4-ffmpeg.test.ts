@@ -1,5 +1,6 @@
 // Real-decoder check: FLV from ffmpeg -> our FLV parsers -> Fmp4Muxer -> ffmpeg decodes it cleanly, ffprobe sees
 // the same streams, timestamps and decoded frames as in the source. HEVC samples come from an ffmpeg-written MP4.
+import { concatBytes } from '../../src/media/bytes.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,15 +75,6 @@ function muxAll(muxer: Fmp4Muxer, tracks: { track: Track; frames: MediaFrame[]; 
   return parts;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'weir-fmp4-'));
@@ -133,7 +125,7 @@ describe('fMP4 from an ffmpeg FLV (H.264 with B-frames + AAC)', () => {
     const cuts = [0, ...keyMs.slice(1), ...midMs].sort((a, b) => a - b);
     const parts = muxAll(muxer, [video, audio], cuts);
     fragments = parts.length - 1;
-    writeFileSync(output, concat(parts));
+    writeFileSync(output, concatBytes(parts));
   });
 
   test('the source is what we think: 50 video frames with B-frames, 2 keyframes, AAC', () => {
@@ -196,7 +188,7 @@ describe('fMP4 H.265 from an ffmpeg MP4 (libx265, B-frames)', () => {
     // Cuts at each keyframe and between them.
     const cutsMs = frames.filter((f) => f.keyframe).flatMap((f) => [f.dts / ticksPerMs, f.dts / ticksPerMs + 200]);
     const muxer = new Fmp4Muxer([track]);
-    writeFileSync(output, concat(muxAll(muxer, [{ track, frames, ticksPerMs }], cutsMs)));
+    writeFileSync(output, concatBytes(muxAll(muxer, [{ track, frames, ticksPerMs }], cutsMs)));
 
     const result = run(['ffmpeg', '-v', 'warning', '-nostdin', '-i', output, '-f', 'null', '-']);
     expect(result.stderr).toBe('');

@@ -1,4 +1,5 @@
 // Test helpers shared by the RTMP tests: seeded PRNG, byte utilities, ProtocolError assertions.
+import { concatBytes } from '../../src/media/bytes.ts';
 import { expect } from 'bun:test';
 import { ProtocolError } from '../../src/shared/protocol-error.ts';
 
@@ -22,15 +23,6 @@ export function seededBytes(seed: number): (n: number) => Uint8Array {
 export const hex = (s: string): Uint8Array =>
   Uint8Array.from(s.replace(/\s+/g, '').match(/../g) ?? [], (b) => parseInt(b, 16));
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 export function expectProtocolError(fn: () => unknown, code?: string): ProtocolError {
   try {
@@ -42,3 +34,5 @@ export function expectProtocolError(fn: () => unknown, code?: string): ProtocolE
   }
   throw new Error('expected a ProtocolError');
 }
+
+export const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);

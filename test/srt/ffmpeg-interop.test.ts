@@ -1,6 +1,7 @@
 // Interop with real libsrt (ffmpeg 5.1): our pure listener handshake + receiver take ffmpeg's
 // SRT publish and deliver MPEG-TS; our caller handshake + sender push MPEG-TS into ffmpeg's
 // SRT listener. Loopback only, bounded times, ffmpeg ended by PID.
+import { concatBytes } from '../../src/media/bytes.ts';
 import { afterAll, describe, expect, test } from 'bun:test';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,15 +21,6 @@ function assertTransportStream(bytes: Uint8Array): void {
   for (let i = 0; i < bytes.length; i += 188) if (bytes[i] !== 0x47) throw new Error(`no sync byte at ${i}`);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 async function publishInto(passphrase: string | undefined, callerPassphrase: string | undefined) {
   const listener = await startListener({ passphrase });
@@ -54,7 +46,7 @@ describe('ffmpeg (libsrt) caller -> our listener and receiver', () => {
     expect(parseStreamId(state.negotiated!.streamId)).toMatchObject({ app: 'live', stream: 'cam', mode: 'publish', query: 'key=k1' });
     expect(state.negotiated!.recvLatencyMs).toBe(120);
     expect(state.closed).toBe('shutdown');
-    const ts = concat(state.delivered);
+    const ts = concatBytes(state.delivered);
     expect(ts[0]).toBe(0x47);
     assertTransportStream(ts);
     const stats = state.connection!.stats.receive;
@@ -76,7 +68,7 @@ describe('ffmpeg (libsrt) caller -> our listener and receiver', () => {
     expect(state.errors).toEqual([]);
     expect(state.negotiated!.keys).toBeDefined();
     expect(state.connection!.stats.undecryptable).toBe(0);
-    const ts = concat(state.delivered);
+    const ts = concatBytes(state.delivered);
     assertTransportStream(ts);
     expect(ts.length).toBeGreaterThan(50 * 188);
   }, 60_000);
@@ -135,7 +127,7 @@ describe('ffmpeg (libsrt) listener -> our caller and receiver (pull)', () => {
     await ffmpeg.stop();
     expect(state.errors).toEqual([]);
     expect(state.negotiated).toBeDefined();
-    const ts = concat(state.delivered);
+    const ts = concatBytes(state.delivered);
     expect(ts[0]).toBe(0x47);
     assertTransportStream(ts);
     const file = join(dir.path, 'pulled.ts');

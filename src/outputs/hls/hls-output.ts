@@ -4,6 +4,7 @@
 // outgrow the part target, at video frame boundaries. Memory is capped whatever the publisher
 // sends (hls-memory-caps.ts): an open segment that outgrows its caps without a keyframe is cut,
 // and what follows is dropped until the next keyframe starts a segment after a discontinuity.
+import { concatBytes } from '../../media/bytes.ts';
 import { FlvTagType } from '../../flv/flv-tag-type.ts';
 import { DemuxTrackId, FlvMediaDemuxer, type DemuxEvent } from '../../flv/flv-media-demuxer.ts';
 import { MEDIA_TIMESCALE } from '../../media/clock.ts';
@@ -297,8 +298,8 @@ export class HlsOutput implements StreamReader {
     let end = next ? next.dts : start;
     if (!next) for (const t of this.tracks) end = Math.max(end, this.endOf(t.id));
     const durationSec = Math.max(end - start, 1) / MEDIA_TIMESCALE;
-    if (this.ts?.open) this.ts.finishSegment(concat(this.tsChunks), durationSec);
-    if (this.ll?.open) this.ll.finishSegment(concat(this.llChunks), durationSec);
+    if (this.ts?.open) this.ts.finishSegment(concatBytes(this.tsChunks), durationSec);
+    if (this.ll?.open) this.ll.finishSegment(concatBytes(this.llChunks), durationSec);
     this.segmentStartDts = null;
     this.tsChunks = [];
     this.llChunks = [];
@@ -306,14 +307,3 @@ export class HlsOutput implements StreamReader {
   }
 }
 
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const c of chunks) size += c.byteLength;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
-}
