@@ -1,4 +1,8 @@
 // Preloaded by bunfig.toml before every test file: engines that tests start as processes (weir-engine, the
-// launcher, compiled binaries) read WEIR_RTSP_PORT, and the default :8554 would make two of them, or a test
-// and a local server, collide. Port 0: the OS picks one. A test that wants RTSP sets its own port.
+// launcher, compiled binaries) read these variables, and the default ports would make two of them, or a
+// test and a local server, collide.
+// RTSP :8554 -> port 0: the OS picks one. A test that wants RTSP sets its own port.
 process.env.WEIR_RTSP_PORT ??= '0';
+// SRT UDP :10080 -> 0 means no SRT listener (a caller must be told the port); test/e2e/srt-ffmpeg.test.ts
+// runs its engine in-process on a free port.
+process.env.WEIR_SRT_PORT ??= '0';

@@ -20,8 +20,3 @@ function timeoutGivenOnCommandLine(): boolean {
 }
 
 if (!timeoutGivenOnCommandLine()) setDefaultTimeout(TEST_TIMEOUT_MS);
-
-// weir-engine listens for SRT on UDP 10080 unless told otherwise; engine processes that tests
-// start side by side would fight over that port, so they run without SRT unless a test asks
-// (test/e2e/srt-ffmpeg.test.ts runs its engine in-process on a free port).
-process.env.WEIR_SRT_PORT ??= '0';
