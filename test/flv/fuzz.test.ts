@@ -7,18 +7,8 @@ import { parseAudioTag } from '../../src/flv/parse-audio-tag.ts';
 import { parseVideoTag } from '../../src/flv/parse-video-tag.ts';
 import { ProtocolError } from '../../src/shared/protocol-error.ts';
 import { ascii, concat, hex } from './hex.ts';
+import { prng } from '../seeded-random.ts';
 
-/** mulberry32: small seeded PRNG so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function int(rand: () => number, n: number): number {
   return Math.floor(rand() * n);

@@ -5,17 +5,8 @@ import { parseAvcDecoderConfig, parseH264Sps } from '../../src/media/h264.ts';
 import { parseHevcDecoderConfig, parseHevcSps } from '../../src/media/h265.ts';
 import { ProtocolError } from '../../src/shared/protocol-error.ts';
 import { hex } from '../flv/hex.ts';
+import { prng } from '../seeded-random.ts';
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hvcC = hex(
   '01016000000090000000000078f000fcfdf8f800000f03200001001840010c01ffff016000000300900000030000030078959809210001002b420101016000000300900000030000030078a00280802d165959a4932bc05a02000003000200000300641022000100074401c172b46240',

@@ -23,17 +23,8 @@ import type { RtpTrackDescription } from '../../src/rtsp/sdp-tracks.ts';
 import { isProtocolError } from '../../src/shared/protocol-error.ts';
 import { ascii } from '../flv/hex.ts';
 import { H264_PPS, H264_SPS, H265_PPS, H265_SPS, H265_VPS, aacDescription, h264Description, h264Idr, h264P, h265Description, h265Idr, h265P, lengthPrefix } from './media-fixtures.ts';
+import { prng } from '../seeded-random.ts';
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const int = (rand: () => number, n: number) => Math.floor(rand() * n);
 
 function mutate(rand: () => number, input: Uint8Array): Uint8Array {
