@@ -1,29 +1,14 @@
 // The console's app form shows and saves the recording settings (issue 13), in English and
 // Chinese; bad values are refused without changing the app.
 import { beforeEach, expect, test } from 'bun:test';
-import { ADMIN_PASSWORD, BASE, makeHarness, type Harness } from '../api/helpers.ts';
+import type { Harness } from '../api/helpers.ts';
+import { consoleSession, type ConsoleSession } from './console-session.ts';
 
 let h: Harness;
-let cookie = '';
-let csrf = '';
-
-async function req(method: string, path: string, form?: Record<string, string>, extra: Record<string, string> = {}) {
-  const headers: Record<string, string> = { ...(cookie ? { cookie } : {}), ...extra };
-  if (form) headers['content-type'] = 'application/x-www-form-urlencoded';
-  if (csrf) headers['x-csrf-token'] = csrf;
-  const body = form ? new URLSearchParams(form).toString() : undefined;
-  const res = await h.app.handle(new Request(BASE + path, { method, headers, body, redirect: 'manual' }));
-  return { status: res.status, headers: res.headers, text: await res.text() };
-}
+let req: ConsoleSession['req'];
 
 beforeEach(async () => {
-  h = await makeHarness();
-  cookie = '';
-  csrf = '';
-  const login = await req('POST', '/login', { username: 'admin', password: ADMIN_PASSWORD });
-  cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-  csrf = /X-CSRF-Token&quot;:&quot;([^&]+)&quot;/.exec((await req('GET', '/')).text)?.[1] ?? '';
-  expect(csrf).not.toBe('');
+  ({ h, req } = await consoleSession());
 });
 
 const base = { sourceType: 'push', publishPolicy: 'open', playPolicy: 'open', outagePolicy: 'admitted', hls: 'on', llHls: 'on' };
