@@ -49,8 +49,8 @@ export class RecordingManager {
 
   start(): void {
     if (this.timer) return;
-    void this.sweep();
-    this.timer = setInterval(() => void this.sweep(), this.knobs.checkIntervalMs);
+    this.sweepLogged();
+    this.timer = setInterval(() => this.sweepLogged(), this.knobs.checkIntervalMs);
     this.timer.unref?.(); // the listeners keep the engine alive, not this check
   }
 
@@ -170,6 +170,11 @@ export class RecordingManager {
       segmentsDropped: this.counters.segmentsDropped,
       segmentsDeleted: this.counters.segmentsDeleted,
     };
+  }
+
+  /** A timer's sweep: a failing disk is logged and tried again next time, never an unhandled rejection. */
+  private sweepLogged(): void {
+    this.sweep().catch((err: unknown) => this.log.warn('recording check failed', { reason: (err as Error)?.message ?? String(err) }));
   }
 
   /** One check now: free space on every storage path, then retention and quotas (also run by the timer). */

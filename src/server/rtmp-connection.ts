@@ -174,10 +174,11 @@ export class RtmpConnection {
       case 'connect':
         return this.onConnect(event.app, event.query);
       case 'publish':
-        void this.onPublish(event.streamId, event.streamName, event.query);
+        // an admission that throws ends only this connection, never the engine
+        this.onPublish(event.streamId, event.streamName, event.query).catch((err: unknown) => this.fail(err));
         return;
       case 'play':
-        void this.onPlay(event.streamId, event.streamName, event.query);
+        this.onPlay(event.streamId, event.streamName, event.query).catch((err: unknown) => this.fail(err));
         return;
       case 'media':
         return this.onMedia(event.streamId, event.messageType, event.timestamp, event.payload);

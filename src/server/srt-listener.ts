@@ -142,7 +142,12 @@ export class SrtListener {
     }
     const result = this.handshake.receive(packet, { address, port }, nowUs());
     this.sendTo(result.send, address, port);
-    if (result.request) void this.conclude(result.request);
+    if (result.request) {
+      // an admission that throws refuses only this caller, never ends the listener
+      this.conclude(result.request).catch((err: unknown) => {
+        this.ctx.logger.error('SRT connection failed', { peer: address, reason: (err as Error)?.message ?? String(err) });
+      });
+    }
   }
 
   /** A caller with a valid cookie asks to connect: caps, stream id, admission, then accept or reject. */
@@ -251,7 +256,7 @@ export class SrtListener {
     this.callers.set(callerKey, created);
     this.sendTo(accepted.send, address, port);
     if (handle && stream) created.startPublishing(stream, handle);
-    else void created.startPlaying();
+    else created.startPlaying().catch((err: unknown) => created.close(`play failed: ${(err as Error)?.message ?? String(err)}`));
     this.arm(created.nextDueUs());
     return true;
   }

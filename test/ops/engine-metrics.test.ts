@@ -171,7 +171,8 @@ describe('engine /metrics', () => {
       let pulled: Map<string, Family> | null = null;
       expect(
         await waitFor(() => {
-          void scrapeSecond().then((m) => (pulled = m));
+          // a scrape that fails (engine busy) is retried on the next poll, never left unhandled
+          scrapeSecond().then((m) => (pulled = m), () => {});
           return pulled !== null && sampleValue(pulled, 'weir_relay_status', pullUp) === 1;
         }, 20_000, 250),
       ).toBe(true);
