@@ -13,6 +13,7 @@ import type { ParsedStreamId, SrtConnection, SrtPacket } from '../srt/index.ts';
 import type { LinkStats } from '../shared/config-protocol.ts';
 import type { ClientEntry } from './client-registry.ts';
 import type { EngineContext } from './engine-context.ts';
+import { SendRate } from './send-rate.ts';
 
 /** MPEG-TS over SRT travels as 7 TS packets per datagram (what ffmpeg and OBS send). */
 export const SRT_TS_PAYLOAD_BYTES = 7 * 188;
@@ -69,6 +70,7 @@ export class SrtSession {
   private closed = false;
   private readonly client: ClientEntry;
   private readonly log: Logger;
+  private readonly sendRate = new SendRate();
 
   constructor(private readonly deps: SrtSessionDeps) {
     this.id = deps.id;
@@ -241,6 +243,7 @@ export class SrtSession {
       packetsDropped: receive.packetsDropped + send.packetsDropped,
       packetsRetransmitted: receive.packetsRetransmitted + send.packetsRetransmitted,
       receiveRateBps: Math.round(receive.receiveRateBytesPerSecond * 8),
+      sendRateBps: this.sendRate.read(this.bytesOut, this.deps.nowUs()),
     };
   }
 

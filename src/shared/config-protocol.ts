@@ -170,6 +170,8 @@ export type LinkStats = Readonly<{
   packetsRetransmitted: number;
   /** payload bits per second over the last ACK periods (receiving) */
   receiveRateBps: number;
+  /** bits per second put on the wire toward the peer, over the time since the previous reading (at most a few seconds) */
+  sendRateBps: number;
 }>;
 
 /** A setting of the served configuration the engine could not put into effect. */
