@@ -101,8 +101,12 @@ export class TsPacer {
       const first = this.queue[0];
       if (!first || first.dueUs === null || first.dueUs > nowUs) break;
       const n = this.timedAtFront();
-      // a short datagram only once the packets that would fill it are overdue in coming
-      if (n < this.perDatagram && nowUs - first.dueUs < SHORT_WAIT_US) break;
+      if (n < this.perDatagram) {
+        // packets that would fill it are queued but not timed yet: they will be by the next PCR or noPcrReleaseUs
+        if (n < this.queue.length) break;
+        // a short datagram only once the packets that would fill it are overdue in coming
+        if (nowUs - first.dueUs < SHORT_WAIT_US) break;
+      }
       out.push(this.take(n));
     }
     return out;
@@ -112,7 +116,7 @@ export class TsPacer {
   nextDueUs(): number {
     const first = this.queue[0];
     let due = first?.dueUs ?? Infinity;
-    if (first && first.dueUs !== null && this.timedAtFront() < this.perDatagram) due += SHORT_WAIT_US;
+    if (first && first.dueUs !== null && this.timedAtFront() < this.perDatagram) due = this.timedAtFront() < this.queue.length ? Infinity : due + SHORT_WAIT_US;
     if (this.untimed > 0) due = Math.min(due, this.untimedSinceUs + this.noPcrReleaseUs);
     return due;
   }
