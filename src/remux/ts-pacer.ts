@@ -1,8 +1,9 @@
 // Paces an MPEG-TS byte stream by its PCR (ISO/IEC 13818-1 §2.4.3.5 program_clock_reference) for
 // sending over UDP: datagrams of N whole TS packets leave at the media clock instead of in the
 // bursts the hub hands them over in (a whole frame, or a GOP at join). The packets between two PCRs
-// are spread evenly over the PCR interval (the stream's own mux rate), so the first interval is
-// held until its closing PCR arrives. Pure: the caller passes nowUs and sends what poll() returns.
+// are spread evenly over the PCR interval (the stream's own mux rate); they are timed only when the
+// closing PCR arrives, so the clock runs startDelayUs (more than one PCR interval) behind the input.
+// Pure: the caller passes nowUs and sends what poll() returns.
 //
 // Bounds: at most maxHoldUs of media is ever held ahead of the clock (a GOP burst at join, or a
 // publisher that catches up, is sent faster until it is within that), a PCR jump past maxJumpUs
@@ -22,6 +23,8 @@ export type TsPacerOptions = Readonly<{
   maxJumpUs?: number;
   noPcrReleaseUs?: number;
   maxPackets?: number;
+  /** how far behind the input the clock starts: more than one PCR interval (at most 100 ms, §2.7.2) */
+  startDelayUs?: number;
 }>;
 
 export type TsPacerStats = { datagrams: number; packetsDropped: number; reanchors: number; bytesSkipped: number };
@@ -42,6 +45,7 @@ export class TsPacer {
   private readonly maxJumpUs: number;
   private readonly noPcrReleaseUs: number;
   private readonly maxPackets: number;
+  private readonly startDelayUs: number;
   private queue: Queued[] = [];
   /** packets at the end of the queue waiting for the PCR that closes their interval */
   private untimed = 0;
@@ -59,6 +63,7 @@ export class TsPacer {
     this.maxJumpUs = options.maxJumpUs ?? 2_000_000;
     this.noPcrReleaseUs = options.noPcrReleaseUs ?? 500_000;
     this.maxPackets = options.maxPackets ?? 16_384;
+    this.startDelayUs = options.startDelayUs ?? 150_000;
   }
 
   get queuedPackets(): number {
@@ -153,9 +158,10 @@ export class TsPacer {
     const gap = pcrUs - this.lastPcrUs;
     const anchored = this.offsetUs !== null;
     if (this.offsetUs === null || gap < 0 || gap > this.maxJumpUs) {
-      // first PCR, or a discontinuity: the new timeline starts where the old one left off (or now)
+      // first PCR, or a discontinuity: the new timeline starts where the old one left off, or a start
+      // delay from now, since the packets after this PCR are timed only when the next one arrives
       if (this.offsetUs !== null) this.stats.reanchors++;
-      this.offsetUs = Math.max(nowUs, this.lastDueUs) - pcrUs;
+      this.offsetUs = Math.max(nowUs + this.startDelayUs, this.lastDueUs) - pcrUs;
     }
     let dueUs = pcrUs + this.offsetUs;
     if (dueUs > nowUs + this.maxHoldUs) {

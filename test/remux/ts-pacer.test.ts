@@ -69,6 +69,22 @@ describe('TsPacer', () => {
     expect([...new Uint8Array(all)]).toEqual([...stream(20, 21)]);
   });
 
+  test('frames arriving live (one every 40 ms) leave spread over their interval, not back to back as they came', () => {
+    const pacer = new TsPacer();
+    const bytes = stream(50, 21);
+    const frameBytes = 21 * 188;
+    const sent: number[] = [];
+    for (let now = 0; now <= 2_500_000; now += 1000) {
+      if (now % 40_000 === 0 && now / 40_000 < 50) pacer.push(bytes.subarray((now / 40_000) * frameBytes, (now / 40_000 + 1) * frameBytes), now);
+      for (const _ of pacer.poll(now)) sent.push(now);
+    }
+    expect(sent.length).toBe(150);
+    const gaps = sent.slice(1, -3).map((t, i) => t - sent[i]!);
+    // three datagrams per 40 ms frame: about 13 ms apart, never two in the same millisecond
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(12_000);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(15_000);
+  });
+
   test('any split of the input gives the same datagrams at the same times', () => {
     const bytes = stream(6, 9);
     const whole = new TsPacer();
@@ -93,9 +109,10 @@ describe('TsPacer', () => {
     const sent = run(pacer, 2_000_000);
     expect(pacer.stats.reanchors).toBe(1);
     expect(sent.length).toBe(10);
-    // the second timeline follows the first (0.16 s to 0.32 s); its unclosed tail leaves at noPcrReleaseUs
+    // after the start delay (0.15 s), the second timeline follows the first (0.31 s to 0.47 s); its unclosed tail leaves last
     expect(sent.at(-1)![0]).toBeLessThanOrEqual(501_000);
-    expect(sent.filter(([t]) => t < 330_000).length).toBe(9);
+    expect(sent.filter(([t]) => t <= 480_000).length).toBe(9);
+    expect(sent[0]![0]).toBeGreaterThanOrEqual(150_000);
   });
 
   test('packets without a PCR leave after noPcrReleaseUs; the queue is bounded (oldest dropped)', () => {
