@@ -137,14 +137,14 @@ describe('SRT caller: pull from a listener, forward to a listener', () => {
 });
 
 describe('SRT through a lossy path', () => {
-  test('5 % loss each way, 25 ms delay each way with up to 10 ms jitter (reordering): at 120 ms latency the stream decodes cleanly and retransmissions are counted', async () => {
+  test('5 % loss each way, 50 ms delay each way with up to 10 ms jitter (reordering): at 120 ms latency the stream decodes cleanly and retransmissions are counted', async () => {
     const srtPort = freePort();
     const engine: TestEngine = startTestEngine({ srt: { port: srtPort, passphrase: null } });
     engines.push(engine);
     await engine.ready;
-    const path = await LossyUdpPath.open({ serverPort: srtPort, loss: 0.05, delayMs: 25, jitterMs: 10, seed: 14, maxInFlight: 2048 });
+    const path = await LossyUdpPath.open({ serverPort: srtPort, loss: 0.05, delayMs: 50, jitterMs: 10, seed: 14, maxInFlight: 2048 });
     paths.push(path);
-    spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 40, bFrames: 0 }), '-f', 'mpegts', `srt://127.0.0.1:${path.port}?latency=120000&streamid=${encodeURIComponent('#!::r=live/lossy,m=publish')}`]);
+    spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 40, bFrames: 0 }), '-f', 'mpegts', `srt://127.0.0.1:${path.port}?latency=120000&streamid=#!::r=live/lossy,m=publish`]);
     expect(await waitFor(() => engine.context.streams.list().some((s) => s.path === 'live/lossy' && s.started), 20_000)).toBe(true);
     await expectBothTracksDecode(engine.httpUrl('live/lossy.flv'), 6);
     const publisher = engine.context.clients.list().find((c: ClientState) => c.protocol === 'srt' && c.role === 'publisher');
