@@ -202,4 +202,29 @@ describe('MPEG-TS over UDP', () => {
       watcher.close();
     }
   }, 90_000);
+
+  test('multicast: a group joined on an interface in, a group with TTL and interface out (loopback only, TTL 1)', async () => {
+    const group = (): string => `239.255.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
+    const [inGroup, outGroup] = [group(), group()];
+    const [inPort, outPort] = [freePort(), freePort()];
+    let received = 0;
+    let bytes = 0;
+    const watcher = await Bun.udpSocket({ hostname: '0.0.0.0', port: outPort, socket: { data: (_s, data) => void ((received += 1), (bytes += data.byteLength)) } });
+    try {
+      expect(watcher.addMembership(outGroup, '127.0.0.1')).toBe(true);
+      const engine = relayEngine({
+        pulls: [{ id: 'in', app: 'live', stream: 'mc', url: `udp://${inGroup}:${inPort}?interface=127.0.0.1`, enabled: true }],
+        forwards: [{ id: 'out', app: 'live', stream: 'mc', url: `udp://${outGroup}:${outPort}?localaddr=127.0.0.1&ttl=1&pkt_size=1316`, enabled: true }],
+      });
+      await Bun.sleep(200);
+      spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 30, bFrames: 0 }), '-f', 'mpegts', `udp://${inGroup}:${inPort}?pkt_size=1316&localaddr=127.0.0.1&ttl=1`]);
+      expect(await waitFor(() => engine.relay('in')?.state === 'live', 20_000)).toBe(true);
+      await expectBothTracksDecode(engine.httpUrl('live/mc.flv'), 2);
+      expect(await waitFor(() => received > 100, 20_000, 100)).toBe(true);
+      expect(bytes / received).toBeGreaterThan(1200);
+      expect(engine.relay('out')!.state).toBe('live');
+    } finally {
+      watcher.close();
+    }
+  }, 90_000);
 });
