@@ -5,6 +5,9 @@
 import type { udp } from 'bun';
 import { lookup } from 'node:dns/promises';
 import { randomBytes } from 'node:crypto';
+import { srtLinkStats } from '../server/link-stats.ts';
+import { SendRate } from '../server/send-rate.ts';
+import type { LinkStats } from '../shared/config-protocol.ts';
 import { isProtocolError } from '../shared/protocol-error.ts';
 import type { SrtLinkEndpoint } from '../shared/ts-link-url.ts';
 import { decodePacket, encodePacket, RejectReason, SrtCallerHandshake, SrtConnection, type ConnectionStats, type SrtPacket } from '../srt/index.ts';
@@ -48,6 +51,8 @@ export class SrtCallerLink {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private connectDeadline: ReturnType<typeof setTimeout> | null = null;
   private ended = false;
+  private bytesOut = 0;
+  private readonly sendRate = new SendRate();
 
   constructor(
     private readonly endpoint: SrtLinkEndpoint,
@@ -57,6 +62,12 @@ export class SrtCallerLink {
 
   get stats(): ConnectionStats | null {
     return this.connection?.stats ?? null;
+  }
+
+  /** The link figures while connected (direction: which way the media goes), else null. */
+  link(direction: 'in' | 'out'): LinkStats | null {
+    if (!this.connection || this.ended) return null;
+    return srtLinkStats(this.connection.stats, direction, this.sendRate.read(this.bytesOut, nowUs()));
   }
 
   get connected(): boolean {
@@ -209,6 +220,7 @@ export class SrtCallerLink {
       const datagram = encodePacket(packet);
       try {
         socket.send(datagram, this.endpoint.port, this.address);
+        this.bytesOut += datagram.byteLength;
         this.events.onBytesOut(datagram.byteLength);
       } catch {
         // an earlier datagram's ICMP error: the peer is gone; the idle timeout ends the link

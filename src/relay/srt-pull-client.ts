@@ -50,5 +50,6 @@ export function createSrtPullClient(url: string, sink: PullSink, log: PullLog, _
       link?.close();
       report(null);
     },
+    link: () => link?.link('in') ?? null,
   };
 }

@@ -46,6 +46,7 @@ export class TsForward {
     this.status = new RelayStatusRecord(options.id, 'forward', stream.app, stream.name, redactUrl(options.url));
     this.backoff = new Backoff(options.backoff);
     this.log = options.logger.child({ relay: 'forward', id: options.id, stream: stream.path, target: options.kind });
+    this.status.link = () => this.target?.linkStats?.() ?? null;
   }
 
   get url(): string {

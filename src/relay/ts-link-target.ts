@@ -4,6 +4,7 @@
 import type { udp } from 'bun';
 import { lookup } from 'node:dns/promises';
 import { TsPacer } from '../remux/ts-pacer.ts';
+import type { LinkStats } from '../shared/config-protocol.ts';
 import type { SrtLinkEndpoint, UdpLinkEndpoint } from '../shared/ts-link-url.ts';
 import { TS_PACKET_BYTES } from '../shared/ts-link-url.ts';
 import { SrtCallerLink } from './srt-caller-link.ts';
@@ -23,6 +24,8 @@ export interface TsLinkTarget {
   close(): void;
   /** media dropped because the target was behind (TS packets' worth) */
   readonly dropped: number;
+  /** the transport's link figures while connected (SRT); absent for UDP */
+  linkStats?(): LinkStats | null;
 }
 
 const t0 = performance.now();
@@ -76,6 +79,10 @@ export class SrtTsTarget implements TsLinkTarget {
 
   close(): void {
     this.link.close();
+  }
+
+  linkStats(): LinkStats | null {
+    return this.link.link('out');
   }
 
   private drop(bytes: Uint8Array): boolean {

@@ -13,6 +13,7 @@ import type { ParsedStreamId, SrtConnection, SrtPacket } from '../srt/index.ts';
 import type { LinkStats } from '../shared/config-protocol.ts';
 import type { ClientEntry } from './client-registry.ts';
 import type { EngineContext } from './engine-context.ts';
+import { srtLinkStats } from './link-stats.ts';
 import { SendRate } from './send-rate.ts';
 
 /** MPEG-TS over SRT travels as 7 TS packets per datagram (what ffmpeg and OBS send). */
@@ -235,16 +236,7 @@ export class SrtSession {
 
   /** The link's own figures (RTT as the side that matters measures it: receiving as publisher, sending as viewer). */
   linkStats(): LinkStats {
-    const { receive, send } = this.deps.connection.stats;
-    const rttUs = this.role === 'publisher' ? receive.rttUs : send.rttUs;
-    return {
-      rttMs: Math.round(rttUs / 100) / 10,
-      packetsLost: receive.packetsLost,
-      packetsDropped: receive.packetsDropped + send.packetsDropped,
-      packetsRetransmitted: receive.packetsRetransmitted + send.packetsRetransmitted,
-      receiveRateBps: Math.round(receive.receiveRateBytesPerSecond * 8),
-      sendRateBps: this.sendRate.read(this.bytesOut, this.deps.nowUs()),
-    };
+    return srtLinkStats(this.deps.connection.stats, this.role === 'publisher' ? 'in' : 'out', this.sendRate.read(this.bytesOut, this.deps.nowUs()));
   }
 
   private fail(err: unknown): void {

@@ -234,4 +234,6 @@ export type RelayStatus = Readonly<{
   bytesOut: number;
   /** forward: media messages dropped because the target was too slow */
   droppedMessages: number;
+  /** srt:// relays while connected: the connection's link figures, as for an SRT client */
+  link?: LinkStats;
 }>;

@@ -81,6 +81,13 @@ describe('SRT caller: pull from a listener, forward to a listener', () => {
     expect(await waitFor(() => engine.relay('out')?.state === 'live', 20_000)).toBe(true);
     await expectBothTracksDecode(engine.httpUrl('live/feed.flv'), 2);
     expect(await waitFor(() => sizeOf(out) > 200_000, 20_000, 100)).toBe(true);
+    // SRT relays report their link like SRT clients: the pull what it receives, the forward what it sends
+    const pulled = engine.relay('in')!.link!;
+    expect(pulled.rttMs).toBeGreaterThan(0);
+    expect(pulled.receiveRateBps).toBeGreaterThan(100_000);
+    const forwarded = engine.relay('out')!.link!;
+    expect(forwarded.rttMs).toBeGreaterThan(0);
+    expect(forwarded.sendRateBps).toBeGreaterThan(100_000);
     listener.kill('SIGTERM');
     await listener.exited;
     await expectBothTracksDecode(out, 3);

@@ -9,7 +9,7 @@ import { ApiProblem, problemResponses } from './problem.ts';
 
 const Role = OneOf(['publisher', 'viewer', 'idle']);
 
-const LinkSchema = t.Object(
+export const LinkSchema = t.Object(
   {
     rttMs: t.Number({ description: 'round-trip time the SRT ACK/ACKACK exchange measures' }),
     packetsLost: t.Number({ description: 'packets the receiving side found missing (before retransmission)' }),

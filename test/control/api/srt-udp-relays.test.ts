@@ -94,3 +94,16 @@ describe('srt:// and udp:// forward targets', () => {
     expect(engineForward(srt.body.id)).toBe(`srt://192.0.2.20:9000?streamid=live/b&passphrase=${SECRET}`);
   });
 });
+
+test("an SRT pull's status carries its link figures from the engine", async () => {
+  const created = await api('POST', '/pulls', { app: 'feeds', stream: 'feed', url: SRT_URL });
+  const link = { rttMs: 20.5, packetsLost: 3, packetsDropped: 0, packetsRetransmitted: 3, receiveRateBps: 1_200_000, sendRateBps: 8_000 };
+  const status = {
+    id: created.body.id, kind: 'pull', app: 'feeds', stream: 'feed', url: 'srt://192.0.2.20:9000?***', state: 'live', lastError: null,
+    liveSinceMs: 1, nextRetryAtMs: 0, retries: 0, bytesIn: 10, bytesOut: 0, droppedMessages: 0, link,
+  };
+  Object.assign(h.engine, { relays: () => Promise.resolve({ ok: true, value: [status] }) });
+  const read = await api('GET', `/pulls/${created.body.id}`);
+  expect(read.status).toBe(200);
+  expect(read.body.status.link).toEqual(link);
+});
