@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the real clients the end-to-end tests drive (ffmpeg, ffprobe, rtmpdump, and the headless
+# Installs the real clients the end-to-end tests drive (ffmpeg, ffprobe, rtmpdump, srt-live-transmit, and the headless
 # Chromium of the browser tests, with fonts for readable screenshots, and systemd-analyze for the
 # install.sh tests) from Debian's packages when they are missing. Runs before every `npm test`; a
 # no-op once installed.
@@ -8,6 +8,8 @@ missing=()
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v rtmpdump >/dev/null 2>&1 || missing+=(rtmpdump)
+# test/e2e/srt-relay: libsrt's own srt-live-transmit as a third-party SRT listener and caller.
+command -v srt-live-transmit >/dev/null 2>&1 || missing+=(srt-tools)
 # test/browser launches exactly /usr/bin/chromium (never a downloaded browser).
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 # Only a Recommends of chromium-common, which --no-install-recommends would skip.

@@ -6,6 +6,7 @@
  * makes exactly one attempt and ends with exactly one `onDisconnected`.
  */
 import type { FlvTagType } from '../flv/flv-tag-type.ts';
+import type { LinkStats } from '../shared/config-protocol.ts';
 
 /** FLV tag types: 8 audio, 9 video, 18 script data (onMetaData) */
 export type PullPacketType = FlvTagType;
@@ -28,6 +29,8 @@ export interface PullClient {
   start(): void;
   /** closes the connection; onDisconnected(null) follows if it was not already called */
   stop(): void;
+  /** the transport's link figures while connected (SRT); absent for clients without them */
+  link?(): LinkStats | null;
 }
 
 export type PullClientOptions = {

@@ -14,6 +14,7 @@ import { createPullClient } from './pull-clients.ts';
 import { fillOriginTemplate, relaySchemeOf } from './relay-url.ts';
 import type { RelayStatus } from './relay-status.ts';
 import { StreamForward } from './stream-forward.ts';
+import { TsForward } from './ts-forward.ts';
 import { StreamPull } from './stream-pull.ts';
 
 export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
@@ -35,6 +36,9 @@ export type RelayManagerOptions = Readonly<{
   createClient?: PullClientFactory;
 }>;
 
+/** an RTMP(S) publish, or MPEG-TS to an SRT listener or a UDP address */
+type Forward = StreamForward | TsForward;
+
 type EdgePull = { pull: StreamPull; lastWantedAtMs: number };
 
 function pullKey(source: PullSource): string {
@@ -44,9 +48,9 @@ function pullKey(source: PullSource): string {
 export class RelayManager {
   private readonly pulls = new Map<string, { key: string; pull: StreamPull }>();
   private readonly edges = new Map<string, EdgePull>();
-  private readonly forwards = new Set<StreamForward>();
+  private readonly forwards = new Set<Forward>();
   /** the forward of each (stream, target URL), so a new configuration neither doubles nor forgets one */
-  private readonly forwardsByKey = new Map<string, StreamForward>();
+  private readonly forwardsByKey = new Map<string, Forward>();
   private readonly log: Logger;
   private readonly createClient: PullClientFactory;
   private edgeTimer: ReturnType<typeof setInterval> | null = null;
@@ -181,29 +185,29 @@ export class RelayManager {
   private startForward(stream: LiveStream, id: string, url: string): void {
     const publisher = stream.publisher;
     if (!publisher) return;
-    if (relaySchemeOf(url) !== 'rtmp') {
-      this.log.warn('forward target is not rtmp:// or rtmps://; skipped', { stream: stream.path, id });
+    const scheme = relaySchemeOf(url);
+    if (scheme !== 'rtmp' && scheme !== 'srt' && scheme !== 'udp') {
+      this.log.warn('forward target is not rtmp://, rtmps://, srt:// or udp://; skipped', { stream: stream.path, id });
       return;
     }
     const key = forwardKey(stream, url);
-    const forward = new StreamForward({
+    const common = {
       id,
       url,
       stream,
       publisher,
       outputs: this.options.ctx.outputs,
-      limits: this.options.ctx.config().viewers,
-      insecureTls: this.settings().insecureTls,
       backoff: this.backoff(),
       logger: this.options.ctx.logger,
-      onBytesOut: (n) => {
+      onBytesOut: (n: number) => {
         this.options.ctx.counters.bytesOut += n;
       },
-      onStopped: (done) => {
+      onStopped: (done: Forward) => {
         this.forwards.delete(done);
         if (this.forwardsByKey.get(key) === done) this.forwardsByKey.delete(key);
       },
-    });
+    };
+    const forward: Forward = scheme === 'rtmp' ? new StreamForward({ ...common, limits: this.options.ctx.config().viewers, insecureTls: this.settings().insecureTls }) : new TsForward({ ...common, kind: scheme });
     this.forwards.add(forward);
     this.forwardsByKey.set(key, forward);
     // Started after the publish event has reached every listener (HLS attaches first).

@@ -1,5 +1,5 @@
 // What the engine API reports about each relay (GET /v1/relays): pulls, forwards, edge pulls.
-import type { RelayStatus } from '../shared/config-protocol.ts';
+import type { LinkStats, RelayStatus } from '../shared/config-protocol.ts';
 
 export type { RelayStatus };
 export type RelayKind = RelayStatus['kind'];
@@ -15,6 +15,8 @@ export class RelayStatusRecord {
   bytesIn = 0;
   bytesOut = 0;
   droppedMessages = 0;
+  /** where the link figures come from (SRT relays), read at each snapshot */
+  link: (() => LinkStats | null) | null = null;
 
   constructor(
     readonly id: string,
@@ -25,7 +27,7 @@ export class RelayStatusRecord {
   ) {}
 
   snapshot(): RelayStatus {
-    return {
+    const status: RelayStatus = {
       id: this.id,
       kind: this.kind,
       app: this.app,
@@ -40,5 +42,7 @@ export class RelayStatusRecord {
       bytesOut: this.bytesOut,
       droppedMessages: this.droppedMessages,
     };
+    const link = this.link?.() ?? null;
+    return link === null ? status : { ...status, link };
   }
 }

@@ -16,7 +16,7 @@ export type RtmpEndpoint = Readonly<{
 export const RTMP_DEFAULT_PORT = 1935;
 export const RTMPS_DEFAULT_PORT = 443;
 
-export type RelayScheme = 'rtmp' | 'rtsp' | 'http-flv' | 'hls';
+export type RelayScheme = 'rtmp' | 'rtsp' | 'http-flv' | 'hls' | 'srt' | 'udp';
 
 /** Which client fetches a URL; null for schemes the relay does not speak (file:, data:, s3:…) and host-less URLs. */
 export function relaySchemeOf(url: string): RelayScheme | null {
@@ -28,6 +28,7 @@ export function relaySchemeOf(url: string): RelayScheme | null {
   }
   if (parsed.protocol === 'rtmp:' || parsed.protocol === 'rtmps:') return parsed.hostname === '' ? null : 'rtmp';
   if (parsed.protocol === 'rtsp:' || parsed.protocol === 'rtsps:') return parsed.hostname === '' ? null : 'rtsp';
+  if (parsed.protocol === 'srt:' || parsed.protocol === 'udp:') return parsed.hostname === '' ? null : parsed.protocol === 'srt:' ? 'srt' : 'udp';
   if (isFetchableUrl(url)) {
     return parsed.pathname.toLowerCase().endsWith('.m3u8') ? 'hls' : 'http-flv';
   }

@@ -41,6 +41,7 @@ export class StreamPull {
     this.status = new RelayStatusRecord(options.id, options.kind, options.app, options.stream, redactUrl(options.url));
     this.backoff = new Backoff(options.backoff);
     this.log = options.logger.child({ relay: options.kind, id: options.id, stream: `${options.app}/${options.stream}` });
+    this.status.link = () => this.client?.link?.() ?? null;
   }
 
   get url(): string {

@@ -13,6 +13,8 @@ import type { ParsedStreamId, SrtConnection, SrtPacket } from '../srt/index.ts';
 import type { LinkStats } from '../shared/config-protocol.ts';
 import type { ClientEntry } from './client-registry.ts';
 import type { EngineContext } from './engine-context.ts';
+import { srtLinkStats } from './link-stats.ts';
+import { SendRate } from './send-rate.ts';
 
 /** MPEG-TS over SRT travels as 7 TS packets per datagram (what ffmpeg and OBS send). */
 export const SRT_TS_PAYLOAD_BYTES = 7 * 188;
@@ -69,6 +71,7 @@ export class SrtSession {
   private closed = false;
   private readonly client: ClientEntry;
   private readonly log: Logger;
+  private readonly sendRate = new SendRate();
 
   constructor(private readonly deps: SrtSessionDeps) {
     this.id = deps.id;
@@ -233,15 +236,7 @@ export class SrtSession {
 
   /** The link's own figures (RTT as the side that matters measures it: receiving as publisher, sending as viewer). */
   linkStats(): LinkStats {
-    const { receive, send } = this.deps.connection.stats;
-    const rttUs = this.role === 'publisher' ? receive.rttUs : send.rttUs;
-    return {
-      rttMs: Math.round(rttUs / 100) / 10,
-      packetsLost: receive.packetsLost,
-      packetsDropped: receive.packetsDropped + send.packetsDropped,
-      packetsRetransmitted: receive.packetsRetransmitted + send.packetsRetransmitted,
-      receiveRateBps: Math.round(receive.receiveRateBytesPerSecond * 8),
-    };
+    return srtLinkStats(this.deps.connection.stats, this.role === 'publisher' ? 'in' : 'out', this.sendRate.read(this.bytesOut, this.deps.nowUs()));
   }
 
   private fail(err: unknown): void {

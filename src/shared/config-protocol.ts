@@ -170,6 +170,8 @@ export type LinkStats = Readonly<{
   packetsRetransmitted: number;
   /** payload bits per second over the last ACK periods (receiving) */
   receiveRateBps: number;
+  /** bits per second put on the wire toward the peer, over the time since the previous reading (at most a few seconds) */
+  sendRateBps: number;
 }>;
 
 /** A setting of the served configuration the engine could not put into effect. */
@@ -232,4 +234,6 @@ export type RelayStatus = Readonly<{
   bytesOut: number;
   /** forward: media messages dropped because the target was too slow */
   droppedMessages: number;
+  /** srt:// relays while connected: the connection's link figures, as for an SRT client */
+  link?: LinkStats;
 }>;

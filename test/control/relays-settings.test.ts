@@ -16,7 +16,8 @@ describe('PullSourceService', () => {
     expect((await domainError(() => services.pulls.get(created[1]!.id))).code).toBe('not-found');
   });
 
-  test.each(['ftp://a.example/x', 'srt://a.example:9000', 'rtmp://', 'not a url', 'file:///etc/passwd'])(
+  // srt:// and udp:// are pull kinds now: refused only when they break their own rules (no port, an unknown key)
+  test.each(['ftp://a.example/x', 'srt://a.example', 'udp://a.example:5000?bogus=1', 'rtmp://', 'not a url', 'file:///etc/passwd'])(
     'refuses the url %p',
     async (url) => {
       const { services } = makeFixture();

@@ -60,7 +60,7 @@ function startApi(engine: TestEngine) {
 }
 
 describe('SRT with ffmpeg', () => {
-  test('ffmpeg publishes over SRT; it plays back over SRT, RTMP, HTTP-FLV and HLS with both tracks; SRT viewers are counted; a kick ends the publisher', async () => {
+  test('ffmpeg publishes over SRT; it plays back over SRT, RTMP, HTTP-FLV and HLS with both tracks; SRT viewers are counted with their link figures; kicks end a viewer and the publisher', async () => {
     const { engine, port } = await srtEngine();
     const api = startApi(engine);
     const publisher = publishSrt(srtUrl(port, 'live/cam', 'publish'), 40);
@@ -110,6 +110,12 @@ describe('SRT with ffmpeg', () => {
     expect(pub!.link!.receiveRateBps).toBeGreaterThan(100_000);
     expect(pub!.link!.packetsLost).toBe(0);
     expect(clients.filter((c) => c.protocol === 'srt' && c.role === 'viewer').every((c) => c.link !== undefined && c.link.rttMs > 0)).toBe(true);
+    // a viewer's bitrate is what it is sent; a kicked viewer is gone from the list and the count
+    const srtViewers = clients.filter((c) => c.protocol === 'srt' && c.role === 'viewer');
+    expect(srtViewers.every((c) => c.link!.sendRateBps > 100_000)).toBe(true);
+    expect((await api('DELETE', `/v1/clients/${srtViewers[0]!.id}`)).status).toBe(204);
+    expect(engine.context.clients.get(srtViewers[0]!.id)).toBeUndefined();
+    expect(await waitFor(() => engine.context.clients.list().filter((c) => c.protocol === 'srt' && c.role === 'viewer').length === srtViewers.length - 1, 5_000)).toBe(true);
     expect((await api('DELETE', `/v1/clients/${pub!.id}`)).status).toBe(204);
     // the shutdown reaches ffmpeg, which gives up well before its 40 s of pattern are over
     const exited = await Promise.race([publisher.proc.exited.then(() => true), Bun.sleep(15_000).then(() => false)]);

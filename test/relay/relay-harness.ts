@@ -3,7 +3,7 @@
 import { startEngine, type RunningEngine } from '../../src/engine-runtime.ts';
 import { DEFAULT_RELAY_SETTINGS } from '../../src/relay/relay-manager.ts';
 import type { Admission } from '../../src/server/admission.ts';
-import type { PullSource, RelayStatus } from '../../src/shared/config-protocol.ts';
+import type { ForwardTarget, PullSource, RelayStatus } from '../../src/shared/config-protocol.ts';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type RelaySettings } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { freePort } from '../e2e/harness.ts';
@@ -18,7 +18,7 @@ export type RelayTestEngine = RunningEngine & {
 };
 
 export function startRelayEngine(
-  options: { pulls?: PullSource[]; relay?: Partial<RelaySettings>; forwardTargets?: (stream: string) => string[]; waitForPublisherMs?: number } = {},
+  options: { pulls?: PullSource[]; forwards?: ForwardTarget[]; relay?: Partial<RelaySettings>; forwardTargets?: (stream: string) => string[]; waitForPublisherMs?: number } = {},
 ): RelayTestEngine {
   const logs: string[] = [];
   const config: EngineConfig = {
@@ -28,6 +28,7 @@ export function startRelayEngine(
     streams: { ...DEFAULT_ENGINE_CONFIG.streams, waitForPublisherMs: options.waitForPublisherMs ?? 8000 },
     hls: { ...DEFAULT_ENGINE_CONFIG.hls, targetDurationMs: 1000 },
     pulls: options.pulls ?? [],
+    forwards: options.forwards ?? [],
     relay: { ...DEFAULT_RELAY_SETTINGS, backoffInitialMs: 200, backoffMaxMs: 1000, ...options.relay },
   };
   const forwardTargets = options.forwardTargets;

@@ -44,7 +44,11 @@ describe('relay building blocks', () => {
     expect(relaySchemeOf('https://x/a/b.m3u8?t=1')).toBe('hls');
     expect(relaySchemeOf('http://x/a/b.flv')).toBe('http-flv');
     expect(relaySchemeOf('rtmps://x/a/b')).toBe('rtmp');
-    expect(relaySchemeOf('srt://x')).toBeNull();
+    // SRT (as caller) and MPEG-TS over UDP are relay kinds too; schemes with no host or no client are not
+    expect(relaySchemeOf('srt://x:9000')).toBe('srt');
+    expect(relaySchemeOf('udp://239.1.1.1:5000')).toBe('udp');
+    expect(relaySchemeOf('srt:///nohost')).toBeNull();
+    expect(relaySchemeOf('file:///etc/passwd')).toBeNull();
     expect(fillOriginTemplate('rtmp://o/{app}/{stream}', 'live', 'a b')).toBe('rtmp://o/live/a%20b');
   });
 

@@ -9,6 +9,18 @@ import { ApiProblem, problemResponses } from './problem.ts';
 
 const Role = OneOf(['publisher', 'viewer', 'idle']);
 
+export const LinkSchema = t.Object(
+  {
+    rttMs: t.Number({ description: 'round-trip time the SRT ACK/ACKACK exchange measures' }),
+    packetsLost: t.Number({ description: 'packets the receiving side found missing (before retransmission)' }),
+    packetsDropped: t.Number({ description: 'packets given up as too late, on either side' }),
+    packetsRetransmitted: t.Number(),
+    receiveRateBps: t.Number({ description: 'payload bits per second received' }),
+    sendRateBps: t.Number({ description: 'bits per second sent' }),
+  },
+  { description: "The transport's own link figures (SRT connections only)" },
+);
+
 export const ClientSchema = t.Object(
   {
     id: t.String(),
@@ -21,6 +33,7 @@ export const ClientSchema = t.Object(
     connectedSec: Int({ minimum: 0 }),
     bytesIn: t.Number(),
     bytesOut: t.Number(),
+    link: t.Optional(LinkSchema),
   },
   { description: 'A client connection' },
 );
@@ -42,6 +55,7 @@ const toClient = (c: ClientState, nowMs: number): typeof ClientSchema.static => 
   connectedSec: secondsSince(nowMs, c.connectedAtMs),
   bytesIn: c.bytesIn,
   bytesOut: c.bytesOut,
+  ...(c.link ? { link: { ...c.link } } : {}),
 });
 
 const tags = ['clients'];

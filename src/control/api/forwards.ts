@@ -12,14 +12,17 @@ import { relaysById, RelayStatusSchema } from './relay-status.ts';
 const ForwardUrl = t.String({
   minLength: 1,
   maxLength: 2048,
-  description: 'rtmp:// or rtmps:// destination',
+  description:
+    'rtmp:// or rtmps:// destination (published to), srt://HOST:PORT?streamid=…&passphrase=…&latency=MS&pbkeylen=16|24|32 (an SRT listener Weir calls ' +
+    'and sends MPEG-TS to), or udp://HOST:PORT?ttl=N&pkt_size=1316&localaddr=ADDR (MPEG-TS datagrams, unicast or multicast, paced by PCR). ' +
+    'An SRT passphrase is stored and never returned (reads show ***; sending *** back keeps it).',
   examples: ['rtmp://a.rtmp.youtube.com/live2/KEY'],
 });
 const ForwardStream = t.Nullable(StreamName, { description: 'null: every stream of the app' });
 
 export const ForwardTargetSchema = t.Object(
   {
-    id: t.String(), app: t.String(), stream: t.Nullable(t.String()), url: t.String({ description: REDACTED_FOR_VIEWERS }), enabled: t.Boolean(),
+    id: t.String(), app: t.String(), stream: t.Nullable(t.String()), url: t.String({ description: `${REDACTED_FOR_VIEWERS} Admins get it with an SRT passphrase replaced by *** as well.` }), enabled: t.Boolean(),
     status: t.Optional(t.Array(RelayStatusSchema, { description: 'one per stream the engine forwards to this target now; absent: engine down' })),
   },
   { description: 'A forward target' },

@@ -15,13 +15,15 @@ const PullUrl = t.String({
   description:
     "rtmp://, rtmps://, http(s):// (HTTP-FLV, or HLS for .m3u8) or rtsp://, rtsps:// source. Credentials go in the userinfo " +
     '(rtsp://user:password@camera/stream, Basic or Digest as the server asks); the password is stored and never returned ' +
-    '(reads show ***; sending *** back keeps it). RTSP takes TCP interleaved by default; add ?transport=udp for UDP (falls back to TCP when no UDP arrives within 3 s).',
-  examples: ['rtmp://origin.example.com/live/cam1', 'rtsp://viewer:secret@192.0.2.10:554/Streaming/Channels/101'],
+    '(reads show ***; sending *** back keeps it). RTSP takes TCP interleaved by default; add ?transport=udp for UDP (falls back to TCP when no UDP arrives within 3 s). ' +
+    'srt://HOST:PORT?streamid=…&passphrase=…&latency=MS calls an SRT listener for MPEG-TS (the passphrase is hidden like a password); ' +
+    'udp://ADDR:PORT listens for MPEG-TS datagrams on a local address, udp://GROUP:PORT?interface=ADDR joins a multicast group.',
+  examples: ['rtmp://origin.example.com/live/cam1', 'rtsp://viewer:secret@192.0.2.10:554/Streaming/Channels/101', 'srt://192.0.2.20:9000?streamid=feed&latency=200', 'udp://239.1.1.1:5000?interface=192.0.2.1'],
 });
 
 export const PullSourceSchema = t.Object(
   {
-    id: t.String(), app: t.String(), stream: t.String(), url: t.String({ description: `${REDACTED_FOR_VIEWERS} Admins get it with a userinfo password replaced by *** as well.` }), enabled: t.Boolean(),
+    id: t.String(), app: t.String(), stream: t.String(), url: t.String({ description: `${REDACTED_FOR_VIEWERS} Admins get it with a userinfo password and an SRT passphrase replaced by *** as well.` }), enabled: t.Boolean(),
     status: t.Optional(t.Nullable(RelayStatusSchema, { description: 'the engine running this pull now; null: not running; absent: engine down' })),
   },
   { description: 'A pull source' },

@@ -3,6 +3,7 @@
 import { t } from 'elysia';
 import type { RelayStatus } from '../../shared/config-protocol.ts';
 import type { EngineClient } from '../engine-client.ts';
+import { LinkSchema } from './clients.ts';
 
 export const RelayStatusSchema = t.Object(
   {
@@ -19,6 +20,7 @@ export const RelayStatusSchema = t.Object(
     bytesIn: t.Number(),
     bytesOut: t.Number(),
     droppedMessages: t.Number(),
+    link: t.Optional(LinkSchema),
   },
   { description: 'What the engine runs for this relay now' },
 );

@@ -88,6 +88,7 @@ const en = {
   'streams.clients': 'Connections',
   'streams.protocol': 'Protocol',
   'streams.address': 'Address',
+  'streams.link': 'Link: RTT · lost · retransmitted · bitrate',
   'stream.preview': 'Preview',
   'stream.latency': 'Latency',
   'stream.publish': 'Publish',
@@ -107,7 +108,7 @@ const en = {
   'relays.streamAny': 'Stream (empty: every stream)',
   'relays.url': 'URL',
   'relays.pullUrlHint':
-    'rtmp(s)://, http(s):// (FLV or .m3u8) or rtsp(s)://. Camera credentials go in the URL (rtsp://user:password@camera/stream); the password is stored and never shown again (*** keeps it). Add ?transport=udp for RTSP over UDP.',
+    'rtmp(s)://, http(s):// (FLV or .m3u8) or rtsp(s)://. Camera credentials go in the URL (rtsp://user:password@camera/stream); the password is stored and never shown again (*** keeps it). Add ?transport=udp for RTSP over UDP. srt://host:port?streamid=…&passphrase=… calls an SRT listener (the passphrase is hidden like a password); udp://address:port takes MPEG-TS datagrams (udp://group:port?interface=address for multicast).',
   'relays.status': 'Status',
   'relays.statusUnknown': 'not reported by the engine',
   'relays.state.connecting': 'connecting',
@@ -232,6 +233,7 @@ const zh: Record<LabelKey, string> = {
   'streams.clients': '连接',
   'streams.protocol': '协议',
   'streams.address': '地址',
+  'streams.link': '链路：RTT · 丢包 · 重传 · 码率',
   'stream.preview': '预览',
   'stream.latency': '延迟',
   'stream.publish': '推流',
@@ -251,7 +253,7 @@ const zh: Record<LabelKey, string> = {
   'relays.streamAny': '流（留空：所有流）',
   'relays.url': '地址',
   'relays.pullUrlHint':
-    '支持 rtmp(s)://、http(s)://（FLV 或 .m3u8）和 rtsp(s)://。摄像机账号密码写在地址里（rtsp://用户名:密码@摄像机/流）；密码保存后不再显示（保留 *** 即沿用原密码）。RTSP 走 UDP 时加 ?transport=udp。',
+    '支持 rtmp(s)://、http(s)://（FLV 或 .m3u8）和 rtsp(s)://。摄像机账号密码写在地址里（rtsp://用户名:密码@摄像机/流）；密码保存后不再显示（保留 *** 即沿用原密码）。RTSP 走 UDP 时加 ?transport=udp。srt://主机:端口?streamid=…&passphrase=… 以呼叫方连接 SRT 监听端（密码与摄像机密码一样隐藏）；udp://地址:端口 接收 MPEG-TS 数据报（组播用 udp://组地址:端口?interface=本机地址）。',
   'relays.status': '状态',
   'relays.statusUnknown': '引擎未报告',
   'relays.state.connecting': '连接中',

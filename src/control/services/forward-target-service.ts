@@ -1,4 +1,5 @@
-// Forward targets: where the engine re-publishes an app's streams (one stream or all of them).
+// Forward targets: where the engine re-publishes an app's streams (one stream or all of them): RTMP(S) publish,
+// MPEG-TS to an SRT listener (Weir calls) or to a UDP address. An SRT passphrase is never read back (url-password.ts).
 import type { ForwardTargetRecord, Store } from '../store/index.ts';
 import type { ConfigChangeNotifier } from './config-snapshot-service.ts';
 import { notFound } from './errors.ts';
@@ -9,12 +10,13 @@ import type {
   ForwardTargetUpdateInput,
   NowMs,
 } from './types.ts';
-import { checkAppName, checkBoolean, checkStreamName, checkUrl } from './validation.ts';
+import { hidePassword, keepStoredPassword } from './url-password.ts';
+import { checkAppName, checkBoolean, checkRelayUrl, checkStreamName } from './validation.ts';
 
-export const FORWARD_URL_SCHEMES = ['rtmp', 'rtmps'] as const;
+export const FORWARD_URL_SCHEMES = ['rtmp', 'rtmps', 'srt', 'udp'] as const;
 
 function toForwardTarget(r: ForwardTargetRecord): ForwardTarget {
-  return { id: r.id, app: r.app, stream: r.stream, url: r.url, enabled: r.enabled };
+  return { id: r.id, app: r.app, stream: r.stream, url: hidePassword(r.url), enabled: r.enabled };
 }
 
 export class ForwardTargetService implements ForwardTargetServiceContract {
@@ -39,7 +41,7 @@ export class ForwardTargetService implements ForwardTargetServiceContract {
       id: crypto.randomUUID(),
       app,
       stream: input.stream === undefined || input.stream === null ? null : checkStreamName(input.stream),
-      url: checkUrl(input.url, FORWARD_URL_SCHEMES),
+      url: checkRelayUrl(input.url, FORWARD_URL_SCHEMES),
       enabled: input.enabled === undefined ? true : checkBoolean(input.enabled, 'enabled'),
       createdAtMs: this.nowMs(),
     };
@@ -56,7 +58,7 @@ export class ForwardTargetService implements ForwardTargetServiceContract {
     const next: ForwardTargetRecord = {
       ...current,
       stream: patch.stream === undefined ? current.stream : patch.stream === null ? null : checkStreamName(patch.stream),
-      url: patch.url === undefined ? current.url : checkUrl(patch.url, FORWARD_URL_SCHEMES),
+      url: patch.url === undefined ? current.url : checkRelayUrl(keepStoredPassword(checkRelayUrl(patch.url, FORWARD_URL_SCHEMES, false), current.url), FORWARD_URL_SCHEMES),
       enabled: patch.enabled === undefined ? current.enabled : checkBoolean(patch.enabled, 'enabled'),
     };
     this.store.forwards.update(next);

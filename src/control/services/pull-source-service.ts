@@ -11,9 +11,9 @@ import type {
   PullSourceUpdateInput,
 } from './types.ts';
 import { hidePassword, keepStoredPassword } from './url-password.ts';
-import { checkAppName, checkBoolean, checkStreamName, checkUrl } from './validation.ts';
+import { checkAppName, checkBoolean, checkRelayUrl, checkStreamName } from './validation.ts';
 
-export const PULL_URL_SCHEMES = ['rtmp', 'rtmps', 'http', 'https', 'rtsp', 'rtsps'] as const;
+export const PULL_URL_SCHEMES = ['rtmp', 'rtmps', 'http', 'https', 'rtsp', 'rtsps', 'srt', 'udp'] as const;
 
 function toPullSource(r: PullSourceRecord): PullSource {
   return { id: r.id, app: r.app, stream: r.stream, url: hidePassword(r.url), enabled: r.enabled };
@@ -41,7 +41,7 @@ export class PullSourceService implements PullSourceServiceContract {
       id: crypto.randomUUID(),
       app,
       stream: checkStreamName(input.stream),
-      url: checkUrl(input.url, PULL_URL_SCHEMES),
+      url: checkRelayUrl(input.url, PULL_URL_SCHEMES),
       enabled: input.enabled === undefined ? true : checkBoolean(input.enabled, 'enabled'),
       createdAtMs: this.nowMs(),
     };
@@ -63,7 +63,7 @@ export class PullSourceService implements PullSourceServiceContract {
     const next: PullSourceRecord = {
       ...current,
       stream: patch.stream === undefined ? current.stream : checkStreamName(patch.stream),
-      url: patch.url === undefined ? current.url : keepStoredPassword(checkUrl(patch.url, PULL_URL_SCHEMES), current.url),
+      url: patch.url === undefined ? current.url : checkRelayUrl(keepStoredPassword(checkRelayUrl(patch.url, PULL_URL_SCHEMES, false), current.url), PULL_URL_SCHEMES),
       enabled: patch.enabled === undefined ? current.enabled : checkBoolean(patch.enabled, 'enabled'),
     };
     this.store.transaction(() => {

@@ -1,4 +1,5 @@
 // Input rules shared by the services: names, URLs, ports, hosts. Each throws DomainError 'invalid'.
+import { checkLinkUrl, LinkUrlError } from '../../shared/ts-link-url.ts';
 import { invalid } from './errors.ts';
 
 export const APP_NAME_PATTERN = /^[A-Za-z0-9_-]{2,40}$/;
@@ -36,6 +37,22 @@ export function checkUrl(url: unknown, schemes: readonly string[], field = 'url'
     throw invalid(field, `url must start with ${expected} and name a host`);
   }
   return url;
+}
+
+/**
+ * A pull or forward URL: checkUrl, and for srt:// and udp:// their own rules (port, known keys, passphrase length…).
+ * `linkRules` false checks only the scheme and host (an edit that sends `***` back for a stored passphrase).
+ */
+export function checkRelayUrl(url: unknown, schemes: readonly string[], linkRules = true, field = 'url'): string {
+  const checked = checkUrl(url, schemes, field);
+  if (!linkRules) return checked;
+  try {
+    checkLinkUrl(checked);
+  } catch (err) {
+    if (err instanceof LinkUrlError) throw invalid(field, err.message);
+    throw err;
+  }
+  return checked;
 }
 
 export function checkPort(port: unknown, field: string): number {

@@ -98,6 +98,16 @@ describe('clients', () => {
     expect(h.engine.kicked).toEqual(['c1']);
     expectProblem(await api('DELETE', '/clients/c1'), 404, 'not-found');
   });
+
+  test('SRT clients carry their link figures (RTT, loss, retransmissions, bitrate); others have none', async () => {
+    const link = { rttMs: 12.5, packetsLost: 40, packetsDropped: 1, packetsRetransmitted: 38, receiveRateBps: 2_400_000, sendRateBps: 9_000 };
+    h.engine.liveClients = [client('s1', { protocol: 'srt', role: 'publisher', link }), client('c1')];
+    const all = await api('GET', '/clients');
+    expect(all.body.items[0]).toEqual({ ...client('s1', { protocol: 'srt', role: 'publisher', link }), connectedSec: 5 });
+    expect(all.body.items[1].link).toBeUndefined();
+    expect((await api('DELETE', '/clients/s1')).status).toBe(204);
+    expect(h.engine.kicked).toEqual(['s1']);
+  });
 });
 
 describe('engine', () => {

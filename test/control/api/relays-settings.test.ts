@@ -61,7 +61,7 @@ describe('forward targets', () => {
     expectProblem(await api('DELETE', `/forwards/${all.body.id}`), 404, 'not-found');
   });
 
-  test('only rtmp:// and rtmps:// destinations', async () => {
+  test('only rtmp://, rtmps://, srt:// and udp:// destinations', async () => {
     const bad = expectProblem(await api('POST', '/forwards', { app: 'live', url: 'http://example.com/x' }), 400, 'invalid');
     expect(bad.errors[0]).toMatchObject({ in: 'body', path: '/url' });
     expect((await api('GET', '/forwards')).body.items).toEqual([]);

@@ -284,6 +284,22 @@ describe('fps, relay status and relay editing', () => {
     expect(translator('zh')('streams.fps')).toBe('帧率');
   });
 
+  test("the stream page lists SRT connections with their link figures (the publisher's receive rate, a viewer's send rate)", async () => {
+    h.engine.liveStreams = [liveStream('live', 'cam')];
+    const base = { app: 'live', stream: 'cam', address: '203.0.113.5', connectedAtMs: Date.now() - 5_000, bytesIn: 0, bytesOut: 0 };
+    h.engine.liveClients = [
+      { ...base, id: 'c1', role: 'publisher', protocol: 'srt', link: { rttMs: 12.5, packetsLost: 40, packetsDropped: 1, packetsRetransmitted: 38, receiveRateBps: 2_400_000, sendRateBps: 9_000 } },
+      { ...base, id: 'c2', role: 'viewer', protocol: 'srt', link: { rttMs: 3, packetsLost: 0, packetsDropped: 0, packetsRetransmitted: 7, receiveRateBps: 1_000, sendRateBps: 1_500_000 } },
+      { ...base, id: 'c3', role: 'viewer', protocol: 'rtmp' },
+    ];
+    const page = await req('GET', '/fragments/streams/live/cam');
+    expect(page.text).toContain('Link: RTT · lost · retransmitted · bitrate');
+    const cells = [...page.text.matchAll(/<span data-testid="client-link">([^<]*)<\/span>/g)].map((m) => m[1]);
+    expect(cells).toEqual(['12.5 ms · 40 · 38 · 2.40 Mb/s', '3 ms · 0 · 7 · 1.50 Mb/s']);
+    expect(page.text).toContain('<td>rtmp (viewer)</td><td>203.0.113.5</td>');
+    expect(translator('zh')('streams.link')).toBe('链路：RTT · 丢包 · 重传 · 码率');
+  });
+
   test('each pull and forward shows its live status from the engine, polled every 2 s, escaped', async () => {
     h.services.apps.create({ name: 'cams', sourceType: 'pull' });
     const pull = h.services.pulls.create({ app: 'cams', stream: 'one', url: 'rtmp://origin.example/live/one' });

@@ -131,7 +131,7 @@ ${ctx.admin ? html`<form hx-post="/pulls" hx-target="#pulls-list" hx-swap="outer
 ${ctx.admin ? html`<form hx-post="/forwards" hx-target="#forwards-list" hx-swap="outerHTML" class="row">
 <label>${t('relays.app')} ${appSelect(apps)}</label>
 <label>${t('relays.streamAny')} <input name="stream" maxlength="128"></label>
-<label>${t('relays.url')} <input name="url" required placeholder="rtmp://"></label>
+<label>${t('relays.url')} <input name="url" required placeholder="rtmp:// srt:// udp://"></label>
 <button class="primary">${t('common.create')}</button></form>` : ''}
 </section>`);
 }

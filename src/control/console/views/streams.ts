@@ -143,10 +143,18 @@ export function streamLiveFragment(ctx: ViewContext, d: StreamPageData): SafeHtm
 <dt>${t('streams.publisher')}</dt><dd>${s.publisherAddress ?? '—'} ${kickButton(ctx, s, '#stream-live')}</dd>
 </dl>
 <h3>${t('streams.clients')}</h3>
-${d.clients.length === 0 ? html`<p class="empty">${t('common.none')}</p>` : html`<table><thead><tr><th>${t('streams.protocol')}</th><th>${t('streams.address')}</th><th>${t('streams.uptime')}</th><th></th></tr></thead><tbody>
-${d.clients.map((c) => html`<tr><td>${c.protocol} (${c.role})</td><td>${c.address}</td><td>${formatDuration(ctx.nowMs - c.connectedAtMs)}</td>
+${d.clients.length === 0 ? html`<p class="empty">${t('common.none')}</p>` : html`<table><thead><tr><th>${t('streams.protocol')}</th><th>${t('streams.address')}</th><th>${t('streams.uptime')}</th><th>${t('streams.link')}</th><th></th></tr></thead><tbody>
+${d.clients.map((c) => html`<tr><td>${c.protocol} (${c.role})</td><td>${c.address}</td><td>${formatDuration(ctx.nowMs - c.connectedAtMs)}</td><td>${linkCell(c)}</td>
 <td>${ctx.admin ? html`<button class="danger small" hx-post="/clients/${encodeURIComponent(c.id)}/kick?app=${encodeURIComponent(d.app)}&amp;stream=${encodeURIComponent(d.stream)}" hx-target="#stream-live" hx-swap="innerHTML">${t('streams.kickViewer')}</button>` : ''}</td></tr>`)}
 </tbody></table>`}`;
+}
+
+/** An SRT connection's link figures; the bitrate is the direction that carries the media for its role. */
+function linkCell(c: ClientState): SafeHtml | string {
+  const link = c.link;
+  if (!link) return '—';
+  const bps = c.role === 'publisher' ? link.receiveRateBps : link.sendRateBps;
+  return html`<span data-testid="client-link">${link.rttMs} ms · ${link.packetsLost} · ${link.packetsRetransmitted} · ${formatBitrate(bps)}</span>`;
 }
 
 function publishSection(ctx: ViewContext, publish: PublishUrls | null): SafeHtml {
