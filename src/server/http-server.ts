@@ -18,6 +18,8 @@ import { HlsViewerTracker, type HlsViewerProtocol } from './hls-viewers.ts';
 import { parseMediaRoute } from './media-route.ts';
 import type { MediaProtocol } from './admission.ts';
 import type { LiveStream } from '../hub/live-stream.ts';
+import { VOD_PREFIX, VodHttp } from './vod-http.ts';
+import { VodLibrary } from './vod-library.ts';
 
 type WsData = {
   stream: LiveStream;
@@ -44,8 +46,13 @@ export class HttpMediaServer {
   readonly hlsSlots: AddressSlots;
   /** shutting down: only HLS is answered (final playlists with EXT-X-ENDLIST), everything else 503 */
   private hlsOnly = false;
+  /** /vod/ routes when the engine has a media folder (--vod-dir) */
+  private readonly vod: VodHttp | null;
 
   constructor(private readonly ctx: EngineContext) {
+    const vodDir = ctx.config().vod?.dir;
+    const vodLog = ctx.logger.child({ component: 'vod' });
+    this.vod = vodDir ? new VodHttp(new VodLibrary(vodDir, vodLog), ctx.admission, ctx.counters, vodLog) : null;
     this.viewerSlots = new AddressSlots(() => ({ total: ctx.config().http.maxConnections, perAddress: ctx.config().http.maxConnectionsPerAddress }));
     this.hlsSlots = new AddressSlots(() => ({ total: Infinity, perAddress: ctx.config().http.maxConnectionsPerAddress }));
   }
@@ -168,6 +175,7 @@ export class HttpMediaServer {
     if (!url) return this.text(400, 'bad request: no valid URL can be made of the request target and Host header');
     // This listener exists only once the engine has its configuration: being here is being ready.
     if (url.pathname === '/healthz') return Response.json({ ready: !this.hlsOnly }, { status: this.hlsOnly ? 503 : 200, headers: { 'Cache-Control': 'no-store' } });
+    if (this.vod && url.pathname.startsWith(VOD_PREFIX)) return this.serveVod(req, server, url);
     const route = parseMediaRoute(url.pathname);
     if (!route) return this.text(404, 'not found');
     if (this.hlsOnly && route.kind !== 'hls') return this.text(503, 'shutting down');
@@ -235,6 +243,19 @@ export class HttpMediaServer {
   private refuse(reason: string, context: Record<string, string>): Response {
     this.ctx.logger.info('play refused', { ...context, reason });
     return this.text(reason.startsWith('unknown app') ? 404 : 403, reason);
+  }
+
+  /** VOD requests share the HLS per-address count (a player's playlist and segment requests). */
+  private async serveVod(req: Request, server: Server<WsData>, url: URL): Promise<Response> {
+    if (this.hlsOnly) return this.text(503, 'shutting down');
+    const clientAddress = server.requestIP(req)?.address ?? '';
+    const slot = this.hlsSlots.acquire(clientAddress);
+    if (!slot.ok) return this.overCap(slot, clientAddress, 'vod');
+    try {
+      return await this.vod!.serve({ req, pathname: url.pathname, search: url.searchParams, clientAddress }, this.corsHeaders());
+    } finally {
+      slot.release();
+    }
   }
 
   private async serveHls(

@@ -103,6 +103,13 @@ export type EngineConfig = Readonly<{
   srt?: SrtSettings;
   /** the RTSP server (src/server/rtsp-*.ts); absent: no RTSP listener (the CLI always sets it) */
   rtsp?: RtspSettings;
+  /** VOD from a media folder at /vod/ on the HTTP port (engine flag --vod-dir only); absent: no VOD */
+  vod?: VodSettings;
+}>;
+
+export type VodSettings = Readonly<{
+  /** the media folder; files are served from its subfolders named after apps */
+  dir: string;
 }>;
 
 export type SrtSettings = Readonly<{
