@@ -20,8 +20,9 @@ export function parseRange(header: string | null, sizeBytes: number): RangeReque
     return { kind: 'range', start: Math.max(0, sizeBytes - suffix), end: sizeBytes - 1 };
   }
   const start = Number(first);
-  const end = last === '' ? sizeBytes - 1 : Number(last);
-  if (!Number.isSafeInteger(start) || end < start) return { kind: 'whole' };
+  if (!Number.isSafeInteger(start)) return { kind: 'whole' };
+  if (last !== '' && Number(last) < start) return { kind: 'whole' };
   if (start >= sizeBytes) return { kind: 'unsatisfiable' };
+  const end = last === '' ? sizeBytes - 1 : Number(last);
   return { kind: 'range', start, end: Math.min(end, sizeBytes - 1) };
 }

@@ -5,8 +5,8 @@
 import { ProtocolErrorCode } from '../shared/protocol-error.ts';
 import { type Box, childOf, i32, mp4Fail, u32, u64, u8 } from './mp4-box.ts';
 
-/** More samples than this in one track (over 100 hours of 60 fps video) is refused rather than allocated. */
-export const MAX_SAMPLES_PER_TRACK = 24_000_000;
+/** More samples than this in one track (37 hours of 60 fps video, 48 hours of 48 kHz AAC) is refused rather than allocated. */
+export const MAX_SAMPLES_PER_TRACK = 8_000_000;
 const FULL_BOX_FIELDS = 4;
 
 export type SampleTable = Readonly<{
@@ -51,6 +51,7 @@ export function parseSampleTable(b: Uint8Array, stbl: Box, fileSize: number): Sa
   const count = u32(b, stsz.payload + FULL_BOX_FIELDS + 4);
   if (count > MAX_SAMPLES_PER_TRACK) mp4Fail(`${count} samples in one track`, ProtocolErrorCode.TooLarge);
   if (uniformSize === 0) checkEntries(stsz, FULL_BOX_FIELDS + 8, count, 4);
+  else if (count * uniformSize > fileSize) mp4Fail(`${count} samples of ${uniformSize} bytes do not fit in the file`, ProtocolErrorCode.Truncated);
 
   const stts = need(b, stbl, 'stts');
   const sttsEntries = u32(b, stts.payload + FULL_BOX_FIELDS);
