@@ -32,6 +32,9 @@ type WsData = {
   release: () => void;
 };
 
+/** /{app}/{stream}/snapshot.jpg: the stream's latest JPEG snapshot */
+export const SNAPSHOT_FILE = 'snapshot.jpg';
+
 export class HttpMediaServer {
   private server: Server<WsData> | null = null;
   /** servers left behind by rebind, finishing the responses they had started */
@@ -179,6 +182,7 @@ export class HttpMediaServer {
     const route = parseMediaRoute(url.pathname);
     if (!route) return this.text(404, 'not found');
     if (this.hlsOnly && route.kind !== 'hls') return this.text(503, 'shutting down');
+    if (route.kind === 'hls' && route.file === SNAPSHOT_FILE) return this.serveSnapshot(req, server, route.app, route.stream, url.searchParams);
     if (route.kind === 'hls') return this.serveHls(req, server, route.app, route.stream, route.file, url.searchParams);
     const isWebSocket = req.headers.get('upgrade')?.toLowerCase() === 'websocket';
     const protocol: MediaProtocol = isWebSocket ? 'ws-flv' : 'http-flv';
@@ -243,6 +247,28 @@ export class HttpMediaServer {
   private refuse(reason: string, context: Record<string, string>): Response {
     this.ctx.logger.info('play refused', { ...context, reason });
     return this.text(reason.startsWith('unknown app') ? 404 : 403, reason);
+  }
+
+  /** The stream's latest snapshot (?n=k: the k-th newest kept), admitted as an HLS viewer would be. */
+  private async serveSnapshot(req: Request, server: Server<WsData>, app: string, stream: string, search: URLSearchParams): Promise<Response> {
+    const clientAddress = server.requestIP(req)?.address ?? '';
+    const decision = await this.ctx.admission.decide({ action: 'play', protocol: 'hls', app, stream, query: viewerQuery(search), clientAddress });
+    if (!decision.allow) return this.refuse(decision.reason, { peer: clientAddress, stream: `${app}/${stream}`, protocol: 'snapshot' });
+    const n = search.get('n') ?? '0';
+    if (!/^\d{1,3}$/.test(n)) return this.text(400, 'n must be a whole number: 0 is the newest snapshot');
+    const found = this.ctx.snapshots?.find(app, stream, Number(n)) ?? { ok: false, status: 404, reason: 'snapshots are off' };
+    if (!found.ok) return this.text(found.status, found.reason);
+    const { jpeg, takenAtMs } = found.snapshot;
+    if (req.method !== 'HEAD') this.ctx.counters.bytesOut += jpeg.byteLength;
+    return new Response(req.method === 'HEAD' ? null : jpeg, {
+      headers: {
+        ...this.corsHeaders(),
+        'Content-Type': 'image/jpeg',
+        'Cache-Control': 'no-cache',
+        'Last-Modified': new Date(takenAtMs).toUTCString(),
+        'X-Snapshot-Time-Ms': String(takenAtMs),
+      },
+    });
   }
 
   /** VOD requests share the HLS per-address count (a player's playlist and segment requests). */
