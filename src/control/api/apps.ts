@@ -67,7 +67,7 @@ const SnapshotFields = {
 };
 const Snapshot = t.Object(SnapshotFields, {
   description:
-    "JPEG snapshots served at /{app}/{stream}/snapshot.jpg on the engine's HTTP port (play admission applies) and at /api/v1/streams/{app}/{stream}/snapshot.jpg. " +
+    "JPEG snapshots served at /{app}/{stream}/snapshot.jpg on the engine's HTTP port (play admission applies) and at /api/v1/streams/{app}/{stream}/snapshot. " +
     'Decoding needs ffmpeg on the engine host: GET /api/v1/engine reports snapshotDecoder null when there is none, and then no snapshots are taken. ' +
     'At most one decoder per CPU core runs at once; a stream whose previous snapshot is still waiting skips its turn.',
 });
