@@ -64,6 +64,8 @@ export class VodLibrary {
   private readonly cache = new Map<string, VodFile>();
   /** identity -> reason, for files already found unusable (logged once) */
   private readonly refused = new Map<string, string>();
+  /** files being read now, by identity */
+  private readonly reading = new Map<string, Promise<VodLookup>>();
 
   constructor(
     readonly root: string,
@@ -104,8 +106,18 @@ export class VodLibrary {
     }
     const refusal = this.refused.get(identity);
     if (refusal !== undefined) return { ok: false, status: 422, reason: refusal };
+    // players ask for the playlist, the init and the first segments at once: the file is read once
+    let reading = this.reading.get(identity);
+    if (!reading) {
+      reading = this.load(real, info.size, identity, parts).finally(() => this.reading.delete(identity));
+      this.reading.set(identity, reading);
+    }
+    return reading;
+  }
+
+  private async load(real: string, sizeBytes: number, identity: string, parts: readonly string[]): Promise<VodLookup> {
     try {
-      const file = await this.read(real, info.size);
+      const file = await this.read(real, sizeBytes);
       this.remember(this.cache, identity, file);
       return { ok: true, file };
     } catch (err) {

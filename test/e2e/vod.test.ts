@@ -49,6 +49,11 @@ beforeAll(async () => {
     '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '64k', join(media, 'live', 'movie.mp4')], 60_000);
   expect(made.stderr).toBe('');
   movie = new Uint8Array(readFileSync(join(media, 'live', 'movie.mp4')));
+  const hevc = await run(['ffmpeg', '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-t', '6', '-c:v', 'libx265', '-preset', 'ultrafast',
+    '-x265-params', 'keyint=25:min-keyint=25:log-level=error', '-tag:v', 'hvc1', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '64k',
+    join(media, 'live', 'hevc.mp4')], 60_000);
+  expect(hevc.stderr).toBe('');
   writeFileSync(join(media, 'paid', 'movie.mp4'), movie);
   writeFileSync(join(media, 'live', 'sub', 'nested.mp4'), movie);
   writeFileSync(join(media, 'movie.mp4'), movie);
@@ -58,6 +63,8 @@ beforeAll(async () => {
   // a file cut inside its moov (ffmpeg writes the moov last) and one that is not an MP4 at all
   writeFileSync(join(media, 'live', 'cut.mp4'), movie.subarray(0, movie.length - 500));
   writeFileSync(join(media, 'live', 'text.mp4'), 'hello, this is not a movie\n'.repeat(10));
+  // an ftyp and a moov whose only trak has no sample table
+  writeFileSync(join(media, 'live', 'empty.mp4'), new Uint8Array([0, 0, 0, 16, 0x66, 0x74, 0x79, 0x70, 0x69, 0x73, 0x6f, 0x6d, 0, 0, 0, 0, 0, 0, 0, 16, 0x6d, 0x6f, 0x6f, 0x76, 0, 0, 0, 8, 0x74, 0x72, 0x61, 0x6b]));
   engine = startEngine(config(media), { admission, logger: createLogger({ level: 'debug', sink: (line) => logs.push(line) }) });
 }, 90_000);
 
@@ -81,6 +88,14 @@ describe('HLS from an MP4', () => {
     // the HLS demuxer lists the stream under its program and alone: every count is all 250 frames
     expect(new Set(frames.stdout.split('\n').filter((l) => l.trim() !== ''))).toEqual(new Set(['250']));
     const decoded = await decode(url('live/movie.mp4/index.m3u8'), 12);
+    expect(decoded.exitCode).toBe(0);
+    expect(decoded.stderr).toBe('');
+  }, 60_000);
+
+  test('HEVC (hvc1) + AAC: ffprobe sees hevc at its size and ffmpeg decodes the whole playlist', async () => {
+    const probed = await probe(url('live/hevc.mp4/index.m3u8'));
+    expect(probed.streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'hevc', width: 320, height: 240 });
+    const decoded = await decode(url('live/hevc.mp4/index.m3u8'), 8);
     expect(decoded.exitCode).toBe(0);
     expect(decoded.stderr).toBe('');
   }, 60_000);
@@ -171,6 +186,11 @@ describe('path safety and refusals', () => {
       }
       expect(logs.filter((line) => line.includes('not a usable MP4') && line.includes(file))).toHaveLength(1);
     }
+    // a player's first requests arrive together: still read once, logged once
+    const together = await Promise.all(['index.m3u8', 'init.mp4', 'seg-0.m4s', '', 'index.m3u8'].map((r) => fetch(url(`live/empty.mp4${r ? `/${r}` : ''}`))));
+    expect(together.map((r) => r.status)).toEqual([422, 422, 422, 422, 422]);
+    expect(await together[0]!.text()).toContain('trak without tkhd');
+    expect(logs.filter((line) => line.includes('not a usable MP4') && line.includes('empty.mp4'))).toHaveLength(1);
   });
 });
 
