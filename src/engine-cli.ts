@@ -1,6 +1,7 @@
 // Command-line flags and environment variables of weir-engine, over the built-in defaults.
 import { DEFAULT_RELAY_SETTINGS } from './relay/relay-manager.ts';
 import { relaySchemeOf } from './relay/relay-url.ts';
+import { resolve as resolvePath } from 'node:path';
 import { DEFAULT_ENGINE_CONFIG, DEFAULT_RECORDING_SETTINGS, DEFAULT_RTSP_SETTINGS, DEFAULT_SRT_SETTINGS, type EngineConfig, type ListenOverrides } from './shared/engine-config.ts';
 import { checkPassphrase } from './srt/index.ts';
 import type { LogLevel } from './shared/logger.ts';
@@ -58,6 +59,9 @@ Options (environment variable in brackets):
   --record-min-free-mb N  recording (per app, set in the control plane) pauses on a storage path with
                        less free space than this; live streaming goes on [WEIR_RECORD_MIN_FREE_MB] default 1024
   --record-check-ms MS how often free space, retention and quotas are checked [WEIR_RECORD_CHECK_MS] default 10000
+  --vod-dir DIR        serve MP4 files (H.264/HEVC + AAC) under DIR/{app}/ as /vod/{app}/.../file.mp4
+                       (progressive, Range) and /vod/{app}/.../file.mp4/index.m3u8 (HLS); viewers are
+                       admitted as HLS viewers of {app}/{next path part} [WEIR_VOD_DIR] default none (off)
 
 SRT (MPEG-TS over SRT; stream id #!::r=APP/STREAM,m=publish or m=request, or APP/STREAM?query;
 OBS: srt://HOST:10080?streamid=#!::r=live/cam,m=publish):
@@ -207,6 +211,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
   let recordMinFreeBytes = env.WEIR_RECORD_MIN_FREE_MB
     ? parseNonNegative(env.WEIR_RECORD_MIN_FREE_MB, 'WEIR_RECORD_MIN_FREE_MB') * MIB
     : (base.recording ?? DEFAULT_RECORDING_SETTINGS).minFreeBytes;
+  let vodDir = env.WEIR_VOD_DIR || null;
   let recordCheckMs = env.WEIR_RECORD_CHECK_MS ? parseCount(env.WEIR_RECORD_CHECK_MS, 'WEIR_RECORD_CHECK_MS', 100) : (base.recording ?? DEFAULT_RECORDING_SETTINGS).checkIntervalMs;
   const rtsp = {
     host: env.WEIR_RTSP_HOST || DEFAULT_RTSP_SETTINGS.host,
@@ -272,6 +277,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
       case '--relay-insecure-tls': relayInsecureTls = true; break;
       case '--record-min-free-mb': recordMinFreeBytes = parseNonNegative(value(), flag) * MIB; break;
       case '--record-check-ms': recordCheckMs = parseCount(value(), flag, 100); break;
+      case '--vod-dir': vodDir = value(); break;
       case '--rtmp-max-connections': rtmpLimits.maxConnections = parseCount(value(), flag, 1); break;
       case '--rtmp-max-per-address': rtmpLimits.maxConnectionsPerAddress = parseCount(value(), flag, 0); break;
       case '--rtmp-max-publishes-per-address': rtmpLimits.maxPublishesPerAddress = parseCount(value(), flag, 0); break;
@@ -315,6 +321,9 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
     throw new CliError(`--edge-origin: '${edgeOrigin}' is not an rtmp://, rtmps://, http:// or https:// URL template`);
   }
 
+  // the folder is taken as given on the command line, from where the engine was started
+  if (vodDir !== null) vodDir = resolvePath(vodDir);
+
   const config: EngineConfig = {
     ...base,
     rtmp: { ...base.rtmp, ...rtmpLimits, host: rtmpHost, port: rtmpPort },
@@ -328,6 +337,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
     // port 0 switches SRT off (unlike RTMP/HTTP's "any port"): callers must be told a port
     srt: { ...DEFAULT_SRT_SETTINGS, ...srt, enabled: srt.port !== 0 },
     ...(rtspEnabled ? { rtsp } : {}),
+    ...(vodDir !== null ? { vod: { dir: vodDir } } : {}),
   };
   return { config, listenOverrides, configUrl, engineSecretFile, dataDir, apiHost, apiPort, logLevel, logJson, help, version };
 }

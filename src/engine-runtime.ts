@@ -26,6 +26,8 @@ import { hlsVariantsFor, type EngineConfig } from './shared/engine-config.ts';
 import { hlsMemoryCaps } from './outputs/hls/hls-memory-caps.ts';
 import { timestampJumpLogger } from './server/timestamp-jump-log.ts';
 import { RecordingManager } from './server/recording-manager.ts';
+import { findSnapshotDecoder } from './server/snapshot-decoder.ts';
+import { SnapshotManager } from './server/snapshot-manager.ts';
 import { createLogger, type Logger } from './shared/logger.ts';
 
 export interface RunningEngine {
@@ -45,6 +47,8 @@ export interface RunningEngine {
   readonly relays: RelayManager;
   /** recording of live streams to disk, retention, the free-space floor (server/recording-manager.ts) */
   readonly recordings: RecordingManager;
+  /** JPEG snapshots of the live streams of apps that want them (server/snapshot-manager.ts) */
+  readonly snapshots: SnapshotManager;
   /** the SRT listener (config.srt enabled), else null */
   readonly srt: SrtListener | null;
   /** resolves once every listener is bound; rejects (the engine stopped) when the SRT port cannot be bound */
@@ -65,6 +69,8 @@ export type StartEngineOptions = {
   onConfigApplied?: () => void;
   /** counts and times admission decisions (the engine's Prometheus metrics) */
   metrics?: EngineMetrics;
+  /** the ffmpeg snapshots are decoded with; absent: the one on PATH; null: none */
+  snapshotDecoder?: string | null;
 };
 
 export function startEngine(config: EngineConfig, options: StartEngineOptions = {}): RunningEngine {
@@ -97,6 +103,9 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     typeof options.admission === 'function' ? options.admission(getConfig) : (options.admission ?? new AppListAdmission(getConfig));
   const forwardMemo = new ForwardTargetMemo();
   const admission = forwardMemo.wrap(options.metrics ? options.metrics.observeAdmission(decider) : decider);
+  const snapshots = new SnapshotManager(getConfig, () => streams.list(), logger.child({ component: 'snapshot' }), {
+    decoder: options.snapshotDecoder === undefined ? findSnapshotDecoder() : options.snapshotDecoder,
+  });
   const counters: EngineCounters = { bytesIn: 0, bytesOut: 0, writers: { droppedMessages: 0, slowDisconnects: 0 } };
   const context: EngineContext = {
     config: getConfig,
@@ -109,6 +118,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     counters,
     logger,
     nextConnectionId: () => `c${++connectionCounter}`,
+    snapshots,
   };
   const rtmp = new RtmpListener(context);
   const http = new HttpMediaServer(context);
@@ -123,6 +133,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     throw err;
   }
   recordings.start();
+  snapshots.start();
   // The UDP socket binds asynchronously: `ready` says when (or why not).
   const srtSettings = config.srt;
   const srt = srtSettings?.enabled ? new SrtListener(context, () => current.srt ?? srtSettings) : null;
@@ -165,6 +176,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     hlsViewers: http.hlsViewers,
     relays,
     recordings,
+    snapshots,
     srt,
     ready,
     applyConfig: (next) => {
@@ -186,6 +198,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     },
     stop: () => {
       recordings.stop();
+      snapshots.stop();
       relays.stop();
       bitrates.stop();
       rtmp.stop();

@@ -7,6 +7,12 @@ export const ENGINE_API_DEFAULT_URL = 'http://127.0.0.1:8087';
 export const ENGINE_API_DEFAULT_TIMEOUT_MS = 2_000;
 
 export type EngineDown = Readonly<{ ok: false; reason: string }>;
+
+/** A stream's snapshot as the engine answered: the JPEG, or its reason for having none (404, 503). */
+export type EngineSnapshot = Readonly<{ found: true; jpeg: Uint8Array; takenAtMs: number }> | Readonly<{ found: false; status: number; reason: string }>;
+
+/** the largest snapshot the control plane takes from the engine (the engine caps its own at 8 MiB) */
+const MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024;
 export type EngineResult<T> = Readonly<{ ok: true; value: T }> | EngineDown;
 
 /** What the control plane can ask the running engine. Fakes implement this in tests. */
@@ -20,6 +26,8 @@ export interface EngineClient {
   reload(): Promise<EngineResult<true>>;
   /** pulls, forwards and edge pulls as the engine runs them (GET /v1/relays); optional for fakes */
   relays?(): Promise<EngineResult<readonly RelayStatus[]>>;
+  /** a live stream's JPEG snapshot (GET /v1/snapshots/{app}/{stream}?n=index); optional for fakes */
+  snapshot?(app: string, stream: string, index: number): Promise<EngineResult<EngineSnapshot>>;
 }
 
 export type EngineClientOptions = Readonly<{
@@ -97,6 +105,23 @@ export function createEngineClient(options: EngineClientOptions): EngineClient {
       if (status === 404) return { ok: true, value: false };
       if (status >= 200 && status < 300) return { ok: true, value: true };
       return down(`engine answered ${status} to a kick`);
+    },
+    async snapshot(app, stream, index) {
+      const answer = await call('GET', `/v1/snapshots/${encodeURIComponent(app)}/${encodeURIComponent(stream)}?n=${index}`);
+      if (!answer.ok) return answer;
+      const response = answer.value;
+      try {
+        if (response.status === 404 || response.status === 503 || response.status === 400) {
+          const body = (await response.json()) as { error?: unknown };
+          return { ok: true, value: { found: false, status: response.status, reason: typeof body.error === 'string' ? body.error : 'no snapshot' } };
+        }
+        if (!response.ok || response.headers.get('content-type') !== 'image/jpeg') return down(`engine answered ${response.status} to a snapshot request`);
+        const jpeg = new Uint8Array(await response.arrayBuffer());
+        if (jpeg.byteLength > MAX_SNAPSHOT_BYTES) return down('engine sent an oversized snapshot');
+        return { ok: true, value: { found: true, jpeg, takenAtMs: Number(response.headers.get('x-snapshot-time-ms')) || 0 } };
+      } catch {
+        return down('engine sent an unreadable snapshot answer');
+      }
     },
     async reload() {
       const answer = await call('POST', '/v1/reload');

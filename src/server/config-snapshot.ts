@@ -9,6 +9,8 @@ import {
   type AppSettings,
   type ConfigSnapshot,
   type RecordingSettings,
+  SNAPSHOT_LIMITS,
+  type SnapshotSettings,
 } from '../shared/config-protocol.ts';
 
 export class SnapshotError extends Error {}
@@ -60,6 +62,16 @@ function parseRecording(value: unknown, what: string): RecordingSettings {
   };
 }
 
+function parseSnapshot(value: unknown, what: string): SnapshotSettings {
+  const o = obj(value, what);
+  const { intervalSec, keep } = SNAPSHOT_LIMITS;
+  return {
+    enabled: bool(o, 'enabled', what),
+    intervalSec: int(o, 'intervalSec', what, intervalSec.min, intervalSec.max),
+    keep: int(o, 'keep', what, keep.min, keep.max),
+  };
+}
+
 function parseApp(value: unknown, index: number): AppSettings {
   const what = `apps[${index}]`;
   const o = obj(value, what);
@@ -79,6 +91,7 @@ function parseApp(value: unknown, index: number): AppSettings {
     // absent from control planes older than the setting: the default applies
     ...(o.outagePolicy === undefined ? {} : { outagePolicy: oneOf(o, 'outagePolicy', what, OUTAGE_POLICIES) }),
     ...(o.recording === undefined || o.recording === null ? {} : { recording: parseRecording(o.recording, `${what}.recording`) }),
+    ...(o.snapshot === undefined || o.snapshot === null ? {} : { snapshot: parseSnapshot(o.snapshot, `${what}.snapshot`) }),
   };
 }
 

@@ -12,6 +12,7 @@ import type { SecretSource } from './engine-secret.ts';
 import type { HlsViewerTracker } from './hls-viewers.ts';
 import { describeTracks, type BitrateMeter } from './stream-stats.ts';
 import { constantTimeEqual } from '../shared/constant-time.ts';
+import type { SnapshotAnswer } from './snapshot-manager.ts';
 
 /** The parts of a running engine the API reads. */
 export interface EngineView {
@@ -22,6 +23,8 @@ export interface EngineView {
   readonly relays?: { status(): readonly RelayStatus[] };
   /** recording state and index (GET /v1/recordings/{app}) */
   readonly recordings?: RecordingView;
+  /** JPEG snapshots (GET /v1/snapshots/{app}/{stream}) and the decoder in status */
+  readonly snapshots?: Readonly<{ decoder: string | null; find(app: string, stream: string, index?: number): SnapshotAnswer }>;
 }
 
 export interface RecordingView {
@@ -106,6 +109,10 @@ export class EngineApi {
       if (!app || !engine?.recordings) return error(404, 'no such app');
       return recordingIndex(engine.recordings, app);
     }
+    if (pathname.startsWith('/v1/snapshots/')) {
+      if (method !== 'GET') return error(405, 'method not allowed');
+      return snapshot(engine, pathname.slice('/v1/snapshots/'.length), new URL(req.url).searchParams.get('n'));
+    }
     if (pathname === '/v1/relays') return method === 'GET' ? json(200, engine?.relays?.status() ?? []) : error(405, 'method not allowed');
     if (pathname === '/v1/reload') {
       if (method !== 'POST') return error(405, 'method not allowed');
@@ -137,8 +144,22 @@ export class EngineApi {
       bytesIn: ctx?.counters.bytesIn ?? 0,
       bytesOut: ctx?.counters.bytesOut ?? 0,
       ...(engine?.recordings ? { recording: engine.recordings.status() } : {}),
+      ...(engine?.snapshots ? { snapshotDecoder: engine.snapshots.decoder } : {}),
     };
   }
+}
+
+/** GET /v1/snapshots/{app}/{stream}[?n=k]: the JPEG, or the reason there is none with its status. */
+function snapshot(engine: EngineView | null, rest: string, n: string | null): Response {
+  const parts = rest.split('/').map(safeDecode);
+  if (parts.length !== 2 || !parts[0] || !parts[1]) return error(404, 'not found: /v1/snapshots/{app}/{stream}');
+  if (n !== null && !/^\d{1,3}$/.test(n)) return error(400, 'n must be a whole number: 0 is the newest snapshot');
+  const found = engine?.snapshots?.find(parts[0], parts[1], n === null ? 0 : Number(n));
+  if (!found) return error(404, 'this engine takes no snapshots');
+  if (!found.ok) return error(found.status, found.reason);
+  return new Response(found.snapshot.jpeg, {
+    headers: { 'Content-Type': 'image/jpeg', 'Cache-Control': 'no-store', 'X-Snapshot-Time-Ms': String(found.snapshot.takenAtMs) },
+  });
 }
 
 /** An app's recordings per stream: the continuous ranges and the segment files, from the index. */

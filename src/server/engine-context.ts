@@ -9,6 +9,7 @@ import type { Admission } from './admission.ts';
 import type { ClientRegistry } from './client-registry.ts';
 import type { WriterTotals } from './connection-writer.ts';
 import type { EngineEventSink } from './event-reporter.ts';
+import type { SnapshotAnswer } from './snapshot-manager.ts';
 
 /** Engine-wide byte totals (what the edges read from and wrote to sockets). */
 export type EngineCounters = {
@@ -38,4 +39,6 @@ export type EngineContext = Readonly<{
   counters: EngineCounters;
   logger: Logger;
   nextConnectionId: () => string;
+  /** JPEG snapshots of live streams (/{app}/{stream}/snapshot.jpg); absent: none */
+  snapshots?: Readonly<{ find(app: string, stream: string, index?: number): SnapshotAnswer }>;
 }>;

@@ -18,6 +18,8 @@ import { HlsViewerTracker, type HlsViewerProtocol } from './hls-viewers.ts';
 import { parseMediaRoute } from './media-route.ts';
 import type { MediaProtocol } from './admission.ts';
 import type { LiveStream } from '../hub/live-stream.ts';
+import { VOD_PREFIX, VodHttp } from './vod-http.ts';
+import { VodLibrary } from './vod-library.ts';
 
 type WsData = {
   stream: LiveStream;
@@ -29,6 +31,9 @@ type WsData = {
   /** gives back this viewer's connection slot */
   release: () => void;
 };
+
+/** /{app}/{stream}/snapshot.jpg: the stream's latest JPEG snapshot */
+export const SNAPSHOT_FILE = 'snapshot.jpg';
 
 export class HttpMediaServer {
   private server: Server<WsData> | null = null;
@@ -44,8 +49,13 @@ export class HttpMediaServer {
   readonly hlsSlots: AddressSlots;
   /** shutting down: only HLS is answered (final playlists with EXT-X-ENDLIST), everything else 503 */
   private hlsOnly = false;
+  /** /vod/ routes when the engine has a media folder (--vod-dir) */
+  private readonly vod: VodHttp | null;
 
   constructor(private readonly ctx: EngineContext) {
+    const vodDir = ctx.config().vod?.dir;
+    const vodLog = ctx.logger.child({ component: 'vod' });
+    this.vod = vodDir ? new VodHttp(new VodLibrary(vodDir, vodLog), ctx.admission, ctx.counters, vodLog) : null;
     this.viewerSlots = new AddressSlots(() => ({ total: ctx.config().http.maxConnections, perAddress: ctx.config().http.maxConnectionsPerAddress }));
     this.hlsSlots = new AddressSlots(() => ({ total: Infinity, perAddress: ctx.config().http.maxConnectionsPerAddress }));
   }
@@ -168,9 +178,11 @@ export class HttpMediaServer {
     if (!url) return this.text(400, 'bad request: no valid URL can be made of the request target and Host header');
     // This listener exists only once the engine has its configuration: being here is being ready.
     if (url.pathname === '/healthz') return Response.json({ ready: !this.hlsOnly }, { status: this.hlsOnly ? 503 : 200, headers: { 'Cache-Control': 'no-store' } });
+    if (this.vod && url.pathname.startsWith(VOD_PREFIX)) return this.serveVod(req, server, url);
     const route = parseMediaRoute(url.pathname);
     if (!route) return this.text(404, 'not found');
     if (this.hlsOnly && route.kind !== 'hls') return this.text(503, 'shutting down');
+    if (route.kind === 'hls' && route.file === SNAPSHOT_FILE) return this.serveSnapshot(req, server, route.app, route.stream, url.searchParams);
     if (route.kind === 'hls') return this.serveHls(req, server, route.app, route.stream, route.file, url.searchParams);
     const isWebSocket = req.headers.get('upgrade')?.toLowerCase() === 'websocket';
     const protocol: MediaProtocol = isWebSocket ? 'ws-flv' : 'http-flv';
@@ -235,6 +247,41 @@ export class HttpMediaServer {
   private refuse(reason: string, context: Record<string, string>): Response {
     this.ctx.logger.info('play refused', { ...context, reason });
     return this.text(reason.startsWith('unknown app') ? 404 : 403, reason);
+  }
+
+  /** The stream's latest snapshot (?n=k: the k-th newest kept), admitted as an HLS viewer would be. */
+  private async serveSnapshot(req: Request, server: Server<WsData>, app: string, stream: string, search: URLSearchParams): Promise<Response> {
+    const clientAddress = server.requestIP(req)?.address ?? '';
+    const decision = await this.ctx.admission.decide({ action: 'play', protocol: 'hls', app, stream, query: viewerQuery(search), clientAddress });
+    if (!decision.allow) return this.refuse(decision.reason, { peer: clientAddress, stream: `${app}/${stream}`, protocol: 'snapshot' });
+    const n = search.get('n') ?? '0';
+    if (!/^\d{1,3}$/.test(n)) return this.text(400, 'n must be a whole number: 0 is the newest snapshot');
+    const found = this.ctx.snapshots?.find(app, stream, Number(n)) ?? { ok: false, status: 404, reason: 'snapshots are off' };
+    if (!found.ok) return this.text(found.status, found.reason);
+    const { jpeg, takenAtMs } = found.snapshot;
+    if (req.method !== 'HEAD') this.ctx.counters.bytesOut += jpeg.byteLength;
+    return new Response(req.method === 'HEAD' ? null : jpeg, {
+      headers: {
+        ...this.corsHeaders(),
+        'Content-Type': 'image/jpeg',
+        'Cache-Control': 'no-cache',
+        'Last-Modified': new Date(takenAtMs).toUTCString(),
+        'X-Snapshot-Time-Ms': String(takenAtMs),
+      },
+    });
+  }
+
+  /** VOD requests share the HLS per-address count (a player's playlist and segment requests). */
+  private async serveVod(req: Request, server: Server<WsData>, url: URL): Promise<Response> {
+    if (this.hlsOnly) return this.text(503, 'shutting down');
+    const clientAddress = server.requestIP(req)?.address ?? '';
+    const slot = this.hlsSlots.acquire(clientAddress);
+    if (!slot.ok) return this.overCap(slot, clientAddress, 'vod');
+    try {
+      return await this.vod!.serve({ req, pathname: url.pathname, search: url.searchParams, clientAddress }, this.corsHeaders());
+    } finally {
+      slot.release();
+    }
   }
 
   private async serveHls(

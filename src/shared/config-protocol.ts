@@ -60,6 +60,19 @@ export type RecordingSettings = Readonly<{
   quotaMb: number;
 }>;
 
+/**
+ * Per-app snapshots (issue 13): every intervalSec the engine decodes the latest keyframe of each live
+ * stream of the app to a JPEG (with ffmpeg) and keeps the newest `keep` of them in memory.
+ */
+export type SnapshotSettings = Readonly<{
+  enabled: boolean;
+  intervalSec: number;
+  /** 1: the latest only; N: the latest N */
+  keep: number;
+}>;
+
+export const SNAPSHOT_LIMITS = { intervalSec: { min: 1, max: 3600 }, keep: { min: 1, max: 100 } } as const;
+
 export type AppSettings = Readonly<{
   name: string;
   /** 'live' is an ordinary app; 'pull' apps get their streams from pull sources (relay issue) */
@@ -81,6 +94,8 @@ export type AppSettings = Readonly<{
   outagePolicy?: OutagePolicy;
   /** recording of this app's live streams; absent: off */
   recording?: RecordingSettings;
+  /** JPEG snapshots of this app's live streams; absent: off */
+  snapshot?: SnapshotSettings;
 }>;
 
 export type PullSource = Readonly<{ id: string; app: string; stream: string; url: string; enabled: boolean }>;
@@ -197,6 +212,11 @@ export type EngineStatus = Readonly<{
   bytesOut: number;
   /** recording state (absent from engines without recording) */
   recording?: RecordingStatus;
+  /**
+   * the ffmpeg the engine decodes snapshots with (its path); null: none found on the engine's PATH,
+   * so apps with snapshots on get none. Absent from engines without snapshots.
+   */
+  snapshotDecoder?: string | null;
 }>;
 
 /** One storage path the engine records to, as its last free-space check saw it. */

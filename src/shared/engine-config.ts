@@ -1,6 +1,6 @@
 // The engine's whole configuration: built-in defaults and flags, over which the config
 // server's snapshot (listen addresses, HLS durations, apps) is laid when there is one.
-import type { AppSettings, ConfigSnapshot, ForwardTarget, PullSource, RecordingSettings } from './config-protocol.ts';
+import type { AppSettings, ConfigSnapshot, ForwardTarget, PullSource, RecordingSettings, SnapshotSettings } from './config-protocol.ts';
 
 export type AppConfig = Readonly<{
   name: string;
@@ -17,6 +17,8 @@ export type AppConfig = Readonly<{
   originUrl?: string | null;
   /** recording of this app's new streams; absent: off */
   recording?: RecordingSettings;
+  /** JPEG snapshots of this app's live streams; absent: off */
+  snapshot?: SnapshotSettings;
 }>;
 
 /** Engine-wide recording knobs (flags). */
@@ -103,6 +105,13 @@ export type EngineConfig = Readonly<{
   srt?: SrtSettings;
   /** the RTSP server (src/server/rtsp-*.ts); absent: no RTSP listener (the CLI always sets it) */
   rtsp?: RtspSettings;
+  /** VOD from a media folder at /vod/ on the HTTP port (engine flag --vod-dir only); absent: no VOD */
+  vod?: VodSettings;
+}>;
+
+export type VodSettings = Readonly<{
+  /** the media folder; files are served from its subfolders named after apps */
+  dir: string;
 }>;
 
 export type SrtSettings = Readonly<{
@@ -222,6 +231,7 @@ export function engineConfigFromSnapshot(base: EngineConfig, snapshot: ConfigSna
       ...(app.outagePolicy === undefined ? {} : { outagePolicy: app.outagePolicy }),
       originUrl: app.originUrl ?? null,
       ...(app.recording === undefined ? {} : { recording: app.recording }),
+      ...(app.snapshot === undefined ? {} : { snapshot: app.snapshot }),
     })),
     pulls: snapshot.pulls ?? [],
     forwards: snapshot.forwards ?? [],

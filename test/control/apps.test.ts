@@ -15,6 +15,7 @@ describe('AppService', () => {
       hookUrl: null,
       outagePolicy: 'admitted',
       recording: { enabled: false, format: 'fmp4', segmentDurationSec: 6, path: null, retentionDays: 0, quotaMb: 0 },
+      snapshot: { enabled: false, intervalSec: 10, keep: 1 },
       createdAtMs: clock.ms,
     });
     expect(services.apps.list()).toEqual([app]);

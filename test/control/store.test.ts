@@ -15,6 +15,7 @@ const app = (name: string) => ({
   hookUrl: null,
   outagePolicy: 'admitted' as const,
   recording: { enabled: false, format: 'fmp4' as const, segmentDurationSec: 6, path: null, retentionDays: 0, quotaMb: 0 },
+  snapshot: { enabled: false, intervalSec: 10, keep: 1 },
   signingSecret: 'secret',
   createdAtMs: 1,
 });

@@ -1,6 +1,6 @@
 // /api/v1/apps: applications (the first path segment of every stream URL) and their policies.
 import { Elysia, t } from 'elysia';
-import { OUTAGE_POLICIES, PLAY_POLICIES, PUBLISH_POLICIES } from '../../shared/config-protocol.ts';
+import { OUTAGE_POLICIES, PLAY_POLICIES, PUBLISH_POLICIES, SNAPSHOT_LIMITS } from '../../shared/config-protocol.ts';
 import { assertAdmin, isAdmin, requireAuth } from './auth.ts';
 import { AppName, AppParams, Empty, items, ListOf, OneOf, TimestampMs } from './common.ts';
 import type { ApiDeps } from './deps.ts';
@@ -52,6 +52,27 @@ const Recording = t.Object(RecordingFields, {
 });
 const RecordingPatch = t.Partial(t.Object(RecordingFields), { description: 'recording settings; only the fields sent change' });
 
+const SnapshotFields = {
+  enabled: t.Boolean({ description: 'take JPEG snapshots of every live stream of the app (default false)' }),
+  intervalSec: t.Integer({
+    minimum: SNAPSHOT_LIMITS.intervalSec.min,
+    maximum: SNAPSHOT_LIMITS.intervalSec.max,
+    description: 'a snapshot of each live stream every this many seconds, of its latest keyframe (default 10)',
+  }),
+  keep: t.Integer({
+    minimum: SNAPSHOT_LIMITS.keep.min,
+    maximum: SNAPSHOT_LIMITS.keep.max,
+    description: "1 (default): keep the latest snapshot only; N: the latest N, in the engine's memory (snapshot.jpg?n=0..N-1, 0 the newest)",
+  }),
+};
+const Snapshot = t.Object(SnapshotFields, {
+  description:
+    "JPEG snapshots served at /{app}/{stream}/snapshot.jpg on the engine's HTTP port (play admission applies) and at /api/v1/streams/{app}/{stream}/snapshot. " +
+    'Decoding needs ffmpeg on the engine host: GET /api/v1/engine reports snapshotDecoder null when there is none, and then no snapshots are taken. ' +
+    'At most one decoder per CPU core runs at once; a stream whose previous snapshot is still waiting skips its turn.',
+});
+const SnapshotPatch = t.Partial(t.Object(SnapshotFields), { description: 'snapshot settings; only the fields sent change' });
+
 export const AppSchema = t.Object(
   {
     name: AppName,
@@ -64,6 +85,7 @@ export const AppSchema = t.Object(
     originUrl: t.Optional(OriginUrl),
     outagePolicy: OutagePolicy,
     recording: Recording,
+    snapshot: Snapshot,
     createdAtMs: TimestampMs,
   },
   { description: 'An application' },
@@ -80,6 +102,7 @@ const AppCreate = t.Object({
   originUrl: t.Optional(OriginUrl),
   outagePolicy: t.Optional(OutagePolicy),
   recording: t.Optional(RecordingPatch),
+  snapshot: t.Optional(SnapshotPatch),
 });
 
 const AppUpdate = t.Object({
@@ -92,6 +115,7 @@ const AppUpdate = t.Object({
   originUrl: t.Optional(OriginUrl),
   outagePolicy: t.Optional(OutagePolicy),
   recording: t.Optional(RecordingPatch),
+  snapshot: t.Optional(SnapshotPatch),
 });
 
 const tags = ['apps'];

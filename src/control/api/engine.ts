@@ -32,6 +32,11 @@ const EngineStateSchema = t.Object(
         clients: Int(),
         bytesIn: t.Number(),
         bytesOut: t.Number(),
+        snapshotDecoder: t.Optional(
+          t.Nullable(t.String(), {
+            description: 'the ffmpeg the engine decodes snapshots with; null: none on its PATH, so apps with snapshots on get none (absent from engines without snapshots)',
+          }),
+        ),
         recording: t.Optional(
           t.Object(
             {
@@ -86,6 +91,7 @@ export const engineRoutes = (deps: ApiDeps) =>
             clients: s.clients,
             bytesIn: s.bytesIn,
             bytesOut: s.bytesOut,
+            ...(s.snapshotDecoder !== undefined ? { snapshotDecoder: s.snapshotDecoder } : {}),
             ...(s.recording ? { recording: { ...s.recording, paths: s.recording.paths.map((p) => ({ ...p, apps: [...p.apps] })) } } : {}),
           },
         };

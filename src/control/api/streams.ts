@@ -100,6 +100,30 @@ export const streamRoutes = (deps: ApiDeps) => {
       response: { 200: LiveStreamSchema, ...problemResponses(401, 404, 503) },
       detail: { tags, summary: 'Get a live stream' },
     })
+    .get(
+      '/:app/:stream/snapshot',
+      async ({ params, query }) => {
+        if (!deps.engine.snapshot) throw new ApiProblem('not-found', 'this engine takes no snapshots');
+        const index = query.n === undefined ? 0 : Number(query.n);
+        const answer = await fromEngine(deps.engine.snapshot(params.app, params.stream, index));
+        if (!answer.found) throw new ApiProblem(answer.status === 503 ? 'engine-unavailable' : answer.status === 400 ? 'invalid' : 'not-found', answer.reason);
+        return new Response(answer.jpeg, {
+          headers: { 'content-type': 'image/jpeg', 'cache-control': 'no-store', 'x-snapshot-time-ms': String(answer.takenAtMs) },
+        });
+      },
+      {
+        params: StreamParams,
+        query: t.Object({ n: t.Optional(t.String({ pattern: '^[0-9]{1,2}$', description: '0 (default): the newest snapshot; k: the k-th newest the app keeps (up to 99)' })) }),
+        response: { 200: t.Any({ description: 'the JPEG (image/jpeg)' }), ...problemResponses(400, 401, 404, 503) },
+        detail: {
+          tags,
+          summary: "A live stream's latest JPEG snapshot",
+          description:
+            "From the engine, for apps with snapshots on (the app's snapshot settings). 404 with the reason when there is none yet; " +
+            '503 when the engine has no decoder (ffmpeg is not installed on its host) or cannot be reached.',
+        },
+      },
+    )
     .delete(
       '/:app/:stream',
       async ({ auth, params, set }) => {

@@ -56,6 +56,10 @@ function appInput(form: Form): AppUpdateInput {
             quotaMb: int(form, 'recQuotaMb'),
           },
         }),
+    // likewise the snapshot fieldset
+    ...(str(form, 'snapIntervalSec') === ''
+      ? {}
+      : { snapshot: { enabled: checked(form, 'snapEnabled'), intervalSec: int(form, 'snapIntervalSec'), keep: int(form, 'snapKeep') } }),
   };
 }
 
@@ -78,20 +82,28 @@ export const adminRoutes = (deps: ApiDeps) => {
     const status = await deps.engine.status();
     return status.ok ? (status.value.configErrors ?? []) : [];
   };
+  // the engine said it has no ffmpeg: the snapshot fieldset says so (an engine that is down says nothing)
+  const decoderMissing = async () => {
+    const status = await deps.engine.status();
+    return status.ok && status.value.snapshotDecoder === null;
+  };
   const forwardsList = async (ctx: ViewContext) => html`${forwardsTable(ctx, forwards.list(), await relaysById(deps.engine))}${clearFlash()}`;
 
   return new Elysia()
     // ---- apps and stream keys
-    .get('/apps', pageRoute((c) => appsPage(c.ctx, apps.list())), hidden)
+    .get('/apps', pageRoute(async (c) => appsPage(c.ctx, apps.list(), await decoderMissing())), hidden)
     .post('/apps', actionRoute((c, form) => {
       apps.create({ name: str(form, 'name'), ...appInput(form) });
       return appsListFragment(c.ctx, apps.list());
     }), hidden)
-    .get('/apps/:app', pageRoute((c, { params }) => {
+    .get('/apps/:app', pageRoute(async (c, { params }) => {
       const app = apps.get(params.app ?? '');
-      return appPage(c.ctx, app, streamKeys.list(app.name));
+      return appPage(c.ctx, app, streamKeys.list(app.name), await decoderMissing());
     }), hidden)
-    .post('/apps/:app', actionRoute((c, form, { params }) => appForm(c.ctx, apps.update(params.app ?? '', appInput(form)), true)), hidden)
+    .post('/apps/:app', actionRoute(async (c, form, { params }) => {
+      const updated = apps.update(params.app ?? '', appInput(form));
+      return appForm(c.ctx, updated, true, await decoderMissing());
+    }), hidden)
     .delete('/apps/:app', actionRoute((_c, _form, { params }) => {
       apps.delete(params.app ?? '');
       return html`${clearFlash()}`;

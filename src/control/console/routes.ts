@@ -28,6 +28,8 @@ async function untilGone(deps: ApiDeps, app: string, stream: string): Promise<vo
 function consoleApp(deps: ApiDeps) {
   const { pageRoute, fragmentRoute, actionRoute } = kit(deps);
   const { auth, users } = deps.services;
+  // apps whose live streams get a thumbnail on the live streams page
+  const snapshotApps = (): ReadonlySet<string> => new Set(deps.services.apps.list().filter((a) => a.snapshot.enabled).map((a) => a.name));
 
   return new Elysia()
     // first in the chain: an Elysia hook covers only the routes added after it
@@ -88,8 +90,8 @@ function consoleApp(deps: ApiDeps) {
 
     .get('/', pageRoute(async (c) => dashboardPage(c.ctx, await liveView(deps))), hidden)
     .get('/fragments/dashboard', fragmentRoute(async (c) => dashboardFragment(c.ctx, await liveView(deps))), hidden)
-    .get('/streams', pageRoute(async (c) => streamsPage(c.ctx, await liveView(deps))), hidden)
-    .get('/fragments/streams', fragmentRoute(async (c) => streamsFragment(c.ctx, await liveView(deps))), hidden)
+    .get('/streams', pageRoute(async (c) => streamsPage(c.ctx, await liveView(deps), snapshotApps())), hidden)
+    .get('/fragments/streams', fragmentRoute(async (c) => streamsFragment(c.ctx, await liveView(deps), snapshotApps())), hidden)
     .get('/streams/:app/:stream', pageRoute(async (c, { request, params }) =>
       streamPage(c.ctx, await streamPageData(deps, request, params.app ?? '', params.stream ?? '', c.ctx.admin))), hidden)
     .get('/fragments/streams/:app/:stream', fragmentRoute(async (c, { request, params }) =>
@@ -103,7 +105,7 @@ function consoleApp(deps: ApiDeps) {
       await untilGone(deps, app, stream);
       c = { ...c, ctx: { ...c.ctx, nowMs: deps.now() } };
       if (query.from === 'stream') return streamLiveFragment(c.ctx, await streamPageData(deps, request, app, stream, c.ctx.admin));
-      return streamsFragment(c.ctx, await liveView(deps));
+      return streamsFragment(c.ctx, await liveView(deps), snapshotApps());
     }), hidden)
     .post('/clients/:id/kick', actionRoute(async (c, _form, { request, params, query }) => {
       const kicked = await fromEngine(deps.engine.kick(params.id ?? ''));

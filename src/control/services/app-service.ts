@@ -14,6 +14,7 @@ import type {
 } from './types.ts';
 import { checkAppName, checkBoolean, checkOneOf, checkUrl } from './validation.ts';
 import { DEFAULT_APP_RECORDING, mergeRecording, sameRecording } from './recording-settings.ts';
+import { DEFAULT_APP_SNAPSHOT, mergeSnapshot, sameSnapshot } from './snapshot-settings.ts';
 
 export const SOURCE_TYPES: readonly SourceType[] = ['push', 'pull'];
 export { PLAY_POLICIES, PUBLISH_POLICIES };
@@ -80,6 +81,7 @@ export class AppService implements AppServiceContract {
       outagePolicy:
         input.outagePolicy === undefined ? DEFAULT_OUTAGE_POLICY : checkOneOf(input.outagePolicy, OUTAGE_POLICIES, 'outagePolicy'),
       recording: mergeRecording(DEFAULT_APP_RECORDING, input.recording),
+      snapshot: mergeSnapshot(DEFAULT_APP_SNAPSHOT, input.snapshot),
       signingSecret: randomHex(32),
       createdAtMs: this.nowMs(),
     };
@@ -120,6 +122,7 @@ export class AppService implements AppServiceContract {
       outagePolicy:
         patch.outagePolicy === undefined ? current.outagePolicy : checkOneOf(patch.outagePolicy, OUTAGE_POLICIES, 'outagePolicy'),
       recording: mergeRecording(current.recording, patch.recording),
+      snapshot: mergeSnapshot(current.snapshot, patch.snapshot),
     };
     checkHookPolicy(next);
     if (next.sourceType === 'push' && current.sourceType === 'pull' && this.store.pulls.list(name).length > 0) {
@@ -134,7 +137,8 @@ export class AppService implements AppServiceContract {
       next.hookUrl !== current.hookUrl ||
       next.originUrl !== (current.originUrl ?? null) ||
       next.outagePolicy !== current.outagePolicy ||
-      !sameRecording(next.recording, current.recording);
+      !sameRecording(next.recording, current.recording) ||
+      !sameSnapshot(next.snapshot, current.snapshot);
     if (changed) {
       this.store.apps.update(next, true);
       this.notifier.changed();

@@ -3,6 +3,7 @@
 import { CONFIG_PROTOCOL_VERSION, type ConfigSnapshot } from '../../shared/config-protocol.ts';
 import type { Store } from '../store/index.ts';
 import { recordingForEngine } from './recording-settings.ts';
+import { snapshotForEngine } from './snapshot-settings.ts';
 import type { ConfigSnapshotService as ConfigSnapshotServiceContract, SettingsReader } from './types.ts';
 
 export class ConfigSnapshotService implements ConfigSnapshotServiceContract {
@@ -26,6 +27,7 @@ export class ConfigSnapshotService implements ConfigSnapshotServiceContract {
         hls: settings.hls,
         apps: this.store.apps.list().map((a) => {
           const recording = recordingForEngine(a.recording);
+          const snapshot = snapshotForEngine(a.snapshot);
           return {
           name: a.name,
           sourceType: a.sourceType,
@@ -37,6 +39,7 @@ export class ConfigSnapshotService implements ConfigSnapshotServiceContract {
           outagePolicy: a.outagePolicy,
           ...(a.originUrl == null ? {} : { originUrl: a.originUrl }),
           ...(recording === undefined ? {} : { recording }),
+          ...(snapshot === undefined ? {} : { snapshot }),
           };
         }),
         pulls: this.store.pulls.list().map((p) => ({ id: p.id, app: p.app, stream: p.stream, url: p.url, enabled: p.enabled })),

@@ -11,6 +11,7 @@ import { LoginRateLimiter } from './login-rate-limiter.ts';
 import { PullSourceService } from './pull-source-service.ts';
 import { randomHex } from './secrets.ts';
 import { DEFAULT_APP_RECORDING } from './recording-settings.ts';
+import { DEFAULT_APP_SNAPSHOT } from './snapshot-settings.ts';
 import { SettingsService } from './settings-service.ts';
 import { SignedUrlService } from './signed-url-service.ts';
 import { StreamKeyService } from './stream-key-service.ts';
@@ -92,6 +93,7 @@ export function createServices(store: Store, options: ServicesOptions = {}): Ser
           hookUrl: null,
           outagePolicy: 'admitted',
           recording: DEFAULT_APP_RECORDING,
+          snapshot: DEFAULT_APP_SNAPSHOT,
           signingSecret: randomHex(32),
           createdAtMs: nowMs(),
         });

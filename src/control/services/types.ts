@@ -12,6 +12,7 @@ import type {
   PublishPolicy,
   PullSource,
   RecordingSettings,
+  SnapshotSettings,
 } from '../../shared/config-protocol.ts';
 
 export type SourceType = AppSettings['sourceType'];
@@ -28,7 +29,11 @@ export type AppRecording = Readonly<Omit<RecordingSettings, 'path'> & { path: st
 /** The fields of a create or patch; only those sent change. */
 export type AppRecordingInput = Readonly<Partial<AppRecording>>;
 
-export type App = Omit<AppSettings, 'recording'> & Readonly<{ outagePolicy: OutagePolicy; recording: AppRecording; createdAtMs: number }>;
+/** The fields of a snapshot settings create or patch; only those sent change. */
+export type AppSnapshotInput = Readonly<Partial<SnapshotSettings>>;
+
+export type App = Omit<AppSettings, 'recording' | 'snapshot'> &
+  Readonly<{ outagePolicy: OutagePolicy; recording: AppRecording; snapshot: SnapshotSettings; createdAtMs: number }>;
 
 export type AppCreateInput = Readonly<{
   name: string;
@@ -44,6 +49,8 @@ export type AppCreateInput = Readonly<{
   outagePolicy?: OutagePolicy;
   /** recording (default off); a patch changes only the fields it sends */
   recording?: AppRecordingInput;
+  /** JPEG snapshots of the live streams (default off); a patch changes only the fields it sends */
+  snapshot?: AppSnapshotInput;
 }>;
 export type AppUpdateInput = Readonly<Omit<AppCreateInput, 'name'>>;
 

@@ -1,6 +1,6 @@
 // apps table: one row per application (the first path segment of every stream URL).
 import type { Database, Statement } from 'bun:sqlite';
-import type { AppSettings, OutagePolicy, RecordingFormat } from '../../shared/config-protocol.ts';
+import type { AppSettings, OutagePolicy, RecordingFormat, SnapshotSettings } from '../../shared/config-protocol.ts';
 import type { RevisionStore } from './revision-store.ts';
 
 /** recording settings as stored: path null until one is set */
@@ -13,8 +13,8 @@ export type StoredRecording = Readonly<{
   quotaMb: number;
 }>;
 
-export type AppRecord = Omit<AppSettings, 'recording'> &
-  Readonly<{ outagePolicy: OutagePolicy; recording: StoredRecording; signingSecret: string; createdAtMs: number }>;
+export type AppRecord = Omit<AppSettings, 'recording' | 'snapshot'> &
+  Readonly<{ outagePolicy: OutagePolicy; recording: StoredRecording; snapshot: SnapshotSettings; signingSecret: string; createdAtMs: number }>;
 
 type AppRow = {
   name: string;
@@ -32,6 +32,9 @@ type AppRow = {
   recording_path: string | null;
   recording_retention_days: number;
   recording_quota_mb: number;
+  snapshot_enabled: number;
+  snapshot_interval_sec: number;
+  snapshot_keep: number;
   signing_secret: string;
   created_at_ms: number;
 };
@@ -56,6 +59,7 @@ function mapAppRow(row: AppRow): AppRecord {
       retentionDays: row.recording_retention_days,
       quotaMb: row.recording_quota_mb,
     },
+    snapshot: { enabled: row.snapshot_enabled === 1, intervalSec: row.snapshot_interval_sec, keep: row.snapshot_keep },
     signingSecret: row.signing_secret,
     createdAtMs: row.created_at_ms,
   };
@@ -78,6 +82,9 @@ function toParams(app: AppRecord): Record<string, string | number | null> {
     recording_path: app.recording.path,
     recording_retention_days: app.recording.retentionDays,
     recording_quota_mb: app.recording.quotaMb,
+    snapshot_enabled: app.snapshot.enabled ? 1 : 0,
+    snapshot_interval_sec: app.snapshot.intervalSec,
+    snapshot_keep: app.snapshot.keep,
     signing_secret: app.signingSecret,
     created_at_ms: app.createdAtMs,
   };
@@ -86,6 +93,7 @@ function toParams(app: AppRecord): Record<string, string | number | null> {
 const COLUMNS =
   'name, source_type, hls, ll_hls, publish_policy, play_policy, hook_url, origin_url, outage_policy, ' +
   'recording_enabled, recording_format, recording_segment_sec, recording_path, recording_retention_days, recording_quota_mb, ' +
+  'snapshot_enabled, snapshot_interval_sec, snapshot_keep, ' +
   'signing_secret, created_at_ms';
 
 export class AppStore {
@@ -106,14 +114,16 @@ export class AppStore {
     this.insertStmt = db.query(
       `INSERT INTO apps (${COLUMNS}) VALUES ($name, $source_type, $hls, $ll_hls, $publish_policy,
          $play_policy, $hook_url, $origin_url, $outage_policy, $recording_enabled, $recording_format,
-         $recording_segment_sec, $recording_path, $recording_retention_days, $recording_quota_mb, $signing_secret, $created_at_ms)`,
+         $recording_segment_sec, $recording_path, $recording_retention_days, $recording_quota_mb,
+         $snapshot_enabled, $snapshot_interval_sec, $snapshot_keep, $signing_secret, $created_at_ms)`,
     );
     this.updateStmt = db.query(
       `UPDATE apps SET source_type = $source_type, hls = $hls, ll_hls = $ll_hls,
          publish_policy = $publish_policy, play_policy = $play_policy, hook_url = $hook_url,
          origin_url = $origin_url, outage_policy = $outage_policy, recording_enabled = $recording_enabled,
          recording_format = $recording_format, recording_segment_sec = $recording_segment_sec, recording_path = $recording_path,
-         recording_retention_days = $recording_retention_days, recording_quota_mb = $recording_quota_mb, signing_secret = $signing_secret
+         recording_retention_days = $recording_retention_days, recording_quota_mb = $recording_quota_mb,
+         snapshot_enabled = $snapshot_enabled, snapshot_interval_sec = $snapshot_interval_sec, snapshot_keep = $snapshot_keep, signing_secret = $signing_secret
        WHERE name = $name`,
     );
     this.deleteStmt = db.query('DELETE FROM apps WHERE name = ?');

@@ -113,6 +113,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE apps ADD COLUMN recording_retention_days INTEGER NOT NULL DEFAULT 0 CHECK (recording_retention_days >= 0);
       ALTER TABLE apps ADD COLUMN recording_quota_mb INTEGER NOT NULL DEFAULT 0 CHECK (recording_quota_mb >= 0);`,
   },
+  {
+    version: 5,
+    name: 'apps snapshot settings (issue 13)',
+    sql: `ALTER TABLE apps ADD COLUMN snapshot_enabled INTEGER NOT NULL DEFAULT 0 CHECK (snapshot_enabled IN (0, 1));
+      ALTER TABLE apps ADD COLUMN snapshot_interval_sec INTEGER NOT NULL DEFAULT 10 CHECK (snapshot_interval_sec >= 1);
+      ALTER TABLE apps ADD COLUMN snapshot_keep INTEGER NOT NULL DEFAULT 1 CHECK (snapshot_keep >= 1);`,
+  },
 ];
 
 export class MigrationError extends Error {

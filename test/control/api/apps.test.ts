@@ -24,6 +24,7 @@ describe('apps', () => {
       hookUrl: null,
       outagePolicy: 'admitted',
       recording: { enabled: false, format: 'fmp4', segmentDurationSec: 6, path: null, retentionDays: 0, quotaMb: 0 },
+      snapshot: { enabled: false, intervalSec: 10, keep: 1 },
       createdAtMs: h.clock.now,
     });
     expect((await api('GET', '/apps/cam-1')).body).toEqual(created.body);

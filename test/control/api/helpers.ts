@@ -1,7 +1,7 @@
 // Test harness for the REST API: an in-memory store, the real services, a fake engine, and
 // small request helpers over app.handle (no sockets).
 import type { ClientState, EngineStatus, LiveStreamState } from '../../../src/shared/config-protocol.ts';
-import type { EngineClient, EngineResult } from '../../../src/control/engine-client.ts';
+import type { EngineClient, EngineResult, EngineSnapshot } from '../../../src/control/engine-client.ts';
 import { createServices, type Services } from '../../../src/control/services/index.ts';
 import { openStore } from '../../../src/control/store/index.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
@@ -49,6 +49,11 @@ export class FakeEngine implements EngineClient {
   reload() {
     this.reloads++;
     return this.answer(true as const);
+  }
+  /** '{app}/{stream}/{n}' -> what the engine answers to a snapshot request */
+  readonly snapshots = new Map<string, EngineSnapshot>();
+  snapshot(app: string, stream: string, index: number) {
+    return this.answer<EngineSnapshot>(this.snapshots.get(`${app}/${stream}/${index}`) ?? { found: false, status: 404, reason: `no snapshot of '${app}/${stream}' yet` });
   }
 }
 

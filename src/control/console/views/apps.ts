@@ -2,6 +2,8 @@
 // (shown once, with a copy button) and revoke one.
 import { OUTAGE_POLICIES, RECORDING_FORMATS } from '../../../shared/config-protocol.ts';
 import { DEFAULT_APP_RECORDING, RECORDING_LIMITS } from '../../services/recording-settings.ts';
+import { DEFAULT_APP_SNAPSHOT } from '../../services/snapshot-settings.ts';
+import { SNAPSHOT_LIMITS } from '../../../shared/config-protocol.ts';
 import { PLAY_POLICIES, PUBLISH_POLICIES, SOURCE_TYPES } from '../../services/app-service.ts';
 import type { App, StreamKey } from '../../services/types.ts';
 import { redactSecrets } from '../../../shared/redact-url.ts';
@@ -14,7 +16,7 @@ const options = (values: readonly string[], selected: string): SafeHtml =>
 const checkbox = (name: string, label: string, checked: boolean): SafeHtml =>
   html`<label class="check"><input type="checkbox" name="${name}" value="on"${checked ? html` checked` : ''}> ${label}</label>`;
 
-function appFields(ctx: ViewContext, app: App | null): SafeHtml {
+function appFields(ctx: ViewContext, app: App | null, decoderMissing = false): SafeHtml {
   const { t } = ctx;
   // the form is the admin's edit form; a viewer reads it without the hook URL's secrets
   const hookUrl = app?.hookUrl == null ? '' : ctx.admin ? app.hookUrl : redactSecrets(app.hookUrl);
@@ -26,7 +28,23 @@ ${checkbox('llHls', t('apps.llHls'), app?.llHls ?? true)}
 <label>${t('apps.playPolicy')} <select name="playPolicy">${options(PLAY_POLICIES, app?.playPolicy ?? 'open')}</select></label>
 <label>${t('apps.hookUrl')} <input name="hookUrl" type="url" value="${hookUrl}" placeholder="https://"></label>
 <label>${t('apps.outagePolicy')} <select name="outagePolicy">${options(OUTAGE_POLICIES, app?.outagePolicy ?? 'admitted')}</select></label>
-${recordingFields(ctx, app)}`;
+${recordingFields(ctx, app)}
+${snapshotFields(ctx, app, decoderMissing)}`;
+}
+
+/** Snapshot settings: a fieldset of the app form (names prefixed snap*, read by admin-routes.ts). */
+function snapshotFields(ctx: ViewContext, app: App | null, decoderMissing: boolean): SafeHtml {
+  const { t } = ctx;
+  const s = app?.snapshot ?? DEFAULT_APP_SNAPSHOT;
+  const { intervalSec, keep } = SNAPSHOT_LIMITS;
+  return html`<fieldset class="stack" data-testid="snapshot">
+<legend>${t('apps.snapshot')}</legend>
+${decoderMissing ? html`<p class="error" data-testid="snapshot-no-decoder">${t('apps.snapNoDecoder')}</p>` : ''}
+${checkbox('snapEnabled', t('apps.snapEnabled'), s.enabled)}
+<label>${t('apps.snapIntervalSec')} <input name="snapIntervalSec" type="number" min="${intervalSec.min}" max="${intervalSec.max}" value="${s.intervalSec}" required></label>
+<label>${t('apps.snapKeep')} <input name="snapKeep" type="number" min="${keep.min}" max="${keep.max}" value="${s.keep}" required></label>
+<p class="muted">${t('apps.snapHint')}</p>
+</fieldset>`;
 }
 
 /** Recording settings: a fieldset of the app form (names prefixed rec*, read by admin-routes.ts). */
@@ -62,22 +80,22 @@ ${ctx.admin ? html` <button class="danger small" hx-delete="/apps/${encodeURICom
 
 export const appsListFragment = (ctx: ViewContext, apps: readonly App[]): SafeHtml => html`${appsTable(ctx, apps)}${clearFlash()}`;
 
-export function appsPage(ctx: ViewContext, apps: readonly App[]): SafeHtml {
+export function appsPage(ctx: ViewContext, apps: readonly App[], decoderMissing = false): SafeHtml {
   const { t } = ctx;
   return page(ctx, 'apps', t('apps.title'), html`${appsTable(ctx, apps)}
 ${ctx.admin ? html`<section class="card"><h2>${t('apps.new')}</h2>
 <form hx-post="/apps" hx-target="#apps-list" hx-swap="outerHTML" class="stack" data-testid="new-app">
 <label>${t('common.name')} <input name="name" required pattern="[A-Za-z0-9_\\-]{2,40}" maxlength="40"></label>
-${appFields(ctx, null)}
+${appFields(ctx, null, decoderMissing)}
 <button class="primary">${t('common.create')}</button>
 </form></section>` : ''}`);
 }
 
-export function appForm(ctx: ViewContext, app: App, saved: boolean): SafeHtml {
+export function appForm(ctx: ViewContext, app: App, saved: boolean, decoderMissing = false): SafeHtml {
   const { t } = ctx;
   return html`<form id="app-form" hx-post="/apps/${encodeURIComponent(app.name)}" hx-target="#app-form" hx-swap="outerHTML" class="stack">
 ${saved ? okFragment(t('common.saved')) : ''}
-${appFields(ctx, app)}
+${appFields(ctx, app, decoderMissing)}
 ${ctx.admin ? html`<button class="primary">${t('common.save')}</button>` : ''}
 </form>${saved ? clearFlash() : ''}`;
 }
@@ -98,9 +116,9 @@ export function newKeyFragment(ctx: ViewContext, app: string, key: string, keys:
 ${keysTable(ctx, app, keys)}${clearFlash()}`;
 }
 
-export function appPage(ctx: ViewContext, app: App, keys: readonly StreamKey[]): SafeHtml {
+export function appPage(ctx: ViewContext, app: App, keys: readonly StreamKey[], decoderMissing = false): SafeHtml {
   const { t } = ctx;
-  return page(ctx, 'apps', app.name, html`<section class="card">${appForm(ctx, app, false)}</section>
+  return page(ctx, 'apps', app.name, html`<section class="card">${appForm(ctx, app, false, decoderMissing)}</section>
 <section class="card"><h2>${t('keys.title')}</h2>
 <div id="new-key"></div>
 ${keysTable(ctx, app.name, keys)}

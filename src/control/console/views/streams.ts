@@ -100,12 +100,27 @@ export const dashboardPage = (ctx: ViewContext, live: LiveView): SafeHtml =>
 ${dashboardFragment(ctx, live)}
 </section>`);
 
-export const streamsFragment = (ctx: ViewContext, live: LiveView): SafeHtml =>
-  live.ok ? streamsTable(ctx, live.streams, true) : engineDown(ctx, live.reason);
+/**
+ * The thumbnail wall: the latest snapshot of each live stream of an app with snapshots on, from the
+ * REST API (the console is its client; the session cookie goes with the image requests). When the
+ * engine has no decoder, a warning instead of empty frames.
+ */
+export function thumbnailWall(ctx: ViewContext, live: LiveView, snapshotApps: ReadonlySet<string>): SafeHtml {
+  if (!live.ok) return html``;
+  const streams = live.streams.filter((s) => snapshotApps.has(s.app) && s.publisherId !== null);
+  if (streams.length === 0) return html``;
+  if (live.status.snapshotDecoder === null) return html`<p class="error" data-testid="snapshot-no-decoder">${ctx.t('streams.snapNoDecoder')}</p>`;
+  return html`<h2>${ctx.t('streams.thumbnails')}</h2><div class="thumbs" data-testid="thumbnails">
+${streams.map((s) => html`<a class="thumb" href="${streamHref(s)}"><img src="/api/v1/streams/${encodePath(s.app, s.stream)}/snapshot" alt="${s.app}/${s.stream}" width="192" height="108" loading="lazy"><span>${s.app}/${s.stream}</span></a>`)}
+</div>`;
+}
 
-export const streamsPage = (ctx: ViewContext, live: LiveView): SafeHtml =>
+export const streamsFragment = (ctx: ViewContext, live: LiveView, snapshotApps: ReadonlySet<string> = new Set()): SafeHtml =>
+  live.ok ? html`${thumbnailWall(ctx, live, snapshotApps)}${streamsTable(ctx, live.streams, true)}` : engineDown(ctx, live.reason);
+
+export const streamsPage = (ctx: ViewContext, live: LiveView, snapshotApps: ReadonlySet<string> = new Set()): SafeHtml =>
   page(ctx, 'streams', ctx.t('streams.title'), html`<section id="streams-live" hx-get="/fragments/streams" hx-trigger="every 2s" hx-swap="innerHTML">
-${streamsFragment(ctx, live)}
+${streamsFragment(ctx, live, snapshotApps)}
 </section>`);
 
 // ---- one stream -------------------------------------------------------------------------
