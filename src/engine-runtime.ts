@@ -111,7 +111,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     nextConnectionId: () => `c${++connectionCounter}`,
   };
   const rtmp = new RtmpListener(context);
-  const http = new HttpMediaServer(context);
+  const http = new HttpMediaServer(context, recordings);
   bindOrExplain('RTMP', config.rtmp.host, config.rtmp.port, () => rtmp.start(config.rtmp.host, config.rtmp.port));
   const rtsp = config.rtsp ? new RtspListener(context) : null;
   try {

@@ -5,6 +5,7 @@
 // streaming goes on; (2) deletes what is past an app's retention or over its quota, oldest first.
 import { randomBytes } from 'node:crypto';
 import { mkdir, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { LiveStream } from '../hub/live-stream.ts';
 import { planRetention } from '../record/retention-plan.ts';
 import type { RecordedSegment } from '../record/recording-index.ts';
@@ -17,6 +18,9 @@ import { StreamRecorder, type RecorderCounters } from './stream-recorder.ts';
 const MIB = 1024 * 1024;
 /** the open segment of one recorder may hold this much before it is closed without a keyframe */
 const MAX_SEGMENT_BYTES = 64 * MIB;
+
+/** One stream's recorded segments, oldest first, and the directory their files are in. */
+export type StreamRecording = Readonly<{ dir: string; segments: readonly RecordedSegment[] }>;
 
 type PathState = { freeBytes: number; paused: boolean; checked: boolean };
 
@@ -153,6 +157,18 @@ export class RecordingManager {
     const catalog = this.catalog(settings.path, app);
     await catalog.load();
     return catalog.list();
+  }
+
+  /**
+   * One stream's segments (oldest first) and the directory they are in: what look-back, time-shift
+   * and export read. Null when the app has no recording settings or a name cannot be a directory.
+   */
+  async streamRecording(app: string, stream: string): Promise<StreamRecording | null> {
+    const settings = this.config().apps.find((a) => a.name === app)?.recording;
+    if (!settings || !isSafeStreamName(app) || !isSafeStreamName(stream)) return null;
+    const catalog = this.catalog(settings.path, app);
+    await catalog.load();
+    return { dir: join(catalog.appDir, stream), segments: catalog.list().filter((s) => s.stream === stream) };
   }
 
   status(): RecordingStatus {
