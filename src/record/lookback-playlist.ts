@@ -39,8 +39,10 @@ export function parseRecordedUri(uri: string): RecordedUri | null {
   return { fileName: `${start}-${duration}.${SEGMENT_EXTENSION[format]}`, part: kind === 'init.mp4' ? 'init' : 'media' };
 }
 
+type RunMember = Pick<RecordedSegment, 'startMs' | 'durationMs' | 'format'>;
+
 /** Whether `next` does not continue `previous` on one timeline. */
-export function startsNewRun(previous: PlaylistSegment, next: PlaylistSegment): boolean {
+export function startsNewRun(previous: RunMember, next: RunMember): boolean {
   return previous.format !== next.format || Math.abs(next.startMs - (previous.startMs + previous.durationMs)) > DISCONTINUITY_TOLERANCE_MS;
 }
 
