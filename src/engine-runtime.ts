@@ -25,6 +25,7 @@ import { DEFAULT_DRAIN_TIMEOUT_MS, drainEngine, type DrainReport } from './serve
 import { hlsVariantsFor, type EngineConfig } from './shared/engine-config.ts';
 import { hlsMemoryCaps } from './outputs/hls/hls-memory-caps.ts';
 import { timestampJumpLogger } from './server/timestamp-jump-log.ts';
+import { RecordingExporter } from './server/recording-export.ts';
 import { RecordingManager } from './server/recording-manager.ts';
 import { createLogger, type Logger } from './shared/logger.ts';
 
@@ -45,6 +46,8 @@ export interface RunningEngine {
   readonly relays: RelayManager;
   /** recording of live streams to disk, retention, the free-space floor (server/recording-manager.ts) */
   readonly recordings: RecordingManager;
+  /** MP4 export jobs over the recordings (server/recording-export.ts) */
+  readonly exports: RecordingExporter;
   /** the SRT listener (config.srt enabled), else null */
   readonly srt: SrtListener | null;
   /** resolves once every listener is bound; rejects (the engine stopped) when the SRT port cannot be bound */
@@ -93,6 +96,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
   streams.onPublish((stream) => hls.attach(stream));
   const recordings = new RecordingManager(getConfig, logger.child({ component: 'recording' }));
   streams.onPublish((stream) => recordings.attach(stream));
+  const exports = new RecordingExporter(recordings, logger.child({ component: 'recording-export' }));
   const decider =
     typeof options.admission === 'function' ? options.admission(getConfig) : (options.admission ?? new AppListAdmission(getConfig));
   const forwardMemo = new ForwardTargetMemo();
@@ -165,6 +169,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     hlsViewers: http.hlsViewers,
     relays,
     recordings,
+    exports,
     srt,
     ready,
     applyConfig: (next) => {

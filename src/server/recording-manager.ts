@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { LiveStream } from '../hub/live-stream.ts';
 import { planRetention } from '../record/retention-plan.ts';
 import type { RecordedSegment } from '../record/recording-index.ts';
+import { selectRange } from '../record/lookback-playlist.ts';
 import type { RecordingSettings, RecordingStatus } from '../shared/config-protocol.ts';
 import { DEFAULT_RECORDING_SETTINGS, type EngineConfig, type RecordingEngineSettings } from '../shared/engine-config.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -169,6 +170,33 @@ export class RecordingManager {
     const catalog = this.catalog(settings.path, app);
     await catalog.load();
     return { dir: join(catalog.appDir, stream), segments: catalog.list().filter((s) => s.stream === stream) };
+  }
+
+  /**
+   * Deletes a stream's segments that overlap [startMs, endMs), whole (a segment is one file);
+   * null when the app has no recording settings. Returns what went.
+   */
+  async removeRange(app: string, stream: string, startMs: number, endMs: number): Promise<{ deleted: number; sizeBytes: number } | null> {
+    const recording = await this.streamRecording(app, stream);
+    const settings = this.config().apps.find((a) => a.name === app)?.recording;
+    if (!recording || !settings) return null;
+    const doomed = selectRange(recording.segments, startMs, endMs);
+    const catalog = this.catalog(settings.path, app);
+    const before = new Set(catalog.list());
+    const deleted = await catalog.remove(doomed);
+    const still = new Set(catalog.list());
+    let sizeBytes = 0;
+    for (const s of doomed) if (before.has(s) && !still.has(s)) sizeBytes += s.sizeBytes;
+    this.counters.segmentsDeleted += deleted;
+    this.log.info('recordings deleted on request', { stream: `${app}/${stream}`, deleted, startMs, endMs });
+    return { deleted, sizeBytes };
+  }
+
+  /** Apps with recording settings (recording now or not): what their files are for listing. */
+  recordingApps(): string[] {
+    return this.config()
+      .apps.filter((a) => a.recording !== undefined)
+      .map((a) => a.name);
   }
 
   status(): RecordingStatus {
