@@ -75,6 +75,11 @@ export class Weir {
     return { status: res.status, json: text ? JSON.parse(text) : null };
   }
 
+  /** a REST request whose answer is not JSON (a download) */
+  raw(path: string): Promise<Response> {
+    return fetch(`http://127.0.0.1:${this.ports.control}/api/v1${path}`, { headers: { authorization: `Bearer ${this.token}` } });
+  }
+
   /** configuration reaches the engine asynchronously (reload notice, then a fetch): wait for it */
   async engineCurrent(): Promise<boolean> {
     for (let i = 0; i < 80; i++) {
