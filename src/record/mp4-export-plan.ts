@@ -12,7 +12,19 @@ import { startsNewRun } from './lookback-playlist.ts';
 import { sameTracks } from './recorded-media.ts';
 import type { RecordingFormat } from '../shared/config-protocol.ts';
 
-export type ExportSample = Readonly<{ kind: TrackKind; dts: number; pts: number; keyframe: boolean; sizeBytes: number }>;
+/**
+ * One file's samples, column by column (a long export's timing and sizes stay a few tens of bytes
+ * per sample): file order, timeline from zero (recorded-media.ts), in the track's timescale.
+ */
+export type ExportSamples = Readonly<{
+  count: number;
+  /** 1: video, 0: audio */
+  video: Uint8Array;
+  dts: Float64Array;
+  pts: Float64Array;
+  keyframe: Uint8Array;
+  sizes: Uint32Array;
+}>;
 
 /** What the plan needs of one file: its name's start and duration, its tracks and its samples' timing and sizes. */
 export type ExportFile = Readonly<{
@@ -20,8 +32,7 @@ export type ExportFile = Readonly<{
   durationMs: number;
   format: RecordingFormat;
   tracks: readonly Track[];
-  /** file order, timeline from zero (recorded-media.ts) */
-  samples: readonly ExportSample[];
+  samples: ExportSamples;
 }>;
 
 /** The samples of one file to write, in this order, by index into that file's samples. */
@@ -32,17 +43,19 @@ export type ExportPlan = Readonly<{
   header: Uint8Array;
   mdatPayloadBytes: number;
   writes: readonly ExportWrite[];
-  /** the wall-clock span the export covers (first and last sample of the cut) */
+  /** the wall clock of the cut's first sample, and how long the export plays */
   firstMs: number;
   durationMs: number;
   tracks: readonly Track[];
 }>;
 
-type Picked = { fileIndex: number; sampleIndex: number; sample: ExportSample; exportMs: number; wallMs: number };
+type Cut = { exportMs: number; wallMs: number };
 
 function refuse(message: string): never {
   throw new ProtocolError(ProtocolErrorCode.Unsupported, message);
 }
+
+const kindOf = (samples: ExportSamples, i: number): TrackKind => (samples.video[i] === 1 ? 'video' : 'audio');
 
 /** The plan for [startMs, endMs) over `files` (sorted by start, the ones overlapping the range). */
 export function planMp4Export(files: readonly ExportFile[], startMs: number, endMs: number): ExportPlan {
@@ -51,91 +64,136 @@ export function planMp4Export(files: readonly ExportFile[], startMs: number, end
   for (const f of files) {
     if (!sameTracks(tracks, f.tracks)) refuse(`the codecs change at ${formatDateTime(f.startMs)}: export the parts before and after it separately`);
   }
-  const timescale = new Map(tracks.map((t) => [t.kind, t.timescale]));
-  const cutKind: TrackKind = timescale.has('video') ? 'video' : 'audio';
+  const msPerTick = new Map(tracks.map((t) => [t.kind, 1000 / t.timescale]));
+  const cutKind: TrackKind = msPerTick.has('video') ? 'video' : 'audio';
 
-  // every sample on the export's timeline (file placement) and the wall clock (for the cut)
-  const all: Picked[] = [];
-  let placedMs = 0;
-  files.forEach((f, fileIndex) => {
-    if (fileIndex > 0) {
-      const previous = files[fileIndex - 1]!;
-      placedMs += startsNewRun(previous, f) ? previous.durationMs : f.startMs - previous.startMs;
+  // where each file sits on the export's timeline: back-to-back files keep their spacing, gaps close up
+  const placedMs: number[] = [];
+  files.forEach((f, i) => {
+    const previous = files[i - 1];
+    placedMs.push(previous === undefined ? 0 : placedMs[i - 1]! + (startsNewRun(previous, f) ? previous.durationMs : f.startMs - previous.startMs));
+  });
+
+  // the cut: the last keyframe at or before the start (else the first), the first one at or after the end
+  let first: Cut | undefined;
+  let firstAny: Cut | undefined;
+  let last: Cut | undefined;
+  for (const [fileIndex, f] of files.entries()) {
+    const s = f.samples;
+    for (let i = 0; i < s.count; i++) {
+      if (kindOf(s, i) !== cutKind || s.keyframe[i] !== 1) continue;
+      const offsetMs = s.dts[i]! * msPerTick.get(cutKind)!;
+      const cut = { exportMs: placedMs[fileIndex]! + offsetMs, wallMs: f.startMs + offsetMs };
+      firstAny ??= cut;
+      if (cut.wallMs <= startMs) first = cut;
+      else if (last === undefined && cut.wallMs >= endMs) last = cut;
     }
-    f.samples.forEach((sample, sampleIndex) => {
-      const offsetMs = (sample.dts * 1000) / timescale.get(sample.kind)!;
-      all.push({ fileIndex, sampleIndex, sample, exportMs: placedMs + offsetMs, wallMs: f.startMs + offsetMs });
-    });
-  });
-  const cuts = all.filter((p) => p.sample.kind === cutKind && p.sample.keyframe);
-  if (cuts.length === 0) refuse('no keyframe in the range');
-  const first = cuts.findLast((p) => p.wallMs <= startMs) ?? cuts[0]!;
-  const last = cuts.find((p) => p.exportMs > first.exportMs && p.wallMs >= endMs);
-  const fromMs = first.exportMs;
-  const toMs = last?.exportMs ?? Infinity;
+  }
+  const from = first ?? firstAny;
+  if (from === undefined) refuse('no keyframe in the range');
+  const fromMs = from.exportMs;
+  const toMs = last !== undefined && last.exportMs > fromMs ? last.exportMs : Infinity;
 
-  const perTrack = tracks.map((track) => {
-    const picked = all.filter((p) => p.sample.kind === track.kind && p.exportMs >= fromMs && p.exportMs < toMs);
-    return { track, picked };
-  });
-  const kept = perTrack.filter((t) => t.picked.length > 0);
-  const progressive: ProgressiveTrack[] = kept.map(({ track, picked }) => tables(track, picked, fromMs));
-
-  // one chunk per file and track, in file order: the mdat interleaves the tracks file by file
+  // per track: the samples in [from, to) and their tables; per file: what to write, track by track
+  const chosen = tracks.map((track) => ({ track, builder: new TableBuilder(track, fromMs) }));
   const chunks: ProgressiveChunk[] = [];
   const writes: ExportWrite[] = [];
-  const byFile = files.map(() => kept.map((): number[] => []));
-  kept.forEach(({ picked }, trackIndex) => {
-    for (const p of picked) byFile[p.fileIndex]![trackIndex]!.push(p.sampleIndex);
+  const kept = chosen.map(() => false);
+  const perFile: Array<{ fileIndex: number; perTrack: number[][] }> = [];
+  files.forEach((f, fileIndex) => {
+    const s = f.samples;
+    const perTrack = chosen.map((): number[] => []);
+    chosen.forEach(({ track, builder }, trackIndex) => {
+      const scale = msPerTick.get(track.kind)!;
+      const base = placedMs[fileIndex]!;
+      for (let i = 0; i < s.count; i++) {
+        if (kindOf(s, i) !== track.kind) continue;
+        const exportMs = base + s.dts[i]! * scale;
+        if (exportMs < fromMs || exportMs >= toMs) continue;
+        builder.add(base, s.dts[i]!, s.pts[i]!, s.sizes[i]!, s.keyframe[i] === 1);
+        perTrack[trackIndex]!.push(i);
+        kept[trackIndex] = true;
+      }
+    });
+    perFile.push({ fileIndex, perTrack });
   });
-  byFile.forEach((perTrackIndexes, fileIndex) => {
+  const keptIndexes = chosen.map((_, i) => i).filter((i) => kept[i]);
+  for (const { fileIndex, perTrack } of perFile) {
     const indexes: number[] = [];
-    perTrackIndexes.forEach((inFile, trackIndex) => {
+    keptIndexes.forEach((trackIndex, outIndex) => {
+      const inFile = perTrack[trackIndex]!;
       if (inFile.length === 0) return;
-      chunks.push({ trackIndex, samples: inFile.length });
-      indexes.push(...inFile);
+      chunks.push({ trackIndex: outIndex, samples: inFile.length });
+      for (const i of inFile) indexes.push(i);
     });
     if (indexes.length > 0) writes.push({ fileIndex, sampleIndexes: indexes });
-  });
-  const header = writeProgressiveHeader(progressive, chunks);
-  const durationMs = Math.max(
-    ...progressive.map((t) => (t.durations.reduce((a, b) => a + b, 0) * 1000) / t.track.timescale),
-  );
-  return { header: header.bytes, mdatPayloadBytes: header.mdatPayloadBytes, writes, firstMs: first.wallMs, durationMs: Math.round(durationMs), tracks: kept.map((t) => t.track) };
-}
-
-/** Sample tables of one track: dts from the cut on, strictly increasing, each sample's duration up to the next. */
-function tables(track: Track, picked: readonly Picked[], fromMs: number): ProgressiveTrack {
-  const ts = track.timescale;
-  const originTicks = Math.round((fromMs * ts) / 1000);
-  const placedTicks = new Map<number, number>();
-  const dts: number[] = [];
-  const pts: number[] = [];
-  for (const p of picked) {
-    // the file's place on the export timeline in this track's ticks (the sample keeps its exact ticks within the file)
-    let base = placedTicks.get(p.fileIndex);
-    if (base === undefined) {
-      base = Math.round(((p.exportMs - (p.sample.dts * 1000) / ts) * ts) / 1000);
-      placedTicks.set(p.fileIndex, base);
-    }
-    let d = Math.max(0, base + p.sample.dts - originTicks);
-    if (dts.length > 0 && d <= dts.at(-1)!) d = dts.at(-1)! + 1;
-    dts.push(d);
-    pts.push(d + (p.sample.pts - p.sample.dts));
   }
-  const durations = dts.map((d, i) => (i + 1 < dts.length ? dts[i + 1]! - d : 0));
-  if (durations.length > 1) durations[durations.length - 1] = durations[durations.length - 2]!;
-  else durations[0] = Math.max(1, Math.round(ts / 50)); // one sample alone: a nominal 20 ms
+  const progressive = keptIndexes.map((i) => chosen[i]!.builder.finish());
+  const header = writeProgressiveHeader(progressive, chunks);
+  let durationMs = 0;
+  for (const t of progressive) durationMs = Math.max(durationMs, (t.durations.reduce((a, b) => a + b, 0) * 1000) / t.track.timescale);
   return {
-    track,
-    durations,
-    compositionOffsets: pts.map((p, i) => p - dts[i]!),
-    sizes: picked.map((p) => p.sample.sizeBytes),
-    keyframes: picked.map((p) => p.sample.keyframe),
+    header: header.bytes,
+    mdatPayloadBytes: header.mdatPayloadBytes,
+    writes,
+    firstMs: from.wallMs,
+    durationMs: Math.round(durationMs),
+    tracks: progressive.map((t) => t.track),
   };
 }
 
+/** One track's tables from the cut on: dts strictly increasing, each sample lasting up to the next. */
+class TableBuilder {
+  private readonly originTicks: number;
+  private readonly dts: number[] = [];
+  private readonly offsets: number[] = [];
+  private readonly sizes: number[] = [];
+  private readonly keyframes: boolean[] = [];
+
+  constructor(
+    private readonly track: Track,
+    fromMs: number,
+  ) {
+    this.originTicks = Math.round((fromMs * track.timescale) / 1000);
+  }
+
+  /** `placedMs`: the file's place on the export timeline; the sample keeps its exact ticks within the file. */
+  add(placedMs: number, dts: number, pts: number, size: number, keyframe: boolean): void {
+    let d = Math.max(0, Math.round((placedMs * this.track.timescale) / 1000) + dts - this.originTicks);
+    const previous = this.dts.at(-1);
+    if (previous !== undefined && d <= previous) d = previous + 1;
+    this.dts.push(d);
+    this.offsets.push(pts - dts);
+    this.sizes.push(size);
+    this.keyframes.push(keyframe);
+  }
+
+  finish(): ProgressiveTrack {
+    const { dts } = this;
+    const durations = dts.map((d, i) => (i + 1 < dts.length ? dts[i + 1]! - d : 0));
+    if (durations.length > 1) durations[durations.length - 1] = durations[durations.length - 2]!;
+    else durations[0] = Math.max(1, Math.round(this.track.timescale / 50)); // one sample alone: a nominal 20 ms
+    return { track: this.track, durations, compositionOffsets: this.offsets, sizes: this.sizes, keyframes: this.keyframes };
+  }
+}
+
 /** A file's samples as the plan needs them (timing and sizes; the bytes are read again when written). */
-export function exportSamples(samples: ReadonlyArray<Readonly<{ kind: TrackKind; dts: number; pts: number; keyframe: boolean; data: Uint8Array }>>): ExportSample[] {
-  return samples.map((s) => ({ kind: s.kind, dts: s.dts, pts: s.pts, keyframe: s.keyframe, sizeBytes: s.data.byteLength }));
+export function exportSamples(samples: ReadonlyArray<Readonly<{ kind: TrackKind; dts: number; pts: number; keyframe: boolean; data: Uint8Array }>>): ExportSamples {
+  const count = samples.length;
+  const out = {
+    count,
+    video: new Uint8Array(count),
+    dts: new Float64Array(count),
+    pts: new Float64Array(count),
+    keyframe: new Uint8Array(count),
+    sizes: new Uint32Array(count),
+  };
+  samples.forEach((s, i) => {
+    out.video[i] = s.kind === 'video' ? 1 : 0;
+    out.dts[i] = s.dts;
+    out.pts[i] = s.pts;
+    out.keyframe[i] = s.keyframe ? 1 : 0;
+    out.sizes[i] = s.data.byteLength;
+  });
+  return out;
 }

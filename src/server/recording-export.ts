@@ -45,8 +45,11 @@ export interface ExportSource {
   streamRecording(app: string, stream: string): Promise<StreamRecording | null>;
 }
 
-/** one export covers at most this much (a day): longer ranges are several exports */
-export const MAX_EXPORT_MS = 24 * 60 * 60 * 1000;
+/**
+ * one export covers at most this much: planning holds every sample's timing and size (about
+ * 250 MB of engine memory for 6 h of 25 fps video with AAC); longer ranges are several exports
+ */
+export const MAX_EXPORT_MS = 6 * 60 * 60 * 1000;
 const MAX_WAITING = 4;
 const MAX_KEPT = 32;
 /** a finished export (and its file) is kept this long for its download */

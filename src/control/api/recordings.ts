@@ -215,7 +215,7 @@ export const recordingRoutes = (deps: ApiDeps) =>
           description:
             'Starts a job that writes one fast-start MP4 (moov first) of the range, cut at video keyframes, without re-encoding. ' +
             'Poll statusUrl for progress; downloadUrl answers the file once state is done. Gaps in the recording are closed up. ' +
-            'One export covers at most 24 h; a few wait while one runs (429 past that).',
+            'One export covers at most 6 h; a few wait while one runs (429 past that).',
         },
       },
     )
