@@ -25,6 +25,7 @@ import { DEFAULT_DRAIN_TIMEOUT_MS, drainEngine, type DrainReport } from './serve
 import { hlsVariantsFor, type EngineConfig } from './shared/engine-config.ts';
 import { hlsMemoryCaps } from './outputs/hls/hls-memory-caps.ts';
 import { timestampJumpLogger } from './server/timestamp-jump-log.ts';
+import { RecordingExporter } from './server/recording-export.ts';
 import { RecordingManager } from './server/recording-manager.ts';
 import { findSnapshotDecoder } from './server/snapshot-decoder.ts';
 import { SnapshotManager } from './server/snapshot-manager.ts';
@@ -49,6 +50,8 @@ export interface RunningEngine {
   readonly recordings: RecordingManager;
   /** JPEG snapshots of the live streams of apps that want them (server/snapshot-manager.ts) */
   readonly snapshots: SnapshotManager;
+  /** MP4 export jobs over the recordings (server/recording-export.ts) */
+  readonly exports: RecordingExporter;
   /** the SRT listener (config.srt enabled), else null */
   readonly srt: SrtListener | null;
   /** resolves once every listener is bound; rejects (the engine stopped) when the SRT port cannot be bound */
@@ -99,6 +102,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
   streams.onPublish((stream) => hls.attach(stream));
   const recordings = new RecordingManager(getConfig, logger.child({ component: 'recording' }));
   streams.onPublish((stream) => recordings.attach(stream));
+  const exports = new RecordingExporter(recordings, logger.child({ component: 'recording-export' }));
   const decider =
     typeof options.admission === 'function' ? options.admission(getConfig) : (options.admission ?? new AppListAdmission(getConfig));
   const forwardMemo = new ForwardTargetMemo();
@@ -121,7 +125,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     snapshots,
   };
   const rtmp = new RtmpListener(context);
-  const http = new HttpMediaServer(context);
+  const http = new HttpMediaServer(context, recordings);
   bindOrExplain('RTMP', config.rtmp.host, config.rtmp.port, () => rtmp.start(config.rtmp.host, config.rtmp.port));
   const rtsp = config.rtsp ? new RtspListener(context) : null;
   try {
@@ -177,6 +181,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     relays,
     recordings,
     snapshots,
+    exports,
     srt,
     ready,
     applyConfig: (next) => {

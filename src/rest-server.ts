@@ -13,6 +13,7 @@ import { errorHandler } from './control/api/error-handler.ts';
 import { forwardRoutes } from './control/api/forwards.ts';
 import { openApiRoute } from './control/api/openapi-document.ts';
 import { pullRoutes } from './control/api/pulls.ts';
+import { recordingRoutes } from './control/api/recordings.ts';
 import { sessionRoutes } from './control/api/session.ts';
 import { settingsRoutes } from './control/api/settings.ts';
 import { signedUrlRoutes } from './control/api/signed-urls.ts';
@@ -85,6 +86,7 @@ export function createRestApp(input: RestDeps) {
         .use(settingsRoutes(deps))
         .use(userRoutes(deps))
         .use(tokenRoutes(deps))
+        .use(recordingRoutes(deps))
         .use(engineRoutes(deps)),
     )
     .use(consoleRoutes(deps));

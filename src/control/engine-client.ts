@@ -28,7 +28,17 @@ export interface EngineClient {
   relays?(): Promise<EngineResult<readonly RelayStatus[]>>;
   /** a live stream's JPEG snapshot (GET /v1/snapshots/{app}/{stream}?n=index); optional for fakes */
   snapshot?(app: string, stream: string, index: number): Promise<EngineResult<EngineSnapshot>>;
+  /**
+   * A recording route (GET /v1/recordings, DELETE /v1/recordings/{app}/{stream}, /v1/exports...):
+   * the engine's status and JSON body as they are, for the REST layer to check; optional for fakes
+   */
+  recordingCall?(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<EngineResult<EngineReply>>;
+  /** an export's MP4, streamed through (the timeout covers the wait for the headers only) */
+  exportFile?(id: string): Promise<EngineResult<Response>>;
 }
+
+/** An engine answer passed on: its status and its JSON body (null when it had none). */
+export type EngineReply = Readonly<{ status: number; body: unknown }>;
 
 export type EngineClientOptions = Readonly<{
   /** e.g. http://127.0.0.1:8087 */
@@ -63,19 +73,28 @@ export function createEngineClient(options: EngineClientOptions): EngineClient {
   const timeoutMs = options.timeoutMs ?? ENGINE_API_DEFAULT_TIMEOUT_MS;
   const doFetch = options.fetch ?? ((request: Request) => fetch(request));
 
-  async function call(method: string, path: string): Promise<EngineResult<Response>> {
+  async function call(method: string, path: string, body?: unknown, streamed = false): Promise<EngineResult<Response>> {
+    // A streamed body (an export download) may take longer than the timeout: only the wait for its
+    // headers is bounded. Other answers are bounded as a whole, body included.
+    const controller = streamed ? new AbortController() : null;
+    const timer = controller ? setTimeout(() => controller.abort(new DOMException('timeout', 'TimeoutError')), timeoutMs) : null;
     try {
       const secret = typeof options.secret === 'string' ? options.secret : await options.secret();
+      const headers: Record<string, string> = { authorization: `Bearer ${secret}`, accept: 'application/json' };
+      if (body !== undefined) headers['content-type'] = 'application/json';
       const request = new Request(baseUrl + path, {
         method,
-        headers: { authorization: `Bearer ${secret}`, accept: 'application/json' },
-        signal: AbortSignal.timeout(timeoutMs),
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: controller?.signal ?? AbortSignal.timeout(timeoutMs),
       });
       return { ok: true, value: await doFetch(request) };
     } catch (error) {
-      const name = error instanceof Error ? error.name : '';
+      const name = error instanceof Error || error instanceof DOMException ? error.name : '';
       if (name === 'TimeoutError' || name === 'AbortError') return down(`engine did not answer within ${timeoutMs} ms`);
       return down('engine unreachable');
+    } finally {
+      if (timer) clearTimeout(timer);
     }
   }
 
@@ -122,6 +141,20 @@ export function createEngineClient(options: EngineClientOptions): EngineClient {
       } catch {
         return down('engine sent an unreadable snapshot answer');
       }
+    },
+    async recordingCall(method, path, body) {
+      const answer = await call(method, path, body);
+      if (!answer.ok) return answer;
+      const response = answer.value;
+      try {
+        const text = await response.text();
+        return { ok: true, value: { status: response.status, body: text.length > 0 ? (JSON.parse(text) as unknown) : null } };
+      } catch {
+        return down(`engine sent invalid JSON for ${method} ${path}`);
+      }
+    },
+    async exportFile(id) {
+      return call('GET', `/v1/exports/${encodeURIComponent(id)}/file`, undefined, true);
     },
     async reload() {
       const answer = await call('POST', '/v1/reload');

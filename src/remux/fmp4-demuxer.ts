@@ -38,7 +38,7 @@ export type Fmp4Frame = Readonly<{
   data: Uint8Array;
 }>;
 
-type Box = { type: string; start: number; payload: number; end: number };
+export type Box = { type: string; start: number; payload: number; end: number };
 
 const SAMPLE_NON_SYNC = 0x10000;
 const TfhdFlag = {
@@ -78,7 +78,7 @@ const u64 = (b: Uint8Array, at: number): number => u32(b, at) * 2 ** 32 + u32(b,
 const fourCc = (b: Uint8Array, at: number): string => String.fromCharCode(u8(b, at), u8(b, at + 1), u8(b, at + 2), u8(b, at + 3));
 
 /** Boxes directly inside [start, end). */
-function boxes(b: Uint8Array, start: number, end: number): Box[] {
+export function boxes(b: Uint8Array, start: number, end: number): Box[] {
   const out: Box[] = [];
   let at = start;
   while (at < end) {

@@ -56,14 +56,17 @@ function writeMatrix(w: Mp4Writer): void {
   for (const value of UNITY_MATRIX) w.u32(value);
 }
 
-function writeMvhd(w: Mp4Writer, tracks: readonly Fmp4Track[]): void {
+/** Durations of a progressive file's track (a fragmented file's are all 0). */
+export type TrackDurations = Readonly<{ movieTicks: number; mediaTicks: number }>;
+
+export function writeMvhd(w: Mp4Writer, tracks: readonly Fmp4Track[], durationMovieTicks = 0): void {
   let nextTrackId = 1;
   for (const t of tracks) nextTrackId = Math.max(nextTrackId, t.mp4TrackId + 1);
   w.fullBox(BoxType.Mvhd, 0, 0, () => {
     w.u32(0); // creation_time
     w.u32(0); // modification_time
     w.u32(MOVIE_TIMESCALE);
-    w.u32(0); // duration: unknown (fragmented)
+    w.u32(durationMovieTicks); // 0 in a fragmented file: unknown
     w.u32(FIXED_16_16_ONE); // rate
     w.u16(FIXED_8_8_ONE); // volume
     w.zeros(10); // reserved(16), reserved(32)[2]
@@ -73,7 +76,11 @@ function writeMvhd(w: Mp4Writer, tracks: readonly Fmp4Track[]): void {
   });
 }
 
-function writeTrak(w: Mp4Writer, track: Fmp4Track): void {
+/**
+ * One trak. A progressive file passes its durations and writes its sample tables after the stsd;
+ * a fragmented one leaves both out (empty tables, samples in the fragments).
+ */
+export function writeTrak(w: Mp4Writer, track: Fmp4Track, durations?: TrackDurations, writeTables: (w: Mp4Writer) => void = writeEmptyTables): void {
   const { entry } = track;
   w.box(BoxType.Trak, () => {
     w.fullBox(BoxType.Tkhd, 0, TrackHeaderFlags.Enabled | TrackHeaderFlags.InMovie, () => {
@@ -81,7 +88,7 @@ function writeTrak(w: Mp4Writer, track: Fmp4Track): void {
       w.u32(0); // modification_time
       w.u32(track.mp4TrackId);
       w.u32(0); // reserved
-      w.u32(0); // duration
+      w.u32(durations?.movieTicks ?? 0); // duration
       w.zeros(8); // reserved[2]
       w.i16(0); // layer
       w.i16(0); // alternate_group
@@ -96,7 +103,7 @@ function writeTrak(w: Mp4Writer, track: Fmp4Track): void {
         w.u32(0); // creation_time
         w.u32(0); // modification_time
         w.u32(track.timescale);
-        w.u32(0); // duration
+        w.u32(durations?.mediaTicks ?? 0); // duration
         w.u16(LANGUAGE_UNDETERMINED);
         w.u16(0); // pre_defined
       });
@@ -107,12 +114,12 @@ function writeTrak(w: Mp4Writer, track: Fmp4Track): void {
         w.zeros(12); // reserved[3]
         writeCString(w, HANDLER_NAMES[handler]);
       });
-      w.box(BoxType.Minf, () => writeMinf(w, entry));
+      w.box(BoxType.Minf, () => writeMinf(w, entry, writeTables));
     });
   });
 }
 
-function writeMinf(w: Mp4Writer, entry: VideoSampleEntry | AudioSampleEntry): void {
+function writeMinf(w: Mp4Writer, entry: VideoSampleEntry | AudioSampleEntry, writeTables: (w: Mp4Writer) => void): void {
   if (entry.kind === 'video') {
     w.fullBox(BoxType.Vmhd, 0, VideoMediaHeaderFlags.Required, () => w.zeros(8)); // graphicsmode, opcolor[3]
   } else {
@@ -130,14 +137,18 @@ function writeMinf(w: Mp4Writer, entry: VideoSampleEntry | AudioSampleEntry): vo
       if (entry.kind === 'video') writeVideoSampleEntry(w, entry);
       else writeAudioSampleEntry(w, entry);
     });
-    w.fullBox(BoxType.Stts, 0, 0, () => w.u32(0)); // entry_count
-    w.fullBox(BoxType.Stsc, 0, 0, () => w.u32(0)); // entry_count
-    w.fullBox(BoxType.Stsz, 0, 0, () => {
-      w.u32(0); // sample_size
-      w.u32(0); // sample_count
-    });
-    w.fullBox(BoxType.Stco, 0, 0, () => w.u32(0)); // entry_count
+    writeTables(w);
   });
+}
+
+function writeEmptyTables(w: Mp4Writer): void {
+  w.fullBox(BoxType.Stts, 0, 0, () => w.u32(0)); // entry_count
+  w.fullBox(BoxType.Stsc, 0, 0, () => w.u32(0)); // entry_count
+  w.fullBox(BoxType.Stsz, 0, 0, () => {
+    w.u32(0); // sample_size
+    w.u32(0); // sample_count
+  });
+  w.fullBox(BoxType.Stco, 0, 0, () => w.u32(0)); // entry_count
 }
 
 function writeTrex(w: Mp4Writer, track: Fmp4Track): void {

@@ -3,7 +3,7 @@
 // shared engine secret as a Bearer token (compared in constant time); GET /healthz does not.
 import type { Server } from 'bun';
 import type { ConfigApplyError, EngineStatus, LiveStreamState, RecordingStatus, RelayStatus } from '../shared/config-protocol.ts';
-import { recordedRanges, type RecordedSegment } from '../record/recording-index.ts';
+import { routeRecordings, type ExportView, type RecordingView } from './engine-api-recordings.ts';
 import { guardFetch, productionServe } from '../shared/http-errors.ts';
 import type { LogContext, Logger } from '../shared/logger.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../shared/prometheus.ts';
@@ -21,15 +21,12 @@ export interface EngineView {
   readonly hlsViewers: HlsViewerTracker;
   /** pulls, forwards and edge pulls (GET /v1/relays) */
   readonly relays?: { status(): readonly RelayStatus[] };
-  /** recording state and index (GET /v1/recordings/{app}) */
+  /** recording state and index (GET /v1/recordings, /v1/recordings/{app}, DELETE /v1/recordings/{app}/{stream}) */
   readonly recordings?: RecordingView;
   /** JPEG snapshots (GET /v1/snapshots/{app}/{stream}) and the decoder in status */
   readonly snapshots?: Readonly<{ decoder: string | null; find(app: string, stream: string, index?: number): SnapshotAnswer }>;
-}
-
-export interface RecordingView {
-  status(): RecordingStatus;
-  segments(app: string): Promise<readonly RecordedSegment[] | null>;
+  /** MP4 export jobs (/v1/exports) */
+  readonly exports?: ExportView;
 }
 
 export type EngineApiOptions = Readonly<{
@@ -103,12 +100,8 @@ export class EngineApi {
       this.options.logger.info('client kicked', { conn: id, by: 'engine API' });
       return new Response(null, { status: 204 });
     }
-    if (pathname.startsWith('/v1/recordings/')) {
-      if (method !== 'GET') return error(405, 'method not allowed');
-      const app = safeDecode(pathname.slice('/v1/recordings/'.length));
-      if (!app || !engine?.recordings) return error(404, 'no such app');
-      return recordingIndex(engine.recordings, app);
-    }
+    const recordingAnswer = routeRecordings(req, new URL(req.url), engine?.recordings, engine?.exports);
+    if (recordingAnswer) return recordingAnswer;
     if (pathname.startsWith('/v1/snapshots/')) {
       if (method !== 'GET') return error(405, 'method not allowed');
       return snapshot(engine, pathname.slice('/v1/snapshots/'.length), new URL(req.url).searchParams.get('n'));
@@ -160,24 +153,6 @@ function snapshot(engine: EngineView | null, rest: string, n: string | null): Re
   return new Response(found.snapshot.jpeg, {
     headers: { 'Content-Type': 'image/jpeg', 'Cache-Control': 'no-store', 'X-Snapshot-Time-Ms': String(found.snapshot.takenAtMs) },
   });
-}
-
-/** An app's recordings per stream: the continuous ranges and the segment files, from the index. */
-async function recordingIndex(recordings: RecordingView, app: string): Promise<Response> {
-  const segments = await recordings.segments(app);
-  if (segments === null) return error(404, 'the app has no recording settings');
-  const byStream = new Map<string, RecordedSegment[]>();
-  for (const s of segments) {
-    const list = byStream.get(s.stream) ?? [];
-    list.push(s);
-    byStream.set(s.stream, list);
-  }
-  const streams = [...byStream].map(([stream, list]) => ({
-    stream,
-    ranges: recordedRanges(list),
-    segments: list.map(({ fileName, startMs, durationMs, sizeBytes, format }) => ({ fileName, startMs, durationMs, sizeBytes, format })),
-  }));
-  return json(200, { app, streams });
 }
 
 /** Every stream with a publisher: tracks, bitrates, and viewers per protocol. */

@@ -11,6 +11,7 @@
 // CDN in front needs.
 import type { HlsOutput } from '../outputs/hls/hls-output.ts';
 import type { HlsVariant } from '../outputs/hls/hls-variant.ts';
+import { isLookbackParam } from '../record/lookback-query.ts';
 
 export const HlsContentType = {
   Playlist: 'application/vnd.apple.mpegurl',
@@ -58,7 +59,8 @@ export function newHlsSessionId(): string {
  */
 export function viewerQuery(search: URLSearchParams): string {
   const kept = new URLSearchParams();
-  for (const [key, value] of search) if (!DELIVERY_DIRECTIVE.test(key) && key !== HLS_SESSION_PARAM) kept.append(key, value);
+  // Look-back and time-shift parameters say what to play, not who asks: media URIs need none of them.
+  for (const [key, value] of search) if (!DELIVERY_DIRECTIVE.test(key) && key !== HLS_SESSION_PARAM && !isLookbackParam(key)) kept.append(key, value);
   return kept.toString();
 }
 

@@ -13,8 +13,9 @@ import type { ByteSink } from './connection-writer.ts';
 import { AddressSlots, type SlotRefusal } from './address-slots.ts';
 import { countRefusal, type EngineContext } from './engine-context.ts';
 import { attachFlvViewer, type FlvViewerHandle, type FlvViewerIdentity } from './flv-viewer.ts';
-import { hlsSessionId, serveHls, viewerQuery } from './hls-http.ts';
+import { hlsSessionId, serveHls, viewerQuery, type HlsResponder } from './hls-http.ts';
 import { HlsViewerTracker, type HlsViewerProtocol } from './hls-viewers.ts';
+import { isLookbackRequest, serveLookback, type RecordingSource } from './lookback-http.ts';
 import { parseMediaRoute } from './media-route.ts';
 import type { MediaProtocol } from './admission.ts';
 import type { LiveStream } from '../hub/live-stream.ts';
@@ -52,7 +53,11 @@ export class HttpMediaServer {
   /** /vod/ routes when the engine has a media folder (--vod-dir) */
   private readonly vod: VodHttp | null;
 
-  constructor(private readonly ctx: EngineContext) {
+  constructor(
+    private readonly ctx: EngineContext,
+    /** look-back and time-shift HLS read the recordings through it (lookback-http.ts); absent: none */
+    private readonly recordings?: RecordingSource,
+  ) {
     const vodDir = ctx.config().vod?.dir;
     const vodLog = ctx.logger.child({ component: 'vod' });
     this.vod = vodDir ? new VodHttp(new VodLibrary(vodDir, vodLog), ctx.admission, ctx.counters, vodLog) : null;
@@ -294,7 +299,7 @@ export class HttpMediaServer {
   ): Promise<Response> {
     // Playlists, segments, parts and init segments are all admitted with the viewer's query
     // (a token the playlist handed on to its URIs): media requests hit the cached decision.
-    const protocol: HlsViewerProtocol = file === 'index.m3u8' || file.endsWith('.ts') ? 'hls' : 'll-hls';
+    const protocol: HlsViewerProtocol = file === 'index.m3u8' || file.endsWith('.ts') || isLookbackRequest(file, search) ? 'hls' : 'll-hls';
     const query = viewerQuery(search);
     const clientAddress = server.requestIP(req)?.address ?? '';
     const slot = this.hlsSlots.acquire(clientAddress);
@@ -319,6 +324,10 @@ export class HttpMediaServer {
   ): Promise<Response> {
     const decision = await this.ctx.admission.decide({ action: 'play', protocol, app, stream, query, clientAddress });
     if (!decision.allow) return this.refuse(decision.reason, { peer: clientAddress, stream: `${app}/${stream}`, protocol });
+    if (this.recordings && isLookbackRequest(file, search)) {
+      const request = { app, stream, file, search, uriQuery: query, nowMs: Date.now() };
+      return serveLookback(this.recordings, request, this.hlsResponder(req, null), this.ctx.logger);
+    }
     let output = this.ctx.hls.find(`${app}/${stream}`);
     if (!output && file.endsWith('.m3u8')) {
       // A player that asks before the publisher arrives waits for it, up to --wait-ms, as an FLV
@@ -333,16 +342,21 @@ export class HttpMediaServer {
     const onMediaPlaylist = (): void => this.hlsViewers.record(live.stream.path, protocol, viewer);
     // Blocking playlist requests may wait longer than Bun's default idle timeout.
     server.timeout(req, 30);
+    return serveHls(live, { file, search, uriQuery: query, onMediaPlaylist }, this.hlsResponder(req, live.stream));
+  }
+
+  /** Answers an HLS request with CORS, counting the bytes sent (to the stream's total too, when there is one). */
+  private hlsResponder(req: Request, stream: LiveStream | null): HlsResponder {
     const cors = this.corsHeaders();
     const counters = this.ctx.counters;
-    return serveHls(live, { file, search, uriQuery: query, onMediaPlaylist }, (status, body, headers) => {
+    return (status, body, headers) => {
       if (req.method !== 'HEAD' && body !== null) {
         const bytes = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
         counters.bytesOut += bytes;
-        live.stream.counters.bytesOut += bytes;
+        if (stream) stream.counters.bytesOut += bytes;
       }
       return new Response(req.method === 'HEAD' ? null : body, { status, headers: { ...cors, ...headers } });
-    });
+    };
   }
 
   private streamFlv(req: Request, stream: LiveStream, log: Logger, who: FlvViewerIdentity, release: () => void): Response {

@@ -5,9 +5,11 @@
 // streaming goes on; (2) deletes what is past an app's retention or over its quota, oldest first.
 import { randomBytes } from 'node:crypto';
 import { mkdir, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { LiveStream } from '../hub/live-stream.ts';
 import { planRetention } from '../record/retention-plan.ts';
 import type { RecordedSegment } from '../record/recording-index.ts';
+import { selectRange } from '../record/lookback-playlist.ts';
 import type { RecordingSettings, RecordingStatus } from '../shared/config-protocol.ts';
 import { DEFAULT_RECORDING_SETTINGS, type EngineConfig, type RecordingEngineSettings } from '../shared/engine-config.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -17,6 +19,9 @@ import { StreamRecorder, type RecorderCounters } from './stream-recorder.ts';
 const MIB = 1024 * 1024;
 /** the open segment of one recorder may hold this much before it is closed without a keyframe */
 const MAX_SEGMENT_BYTES = 64 * MIB;
+
+/** One stream's recorded segments, oldest first, and the directory their files are in. */
+export type StreamRecording = Readonly<{ dir: string; segments: readonly RecordedSegment[] }>;
 
 type PathState = { freeBytes: number; paused: boolean; checked: boolean };
 
@@ -153,6 +158,45 @@ export class RecordingManager {
     const catalog = this.catalog(settings.path, app);
     await catalog.load();
     return catalog.list();
+  }
+
+  /**
+   * One stream's segments (oldest first) and the directory they are in: what look-back, time-shift
+   * and export read. Null when the app has no recording settings or a name cannot be a directory.
+   */
+  async streamRecording(app: string, stream: string): Promise<StreamRecording | null> {
+    const settings = this.config().apps.find((a) => a.name === app)?.recording;
+    if (!settings || !isSafeStreamName(app) || !isSafeStreamName(stream)) return null;
+    const catalog = this.catalog(settings.path, app);
+    await catalog.load();
+    return { dir: join(catalog.appDir, stream), segments: catalog.list().filter((s) => s.stream === stream) };
+  }
+
+  /**
+   * Deletes a stream's segments that overlap [startMs, endMs), whole (a segment is one file);
+   * null when the app has no recording settings. Returns what went.
+   */
+  async removeRange(app: string, stream: string, startMs: number, endMs: number): Promise<{ deleted: number; sizeBytes: number } | null> {
+    const recording = await this.streamRecording(app, stream);
+    const settings = this.config().apps.find((a) => a.name === app)?.recording;
+    if (!recording || !settings) return null;
+    const doomed = selectRange(recording.segments, startMs, endMs);
+    const catalog = this.catalog(settings.path, app);
+    const before = new Set(catalog.list());
+    const deleted = await catalog.remove(doomed);
+    const still = new Set(catalog.list());
+    let sizeBytes = 0;
+    for (const s of doomed) if (before.has(s) && !still.has(s)) sizeBytes += s.sizeBytes;
+    this.counters.segmentsDeleted += deleted;
+    this.log.info('recordings deleted on request', { stream: `${app}/${stream}`, deleted, startMs, endMs });
+    return { deleted, sizeBytes };
+  }
+
+  /** Apps with recording settings (recording now or not): what their files are for listing. */
+  recordingApps(): string[] {
+    return this.config()
+      .apps.filter((a) => a.recording !== undefined)
+      .map((a) => a.name);
   }
 
   status(): RecordingStatus {

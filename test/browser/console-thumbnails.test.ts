@@ -36,7 +36,7 @@ test('the thumbnail of a live stream loads in the browser at the stream size', a
   const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
   try {
     // wait until the engine has a snapshot, so the first page already shows a loaded image
-    for (let i = 0; i < 150 && (await weir.rest('/streams/live/thumb/snapshot')).status !== 200; i++) await Bun.sleep(200);
+    for (let i = 0; i < 150 && (await weir.raw('/streams/live/thumb/snapshot')).status !== 200; i++) await Bun.sleep(200);
     const page = await context.newPage();
     const consoleUrl = (path: string) => `http://127.0.0.1:${weir.ports.control}${path}`;
     await page.goto(consoleUrl('/'));

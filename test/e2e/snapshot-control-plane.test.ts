@@ -32,11 +32,11 @@ test('REST turns snapshots on; the JPEG of the live stream comes back through th
   expect(engine.json.engine.snapshotDecoder).toEndWith('/ffmpeg');
   const pub = spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 40, bFrames: 0, size: '480x270' }), '-f', 'flv', `rtmp://127.0.0.1:${weir.ports.rtmp}/live/wall`]);
   try {
-    let res = await weir.rest('/streams/live/wall/snapshot');
+    let res = await weir.raw('/streams/live/wall/snapshot');
     for (let i = 0; i < 150 && res.status !== 200; i++) {
       await res.arrayBuffer();
       await Bun.sleep(200);
-      res = await weir.rest('/streams/live/wall/snapshot');
+      res = await weir.raw('/streams/live/wall/snapshot');
     }
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/jpeg');

@@ -75,8 +75,8 @@ export class Weir {
     return { status: res.status, json: text ? JSON.parse(text) : null };
   }
 
-  /** a raw REST request with the API token (answers that are not JSON: images) */
-  rest(path: string): Promise<Response> {
+  /** a REST request whose answer is not JSON (an image, a download) */
+  raw(path: string): Promise<Response> {
     return fetch(`http://127.0.0.1:${this.ports.control}/api/v1${path}`, { headers: { authorization: `Bearer ${this.token}` } });
   }
 

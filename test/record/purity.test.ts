@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = join(import.meta.dir, '../../src/record');
-const ALLOWED_PREFIXES = ['./', '../flv/flv-media-demuxer.ts', '../flv/flv-tag-type.ts', '../hub/media-packet.ts', '../media/', '../remux/', '../shared/config-protocol.ts'];
+const ALLOWED_PREFIXES = ['./', '../flv/flv-media-demuxer.ts', '../flv/flv-tag-type.ts', '../flv/ts-ingest.ts', '../hub/media-packet.ts', '../media/', '../remux/', '../shared/config-protocol.ts', '../shared/protocol-error.ts'];
 
 test('src/record imports and globals', () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));

@@ -65,7 +65,7 @@ export type Harness = Readonly<{
   logLines: string[];
 }>;
 
-export async function makeHarness(options: { loginMaxFailures?: number } = {}): Promise<Harness> {
+export async function makeHarness(options: { loginMaxFailures?: number; engine?: FakeEngine } = {}): Promise<Harness> {
   const clock = { now: 1_700_000_000_000 };
   const store = openStore(':memory:');
   const services = createServices(store, {
@@ -75,7 +75,7 @@ export async function makeHarness(options: { loginMaxFailures?: number } = {}): 
     loginMaxFailures: options.loginMaxFailures ?? 5,
   });
   await services.bootstrap();
-  const engine = new FakeEngine();
+  const engine = options.engine ?? new FakeEngine();
   const logLines: string[] = [];
   const logger = createLogger({ sink: (line) => logLines.push(line), now: () => clock.now });
   // tests name the caller's address in a header; the real server passes server.requestIP
