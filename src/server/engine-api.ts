@@ -2,7 +2,7 @@
 // streams, clients), kicking a client, and the reload notice. Every /v1 route needs the
 // shared engine secret as a Bearer token (compared in constant time); GET /healthz does not.
 import type { Server } from 'bun';
-import type { ConfigApplyError, EngineStatus, LiveStreamState, RecordingStatus, RelayStatus } from '../shared/config-protocol.ts';
+import type { ConfigApplyError, EngineListeners, EngineStatus, LiveStreamState, RecordingStatus, RelayStatus } from '../shared/config-protocol.ts';
 import { recordedRanges, type RecordedSegment } from '../record/recording-index.ts';
 import { guardFetch, productionServe } from '../shared/http-errors.ts';
 import type { LogContext, Logger } from '../shared/logger.ts';
@@ -22,6 +22,9 @@ export interface EngineView {
   readonly relays?: { status(): readonly RelayStatus[] };
   /** recording state and index (GET /v1/recordings/{app}) */
   readonly recordings?: RecordingView;
+  /** where the RTSP and SRT listeners are bound; null: not running (absent: the engine has none) */
+  readonly rtspPort?: number | null;
+  readonly srtPort?: number | null;
 }
 
 export interface RecordingView {
@@ -137,8 +140,20 @@ export class EngineApi {
       bytesIn: ctx?.counters.bytesIn ?? 0,
       bytesOut: ctx?.counters.bytesOut ?? 0,
       ...(engine?.recordings ? { recording: engine.recordings.status() } : {}),
+      ...(engine ? { listeners: listenerStatus(engine) } : {}),
     };
   }
+}
+
+/** The SRT and RTSP listeners as the flags set them and as they are bound now. */
+function listenerStatus(engine: EngineView): EngineListeners {
+  const config = engine.context.config();
+  const srtOn = config.srt?.enabled === true;
+  const rtspOn = config.rtsp !== undefined;
+  return {
+    srt: { enabled: srtOn, port: srtOn ? (engine.srtPort ?? null) : null, encrypted: srtOn && (config.srt?.passphrase ?? null) !== null },
+    rtsp: { enabled: rtspOn, port: rtspOn ? (engine.rtspPort ?? null) : null },
+  };
 }
 
 /** An app's recordings per stream: the continuous ranges and the segment files, from the index. */

@@ -195,6 +195,21 @@ export type EngineStatus = Readonly<{
   bytesOut: number;
   /** recording state (absent from engines without recording) */
   recording?: RecordingStatus;
+  /** the SRT and RTSP listeners, so the control plane can show their URLs (absent from older engines) */
+  listeners?: EngineListeners;
+}>;
+
+/**
+ * One listener the engine's flags configure (the config server does not set these ports).
+ * port: where it listens now; null when it is off or not bound (yet).
+ */
+export type ListenerStatus = Readonly<{ enabled: boolean; port: number | null }>;
+
+export type EngineListeners = Readonly<{
+  /** UDP; encrypted: callers must bring the engine's passphrase (--srt-passphrase; never sent here) */
+  srt: ListenerStatus & Readonly<{ encrypted: boolean }>;
+  /** TCP */
+  rtsp: ListenerStatus;
 }>;
 
 /** One storage path the engine records to, as its last free-space check saw it. */
