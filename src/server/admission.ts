@@ -19,7 +19,7 @@ export type AdmissionRequest = Readonly<{
 
 export type AdmissionDecision =
   | Readonly<{ allow: true; forwardTargets?: readonly string[] }>
-  | Readonly<{ allow: false; reason: string }>;
+  | Readonly<{ allow: false; reason: string; /** a valid key or signature would be admitted (AdmissionAnswer.credentials) */ credentials?: boolean }>;
 
 export interface Admission {
   decide(request: AdmissionRequest): Promise<AdmissionDecision>;

@@ -131,7 +131,7 @@ export class RemoteAdmission implements Admission {
       ? answer.forwardTargets
         ? { allow: true, forwardTargets: answer.forwardTargets }
         : { allow: true }
-      : { allow: false, reason: answer.reason || 'refused by the control plane' };
+      : { allow: false, reason: answer.reason || 'refused by the control plane', ...(answer.credentials === true ? { credentials: true } : {}) };
     this.cache.remember(
       key,
       decision,
@@ -181,12 +181,14 @@ function parseAnswer(value: unknown): AdmissionAnswer {
   if (typeof ttl !== 'number' || !Number.isFinite(ttl)) throw new Error('admission answer: cacheTtlMs is not a number');
   const maxAge = typeof o.maxAgeMs === 'number' && !Number.isNaN(o.maxAgeMs) ? o.maxAgeMs : undefined;
   const reason = typeof o.reason === 'string' ? o.reason : undefined;
+  const credentials = o.credentials === true;
   const targets = Array.isArray(o.forwardTargets) ? o.forwardTargets.filter((t): t is string => typeof t === 'string') : undefined;
   return {
     allow: o.allow,
     cacheTtlMs: ttl,
     ...(maxAge !== undefined ? { maxAgeMs: maxAge } : {}),
     ...(reason !== undefined ? { reason } : {}),
+    ...(credentials ? { credentials } : {}),
     ...(targets !== undefined ? { forwardTargets: targets } : {}),
   };
 }

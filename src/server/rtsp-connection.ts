@@ -222,7 +222,8 @@ export class RtspConnection implements RtspScope {
       if (err instanceof RtspRefusal || isProtocolError(err)) {
         const status = err instanceof RtspRefusal ? err.status : 400;
         this.log.info('request refused', { method: req.method, status, reason: err.message });
-        reply = { status, headers: [['Content-Type', 'text/plain']], body: text.encode(`${err.message}\n`) };
+        const extra = err instanceof RtspRefusal ? err.headers.map(([k, v]): [string, string] => [k, v]) : [];
+        reply = { status, headers: [...extra, ['Content-Type', 'text/plain']], body: text.encode(`${err.message}\n`) };
       } else {
         this.fail(err);
         return;

@@ -11,6 +11,8 @@ export class RtspRefusal extends Error {
   constructor(
     readonly status: number,
     reason: string,
+    /** sent with the answer (a 401's WWW-Authenticate) */
+    readonly headers: ReadonlyArray<readonly [string, string]> = [],
   ) {
     super(reason);
   }

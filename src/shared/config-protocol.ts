@@ -114,6 +114,11 @@ export type AdmissionAnswer = Readonly<{
   allow: boolean;
   /** why it was refused; shown to the client (onStatus description, HTTP body) */
   reason?: string;
+  /**
+   * refused for want of a valid stream key or signature, which the client could bring: RTSP then answers 401 with
+   * a challenge (clients send user:password only when asked) instead of 403
+   */
+  credentials?: boolean;
   /** for an allowed publish: where to forward it (relay issue) */
   forwardTargets?: readonly string[];
   /** how long the engine may reuse this answer for the same app/stream/query/action */
