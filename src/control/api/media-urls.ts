@@ -2,7 +2,6 @@
 // RTMP/HTTP ports and the SRT/RTSP ports the engine reports (README: URL forms for RTMP,
 // HTTP-FLV, WS-FLV, HLS, LL-HLS, SRT and RTSP).
 import type { EngineStatus } from '../../shared/config-protocol.ts';
-import { formatStreamId, type StreamIdMode } from '../../srt/stream-id.ts';
 import type { EngineResult } from '../engine-client.ts';
 import type { Settings } from '../services/types.ts';
 
@@ -59,12 +58,13 @@ export function rtmpUrl(host: string, settings: Settings, app: string, stream: s
 const streamIdSafe = (value: string): string => value.replace(/[^A-Za-z0-9_.~\-#!:=,/]/g, (c) => enc(c));
 
 /**
- * srt://host:port?streamid=#!::r={app}/{stream},m={publish|request}[,key=...|,expires=...,sign=...]:
- * the admission query rides in the stream id (src/srt/stream-id.ts reads it back), '&' becoming ','.
+ * srt://host:port?streamid=#!::r={app}/{stream},m={publish|request}[,key=...|,expires=...,sign=...]: the SRT access
+ * control form, with the admission query riding in the stream id as more key=value items (the engine's
+ * src/srt/stream-id.ts reads it back; control code does not import engine code, a test holds the two together).
  */
-export function srtUrl(host: string, port: number, app: string, stream: string, mode: StreamIdMode, query: string): string {
-  const params = [...new URLSearchParams(query)].map(([k, v]) => `${k}=${v}`).join('&');
-  return `srt://${host}:${port}?streamid=${streamIdSafe(formatStreamId(app, stream, mode, params))}`;
+export function srtUrl(host: string, port: number, app: string, stream: string, mode: 'publish' | 'request', query: string): string {
+  const items = [`r=${app}/${stream}`, `m=${mode}`, ...[...new URLSearchParams(query)].map(([k, v]) => `${k}=${v}`)];
+  return `srt://${host}:${port}?streamid=${streamIdSafe(`#!::${items.join(',')}`)}`;
 }
 
 export function rtspUrl(host: string, port: number, app: string, stream: string, query: string): string {
