@@ -60,11 +60,11 @@ export class RtspPlaySide {
     if (this.playing) throw new RtspRefusal(455, 'connection is already busy');
     const target = targetOf(req.uri);
     const { ctx, remoteAddress, id } = this.scope;
-    const query = admissionQuery(target.query, headerValue(req.headers, 'authorization'));
+    const query = admissionQuery(target.query, headerValue(req.headers, 'authorization'), { method: req.method, nonces: this.scope.nonces });
     const decision = await ctx.admission.decide({
       action: 'play', protocol: 'rtsp', app: target.app, stream: target.stream, query, clientAddress: remoteAddress, clientId: id,
     });
-    if (!decision.allow) throw refusal(decision);
+    if (!decision.allow) throw refusal(decision, this.scope.nonces);
     const wait = new AbortController();
     this.waits.add(wait);
     let stream: LiveStream | null;

@@ -60,7 +60,7 @@ export class RtspRecordSide {
     }
     let decision;
     try {
-      const query = admissionQuery(target.query, headerValue(req.headers, 'authorization'));
+      const query = admissionQuery(target.query, headerValue(req.headers, 'authorization'), { method: req.method, nonces: this.scope.nonces });
       decision = await ctx.admission.decide({
         action: 'publish', protocol: 'rtsp', app: target.app, stream: target.stream, query, clientAddress: remoteAddress, clientId: id,
       });
@@ -70,7 +70,7 @@ export class RtspRecordSide {
     }
     if (!decision.allow || this.scope.isClosed()) {
       grant.release();
-      throw decision.allow ? new RtspRefusal(403, 'connection closed') : refusal(decision);
+      throw decision.allow ? new RtspRefusal(403, 'connection closed') : refusal(decision, this.scope.nonces);
     }
     this.announced = { target, tracks: kept, grant };
     return {};

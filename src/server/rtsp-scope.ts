@@ -3,6 +3,7 @@
 import type { Logger } from '../shared/logger.ts';
 import type { ConnectionWriter } from './connection-writer.ts';
 import type { EngineContext } from './engine-context.ts';
+import type { DigestNonces } from './rtsp-credentials.ts';
 import type { UdpHandler, UdpPair } from './rtsp-udp-ports.ts';
 import { parseRtspTarget, type RtspTarget } from './rtsp-url.ts';
 
@@ -27,6 +28,8 @@ export interface RtspScope {
   readonly ctx: EngineContext;
   readonly log: Logger;
   readonly writer: ConnectionWriter;
+  /** Digest nonces of this RTSP server (rtsp-credentials.ts) */
+  readonly nonces: DigestNonces;
   isClosed(): boolean;
   /** "id;timeout=N" of the session, created on first use */
   sessionHeader(): string;

@@ -110,15 +110,18 @@ export type AdmissionQuery = Readonly<{
   clientId: string;
 }>;
 
+export const ADMISSION_CREDENTIALS = ['stream-key', 'signed-url'] as const;
+export type AdmissionCredentials = (typeof ADMISSION_CREDENTIALS)[number];
+
 export type AdmissionAnswer = Readonly<{
   allow: boolean;
   /** why it was refused; shown to the client (onStatus description, HTTP body) */
   reason?: string;
   /**
    * refused for want of a valid stream key or signature, which the client could bring: RTSP then answers 401 with
-   * a challenge (clients send user:password only when asked) instead of 403
+   * a challenge (clients send user:password only when asked) instead of 403; Digest is offered for signatures only
    */
-  credentials?: boolean;
+  credentials?: AdmissionCredentials;
   /** for an allowed publish: where to forward it (relay issue) */
   forwardTargets?: readonly string[];
   /** how long the engine may reuse this answer for the same app/stream/query/action */

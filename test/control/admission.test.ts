@@ -85,7 +85,7 @@ describe('AdmissionService', () => {
       allow: false,
       reason: 'invalid stream key',
       cacheTtlMs: 1000,
-      credentials: true,
+      credentials: 'stream-key',
     });
     expect((await services.admission.decide(q({}))).reason).toBe('invalid stream key');
     expect((await services.admission.decide(q({ stream: 'cam2', query: `key=${key}` }))).allow).toBe(false);
@@ -107,11 +107,11 @@ describe('AdmissionService', () => {
     expect((await services.admission.decide(q({ action: 'play', query: play.query.replace(/.$/, 'x') }))).reason).toBe(
       'invalid signature',
     );
-    expect(await services.admission.decide(q({ action: 'play' }))).toMatchObject({ reason: 'missing signature', credentials: true });
+    expect(await services.admission.decide(q({ action: 'play' }))).toMatchObject({ reason: 'missing signature', credentials: 'signed-url' });
     clock.advance(3000);
     expect(await services.admission.decide(q({ query: pub.query }))).toEqual({
       allow: false,
-      credentials: true,
+      credentials: 'signed-url',
       reason: 'signed URL expired',
       cacheTtlMs: 1000,
     });

@@ -96,10 +96,10 @@ describe('cache and coalescing', () => {
     expect(fake.counts.admission).toBe(3);
   });
 
-  test("a refusal for want of credentials says so (RTSP challenges then), also from the cache; a non-boolean is not taken", async () => {
-    fake.admit = (q) => ({ allow: false, reason: 'invalid stream key', cacheTtlMs: 1000, ...(q.query === 'odd=1' ? { credentials: 'yes' as unknown as boolean } : { credentials: true }) });
+  test("a refusal for want of credentials says so (RTSP challenges then), also from the cache; a kind it does not know is not taken", async () => {
+    fake.admit = (q) => ({ allow: false, reason: 'invalid stream key', cacheTtlMs: 1000, ...(q.query === 'odd=1' ? { credentials: 'yes' as unknown as 'stream-key' } : { credentials: 'signed-url' as const }) });
     const remote = admission();
-    const want = { allow: false, reason: 'invalid stream key', credentials: true };
+    const want = { allow: false as const, reason: 'invalid stream key', credentials: 'signed-url' as const };
     expect(await remote.decide(play({ action: 'publish', query: 'key=bad' }))).toEqual(want);
     expect(await remote.decide(play({ action: 'publish', query: 'key=bad' }))).toEqual(want);
     expect(fake.counts.admission).toBe(1);
