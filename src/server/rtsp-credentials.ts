@@ -55,7 +55,9 @@ export type CredentialContext = Readonly<{ method: string; nonces: DigestNonces 
  * to a nonce of ours is passed on whole; one that is not (stale, foreign, malformed) counts as no credentials, so
  * the client is challenged again. A Basic header that does not decode is a 400.
  */
-export function admissionQuery(urlQuery: string, authorization: string | undefined, c: CredentialContext): string {
+export function admissionQuery(requestQuery: string, authorization: string | undefined, c: CredentialContext): string {
+  // digest.* parameters are ours to set, from a Digest answer to a nonce checked here: never taken from the URL
+  const urlQuery = withoutDigestParams(requestQuery);
   if (authorization === undefined) return urlQuery;
   if (/^digest\s/i.test(authorization)) return withDigest(urlQuery, authorization, c);
   if (!/^basic(\s|$)/i.test(authorization)) return urlQuery;
@@ -73,6 +75,14 @@ export function admissionQuery(urlQuery: string, authorization: string | undefin
   } else {
     params.set('key', password);
   }
+  return params.toString();
+}
+
+function withoutDigestParams(query: string): string {
+  const params = new URLSearchParams(query);
+  const ours = [...params.keys()].filter((k) => k.startsWith('digest.'));
+  if (ours.length === 0) return query;
+  for (const k of ours) params.delete(k);
   return params.toString();
 }
 

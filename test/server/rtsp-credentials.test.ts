@@ -3,7 +3,8 @@
 // parameters, which the control plane checks against the signature it computes. Refusals: 401 with the challenges
 // that would do, or 403.
 import { describe, expect, test } from 'bun:test';
-import { rtspDigestMatches, signedUrlMessage } from '../../src/control/services/signed-url-service.ts';
+import { rtspDigestMatches, signedUrlMessage, SignedUrlService } from '../../src/control/services/signed-url-service.ts';
+import type { Store } from '../../src/control/store/index.ts';
 import { hmacSha256Hex } from '../../src/control/services/secrets.ts';
 import { authorizationHeader, pickChallenge } from '../../src/rtsp/rtsp-auth.ts';
 import { admissionQuery, BASIC_CHALLENGE, DigestNonces, NONCE_LIFETIME_MS, refusal } from '../../src/server/rtsp-credentials.ts';
@@ -14,6 +15,8 @@ const SIGN = 'ab'.repeat(32);
 const clock = { now: 1_700_000_000_000 };
 const nonces = new DigestNonces(() => clock.now);
 const ctx = { method: 'DESCRIBE', nonces };
+/** a store with one app, all SignedUrlService reads */
+const fakeStore = (signingSecret: string) => ({ apps: { get: (name: string) => (name === 'live' ? { name, signingSecret } : undefined) } }) as unknown as Store;
 
 describe('Basic', () => {
   test('no header, or a scheme we do not read: the URL query as it is', () => {
@@ -87,6 +90,21 @@ describe('Digest for signed URLs, engine and control plane together', () => {
       expect(rtspDigestMatches({ ...digest, method: 'ANNOUNCE' }, expires, sign)).toBe(false);
     });
   }
+
+  test('digest.* in the request URL is dropped (also percent-encoded): only a checked Digest answer sets them', () => {
+    expect(admissionQuery('a=1&digest.response=x&digest%2Enonce=y', undefined, ctx)).toBe('a=1');
+    expect(admissionQuery('expires=1&digest.response=x', basic('u', 'wsk_k'), ctx)).toBe('expires=1&key=wsk_k');
+  });
+
+  test('the control plane takes digest.* only from the RTSP server (rtspDigest), never for another protocol', () => {
+    const service = new SignedUrlService(fakeStore(secret), () => 1_700_000_000_000);
+    const challenge = pickChallenge(challenges())!;
+    const header = authorizationHeader(challenge, { username: expires, password: sign }, { method: 'DESCRIBE', uri, cnonce: 'c', nc: 1 });
+    const query = admissionQuery('', header, ctx);
+    expect(service.verify('live', 'cam', query, 'play', { rtspDigest: true })).toEqual({ ok: true, expiresAtMs: Number(expires) * 1000 });
+    expect(service.verify('live', 'cam', query, 'play')).toEqual({ ok: false, reason: 'missing signature' });
+    expect(service.verify('live', 'cam', query, 'publish', { rtspDigest: true })).toEqual({ ok: false, reason: 'invalid signature' });
+  });
 
   test('a Digest answer to a nonce that is not ours, from a user that is not digits or for another realm counts as none', () => {
     const ours = pickChallenge(challenges())!;

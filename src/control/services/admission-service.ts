@@ -86,7 +86,7 @@ export class AdmissionService implements AdmissionServiceContract {
   }
 
   private signedVerdict(app: AppRecord, query: AdmissionQuery): Verdict {
-    const check = this.signedUrls.verify(app.name, query.stream, query.query, query.action);
+    const check = this.signedUrls.verify(app.name, query.stream, query.query, query.action, { rtspDigest: query.protocol === 'rtsp' });
     if (!check.ok) return { allow: false, reason: check.reason, credentials: 'signed-url' };
     // no cache, fresh or stale, may hold an allow past the URL's expiry
     return { allow: true, forwardUrls: [], maxAgeMs: check.expiresAtMs - this.nowMs() };
