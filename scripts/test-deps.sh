@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the real clients the end-to-end tests drive (ffmpeg, ffprobe, rtmpdump, srt-live-transmit, and the headless
+# Installs the real clients the end-to-end tests drive (ffmpeg, ffprobe, rtmpdump, srt-live-transmit, GStreamer, and the headless
 # Chromium of the browser tests, with fonts for readable screenshots, and systemd-analyze for the
 # install.sh tests) from Debian's packages when they are missing. Runs before every `npm test`; a
 # no-op once installed.
@@ -20,6 +20,15 @@ command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing+=(libnginx-mod-rtmp)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# test/e2e/rtsp-gstreamer and test/relay/rtsp-gstreamer-source: GStreamer's RTSP elements as third-party clients
+# (rtspsrc: -good; rtspclientsink: gstreamer1.0-rtsp; x264enc: -ugly; avdec_*/avenc_aac: -libav) and its RTSP server
+# library, driven by /usr/bin/python3 through GObject introspection.
+command -v gst-launch-1.0 >/dev/null 2>&1 || missing+=(gstreamer1.0-tools)
+for plugin in plugins-base plugins-good plugins-bad plugins-ugly libav rtsp; do
+  dpkg -s "gstreamer1.0-$plugin" >/dev/null 2>&1 || missing+=("gstreamer1.0-$plugin")
+done
+dpkg -s gir1.2-gst-rtsp-server-1.0 >/dev/null 2>&1 || missing+=(gir1.2-gst-rtsp-server-1.0)
+dpkg -s python3-gi >/dev/null 2>&1 || missing+=(python3-gi)
 [ ${#missing[@]} -eq 0 ] && exit 0
 packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
 if [ "$(id -u)" -ne 0 ]; then

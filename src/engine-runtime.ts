@@ -54,6 +54,8 @@ export interface RunningEngine {
   readonly exports: RecordingExporter;
   /** the SRT listener (config.srt enabled), else null */
   readonly srt: SrtListener | null;
+  /** the UDP port the SRT listener is bound to; null without one or before it is bound */
+  readonly srtPort: number | null;
   /** resolves once every listener is bound; rejects (the engine stopped) when the SRT port cannot be bound */
   readonly ready: Promise<void>;
   /** Applies a new configuration to the running engine (see server/config-applier.ts). */
@@ -155,8 +157,11 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     },
   });
   relays.apply(config);
+  let srtBound = false;
   const ready = srt && srtSettings
-    ? srt.start(srtSettings.host, srtSettings.port).catch((err: unknown) => {
+    ? srt.start(srtSettings.host, srtSettings.port).then(() => {
+        srtBound = true;
+      }, (err: unknown) => {
         engine.stop();
         const reason = (err as Error)?.message ?? String(err);
         throw new Error(`SRT: cannot listen on udp ${srtSettings.host}:${srtSettings.port}: ${reason}`);
@@ -183,6 +188,9 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     snapshots,
     exports,
     srt,
+    get srtPort() {
+      return srt && srtBound ? srt.port : null;
+    },
     ready,
     applyConfig: (next) => {
       const report = applyEngineConfig(
@@ -210,6 +218,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       rtsp?.stop();
       http.stop();
       srt?.stop();
+      srtBound = false;
       streams.closeAll();
       hls.closeAll();
     },

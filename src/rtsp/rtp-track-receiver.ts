@@ -8,6 +8,7 @@ import { h264ReorderDepth, h265ReorderDepth } from '../media/reorder-depth.ts';
 import { AudioCodec, VideoCodec, type MediaFrame, type Track } from '../media/types.ts';
 import { isProtocolError } from '../shared/protocol-error.ts';
 import { AacDepacketizer, type AudioUnit } from './depacketize-aac.ts';
+import { LatmDepacketizer } from './depacketize-latm.ts';
 import { FramePerPacketDepacketizer } from './depacketize-frame.ts';
 import { H264Depacketizer } from './depacketize-h264.ts';
 import { H265Depacketizer } from './depacketize-h265.ts';
@@ -62,7 +63,7 @@ export class RtpTrackReceiver {
         this.video = { depacketizer: new H265Depacketizer(p.donlPresent), params: new VideoParameterSets(p.codec, p) };
         break;
       case AudioCodec.AAC: {
-        const d = new AacDepacketizer(p);
+        const d = 'latm' in p ? new LatmDepacketizer() : new AacDepacketizer(p);
         this.audio = { push: (pkt, lost) => d.push(pkt, lost), config: p.config };
         break;
       }

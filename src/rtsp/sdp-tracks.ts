@@ -1,7 +1,9 @@
 // SDP media sections to RTP track descriptions (RFC 3551 §6 static payload types; codec parameters: H.264 RFC 6184
-// §8.1, H.265 RFC 7798 §7.1, MPEG4-GENERIC RFC 3640 §4.1, Opus RFC 7587 §6.1, G.711 RFC 3551 §4.5.14).
+// §8.1, H.265 RFC 7798 §7.1, MPEG4-GENERIC RFC 3640 §4.1, MP4A-LATM RFC 6416 §7.1, Opus RFC 7587 §6.1, G.711 RFC 3551
+// §4.5.14).
 import { AudioCodec, VideoCodec } from '../media/types.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
+import { audioSpecificConfigOfStreamMuxConfig } from './depacketize-latm.ts';
 import { fmtp, mediaControlUrl, rtpMap, type SdpMedia, type SessionDescription } from './sdp.ts';
 
 export type H264Params = Readonly<{ codec: typeof VideoCodec.H264; sps: Uint8Array[]; pps: Uint8Array[]; packetizationMode: number }>;
@@ -14,9 +16,11 @@ export type AacParams = Readonly<{
   indexLength: number;
   indexDeltaLength: number;
 }>;
+/** AAC in LATM (RFC 6416 MP4A-LATM, cpresent=0): config is the AudioSpecificConfig taken out of the StreamMuxConfig */
+export type AacLatmParams = Readonly<{ codec: typeof AudioCodec.AAC; config: Uint8Array; latm: true }>;
 export type G711Params = Readonly<{ codec: typeof AudioCodec.G711A | typeof AudioCodec.G711U }>;
 export type OpusParams = Readonly<{ codec: typeof AudioCodec.Opus; channels: number }>;
-export type RtpCodecParams = H264Params | H265Params | AacParams | G711Params | OpusParams;
+export type RtpCodecParams = H264Params | H265Params | AacParams | AacLatmParams | G711Params | OpusParams;
 
 export type RtpTrackDescription = Readonly<{
   kind: 'video' | 'audio';
@@ -101,6 +105,18 @@ function codecParams(m: SdpMedia, pt: string, encoding: string, channels: number
         indexLength: intParam(p, 'indexlength', 0, 32),
         indexDeltaLength: intParam(p, 'indexdeltalength', 0, 32),
       };
+    }
+    case 'MP4A-LATM': {
+      // cpresent defaults to 1 (the config in band), which we do not read
+      if (p.get('cpresent') !== '0') return 'MP4A-LATM with the config in band (cpresent is not 0)';
+      const config = p.get('config');
+      if (!config) return 'MP4A-LATM without config';
+      try {
+        return { codec: AudioCodec.AAC, config: audioSpecificConfigOfStreamMuxConfig(decodeHex(config)), latm: true };
+      } catch (err) {
+        if (err instanceof ProtocolError && err.code !== ProtocolErrorCode.Malformed) return err.message;
+        throw err;
+      }
     }
     case 'PCMA':
       return { codec: AudioCodec.G711A };

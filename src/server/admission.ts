@@ -1,7 +1,7 @@
 // The seam where the engine asks whether a publish or play may happen. Without a config
 // server the engine admits by its own app list (known app allowed, unknown refused); with one,
 // RemoteAdmission (remote-admission.ts) asks it.
-import { ADMISSION_QUERY_MAX_CHARS } from '../shared/config-protocol.ts';
+import { ADMISSION_QUERY_MAX_CHARS, type AdmissionCredentials } from '../shared/config-protocol.ts';
 import type { EngineConfig } from '../shared/engine-config.ts';
 
 export type MediaProtocol = 'rtmp' | 'rtsp' | 'http-flv' | 'ws-flv' | 'hls' | 'll-hls' | 'srt';
@@ -19,7 +19,7 @@ export type AdmissionRequest = Readonly<{
 
 export type AdmissionDecision =
   | Readonly<{ allow: true; forwardTargets?: readonly string[] }>
-  | Readonly<{ allow: false; reason: string }>;
+  | Readonly<{ allow: false; reason: string; /** a valid key or signature would be admitted (AdmissionAnswer.credentials) */ credentials?: AdmissionCredentials }>;
 
 export interface Admission {
   decide(request: AdmissionRequest): Promise<AdmissionDecision>;

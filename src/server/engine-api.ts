@@ -2,7 +2,7 @@
 // streams, clients), kicking a client, and the reload notice. Every /v1 route needs the
 // shared engine secret as a Bearer token (compared in constant time); GET /healthz does not.
 import type { Server } from 'bun';
-import type { ConfigApplyError, EngineStatus, LiveStreamState, RecordingStatus, RelayStatus } from '../shared/config-protocol.ts';
+import type { ConfigApplyError, EngineListeners, EngineStatus, LiveStreamState, RecordingStatus, RelayStatus } from '../shared/config-protocol.ts';
 import { routeRecordings, type ExportView, type RecordingView } from './engine-api-recordings.ts';
 import { guardFetch, productionServe } from '../shared/http-errors.ts';
 import type { LogContext, Logger } from '../shared/logger.ts';
@@ -27,6 +27,9 @@ export interface EngineView {
   readonly snapshots?: Readonly<{ decoder: string | null; find(app: string, stream: string, index?: number): SnapshotAnswer }>;
   /** MP4 export jobs (/v1/exports) */
   readonly exports?: ExportView;
+  /** where the RTSP and SRT listeners are bound; null: not running (absent: the engine has none) */
+  readonly rtspPort?: number | null;
+  readonly srtPort?: number | null;
 }
 
 export type EngineApiOptions = Readonly<{
@@ -138,6 +141,7 @@ export class EngineApi {
       bytesOut: ctx?.counters.bytesOut ?? 0,
       ...(engine?.recordings ? { recording: engine.recordings.status() } : {}),
       ...(engine?.snapshots ? { snapshotDecoder: engine.snapshots.decoder } : {}),
+      ...(engine ? { listeners: listenerStatus(engine) } : {}),
     };
   }
 }
@@ -153,6 +157,17 @@ function snapshot(engine: EngineView | null, rest: string, n: string | null): Re
   return new Response(found.snapshot.jpeg, {
     headers: { 'Content-Type': 'image/jpeg', 'Cache-Control': 'no-store', 'X-Snapshot-Time-Ms': String(found.snapshot.takenAtMs) },
   });
+}
+
+/** The SRT and RTSP listeners as the flags set them and as they are bound now. */
+function listenerStatus(engine: EngineView): EngineListeners {
+  const config = engine.context.config();
+  const srtOn = config.srt?.enabled === true;
+  const rtspOn = config.rtsp !== undefined;
+  return {
+    srt: { enabled: srtOn, port: srtOn ? (engine.srtPort ?? null) : null, encrypted: srtOn && (config.srt?.passphrase ?? null) !== null },
+    rtsp: { enabled: rtspOn, port: rtspOn ? (engine.rtspPort ?? null) : null },
+  };
 }
 
 /** Every stream with a publisher: tracks, bitrates, and viewers per protocol. */

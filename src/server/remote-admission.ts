@@ -13,7 +13,7 @@
 //   3. 'admitted': a still-usable allow for the same key stands; 'open': admitted;
 //   4. otherwise refused with reason 'control plane unreachable'.
 import type { AdmissionAnswer, AdmissionQuery } from '../shared/config-protocol.ts';
-import { DEFAULT_OUTAGE_POLICY } from '../shared/config-protocol.ts';
+import { ADMISSION_CREDENTIALS, DEFAULT_OUTAGE_POLICY } from '../shared/config-protocol.ts';
 import type { AppConfig, EngineConfig } from '../shared/engine-config.ts';
 import type { Logger } from '../shared/logger.ts';
 import { AdmissionCache, DEFAULT_ADMISSION_CACHE, type AdmissionCacheOptions } from './admission-cache.ts';
@@ -131,7 +131,7 @@ export class RemoteAdmission implements Admission {
       ? answer.forwardTargets
         ? { allow: true, forwardTargets: answer.forwardTargets }
         : { allow: true }
-      : { allow: false, reason: answer.reason || 'refused by the control plane' };
+      : { allow: false, reason: answer.reason || 'refused by the control plane', ...(answer.credentials ? { credentials: answer.credentials } : {}) };
     this.cache.remember(
       key,
       decision,
@@ -181,12 +181,14 @@ function parseAnswer(value: unknown): AdmissionAnswer {
   if (typeof ttl !== 'number' || !Number.isFinite(ttl)) throw new Error('admission answer: cacheTtlMs is not a number');
   const maxAge = typeof o.maxAgeMs === 'number' && !Number.isNaN(o.maxAgeMs) ? o.maxAgeMs : undefined;
   const reason = typeof o.reason === 'string' ? o.reason : undefined;
+  const credentials = ADMISSION_CREDENTIALS.find((c) => c === o.credentials);
   const targets = Array.isArray(o.forwardTargets) ? o.forwardTargets.filter((t): t is string => typeof t === 'string') : undefined;
   return {
     allow: o.allow,
     cacheTtlMs: ttl,
     ...(maxAge !== undefined ? { maxAgeMs: maxAge } : {}),
     ...(reason !== undefined ? { reason } : {}),
+    ...(credentials !== undefined ? { credentials } : {}),
     ...(targets !== undefined ? { forwardTargets: targets } : {}),
   };
 }

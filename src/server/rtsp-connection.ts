@@ -14,6 +14,7 @@ import type { AddressSlots } from './address-slots.ts';
 import type { ClientEntry } from './client-registry.ts';
 import { ConnectionWriter, type ByteSink } from './connection-writer.ts';
 import type { EngineContext } from './engine-context.ts';
+import type { DigestNonces } from './rtsp-credentials.ts';
 import { RtspPlaySide } from './rtsp-play-side.ts';
 import { RtspRecordSide } from './rtsp-record-side.ts';
 import { RtspRefusal, sameHost, type Reply, type RtspScope } from './rtsp-scope.ts';
@@ -34,6 +35,8 @@ export type RtspConnectionDeps = Readonly<{
   outputs: RtpOutputs;
   udp: RtspUdpPorts;
   publishes: AddressSlots;
+  /** Digest nonces, one issuer per server */
+  nonces: DigestNonces;
   onClose: () => void;
 }>;
 
@@ -48,6 +51,7 @@ export class RtspConnection implements RtspScope {
   readonly ctx: EngineContext;
   readonly writer: ConnectionWriter;
   readonly log: Logger;
+  readonly nonces: DigestNonces;
   private readonly parser = new RtspParser();
   private readonly client: ClientEntry;
   private readonly play: RtspPlaySide;
@@ -64,6 +68,7 @@ export class RtspConnection implements RtspScope {
     nowMs: number,
   ) {
     const ctx = (this.ctx = deps.ctx);
+    this.nonces = deps.nonces;
     this.id = ctx.nextConnectionId();
     this.startedAtMs = nowMs;
     this.lastHeardAtMs = nowMs;
@@ -222,7 +227,8 @@ export class RtspConnection implements RtspScope {
       if (err instanceof RtspRefusal || isProtocolError(err)) {
         const status = err instanceof RtspRefusal ? err.status : 400;
         this.log.info('request refused', { method: req.method, status, reason: err.message });
-        reply = { status, headers: [['Content-Type', 'text/plain']], body: text.encode(`${err.message}\n`) };
+        const extra = err instanceof RtspRefusal ? err.headers.map(([k, v]): [string, string] => [k, v]) : [];
+        reply = { status, headers: [...extra, ['Content-Type', 'text/plain']], body: text.encode(`${err.message}\n`) };
       } else {
         this.fail(err);
         return;

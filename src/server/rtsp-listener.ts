@@ -9,6 +9,7 @@ import { AddressSlots } from './address-slots.ts';
 import type { ByteSink } from './connection-writer.ts';
 import { countRefusal, type EngineContext } from './engine-context.ts';
 import { RtspConnection } from './rtsp-connection.ts';
+import { DigestNonces } from './rtsp-credentials.ts';
 import { RtspUdpPorts } from './rtsp-udp-ports.ts';
 
 type SocketData = { connection: RtspConnection | null };
@@ -23,6 +24,7 @@ export class RtspListener {
   readonly publishSlots: AddressSlots;
   readonly outputs: RtpOutputs;
   readonly udp: RtspUdpPorts;
+  private readonly nonces = new DigestNonces();
 
   constructor(private readonly ctx: EngineContext) {
     const settings = () => this.settings();
@@ -72,7 +74,7 @@ export class RtspListener {
             return;
           }
           const connection = new RtspConnection(
-            { ctx, settings: () => this.settings(), outputs: this.outputs, udp: this.udp, publishes: this.publishSlots, onClose: slot.release },
+            { ctx, settings: () => this.settings(), outputs: this.outputs, udp: this.udp, publishes: this.publishSlots, nonces: this.nonces, onClose: slot.release },
             socketSink(socket),
             peer,
             Date.now(),

@@ -4,10 +4,11 @@
 import type { LiveStream } from '../hub/live-stream.ts';
 import { nextAudioPacket, planStreamTracks, type RtpOutput, type RtpOutputs, type RtpTrackPlan } from '../outputs/rtp-output.ts';
 import { encodeRtpInfo } from '../rtsp/rtsp-headers.ts';
-import type { RtspRequest } from '../rtsp/rtsp-message.ts';
+import { headerValue, type RtspRequest } from '../rtsp/rtsp-message.ts';
 import { encodeTransport, type TransportSpec } from '../rtsp/rtsp-transport.ts';
 import { buildSdp } from '../rtsp/sdp-build.ts';
 import { encodeSdp } from '../rtsp/sdp.ts';
+import { admissionQuery, refusal } from './rtsp-credentials.ts';
 import { newPlayTrack, RtspPlayer, type PlayTrack, type PlayTransport } from './rtsp-player.ts';
 import { randomUint32, RtspRefusal, targetOf, type Reply, type RtspScope } from './rtsp-scope.ts';
 import { controlIndex, type RtspTarget } from './rtsp-url.ts';
@@ -59,10 +60,11 @@ export class RtspPlaySide {
     if (this.playing) throw new RtspRefusal(455, 'connection is already busy');
     const target = targetOf(req.uri);
     const { ctx, remoteAddress, id } = this.scope;
+    const query = admissionQuery(target.query, headerValue(req.headers, 'authorization'), { method: req.method, nonces: this.scope.nonces });
     const decision = await ctx.admission.decide({
-      action: 'play', protocol: 'rtsp', app: target.app, stream: target.stream, query: target.query, clientAddress: remoteAddress, clientId: id,
+      action: 'play', protocol: 'rtsp', app: target.app, stream: target.stream, query, clientAddress: remoteAddress, clientId: id,
     });
-    if (!decision.allow) throw new RtspRefusal(403, decision.reason);
+    if (!decision.allow) throw refusal(decision, this.scope.nonces);
     const wait = new AbortController();
     this.waits.add(wait);
     let stream: LiveStream | null;

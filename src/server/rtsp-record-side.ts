@@ -9,6 +9,7 @@ import { describeTracks, type RtpTrackDescription } from '../rtsp/sdp-tracks.ts'
 import { parseSdp } from '../rtsp/sdp.ts';
 import type { AddressSlots, SlotGrant } from './address-slots.ts';
 import { countRefusal } from './engine-context.ts';
+import { admissionQuery, refusal } from './rtsp-credentials.ts';
 import { RtspRecorder } from './rtsp-recorder.ts';
 import { RtspRefusal, sameHost, targetOf, type Reply, type RtspScope } from './rtsp-scope.ts';
 import type { UdpPair } from './rtsp-udp-ports.ts';
@@ -59,8 +60,9 @@ export class RtspRecordSide {
     }
     let decision;
     try {
+      const query = admissionQuery(target.query, headerValue(req.headers, 'authorization'), { method: req.method, nonces: this.scope.nonces });
       decision = await ctx.admission.decide({
-        action: 'publish', protocol: 'rtsp', app: target.app, stream: target.stream, query: target.query, clientAddress: remoteAddress, clientId: id,
+        action: 'publish', protocol: 'rtsp', app: target.app, stream: target.stream, query, clientAddress: remoteAddress, clientId: id,
       });
     } catch (err) {
       grant.release();
@@ -68,7 +70,7 @@ export class RtspRecordSide {
     }
     if (!decision.allow || this.scope.isClosed()) {
       grant.release();
-      throw new RtspRefusal(403, decision.allow ? 'connection closed' : decision.reason);
+      throw decision.allow ? new RtspRefusal(403, 'connection closed') : refusal(decision, this.scope.nonces);
     }
     this.announced = { target, tracks: kept, grant };
     return {};

@@ -3,6 +3,7 @@
 import type { Logger } from '../shared/logger.ts';
 import type { ConnectionWriter } from './connection-writer.ts';
 import type { EngineContext } from './engine-context.ts';
+import type { DigestNonces } from './rtsp-credentials.ts';
 import type { UdpHandler, UdpPair } from './rtsp-udp-ports.ts';
 import { parseRtspTarget, type RtspTarget } from './rtsp-url.ts';
 
@@ -11,6 +12,8 @@ export class RtspRefusal extends Error {
   constructor(
     readonly status: number,
     reason: string,
+    /** sent with the answer (a 401's WWW-Authenticate) */
+    readonly headers: ReadonlyArray<readonly [string, string]> = [],
   ) {
     super(reason);
   }
@@ -25,6 +28,8 @@ export interface RtspScope {
   readonly ctx: EngineContext;
   readonly log: Logger;
   readonly writer: ConnectionWriter;
+  /** Digest nonces of this RTSP server (rtsp-credentials.ts) */
+  readonly nonces: DigestNonces;
   isClosed(): boolean;
   /** "id;timeout=N" of the session, created on first use */
   sessionHeader(): string;

@@ -125,10 +125,18 @@ export type AdmissionQuery = Readonly<{
   clientId: string;
 }>;
 
+export const ADMISSION_CREDENTIALS = ['stream-key', 'signed-url'] as const;
+export type AdmissionCredentials = (typeof ADMISSION_CREDENTIALS)[number];
+
 export type AdmissionAnswer = Readonly<{
   allow: boolean;
   /** why it was refused; shown to the client (onStatus description, HTTP body) */
   reason?: string;
+  /**
+   * refused for want of a valid stream key or signature, which the client could bring: RTSP then answers 401 with
+   * a challenge (clients send user:password only when asked) instead of 403; Digest is offered for signatures only
+   */
+  credentials?: AdmissionCredentials;
   /** for an allowed publish: where to forward it (relay issue) */
   forwardTargets?: readonly string[];
   /** how long the engine may reuse this answer for the same app/stream/query/action */
@@ -217,6 +225,21 @@ export type EngineStatus = Readonly<{
    * so apps with snapshots on get none. Absent from engines without snapshots.
    */
   snapshotDecoder?: string | null;
+  /** the SRT and RTSP listeners, so the control plane can show their URLs (absent from older engines) */
+  listeners?: EngineListeners;
+}>;
+
+/**
+ * One listener the engine's flags configure (the config server does not set these ports).
+ * port: where it listens now; null when it is off or not bound (yet).
+ */
+export type ListenerStatus = Readonly<{ enabled: boolean; port: number | null }>;
+
+export type EngineListeners = Readonly<{
+  /** UDP; encrypted: callers must bring the engine's passphrase (--srt-passphrase; never sent here) */
+  srt: ListenerStatus & Readonly<{ encrypted: boolean }>;
+  /** TCP */
+  rtsp: ListenerStatus;
 }>;
 
 /** One storage path the engine records to, as its last free-space check saw it. */

@@ -80,10 +80,12 @@ describe('AdmissionService', () => {
     expect((await services.admission.decide(q({ query: `key=${key}` }))).allow).toBe(true);
     expect((await services.admission.decide(q({ query: `foo=1&key=${encodeURIComponent(key)}` }))).allow).toBe(true);
     expect((await services.admission.decide(q({ stream: anyKey }))).allow).toBe(true);
+    // credentials: a key would do (RTSP then challenges for user:password instead of refusing with 403)
     expect(await services.admission.decide(q({ query: 'key=wsk_wrong' }))).toEqual({
       allow: false,
       reason: 'invalid stream key',
       cacheTtlMs: 1000,
+      credentials: 'stream-key',
     });
     expect((await services.admission.decide(q({}))).reason).toBe('invalid stream key');
     expect((await services.admission.decide(q({ stream: 'cam2', query: `key=${key}` }))).allow).toBe(false);
@@ -105,10 +107,11 @@ describe('AdmissionService', () => {
     expect((await services.admission.decide(q({ action: 'play', query: play.query.replace(/.$/, 'x') }))).reason).toBe(
       'invalid signature',
     );
-    expect((await services.admission.decide(q({ action: 'play' }))).reason).toBe('missing signature');
+    expect(await services.admission.decide(q({ action: 'play' }))).toMatchObject({ reason: 'missing signature', credentials: 'signed-url' });
     clock.advance(3000);
     expect(await services.admission.decide(q({ query: pub.query }))).toEqual({
       allow: false,
+      credentials: 'signed-url',
       reason: 'signed URL expired',
       cacheTtlMs: 1000,
     });

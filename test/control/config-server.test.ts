@@ -72,6 +72,7 @@ describe('config server', () => {
       allow: false,
       reason: 'invalid stream key',
       cacheTtlMs: 1000,
+      credentials: 'stream-key',
     });
     for (const [body, words] of [
       ['{not json', 'not JSON'],

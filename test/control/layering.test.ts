@@ -31,4 +31,15 @@ describe('control-plane layering', () => {
       expect(`${f}: ${/\b(SELECT|INSERT|UPDATE|DELETE)\s+(\*|[a-z_]+\s+(FROM|INTO|SET))/.test(text)}`).toBe(`${f}: false`);
     }
   });
+
+  test('the API and the console import nothing from the engine (media URLs are built on their own)', () => {
+    const engineDirs = /(^|\/)(srt|rtsp|rtmp|server|hub|outputs|relay|remux|flv|media|record)\//;
+    for (const dir of ['control/api', 'control/console', 'control/console/views']) {
+      for (const [file, spec] of imports(dir)) {
+        if (!spec.startsWith('.')) continue;
+        const resolved = join(dir, spec);
+        expect(`${file} -> ${resolved}: ${engineDirs.test(resolved)}`).toBe(`${file} -> ${resolved}: false`);
+      }
+    }
+  });
 });

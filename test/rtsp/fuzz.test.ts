@@ -14,7 +14,7 @@ import { encodeInterleaved, encodeRequest, encodeResponse } from '../../src/rtsp
 import { parseRange, parseRtpInfo, parseSession } from '../../src/rtsp/rtsp-headers.ts';
 import { RtspParser } from '../../src/rtsp/rtsp-parser.ts';
 import { parseTransport } from '../../src/rtsp/rtsp-transport.ts';
-import { encodeRtpPacket, parseRtpPacket } from '../../src/rtsp/rtp-packet.ts';
+import { encodeRtpPacket, parseRtpPacket, type RtpPacketInit } from '../../src/rtsp/rtp-packet.ts';
 import { RtpStamper } from '../../src/rtsp/rtp-stamper.ts';
 import { RtpTrackReceiver } from '../../src/rtsp/rtp-track-receiver.ts';
 import { parseSdp } from '../../src/rtsp/sdp.ts';
@@ -94,7 +94,8 @@ describe('fuzz (seeded, bounded)', () => {
         'a=fmtp:96 packetization-mode=1;profile-level-id=42c01e;sprop-parameter-sets=Z01AKI2NQDwBE/LCAAAOEAACvyAI,aO44gA==\r\na=control:trackID=0\r\n' +
         'm=video 0 RTP/AVP 98\r\na=rtpmap:98 H265/90000\r\na=fmtp:98 sprop-vps=QAEMAf//AWAAAAMAkAAAAwAAAwBdlZgJ;sprop-max-don-diff=0\r\n' +
         'm=audio 0 RTP/AVP 97\r\na=rtpmap:97 MPEG4-GENERIC/44100/2\r\na=fmtp:97 mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3;config=1210\r\n' +
-        'm=audio 0 RTP/AVP 0\r\nm=audio 0 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n',
+        'm=audio 0 RTP/AVP 0\r\nm=audio 0 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n' +
+        'm=audio 0 RTP/AVP 100\r\na=rtpmap:100 MP4A-LATM/44100/1\r\na=fmtp:100 cpresent=0;config=40002410adca00\r\n',
     );
     const rand = prng(2);
     for (let i = 0; i < ROUNDS; i++) {
@@ -183,7 +184,28 @@ describe('fuzz (seeded, bounded)', () => {
     ['aac', aacDescription(), packetStream(
       { id: 1, kind: 'audio', codec: 'aac', timescale: 90000, config: Uint8Array.of(0x11, 0x90) },
       Array.from({ length: 12 }, (_, i) => ({ trackId: 1, dts: i * 1920, pts: i * 1920, keyframe: true, data: new Uint8Array(i === 3 ? 500 : 100).fill(i + 1) })), 48000, 98)],
+    ['aac-latm', { ...aacDescription(), clockRate: 44100, params: { codec: 'aac', config: Uint8Array.of(0x12, 0x08), latm: true } }, latmPackets()],
   ];
+
+  /** MP4A-LATM as GStreamer sends it: PayloadLengthInfo + frame, marker on the last packet of each; frame 3 spans 3 packets */
+  function latmPackets(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let sequenceNumber = 0;
+    const rtp = (payload: Uint8Array, timestamp: number, marker: boolean): Uint8Array =>
+      encodeRtpPacket({ marker, payloadType: 98, sequenceNumber: sequenceNumber++, timestamp, ssrc: 1, payload } satisfies RtpPacketInit);
+    for (let i = 0; i < 12; i++) {
+      const frame = new Uint8Array(i === 3 ? 600 : 100).fill(i + 1);
+      const lengths: number[] = [];
+      for (let n = frame.length; ; n -= 255) {
+        lengths.push(Math.min(n, 255));
+        if (n < 255) break;
+      }
+      const element = Uint8Array.from([...lengths, ...frame]);
+      if (i !== 3) out.push(rtp(element, i * 1024, true));
+      else for (let at = 0; at < element.length; at += 250) out.push(rtp(element.subarray(at, at + 250), i * 1024, at + 250 >= element.length));
+    }
+    return out;
+  }
 
   for (const [name, description, packets] of cases) {
     test(`${name} receiver on mutated RTP packet streams: frames are well-formed`, () => {

@@ -96,6 +96,16 @@ describe('cache and coalescing', () => {
     expect(fake.counts.admission).toBe(3);
   });
 
+  test("a refusal for want of credentials says so (RTSP challenges then), also from the cache; a kind it does not know is not taken", async () => {
+    fake.admit = (q) => ({ allow: false, reason: 'invalid stream key', cacheTtlMs: 1000, ...(q.query === 'odd=1' ? { credentials: 'yes' as unknown as 'stream-key' } : { credentials: 'signed-url' as const }) });
+    const remote = admission();
+    const want = { allow: false as const, reason: 'invalid stream key', credentials: 'signed-url' as const };
+    expect(await remote.decide(play({ action: 'publish', query: 'key=bad' }))).toEqual(want);
+    expect(await remote.decide(play({ action: 'publish', query: 'key=bad' }))).toEqual(want);
+    expect(fake.counts.admission).toBe(1);
+    expect(await remote.decide(play({ action: 'publish', query: 'odd=1' }))).toEqual({ allow: false, reason: 'invalid stream key' });
+  });
+
   test('expireAll (a new configuration) makes every answer be asked again', async () => {
     const remote = admission();
     await remote.decide(play());

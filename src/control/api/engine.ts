@@ -57,6 +57,22 @@ const EngineStateSchema = t.Object(
             { description: 'recording state (absent from engines without recording)' },
           ),
         ),
+        listeners: t.Optional(
+          t.Object(
+            {
+              srt: t.Object({
+                enabled: t.Boolean({ description: 'the engine flag --srt-port (0 = off)' }),
+                port: t.Nullable(Int({ description: 'the UDP port it listens on; null when off or not bound' })),
+                encrypted: t.Boolean({ description: 'callers must bring the passphrase (--srt-passphrase), which is never shown here' }),
+              }),
+              rtsp: t.Object({
+                enabled: t.Boolean({ description: 'the engine flags --rtsp-port / --no-rtsp' }),
+                port: t.Nullable(Int({ description: 'the TCP port it listens on; null when off or not bound' })),
+              }),
+            },
+            { description: 'the SRT and RTSP listeners, set by engine flags (absent from older engines)' },
+          ),
+        ),
       }),
     ),
   },
@@ -93,6 +109,7 @@ export const engineRoutes = (deps: ApiDeps) =>
             bytesOut: s.bytesOut,
             ...(s.snapshotDecoder !== undefined ? { snapshotDecoder: s.snapshotDecoder } : {}),
             ...(s.recording ? { recording: { ...s.recording, paths: s.recording.paths.map((p) => ({ ...p, apps: [...p.apps] })) } } : {}),
+            ...(s.listeners ? { listeners: { srt: { ...s.listeners.srt }, rtsp: { ...s.listeners.rtsp } } } : {}),
           },
         };
       },

@@ -5,7 +5,7 @@ import { SIGNED_URL_MAX_TTL_SEC } from '../services/signed-url-service.ts';
 import { assertAdmin, requireAuth } from './auth.ts';
 import { AppParams, Empty, Int, OneOf, StreamName, TimestampMs } from './common.ts';
 import type { ApiDeps } from './deps.ts';
-import { playUrls, requestHost, rtmpUrl } from './media-urls.ts';
+import { endpointsFrom, playUrls, publishUrlSet, requestHost } from './media-urls.ts';
 import { problemResponses } from './problem.ts';
 
 const Action = OneOf(['play', 'publish'], { description: 'a play URL cannot be used to publish, nor the reverse' });
@@ -33,6 +33,8 @@ const SignedUrlSchema = t.Object(
       wsFlv: t.Nullable(Url),
       hls: t.Nullable(Url),
       llHls: t.Nullable(Url),
+      srt: t.Nullable(Url, { description: 'srt://host:port?streamid=#!::r={app}/{stream},m=publish|request,expires=...,sign=...; null when the engine runs no SRT listener or cannot be asked' }),
+      rtsp: t.Nullable(Url, { description: 'null when the engine runs no RTSP server or cannot be asked' }),
     }),
   },
   { description: 'A signed URL' },
@@ -46,17 +48,18 @@ export const signedUrlRoutes = (deps: ApiDeps) => {
     .use(requireAuth(deps))
     .post(
       '/signed-urls',
-      ({ auth, params, body, request }) => {
+      async ({ auth, params, body, request }) => {
         assertAdmin(auth);
         const app = apps.get(params.app);
         const action = body.action ?? 'play';
         const signed = signedUrls.build(app.name, body.stream, body.expiresInSec, action);
         const host = requestHost(request);
         const current = settings.get();
+        const endpoints = endpointsFrom(await deps.engine.status());
         const urls =
           action === 'publish'
-            ? { rtmp: rtmpUrl(host, current, app.name, signed.stream, signed.query), httpFlv: null, wsFlv: null, hls: null, llHls: null }
-            : playUrls(host, current, app, signed.stream, signed.query);
+            ? { ...publishUrlSet(host, current, endpoints, app.name, signed.stream, signed.query), httpFlv: null, wsFlv: null, hls: null, llHls: null }
+            : playUrls(host, current, endpoints, app, signed.stream, signed.query);
         return { ...signed, expiresAtMs: signed.expires * 1000, urls };
       },
       {

@@ -5,7 +5,7 @@ import type { StreamKey } from '../services/types.ts';
 import { assertAdmin, requireAuth } from './auth.ts';
 import { AppIdParams, AppParams, Empty, items, ListOf, StreamName, TimestampMs } from './common.ts';
 import type { ApiDeps } from './deps.ts';
-import { requestHost, rtmpUrl } from './media-urls.ts';
+import { endpointsFrom, publishUrlSet, requestHost } from './media-urls.ts';
 import { ApiProblem, problemResponses } from './problem.ts';
 
 const StreamKeyFields = {
@@ -24,6 +24,16 @@ const CreatedStreamKeySchema = t.Object(
     ...StreamKeyFields,
     key: t.String({ description: 'the plain key: shown in this answer only' }),
     publishUrl: t.Nullable(t.String({ description: 'rtmp URL with ?key=..., when the key is for one stream' })),
+    publishUrls: t.Nullable(
+      t.Object(
+        {
+          rtmp: t.String(),
+          srt: t.Nullable(t.String({ description: 'srt://host:port?streamid=#!::r={app}/{stream},m=publish,key=...; null when the engine runs no SRT listener or cannot be asked' })),
+          rtsp: t.Nullable(t.String({ description: 'rtsp://host:port/{app}/{stream}?key=...; null when the engine runs no RTSP server or cannot be asked' })),
+        },
+        { description: 'the same key in every protocol Weir takes publishes in, when the key is for one stream' },
+      ),
+    ),
   },
   { description: 'A new stream key with its secret (shown once)' },
 );
@@ -63,19 +73,16 @@ export const streamKeyRoutes = (deps: ApiDeps) => {
     )
     .post(
       '',
-      ({ auth, params, body, request, set }) => {
+      async ({ auth, params, body, request, set }) => {
         assertAdmin(auth);
         const created = streamKeys.create({ app: params.app, stream: body.stream ?? null, label: body.label ?? '' });
         const { streamKey, key } = created;
         set.status = 201;
-        return {
-          ...streamKey,
-          key,
-          publishUrl:
-            streamKey.stream === null
-              ? null
-              : rtmpUrl(requestHost(request), settings.get(), streamKey.app, streamKey.stream, `key=${encodeURIComponent(key)}`),
-        };
+        const urls =
+          streamKey.stream === null
+            ? null
+            : publishUrlSet(requestHost(request), settings.get(), endpointsFrom(await deps.engine.status()), streamKey.app, streamKey.stream, `key=${encodeURIComponent(key)}`);
+        return { ...streamKey, key, publishUrl: urls?.rtmp ?? null, publishUrls: urls };
       },
       {
         params: AppParams,

@@ -1,10 +1,12 @@
 // /api/v1/streams: what is live now, asked from the engine (GET /v1/streams) on every call.
 import { Elysia, t } from 'elysia';
 import type { LiveStreamState, TrackState } from '../../shared/config-protocol.ts';
-import { assertAdmin, requireAuth } from './auth.ts';
+import { assertAdmin, isAdmin, requireAuth } from './auth.ts';
+import type { AuthContext } from '../services/types.ts';
 import { AppFilterQuery, Empty, Int, items, ListOf, TimestampMs } from './common.ts';
 import type { ApiDeps } from './deps.ts';
 import { fromEngine, secondsSince } from './live.ts';
+import { endpointsFrom, playUrls, publishUrlSet, requestHost } from './media-urls.ts';
 import { ApiProblem, problemResponses } from './problem.ts';
 
 const Track = t.Object({
@@ -43,6 +45,26 @@ export const LiveStreamSchema = t.Object(
 );
 type LiveStream = typeof LiveStreamSchema.static;
 
+const Url = t.String();
+const OneStreamSchema = t.Composite([
+  LiveStreamSchema,
+  t.Object({
+    urls: t.Object(
+      {
+        play: t.Nullable(
+          t.Object({ rtmp: Url, httpFlv: Url, wsFlv: Url, hls: t.Nullable(Url), llHls: t.Nullable(Url), srt: t.Nullable(Url), rtsp: t.Nullable(Url) }),
+          { description: 'null when the app plays only signed URLs (POST /apps/{app}/signed-urls makes them) or is unknown here' },
+        ),
+        publish: t.Nullable(t.Object({ rtmp: Url, srt: t.Nullable(Url), rtsp: t.Nullable(Url) }), {
+          description:
+            'admins only, for apps whose publish URL holds no secret (open, hook); stream-key apps: the key create answer, signed-url apps: POST /apps/{app}/signed-urls',
+        }),
+      },
+      { description: 'srt and rtsp are null when the engine runs no such listener or cannot be asked (their ports are engine flags)' },
+    ),
+  }),
+]);
+
 const StreamParams = t.Object({ app: t.String(), stream: t.String() });
 
 function toLiveStream(s: LiveStreamState, nowMs: number): LiveStream {
@@ -70,6 +92,18 @@ function toLiveStream(s: LiveStreamState, nowMs: number): LiveStream {
 const tags = ['streams'];
 
 export const streamRoutes = (deps: ApiDeps) => {
+  /** the same URLs the console's stream page shows this user, without signing anything */
+  const streamUrls = (auth: AuthContext, request: Request, endpoints: ReturnType<typeof endpointsFrom>, s: LiveStreamState) => {
+    const app = deps.services.apps.list().find((a) => a.name === s.app);
+    if (!app) return { play: null, publish: null };
+    const host = requestHost(request);
+    const settings = deps.services.settings.get();
+    const unsignedPublish = app.publishPolicy === 'open' || app.publishPolicy === 'hook';
+    return {
+      play: app.playPolicy === 'signed-url' ? null : playUrls(host, settings, endpoints, app, s.stream, ''),
+      publish: isAdmin(auth) && unsignedPublish ? publishUrlSet(host, settings, endpoints, app.name, s.stream, '') : null,
+    };
+  };
   const find = async (app: string, stream: string): Promise<LiveStreamState> => {
     const live = await fromEngine(deps.engine.streams());
     const found = live.find((s) => s.app === app && s.stream === stream);
@@ -95,9 +129,12 @@ export const streamRoutes = (deps: ApiDeps) => {
         },
       },
     )
-    .get('/:app/:stream', async ({ params }) => toLiveStream(await find(params.app, params.stream), deps.now()), {
+    .get('/:app/:stream', async ({ auth, params, request }) => {
+      const [found, status] = await Promise.all([find(params.app, params.stream), deps.engine.status()]);
+      return { ...toLiveStream(found, deps.now()), urls: streamUrls(auth, request, endpointsFrom(status), found) };
+    }, {
       params: StreamParams,
-      response: { 200: LiveStreamSchema, ...problemResponses(401, 404, 503) },
+      response: { 200: OneStreamSchema, ...problemResponses(401, 404, 503) },
       detail: { tags, summary: 'Get a live stream' },
     })
     .get(

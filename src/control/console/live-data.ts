@@ -1,6 +1,6 @@
 // What the live views need from the engine and the services: one engine round trip per view.
 import type { ApiDeps } from '../api/deps.ts';
-import { playUrls, requestHost, rtmpUrl } from '../api/media-urls.ts';
+import { endpointsFrom, playUrls, publishUrlSet, requestHost, type EngineEndpoints } from '../api/media-urls.ts';
 import type { App, Settings } from '../services/types.ts';
 import type { LiveView, PublishUrls, StreamPageData } from './views/streams.ts';
 
@@ -25,7 +25,8 @@ export async function streamPageData(deps: ApiDeps, request: Request, appName: s
   const app = apps.get(appName); // not-found for an unknown app
   const current = settings.get();
   const host = requestHost(request);
-  const [streams, clients] = await Promise.all([deps.engine.streams(), deps.engine.clients()]);
+  const [streams, clients, status] = await Promise.all([deps.engine.streams(), deps.engine.clients(), deps.engine.status()]);
+  const endpoints = endpointsFrom(status);
   const engineDown = !streams.ok ? streams.reason : !clients.ok ? clients.reason : null;
   const live = streams.ok ? (streams.value.find((s) => s.app === app.name && s.stream === stream) ?? null) : null;
   const playSigned = app.playPolicy === 'signed-url';
@@ -35,23 +36,28 @@ export async function streamPageData(deps: ApiDeps, request: Request, appName: s
     live,
     engineDown,
     clients: clients.ok ? clients.value.filter((c) => c.app === app.name && c.stream === stream) : [],
-    publish: admin ? publishUrls(deps, host, current, app, stream) : null,
-    play: playSigned && !admin ? null : playUrls(host, current, app, stream, playSigned ? signedUrls.build(app.name, stream, SIGNED_URL_TTL_SEC, 'play').query : ''),
+    publish: admin ? publishUrls(deps, host, current, endpoints, app, stream) : null,
+    play: playSigned && !admin ? null : playUrls(host, current, endpoints, app, stream, playSigned ? signedUrls.build(app.name, stream, SIGNED_URL_TTL_SEC, 'play').query : ''),
+    srtEncrypted: endpoints.srt?.encrypted ?? false,
+    endpointsUnknown: !status.ok,
     playSigned,
     playHook: app.playPolicy === 'hook',
   };
 }
 
-function publishUrls(deps: ApiDeps, host: string, settings: Settings, app: App, stream: string): PublishUrls {
+function publishUrls(deps: ApiDeps, host: string, settings: Settings, endpoints: EngineEndpoints, app: App, stream: string): PublishUrls {
   let query = '';
   if (app.publishPolicy === 'stream-key') query = 'key=KEY';
   if (app.publishPolicy === 'signed-url') query = deps.services.signedUrls.build(app.name, stream, SIGNED_URL_TTL_SEC, 'publish').query;
-  const url = rtmpUrl(host, settings, app.name, stream, query);
+  const urls = publishUrlSet(host, settings, endpoints, app.name, stream, query);
+  const url = urls.rtmp;
   const server = url.slice(0, url.lastIndexOf('/'));
   return {
     obsServer: server,
     obsKey: url.slice(server.length + 1),
     ffmpeg: `ffmpeg -re -i input.mp4 -c:v libx264 -g 50 -c:a aac -f flv "${url}"`,
+    srt: urls.srt,
+    rtsp: urls.rtsp,
     needsKey: app.publishPolicy === 'stream-key',
     signed: app.publishPolicy === 'signed-url',
   };

@@ -1,6 +1,6 @@
 // Admission of every publish and play: the app's policy decides (open, stream key, signed
 // URL, SRS-style hook); an allowed publish also gets its forward targets.
-import type { AdmissionAnswer, AdmissionQuery } from '../../shared/config-protocol.ts';
+import type { AdmissionAnswer, AdmissionCredentials, AdmissionQuery } from '../../shared/config-protocol.ts';
 import type { AppRecord, Store } from '../store/index.ts';
 import type { ForwardTargetService } from './forward-target-service.ts';
 import type { SignedUrlService } from './signed-url-service.ts';
@@ -23,7 +23,7 @@ export type AdmissionOptions = Readonly<{
 }>;
 
 /** maxAgeMs: how long the allow holds at all (a signed URL's remaining life), caches included */
-type Verdict = Readonly<{ allow: true; forwardUrls: readonly string[]; maxAgeMs?: number } | { allow: false; reason: string }>;
+type Verdict = Readonly<{ allow: true; forwardUrls: readonly string[]; maxAgeMs?: number } | { allow: false; reason: string; credentials?: AdmissionCredentials }>;
 
 export class AdmissionService implements AdmissionServiceContract {
   constructor(
@@ -37,7 +37,9 @@ export class AdmissionService implements AdmissionServiceContract {
 
   async decide(query: AdmissionQuery): Promise<AdmissionAnswer> {
     const verdict = await this.verdict(query);
-    if (!verdict.allow) return { allow: false, reason: verdict.reason, cacheTtlMs: this.options.denyCacheTtlMs };
+    if (!verdict.allow) {
+      return { allow: false, reason: verdict.reason, cacheTtlMs: this.options.denyCacheTtlMs, ...(verdict.credentials ? { credentials: verdict.credentials } : {}) };
+    }
     const maxAgeMs = verdict.maxAgeMs === undefined ? {} : { maxAgeMs: Math.max(0, verdict.maxAgeMs) };
     const cacheTtlMs = Math.max(0, Math.min(this.options.allowCacheTtlMs, verdict.maxAgeMs ?? Infinity));
     if (query.action !== 'publish') return { allow: true, cacheTtlMs, ...maxAgeMs };
@@ -63,7 +65,7 @@ export class AdmissionService implements AdmissionServiceContract {
         const key = new URLSearchParams(query.query).get('key') ?? query.stream;
         return this.streamKeys.verify(app.name, query.stream, key)
           ? { allow: true, forwardUrls: [] }
-          : { allow: false, reason: AdmissionReason.invalidStreamKey };
+          : { allow: false, reason: AdmissionReason.invalidStreamKey, credentials: 'stream-key' };
       }
       case 'signed-url':
         return this.signedVerdict(app, query);
@@ -84,8 +86,8 @@ export class AdmissionService implements AdmissionServiceContract {
   }
 
   private signedVerdict(app: AppRecord, query: AdmissionQuery): Verdict {
-    const check = this.signedUrls.verify(app.name, query.stream, query.query, query.action);
-    if (!check.ok) return { allow: false, reason: check.reason };
+    const check = this.signedUrls.verify(app.name, query.stream, query.query, query.action, { rtspDigest: query.protocol === 'rtsp' });
+    if (!check.ok) return { allow: false, reason: check.reason, credentials: 'signed-url' };
     // no cache, fresh or stale, may hold an allow past the URL's expiry
     return { allow: true, forwardUrls: [], maxAgeMs: check.expiresAtMs - this.nowMs() };
   }

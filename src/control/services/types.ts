@@ -123,7 +123,8 @@ export interface SignedUrlService {
    */
   build(app: string, stream: string, expiresInSec: number, action?: SignedUrlAction): SignedUrl;
   /** `query` is the raw query string (no '?'); checks `expires` and `sign` in constant time */
-  verify(app: string, stream: string, query: string, action: SignedUrlAction): SignatureCheck;
+  /** rtspDigest: take digest.* parameters in place of sign (only the engine's RTSP server, which checked its nonce, sends them) */
+  verify(app: string, stream: string, query: string, action: SignedUrlAction, options?: Readonly<{ rtspDigest?: boolean }>): SignatureCheck;
 }
 
 // ---- relays -----------------------------------------------------------------------------

@@ -15,11 +15,13 @@ describe('stream keys', () => {
   test('the plain key is shown once, at creation, and it admits that stream', async () => {
     const created = await api('POST', '/apps/cam/keys', { stream: 'studio', label: 'OBS' });
     expect(created.status).toBe(201);
-    const { key, publishUrl, ...streamKey } = created.body;
+    const { key, publishUrl, publishUrls, ...streamKey } = created.body;
     expect(key).toMatch(/^wsk_/);
     expect(streamKey).toMatchObject({ app: 'cam', stream: 'studio', label: 'OBS', revokedAtMs: null, createdAtMs: h.clock.now });
     expect(key.startsWith(streamKey.prefix)).toBe(true);
     expect(publishUrl).toBe(`rtmp://localhost/cam/studio?key=${encodeURIComponent(key)}`);
+    // the fake engine reports no SRT/RTSP listeners: no URLs for them (the listeners tests below have them)
+    expect(publishUrls).toEqual({ rtmp: publishUrl, srt: null, rtsp: null });
     expect(h.services.streamKeys.verify('cam', 'studio', key)).toBe(true);
 
     const listed = await api('GET', '/apps/cam/keys');
@@ -70,6 +72,8 @@ describe('signed URLs', () => {
       wsFlv: `ws://localhost:8080/cam/show.flv?${res.body.query}`,
       hls: `http://localhost:8080/cam/show/index.m3u8?${res.body.query}`,
       llHls: `http://localhost:8080/cam/show/ll.m3u8?${res.body.query}`,
+      srt: null,
+      rtsp: null,
     });
     expect(h.services.signedUrls.verify('cam', 'show', res.body.query, 'play').ok).toBe(true);
     expect(h.services.signedUrls.verify('cam', 'show', res.body.query, 'publish').ok).toBe(false);

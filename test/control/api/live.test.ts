@@ -124,6 +124,13 @@ describe('engine', () => {
     expect((await api('GET', '/engine')).body.engine.configCurrent).toBe(false);
   });
 
+  test("the engine's SRT and RTSP listeners pass through (absent from an engine that does not report them)", async () => {
+    expect((await api('GET', '/engine')).body.engine.listeners).toBeUndefined();
+    const listeners = { srt: { enabled: true, port: 10080, encrypted: true }, rtsp: { enabled: false, port: null } };
+    h.engine.status_ = { ...h.engine.status_, listeners };
+    expect((await api('GET', '/engine')).body.engine.listeners).toEqual(listeners);
+  });
+
   test('down: 200 with up=false; a forced reload is 503', async () => {
     h.engine.up = false;
     const res = await api('GET', '/engine');

@@ -125,7 +125,16 @@ ${streamsFragment(ctx, live, snapshotApps)}
 
 // ---- one stream -------------------------------------------------------------------------
 
-export type PublishUrls = Readonly<{ obsServer: string; obsKey: string; ffmpeg: string; needsKey: boolean; signed: boolean }>;
+export type PublishUrls = Readonly<{
+  obsServer: string;
+  obsKey: string;
+  ffmpeg: string;
+  /** OBS-ready srt:// URL (OBS: Server, with an empty key); null when the engine runs no SRT listener or cannot be asked */
+  srt: string | null;
+  rtsp: string | null;
+  needsKey: boolean;
+  signed: boolean;
+}>;
 
 export type StreamPageData = Readonly<{
   app: string;
@@ -140,6 +149,10 @@ export type StreamPageData = Readonly<{
   play: PlayUrls | null;
   playSigned: boolean;
   playHook: boolean;
+  /** SRT callers must bring the engine's passphrase */
+  srtEncrypted: boolean;
+  /** the engine could not be asked, so its SRT and RTSP ports (engine flags) are unknown */
+  endpointsUnknown: boolean;
 }>;
 
 export function streamLiveFragment(ctx: ViewContext, d: StreamPageData): SafeHtml {
@@ -172,15 +185,23 @@ function linkCell(c: ClientState): SafeHtml | string {
   return html`<span data-testid="client-link">${link.rttMs} ms · ${link.packetsLost} · ${link.packetsRetransmitted} · ${formatBitrate(bps)}</span>`;
 }
 
-function publishSection(ctx: ViewContext, publish: PublishUrls | null): SafeHtml {
+/** what SRT and RTSP URLs need said: the passphrase, or why they are missing */
+const endpointNotes = (ctx: ViewContext, d: StreamPageData): SafeHtml => html`${d.srtEncrypted ? html`<p class="note" data-testid="srt-passphrase">${ctx.t('stream.srtPassphrase')}</p>` : ''}
+${d.endpointsUnknown ? html`<p class="note" data-testid="endpoints-unknown">${ctx.t('stream.endpointsUnknown')}</p>` : ''}`;
+
+function publishSection(ctx: ViewContext, d: StreamPageData): SafeHtml {
   const { t } = ctx;
+  const publish = d.publish;
   if (publish === null) return html`<h2>${t('stream.publish')}</h2><p class="note" data-testid="publish-admin-only">${t('stream.publishAdminOnly')}</p>`;
   return html`<h2>${t('stream.publish')}</h2>
 ${copyable(t, t('stream.obsServer'), publish.obsServer, 'obs-server')}
 ${copyable(t, t('stream.obsKey'), publish.obsKey, 'obs-key')}
 ${copyable(t, t('stream.ffmpeg'), publish.ffmpeg, 'ffmpeg')}
+${publish.srt !== null ? copyable(t, t('stream.srtPublish'), publish.srt, 'publish-srt') : ''}
+${publish.rtsp !== null ? copyable(t, t('stream.rtspPublish'), publish.rtsp, 'publish-rtsp') : ''}
 ${publish.needsKey ? html`<p class="note">${t('stream.keyPlaceholder')}</p>` : ''}
-${publish.signed ? html`<p class="note">${t('stream.signed')}</p>` : ''}`;
+${publish.signed ? html`<p class="note">${t('stream.signed')}</p>` : ''}
+${endpointNotes(ctx, d)}`;
 }
 
 function playSection(ctx: ViewContext, d: StreamPageData): SafeHtml {
@@ -192,6 +213,9 @@ ${copyable(t, 'HTTP-FLV', d.play.httpFlv, 'url-http-flv')}
 ${copyable(t, 'WS-FLV', d.play.wsFlv)}
 ${d.play.hls !== null ? copyable(t, 'HLS', d.play.hls, 'url-hls') : ''}
 ${d.play.llHls !== null ? copyable(t, 'LL-HLS', d.play.llHls) : ''}
+${d.play.srt !== null ? copyable(t, 'SRT', d.play.srt, 'url-srt') : ''}
+${d.play.rtsp !== null ? copyable(t, 'RTSP', d.play.rtsp, 'url-rtsp') : ''}
+${d.publish === null ? endpointNotes(ctx, d) : ''}
 ${d.playSigned ? html`<p class="note">${t('stream.signed')}</p>` : ''}
 ${d.playHook ? html`<p class="note">${t('stream.hookPolicy')}</p>` : ''}`;
 }
@@ -221,7 +245,7 @@ ${streamLiveFragment(ctx, d)}
 </section>
 </div>
 <section class="card">
-${publishSection(ctx, d.publish)}
+${publishSection(ctx, d)}
 ${playSection(ctx, d)}
 </section>`;
   return page(ctx, 'streams', `${d.app}/${d.stream}`, body, [asset('hls.min.js'), asset('mpegts.js'), asset('console-player.js')]);
