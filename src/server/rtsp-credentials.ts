@@ -9,7 +9,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { parseAuthHeader, quote } from '../rtsp/auth-params.ts';
 import type { AdmissionCredentials } from '../shared/config-protocol.ts';
-import { RtspRefusal } from './rtsp-scope.ts';
+import { RtspRefusal } from './rtsp-refusal.ts';
 
 export const RTSP_REALM = 'weir';
 export const BASIC_CHALLENGE = `Basic realm="${RTSP_REALM}"`;

@@ -6,19 +6,11 @@ import type { EngineContext } from './engine-context.ts';
 import type { DigestNonces } from './rtsp-credentials.ts';
 import type { UdpHandler, UdpPair } from './rtsp-udp-ports.ts';
 import { parseRtspTarget, type RtspTarget } from './rtsp-url.ts';
+import { RtspRefusal } from './rtsp-refusal.ts';
+
+export { RtspRefusal };
 
 /** An error answer: the status, and a reason for the log and the client. */
-export class RtspRefusal extends Error {
-  constructor(
-    readonly status: number,
-    reason: string,
-    /** sent with the answer (a 401's WWW-Authenticate) */
-    readonly headers: ReadonlyArray<readonly [string, string]> = [],
-  ) {
-    super(reason);
-  }
-}
-
 /** `afterSent`: runs once the answer is queued (PLAY: media must follow its 200) */
 export type Reply = { status?: number; headers?: Array<[string, string]>; body?: Uint8Array; afterSent?: () => void };
 
