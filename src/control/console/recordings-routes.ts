@@ -86,7 +86,7 @@ export const recordingsConsoleRoutes = (deps: ApiDeps) => {
           base: `http://${hostPort}/${encodeURIComponent(app.name)}/${encodeURIComponent(stream)}/index.m3u8`,
           query: playSigned ? signedUrls.build(app.name, stream, SIGNED_URL_TTL_SEC, 'play').query : '',
         };
-    return { app: app.name, stream, recordingOn: app.recording.enabled, listing: listed, paused, play };
+    return { app: app.name, stream, recordingOn: app.recording.enabled, listing: listed, paused, play, playHook: app.playPolicy === 'hook' };
   }
 
   const exportFragment = async (ctx: ViewContext, id: string) => {

@@ -104,6 +104,9 @@ describe('the page', () => {
     const refused = await viewer('GET', '/streams/live/cam/recordings');
     expect(refused.text).toContain('data-testid="rec-no-play"');
     expect(refused.text).not.toContain('data-play-base');
+    expect(refused.text).not.toContain('rec-play-hook');
+    h.services.apps.update('live', { playPolicy: 'hook', hookUrl: 'http://127.0.0.1:9/hook' });
+    expect((await viewer('GET', '/streams/live/cam/recordings')).text).toContain('data-testid="rec-play-hook"');
   });
 
   test('nothing recorded, an app without recording, an engine down, an unknown app, a bad stream name', async () => {

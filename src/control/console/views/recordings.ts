@@ -21,6 +21,8 @@ export type RecordingsPageData = Readonly<{
   paused: readonly RecordingPathStatus[];
   /** where the look-back playlist is, and the query this user plays with; null: this user cannot play (signed-only app, viewer) */
   play: Readonly<{ base: string; query: string }> | null;
+  /** the app's play hook decides: the user adds what it expects */
+  playHook: boolean;
 }>;
 
 export function formatBytes(bytes: number): string {
@@ -68,7 +70,7 @@ ${row.bars.map((bar) => {
 
 function rangesTable(ctx: ViewContext, ranges: readonly RecordedRange[]): SafeHtml {
   const { t } = ctx;
-  return html`<table class="rec-ranges" data-testid="rec-ranges"><thead><tr><th>${t('rec.start')}</th><th>${t('rec.end')}</th><th>${t('rec.duration')}</th><th>${t('rec.segments')}</th><th>${t('rec.size')}</th><th></th></tr></thead><tbody>
+  return html`<table class="rec-ranges" data-testid="rec-ranges"><thead><tr><th>${t('rec.start')}</th><th>${t('rec.end')}</th><th>${t('rec.duration')}</th><th>${t('rec.segmentCount')}</th><th>${t('rec.size')}</th><th></th></tr></thead><tbody>
 ${[...ranges].reverse().map((r) => html`<tr><td>${formatConsoleTime(r.startMs)}</td><td>${formatConsoleTime(r.endMs)}</td><td>${formatDuration(r.endMs - r.startMs)}</td><td>${r.segments}</td><td>${formatBytes(r.sizeBytes)}</td>
 <td><button type="button" class="small rec-select" data-testid="rec-select" data-start="${r.startMs}" data-end="${r.endMs}">${t('rec.select')}</button></td></tr>`)}
 </tbody></table>`;
@@ -106,7 +108,8 @@ ${d.play ? html`<button type="button" class="primary" id="rec-play" data-testid=
 </form>
 <p class="note">${t('rec.timeHelp')}</p>
 ${d.play
-    ? html`<video id="rec-player" muted playsinline controls></video><p class="note">${t('rec.playNote')} <span id="rec-player-state" data-testid="rec-player-state"></span></p>`
+    ? html`<video id="rec-player" muted playsinline controls></video><p class="note">${t('rec.playNote')} <span id="rec-player-state" data-testid="rec-player-state"></span></p>
+${d.playHook ? html`<p class="note" data-testid="rec-play-hook">${t('stream.hookPolicy')}</p>` : ''}`
     : html`<p class="note" data-testid="rec-no-play">${t('rec.noPlay')}</p>`}`;
 }
 
