@@ -2,7 +2,8 @@
 // ffmpeg publishes ~8 s recorded in 1 s fMP4 segments; the page (logged in through the form) draws
 // the recorded range, a click on its bar plays the look-back playlist in the page's hls.js player
 // (currentTime advances on frames the browser decoded), and an export started from the page's form
-// is polled to its download link, whose MP4 ffprobe decodes. Screenshot in test-artifacts/.
+// is polled to its download link, whose MP4 ffprobe decodes; a two-step delete empties the
+// timeline and the disk. Screenshot in test-artifacts/.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,7 +52,7 @@ type Globals = {
   __weirRecordings: { url: string | null };
 };
 
-test('a recorded range plays from the timeline, and an export from the page downloads an MP4 ffprobe decodes', async () => {
+test('a recorded range plays from the timeline, an export from the page downloads an MP4 ffprobe decodes, a confirmed delete empties it', async () => {
   const listed = await weir.api('GET', '/recordings?app=live&stream=cam');
   const range = listed.json.items[0].ranges[0] as { startMs: number; endMs: number };
   const context = await browser.newContext({ viewport: { width: 1200, height: 1400 } });
@@ -101,6 +102,17 @@ test('a recorded range plays from the timeline, and an export from the page down
     expect(json.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
     expect(Number(json.format.duration)).toBeGreaterThan(3.5);
     expect(Number(json.format.duration)).toBeLessThan(6.5);
+
+    // delete the whole range in two steps: the review, then the confirm; the timeline is redrawn empty
+    await page.fill('#rec-start', String(range.startMs));
+    await page.fill('#rec-end', String(range.endMs));
+    await page.click('[data-testid=rec-delete-review]');
+    await page.waitForSelector('[data-testid=delete-confirm]', { timeout: 15_000 });
+    expect(files().length).toBeGreaterThanOrEqual(7);
+    await page.click('[data-testid=delete-confirm]');
+    await page.waitForSelector('[data-testid=delete-done]', { timeout: 15_000 });
+    await page.waitForSelector('#rec-timeline [data-testid=rec-none]', { timeout: 15_000 });
+    expect(files()).toEqual([]);
   } finally {
     await context.close();
   }
