@@ -136,24 +136,58 @@ async function exportJob(deps: ApiDeps, id: string): Promise<EngineJob> {
   return reply.body;
 }
 
+export type RecordingSummary = typeof RecordingSummarySchema.static;
+export type ExportJob = typeof ExportJobSchema.static;
+export type ExportInput = typeof ExportBody.static;
+
+// The operations behind the routes, also called by the console (console/recordings-routes.ts);
+// callers check the role first.
+
+/** what is recorded, per stream, optionally of one app and one stream */
+export async function listRecordings(deps: ApiDeps, filter: Readonly<{ app?: string | undefined; stream?: string | undefined }>): Promise<RecordingSummary[]> {
+  const reply = await ask(deps, 'GET', '/v1/recordings');
+  if (reply.status !== 200 || !isListing(reply.body)) throw problemFrom(reply, 'recordings');
+  const out: RecordingSummary[] = [];
+  for (const { app, streams } of reply.body.apps) {
+    if (filter.app !== undefined && filter.app !== app) continue;
+    for (const s of streams) {
+      if (filter.stream !== undefined && filter.stream !== s.stream) continue;
+      out.push({ app, stream: s.stream, format: s.format, ranges: s.ranges, segments: s.segments, sizeBytes: s.sizeBytes });
+    }
+  }
+  return out;
+}
+
+/** deletes the segment files overlapping [startMs, endMs); `by` names the admin in the log */
+export async function deleteRecordings(deps: ApiDeps, app: string, stream: string, startMs: number, endMs: number, by: string): Promise<{ deleted: number; sizeBytes: number }> {
+  if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs <= startMs) throw new ApiProblem('invalid', 'endTimeMs must be after startTimeMs');
+  const path = `/v1/recordings/${encodeURIComponent(app)}/${encodeURIComponent(stream)}?startMs=${Math.floor(startMs)}&endMs=${Math.ceil(endMs)}`;
+  const reply = await ask(deps, 'DELETE', path);
+  const body = reply.body;
+  if (reply.status !== 200 || !isObject(body) || typeof body.deleted !== 'number' || typeof body.sizeBytes !== 'number') {
+    throw problemFrom(reply, `recordings of '${app}/${stream}'`);
+  }
+  deps.logger.info('recordings deleted', { app, stream, deleted: body.deleted, by });
+  return { deleted: body.deleted, sizeBytes: body.sizeBytes };
+}
+
+export async function startExport(deps: ApiDeps, body: ExportInput): Promise<ExportJob> {
+  if ((body.endTimeMs === undefined) === (body.durationMs === undefined)) throw new ApiProblem('invalid', 'give endTimeMs or durationMs (one of them)');
+  const endMs = body.endTimeMs ?? body.startTimeMs + body.durationMs!;
+  const request = { app: body.app, stream: body.stream, startMs: body.startTimeMs, endMs, ...(body.fileName !== undefined ? { fileName: body.fileName } : {}) };
+  const reply = await ask(deps, 'POST', '/v1/exports', request);
+  if (reply.status !== 202 || !isJob(reply.body)) throw problemFrom(reply, 'export');
+  return toJob(reply.body);
+}
+
+export const exportStatus = async (deps: ApiDeps, id: string): Promise<ExportJob> => toJob(await exportJob(deps, id));
+
 export const recordingRoutes = (deps: ApiDeps) =>
   new Elysia({ prefix: '/recordings' })
     .use(requireAuth(deps))
     .get(
       '',
-      async ({ query }) => {
-        const reply = await ask(deps, 'GET', '/v1/recordings');
-        if (reply.status !== 200 || !isListing(reply.body)) throw problemFrom(reply, 'recordings');
-        const out: Array<typeof RecordingSummarySchema.static> = [];
-        for (const { app, streams } of reply.body.apps) {
-          if (query.app !== undefined && query.app !== app) continue;
-          for (const s of streams) {
-            if (query.stream !== undefined && query.stream !== s.stream) continue;
-            out.push({ app, stream: s.stream, format: s.format, ranges: s.ranges, segments: s.segments, sizeBytes: s.sizeBytes });
-          }
-        }
-        return { items: out };
-      },
+      async ({ query }) => ({ items: await listRecordings(deps, query) }),
       {
         query: ListQuery,
         response: { 200: ListOf(RecordingSummarySchema), ...problemResponses(401, 503) },
@@ -170,15 +204,7 @@ export const recordingRoutes = (deps: ApiDeps) =>
       '/:app/:stream',
       async ({ auth, params, query }) => {
         assertAdmin(auth);
-        if (query.endTimeMs <= query.startTimeMs) throw new ApiProblem('invalid', 'endTimeMs must be after startTimeMs');
-        const path = `/v1/recordings/${encodeURIComponent(params.app)}/${encodeURIComponent(params.stream)}?startMs=${Math.floor(query.startTimeMs)}&endMs=${Math.ceil(query.endTimeMs)}`;
-        const reply = await ask(deps, 'DELETE', path);
-        const body = reply.body;
-        if (reply.status !== 200 || !isObject(body) || typeof body.deleted !== 'number' || typeof body.sizeBytes !== 'number') {
-          throw problemFrom(reply, `recordings of '${params.app}/${params.stream}'`);
-        }
-        deps.logger.info('recordings deleted', { app: params.app, stream: params.stream, deleted: body.deleted, by: auth.user.username });
-        return { deleted: body.deleted, sizeBytes: body.sizeBytes };
+        return deleteRecordings(deps, params.app, params.stream, query.startTimeMs, query.endTimeMs, auth.user.username);
       },
       {
         params: StreamParams,
@@ -195,12 +221,7 @@ export const recordingRoutes = (deps: ApiDeps) =>
       '/export',
       async ({ auth, body, set }) => {
         assertAdmin(auth);
-        if ((body.endTimeMs === undefined) === (body.durationMs === undefined)) throw new ApiProblem('invalid', 'give endTimeMs or durationMs (one of them)');
-        const endMs = body.endTimeMs ?? body.startTimeMs + body.durationMs!;
-        const request = { app: body.app, stream: body.stream, startMs: body.startTimeMs, endMs, ...(body.fileName !== undefined ? { fileName: body.fileName } : {}) };
-        const reply = await ask(deps, 'POST', '/v1/exports', request);
-        if (reply.status !== 202 || !isJob(reply.body)) throw problemFrom(reply, 'export');
-        const job = toJob(reply.body);
+        const job = await startExport(deps, body);
         set.status = 202;
         set.headers.location = job.statusUrl;
         return job;
@@ -223,7 +244,7 @@ export const recordingRoutes = (deps: ApiDeps) =>
       '/exports/:id',
       async ({ auth, params }) => {
         assertAdmin(auth);
-        return toJob(await exportJob(deps, params.id));
+        return exportStatus(deps, params.id);
       },
       {
         params: ExportParams,

@@ -1,5 +1,7 @@
 // Console labels in English and Chinese. A user's choice is stored in users.language; any
 // other tag falls back to English. Keys are typed: a label missing in Chinese fails tsc.
+import { recordingLabelsEn, recordingLabelsZh } from './i18n-recordings.ts';
+
 export const LANGUAGES = ['en', 'zh'] as const;
 export type Lang = (typeof LANGUAGES)[number];
 
@@ -156,6 +158,7 @@ const en = {
   'tokens.new': 'New API token',
   'tokens.lastUsed': 'Last used',
   'tokens.create': 'Create token',
+  ...recordingLabelsEn,
 } as const;
 
 export type LabelKey = keyof typeof en;
@@ -313,6 +316,7 @@ const zh: Record<LabelKey, string> = {
   'tokens.new': '新 API 令牌',
   'tokens.lastUsed': '最近使用',
   'tokens.create': '创建令牌',
+  ...recordingLabelsZh,
 };
 
 const DICTIONARIES: Readonly<Record<Lang, Readonly<Record<LabelKey, string>>>> = { en, zh };

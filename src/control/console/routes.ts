@@ -11,6 +11,7 @@ import { describeError, htmlResponse, redirect, sameOrigin, sessionCookie, str, 
 import { toLang, translator } from './i18n.ts';
 import { kit } from './kit.ts';
 import { liveView, streamPageData } from './live-data.ts';
+import { recordingsConsoleRoutes } from './recordings-routes.ts';
 import { loginPage } from './views/layout.ts';
 import { dashboardFragment, dashboardPage, streamLiveFragment, streamPage, streamsFragment, streamsPage } from './views/streams.ts';
 
@@ -112,6 +113,7 @@ function consoleApp(deps: ApiDeps) {
       if (!kicked) throw new ApiProblem('not-found', 'that client is no longer connected');
       return streamLiveFragment(c.ctx, await streamPageData(deps, request, query.app ?? '', query.stream ?? '', c.ctx.admin));
     }), hidden)
+    .use(recordingsConsoleRoutes(deps))
     .use(adminRoutes(deps));
 }
 

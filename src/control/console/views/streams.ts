@@ -4,6 +4,7 @@ import type { ClientState, EngineStatus, LiveStreamState } from '../../../shared
 import type { PlayUrls } from '../../api/media-urls.ts';
 import { asset } from '../assets.ts';
 import { html, type SafeHtml } from '../html.ts';
+import { recordingPausedWarning } from './recordings.ts';
 import { copyable, encodePath, formatBitrate, formatDuration, page, type ViewContext } from './layout.ts';
 
 export type LiveView = Readonly<
@@ -116,7 +117,9 @@ ${streams.map((s) => html`<a class="thumb" href="${streamHref(s)}"><img src="/ap
 }
 
 export const streamsFragment = (ctx: ViewContext, live: LiveView, snapshotApps: ReadonlySet<string> = new Set()): SafeHtml =>
-  live.ok ? html`${thumbnailWall(ctx, live, snapshotApps)}${streamsTable(ctx, live.streams, true)}` : engineDown(ctx, live.reason);
+  live.ok
+    ? html`${recordingPausedWarning(ctx, (live.status.recording?.paths ?? []).filter((p) => p.paused))}${thumbnailWall(ctx, live, snapshotApps)}${streamsTable(ctx, live.streams, true)}`
+    : engineDown(ctx, live.reason);
 
 export const streamsPage = (ctx: ViewContext, live: LiveView, snapshotApps: ReadonlySet<string> = new Set()): SafeHtml =>
   page(ctx, 'streams', ctx.t('streams.title'), html`<section id="streams-live" hx-get="/fragments/streams" hx-trigger="every 2s" hx-swap="innerHTML">
@@ -228,7 +231,8 @@ export function streamPage(ctx: ViewContext, d: StreamPageData): SafeHtml {
     ['http-flv', 'HTTP-FLV', d.play.httpFlv],
     ['ws-flv', 'WS-FLV', d.play.wsFlv],
   ];
-  const body = html`<div class="grid">
+  const body = html`<p><a href="${streamHref(d)}/recordings" data-testid="recordings-link">${t('rec.open')}</a></p>
+<div class="grid">
 <section class="card">
 <h2>${t('stream.preview')}</h2>
 <div class="protocols" role="group">
