@@ -18,6 +18,9 @@ import { HttpMediaServer } from './server/http-server.ts';
 import { bindOrExplain } from './shared/listen-error.ts';
 import { RtmpListener } from './server/rtmp-listener.ts';
 import { RtspListener } from './server/rtsp-listener.ts';
+import { RtpOutputs } from './outputs/rtp-output.ts';
+import { WebRtcListener } from './server/webrtc-listener.ts';
+import { WhepHttp } from './server/whep-http.ts';
 import { SrtListener } from './server/srt-listener.ts';
 import { BitrateMeter } from './server/stream-stats.ts';
 import type { EngineMetrics } from './server/engine-metrics.ts';
@@ -45,6 +48,8 @@ export interface RunningEngine {
   readonly relays: RelayManager;
   /** recording of live streams to disk, retention, the free-space floor (server/recording-manager.ts) */
   readonly recordings: RecordingManager;
+  /** the WebRTC (WHEP) UDP listener (config.webrtc set), else null */
+  readonly webrtc: WebRtcListener | null;
   /** the SRT listener (config.srt enabled), else null */
   readonly srt: SrtListener | null;
   /** resolves once every listener is bound; rejects (the engine stopped) when the SRT port cannot be bound */
@@ -123,6 +128,11 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     throw err;
   }
   recordings.start();
+  // RTSP and WebRTC viewers share one RTP packetization per stream
+  const rtpOutputs = rtsp?.outputs ?? new RtpOutputs((stream) => streams.collect(stream));
+  const webrtcSettings = config.webrtc;
+  const webrtc = webrtcSettings ? new WebRtcListener(context, rtpOutputs) : null;
+  if (webrtc) http.whep = new WhepHttp(context, () => webrtc);
   // The UDP socket binds asynchronously: `ready` says when (or why not).
   const srtSettings = config.srt;
   const srt = srtSettings?.enabled ? new SrtListener(context, () => current.srt ?? srtSettings) : null;
@@ -135,18 +145,26 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       let n = 0;
       for (const [family, count] of Object.entries(context.outputs.countViewers(stream))) if (family !== 'forward') n += count;
       for (const count of Object.values(http.hlsViewers.count(stream.path))) n += count ?? 0;
-      n += rtsp?.outputs.find(stream)?.viewerCount ?? 0;
+      n += rtpOutputs.find(stream)?.viewerCount ?? 0;
       return n;
     },
   });
   relays.apply(config);
-  const ready = srt && srtSettings
+  const srtReady = srt && srtSettings
     ? srt.start(srtSettings.host, srtSettings.port).catch((err: unknown) => {
         engine.stop();
         const reason = (err as Error)?.message ?? String(err);
         throw new Error(`SRT: cannot listen on udp ${srtSettings.host}:${srtSettings.port}: ${reason}`);
       })
     : Promise.resolve();
+  const webrtcReady = webrtc && webrtcSettings
+    ? webrtc.start(webrtcSettings.host, webrtcSettings.port).catch((err: unknown) => {
+        engine.stop();
+        const reason = (err as Error)?.message ?? String(err);
+        throw new Error(`WebRTC: cannot listen on udp ${webrtcSettings.host}:${webrtcSettings.port}: ${reason}`);
+      })
+    : Promise.resolve();
+  const ready = Promise.all([srtReady, webrtcReady]).then(() => {});
   const engine: RunningEngine = {
     get rtmpPort() {
       return rtmp.port;
@@ -166,6 +184,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     relays,
     recordings,
     srt,
+    webrtc,
     ready,
     applyConfig: (next) => {
       const report = applyEngineConfig(
@@ -192,6 +211,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       rtsp?.stop();
       http.stop();
       srt?.stop();
+      webrtc?.stop();
       streams.closeAll();
       hls.closeAll();
     },

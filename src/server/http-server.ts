@@ -18,6 +18,7 @@ import { HlsViewerTracker, type HlsViewerProtocol } from './hls-viewers.ts';
 import { parseMediaRoute } from './media-route.ts';
 import type { MediaProtocol } from './admission.ts';
 import type { LiveStream } from '../hub/live-stream.ts';
+import { parseWhepRoute, WHEP_CORS_HEADERS, type WhepHttp, type WhepRoute } from './whep-http.ts';
 
 type WsData = {
   stream: LiveStream;
@@ -44,6 +45,8 @@ export class HttpMediaServer {
   readonly hlsSlots: AddressSlots;
   /** shutting down: only HLS is answered (final playlists with EXT-X-ENDLIST), everything else 503 */
   private hlsOnly = false;
+  /** WHEP signalling (whep-http.ts); null: WebRTC is off and its paths are 404 */
+  whep: WhepHttp | null = null;
 
   constructor(private readonly ctx: EngineContext) {
     this.viewerSlots = new AddressSlots(() => ({ total: ctx.config().http.maxConnections, perAddress: ctx.config().http.maxConnectionsPerAddress }));
@@ -161,6 +164,9 @@ export class HttpMediaServer {
   }
 
   private async route(req: Request, server: Server<WsData>): Promise<Response | undefined> {
+    const whepUrl = URL.parse(req.url);
+    const whepRoute = whepUrl ? parseWhepRoute(whepUrl.pathname) : null;
+    if (whepUrl && whepRoute) return this.serveWhep(req, server, whepRoute, whepUrl);
     if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: this.corsHeaders() });
     if (req.method !== 'GET' && req.method !== 'HEAD') return this.text(405, 'method not allowed');
     // A Host header no URL can be made of (`Host: [`) is the client's mistake, not ours.
@@ -229,6 +235,18 @@ export class HttpMediaServer {
     server.timeout(req, 0);
     handOver();
     return this.streamFlv(req, stream, log, { id, protocol: 'http-flv', address: clientAddress }, release);
+  }
+
+  private serveWhep(req: Request, server: Server<WsData>, route: WhepRoute, url: URL): Promise<Response> | Response {
+    const headers = { ...this.corsHeaders(), ...WHEP_CORS_HEADERS };
+    if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers });
+    const reply = (status: number, body: string | null, extra: Record<string, string> = {}): Response =>
+      new Response(body, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers, ...extra } });
+    if (this.hlsOnly) return reply(503, 'shutting down\n');
+    if (!this.whep) return reply(404, 'WebRTC is not enabled on this server (--webrtc-port)\n');
+    // the wait for a publisher (--wait-ms) may outlast Bun's idle timeout
+    server.timeout(req, 0);
+    return this.whep.handle(req, route, url, server.requestIP(req)?.address ?? '', reply);
   }
 
   /** A refused viewer: 404 for an app that does not exist, 403 with the reason otherwise. */

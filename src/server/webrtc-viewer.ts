@@ -1,0 +1,277 @@
+// One WHEP viewer: ICE-lite checks answered under its credentials, the DTLS handshake, then the stream's shared RTP
+// payloads (outputs/rtp-output.ts: one packetization per stream for RTSP and WebRTC viewers alike) stamped with
+// this viewer's SSRC and sequence numbers and SRTP-protected under its own keys (the one per-viewer step), sent to
+// the 5-tuple its checks came from. RTCP from the browser is read for NACK (resent from a bounded history), PLI/FIR
+// (video skips to the next keyframe), receiver reports (RTT, loss) and REMB. Listed, counted and kickable in the
+// client registry like every other viewer.
+import { randomBytes } from 'node:crypto';
+import type { LiveStream } from '../hub/live-stream.ts';
+import type { Track } from '../media/types.ts';
+import type { RtpFrameOut, RtpOutput, RtpTrackKind, RtpViewer } from '../outputs/rtp-output.ts';
+import { encodeSenderReport, unixMsToNtp } from '../rtsp/rtcp.ts';
+import { RtpStamper } from '../rtsp/rtp-stamper.ts';
+import type { LinkStats } from '../shared/config-protocol.ts';
+import type { Logger } from '../shared/logger.ts';
+import { isProtocolError } from '../shared/protocol-error.ts';
+import type { DtlsCertificate } from '../webrtc/certificate.ts';
+import { DtlsServer } from '../webrtc/dtls-server.ts';
+import { answerBinding } from '../webrtc/ice-lite.ts';
+import { PacketHistory } from '../webrtc/packet-history.ts';
+import { parseRtcpFeedback, type RtcpFeedback } from '../webrtc/rtcp-feedback.ts';
+import { SrtcpReceiver, SrtpSender } from '../webrtc/srtp.ts';
+import type { StunMessage } from '../webrtc/stun.ts';
+import type { ClientEntry } from './client-registry.ts';
+import type { EngineContext } from './engine-context.ts';
+import type { WebRtcSessionEntry } from './webrtc-sessions.ts';
+
+const SENDER_REPORT_INTERVAL_MS = 2000;
+const CNAME = 'weir';
+
+export type WhepTrack = Readonly<{ kind: RtpTrackKind; codec: Track['codec']; payloadType: number; clockRate: number; ssrc: number }>;
+
+export type WhepViewerInit = Readonly<{
+  /** the session resource id (the WHEP Location) */
+  id: string;
+  /** the client registry id */
+  clientId: string;
+  clientAddress: string;
+  stream: LiveStream;
+  output: RtpOutput;
+  localUfrag: string;
+  localPwd: string;
+  remoteUfrag: string;
+  peerFingerprint: string;
+  certificate: DtlsCertificate;
+  tracks: readonly WhepTrack[];
+  send: (bytes: Uint8Array, port: number, address: string) => boolean;
+  log: Logger;
+  /** the listener's table forgets the session (it then calls close) */
+  remove: (reason: string) => void;
+  /** a 5-tuple passed a check: route its datagrams here */
+  bindTuple: (address: string, port: number) => void;
+  heard: () => void;
+  /** gives back the session's cap slot */
+  released: () => void;
+}>;
+
+type SendTrack = WhepTrack & { stamper: RtpStamper; history: PacketHistory; lastReportMs: number };
+
+export type WhepStats = {
+  packetsSent: number;
+  packetsRetransmitted: number;
+  sendFailures: number;
+  nacksReceived: number;
+  pliReceived: number;
+  packetsLost: number;
+  rttMs: number;
+  rembBps: number;
+};
+
+export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
+  readonly stats: WhepStats = { packetsSent: 0, packetsRetransmitted: 0, sendFailures: 0, nacksReceived: 0, pliReceived: 0, packetsLost: 0, rttMs: 0, rembBps: 0 };
+  private readonly dtls: DtlsServer;
+  private srtp: SrtpSender | null = null;
+  private srtcp: SrtcpReceiver | null = null;
+  private remote: { address: string; port: number } | null = null;
+  private readonly tracks = new Map<RtpTrackKind, SendTrack>();
+  private waitKeyframe = true;
+  private closed = false;
+  private bytesOut = 0;
+  private readonly connectedAtMs = Date.now();
+  private readonly client: ClientEntry;
+  /** NTP middle 32 bits of each sender report we sent, to time the receiver's answer (RFC 3550 §6.4.1) */
+  private readonly reportSentAt = new Map<number, number>();
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly init: WhepViewerInit,
+  ) {
+    this.dtls = new DtlsServer({
+      certificateDer: init.certificate.der,
+      privateKey: init.certificate.privateKey,
+      peerFingerprint: init.peerFingerprint,
+      random: (n) => new Uint8Array(randomBytes(n)),
+    });
+    for (const t of init.tracks) {
+      const stamper = new RtpStamper({ ssrc: t.ssrc, payloadType: t.payloadType, initialSequence: randomBytes(2).readUInt16BE(0), timestampOffset: randomBytes(4).readUInt32BE(0) });
+      this.tracks.set(t.kind, { ...t, stamper, history: new PacketHistory(), lastReportMs: -Infinity });
+    }
+    const stream = init.stream;
+    this.client = {
+      id: init.clientId,
+      protocol: 'webrtc',
+      address: init.clientAddress,
+      connectedAtMs: this.connectedAtMs,
+      role: () => 'viewer',
+      app: () => stream.app,
+      stream: () => stream.name,
+      bytesIn: () => 0,
+      bytesOut: () => this.bytesOut,
+      kick: (reason) => init.remove(`kicked: ${reason}`),
+      link: () => this.link(),
+    };
+    ctx.clients.register(this.client);
+    ctx.events.emit({
+      type: 'play-start', app: stream.app, stream: stream.name, clientId: init.clientId, protocol: 'webrtc', clientAddress: init.clientAddress, atMs: this.connectedAtMs,
+    });
+  }
+
+  get id(): string {
+    return this.init.id;
+  }
+
+  get localUfrag(): string {
+    return this.init.localUfrag;
+  }
+
+  get clientAddress(): string {
+    return this.init.clientAddress;
+  }
+
+  get connected(): boolean {
+    return this.srtp !== null;
+  }
+
+  onStun(message: StunMessage, address: string, port: number): void {
+    const family = address.includes(':') ? 'IPv6' : 'IPv4';
+    const answer = answerBinding(message, { localUfrag: this.init.localUfrag, localPwd: this.init.localPwd, remoteUfrag: this.init.remoteUfrag }, { family, address, port });
+    this.init.bindTuple(address, port);
+    this.init.heard();
+    // the controlling agent nominates with USE-CANDIDATE; until then the first working pair carries DTLS
+    if (answer.useCandidate || !this.remote) this.remote = { address, port };
+    this.sendRaw(answer.response, address, port);
+  }
+
+  onDtls(datagram: Uint8Array, address: string, port: number): void {
+    this.init.heard();
+    const out = this.dtls.handle(datagram);
+    for (const d of out.datagrams) this.sendRaw(d, address, port);
+    if (out.closed) {
+      this.init.remove('the client closed DTLS');
+      return;
+    }
+    if (out.srtpKeys && !this.srtp) {
+      this.srtp = new SrtpSender(out.srtpKeys.serverKey, out.srtpKeys.serverSalt);
+      this.srtcp = new SrtcpReceiver(out.srtpKeys.clientKey, out.srtpKeys.clientSalt);
+      this.remote = { address, port };
+      this.init.log.info('WebRTC viewer connected', { peer: `${address}:${port}` });
+      this.init.output.addViewer(this);
+    }
+  }
+
+  onSrtcp(datagram: Uint8Array): void {
+    if (!this.srtcp) return;
+    this.init.heard();
+    for (const feedback of parseRtcpFeedback(this.srtcp.unprotect(datagram))) this.onFeedback(feedback);
+  }
+
+  onFrame(frame: RtpFrameOut): void {
+    const track = this.tracks.get(frame.kind);
+    if (!track || track.codec !== frame.codec || !this.srtp || !this.remote) return;
+    if (frame.kind === 'video') {
+      if (this.waitKeyframe && !frame.packetized.keyframe) return;
+      if (frame.packetized.keyframe) this.waitKeyframe = false;
+    }
+    const nowMs = Date.now();
+    if (nowMs - track.lastReportMs >= SENDER_REPORT_INTERVAL_MS) {
+      track.lastReportMs = nowMs;
+      this.sendSenderReport(track, frame.packetized.rtpTime, nowMs);
+    }
+    for (const packet of track.stamper.stamp(frame.packetized)) {
+      track.history.add(packet);
+      this.sendRtp(packet);
+    }
+  }
+
+  onStreamEnd(): void {
+    this.init.remove('the stream ended');
+  }
+
+  /** Called by the session table, once. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.init.output.removeViewer(this);
+    this.ctx.clients.unregister(this.client);
+    this.init.released();
+    this.ctx.events.emit({ type: 'play-stop', app: this.init.stream.app, stream: this.init.stream.name, clientId: this.init.clientId, atMs: Date.now() });
+    this.init.log.info('WebRTC viewer closed', { reason, packetsSent: this.stats.packetsSent, retransmitted: this.stats.packetsRetransmitted });
+  }
+
+  private onFeedback(f: RtcpFeedback): void {
+    switch (f.type) {
+      case 'nack': {
+        this.stats.nacksReceived++;
+        const track = [...this.tracks.values()].find((t) => t.ssrc === f.mediaSsrc);
+        if (!track) return;
+        for (const seq of f.sequenceNumbers) {
+          const packet = track.history.get(seq);
+          if (!packet) continue;
+          this.stats.packetsRetransmitted++;
+          this.sendRtp(packet);
+        }
+        return;
+      }
+      case 'pli':
+      case 'fir':
+        // the encoder is the publisher's: the best we can do is stop sending what cannot be decoded
+        this.stats.pliReceived++;
+        if (this.tracks.get('video')?.ssrc === f.mediaSsrc) this.waitKeyframe = true;
+        return;
+      case 'remb':
+        this.stats.rembBps = f.bitrateBps;
+        return;
+      case 'report': {
+        if (this.tracks.get('video')?.ssrc === f.ssrc || (!this.tracks.has('video') && this.tracks.get('audio')?.ssrc === f.ssrc)) {
+          this.stats.packetsLost = Math.max(0, f.cumulativeLost);
+        }
+        const sentAt = f.lastSrNtp !== 0 ? this.reportSentAt.get(f.lastSrNtp) : undefined;
+        if (sentAt !== undefined) this.stats.rttMs = Math.max(0, Date.now() - sentAt - (f.delaySinceLastSr / 65536) * 1000);
+        return;
+      }
+    }
+  }
+
+  private sendSenderReport(track: SendTrack, rtpTime: number, nowMs: number): void {
+    const ntp = unixMsToNtp(nowMs);
+    const middle = (((ntp.ntpSeconds & 0xffff) << 16) | (ntp.ntpFraction >>> 16)) >>> 0;
+    this.reportSentAt.set(middle, nowMs);
+    if (this.reportSentAt.size > 16) this.reportSentAt.delete(this.reportSentAt.keys().next().value!);
+    const sr = encodeSenderReport(
+      { ssrc: track.ssrc, ...ntp, rtpTimestamp: track.stamper.timestampOf(rtpTime), packetCount: track.stamper.packetCount, octetCount: track.stamper.octetCount, reports: [] },
+      CNAME,
+    );
+    this.sendRaw(this.srtp!.protectRtcp(sr), this.remote!.address, this.remote!.port);
+  }
+
+  private sendRtp(packet: Uint8Array): void {
+    if (!this.srtp || !this.remote) return;
+    try {
+      this.sendRaw(this.srtp.protectRtp(packet), this.remote.address, this.remote.port);
+      this.stats.packetsSent++;
+    } catch (err) {
+      if (!isProtocolError(err)) throw err;
+    }
+  }
+
+  private sendRaw(bytes: Uint8Array, address: string, port: number): void {
+    if (this.closed) return;
+    if (!this.init.send(bytes, port, address)) {
+      this.stats.sendFailures++;
+      return;
+    }
+    this.bytesOut += bytes.length;
+    this.ctx.counters.bytesOut += bytes.length;
+    this.init.stream.counters.bytesOut += bytes.length;
+  }
+
+  private link(): LinkStats {
+    return {
+      rttMs: Math.round(this.stats.rttMs),
+      packetsLost: this.stats.packetsLost,
+      packetsDropped: this.stats.sendFailures,
+      packetsRetransmitted: this.stats.packetsRetransmitted,
+      receiveRateBps: this.stats.rembBps,
+    };
+  }
+}
