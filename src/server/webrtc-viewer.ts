@@ -142,9 +142,16 @@ export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
     this.sendRaw(answer.response, address, port);
   }
 
+  /** A ProtocolError here ends the session (the listener removes it); the peer is sent a fatal alert first. */
   onDtls(datagram: Uint8Array, address: string, port: number): void {
     this.init.heard();
-    const out = this.dtls.handle(datagram);
+    let out;
+    try {
+      out = this.dtls.handle(datagram);
+    } catch (err) {
+      if (isProtocolError(err)) this.sendRaw(this.dtls.fatalAlert(), address, port);
+      throw err;
+    }
     for (const d of out.datagrams) this.sendRaw(d, address, port);
     if (out.closed) {
       this.init.remove('the client closed DTLS');

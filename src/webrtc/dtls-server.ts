@@ -159,6 +159,18 @@ export class DtlsServer {
     }
   }
 
+  /**
+   * A fatal handshake_failure alert (RFC 5246 §7.2) to send after handle() threw, so the peer stops retransmitting
+   * at once instead of timing out; protected once the handshake has switched to epoch 1.
+   */
+  fatalAlert(): Uint8Array {
+    const HANDSHAKE_FAILURE = 40;
+    const alert = Uint8Array.of(ALERT_FATAL, HANDSHAKE_FAILURE);
+    this.state = 'closed';
+    if (this.keys && this.writeSeq[1]! > 0) return sealRecord(this.keys.serverKey, this.keys.serverIv, ContentType.Alert, 1, this.writeSeq[1]!++, alert);
+    return this.plainRecord(ContentType.Alert, alert);
+  }
+
   private expect(state: State, what: string): void {
     if (this.state !== state) fail(ProtocolErrorCode.BadState, `${what} in state ${this.state}`);
   }
