@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startEngine, type RunningEngine } from '../../src/engine-runtime.ts';
+import { startEngine, type RunningEngine, type StartEngineOptions } from '../../src/engine-runtime.ts';
 import { DEFAULT_ENGINE_CONFIG, DEFAULT_SRT_SETTINGS, DEFAULT_WEBRTC_SETTINGS, type EngineConfig, type SrtSettings, type WebRtcSettings } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 
@@ -19,6 +19,9 @@ export function startTestEngine(
     srt?: Partial<SrtSettings>;
     /** a WebRTC listener on loopback, UDP port 0 unless given (await engine.ready) */
     webrtc?: Partial<WebRtcSettings>;
+    /** an admission in place of the app list (see StartEngineOptions) */
+    admission?: StartEngineOptions['admission'];
+    events?: StartEngineOptions['events'];
   } = {},
 ): TestEngine {
   const logs: string[] = [];
@@ -32,7 +35,11 @@ export function startTestEngine(
     ...(overrides.srt ? { srt: { ...DEFAULT_SRT_SETTINGS, host: '127.0.0.1', ...overrides.srt } } : {}),
     ...(overrides.webrtc ? { webrtc: { ...DEFAULT_WEBRTC_SETTINGS, host: '127.0.0.1', port: 0, ...overrides.webrtc } } : {}),
   };
-  const engine = startEngine(config, { logger: createLogger({ level: 'debug', sink: (line) => logs.push(line) }) });
+  const engine = startEngine(config, {
+    logger: createLogger({ level: 'debug', sink: (line) => logs.push(line) }),
+    ...(overrides.admission ? { admission: overrides.admission } : {}),
+    ...(overrides.events ? { events: overrides.events } : {}),
+  });
   return {
     ...engine,
     logs,
