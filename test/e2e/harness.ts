@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startEngine, type RunningEngine, type StartEngineOptions } from '../../src/engine-runtime.ts';
-import { DEFAULT_ENGINE_CONFIG, DEFAULT_SRT_SETTINGS, DEFAULT_WEBRTC_SETTINGS, type EngineConfig, type SrtSettings, type WebRtcSettings } from '../../src/shared/engine-config.ts';
+import { DEFAULT_ENGINE_CONFIG, DEFAULT_RTSP_SETTINGS, DEFAULT_SRT_SETTINGS, DEFAULT_WEBRTC_SETTINGS, type EngineConfig, type RtspSettings, type SrtSettings, type WebRtcSettings } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 
 export type TestEngine = RunningEngine & { logs: string[]; rtmpUrl(path: string): string; httpUrl(path: string): string };
@@ -19,6 +19,8 @@ export function startTestEngine(
     srt?: Partial<SrtSettings>;
     /** a WebRTC listener on loopback, UDP port 0 unless given (await engine.ready) */
     webrtc?: Partial<WebRtcSettings>;
+    /** an RTSP server on loopback, port 0 (TCP transport; give a UDP range for UDP) */
+    rtsp?: Partial<RtspSettings>;
     /** an admission in place of the app list (see StartEngineOptions) */
     admission?: StartEngineOptions['admission'];
     events?: StartEngineOptions['events'];
@@ -33,6 +35,7 @@ export function startTestEngine(
     viewers: { ...DEFAULT_ENGINE_CONFIG.viewers, ...overrides.viewers },
     hls: { ...DEFAULT_ENGINE_CONFIG.hls, ...overrides.hls },
     ...(overrides.srt ? { srt: { ...DEFAULT_SRT_SETTINGS, host: '127.0.0.1', ...overrides.srt } } : {}),
+    ...(overrides.rtsp ? { rtsp: { ...DEFAULT_RTSP_SETTINGS, host: '127.0.0.1', port: 0, ...overrides.rtsp } } : {}),
     ...(overrides.webrtc ? { webrtc: { ...DEFAULT_WEBRTC_SETTINGS, host: '127.0.0.1', port: 0, ...overrides.webrtc } } : {}),
   };
   const engine = startEngine(config, {

@@ -3,8 +3,9 @@
 // requestVideoFrameCallback keeps firing. The engine lists the viewer as a webrtc client while it plays and
 // forgets it after DELETE.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { killAll, publishPattern, startTestEngine, waitFor, type TestEngine } from './harness.ts';
-import { launchWebRtcBrowser, openWhepPage, startWhep, stopWhep, whepState } from './whep-page.ts';
+import { killAll, publishPattern, spawnBackground, startTestEngine, waitFor, type TestEngine } from './harness.ts';
+import { inboundPackets, launchWebRtcBrowser, openWhepPage, startWhep, stopWhep, whepState, type WhepPageState } from './whep-page.ts';
+import type { Page } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 
 let engine: TestEngine;
@@ -13,7 +14,7 @@ let publisher: Awaited<ReturnType<typeof publishPattern>>;
 const path = 'live/whep';
 
 beforeAll(async () => {
-  engine = startTestEngine({ webrtc: {} });
+  engine = startTestEngine({ webrtc: {}, rtsp: {} });
   await engine.ready;
   publisher = await publishPattern(engine.rtmpUrl(path), { seconds: 120, bFrames: 0, gop: 25 });
   browser = await launchWebRtcBrowser();
@@ -27,6 +28,18 @@ afterAll(async () => {
   engine?.stop();
 });
 
+/** Waits (bounded) until the page has decoded `frames` video frames; the state then, or a diagnostic error. */
+async function waitForFrames(page: Page, frames: number): Promise<WhepPageState> {
+  let state = await whepState(page);
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && state.frames < frames) {
+    await Bun.sleep(250);
+    state = await whepState(page);
+  }
+  if (state.frames < frames) throw new Error(`only ${state.frames} frames decoded: ${JSON.stringify({ ...state, answer: undefined })}\n${engine.logs.slice(-30).join('\n')}`);
+  return state;
+}
+
 const webrtcViewers = () => engine.context.clients.list().filter((c) => c.protocol === 'webrtc' && c.role === 'viewer');
 
 describe('WHEP in Chromium', () => {
@@ -39,12 +52,7 @@ describe('WHEP in Chromium', () => {
       expect(state.status).toBe(201);
       expect(state.location).toMatch(/^\/live\/whep\/whep\/[0-9a-f]{32}$/);
       expect(state.audioNote).toContain('aac');
-      const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline && state.frames < 30) {
-        await Bun.sleep(250);
-        state = await whepState(page);
-      }
-      if (state.frames < 30) throw new Error(`only ${state.frames} frames decoded: ${JSON.stringify({ ...state, answer: undefined })}\n${engine.logs.slice(-30).join('\n')}`);
+      state = await waitForFrames(page, 30);
       expect(state.state).toBe('connected');
       expect(state.tracks).toContain('video');
       expect(webrtcViewers()).toHaveLength(1);
@@ -53,6 +61,35 @@ describe('WHEP in Chromium', () => {
       expect(await waitFor(() => webrtcViewers().length === 0, 5000)).toBe(true);
     } finally {
       await close();
+    }
+  }, 90_000);
+
+  test('H.264 + Opus published over RTSP: Chromium receives both, audio passed through', async () => {
+    const opusPath = 'live/whep-opus';
+    const rtspPublisher = spawnBackground([
+      'ffmpeg', '-hide_banner', '-loglevel', 'error', '-re',
+      '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+      '-t', '60', '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '0', '-g', '25', '-pix_fmt', 'yuv420p', '-c:a', 'libopus', '-ar', '48000',
+      '-f', 'rtsp', '-rtsp_transport', 'tcp', `rtsp://127.0.0.1:${engine.rtspPort!}/${opusPath}`,
+    ]);
+    const { page, close } = await openWhepPage(browser);
+    try {
+      expect(await waitFor(() => engine.context.streams.list().some((s) => s.path === opusPath && s.videoHeader !== null && s.audioHeader !== null), 20_000)).toBe(true);
+      await startWhep(page, engine.httpUrl(`${opusPath}/whep`));
+      const state = await waitForFrames(page, 30);
+      expect(state.audioNote).toBeNull();
+      expect([...state.tracks].sort()).toEqual(['audio', 'video']);
+      expect(state.answer).toMatch(/a=rtpmap:\d+ opus\/48000\/2/);
+      let packets = await inboundPackets(page);
+      for (let i = 0; i < 40 && packets.audio < 50; i++) {
+        await Bun.sleep(250);
+        packets = await inboundPackets(page);
+      }
+      expect(packets.audio).toBeGreaterThanOrEqual(50);
+      expect(packets.video).toBeGreaterThan(0);
+    } finally {
+      await close();
+      await rtspPublisher.stop();
     }
   }, 90_000);
 });

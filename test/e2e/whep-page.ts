@@ -41,6 +41,17 @@ window.startWhep = async (url, token) => {
     w.errors.push(String(err));
   }
 };
+window.inboundPackets = async () => {
+  const out = { audio: 0, video: 0, nackCount: 0, pliCount: 0 };
+  if (!window.__pc) return out;
+  (await window.__pc.getStats()).forEach((r) => {
+    if (r.type !== 'inbound-rtp') return;
+    out[r.kind] += r.packetsReceived || 0;
+    out.nackCount += r.nackCount || 0;
+    out.pliCount += r.pliCount || 0;
+  });
+  return out;
+};
 window.stopWhep = async (base) => {
   const w = window.__whep;
   // DELETE first: closing the peer connection sends a DTLS close_notify, which ends the session by itself
@@ -80,7 +91,16 @@ export async function openWhepPage(browser: Browser): Promise<{ page: Page; clos
   };
 }
 
-type PageGlobals = { __whep: WhepPageState; startWhep(url: string, token: string | null): Promise<void>; stopWhep(base: string): Promise<number> };
+export type InboundPackets = { audio: number; video: number; nackCount: number; pliCount: number };
+type PageGlobals = {
+  __whep: WhepPageState;
+  startWhep(url: string, token: string | null): Promise<void>;
+  stopWhep(base: string): Promise<number>;
+  inboundPackets(): Promise<InboundPackets>;
+};
+
+/** inbound-rtp packets the browser received per kind (RTCPeerConnection.getStats), and the NACKs/PLIs it sent */
+export const inboundPackets = (page: Page): Promise<InboundPackets> => page.evaluate(() => (globalThis as unknown as PageGlobals).inboundPackets());
 
 export const whepState = (page: Page): Promise<WhepPageState> => page.evaluate(() => ({ ...(globalThis as unknown as PageGlobals).__whep }));
 
