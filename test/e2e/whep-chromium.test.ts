@@ -92,4 +92,37 @@ describe('WHEP in Chromium', () => {
       await rtspPublisher.stop();
     }
   }, 90_000);
+
+  test('lost packets are retransmitted on NACK from the per-viewer history, and playback goes on', async () => {
+    // loss on the way out: every 40th RTP packet (not RTCP, not DTLS/STUN) of the first send is dropped
+    const listener = engine.webrtc! as unknown as { socket: { send(bytes: Uint8Array, port: number, address: string): boolean } };
+    const socket = listener.socket;
+    const send = socket.send.bind(socket);
+    let rtp = 0;
+    let dropped = 0;
+    socket.send = (bytes, port, address) => {
+      const isRtp = bytes[0]! >> 6 === 2 && !(bytes[1]! >= 192 && bytes[1]! <= 223);
+      if (isRtp && ++rtp % 40 === 0) {
+        dropped++;
+        return true;
+      }
+      return send(bytes, port, address);
+    };
+    const { page, close } = await openWhepPage(browser);
+    try {
+      await startWhep(page, engine.httpUrl(`${path}/whep`));
+      await waitForFrames(page, 30);
+      const viewer = () => engine.context.clients.list().find((c) => c.protocol === 'webrtc');
+      expect(await waitFor(() => (viewer()?.link?.packetsRetransmitted ?? 0) >= 3, 20_000)).toBe(true);
+      const stats = await inboundPackets(page);
+      expect(stats.nackCount).toBeGreaterThan(0);
+      expect(dropped).toBeGreaterThanOrEqual(3);
+      // a retransmission is a second send of the same packet: it can be dropped again (every 40th), rarely
+      const frames = (await whepState(page)).frames;
+      await waitForFrames(page, frames + 25);
+    } finally {
+      socket.send = send;
+      await close();
+    }
+  }, 90_000);
 });
