@@ -184,10 +184,11 @@ export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
       track.lastReportMs = nowMs;
       this.sendSenderReport(track, frame.packetized.rtpTime, nowMs);
     }
-    for (const packet of track.stamper.stamp(frame.packetized)) {
-      track.history.add(packet);
+    const chunks = frame.packetized.chunks;
+    track.stamper.stamp(frame.packetized).forEach((packet, i) => {
+      track.history.add(packet, chunks[i]!.payload);
       this.sendRtp(packet);
-    }
+    });
   }
 
   onStreamEnd(): void {
