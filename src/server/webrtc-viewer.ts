@@ -14,12 +14,10 @@ import type { LinkStats } from '../shared/config-protocol.ts';
 import type { Logger } from '../shared/logger.ts';
 import { isProtocolError } from '../shared/protocol-error.ts';
 import type { DtlsCertificate } from '../webrtc/certificate.ts';
-import { DtlsServer } from '../webrtc/dtls-server.ts';
-import { answerBinding } from '../webrtc/ice-lite.ts';
 import { PacketHistory } from '../webrtc/packet-history.ts';
 import { parseRtcpFeedback, type RtcpFeedback } from '../webrtc/rtcp-feedback.ts';
-import { SrtcpReceiver, SrtpSender } from '../webrtc/srtp.ts';
 import type { StunMessage } from '../webrtc/stun.ts';
+import { WebRtcTransport } from './webrtc-transport.ts';
 import type { ClientEntry } from './client-registry.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { WebRtcSessionEntry } from './webrtc-sessions.ts';
@@ -59,7 +57,6 @@ type SendTrack = WhepTrack & { stamper: RtpStamper; history: PacketHistory; last
 export type WhepStats = {
   packetsSent: number;
   packetsRetransmitted: number;
-  sendFailures: number;
   nacksReceived: number;
   pliReceived: number;
   packetsLost: number;
@@ -68,11 +65,9 @@ export type WhepStats = {
 };
 
 export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
-  readonly stats: WhepStats = { packetsSent: 0, packetsRetransmitted: 0, sendFailures: 0, nacksReceived: 0, pliReceived: 0, packetsLost: 0, rttMs: 0, rembBps: 0 };
-  private readonly dtls: DtlsServer;
-  private srtp: SrtpSender | null = null;
-  private srtcp: SrtcpReceiver | null = null;
-  private remote: { address: string; port: number } | null = null;
+  readonly stats: WhepStats = { packetsSent: 0, packetsRetransmitted: 0, nacksReceived: 0, pliReceived: 0, packetsLost: 0, rttMs: 0, rembBps: 0 };
+  readonly kind = 'whep';
+  private readonly transport: WebRtcTransport;
   private readonly tracks = new Map<RtpTrackKind, SendTrack>();
   private waitKeyframe = true;
   private closed = false;
@@ -86,11 +81,25 @@ export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
     private readonly ctx: EngineContext,
     private readonly init: WhepViewerInit,
   ) {
-    this.dtls = new DtlsServer({
-      certificateDer: init.certificate.der,
-      privateKey: init.certificate.privateKey,
+    this.transport = new WebRtcTransport({
+      localUfrag: init.localUfrag,
+      localPwd: init.localPwd,
+      remoteUfrag: init.remoteUfrag,
       peerFingerprint: init.peerFingerprint,
-      random: (n) => new Uint8Array(randomBytes(n)),
+      certificate: init.certificate,
+      send: init.send,
+      bindTuple: init.bindTuple,
+      heard: init.heard,
+      onConnected: (address, port) => {
+        init.log.info('WebRTC viewer connected', { peer: `${address}:${port}` });
+        init.output.addViewer(this);
+      },
+      onPeerClosed: () => init.remove('the client closed DTLS'),
+      onSent: (bytes) => {
+        this.bytesOut += bytes;
+        ctx.counters.bytesOut += bytes;
+        init.stream.counters.bytesOut += bytes;
+      },
     });
     for (const t of init.tracks) {
       const stamper = new RtpStamper({ ssrc: t.ssrc, payloadType: t.payloadType, initialSequence: randomBytes(2).readUInt16BE(0), timestampOffset: randomBytes(4).readUInt32BE(0) });
@@ -129,52 +138,30 @@ export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
   }
 
   get connected(): boolean {
-    return this.srtp !== null;
+    return this.transport.srtp !== null;
   }
 
   onStun(message: StunMessage, address: string, port: number): void {
-    const family = address.includes(':') ? 'IPv6' : 'IPv4';
-    const answer = answerBinding(message, { localUfrag: this.init.localUfrag, localPwd: this.init.localPwd, remoteUfrag: this.init.remoteUfrag }, { family, address, port });
-    this.init.bindTuple(address, port);
-    this.init.heard();
-    // the controlling agent nominates with USE-CANDIDATE; until then the first working pair carries DTLS
-    if (answer.useCandidate || !this.remote) this.remote = { address, port };
-    this.sendRaw(answer.response, address, port);
+    this.transport.onStun(message, address, port);
   }
 
-  /** A ProtocolError here ends the session (the listener removes it); the peer is sent a fatal alert first. */
   onDtls(datagram: Uint8Array, address: string, port: number): void {
-    this.init.heard();
-    let out;
-    try {
-      out = this.dtls.handle(datagram);
-    } catch (err) {
-      if (isProtocolError(err)) this.sendRaw(this.dtls.fatalAlert(), address, port);
-      throw err;
-    }
-    for (const d of out.datagrams) this.sendRaw(d, address, port);
-    if (out.closed) {
-      this.init.remove('the client closed DTLS');
-      return;
-    }
-    if (out.srtpKeys && !this.srtp) {
-      this.srtp = new SrtpSender(out.srtpKeys.serverKey, out.srtpKeys.serverSalt);
-      this.srtcp = new SrtcpReceiver(out.srtpKeys.clientKey, out.srtpKeys.clientSalt);
-      this.remote = { address, port };
-      this.init.log.info('WebRTC viewer connected', { peer: `${address}:${port}` });
-      this.init.output.addViewer(this);
-    }
+    this.transport.onDtls(datagram, address, port);
   }
 
   onSrtcp(datagram: Uint8Array): void {
-    if (!this.srtcp) return;
+    const srtp = this.transport.srtp;
+    if (!srtp) return;
     this.init.heard();
-    for (const feedback of parseRtcpFeedback(this.srtcp.unprotect(datagram))) this.onFeedback(feedback);
+    for (const feedback of parseRtcpFeedback(srtp.rtcpIn.unprotect(datagram))) this.onFeedback(feedback);
   }
+
+  /** RTP from a WHEP viewer carries nothing we play. */
+  onSrtp(): void {}
 
   onFrame(frame: RtpFrameOut): void {
     const track = this.tracks.get(frame.kind);
-    if (!track || track.codec !== frame.codec || !this.srtp || !this.remote) return;
+    if (!track || track.codec !== frame.codec || !this.connected) return;
     if (frame.kind === 'video') {
       if (this.waitKeyframe && !frame.packetized.keyframe) return;
       if (frame.packetized.keyframe) this.waitKeyframe = false;
@@ -199,6 +186,7 @@ export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.transport.closed = true;
     this.init.output.removeViewer(this);
     this.ctx.clients.unregister(this.client);
     this.init.released();
@@ -249,35 +237,22 @@ export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
       { ssrc: track.ssrc, ...ntp, rtpTimestamp: track.stamper.timestampOf(rtpTime), packetCount: track.stamper.packetCount, octetCount: track.stamper.octetCount, reports: [] },
       CNAME,
     );
-    this.sendRaw(this.srtp!.protectRtcp(sr), this.remote!.address, this.remote!.port);
+    this.transport.sendRtcp(sr);
   }
 
   private sendRtp(packet: Uint8Array): void {
-    if (!this.srtp || !this.remote) return;
     try {
-      this.sendRaw(this.srtp.protectRtp(packet), this.remote.address, this.remote.port);
-      this.stats.packetsSent++;
+      if (this.transport.sendRtp(packet)) this.stats.packetsSent++;
     } catch (err) {
       if (!isProtocolError(err)) throw err;
     }
-  }
-
-  private sendRaw(bytes: Uint8Array, address: string, port: number): void {
-    if (this.closed) return;
-    if (!this.init.send(bytes, port, address)) {
-      this.stats.sendFailures++;
-      return;
-    }
-    this.bytesOut += bytes.length;
-    this.ctx.counters.bytesOut += bytes.length;
-    this.init.stream.counters.bytesOut += bytes.length;
   }
 
   private link(): LinkStats {
     return {
       rttMs: Math.round(this.stats.rttMs),
       packetsLost: this.stats.packetsLost,
-      packetsDropped: this.stats.sendFailures,
+      packetsDropped: this.transport.sendFailures,
       packetsRetransmitted: this.stats.packetsRetransmitted,
       receiveRateBps: this.stats.rembBps,
     };

@@ -155,3 +155,41 @@ export class SrtcpReceiver {
     return concatBytes([head, keystreamXor(this.keys.key, counterIv(this.keys.salt, ssrc, index), body)]);
   }
 }
+
+/** The receiving side for SRTP (what a WHIP publisher sends): tag check, then decryption under the guessed index. */
+export class SrtpReceiver {
+  private readonly keys: SrtpSessionKeys;
+  /** per SSRC: rollover counter and highest sequence number authenticated so far (s_l) */
+  private readonly state = new Map<number, { roc: number; highest: number }>();
+
+  constructor(masterKey: Uint8Array, masterSalt: Uint8Array) {
+    this.keys = deriveSrtpKeys(masterKey, masterSalt).rtp;
+  }
+
+  /** The plain RTP packet; a packet that does not authenticate is a ProtocolError. Replays are not tracked. */
+  unprotectRtp(packet: Uint8Array): Uint8Array {
+    if (packet.length < 12 + TAG_BYTES) throw new ProtocolError(ProtocolErrorCode.Truncated, 'SRTP: packet');
+    const signedEnd = packet.length - TAG_BYTES;
+    const header = rtpHeaderLength(packet.subarray(0, signedEnd));
+    const seq = (packet[2]! << 8) | packet[3]!;
+    const ssrc = ((packet[8]! << 24) | (packet[9]! << 16) | (packet[10]! << 8) | packet[11]!) >>> 0;
+    const known = this.state.get(ssrc);
+    const roc = known ? guessRoc(known.roc, known.highest, seq) : 0;
+    const rocBytes = Uint8Array.of(roc >>> 24, (roc >>> 16) & 0xff, (roc >>> 8) & 0xff, roc & 0xff);
+    const expected = tag(this.keys.auth, packet.subarray(0, signedEnd), rocBytes);
+    let diff = 0;
+    for (let i = 0; i < TAG_BYTES; i++) diff |= expected[i]! ^ packet[signedEnd + i]!;
+    if (diff !== 0) throw new ProtocolError(ProtocolErrorCode.Malformed, 'SRTP: packet does not authenticate');
+    if (!known) this.state.set(ssrc, { roc, highest: seq });
+    else if (roc === ((known.roc + 1) >>> 0)) this.state.set(ssrc, { roc, highest: seq });
+    else if (roc === known.roc && seq > known.highest) known.highest = seq;
+    const body = keystreamXor(this.keys.key, counterIv(this.keys.salt, ssrc, roc * 65536 + seq), packet.subarray(header, signedEnd));
+    return concatBytes([packet.subarray(0, header), body]);
+  }
+}
+
+/** RFC 3711 §3.3.1 / Appendix A: the index a received sequence number most likely belongs to. */
+function guessRoc(roc: number, highest: number, seq: number): number {
+  if (highest < 0x8000) return seq - highest > 0x8000 ? (roc - 1) >>> 0 : roc;
+  return highest - 0x8000 > seq ? (roc + 1) >>> 0 : roc;
+}
