@@ -18,7 +18,8 @@ import { HlsViewerTracker, type HlsViewerProtocol } from './hls-viewers.ts';
 import { parseMediaRoute } from './media-route.ts';
 import type { MediaProtocol } from './admission.ts';
 import type { LiveStream } from '../hub/live-stream.ts';
-import { parseWhepRoute, WHEP_CORS_HEADERS, type WhepHttp, type WhepRoute } from './whep-http.ts';
+import { WHEP_CORS_HEADERS, type WhepHttp } from './whep-http.ts';
+import { parseWhepRoute, type WhepRoute } from './webrtc-route.ts';
 
 type WsData = {
   stream: LiveStream;

@@ -17,10 +17,40 @@ import type { AnswerCandidate } from '../webrtc/sdp-answer.ts';
 import { looksLikeStun, parseStunMessage } from '../webrtc/stun.ts';
 import { AddressSlots, type SlotRefusal } from './address-slots.ts';
 import type { EngineContext } from './engine-context.ts';
-import { WebRtcSessionTable } from './webrtc-sessions.ts';
+import { WebRtcSessionTable, type WebRtcSessionEntry } from './webrtc-sessions.ts';
 import { WhepViewer, type WhepTrack } from './webrtc-viewer.ts';
+import { WhipPublisher } from './whip-publisher.ts';
+import type { PublisherHandle } from '../hub/live-stream.ts';
+import type { RtpTrackDescription } from '../rtsp/sdp-tracks.ts';
+import type { StunMessage } from '../webrtc/stun.ts';
+
+/** What the listener routes a session's datagrams to: a WHEP viewer or a WHIP publisher. */
+export interface WebRtcPeer extends WebRtcSessionEntry {
+  readonly kind: 'whep' | 'whip';
+  onStun(message: StunMessage, address: string, port: number): void;
+  onDtls(datagram: Uint8Array, address: string, port: number): void;
+  onSrtcp(datagram: Uint8Array): void;
+  onSrtp(datagram: Uint8Array): void;
+}
 
 type Socket = udp.Socket<'uint8array'>;
+
+/** What every session gets from the listener: identity, credentials and the socket and table behind it. */
+type CommonInit = Readonly<{
+  id: string;
+  clientId: string;
+  clientAddress: string;
+  stream: LiveStream;
+  localUfrag: string;
+  localPwd: string;
+  certificate: DtlsCertificate;
+  send: (bytes: Uint8Array, port: number, address: string) => boolean;
+  log: ReturnType<EngineContext['logger']['child']>;
+  remove: (reason: string) => void;
+  bindTuple: (address: string, port: number) => void;
+  heard: () => void;
+  released: () => void;
+}>;
 
 export type WebRtcListenerStats = { datagramsIn: number; malformed: number; unrouted: number; sessionsOpened: number; sessionsTimedOut: number };
 
@@ -34,11 +64,23 @@ export type NewWhepSession = Readonly<{
   tracks: readonly WhepTrack[];
 }>;
 
+export type NewWhipSession = Readonly<{
+  stream: LiveStream;
+  handle: PublisherHandle;
+  clientAddress: string;
+  clientId: string;
+  remoteUfrag: string;
+  peerFingerprint: string;
+  tracks: readonly RtpTrackDescription[];
+}>;
+
+type Opened<T> = { session: T; localUfrag: string; localPwd: string };
+
 export class WebRtcListener {
   private socket: Socket | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   readonly certificate: DtlsCertificate = createDtlsCertificate();
-  readonly sessions: WebRtcSessionTable;
+  readonly sessions: WebRtcSessionTable<WebRtcPeer>;
   readonly slots: AddressSlots;
   readonly stats: WebRtcListenerStats = { datagramsIn: 0, malformed: 0, unrouted: 0, sessionsOpened: 0, sessionsTimedOut: 0 };
   private readonly releases = new Map<string, () => void>();
@@ -48,7 +90,7 @@ export class WebRtcListener {
     readonly outputs: RtpOutputs,
     now: () => number = Date.now,
   ) {
-    this.sessions = new WebRtcSessionTable(now, () => this.settings().iceTimeoutMs);
+    this.sessions = new WebRtcSessionTable<WebRtcPeer>(now, () => this.settings().iceTimeoutMs);
     this.slots = new AddressSlots(() => ({ total: this.settings().maxSessions, perAddress: this.settings().maxSessionsPerAddress }));
   }
 
@@ -108,36 +150,51 @@ export class WebRtcListener {
     return [...new Set(addresses)].map((address) => ({ address, port }));
   }
 
-  /** A cap refusal, or a new session in the table (its answer is the caller's to build with these credentials). */
-  open(init: NewWhepSession): SlotRefusal | { viewer: WhepViewer; localUfrag: string; localPwd: string } {
-    const slot = this.slots.acquire(init.clientAddress);
+  /** A cap refusal, or a new WHEP viewer in the table (its answer is the caller's to build with these credentials). */
+  openWhep(init: NewWhepSession): SlotRefusal | Opened<WhepViewer> {
+    return this.open(init.clientAddress, init.stream, init.clientId, (common) =>
+      new WhepViewer(this.ctx, { ...common, output: this.outputs.obtain(init.stream), remoteUfrag: init.remoteUfrag, peerFingerprint: init.peerFingerprint, tracks: init.tracks }),
+    );
+  }
+
+  /** A cap refusal, or a new WHIP publisher in the table (already publishing into `init.stream`). */
+  openWhip(init: NewWhipSession): SlotRefusal | Opened<WhipPublisher> {
+    return this.open(init.clientAddress, init.stream, init.clientId, (common) =>
+      new WhipPublisher(this.ctx, { ...common, handle: init.handle, remoteUfrag: init.remoteUfrag, peerFingerprint: init.peerFingerprint, tracks: init.tracks }),
+    );
+  }
+
+  private open<T extends WebRtcPeer>(clientAddress: string, stream: LiveStream, clientId: string, make: (common: CommonInit) => T): SlotRefusal | Opened<T> {
+    const slot = this.slots.acquire(clientAddress);
     if (!slot.ok) return slot;
-    const id = randomBytes(16).toString('hex');
     const localUfrag = iceCredential(randomBytes(8));
     const localPwd = iceCredential(randomBytes(24));
-    const log = this.ctx.logger.child({ conn: init.clientId, peer: init.clientAddress, stream: init.stream.path, protocol: 'webrtc' });
-    const viewer: WhepViewer = new WhepViewer(this.ctx, {
-      id,
-      clientId: init.clientId,
-      clientAddress: init.clientAddress,
-      stream: init.stream,
-      output: this.outputs.obtain(init.stream),
+    let session: T | undefined;
+    const common: CommonInit = {
+      id: randomBytes(16).toString('hex'),
+      clientId,
+      clientAddress,
+      stream,
       localUfrag,
       localPwd,
-      remoteUfrag: init.remoteUfrag,
-      peerFingerprint: init.peerFingerprint,
       certificate: this.certificate,
-      tracks: init.tracks,
       send: (bytes, port, address) => this.socket?.send(bytes, port, address) ?? false,
-      log,
-      remove: (reason) => this.sessions.remove(viewer, reason),
-      bindTuple: (address, port) => this.sessions.bindTuple(viewer, address, port),
-      heard: () => this.sessions.heard(viewer),
+      log: this.ctx.logger.child({ conn: clientId, peer: clientAddress, stream: stream.path, protocol: 'webrtc' }),
+      remove: (reason) => {
+        if (session) this.sessions.remove(session, reason);
+      },
+      bindTuple: (address, port) => {
+        if (session) this.sessions.bindTuple(session, address, port);
+      },
+      heard: () => {
+        if (session) this.sessions.heard(session);
+      },
       released: () => slot.release(),
-    });
-    this.sessions.add(viewer);
+    };
+    session = make(common);
+    this.sessions.add(session);
     this.stats.sessionsOpened++;
-    return { viewer, localUfrag, localPwd };
+    return { session, localUfrag, localPwd };
   }
 
   private onDatagram(data: Uint8Array, address: string, port: number): void {
@@ -151,10 +208,10 @@ export class WebRtcListener {
           this.stats.unrouted++;
           return;
         }
-        (session as WhepViewer).onStun(message, address, port);
+        session.onStun(message, address, port);
         return;
       }
-      const session = this.sessions.byAddress(address, port) as WhepViewer | undefined;
+      const session = this.sessions.byAddress(address, port);
       if (!session) {
         this.stats.unrouted++;
         return;
@@ -168,8 +225,10 @@ export class WebRtcListener {
         }
         return;
       }
-      if (data.length >= 2 && data[0]! >> 6 === 2 && isRtcp(data)) session.onSrtcp(data);
-      // RTP from a WHEP viewer carries nothing we play: dropped
+      if (data.length >= 2 && data[0]! >> 6 === 2) {
+        if (isRtcp(data)) session.onSrtcp(data);
+        else session.onSrtp(data);
+      }
     } catch (err) {
       if (!isProtocolError(err)) throw err;
       this.stats.malformed++;

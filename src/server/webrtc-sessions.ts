@@ -12,14 +12,14 @@ export interface WebRtcSessionEntry {
   close(reason: string): void;
 }
 
-type Slot = { entry: WebRtcSessionEntry; lastHeardMs: number; tuples: Set<string> };
+type Slot<T> = { entry: T; lastHeardMs: number; tuples: Set<string> };
 
 export const tupleKey = (address: string, port: number): string => `${address}|${port}`;
 
-export class WebRtcSessionTable {
-  private readonly byId = new Map<string, Slot>();
-  private readonly byUfrag = new Map<string, Slot>();
-  private readonly byTuple = new Map<string, Slot>();
+export class WebRtcSessionTable<T extends WebRtcSessionEntry = WebRtcSessionEntry> {
+  private readonly byId = new Map<string, Slot<T>>();
+  private readonly byUfrag = new Map<string, Slot<T>>();
+  private readonly byTuple = new Map<string, Slot<T>>();
 
   constructor(
     private readonly now: () => number,
@@ -36,26 +36,26 @@ export class WebRtcSessionTable {
     return n;
   }
 
-  add(entry: WebRtcSessionEntry): void {
-    const slot: Slot = { entry, lastHeardMs: this.now(), tuples: new Set() };
+  add(entry: T): void {
+    const slot: Slot<T> = { entry, lastHeardMs: this.now(), tuples: new Set() };
     this.byId.set(entry.id, slot);
     this.byUfrag.set(entry.localUfrag, slot);
   }
 
-  byResourceId(id: string): WebRtcSessionEntry | undefined {
+  byResourceId(id: string): T | undefined {
     return this.byId.get(id)?.entry;
   }
 
-  byLocalUfrag(ufrag: string): WebRtcSessionEntry | undefined {
+  byLocalUfrag(ufrag: string): T | undefined {
     return this.byUfrag.get(ufrag)?.entry;
   }
 
-  byAddress(address: string, port: number): WebRtcSessionEntry | undefined {
+  byAddress(address: string, port: number): T | undefined {
     return this.byTuple.get(tupleKey(address, port))?.entry;
   }
 
   /** A check from this 5-tuple passed: DTLS and SRTP from it belong to the session (a tuple has one owner, the latest). */
-  bindTuple(entry: WebRtcSessionEntry, address: string, port: number): void {
+  bindTuple(entry: T, address: string, port: number): void {
     const slot = this.byId.get(entry.id);
     if (!slot || slot.entry !== entry) return;
     const key = tupleKey(address, port);
@@ -65,13 +65,13 @@ export class WebRtcSessionTable {
     slot.tuples.add(key);
   }
 
-  heard(entry: WebRtcSessionEntry): void {
+  heard(entry: T): void {
     const slot = this.byId.get(entry.id);
     if (slot && slot.entry === entry) slot.lastHeardMs = this.now();
   }
 
   /** Removes and closes one session; false when it was not (or no longer) in the table. */
-  remove(entry: WebRtcSessionEntry, reason: string): boolean {
+  remove(entry: T, reason: string): boolean {
     const slot = this.byId.get(entry.id);
     if (!slot || slot.entry !== entry) return false;
     this.byId.delete(entry.id);

@@ -1,4 +1,4 @@
-// WHEP signalling on the engine's HTTP port (draft-ietf-wish-whep §4, with RFC 9725 WHIP's resource rules):
+// WHEP signalling (and the router for WHIP's) on the engine's HTTP port (draft-ietf-wish-whep §4, with RFC 9725 WHIP's resource rules):
 // POST /{app}/{stream}/whep takes an SDP offer and answers 201 with the SDP answer and the session's Location;
 // PATCH on it takes trickled candidates (204: an ICE-lite server learns the browser's addresses from its checks,
 // so they are accepted and not needed); DELETE ends the session. Admission is the play admission of every other
@@ -16,35 +16,8 @@ import { chooseH264, chooseOpus, parseWebRtcOffer, type OfferedMedia, type WebRt
 import type { EngineContext } from './engine-context.ts';
 import type { WebRtcListener } from './webrtc-listener.ts';
 import type { WhepTrack } from './webrtc-viewer.ts';
-
-export type WhepRoute =
-  | Readonly<{ kind: 'endpoint'; app: string; stream: string }>
-  | Readonly<{ kind: 'session'; app: string; stream: string; id: string }>;
-
-/** /{app}/{stream}/whep and /{app}/{stream}/whep/{id}; null for anything else. */
-export function parseWhepRoute(pathname: string): WhepRoute | null {
-  const parts = pathname.split('/');
-  if (parts[0] !== '' || parts[3] !== 'whep' || (parts.length !== 4 && parts.length !== 5)) return null;
-  let app: string;
-  let stream: string;
-  try {
-    app = decodeURIComponent(parts[1]!);
-    stream = decodeURIComponent(parts[2]!);
-  } catch {
-    return null;
-  }
-  if (!app || !stream) return null;
-  if (parts.length === 4) return { kind: 'endpoint', app, stream };
-  return /^[0-9a-f]{32}$/.test(parts[4]!) ? { kind: 'session', app, stream, id: parts[4]! } : null;
-}
-
-/** The admission query: the URL's, plus the bearer token as a query string or as `key`. */
-export function admissionQuery(urlQuery: string, authorization: string | null): string {
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-  if (!bearer) return urlQuery;
-  const fromToken = bearer.includes('=') ? bearer : `key=${encodeURIComponent(bearer)}`;
-  return urlQuery ? `${urlQuery}&${fromToken}` : fromToken;
-}
+import { WhipHttp } from './whip-http.ts';
+import { admissionQuery, type WhepRoute } from './webrtc-route.ts';
 
 export const WHEP_CORS_HEADERS = {
   'Access-Control-Allow-Methods': 'POST, PATCH, DELETE, OPTIONS',
@@ -54,29 +27,39 @@ export const WHEP_CORS_HEADERS = {
 
 type Reply = (status: number, body: string | null, headers?: Record<string, string>) => Response;
 
+/** The offer of a POST: application/sdp, at most MAX_SDP_BYTES, parsed; or the 4xx that says why not. */
+export async function readOffer(req: Request): Promise<WebRtcOffer | Response> {
+  if (!/^application\/sdp\s*(;|$)/i.test(req.headers.get('content-type') ?? '')) return new Response('the offer must be application/sdp\n', { status: 415 });
+  const declared = Number(req.headers.get('content-length') ?? '0');
+  if (declared > MAX_SDP_BYTES) return new Response(`offer over ${MAX_SDP_BYTES} bytes\n`, { status: 413 });
+  const body = await req.arrayBuffer();
+  if (body.byteLength > MAX_SDP_BYTES) return new Response(`offer over ${MAX_SDP_BYTES} bytes\n`, { status: 413 });
+  try {
+    return parseWebRtcOffer(new TextDecoder().decode(body));
+  } catch (err) {
+    if (!isProtocolError(err)) throw err;
+    return new Response(`${err.message}\n`, { status: 400 });
+  }
+}
+
 export class WhepHttp {
+  private readonly whip: WhipHttp;
+
   constructor(
     private readonly ctx: EngineContext,
     private readonly listener: () => WebRtcListener | null,
-  ) {}
+  ) {
+    this.whip = new WhipHttp(ctx);
+  }
 
   async handle(req: Request, route: WhepRoute, url: URL, clientAddress: string, reply: Reply): Promise<Response> {
     const listener = this.listener();
     if (!listener?.running) return reply(404, 'WebRTC is not enabled on this server (--webrtc-port)\n');
     if (route.kind === 'session') return this.session(req, route, listener, reply);
     if (req.method !== 'POST') return reply(405, 'method not allowed\n', { Allow: 'POST, OPTIONS' });
-    if (!/^application\/sdp\s*(;|$)/i.test(req.headers.get('content-type') ?? '')) return reply(415, 'the offer must be application/sdp\n');
-    const declared = Number(req.headers.get('content-length') ?? '0');
-    if (declared > MAX_SDP_BYTES) return reply(413, `offer over ${MAX_SDP_BYTES} bytes\n`);
-    const body = await req.arrayBuffer();
-    if (body.byteLength > MAX_SDP_BYTES) return reply(413, `offer over ${MAX_SDP_BYTES} bytes\n`);
-    let offer: WebRtcOffer;
-    try {
-      offer = parseWebRtcOffer(new TextDecoder().decode(body));
-    } catch (err) {
-      if (!isProtocolError(err)) throw err;
-      return reply(400, `${err.message}\n`);
-    }
+    const offer = await readOffer(req);
+    if (offer instanceof Response) return reply(offer.status, await offer.text());
+    if (route.protocol === 'whip') return this.whip.publish(req, route, url, clientAddress, offer, listener, reply);
     const clientId = this.ctx.nextConnectionId();
     const decision = await this.ctx.admission.decide({
       action: 'play', protocol: 'webrtc', app: route.app, stream: route.stream,
@@ -90,7 +73,7 @@ export class WhepHttp {
     if (!stream) return reply(404, `stream '${route.app}/${route.stream}' is not live\n`);
     const plan = planAnswer(stream, offer);
     if (plan.tracks.length === 0) return reply(406, `${plan.notes.join('; ') || 'nothing in the offer can carry this stream'}\n`);
-    const opened = listener.open({ stream, clientAddress, clientId, remoteUfrag: offer.iceUfrag, peerFingerprint: offer.fingerprint, tracks: plan.tracks });
+    const opened = listener.openWhep({ stream, clientAddress, clientId, remoteUfrag: offer.iceUfrag, peerFingerprint: offer.fingerprint, tracks: plan.tracks });
     if ('ok' in opened) {
       const perAddress = opened.limit === 'per-address';
       return reply(perAddress ? 429 : 503, perAddress ? `too many WebRTC sessions from this address (at most ${opened.max})\n` : 'too many WebRTC sessions\n');
@@ -105,7 +88,7 @@ export class WhepHttp {
       streamId: 'weir',
       ...(plan.notes.length > 0 ? { information: plan.notes.join('; ') } : {}),
     });
-    const location = `/${encodeURIComponent(route.app)}/${encodeURIComponent(route.stream)}/whep/${opened.viewer.id}`;
+    const location = `/${encodeURIComponent(route.app)}/${encodeURIComponent(route.stream)}/whep/${opened.session.id}`;
     return reply(201, answer, {
       'Content-Type': 'application/sdp',
       Location: location,
@@ -116,7 +99,7 @@ export class WhepHttp {
 
   private async session(req: Request, route: Extract<WhepRoute, { kind: 'session' }>, listener: WebRtcListener, reply: Reply): Promise<Response> {
     const viewer = listener.sessions.byResourceId(route.id);
-    if (!viewer) return reply(404, 'no such WHEP session\n');
+    if (!viewer || viewer.kind !== route.protocol) return reply(404, `no such ${route.protocol.toUpperCase()} session\n`);
     if (req.method === 'DELETE') {
       listener.sessions.remove(viewer, 'the client ended the session (DELETE)');
       return reply(200, null);

@@ -41,6 +41,40 @@ window.startWhep = async (url, token) => {
     w.errors.push(String(err));
   }
 };
+window.startWhip = async (url, token) => {
+  const w = window.__whep;
+  try {
+    const media = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240, frameRate: 25 }, audio: true });
+    const pc = new RTCPeerConnection();
+    window.__pc = pc;
+    for (const track of media.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
+    pc.onconnectionstatechange = () => { w.state = pc.connectionState; };
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    const headers = { 'Content-Type': 'application/sdp' };
+    if (token) headers.Authorization = 'Bearer ' + token;
+    const res = await fetch(url, { method: 'POST', headers, body: offer.sdp });
+    w.status = res.status;
+    w.location = res.headers.get('Location');
+    const text = await res.text();
+    if (res.status !== 201) { w.errors.push('POST ' + res.status + ': ' + text); return; }
+    w.answer = text;
+    await pc.setRemoteDescription({ type: 'answer', sdp: text });
+  } catch (err) {
+    w.errors.push(String(err));
+  }
+};
+window.outboundPackets = async () => {
+  const out = { audio: 0, video: 0, nackCount: 0, pliCount: 0 };
+  if (!window.__pc) return out;
+  (await window.__pc.getStats()).forEach((r) => {
+    if (r.type !== 'outbound-rtp') return;
+    out[r.kind] += r.packetsSent || 0;
+    out.nackCount += r.nackCount || 0;
+    out.pliCount += r.pliCount || 0;
+  });
+  return out;
+};
 window.inboundPackets = async () => {
   const out = { audio: 0, video: 0, nackCount: 0, pliCount: 0 };
   if (!window.__pc) return out;
@@ -67,8 +101,9 @@ export async function launchWebRtcBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
-    // loopback is where the engine's candidate is in tests; Chromium leaves it out of ICE unless told
-    args: [...CHROMIUM_ARGS, '--allow-loopback-in-peer-connection'],
+    // loopback is where the engine's candidate is in tests; Chromium leaves it out of ICE unless told. The fake
+    // camera and microphone (a test pattern and a beep) publish over WHIP without a permission prompt.
+    args: [...CHROMIUM_ARGS, '--allow-loopback-in-peer-connection', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
     timeout: 30_000,
   });
 }
@@ -97,7 +132,15 @@ type PageGlobals = {
   startWhep(url: string, token: string | null): Promise<void>;
   stopWhep(base: string): Promise<number>;
   inboundPackets(): Promise<InboundPackets>;
+  startWhip(url: string, token: string | null): Promise<void>;
+  outboundPackets(): Promise<InboundPackets>;
 };
+
+export const startWhip = (page: Page, url: string, token: string | null = null): Promise<void> =>
+  page.evaluate(([u, t]) => (globalThis as unknown as PageGlobals).startWhip(u!, t ?? null), [url, token] as const);
+
+/** outbound-rtp packets the browser sent per kind, and the NACKs/PLIs it received */
+export const outboundPackets = (page: Page): Promise<InboundPackets> => page.evaluate(() => (globalThis as unknown as PageGlobals).outboundPackets());
 
 /** inbound-rtp packets the browser received per kind (RTCPeerConnection.getStats), and the NACKs/PLIs it sent */
 export const inboundPackets = (page: Page): Promise<InboundPackets> => page.evaluate(() => (globalThis as unknown as PageGlobals).inboundPackets());

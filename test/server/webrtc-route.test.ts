@@ -1,12 +1,13 @@
-// WHEP routing and the admission query a bearer token makes.
+// WHEP and WHIP routing and the admission query a bearer token makes.
 import { describe, expect, test } from 'bun:test';
-import { admissionQuery, parseWhepRoute } from '../../src/server/whep-http.ts';
+import { admissionQuery, parseWhepRoute } from '../../src/server/webrtc-route.ts';
 
 describe('WHEP routes', () => {
   test('endpoint and session resource paths; everything else is not WHEP', () => {
-    expect(parseWhepRoute('/live/cam/whep')).toEqual({ kind: 'endpoint', app: 'live', stream: 'cam' });
+    expect(parseWhepRoute('/live/cam/whep')).toEqual({ kind: 'endpoint', protocol: 'whep', app: 'live', stream: 'cam' });
+    expect(parseWhepRoute('/live/cam/whip')).toEqual({ kind: 'endpoint', protocol: 'whip', app: 'live', stream: 'cam' });
     const id = 'ab'.repeat(16);
-    expect(parseWhepRoute(`/live/cam/whep/${id}`)).toEqual({ kind: 'session', app: 'live', stream: 'cam', id });
+    expect(parseWhepRoute(`/live/cam/whep/${id}`)).toEqual({ kind: 'session', protocol: 'whep', app: 'live', stream: 'cam', id });
     expect(parseWhepRoute('/live/cam/whep/not-an-id')).toBeNull();
     expect(parseWhepRoute('/live/cam/index.m3u8')).toBeNull();
     expect(parseWhepRoute('/live/cam.flv')).toBeNull();
