@@ -89,6 +89,18 @@ describe('WHEP signalling', () => {
     expect((await fetch(engine.httpUrl(location.slice(1)), { method: 'DELETE' })).status).toBe(404);
   });
 
+  test('a kick through the client registry ends the session: its Location is gone, play-stop is reported', async () => {
+    const res = await post(`${path}/whep`, { token: 'good' });
+    expect(res.status).toBe(201);
+    const client = webrtcClients()[0]!;
+    expect(client).toMatchObject({ role: 'viewer', app: 'live', stream: 'sig', address: '127.0.0.1' });
+    expect(client.link).toMatchObject({ packetsRetransmitted: 0 });
+    expect(engine.context.clients.kick(client.id, 'test')).toBe(true);
+    expect(webrtcClients()).toHaveLength(0);
+    expect((await fetch(engine.httpUrl(res.headers.get('location')!.slice(1)), { method: 'DELETE' })).status).toBe(404);
+    expect(events.some((e) => e.type === 'play-stop' && e.clientId === client.id)).toBe(true);
+  });
+
   test('sessions per address are capped (429)', async () => {
     const locations: string[] = [];
     for (let i = 0; i < 3; i++) {
