@@ -230,8 +230,9 @@ export class WebRtcListener {
         else session.onSrtp(data);
       }
     } catch (err) {
-      if (!isProtocolError(err)) throw err;
       this.stats.malformed++;
+      // a bug must not take the socket (and every other session) down with it: the datagram is dropped and said
+      if (!isProtocolError(err)) this.ctx.logger.error('WebRTC datagram failed', { peer: `${address}:${port}`, reason: (err as Error)?.message ?? String(err) });
     }
   }
 }
