@@ -62,10 +62,12 @@ export type WhepStats = {
   packetsLost: number;
   rttMs: number;
   rembBps: number;
+  /** receiver reports read (the browser's RTCP reaches us and decrypts) */
+  reportsReceived: number;
 };
 
 export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
-  readonly stats: WhepStats = { packetsSent: 0, packetsRetransmitted: 0, nacksReceived: 0, pliReceived: 0, packetsLost: 0, rttMs: 0, rembBps: 0 };
+  readonly stats: WhepStats = { packetsSent: 0, packetsRetransmitted: 0, nacksReceived: 0, pliReceived: 0, packetsLost: 0, rttMs: 0, rembBps: 0, reportsReceived: 0 };
   readonly kind = 'whep';
   private readonly transport: WebRtcTransport;
   private readonly tracks = new Map<RtpTrackKind, SendTrack>();
@@ -218,6 +220,7 @@ export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
         this.stats.rembBps = f.bitrateBps;
         return;
       case 'report': {
+        this.stats.reportsReceived++;
         if (this.tracks.get('video')?.ssrc === f.ssrc || (!this.tracks.has('video') && this.tracks.get('audio')?.ssrc === f.ssrc)) {
           this.stats.packetsLost = Math.max(0, f.cumulativeLost);
         }
@@ -250,7 +253,7 @@ export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
 
   private link(): LinkStats {
     return {
-      rttMs: Math.round(this.stats.rttMs),
+      rttMs: Math.round(this.stats.rttMs * 10) / 10,
       packetsLost: this.stats.packetsLost,
       packetsDropped: this.transport.sendFailures,
       packetsRetransmitted: this.stats.packetsRetransmitted,

@@ -56,6 +56,11 @@ describe('WHEP in Chromium', () => {
       expect(state.state).toBe('connected');
       expect(state.tracks).toContain('video');
       expect(webrtcViewers()).toHaveLength(1);
+      // the browser's SRTCP receiver reports decrypt and parse; with our sender reports they give the RTT
+      const session = engine.webrtc!.sessions.byResourceId(state.location!.split('/').pop()!) as unknown as { stats: { reportsReceived: number; rttMs: number } } | undefined;
+      if (!session) throw new Error('the session behind the Location is not in the table');
+      expect(await waitFor(() => session.stats.reportsReceived > 0, 10_000)).toBe(true);
+      expect(Number.isFinite(session.stats.rttMs)).toBe(true);
       const stopped = await stopWhep(page, engine.httpUrl(''));
       expect(stopped).toBe(200);
       expect(await waitFor(() => webrtcViewers().length === 0, 5000)).toBe(true);
