@@ -4,7 +4,7 @@ import { createCipheriv, createHmac } from 'node:crypto';
 import { describe, expect, test } from 'bun:test';
 import { encodeRtpPacket } from '../../src/rtsp/rtp-packet.ts';
 import { isProtocolError } from '../../src/shared/protocol-error.ts';
-import { counterIv, deriveSessionKey, deriveSrtpKeys, SrtcpReceiver, SrtpSender } from '../../src/webrtc/srtp.ts';
+import { counterIv, deriveSessionKey, deriveSrtpKeys, SrtcpReceiver, SrtpReceiver, SrtpSender } from '../../src/webrtc/srtp.ts';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
@@ -84,5 +84,23 @@ describe('SRTP protection', () => {
     }
     expect(isProtocolError(error)).toBe(true);
     expect(keys.rtcp.key.length).toBe(16);
+  });
+});
+
+describe('SRTP receive side', () => {
+  const masterKey = hex('E1F97A0D3E018BE0D64FA32C06DE4139');
+  const masterSalt = hex('0EC675AD498AFEEBB6960B3AABE6');
+  const payload = Uint8Array.from({ length: 64 }, (_, i) => 255 - i);
+  const rtp = (seq: number) => encodeRtpPacket({ marker: false, payloadType: 111, sequenceNumber: seq, timestamp: seq * 960, ssrc: 0x1234, payload });
+
+  test('what a sender protects decrypts back, across a sequence number wrap (rollover counter guessed)', () => {
+    const sender = new SrtpSender(masterKey, masterSalt);
+    const receiver = new SrtpReceiver(masterKey, masterSalt);
+    for (const seq of [65530, 65531, 65535, 0, 1, 2, 65534, 3]) {
+      expect(receiver.unprotectRtp(sender.protectRtp(rtp(seq)))).toEqual(rtp(seq));
+    }
+    const tampered = sender.protectRtp(rtp(4));
+    tampered[20]! ^= 0x01;
+    expect(() => receiver.unprotectRtp(tampered)).toThrow('does not authenticate');
   });
 });
