@@ -2,7 +2,7 @@
 // routed by payload type to an RtpTrackReceiver per track (the RTSP ingest's depacketizers: RFC 6184 H.264, RFC 7587
 // Opus; loss makes video wait for the next keyframe) and into the hub through RtspRecorder, exactly as an RTSP
 // publish goes: same takeover, timeline, GOP cache, events and kick. We ask the browser for a keyframe (PLI, RFC 4585
-// §6.3.1) when video starts and whenever the receiver lost packets, rate-limited.
+// §6.3.1) when video starts, whenever the receiver lost packets (rate-limited), and once per HLS target duration.
 import { randomBytes } from 'node:crypto';
 import type { LiveStream, PublisherHandle } from '../hub/live-stream.ts';
 import { RtpTrackReceiver } from '../rtsp/rtp-track-receiver.ts';
@@ -57,6 +57,8 @@ export class WhipPublisher implements WebRtcSessionEntry {
   private bytesIn = 0;
   private bytesOut = 0;
   private closed = false;
+  private video: RtpTrackReceiver | undefined;
+  private audioAnnounced = false;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -82,8 +84,9 @@ export class WhipPublisher implements WebRtcSessionEntry {
     for (const description of init.tracks) {
       const receiver = new RtpTrackReceiver(description, description.kind === 'video' ? 1 : 2);
       this.byPayloadType.set(description.payloadType, receiver);
-      this.recorder.announce(receiver);
+      if (description.kind === 'video') this.video = receiver;
     }
+    if (!this.video) this.announceAudio();
     const stream = init.stream;
     this.client = {
       id: init.clientId,
@@ -138,14 +141,19 @@ export class WhipPublisher implements WebRtcSessionEntry {
     this.ctx.counters.bytesIn += datagram.length;
     const receiver = this.byPayloadType.get(packet[1]! & 0x7f);
     if (!receiver) return;
+    // The stream starts with video: a browser's audio flows while its encoder is still making the first keyframe,
+    // and a stream that began audio-only would give HLS an audio-only start and a second init segment.
+    if (receiver === this.video) this.announceAudio();
+    else if (this.video && this.video.stats.framesEmitted === 0) return;
     const ssrc = ((packet[8]! << 24) | (packet[9]! << 16) | (packet[10]! << 8) | packet[11]!) >>> 0;
     this.bySsrc.set(ssrc, receiver);
     this.recorder.push(receiver, packet);
     if (receiver.description.kind === 'video') {
       this.videoSsrc = ssrc;
       const lost = receiver.stats.packetsLost + receiver.stats.framesDropped;
-      if (this.lostSeen === 0 && receiver.stats.framesEmitted === 0) this.askForKeyframe();
-      else if (lost > this.lostSeen) this.askForKeyframe();
+      // a browser's encoder makes keyframes only when asked: without one per HLS segment, segments could not be cut
+      const keyframeDue = Date.now() - this.lastPliMs >= this.ctx.config().hls.targetDurationMs;
+      if (receiver.stats.framesEmitted === 0 || lost > this.lostSeen || keyframeDue) this.askForKeyframe();
       this.lostSeen = Math.max(this.lostSeen, lost);
     }
   }
@@ -178,6 +186,13 @@ export class WhipPublisher implements WebRtcSessionEntry {
     this.init.released();
     this.ctx.events.emit({ type: 'publish-stop', app: stream.app, stream: stream.name, clientId: this.init.clientId, atMs: Date.now() });
     this.init.log.info('WHIP publish stopped', { reason, ...this.recorder.stats, ...this.stats });
+  }
+
+  /** Opus needs no packet to be described: its header goes into the hub as soon as video is on its way. */
+  private announceAudio(): void {
+    if (this.audioAnnounced) return;
+    this.audioAnnounced = true;
+    for (const receiver of this.byPayloadType.values()) if (receiver !== this.video) this.recorder.announce(receiver);
   }
 
   private askForKeyframe(): void {

@@ -1,7 +1,7 @@
 // WHIP ingest from real headless Chromium: its fake camera and microphone (H.264 + Opus) published to
 // /{app}/{stream}/whip with the stream key as bearer token; the engine lists a webrtc publisher, and ffprobe/ffmpeg
-// read the stream back over RTMP and decode its video. (HLS is not offered for Opus streams yet: the TS and fMP4
-// muxers have no Opus; the engine logs that and serves RTMP/FLV with Opus as Enhanced RTMP audio.)
+// read the stream back over RTMP (video: ffmpeg 5.1 cannot read Enhanced RTMP Opus) and over LL-HLS (fMP4 with Opus,
+// video and audio decoded). Classic HLS is not offered for Opus: the MPEG-TS muxer has no Opus.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { Browser } from 'playwright-core';
 import type { AdmissionRequest } from '../../src/server/admission.ts';
@@ -50,7 +50,7 @@ describe('WHIP from Chromium', () => {
     }
   }, 60_000);
 
-  test('the fake camera published over WHIP plays back over RTMP', async () => {
+  test('the fake camera published over WHIP plays back over RTMP and LL-HLS (Opus in fMP4)', async () => {
     const { page, close } = await openWhepPage(browser);
     try {
       await startWhip(page, engine.httpUrl(`${path}/whip`), 'stream-key');
@@ -72,6 +72,16 @@ describe('WHIP from Chromium', () => {
       expect(decoded.exitCode).toBe(0);
       const videoErrors = decoded.stderr.split('\n').filter((l) => l.trim() && !/Audio codec \(9\)|upload a sample/.test(l));
       expect(videoErrors).toEqual([]);
+      // LL-HLS carries Opus in fMP4 ('Opus' sample entry with 'dOps'); classic HLS (MPEG-TS) is not offered for it
+      expect(await waitFor(() => (engine.context.hls.find(path)?.ll?.segments.length ?? 0) >= 1, 20_000)).toBe(true);
+      const ll = await run(['ffprobe', '-v', 'error', '-of', 'json', '-show_streams', engine.httpUrl(`${path}/ll.m3u8`)], 30_000);
+      const llStreams = (JSON.parse(ll.stdout || '{}') as { streams?: Array<{ codec_name?: string; sample_rate?: string; channels?: number }> }).streams ?? [];
+      if (llStreams.length === 0) throw new Error(`ffprobe read nothing from LL-HLS: ${ll.stderr.slice(0, 500)}`);
+      expect(llStreams.map((s) => s.codec_name).sort()).toEqual(['h264', 'opus']);
+      expect(llStreams.find((s) => s.codec_name === 'opus')).toMatchObject({ sample_rate: '48000' });
+      const llDecoded = await run(['ffmpeg', '-hide_banner', '-v', 'error', '-i', engine.httpUrl(`${path}/ll.m3u8`), '-t', '2', '-f', 'null', '-'], 30_000);
+      expect({ exit: llDecoded.exitCode, stderr: llDecoded.stderr }).toEqual({ exit: 0, stderr: '' });
+      expect((await fetch(engine.httpUrl(`${path}/index.m3u8`))).status).toBe(404);
       expect(await stopWhep(page, engine.httpUrl(''))).toBe(200);
       expect(await waitFor(() => publishers().length === 0 && live()?.publisher == null, 5000)).toBe(true);
     } finally {
