@@ -1,6 +1,8 @@
-// WHEP signalling over real HTTP without a browser: status codes for bad requests, CORS preflight, admission
+// WHEP and WHIP signalling over real HTTP without a browser: status codes for bad requests, CORS preflight, admission
 // with a bearer token, PATCH/DELETE on the session resource, and a client that posts an offer and then
-// disappears (no ICE, no DELETE) being closed after the ICE timeout, with play-stop reported.
+// disappears (no ICE, no DELETE) being closed after the ICE timeout (a WHIP publisher: unpublished), with events.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { AdmissionRequest } from '../../src/server/admission.ts';
 import type { EngineEvent } from '../../src/shared/config-protocol.ts';
@@ -122,5 +124,23 @@ describe('WHEP signalling', () => {
     expect(engine.webrtc!.sessions.size).toBe(0);
     expect(events.some((e) => e.type === 'play-stop' && e.clientId === id)).toBe(true);
     expect(events.some((e) => e.type === 'play-start' && e.clientId === id && e.protocol === 'webrtc')).toBe(true);
+  }, 20_000);
+
+  test('WHIP: a publisher that never connects holds the stream until the ICE timeout, then it is unpublished', async () => {
+    const sendonly = readFileSync(join(import.meta.dir, '..', 'fixtures', 'webrtc', 'chromium-sendonly-offer.sdp'), 'utf8');
+    const res = await post('live/ghost/whip', { token: 'good', body: sendonly });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('location')).toMatch(/^\/live\/ghost\/whip\/[0-9a-f]{32}$/);
+    const answer = await res.text();
+    expect(answer).toContain('a=recvonly');
+    const publisher = webrtcClients().find((c) => c.role === 'publisher')!;
+    expect(publisher).toMatchObject({ app: 'live', stream: 'ghost' });
+    expect(engine.context.streams.find('live', 'ghost')?.publisher).not.toBeNull();
+    expect(asked.some((r) => r.action === 'publish' && r.protocol === 'webrtc' && r.stream === 'ghost' && r.query === 'key=good')).toBe(true);
+    // a WHEP session resource id is not a WHIP one and the reverse
+    expect((await fetch(engine.httpUrl(res.headers.get('location')!.slice(1).replace('/whip/', '/whep/')), { method: 'DELETE' })).status).toBe(404);
+    expect(await waitFor(() => webrtcClients().length === 0, 10_000)).toBe(true);
+    expect(engine.context.streams.find('live', 'ghost')?.publisher ?? null).toBeNull();
+    expect(events.some((e) => e.type === 'publish-stop' && e.clientId === publisher.id)).toBe(true);
   }, 20_000);
 });
