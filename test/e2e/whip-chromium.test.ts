@@ -1,12 +1,12 @@
 // WHIP ingest from real headless Chromium: its fake camera and microphone (H.264 + Opus) published to
 // /{app}/{stream}/whip with the stream key as bearer token; the engine lists a webrtc publisher, and ffprobe/ffmpeg
 // read the stream back over RTMP (video: ffmpeg 5.1 cannot read Enhanced RTMP Opus) and over LL-HLS (fMP4 with Opus,
-// video and audio decoded). Classic HLS is not offered for Opus: the MPEG-TS muxer has no Opus.
+// video and audio decoded), and a second page plays it over WHEP. Classic HLS is not offered for Opus (no Opus in TS).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { Browser } from 'playwright-core';
 import type { AdmissionRequest } from '../../src/server/admission.ts';
 import { killAll, run, startTestEngine, waitFor, type TestEngine } from './harness.ts';
-import { launchWebRtcBrowser, openWhepPage, outboundPackets, startWhip, stopWhep, whepState } from './whep-page.ts';
+import { launchWebRtcBrowser, openWhepPage, outboundPackets, startWhep, startWhip, stopWhep, whepState } from './whep-page.ts';
 
 let engine: TestEngine;
 let browser: Browser;
@@ -82,6 +82,22 @@ describe('WHIP from Chromium', () => {
       const llDecoded = await run(['ffmpeg', '-hide_banner', '-v', 'error', '-i', engine.httpUrl(`${path}/ll.m3u8`), '-t', '2', '-f', 'null', '-'], 30_000);
       expect({ exit: llDecoded.exitCode, stderr: llDecoded.stderr }).toEqual({ exit: 0, stderr: '' });
       expect((await fetch(engine.httpUrl(`${path}/index.m3u8`))).status).toBe(404);
+      // and back out to another browser over WHEP: H.264 and Opus both ways without transcoding
+      const viewer = await openWhepPage(browser);
+      try {
+        await startWhep(viewer.page, engine.httpUrl(`${path}/whep`));
+        let seen = await whepState(viewer.page);
+        for (let i = 0; i < 120 && seen.frames < 25; i++) {
+          await Bun.sleep(250);
+          seen = await whepState(viewer.page);
+        }
+        expect(seen.errors).toEqual([]);
+        expect(seen.frames).toBeGreaterThanOrEqual(25);
+        expect([...seen.tracks].sort()).toEqual(['audio', 'video']);
+        expect(seen.audioNote).toBeNull();
+      } finally {
+        await viewer.close();
+      }
       expect(await stopWhep(page, engine.httpUrl(''))).toBe(200);
       expect(await waitFor(() => publishers().length === 0 && live()?.publisher == null, 5000)).toBe(true);
     } finally {
