@@ -13,7 +13,7 @@ export const CONFIG_SERVER_PORT = 8089;
 export const ConfigServerLimits = { admissionBodyBytes: 16 * 1024, eventsBodyBytes: 1024 * 1024, eventsPerBatch: 1000 } as const;
 
 const PROBLEM_TYPE_BASE = 'https://weir.dev/problems/';
-const PROTOCOLS: readonly AdmissionQuery['protocol'][] = ['rtmp', 'rtsp', 'http-flv', 'ws-flv', 'hls', 'll-hls', 'srt'];
+const PROTOCOLS: readonly AdmissionQuery['protocol'][] = ['rtmp', 'rtsp', 'http-flv', 'ws-flv', 'hls', 'll-hls', 'srt', 'webrtc'];
 const EVENT_TYPES: readonly EngineEvent['type'][] = ['publish-start', 'publish-stop', 'play-start', 'play-stop'];
 const MAX_FIELD_CHARS = 1024;
 

@@ -1,8 +1,9 @@
 // Command-line flags and environment variables of weir-engine, over the built-in defaults.
+import { isIP } from 'node:net';
 import { DEFAULT_RELAY_SETTINGS } from './relay/relay-manager.ts';
 import { relaySchemeOf } from './relay/relay-url.ts';
 import { resolve as resolvePath } from 'node:path';
-import { DEFAULT_ENGINE_CONFIG, DEFAULT_RECORDING_SETTINGS, DEFAULT_RTSP_SETTINGS, DEFAULT_SRT_SETTINGS, type EngineConfig, type ListenOverrides } from './shared/engine-config.ts';
+import { DEFAULT_ENGINE_CONFIG, DEFAULT_RECORDING_SETTINGS, DEFAULT_RTSP_SETTINGS, DEFAULT_SRT_SETTINGS, DEFAULT_WEBRTC_SETTINGS, type EngineConfig, type ListenOverrides } from './shared/engine-config.ts';
 import { checkPassphrase } from './srt/index.ts';
 import type { LogLevel } from './shared/logger.ts';
 
@@ -39,6 +40,14 @@ Options (environment variable in brackets):
   --rtsp-session-timeout-ms MS  an RTSP session not heard from this long ends (UDP viewers: requests
                        or RTCP; publishers: their RTP) [WEIR_RTSP_SESSION_TIMEOUT_MS] default 60000
   --no-rtsp            no RTSP server                 [WEIR_RTSP=0]
+  --webrtc-host ADDR   WebRTC (WHEP) UDP address      [WEIR_WEBRTC_HOST] default 0.0.0.0
+  --webrtc-port PORT   the one UDP port of every WebRTC session (0 = no WebRTC) [WEIR_WEBRTC_PORT] default 8189
+  --webrtc-public-ip ADDR  also announce ADDR as a candidate (host behind 1:1 NAT; repeatable)
+                       [WEIR_WEBRTC_PUBLIC_IP, comma-separated] default none
+  --webrtc-max-sessions N  WebRTC sessions in all [WEIR_WEBRTC_MAX_SESSIONS] default 1000
+  --webrtc-max-per-address N  WebRTC sessions per client address (0 = no cap) [WEIR_WEBRTC_MAX_PER_ADDRESS] default 20
+  --webrtc-ice-timeout-ms MS  a WebRTC session not heard from this long (no ICE check, DTLS or RTCP)
+                       is closed [WEIR_WEBRTC_ICE_TIMEOUT_MS] default 30000
   --app NAME           an app open to publishers (repeatable) [WEIR_APPS, comma-separated] default live
   --wait-ms MS         how long a viewer waits for a publisher [WEIR_WAIT_MS] default 10000
   --publisher-grace-ms MS  how long viewers stay for a publisher that left before the stream ends
@@ -225,6 +234,15 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
     sessionTimeoutMs: count('WEIR_RTSP_SESSION_TIMEOUT_MS', DEFAULT_RTSP_SETTINGS.sessionTimeoutMs, 1000),
   };
   let rtspEnabled = env.WEIR_RTSP !== '0';
+  const webrtc = {
+    host: env.WEIR_WEBRTC_HOST || DEFAULT_WEBRTC_SETTINGS.host,
+    port: env.WEIR_WEBRTC_PORT ? parsePort(env.WEIR_WEBRTC_PORT, 'WEIR_WEBRTC_PORT') : DEFAULT_WEBRTC_SETTINGS.port,
+    publicIps: env.WEIR_WEBRTC_PUBLIC_IP ? env.WEIR_WEBRTC_PUBLIC_IP.split(',').filter(Boolean) : [...DEFAULT_WEBRTC_SETTINGS.publicIps],
+    maxSessions: count('WEIR_WEBRTC_MAX_SESSIONS', DEFAULT_WEBRTC_SETTINGS.maxSessions, 1),
+    maxSessionsPerAddress: count('WEIR_WEBRTC_MAX_PER_ADDRESS', DEFAULT_WEBRTC_SETTINGS.maxSessionsPerAddress, 0),
+    iceTimeoutMs: count('WEIR_WEBRTC_ICE_TIMEOUT_MS', DEFAULT_WEBRTC_SETTINGS.iceTimeoutMs, 1000),
+  };
+  let webrtcPublicIpFlags: string[] | null = null;
   let hls = env.WEIR_HLS !== '0';
   let llHls = env.WEIR_LL_HLS !== '0';
   let configUrl = env.WEIR_CONFIG_URL || null;
@@ -262,6 +280,12 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
       case '--rtsp-setup-timeout-ms': rtsp.setupTimeoutMs = parseCount(value(), flag, 1); break;
       case '--rtsp-session-timeout-ms': rtsp.sessionTimeoutMs = parseCount(value(), flag, 1000); break;
       case '--no-rtsp': rtspEnabled = false; break;
+      case '--webrtc-host': webrtc.host = value(); break;
+      case '--webrtc-port': webrtc.port = parsePort(value(), flag); break;
+      case '--webrtc-public-ip': (webrtcPublicIpFlags ??= []).push(value()); break;
+      case '--webrtc-max-sessions': webrtc.maxSessions = parseCount(value(), flag, 1); break;
+      case '--webrtc-max-per-address': webrtc.maxSessionsPerAddress = parseCount(value(), flag, 0); break;
+      case '--webrtc-ice-timeout-ms': webrtc.iceTimeoutMs = parseCount(value(), flag, 1000); break;
       case '--app': apps.push(value()); break;
       case '--wait-ms': waitMs = parseNonNegative(value(), flag); break;
       case '--publisher-grace-ms': publisherGraceMs = parseNonNegative(value(), flag); break;
@@ -317,6 +341,10 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
   if (rtsp.rtpPortMax - rtsp.rtpPortMin < (rtsp.rtpPortMin % 2 === 0 ? 1 : 2)) {
     throw new CliError(`--rtsp-rtp-port-min/max: ${rtsp.rtpPortMin}-${rtsp.rtpPortMax} holds no even/odd port pair`);
   }
+  if (webrtcPublicIpFlags) webrtc.publicIps = webrtcPublicIpFlags;
+  for (const ip of webrtc.publicIps) {
+    if (isIP(ip) === 0) throw new CliError(`--webrtc-public-ip: '${ip}' is not an IP address`);
+  }
   if (edgeOrigin !== null && relaySchemeOf(edgeOrigin.replaceAll('{app}', 'a').replaceAll('{stream}', 's')) === null) {
     throw new CliError(`--edge-origin: '${edgeOrigin}' is not an rtmp://, rtmps://, http:// or https:// URL template`);
   }
@@ -338,6 +366,8 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
     srt: { ...DEFAULT_SRT_SETTINGS, ...srt, enabled: srt.port !== 0 },
     ...(rtspEnabled ? { rtsp } : {}),
     ...(vodDir !== null ? { vod: { dir: vodDir } } : {}),
+    // port 0 switches WebRTC off (as SRT): browsers must be told the port in the SDP answer
+    ...(webrtc.port !== 0 ? { webrtc } : {}),
   };
   return { config, listenOverrides, configUrl, engineSecretFile, dataDir, apiHost, apiPort, logLevel, logJson, help, version };
 }

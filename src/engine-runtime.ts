@@ -18,6 +18,9 @@ import { HttpMediaServer } from './server/http-server.ts';
 import { bindOrExplain } from './shared/listen-error.ts';
 import { RtmpListener } from './server/rtmp-listener.ts';
 import { RtspListener } from './server/rtsp-listener.ts';
+import { RtpOutputs } from './outputs/rtp-output.ts';
+import { WebRtcListener } from './server/webrtc-listener.ts';
+import { WhepHttp } from './server/whep-http.ts';
 import { SrtListener } from './server/srt-listener.ts';
 import { BitrateMeter } from './server/stream-stats.ts';
 import type { EngineMetrics } from './server/engine-metrics.ts';
@@ -52,6 +55,8 @@ export interface RunningEngine {
   readonly snapshots: SnapshotManager;
   /** MP4 export jobs over the recordings (server/recording-export.ts) */
   readonly exports: RecordingExporter;
+  /** the WebRTC (WHEP) UDP listener (config.webrtc set), else null */
+  readonly webrtc: WebRtcListener | null;
   /** the SRT listener (config.srt enabled), else null */
   readonly srt: SrtListener | null;
   /** the UDP port the SRT listener is bound to; null without one or before it is bound */
@@ -140,6 +145,11 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
   }
   recordings.start();
   snapshots.start();
+  // RTSP and WebRTC viewers share one RTP packetization per stream
+  const rtpOutputs = rtsp?.outputs ?? new RtpOutputs((stream) => streams.collect(stream));
+  const webrtcSettings = config.webrtc;
+  const webrtc = webrtcSettings ? new WebRtcListener(context, rtpOutputs) : null;
+  if (webrtc) http.whep = new WhepHttp(context, () => webrtc);
   // The UDP socket binds asynchronously: `ready` says when (or why not).
   const srtSettings = config.srt;
   const srt = srtSettings?.enabled ? new SrtListener(context, () => current.srt ?? srtSettings) : null;
@@ -152,13 +162,13 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       let n = 0;
       for (const [family, count] of Object.entries(context.outputs.countViewers(stream))) if (family !== 'forward') n += count;
       for (const count of Object.values(http.hlsViewers.count(stream.path))) n += count ?? 0;
-      n += rtsp?.outputs.find(stream)?.viewerCount ?? 0;
+      n += rtpOutputs.find(stream)?.viewerCount ?? 0;
       return n;
     },
   });
   relays.apply(config);
   let srtBound = false;
-  const ready = srt && srtSettings
+  const srtReady = srt && srtSettings
     ? srt.start(srtSettings.host, srtSettings.port).then(() => {
         srtBound = true;
       }, (err: unknown) => {
@@ -167,6 +177,14 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
         throw new Error(`SRT: cannot listen on udp ${srtSettings.host}:${srtSettings.port}: ${reason}`);
       })
     : Promise.resolve();
+  const webrtcReady = webrtc && webrtcSettings
+    ? webrtc.start(webrtcSettings.host, webrtcSettings.port).catch((err: unknown) => {
+        engine.stop();
+        const reason = (err as Error)?.message ?? String(err);
+        throw new Error(`WebRTC: cannot listen on udp ${webrtcSettings.host}:${webrtcSettings.port}: ${reason}`);
+      })
+    : Promise.resolve();
+  const ready = Promise.all([srtReady, webrtcReady]).then(() => {});
   const engine: RunningEngine = {
     get rtmpPort() {
       return rtmp.port;
@@ -191,6 +209,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     get srtPort() {
       return srt && srtBound ? srt.port : null;
     },
+    webrtc,
     ready,
     applyConfig: (next) => {
       const report = applyEngineConfig(
@@ -219,6 +238,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       http.stop();
       srt?.stop();
       srtBound = false;
+      webrtc?.stop();
       streams.closeAll();
       hls.closeAll();
     },

@@ -34,7 +34,7 @@ function importsOf(file: string): Edge[] {
 const files = listFiles(src);
 const edges = files.flatMap(importsOf);
 
-const PURE = ['media', 'rtmp', 'flv', 'remux', 'srt', 'rtsp', 'vod'];
+const PURE = ['media', 'rtmp', 'flv', 'remux', 'srt', 'rtsp', 'vod', 'webrtc'];
 const ENGINE = ['hub', 'outputs', 'server', 'relay', 'record'];
 const topOf = (path: string): string => (path.includes('/') ? path.slice(0, path.indexOf('/')) : path);
 const isPure = (path: string) => PURE.includes(topOf(path));

@@ -152,3 +152,24 @@ test('RTSP server flags: defaults, environment, flags, validation, --no-rtsp and
     expect(ENGINE_HELP).toContain(flag);
   }
 });
+
+test('WebRTC flags: default port 8189, 0 switches it off, public IPs repeat and are validated, --help names them', () => {
+  expect(parseEngineCli([], {}).config.webrtc).toEqual({
+    host: '0.0.0.0', port: 8189, publicIps: [], maxSessions: 1000, maxSessionsPerAddress: 20, iceTimeoutMs: 30_000,
+  });
+  const { config } = parseEngineCli(
+    ['--webrtc-port', '9189', '--webrtc-public-ip', '203.0.113.7', '--webrtc-public-ip', '2001:db8::7', '--webrtc-max-per-address', '0', '--webrtc-ice-timeout-ms', '5000'],
+    { WEIR_WEBRTC_HOST: '127.0.0.1', WEIR_WEBRTC_PUBLIC_IP: '198.51.100.1', WEIR_WEBRTC_MAX_SESSIONS: '50' },
+  );
+  expect(config.webrtc).toEqual({
+    host: '127.0.0.1', port: 9189, publicIps: ['203.0.113.7', '2001:db8::7'], maxSessions: 50, maxSessionsPerAddress: 0, iceTimeoutMs: 5000,
+  });
+  expect(parseEngineCli([], { WEIR_WEBRTC_PUBLIC_IP: '198.51.100.1,198.51.100.2' }).config.webrtc?.publicIps).toEqual(['198.51.100.1', '198.51.100.2']);
+  expect(parseEngineCli(['--webrtc-port', '0'], {}).config.webrtc).toBeUndefined();
+  expect(parseEngineCli([], { WEIR_WEBRTC_PORT: '0' }).config.webrtc).toBeUndefined();
+  expect(() => parseEngineCli(['--webrtc-public-ip', 'example.com'], {})).toThrow('not an IP address');
+  expect(() => parseEngineCli(['--webrtc-ice-timeout-ms', '10'], {})).toThrow('at least 1000');
+  for (const flag of ['--webrtc-host', '--webrtc-port', '--webrtc-public-ip', '--webrtc-max-sessions', '--webrtc-max-per-address', '--webrtc-ice-timeout-ms']) {
+    expect(ENGINE_HELP).toContain(flag);
+  }
+});

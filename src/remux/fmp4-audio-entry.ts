@@ -1,19 +1,33 @@
 // Audio sample entry for fragmented MP4: AudioSampleEntry 'mp4a' (ISO/IEC 14496-12 §12.2.3) with 'esds'
-// (ISO/IEC 14496-14 §5.6): ES_Descriptor, DecoderConfigDescriptor and DecoderSpecificInfo of ISO/IEC 14496-1 §7.2.6.
+// (ISO/IEC 14496-14 §5.6): ES_Descriptor, DecoderConfigDescriptor and DecoderSpecificInfo of ISO/IEC 14496-1 §7.2.6;
+// or 'Opus' with 'dOps' (Encapsulation of Opus in ISOBMFF §4.3), from the track's OpusHead (RFC 7845 §5.1).
 import { parseAudioSpecificConfig } from '../media/aac.ts';
 import { AudioCodec, type Track } from '../media/types.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 import { BoxType, FIXED_16_16_ONE } from './mp4-box-types.ts';
 import type { Mp4Writer } from './mp4-writer.ts';
 
-export type AudioSampleEntry = {
-  kind: 'audio';
-  /** AudioSpecificConfig, carried as the DecoderSpecificInfo */
-  asc: Uint8Array;
-  channels: number;
-  /** output sampling rate (the SBR rate when HE-AAC signals it explicitly) */
-  sampleRateHz: number;
-};
+export type AudioSampleEntry =
+  | {
+      kind: 'audio';
+      format: 'mp4a';
+      /** AudioSpecificConfig, carried as the DecoderSpecificInfo */
+      asc: Uint8Array;
+      channels: number;
+      /** output sampling rate (the SBR rate when HE-AAC signals it explicitly) */
+      sampleRateHz: number;
+    }
+  | {
+      kind: 'audio';
+      format: 'opus';
+      channels: number;
+      preSkipSamples: number;
+      inputSampleRateHz: number;
+      outputGain: number;
+    };
+
+const OPUS_HEAD_BYTES = 19;
+const OPUS_SAMPLE_ENTRY_RATE_HZ = 48_000;
 
 /** 14496-1 §7.2.2.1 class tags. */
 export const DescriptorTag = { EsDescriptor: 0x03, DecoderConfig: 0x04, DecoderSpecificInfo: 0x05, SlConfig: 0x06 } as const;
@@ -38,12 +52,14 @@ const DECODER_CONFIG_FIXED_BYTES = 13;
 const SL_CONFIG_PAYLOAD_BYTES = 1;
 
 export function describeAudioEntry(track: Track): AudioSampleEntry {
+  if (track.codec === AudioCodec.Opus) return describeOpusEntry(track.config);
   if (track.codec !== AudioCodec.AAC) {
     throw new ProtocolError(ProtocolErrorCode.Unsupported, `fMP4: audio codec ${track.codec}`);
   }
   const asc = parseAudioSpecificConfig(track.config);
   return {
     kind: 'audio',
+    format: 'mp4a',
     asc: track.config,
     channels: asc.channels > 0 ? asc.channels : DEFAULT_CHANNELS,
     sampleRateHz: asc.extensionSampleRateHz ?? asc.sampleRateHz,
@@ -69,7 +85,32 @@ function writeDescriptorHeader(w: Mp4Writer, tag: number, payloadBytes: number):
   for (let i = n - 1; i >= 0; i--) w.u8(((payloadBytes >>> (7 * i)) & 0x7f) | (i > 0 ? 0x80 : 0));
 }
 
+/** OpusHead (little-endian) to the dOps fields; only channel mapping family 0 (mono, stereo) is carried. */
+function describeOpusEntry(head: Uint8Array): AudioSampleEntry {
+  if (head.length < OPUS_HEAD_BYTES || new TextDecoder().decode(head.subarray(0, 8)) !== 'OpusHead') {
+    throw new ProtocolError(ProtocolErrorCode.Malformed, 'fMP4: Opus track without an OpusHead');
+  }
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const channels = head[9]!;
+  if (head[18] !== 0 || channels < 1 || channels > 2) throw new ProtocolError(ProtocolErrorCode.Unsupported, `fMP4: Opus channel mapping ${head[18]} with ${channels} channels`);
+  return { kind: 'audio', format: 'opus', channels, preSkipSamples: view.getUint16(10, true), inputSampleRateHz: view.getUint32(12, true), outputGain: view.getInt16(16, true) };
+}
+
 export function writeAudioSampleEntry(w: Mp4Writer, entry: AudioSampleEntry): void {
+  if (entry.format === 'opus') {
+    w.box(BoxType.Opus, () => {
+      writeAudioSampleEntryFields(w, entry.channels, OPUS_SAMPLE_ENTRY_RATE_HZ);
+      w.box(BoxType.DOps, () => {
+        w.u8(0); // Version
+        w.u8(entry.channels);
+        w.u16(entry.preSkipSamples);
+        w.u32(entry.inputSampleRateHz);
+        w.u16(entry.outputGain & 0xffff);
+        w.u8(0); // ChannelMappingFamily
+      });
+    });
+    return;
+  }
   w.box(BoxType.Mp4a, () => {
     w.zeros(6); // SampleEntry reserved
     w.u16(DATA_REFERENCE_INDEX);
@@ -81,6 +122,16 @@ export function writeAudioSampleEntry(w: Mp4Writer, entry: AudioSampleEntry): vo
     w.u32(entry.sampleRateHz <= MAX_16_16_RATE ? entry.sampleRateHz * FIXED_16_16_ONE : 0);
     w.fullBox(BoxType.Esds, 0, 0, () => writeEsDescriptor(w, entry.asc));
   });
+}
+
+function writeAudioSampleEntryFields(w: Mp4Writer, channels: number, sampleRateHz: number): void {
+  w.zeros(6); // SampleEntry reserved
+  w.u16(DATA_REFERENCE_INDEX);
+  w.zeros(8); // reserved[2]
+  w.u16(channels);
+  w.u16(SAMPLE_SIZE_BITS);
+  w.zeros(4); // pre_defined, reserved
+  w.u32(sampleRateHz * FIXED_16_16_ONE);
 }
 
 function writeEsDescriptor(w: Mp4Writer, asc: Uint8Array): void {

@@ -14,10 +14,10 @@ export type FragmentTrackInput = {
   endDts: number;
 };
 
-const SUPPORTED_CODECS: ReadonlySet<Track['codec']> = new Set([VideoCodec.H264, VideoCodec.H265, AudioCodec.AAC]);
+const SUPPORTED_CODECS: ReadonlySet<Track['codec']> = new Set([VideoCodec.H264, VideoCodec.H265, AudioCodec.AAC, AudioCodec.Opus]);
 const MAX_TIMESCALE = 0xffffffff;
 
-/** Whether the muxer takes this track's codec: H.264 (avc1), H.265 (hvc1) or AAC (mp4a). Its config is checked later. */
+/** Whether the muxer takes this track's codec: H.264 (avc1), H.265 (hvc1), AAC (mp4a) or Opus. Its config is checked later. */
 export function isFmp4Supported(track: Track): boolean {
   return SUPPORTED_CODECS.has(track.codec);
 }

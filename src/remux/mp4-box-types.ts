@@ -40,6 +40,8 @@ export const BoxType = {
   HvcC: 'hvcC',
   Mp4a: 'mp4a',
   Esds: 'esds',
+  Opus: 'Opus',
+  DOps: 'dOps',
   Pasp: 'pasp',
 } as const;
 export type BoxType = (typeof BoxType)[keyof typeof BoxType];

@@ -4,7 +4,7 @@
 import { ADMISSION_QUERY_MAX_CHARS, type AdmissionCredentials } from '../shared/config-protocol.ts';
 import type { EngineConfig } from '../shared/engine-config.ts';
 
-export type MediaProtocol = 'rtmp' | 'rtsp' | 'http-flv' | 'ws-flv' | 'hls' | 'll-hls' | 'srt';
+export type MediaProtocol = 'rtmp' | 'rtsp' | 'http-flv' | 'ws-flv' | 'hls' | 'll-hls' | 'srt' | 'webrtc';
 
 export type AdmissionRequest = Readonly<{
   action: 'publish' | 'play';

@@ -4,7 +4,7 @@
 // are not clients (a player polls statelessly): they are counted per stream elsewhere.
 import type { ClientState, LinkStats } from '../shared/config-protocol.ts';
 
-export type ClientProtocol = 'rtmp' | 'rtsp' | 'http-flv' | 'ws-flv' | 'srt';
+export type ClientProtocol = 'rtmp' | 'rtsp' | 'http-flv' | 'ws-flv' | 'srt' | 'webrtc';
 
 export interface ClientEntry {
   readonly id: string;

@@ -21,7 +21,7 @@ export interface MetricsEngineView {
   }>;
 }
 
-export const VIEWER_PROTOCOLS = ['rtmp', 'rtsp', 'http-flv', 'ws-flv', 'hls', 'll-hls', 'srt'] as const;
+export const VIEWER_PROTOCOLS = ['rtmp', 'rtsp', 'http-flv', 'ws-flv', 'hls', 'll-hls', 'srt', 'webrtc'] as const;
 
 /** Seconds; admission is a cache hit (microseconds) or a round trip to the control plane. */
 const ADMISSION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -126,7 +126,7 @@ export class EngineMetrics {
   }
 
   private viewerCounts(): Record<(typeof VIEWER_PROTOCOLS)[number], number> {
-    const counts = { rtmp: 0, rtsp: 0, 'http-flv': 0, 'ws-flv': 0, hls: 0, 'll-hls': 0, srt: 0 };
+    const counts = { rtmp: 0, rtsp: 0, 'http-flv': 0, 'ws-flv': 0, hls: 0, 'll-hls': 0, srt: 0, webrtc: 0 };
     const engine = this.engine();
     if (!engine) return counts;
     for (const client of engine.context.clients.entries()) {

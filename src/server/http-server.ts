@@ -21,6 +21,8 @@ import type { MediaProtocol } from './admission.ts';
 import type { LiveStream } from '../hub/live-stream.ts';
 import { VOD_PREFIX, VodHttp } from './vod-http.ts';
 import { VodLibrary } from './vod-library.ts';
+import { WHEP_CORS_HEADERS, type WhepHttp } from './whep-http.ts';
+import { parseWhepRoute, type WhepRoute } from './webrtc-route.ts';
 
 type WsData = {
   stream: LiveStream;
@@ -52,6 +54,8 @@ export class HttpMediaServer {
   private hlsOnly = false;
   /** /vod/ routes when the engine has a media folder (--vod-dir) */
   private readonly vod: VodHttp | null;
+  /** WHEP signalling (whep-http.ts); null: WebRTC is off and its paths are 404 */
+  whep: WhepHttp | null = null;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -176,6 +180,9 @@ export class HttpMediaServer {
   }
 
   private async route(req: Request, server: Server<WsData>): Promise<Response | undefined> {
+    const whepUrl = URL.parse(req.url);
+    const whepRoute = whepUrl ? parseWhepRoute(whepUrl.pathname) : null;
+    if (whepUrl && whepRoute) return this.serveWhep(req, server, whepRoute, whepUrl);
     if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: this.corsHeaders() });
     if (req.method !== 'GET' && req.method !== 'HEAD') return this.text(405, 'method not allowed');
     // A Host header no URL can be made of (`Host: [`) is the client's mistake, not ours.
@@ -246,6 +253,18 @@ export class HttpMediaServer {
     server.timeout(req, 0);
     handOver();
     return this.streamFlv(req, stream, log, { id, protocol: 'http-flv', address: clientAddress }, release);
+  }
+
+  private serveWhep(req: Request, server: Server<WsData>, route: WhepRoute, url: URL): Promise<Response> | Response {
+    const headers = { ...this.corsHeaders(), ...WHEP_CORS_HEADERS };
+    if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers });
+    const reply = (status: number, body: string | null, extra: Record<string, string> = {}): Response =>
+      new Response(body, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers, ...extra } });
+    if (this.hlsOnly) return reply(503, 'shutting down\n');
+    if (!this.whep) return reply(404, 'WebRTC is not enabled on this server (--webrtc-port)\n');
+    // the wait for a publisher (--wait-ms) may outlast Bun's idle timeout
+    server.timeout(req, 0);
+    return this.whep.handle(req, route, url, server.requestIP(req)?.address ?? '', reply);
   }
 
   /** A refused viewer: 404 for an app that does not exist, 403 with the reason otherwise. */

@@ -116,7 +116,7 @@ export type ConfigSnapshot = Readonly<{
 
 export type AdmissionQuery = Readonly<{
   action: 'publish' | 'play';
-  protocol: 'rtmp' | 'rtsp' | 'http-flv' | 'ws-flv' | 'hls' | 'll-hls' | 'srt';
+  protocol: 'rtmp' | 'rtsp' | 'http-flv' | 'ws-flv' | 'hls' | 'll-hls' | 'srt' | 'webrtc';
   app: string;
   stream: string;
   /** the raw query string, without '?': keys, tokens, expiry */

@@ -105,6 +105,8 @@ export type EngineConfig = Readonly<{
   srt?: SrtSettings;
   /** the RTSP server (src/server/rtsp-*.ts); absent: no RTSP listener (the CLI always sets it) */
   rtsp?: RtspSettings;
+  /** the WebRTC UDP port for WHEP (src/server/webrtc-*.ts); absent: no WebRTC (the CLI sets it unless --webrtc-port 0) */
+  webrtc?: WebRtcSettings;
   /** VOD from a media folder at /vod/ on the HTTP port (engine flag --vod-dir only); absent: no VOD */
   vod?: VodSettings;
 }>;
@@ -113,6 +115,28 @@ export type VodSettings = Readonly<{
   /** the media folder; files are served from its subfolders named after apps */
   dir: string;
 }>;
+
+export type WebRtcSettings = Readonly<{
+  host: string;
+  /** the one UDP port every WebRTC session shares (ICE, DTLS, SRTP: demultiplexed by ufrag and 5-tuple) */
+  port: number;
+  /** addresses announced as extra host candidates (the public address of a host behind 1:1 NAT) */
+  publicIps: readonly string[];
+  maxSessions: number;
+  /** sessions one client address (an IPv6 /64) may hold; 0: no per-address cap */
+  maxSessionsPerAddress: number;
+  /** a session not heard from this long (no ICE check, DTLS or RTCP) is closed: RFC 7675 consent expiry is 30 s */
+  iceTimeoutMs: number;
+}>;
+
+export const DEFAULT_WEBRTC_SETTINGS: WebRtcSettings = {
+  host: '0.0.0.0',
+  port: 8189,
+  publicIps: [],
+  maxSessions: 1000,
+  maxSessionsPerAddress: 20,
+  iceTimeoutMs: 30_000,
+};
 
 export type SrtSettings = Readonly<{
   /** false: no SRT listener */

@@ -3,8 +3,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startEngine, type RunningEngine } from '../../src/engine-runtime.ts';
-import { DEFAULT_ENGINE_CONFIG, DEFAULT_SRT_SETTINGS, type EngineConfig, type SrtSettings } from '../../src/shared/engine-config.ts';
+import { startEngine, type RunningEngine, type StartEngineOptions } from '../../src/engine-runtime.ts';
+import { DEFAULT_ENGINE_CONFIG, DEFAULT_RTSP_SETTINGS, DEFAULT_SRT_SETTINGS, DEFAULT_WEBRTC_SETTINGS, type EngineConfig, type RtspSettings, type SrtSettings, type WebRtcSettings } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 
 export type TestEngine = RunningEngine & { logs: string[]; rtmpUrl(path: string): string; httpUrl(path: string): string };
@@ -17,6 +17,13 @@ export function startTestEngine(
     hls?: Partial<EngineConfig['hls']>;
     /** an SRT listener on loopback (give it a port from freePort(); await engine.ready) */
     srt?: Partial<SrtSettings>;
+    /** a WebRTC listener on loopback, UDP port 0 unless given (await engine.ready) */
+    webrtc?: Partial<WebRtcSettings>;
+    /** an RTSP server on loopback, port 0 (TCP transport; give a UDP range for UDP) */
+    rtsp?: Partial<RtspSettings>;
+    /** an admission in place of the app list (see StartEngineOptions) */
+    admission?: StartEngineOptions['admission'];
+    events?: StartEngineOptions['events'];
   } = {},
 ): TestEngine {
   const logs: string[] = [];
@@ -28,8 +35,14 @@ export function startTestEngine(
     viewers: { ...DEFAULT_ENGINE_CONFIG.viewers, ...overrides.viewers },
     hls: { ...DEFAULT_ENGINE_CONFIG.hls, ...overrides.hls },
     ...(overrides.srt ? { srt: { ...DEFAULT_SRT_SETTINGS, host: '127.0.0.1', ...overrides.srt } } : {}),
+    ...(overrides.rtsp ? { rtsp: { ...DEFAULT_RTSP_SETTINGS, host: '127.0.0.1', port: 0, ...overrides.rtsp } } : {}),
+    ...(overrides.webrtc ? { webrtc: { ...DEFAULT_WEBRTC_SETTINGS, host: '127.0.0.1', port: 0, ...overrides.webrtc } } : {}),
   };
-  const engine = startEngine(config, { logger: createLogger({ level: 'debug', sink: (line) => logs.push(line) }) });
+  const engine = startEngine(config, {
+    logger: createLogger({ level: 'debug', sink: (line) => logs.push(line) }),
+    ...(overrides.admission ? { admission: overrides.admission } : {}),
+    ...(overrides.events ? { events: overrides.events } : {}),
+  });
   return {
     ...engine,
     logs,

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import type { Track } from '../../src/media/types.ts';
+import { encodeOpusHead } from '../../src/media/opus-head.ts';
 import { Fmp4Muxer, isFmp4Supported } from '../../src/remux/fmp4-muxer.ts';
 import { ProtocolError, ProtocolErrorCode } from '../../src/shared/protocol-error.ts';
 import { childBoxes, findBox, payload, read, walkBoxes } from './fmp4-mp4-samples.ts';
@@ -34,15 +35,29 @@ function expectProtocolError(fn: () => unknown, code: ProtocolErrorCode): void {
 const bytesOf = (bytes: Uint8Array, box: { start: number; end: number }) => bytes.subarray(box.start, box.end);
 
 describe('isFmp4Supported and construction', () => {
-  test('takes H.264, H.265 and AAC; refuses the rest with Unsupported', () => {
+  test('takes H.264, H.265, AAC and Opus; refuses the rest with Unsupported', () => {
     expect(isFmp4Supported(video)).toBe(true);
     expect(isFmp4Supported({ ...video, codec: 'h265' })).toBe(true);
     expect(isFmp4Supported(audio)).toBe(true);
-    for (const codec of ['mp3', 'opus', 'av1', 'vp9', 'g711a'] as const) {
+    expect(isFmp4Supported({ ...audio, codec: 'opus' })).toBe(true);
+    for (const codec of ['mp3', 'av1', 'vp9', 'g711a'] as const) {
       const track: Track = { ...audio, codec };
       expect(isFmp4Supported(track)).toBe(false);
       expectProtocolError(() => new Fmp4Muxer([track]), ProtocolErrorCode.Unsupported);
     }
+  });
+
+  test('Opus: an OpusHead becomes an Opus sample entry with dOps (big-endian fields); a config that is not one is refused', () => {
+    const opus: Track = { ...audio, codec: 'opus', config: encodeOpusHead(2, 48_000, 312) };
+    const init = new Fmp4Muxer([video, opus]).initSegment();
+    const text = Buffer.from(init).toString('latin1');
+    const at = text.indexOf('dOps');
+    expect(text.indexOf('Opus')).toBeGreaterThan(0);
+    expect(at).toBeGreaterThan(0);
+    // size 19: header, Version 0, OutputChannelCount 2, PreSkip 312, InputSampleRate 48000, OutputGain 0, family 0
+    expect(Buffer.from(init.subarray(at - 4, at + 15)).toString('hex')).toBe('00000013' + '644f7073' + '00' + '02' + '0138' + '0000bb80' + '0000' + '00');
+    expectProtocolError(() => new Fmp4Muxer([{ ...opus, config: hex('00 01 02') }]), ProtocolErrorCode.Malformed);
+    expectProtocolError(() => new Fmp4Muxer([{ ...opus, config: encodeOpusHead(2).map((b, i) => (i === 18 ? 1 : b)) }]), ProtocolErrorCode.Unsupported);
   });
 
   test('bad configs, duplicate ids, bad timescales and no tracks are ProtocolErrors', () => {
