@@ -19,6 +19,7 @@ import { bindOrExplain } from './shared/listen-error.ts';
 import { RtmpListener } from './server/rtmp-listener.ts';
 import { RtspListener } from './server/rtsp-listener.ts';
 import { SrtListener } from './server/srt-listener.ts';
+import { SrtAppListeners } from './server/srt-app-listeners.ts';
 import { BitrateMeter } from './server/stream-stats.ts';
 import type { EngineMetrics } from './server/engine-metrics.ts';
 import { DEFAULT_DRAIN_TIMEOUT_MS, drainEngine, type DrainReport } from './server/graceful-shutdown.ts';
@@ -47,6 +48,8 @@ export interface RunningEngine {
   readonly recordings: RecordingManager;
   /** the SRT listener (config.srt enabled), else null */
   readonly srt: SrtListener | null;
+  /** the apps' own SRT ports (AppConfig.srtPort), opened and closed on config reload; null when SRT is off */
+  readonly srtApps: SrtAppListeners | null;
   /** resolves once every listener is bound; rejects (the engine stopped) when the SRT port cannot be bound */
   readonly ready: Promise<void>;
   /** Applies a new configuration to the running engine (see server/config-applier.ts). */
@@ -126,6 +129,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
   // The UDP socket binds asynchronously: `ready` says when (or why not).
   const srtSettings = config.srt;
   const srt = srtSettings?.enabled ? new SrtListener(context, () => current.srt ?? srtSettings) : null;
+  const srtApps = srt && srtSettings ? new SrtAppListeners(context, () => current.srt ?? srtSettings, () => srtSettings.port) : null;
   const bitrates = new BitrateMeter(() => streams.list());
   bitrates.start();
   const relays = new RelayManager({
@@ -141,11 +145,18 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
   });
   relays.apply(config);
   const ready = srt && srtSettings
-    ? srt.start(srtSettings.host, srtSettings.port).catch((err: unknown) => {
-        engine.stop();
-        const reason = (err as Error)?.message ?? String(err);
-        throw new Error(`SRT: cannot listen on udp ${srtSettings.host}:${srtSettings.port}: ${reason}`);
-      })
+    ? srt
+        .start(srtSettings.host, srtSettings.port)
+        .catch((err: unknown) => {
+          engine.stop();
+          const reason = (err as Error)?.message ?? String(err);
+          throw new Error(`SRT: cannot listen on udp ${srtSettings.host}:${srtSettings.port}: ${reason}`);
+        })
+        .then(() => {
+          // after the main port is bound, so an app port equal to it is refused by rule, not by a bind race
+          srtApps?.apply(current.apps);
+          return srtApps?.ready();
+        })
     : Promise.resolve();
   const engine: RunningEngine = {
     get rtmpPort() {
@@ -166,6 +177,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     relays,
     recordings,
     srt,
+    srtApps,
     ready,
     applyConfig: (next) => {
       const report = applyEngineConfig(
@@ -182,6 +194,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       );
       relays.apply(current);
       recordings.reconcile(streams.list());
+      srtApps?.apply(current.apps);
       return report;
     },
     stop: () => {
@@ -192,6 +205,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       rtsp?.stop();
       http.stop();
       srt?.stop();
+      srtApps?.stop();
       streams.closeAll();
       hls.closeAll();
     },

@@ -1,5 +1,6 @@
 // Apps: name rules, policies, signing secrets; deleting an app cascades its keys and relays.
 import { DEFAULT_OUTAGE_POLICY, OUTAGE_POLICIES, PLAY_POLICIES, PUBLISH_POLICIES } from '../../shared/config-protocol.ts';
+import { DEFAULT_RTSP_SETTINGS, DEFAULT_SRT_SETTINGS } from '../../shared/engine-config.ts';
 import type { AppRecord, Store } from '../store/index.ts';
 import type { ConfigChangeNotifier } from './config-snapshot-service.ts';
 import { conflict, invalid, notFound } from './errors.ts';
@@ -12,7 +13,7 @@ import type {
   NowMs,
   SourceType,
 } from './types.ts';
-import { checkAppName, checkBoolean, checkOneOf, checkUrl } from './validation.ts';
+import { checkAppName, checkBoolean, checkOneOf, checkPort, checkUrl } from './validation.ts';
 import { DEFAULT_APP_RECORDING, mergeRecording, sameRecording } from './recording-settings.ts';
 
 export const SOURCE_TYPES: readonly SourceType[] = ['push', 'pull'];
@@ -38,9 +39,9 @@ export function checkOriginUrlTemplate(url: unknown, field = 'originUrl'): strin
 }
 
 export function toApp(record: AppRecord): App {
-  const { signingSecret: _secret, originUrl, ...app } = record;
-  // originUrl is absent when unset (null and absent mean the same: no per-app origin)
-  return originUrl == null ? app : { ...app, originUrl };
+  const { signingSecret: _secret, originUrl, srtPort, ...app } = record;
+  // originUrl and srtPort are absent when unset (null and absent mean the same: none)
+  return { ...app, ...(originUrl == null ? {} : { originUrl }), ...(srtPort == null ? {} : { srtPort }) };
 }
 
 export class AppService implements AppServiceContract {
@@ -77,6 +78,7 @@ export class AppService implements AppServiceContract {
       playPolicy: input.playPolicy === undefined ? 'open' : checkOneOf(input.playPolicy, PLAY_POLICIES, 'playPolicy'),
       hookUrl: input.hookUrl === undefined || input.hookUrl === null ? null : checkUrl(input.hookUrl, ['http', 'https'], 'hookUrl'),
       originUrl: input.originUrl === undefined || input.originUrl === null ? null : checkOriginUrlTemplate(input.originUrl),
+      srtPort: input.srtPort === undefined || input.srtPort === null ? null : checkSrtPortRange(input.srtPort),
       outagePolicy:
         input.outagePolicy === undefined ? DEFAULT_OUTAGE_POLICY : checkOneOf(input.outagePolicy, OUTAGE_POLICIES, 'outagePolicy'),
       recording: mergeRecording(DEFAULT_APP_RECORDING, input.recording),
@@ -87,6 +89,7 @@ export class AppService implements AppServiceContract {
     this.store.transaction(() => {
       const existing = this.store.apps.findIgnoringCase(name);
       if (existing) throw conflict(`an app named '${existing.name}' already exists`);
+      this.checkSrtPortFree(record);
       this.store.apps.insert(record);
     });
     this.notifier.changed();
@@ -117,11 +120,13 @@ export class AppService implements AppServiceContract {
           : patch.originUrl === null
             ? null
             : checkOriginUrlTemplate(patch.originUrl),
+      srtPort: patch.srtPort === undefined ? (current.srtPort ?? null) : patch.srtPort === null ? null : checkSrtPortRange(patch.srtPort),
       outagePolicy:
         patch.outagePolicy === undefined ? current.outagePolicy : checkOneOf(patch.outagePolicy, OUTAGE_POLICIES, 'outagePolicy'),
       recording: mergeRecording(current.recording, patch.recording),
     };
     checkHookPolicy(next);
+    if (next.srtPort !== (current.srtPort ?? null)) this.checkSrtPortFree(next);
     if (next.sourceType === 'push' && current.sourceType === 'pull' && this.store.pulls.list(name).length > 0) {
       throw conflict(`app '${name}' still has pull sources; delete them before making it a push app`);
     }
@@ -133,6 +138,7 @@ export class AppService implements AppServiceContract {
       next.playPolicy !== current.playPolicy ||
       next.hookUrl !== current.hookUrl ||
       next.originUrl !== (current.originUrl ?? null) ||
+      next.srtPort !== (current.srtPort ?? null) ||
       next.outagePolicy !== current.outagePolicy ||
       !sameRecording(next.recording, current.recording);
     if (changed) {
@@ -147,6 +153,13 @@ export class AppService implements AppServiceContract {
     this.notifier.changed();
   }
 
+  /** one app per SRT port: a port another app listens on is refused with that app's name */
+  private checkSrtPortFree(app: AppRecord): void {
+    if (app.srtPort == null) return;
+    const holder = this.store.apps.list().find((a) => a.name !== app.name && a.srtPort === app.srtPort);
+    if (holder) throw invalid('srtPort', `port ${app.srtPort} is already the SRT port of app '${holder.name}'`);
+  }
+
   signingSecret(name: string): string {
     return this.record(name).signingSecret;
   }
@@ -158,6 +171,21 @@ export class AppService implements AppServiceContract {
     this.notifier.changed();
     return next.signingSecret;
   }
+}
+
+/**
+ * An app's SRT port: 1-65535, and not a UDP port the engine's own listeners use by default (the main SRT
+ * listener, RTSP's RTP/RTCP range): the engine would fail to open it. The engine checks its actual flags too.
+ */
+function checkSrtPortRange(port: unknown): number {
+  const value = checkPort(port, 'srtPort');
+  if (value === DEFAULT_SRT_SETTINGS.port) {
+    throw invalid('srtPort', `port ${value} is the engine's main SRT listener (every app is reachable there as {app}/{stream})`);
+  }
+  if (value >= DEFAULT_RTSP_SETTINGS.rtpPortMin && value <= DEFAULT_RTSP_SETTINGS.rtpPortMax) {
+    throw invalid('srtPort', `port ${value} is in the engine's RTSP RTP/RTCP range ${DEFAULT_RTSP_SETTINGS.rtpPortMin}-${DEFAULT_RTSP_SETTINGS.rtpPortMax}`);
+  }
+  return value;
 }
 
 function checkHookPolicy(app: AppRecord): void {

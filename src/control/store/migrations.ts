@@ -113,6 +113,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE apps ADD COLUMN recording_retention_days INTEGER NOT NULL DEFAULT 0 CHECK (recording_retention_days >= 0);
       ALTER TABLE apps ADD COLUMN recording_quota_mb INTEGER NOT NULL DEFAULT 0 CHECK (recording_quota_mb >= 0);`,
   },
+  {
+    // numbered after the highest at the time of writing; a branch merged first may take 5 (renumber, keep the name)
+    version: 5,
+    name: 'apps SRT listen port (per-app SRT listener, issue 14)',
+    sql: `ALTER TABLE apps ADD COLUMN srt_port INTEGER CHECK (srt_port IS NULL OR (srt_port BETWEEN 1 AND 65535));
+      CREATE UNIQUE INDEX apps_srt_port ON apps (srt_port) WHERE srt_port IS NOT NULL;`,
+  },
 ];
 
 export class MigrationError extends Error {
