@@ -17,6 +17,7 @@ export function startTestEngine(
     hls?: Partial<EngineConfig['hls']>;
     /** an SRT listener on loopback (give it a port from freePort(); await engine.ready) */
     srt?: Partial<SrtSettings>;
+    apps?: EngineConfig['apps'];
   } = {},
 ): TestEngine {
   const logs: string[] = [];
@@ -27,6 +28,7 @@ export function startTestEngine(
     streams: { ...DEFAULT_ENGINE_CONFIG.streams, waitForPublisherMs: overrides.waitForPublisherMs ?? 5000 },
     viewers: { ...DEFAULT_ENGINE_CONFIG.viewers, ...overrides.viewers },
     hls: { ...DEFAULT_ENGINE_CONFIG.hls, ...overrides.hls },
+    ...(overrides.apps ? { apps: overrides.apps } : {}),
     ...(overrides.srt ? { srt: { ...DEFAULT_SRT_SETTINGS, host: '127.0.0.1', ...overrides.srt } } : {}),
   };
   const engine = startEngine(config, { logger: createLogger({ level: 'debug', sink: (line) => logs.push(line) }) });
