@@ -8,6 +8,18 @@ import { TsDemuxer, type TsAccessUnit, type TsTrack } from '../remux/ts-demuxer.
 
 export type TsIngestOutput = { tags: EncodedTag[]; continuityGaps: number; tracksChanged?: readonly TsTrack[] };
 
+/**
+ * What viewers of an Opus track get, said once per publisher: Opus travels through the hub as Enhanced RTMP
+ * audio, which RTMP/FLV players without Enhanced RTMP audio (ffmpeg before 6.1, flv.js) skip.
+ */
+export const OPUS_VIEWERS_NOTE =
+  'Opus audio: SRT/UDP viewers get it in MPEG-TS; RTMP and HTTP-FLV viewers as Enhanced RTMP audio (legacy players play the video only); HLS over MPEG-TS is not offered';
+
+/** The note to log for these tracks, if any. */
+export function tracksNote(tracks: readonly TsTrack[]): string | undefined {
+  return tracks.some((t) => t.codec === 'opus') ? OPUS_VIEWERS_NOTE : undefined;
+}
+
 export class TsIngest {
   private readonly demuxer: TsDemuxer;
   private readonly encoder = new ElementaryTagEncoder();

@@ -53,6 +53,9 @@ test('ffmpeg publishes H.264 + Opus over SRT; SRT and HTTP-FLV viewers get Opus;
   expect(text.includes('Opus')).toBe(true);
   expect(text.includes('OpusHead')).toBe(true);
 
+  // what legacy viewers get is said once for the publisher, however many PMTs repeat the tracks
+  expect(engine.logs.filter((l) => l.includes('legacy players play the video only')).length).toBe(1);
+
   // TS-HLS: HLS players do not decode Opus from MPEG-TS, so that variant is not offered: said once in the log
   for (let i = 0; i < 3; i++) await (await fetch(engine.httpUrl('live/opus/index.m3u8'))).text();
   const warned = (variant: string) => engine.logs.filter((l) => l.includes(`${variant} not offered: codec not supported`) && l.includes('codecs=opus'));
