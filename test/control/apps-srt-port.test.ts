@@ -48,6 +48,23 @@ describe('app srtPort: validation', () => {
   });
 });
 
+describe('app srtPort and udp:// pull sources share the UDP port space', () => {
+  test("a udp:// pull source's port is refused as an SRT port, and an app's SRT port as a udp:// pull source's", async () => {
+    const { services } = makeFixture();
+    services.apps.create({ name: 'feeds', sourceType: 'pull' });
+    services.pulls.create({ app: 'feeds', stream: 'mux', url: 'udp://0.0.0.0:9100' });
+    const err = await domainError(() => services.apps.create({ name: 'cams', srtPort: 9100 }));
+    expect({ code: err.code, field: err.field }).toEqual({ code: 'invalid', field: 'srtPort' });
+    expect(err.message).toContain("'feeds/mux' receives MPEG-TS over UDP");
+    services.apps.create({ name: 'cams', srtPort: 9200 });
+    const pull = await domainError(() => services.pulls.create({ app: 'feeds', stream: 'other', url: 'udp://239.1.1.1:9200' }));
+    expect({ code: pull.code, field: pull.field }).toEqual({ code: 'invalid', field: 'url' });
+    expect(pull.message).toContain("SRT port of app 'cams'");
+    // an srt:// pull calls out from an ephemeral port: it takes no listen port
+    expect(services.pulls.create({ app: 'feeds', stream: 'caller', url: 'srt://10.0.0.1:9200' }).url).toBe('srt://10.0.0.1:9200');
+  });
+});
+
 describe('app srtPort: round trip', () => {
   test('create, read back, move, clear; the revision moves only on a change; snapshot and engine config carry it', () => {
     const { services, store } = makeFixture();

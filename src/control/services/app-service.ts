@@ -1,6 +1,7 @@
 // Apps: name rules, policies, signing secrets; deleting an app cascades its keys and relays.
 import { DEFAULT_OUTAGE_POLICY, OUTAGE_POLICIES, PLAY_POLICIES, PUBLISH_POLICIES } from '../../shared/config-protocol.ts';
 import { DEFAULT_RTSP_SETTINGS, DEFAULT_SRT_SETTINGS } from '../../shared/engine-config.ts';
+import { linkSchemeOf, parseUdpLinkUrl } from '../../shared/ts-link-url.ts';
 import type { AppRecord, Store } from '../store/index.ts';
 import type { ConfigChangeNotifier } from './config-snapshot-service.ts';
 import { conflict, invalid, notFound } from './errors.ts';
@@ -153,11 +154,13 @@ export class AppService implements AppServiceContract {
     this.notifier.changed();
   }
 
-  /** one app per SRT port: a port another app listens on is refused with that app's name */
+  /** one listener per UDP port: another app's SRT port, or a udp:// pull source's, is refused naming it */
   private checkSrtPortFree(app: AppRecord): void {
     if (app.srtPort == null) return;
     const holder = this.store.apps.list().find((a) => a.name !== app.name && a.srtPort === app.srtPort);
     if (holder) throw invalid('srtPort', `port ${app.srtPort} is already the SRT port of app '${holder.name}'`);
+    const pull = this.store.pulls.list().find((p) => udpListenPort(p.url) === app.srtPort);
+    if (pull) throw invalid('srtPort', `port ${app.srtPort} is where the pull source of '${pull.app}/${pull.stream}' receives MPEG-TS over UDP`);
   }
 
   signingSecret(name: string): string {
@@ -186,6 +189,16 @@ function checkSrtPortRange(port: unknown): number {
     throw invalid('srtPort', `port ${value} is in the engine's RTSP RTP/RTCP range ${DEFAULT_RTSP_SETTINGS.rtpPortMin}-${DEFAULT_RTSP_SETTINGS.rtpPortMax}`);
   }
   return value;
+}
+
+/** The UDP port a udp:// pull source makes the engine listen on, or null for other URLs. */
+export function udpListenPort(url: string): number | null {
+  if (linkSchemeOf(url) !== 'udp') return null;
+  try {
+    return parseUdpLinkUrl(url).port;
+  } catch {
+    return null;
+  }
 }
 
 function checkHookPolicy(app: AppRecord): void {
