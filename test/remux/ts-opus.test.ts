@@ -18,6 +18,7 @@ import { TsDemuxer, type TsAccessUnit, type TsDemuxEvent } from '../../src/remux
 import { isTsMuxable, isTsSupported, TsMuxer } from '../../src/remux/ts-muxer.ts';
 import { encodeOpusControlHeader, opusChannelsFromDescriptors, opusPacketSamples, splitOpusPes } from '../../src/remux/ts-opus.ts';
 import { isProtocolError } from '../../src/shared/protocol-error.ts';
+import { prng } from '../seeded-random.ts';
 import { readPes, readTsPackets } from './ts-demux.ts';
 
 let dir = '';
@@ -167,5 +168,42 @@ describe('Opus into MPEG-TS', () => {
     const decoded = Bun.spawnSync(['ffmpeg', '-v', 'error', '-i', path, '-f', 'null', '-'], { stderr: 'pipe' });
     expect({ exit: decoded.exitCode, stderr: decoded.stderr.toString() }).toEqual({ exit: 0, stderr: '' });
     expect(probePackets(path).map((p) => p.size)).toEqual(source.map((a) => a.data.length));
+  });
+});
+
+describe('Opus in MPEG-TS: mutated input', () => {
+  test('flipped bytes in ffmpeg\'s Opus TS only ever yield tags or a ProtocolError (500 seeded mutations)', () => {
+    const next = prng(14);
+    let errors = 0;
+    for (let round = 0; round < 500; round++) {
+      const bytes = captured.stereo.slice();
+      const flips = 1 + Math.floor(next() * 20);
+      for (let i = 0; i < flips; i++) bytes[Math.floor(next() * bytes.length)] = Math.floor(next() * 256);
+      const ingest = new TsIngest();
+      try {
+        ingest.push(bytes);
+        ingest.flush();
+      } catch (err) {
+        if (!isProtocolError(err)) throw err;
+        errors++;
+      }
+    }
+    // some mutations hit control headers or PES lengths and are refused, most only damage a packet's content
+    expect(errors).toBeGreaterThan(0);
+    expect(errors).toBeLessThan(500);
+  });
+
+  test('random control-header bytes split or throw ProtocolError, never slice past the payload', () => {
+    const next = prng(7);
+    for (let round = 0; round < 2000; round++) {
+      const payload = Uint8Array.from({ length: 2 + Math.floor(next() * 40) }, () => Math.floor(next() * 256));
+      if (next() < 0.5) payload.set([0x7f, 0xe0 | Math.floor(next() * 32)]);
+      try {
+        const packets = splitOpusPes(payload);
+        expect(packets.reduce((n, p) => n + p.data.length, 0)).toBeLessThanOrEqual(payload.length);
+      } catch (err) {
+        expect(isProtocolError(err)).toBe(true);
+      }
+    }
   });
 });
