@@ -2,16 +2,21 @@
 // so a caller's stream id may be just "{stream}". Config reloads open, move and close these listeners; the
 // main listener and the sessions of apps whose port did not change are never touched. A port the engine
 // cannot use (its main SRT port, another app's, one already bound) leaves that app without one, logged.
+import type { ConfigApplyError } from '../shared/config-protocol.ts';
 import type { AppConfig, SrtSettings } from '../shared/engine-config.ts';
 import type { EngineContext } from './engine-context.ts';
 import { SrtListener } from './srt-listener.ts';
 
 type Entry = { port: number; listener: SrtListener; ready: Promise<void> };
 
+const setting = (app: string): string => `apps.${app}.srtPort`;
+
 export class SrtAppListeners {
   private readonly byApp = new Map<string, Entry>();
   /** "app:port: reason" already logged, so a reload that changes nothing does not log again */
   private readonly refused = new Set<string>();
+  /** what the last apply could not open (by rule at once, bind failures when they happen), for the engine status */
+  private failures: ConfigApplyError[] = [];
   private stopped = false;
 
   constructor(
@@ -32,6 +37,11 @@ export class SrtAppListeners {
     return [...this.byApp.values()].map((e) => e.listener);
   }
 
+  /** The app ports the last configuration asked for and did not get, as the control plane shows them. */
+  errors(): readonly ConfigApplyError[] {
+    return this.failures;
+  }
+
   /** Settles when every listener opened by the last apply has bound (or failed, logged). */
   ready(): Promise<void> {
     return Promise.all([...this.byApp.values()].map((e) => e.ready)).then(() => undefined);
@@ -42,9 +52,11 @@ export class SrtAppListeners {
     const wanted = new Map<string, number>();
     const holders = new Map<number, string>();
     const refusedNow = new Set<string>();
+    this.failures = [];
     const refuse = (app: string, port: number, reason: string): void => {
       const key = `${app}:${port}: ${reason}`;
       refusedNow.add(key);
+      this.failures.push({ setting: setting(app), value: String(port), reason });
       if (!this.refused.has(key)) this.ctx.logger.error('SRT app port not opened', { app, port, reason });
     };
     for (const app of apps) {
@@ -85,9 +97,12 @@ export class SrtAppListeners {
     const entry: Entry = { port, listener, ready: Promise.resolve() };
     entry.ready = listener.start(this.settings().host, port).catch((err: unknown) => {
       // forgotten, so the next reload tries again
-      if (this.byApp.get(app) === entry) this.byApp.delete(app);
+      if (this.byApp.get(app) !== entry) return; // closed or replaced meanwhile
+      this.byApp.delete(app);
       listener.stop();
-      this.ctx.logger.error('SRT app port not opened', { app, port, reason: (err as Error)?.message ?? String(err) });
+      const reason = (err as Error)?.message ?? String(err);
+      this.failures.push({ setting: setting(app), value: String(port), reason });
+      this.ctx.logger.error('SRT app port not opened', { app, port, reason });
     });
     this.byApp.set(app, entry);
   }

@@ -69,6 +69,21 @@ test('an app SRT port: publish with streamid #!::r=cam,m=publish, play from the 
   expect(refused("app 'cams' has it").length).toBe(1);
   expect(refused('it is the main SRT port').length).toBe(1);
 
+  // the engine status reports them as settings it could not apply, like a listen address it cannot bind
+  expect(engine.srtApps!.errors().map((e) => `${e.setting}=${e.value}`).sort()).toEqual([`apps.clash.srtPort=${appPort}`, `apps.main.srtPort=${mainPort}`]);
+  // a port something else holds: the bind fails, is logged and reported, and the next reload tries again
+  const busyPort = freePort();
+  const holder = await Bun.udpSocket({ hostname: '127.0.0.1', port: busyPort });
+  engine.applyConfig({ ...base, apps: [...base.apps, { name: 'busy', srtPort: busyPort }] });
+  await engine.srtApps!.ready();
+  expect(engine.srtApps!.ports().has('busy')).toBe(false);
+  expect(engine.srtApps!.errors().map((e) => e.setting)).toEqual(['apps.busy.srtPort']);
+  holder.close();
+  engine.applyConfig({ ...base, apps: [...base.apps, { name: 'busy', srtPort: busyPort }] });
+  await engine.srtApps!.ready();
+  expect(engine.srtApps!.ports().get('busy')).toBe(busyPort);
+  expect(engine.srtApps!.errors()).toEqual([]);
+
   // reload without it: its port closes; cams, its publisher and the main port's viewer are untouched
   engine.applyConfig(base);
   expect(engine.srtApps!.ports()).toEqual(new Map([['cams', appPort]]));
