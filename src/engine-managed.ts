@@ -93,7 +93,8 @@ export function startManagedEngine(options: ManagedEngineOptions): ManagedEngine
         startedAtMs,
         engine: () => running,
         configRevision: () => configClient?.current?.revision ?? 0,
-        configErrors: () => applyErrors,
+        // app SRT ports bind after the apply returns: their failures are read when asked
+        configErrors: () => [...applyErrors, ...(running?.srtApps?.errors() ?? [])],
         reload: configClient ? () => configClient.refresh() : null,
         logger: logger.child({ component: 'api' }),
         metrics: () => metrics.render(),

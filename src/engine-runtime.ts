@@ -22,6 +22,7 @@ import { RtpOutputs } from './outputs/rtp-output.ts';
 import { WebRtcListener } from './server/webrtc-listener.ts';
 import { WhepHttp } from './server/whep-http.ts';
 import { SrtListener } from './server/srt-listener.ts';
+import { SrtAppListeners } from './server/srt-app-listeners.ts';
 import { BitrateMeter } from './server/stream-stats.ts';
 import type { EngineMetrics } from './server/engine-metrics.ts';
 import { DEFAULT_DRAIN_TIMEOUT_MS, drainEngine, type DrainReport } from './server/graceful-shutdown.ts';
@@ -61,6 +62,8 @@ export interface RunningEngine {
   readonly srt: SrtListener | null;
   /** the UDP port the SRT listener is bound to; null without one or before it is bound */
   readonly srtPort: number | null;
+  /** the apps' own SRT ports (AppConfig.srtPort), opened and closed on config reload; null when SRT is off */
+  readonly srtApps: SrtAppListeners | null;
   /** resolves once every listener is bound; rejects (the engine stopped) when the SRT port cannot be bound */
   readonly ready: Promise<void>;
   /** Applies a new configuration to the running engine (see server/config-applier.ts). */
@@ -153,6 +156,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
   // The UDP socket binds asynchronously: `ready` says when (or why not).
   const srtSettings = config.srt;
   const srt = srtSettings?.enabled ? new SrtListener(context, () => current.srt ?? srtSettings) : null;
+  const srtApps = srt && srtSettings ? new SrtAppListeners(context, () => current.srt ?? srtSettings, () => srtSettings.port) : null;
   const bitrates = new BitrateMeter(() => streams.list());
   bitrates.start();
   const relays = new RelayManager({
@@ -169,13 +173,20 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
   relays.apply(config);
   let srtBound = false;
   const srtReady = srt && srtSettings
-    ? srt.start(srtSettings.host, srtSettings.port).then(() => {
-        srtBound = true;
-      }, (err: unknown) => {
-        engine.stop();
-        const reason = (err as Error)?.message ?? String(err);
-        throw new Error(`SRT: cannot listen on udp ${srtSettings.host}:${srtSettings.port}: ${reason}`);
-      })
+    ? srt
+        .start(srtSettings.host, srtSettings.port)
+        .then(() => {
+          srtBound = true;
+        }, (err: unknown) => {
+          engine.stop();
+          const reason = (err as Error)?.message ?? String(err);
+          throw new Error(`SRT: cannot listen on udp ${srtSettings.host}:${srtSettings.port}: ${reason}`);
+        })
+        .then(() => {
+          // after the main port is bound, so an app port equal to it is refused by rule, not by a bind race
+          srtApps?.apply(current.apps);
+          return srtApps?.ready();
+        })
     : Promise.resolve();
   const webrtcReady = webrtc && webrtcSettings
     ? webrtc.start(webrtcSettings.host, webrtcSettings.port).catch((err: unknown) => {
@@ -210,6 +221,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       return srt && srtBound ? srt.port : null;
     },
     webrtc,
+    srtApps,
     ready,
     applyConfig: (next) => {
       const report = applyEngineConfig(
@@ -226,6 +238,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       );
       relays.apply(current);
       recordings.reconcile(streams.list());
+      srtApps?.apply(current.apps);
       return report;
     },
     stop: () => {
@@ -239,6 +252,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       srt?.stop();
       srtBound = false;
       webrtc?.stop();
+      srtApps?.stop();
       streams.closeAll();
       hls.closeAll();
     },

@@ -1,4 +1,5 @@
 // The Opus identification header "OpusHead" (RFC 7845 §5.1), the decoder configuration a Track carries for Opus.
+import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 
 const OPUS_HEAD_BYTES = 19;
 const MAGIC = [0x4f, 0x70, 0x75, 0x73, 0x48, 0x65, 0x61, 0x64]; // "OpusHead"
@@ -16,4 +17,19 @@ export function encodeOpusHead(channels: 1 | 2, inputSampleRateHz = OPUS_SAMPLE_
   view.setInt16(16, 0, true); // output gain
   out[18] = 0; // mapping family
   return out;
+}
+
+export type OpusHead = Readonly<{ channels: number; preSkipSamples: number; inputSampleRateHz: number; mappingFamily: number }>;
+
+/** Reads the fields of an OpusHead that muxers need; throws ProtocolError when it is not one. */
+export function parseOpusHead(config: Uint8Array): OpusHead {
+  if (config.length < OPUS_HEAD_BYTES) throw new ProtocolError(ProtocolErrorCode.Truncated, `OpusHead: ${config.length} bytes`);
+  if (!MAGIC.every((b, i) => config[i] === b)) throw new ProtocolError(ProtocolErrorCode.Malformed, 'OpusHead: no magic');
+  const view = new DataView(config.buffer, config.byteOffset, config.byteLength);
+  return {
+    channels: config[9]!,
+    preSkipSamples: view.getUint16(10, true),
+    inputSampleRateHz: view.getUint32(12, true),
+    mappingFamily: config[18]!,
+  };
 }

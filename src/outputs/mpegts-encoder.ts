@@ -8,7 +8,7 @@ import { DemuxTrackId, FlvMediaDemuxer } from '../flv/flv-media-demuxer.ts';
 import { MEDIA_TIMESCALE } from '../media/clock.ts';
 import type { MediaPacket } from '../hub/media-packet.ts';
 import type { MediaFrame, Track } from '../media/types.ts';
-import { isTsSupported, TsMuxer } from '../remux/ts-muxer.ts';
+import { isTsMuxable, TsMuxer } from '../remux/ts-muxer.ts';
 import { isProtocolError } from '../shared/protocol-error.ts';
 import type { PacketEncoder } from './serialized-output.ts';
 
@@ -33,7 +33,7 @@ export function mpegtsPacketEncoder(): PacketEncoder {
     muxer = null;
     hasVideo = video !== null;
     // a codec TS cannot carry (e.g. AV1 over Enhanced RTMP) leaves the output silent, not broken
-    if (tracks.length === 0 || !tracks.every(isTsSupported)) return;
+    if (tracks.length === 0 || !tracks.every(isTsMuxable)) return;
     try {
       muxer = new TsMuxer({ ...(video ? { video } : {}), ...(audio ? { audio } : {}) });
     } catch (err) {

@@ -59,15 +59,17 @@ export class HlsSegmentConverter {
     const accessUnits = events.filter((e): e is TsDemuxEvent & TsAccessUnit => e.kind === 'access-unit');
     let continuityGaps = 0;
     for (const e of events) {
-      if (e.kind === 'tracks') this.tracks = e.tracks;
-      else if (e.kind === 'continuity-gap') continuityGaps++;
+      if (e.kind === 'tracks') {
+        this.tracks = e.tracks;
+        for (const t of e.tracks) if (t.channels !== undefined) this.encoder.configureOpus(t.channels);
+      } else if (e.kind === 'continuity-gap') continuityGaps++;
     }
     events = [];
     const units: Unit[] = accessUnits.map((u) => ({
       pid: u.pid,
       dtsTicks90k: u.dtsTicks90k,
       ptsTicks90k: u.ptsTicks90k,
-      encode: (dts, pts) => this.encoder.encode(u.codec, dts, pts, u.data),
+      encode: (dts, pts) => this.encoder.encode(u.codec, dts, pts, u.data, u.startTrimSamples),
     }));
     return this.place(segment, units, continuityGaps);
   }

@@ -1,12 +1,13 @@
 // MPEG-TS bytes from a pull (SRT or UDP) into a pull sink: the shared TsIngest (src/flv/ts-ingest.ts)
 // turns them into FLV tags; the sink's stream machinery does the rest, as for every pull client.
-import { TsIngest } from '../flv/ts-ingest.ts';
+import { TsIngest, tracksNote } from '../flv/ts-ingest.ts';
 import { isProtocolError } from '../shared/protocol-error.ts';
 import type { PullLog, PullSink } from './pull-client.ts';
 
 export class TsPullFeed {
   private readonly ingest = new TsIngest();
   private announced = false;
+  private noted = false;
 
   constructor(
     private readonly sink: PullSink,
@@ -20,6 +21,11 @@ export class TsPullFeed {
         const out = this.ingest.push(payload);
         if (out.tracksChanged) {
           this.log(`MPEG-TS tracks: ${out.tracksChanged.map((t) => `${t.codec}@${t.pid}`).join(',') || 'none'}`);
+          const note = tracksNote(out.tracksChanged);
+          if (note !== undefined && !this.noted) {
+            this.noted = true;
+            this.log(note);
+          }
           if (!this.announced && out.tracksChanged.length > 0) {
             this.announced = true;
             this.sink.onConnected();

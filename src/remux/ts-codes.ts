@@ -27,6 +27,8 @@ export const TsStreamType = {
   Mpeg2Audio: 0x04,
   /** ISO/IEC 13818-7 AAC with ADTS transport syntax */
   AacAdts: 0x0f,
+  /** PES packets containing private data: Opus, marked by its registration descriptor (ts-opus.ts) */
+  PrivateData: 0x06,
   H264: 0x1b,
   H265: 0x24,
 } as const;
@@ -39,7 +41,7 @@ export const REGISTRATION_DESCRIPTOR_TAG = 0x05;
 export const TRANSPORT_STREAM_ID = 1;
 export const PROGRAM_NUMBER = 1;
 
-export const PesStreamId = { Audio: 0xc0, Video: 0xe0 } as const;
+export const PesStreamId = { Audio: 0xc0, Video: 0xe0, PrivateStream1: 0xbd } as const;
 export type PesStreamId = (typeof PesStreamId)[keyof typeof PesStreamId];
 
 /** PTS/DTS/PCR base are 33-bit counts of a 90 kHz clock. */

@@ -10,7 +10,8 @@ const SECTION_HEADER_BYTES = 3;
 const CRC_BYTES = 4;
 const STUFFING_BYTE = 0xff;
 
-export type PmtEntry = Readonly<{ streamType: number; pid: number }>;
+/** descriptors: the ES_info bytes (a view into the section) */
+export type PmtEntry = Readonly<{ streamType: number; pid: number; descriptors: Uint8Array }>;
 export type PsiSection =
   | { kind: 'pat'; pmtPids: number[] }
   | { kind: 'pmt'; programNumber: number; version: number; streams: PmtEntry[] }
@@ -101,9 +102,10 @@ export function parseSection(section: Uint8Array): PsiSection {
       const streamType = section[at]!;
       const pid = ((section[at + 1]! & 0x1f) << 8) | section[at + 2]!;
       const esInfoLength = ((section[at + 3]! & 0x0f) << 8) | section[at + 4]!;
-      at += 5 + esInfoLength;
+      const descriptorsAt = at + 5;
+      at = descriptorsAt + esInfoLength;
       if (at > end) throw new ProtocolError(ProtocolErrorCode.Malformed, 'PMT: ES_info_length past section');
-      streams.push({ streamType, pid });
+      streams.push({ streamType, pid, descriptors: section.subarray(descriptorsAt, at) });
     }
     return { kind: 'pmt', programNumber, version, streams };
   }

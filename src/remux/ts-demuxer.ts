@@ -1,14 +1,23 @@
 // Incremental MPEG-TS demuxer (ISO/IEC 13818-1 §2.4.3 transport packets, §2.4.4 PAT/PMT, §2.4.3.6 PES): bytes in,
-// tracks and elementary-stream access units (Annex B video, ADTS AAC, MPEG audio) out. The mirror of ts-muxer.ts.
+// tracks and elementary-stream access units (Annex B video, ADTS AAC, MPEG audio, Opus packets) out. The mirror of
+// ts-muxer.ts.
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 import { PES_MIN_HEADER_BYTES, PES_FIXED_BYTES, parsePesHeader, TimestampUnwrapper } from './ts-demuxer-pes.ts';
 import { PsiAssembler, type PsiSection } from './ts-demuxer-psi.ts';
-import { CONTINUITY_COUNTER_MODULO, TS_PACKET_BYTES, TS_SYNC_BYTE, TsPid, TsStreamType } from './ts-codes.ts';
+import { CONTINUITY_COUNTER_MODULO, MPEG_CLOCK_HZ, TS_PACKET_BYTES, TS_SYNC_BYTE, TsPid, TsStreamType } from './ts-codes.ts';
+import { opusChannelsFromDescriptors, opusPacketSamples, splitOpusPes } from './ts-opus.ts';
 
-export const TsCodec = { H264: 'h264', H265: 'h265', AAC: 'aac', MP3: 'mp3' } as const;
+export const TsCodec = { H264: 'h264', H265: 'h265', AAC: 'aac', MP3: 'mp3', Opus: 'opus' } as const;
 export type TsCodec = (typeof TsCodec)[keyof typeof TsCodec];
 
-export type TsTrack = Readonly<{ pid: number; codec: TsCodec; streamType: number; kind: 'video' | 'audio' }>;
+export type TsTrack = Readonly<{
+  pid: number;
+  codec: TsCodec;
+  streamType: number;
+  kind: 'video' | 'audio';
+  /** Opus only: the channel count its extension descriptor announces (the other codecs say so in-band) */
+  channels?: number;
+}>;
 
 export type TsAccessUnit = Readonly<{
   pid: number;
@@ -18,8 +27,10 @@ export type TsAccessUnit = Readonly<{
   dtsTicks90k: number;
   /** random_access_indicator of the adaptation field that started this PES */
   randomAccess: boolean;
-  /** Annex B for video, ADTS frames for AAC, MPEG audio frames for MP3: the whole PES payload */
+  /** Annex B for video, ADTS frames for AAC, MPEG audio frames for MP3: the whole PES payload; one packet for Opus */
   data: Uint8Array;
+  /** Opus only: the start_trim of its control header (samples at 48 kHz the decoder drops), 0 when absent */
+  startTrimSamples?: number;
 }>;
 
 export type TsDemuxEvent =
@@ -43,6 +54,7 @@ const CODEC_BY_STREAM_TYPE: Readonly<Record<number, TsCodec>> = {
   [TsStreamType.Mpeg2Audio]: TsCodec.MP3,
 };
 const NULL_PID = 0x1fff;
+const OPUS_CLOCK_HZ = 48_000;
 const TRANSPORT_ERROR = 0x80;
 const PAYLOAD_UNIT_START = 0x40;
 const AFC_PAYLOAD = 0x1;
@@ -250,6 +262,10 @@ export class TsDemuxer {
     const data = pes.subarray(header.headerBytes);
     if (data.length === 0) return;
     const { track } = state;
+    if (track.codec === TsCodec.Opus) {
+      this.emitOpus(track, pts, data, out);
+      return;
+    }
     out.push({
       kind: 'access-unit',
       pid: track.pid,
@@ -259,6 +275,24 @@ export class TsDemuxer {
       randomAccess: state.randomAccess,
       data,
     });
+  }
+
+  /** One PES may hold several Opus packets: the PES timestamp is the first one's, the rest follow by duration. */
+  private emitOpus(track: TsTrack, pts: number, data: Uint8Array, out: TsDemuxEvent[]): void {
+    let at = pts;
+    for (const packet of splitOpusPes(data)) {
+      out.push({
+        kind: 'access-unit',
+        pid: track.pid,
+        codec: track.codec,
+        ptsTicks90k: at,
+        dtsTicks90k: at,
+        randomAccess: true,
+        data: packet.data,
+        startTrimSamples: packet.startTrimSamples,
+      });
+      at += Math.round((opusPacketSamples(packet.data) * MPEG_CLOCK_HZ) / OPUS_CLOCK_HZ);
+    }
   }
 
   private section(pid: number, section: PsiSection, out: TsDemuxEvent[]): void {
@@ -274,12 +308,18 @@ export class TsDemuxer {
     if (section.kind !== 'pmt' || !this.pmtPids.has(pid)) return;
     const tracks: TsTrack[] = [];
     for (const entry of section.streams) {
+      if (this.psi.has(entry.pid)) continue;
+      if (entry.streamType === TsStreamType.PrivateData) {
+        const channels = opusChannelsFromDescriptors(entry.descriptors);
+        if (channels !== undefined) tracks.push({ pid: entry.pid, codec: TsCodec.Opus, streamType: entry.streamType, kind: 'audio', channels });
+        continue;
+      }
       const codec = CODEC_BY_STREAM_TYPE[entry.streamType];
-      if (codec === undefined || this.psi.has(entry.pid)) continue;
+      if (codec === undefined) continue;
       const kind = codec === TsCodec.H264 || codec === TsCodec.H265 ? 'video' : 'audio';
       tracks.push({ pid: entry.pid, codec, streamType: entry.streamType, kind });
     }
-    const key = tracks.map((t) => `${t.pid}:${t.streamType}`).join(',');
+    const key = tracks.map((t) => `${t.pid}:${t.streamType}:${t.channels ?? ''}`).join(',');
     if (key === this.tracksKey) return;
     this.tracksKey = key;
     const previous = this.streams;
@@ -288,7 +328,7 @@ export class TsDemuxer {
       const old = previous.get(track.pid);
       next.set(
         track.pid,
-        old && old.track.streamType === track.streamType
+        old && old.track.streamType === track.streamType && old.track.channels === track.channels
           ? old
           : { track, lastCc: undefined, parts: [], bytes: 0, expected: undefined, randomAccess: false, lastPts: undefined, lastDts: undefined },
       );

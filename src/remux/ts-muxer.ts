@@ -1,8 +1,10 @@
 // MPEG-TS muxer for HLS (ISO/IEC 13818-1 §2.4, RFC 8216 §3.2): one program, PAT/PMT on demand, one PES per frame;
-// H.264/H.265 as Annex B with AUD (Table 2-34 types 0x1B/0x24), AAC as ADTS (0x0F), MP3 raw (0x03/0x04).
+// H.264/H.265 as Annex B with AUD (Table 2-34 types 0x1B/0x24), AAC as ADTS (0x0F), MP3 raw (0x03/0x04), and for
+// the live MPEG-TS output only (isTsMuxable) Opus as private data (0x06, ts-opus.ts), which HLS clients do not play.
 import { encodeAdtsHeader, parseAudioSpecificConfig, type AudioSpecificConfig } from '../media/aac.ts';
 import { parseAvcDecoderConfig } from '../media/h264.ts';
 import { parseHevcDecoderConfig } from '../media/h265.ts';
+import { parseOpusHead } from '../media/opus-head.ts';
 import { AudioCodec, VideoCodec, type MediaFrame, type Track } from '../media/types.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 import { annexBPieces, type AnnexBConfig } from './ts-annexb.ts';
@@ -14,6 +16,7 @@ import {
   TsPid,
   TsStreamType,
 } from './ts-codes.ts';
+import { encodeOpusControlHeader, opusDescriptors } from './ts-opus.ts';
 import { packetizePes } from './ts-packetizer.ts';
 import { encodePesHeader, toMpegTicks } from './ts-pes.ts';
 import { encodePatSection, encodePmtSection, writePsiPacket, type PmtStream } from './ts-psi.ts';
@@ -23,16 +26,28 @@ const HEVC_REGISTRATION_DESCRIPTOR = Uint8Array.of(REGISTRATION_DESCRIPTOR_TAG, 
 /** MPEG audio frame header: 11-bit sync, then version ID (ISO/IEC 11172-3 §2.4.1.3, 13818-3 §2.4.1.3) */
 const MpegAudioVersionId = { Mpeg2_5: 0, Mpeg2: 2, Mpeg1: 3 } as const;
 
+/** What HLS (RFC 8216 §3.2) and TS recordings carry: the codecs HLS players decode from MPEG-TS. */
 export function isTsSupported(track: Track): boolean {
   if (track.kind === 'video') return track.codec === VideoCodec.H264 || track.codec === VideoCodec.H265;
   return track.codec === AudioCodec.AAC || track.codec === AudioCodec.MP3;
 }
 
+/** What TsMuxer writes: the HLS set plus Opus, which SRT/UDP receivers (ffmpeg, GStreamer, VLC) demux. */
+export function isTsMuxable(track: Track): boolean {
+  return isTsSupported(track) || (track.kind === 'audio' && track.codec === AudioCodec.Opus);
+}
+
 type VideoState = { track: Track; annexB: AnnexBConfig; continuityCounter: number };
-type AudioState = { track: Track; asc: AudioSpecificConfig | undefined; continuityCounter: number };
+type AudioState = {
+  track: Track;
+  asc: AudioSpecificConfig | undefined;
+  /** Opus only: the channel count for its PMT descriptor */
+  opusChannels: number | undefined;
+  continuityCounter: number;
+};
 
 function checkTrack(track: Track, kind: Track['kind']): void {
-  if (track.kind !== kind || !isTsSupported(track)) {
+  if (track.kind !== kind || !isTsMuxable(track)) {
     throw new ProtocolError(ProtocolErrorCode.Unsupported, `MPEG-TS: ${track.kind} codec ${track.codec} as ${kind}`);
   }
   if (!Number.isFinite(track.timescale) || track.timescale <= 0) {
@@ -56,10 +71,18 @@ function videoState(track: Track): VideoState {
 
 function audioState(track: Track): AudioState {
   checkTrack(track, 'audio');
-  if (track.codec !== AudioCodec.AAC) return { track, asc: undefined, continuityCounter: 0 };
+  if (track.codec === AudioCodec.Opus) {
+    const head = parseOpusHead(track.config);
+    // the TS mapping names mono and stereo by count; other layouts need a mapping table it has no room for here
+    if (head.mappingFamily !== 0 || (head.channels !== 1 && head.channels !== 2)) {
+      throw new ProtocolError(ProtocolErrorCode.Unsupported, `MPEG-TS: Opus with ${head.channels} channels, mapping family ${head.mappingFamily}`);
+    }
+    return { track, asc: undefined, opusChannels: head.channels, continuityCounter: 0 };
+  }
+  if (track.codec !== AudioCodec.AAC) return { track, asc: undefined, opusChannels: undefined, continuityCounter: 0 };
   const asc = parseAudioSpecificConfig(track.config);
   encodeAdtsHeader(asc, 0); // throws now, not on the first frame, when ADTS cannot express this config
-  return { track, asc, continuityCounter: 0 };
+  return { track, asc, opusChannels: undefined, continuityCounter: 0 };
 }
 
 /** MP3: 0x04 when the config holds an MPEG-2/2.5 frame header (half sample rates, as ffmpeg decides), else 0x03. */
@@ -100,8 +123,13 @@ export class TsMuxer {
       );
     }
     if (this.audio !== undefined) {
-      const streamType = this.audio.asc !== undefined ? TsStreamType.AacAdts : mp3StreamType(this.audio.track.config);
-      streams.push({ streamType, pid: TsPid.Audio });
+      const { asc, opusChannels } = this.audio;
+      if (opusChannels !== undefined) {
+        streams.push({ streamType: TsStreamType.PrivateData, pid: TsPid.Audio, descriptors: opusDescriptors(opusChannels) });
+      } else {
+        const streamType = asc !== undefined ? TsStreamType.AacAdts : mp3StreamType(this.audio.track.config);
+        streams.push({ streamType, pid: TsPid.Audio });
+      }
     }
     this.pat = encodePatSection(TsPid.Pmt);
     this.pmt = encodePmtSection(this.pcrPid, streams);
@@ -140,10 +168,14 @@ export class TsMuxer {
   private writeAudio(state: AudioState, frame: MediaFrame): Uint8Array {
     const { timescale } = state.track;
     const pts90k = toMpegTicks(frame.pts, timescale);
-    const es = state.asc !== undefined ? [encodeAdtsHeader(state.asc, frame.data.length), frame.data] : [frame.data];
+    const opus = state.opusChannels !== undefined;
+    let es = [frame.data];
+    if (state.asc !== undefined) es = [encodeAdtsHeader(state.asc, frame.data.length), frame.data];
+    else if (opus) es = [encodeOpusControlHeader(frame.data.length), frame.data];
     const payloadBytes = es.reduce((n, piece) => n + piece.length, 0);
-    const header = encodePesHeader({ streamId: PesStreamId.Audio, pts90k, dts90k: pts90k, payloadBytes });
-    // Every AAC/MP3 frame decodes on its own: each audio PES is a random access point (as ffmpeg marks them).
+    const streamId = opus ? PesStreamId.PrivateStream1 : PesStreamId.Audio;
+    const header = encodePesHeader({ streamId, pts90k, dts90k: pts90k, payloadBytes });
+    // Every AAC/MP3/Opus frame decodes on its own: each audio PES is a random access point (as ffmpeg marks them).
     return this.packetize(state, [header, ...es], {
       pid: TsPid.Audio,
       randomAccess: true,

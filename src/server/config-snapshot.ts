@@ -79,6 +79,8 @@ function parseApp(value: unknown, index: number): AppSettings {
   if (hookUrl !== null && typeof hookUrl !== 'string') throw new SnapshotError(`${what}.hookUrl: not a string or null`);
   const originUrl = o.originUrl ?? null;
   if (originUrl !== null && typeof originUrl !== 'string') throw new SnapshotError(`${what}.originUrl: not a string or null`);
+  // absent from control planes older than the setting, and null when unset: no app listener
+  const srtPort = o.srtPort === undefined || o.srtPort === null ? null : int(o, 'srtPort', what, 1, 65_535);
   return {
     name: str(o, 'name', what),
     sourceType: oneOf(o, 'sourceType', what, ['push', 'pull'] as const),
@@ -88,6 +90,7 @@ function parseApp(value: unknown, index: number): AppSettings {
     playPolicy: oneOf(o, 'playPolicy', what, PLAY_POLICIES),
     hookUrl,
     ...(originUrl !== null ? { originUrl } : {}),
+    ...(srtPort !== null ? { srtPort } : {}),
     // absent from control planes older than the setting: the default applies
     ...(o.outagePolicy === undefined ? {} : { outagePolicy: oneOf(o, 'outagePolicy', what, OUTAGE_POLICIES) }),
     ...(o.recording === undefined || o.recording === null ? {} : { recording: parseRecording(o.recording, `${what}.recording`) }),

@@ -15,6 +15,7 @@ import type { EngineContext } from './engine-context.ts';
 import type { HttpMediaServer } from './http-server.ts';
 import type { RtmpListener } from './rtmp-listener.ts';
 import type { RtspListener } from './rtsp-listener.ts';
+import type { SrtAppListeners } from './srt-app-listeners.ts';
 import type { SrtListener } from './srt-listener.ts';
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 5000;
@@ -25,6 +26,8 @@ export interface DrainableEngine {
   readonly rtsp?: RtspListener | null;
   readonly http: HttpMediaServer;
   readonly srt?: SrtListener | null;
+  /** the apps' own SRT ports */
+  readonly srtApps?: SrtAppListeners | null;
   /** stops everything at once (what drain ends with) */
   stop(): void;
 }
@@ -52,6 +55,7 @@ export async function drainEngine(
 
   rtmp.stopAccepting();
   engine.srt?.stopAccepting();
+  engine.srtApps?.stopAccepting();
   engine.rtsp?.stopAccepting();
   http.serveOnlyHls();
   const live = ctx.streams.list().filter((s) => s.publisher !== null);
@@ -79,7 +83,8 @@ export async function drainEngine(
   const httpFinished = http.stopAccepting();
 
   // SRT viewers end once their last packets are acknowledged (or a second passed); publishers at once
-  const openConnections = (): number => rtmp.connections.size + http.openResponses + (engine.srt?.sessions.size ?? 0);
+  const srtSessions = (): number => (engine.srt?.sessions.size ?? 0) + (engine.srtApps?.listeners().reduce((n, l) => n + l.sessions.size, 0) ?? 0);
+  const openConnections = (): number => rtmp.connections.size + http.openResponses + srtSessions();
   let idleClosed = false;
   const allClosed = new Promise<void>((resolve) => {
     const check = (): void => {

@@ -5,6 +5,7 @@
 // the id (and only from the address it connected from). Admission happens between the caller's
 // conclusion and our answer, so a refused caller gets an SRT rejection code and never a
 // connection. One timer, armed at the earliest nextDueUs() of all sessions, drives them.
+// An app's own SRT port (srt-app-listeners.ts) is another SrtListener that serves that app only.
 import type { udp } from 'bun';
 import { randomBytes } from 'node:crypto';
 import type { PublisherHandle } from '../hub/live-stream.ts';
@@ -66,10 +67,15 @@ export class SrtListener {
   private accepting = true;
   readonly stats: SrtListenerStats = { packetsIn: 0, malformed: 0, unrouted: 0, handshakes: 0, refused: 0, sendFailures: 0 };
 
+  /** the app this listener serves alone (an app's srtPort), or undefined for the main listener */
+  readonly app: string | undefined;
+
   constructor(
     private readonly ctx: EngineContext,
     private readonly settings: () => SrtSettings,
+    options: { app?: string } = {},
   ) {
+    this.app = options.app;
     this.handshake = new SrtListenerHandshake({ cookieSecret: new Uint8Array(randomBytes(32)), latencyMs: settings().latencyMs });
     this.slots = new AddressSlots(() => ({ total: settings().maxConnections, perAddress: settings().maxConnectionsPerAddress }));
   }
@@ -90,7 +96,8 @@ export class SrtListener {
         error: () => {},
       },
     });
-    this.ctx.logger.info('SRT listening', { host, port: this.socket.port, latencyMs: this.settings().latencyMs, encrypted: this.settings().passphrase !== null });
+    const app = this.app === undefined ? {} : { app: this.app };
+    this.ctx.logger.info('SRT listening', { host, port: this.socket.port, ...app, latencyMs: this.settings().latencyMs, encrypted: this.settings().passphrase !== null });
   }
 
   /** Shutdown, first step: no new connections; admitted ones stay until they end. */
@@ -98,9 +105,9 @@ export class SrtListener {
     this.accepting = false;
   }
 
-  stop(): void {
+  stop(reason = 'engine stopping'): void {
     this.accepting = false;
-    for (const session of [...this.sessions.values()]) session.close('engine stopping');
+    for (const session of [...this.sessions.values()]) session.close(reason);
     this.sessions.clear();
     this.callers.clear();
     if (this.timer) clearTimeout(this.timer);
@@ -167,11 +174,15 @@ export class SrtListener {
     }
     let target: ParsedStreamId;
     try {
-      target = parseStreamId(req.streamId);
+      target = parseStreamId(req.streamId, this.app);
     } catch (err) {
       slot.release();
       if (!isProtocolError(err)) throw err;
       return refuse(SrtRejectCode.BadRequest, err.message, { streamId: req.streamId.slice(0, 100) });
+    }
+    if (this.app !== undefined && target.app !== this.app) {
+      slot.release();
+      return refuse(SrtRejectCode.NotFound, `this port serves app '${this.app}' only`, { streamId: req.streamId.slice(0, 100) });
     }
     // "app/stream" without m=: a caller with nothing to say is a viewer, as in MediaMTX and SLS
     const action = target.mode === 'publish' ? 'publish' : 'play';

@@ -6,7 +6,8 @@ import { classifyTag } from '../flv/classify-tag.ts';
 import type { LiveStream, PublisherHandle } from '../hub/live-stream.ts';
 import { mpegtsPacketEncoder, MPEGTS_FORMAT } from '../outputs/mpegts-encoder.ts';
 import type { OutputViewer, SerializedOutput } from '../outputs/serialized-output.ts';
-import { TsIngest } from '../flv/ts-ingest.ts';
+import { TsIngest, tracksNote } from '../flv/ts-ingest.ts';
+import type { TsTrack } from '../remux/ts-demuxer.ts';
 import type { Logger } from '../shared/logger.ts';
 import { isProtocolError } from '../shared/protocol-error.ts';
 import type { ParsedStreamId, SrtConnection, SrtPacket } from '../srt/index.ts';
@@ -65,6 +66,8 @@ export class SrtSession {
   private behindSinceUs: number | null = null;
   private lastSenderDropUs = 0;
   private publishing: { stream: LiveStream; handle: PublisherHandle; ingest: TsIngest } | null = null;
+  /** the Opus viewers note was logged (once per publisher) */
+  private noted = false;
   private playing: { output: SerializedOutput; viewer: OutputViewer } | null = null;
   private waiting: AbortController | null = null;
   private endingSinceUs: number | null = null;
@@ -259,11 +262,20 @@ export class SrtSession {
     try {
       for (const payload of payloads) {
         const out = publishing.ingest.push(payload);
-        if (out.tracksChanged) this.log.info('MPEG-TS tracks', { tracks: out.tracksChanged.map((t) => `${t.codec}@${t.pid}`).join(',') || 'none' });
+        if (out.tracksChanged) this.onTracks(out.tracksChanged);
         for (const tag of out.tags) this.ingestTag(publishing.stream, tag.type, tag.timestampMs, tag.body);
       }
     } catch (err) {
       this.fail(err);
+    }
+  }
+
+  private onTracks(tracks: readonly TsTrack[]): void {
+    this.log.info('MPEG-TS tracks', { tracks: tracks.map((t) => `${t.codec}@${t.pid}`).join(',') || 'none' });
+    const note = tracksNote(tracks);
+    if (note !== undefined && !this.noted) {
+      this.noted = true;
+      this.log.info(note);
     }
   }
 

@@ -90,6 +90,11 @@ export type AppSettings = Readonly<{
    * engine-wide --edge-origin, if any
    */
   originUrl?: string | null;
+  /**
+   * a UDP port on which the engine also listens for SRT callers of this app only: their stream id may
+   * be just `{stream}` (the app is implied) or the full form naming this app; absent or null: none
+   */
+  srtPort?: number | null;
   /** what the engine may decide alone while the config server cannot answer (absent: 'admitted') */
   outagePolicy?: OutagePolicy;
   /** recording of this app's live streams; absent: off */

@@ -15,6 +15,8 @@ export type AppConfig = Readonly<{
   outagePolicy?: AppSettings['outagePolicy'];
   /** edge mode for this app: origin URL template ({app}, {stream}); absent or null: relay.edgeOriginTemplate */
   originUrl?: string | null;
+  /** a UDP port with an SRT listener for this app alone (stream id `{stream}` or `{app}/{stream}`); absent or null: none */
+  srtPort?: number | null;
   /** recording of this app's new streams; absent: off */
   recording?: RecordingSettings;
   /** JPEG snapshots of this app's live streams; absent: off */
@@ -254,6 +256,7 @@ export function engineConfigFromSnapshot(base: EngineConfig, snapshot: ConfigSna
       playPolicy: app.playPolicy,
       ...(app.outagePolicy === undefined ? {} : { outagePolicy: app.outagePolicy }),
       originUrl: app.originUrl ?? null,
+      ...(app.srtPort == null ? {} : { srtPort: app.srtPort }),
       ...(app.recording === undefined ? {} : { recording: app.recording }),
       ...(app.snapshot === undefined ? {} : { snapshot: app.snapshot }),
     })),

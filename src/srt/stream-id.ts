@@ -19,11 +19,15 @@ export type ParsedStreamId = {
 const MAX_STREAM_ID_LENGTH = 512;
 const ACCESS_CONTROL_PREFIX = '#!::';
 
-export function parseStreamId(raw: string): ParsedStreamId {
+/**
+ * `impliedApp`: the caller reached a listener that serves one app (an app's own SRT port), so a resource
+ * without a slash is a stream of that app; a resource with one still names its app (the caller decides).
+ */
+export function parseStreamId(raw: string, impliedApp?: string): ParsedStreamId {
   if (raw.length > MAX_STREAM_ID_LENGTH) throw new ProtocolError(ProtocolErrorCode.TooLarge, `srt: stream id of ${raw.length} characters`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(raw)) throw new ProtocolError(ProtocolErrorCode.Malformed, 'srt: stream id has control characters');
-  if (raw.startsWith(ACCESS_CONTROL_PREFIX)) return parseAccessControl(raw.slice(ACCESS_CONTROL_PREFIX.length));
+  if (raw.startsWith(ACCESS_CONTROL_PREFIX)) return parseAccessControl(raw.slice(ACCESS_CONTROL_PREFIX.length), impliedApp);
   let mode: StreamIdMode = 'request';
   let modeExplicit = false;
   let rest = raw;
@@ -33,11 +37,11 @@ export function parseStreamId(raw: string): ParsedStreamId {
     modeExplicit = true;
     rest = raw.slice(prefixed[0].length);
   }
-  const { app, stream, query } = splitResource(rest);
+  const { app, stream, query } = splitResource(rest, impliedApp);
   return { app, stream, mode, modeExplicit, query };
 }
 
-function parseAccessControl(body: string): ParsedStreamId {
+function parseAccessControl(body: string, impliedApp: string | undefined): ParsedStreamId {
   const params = new URLSearchParams();
   let resource: string | undefined;
   let mode: StreamIdMode = 'request';
@@ -61,18 +65,19 @@ function parseAccessControl(body: string): ParsedStreamId {
     }
   }
   if (resource === undefined) throw new ProtocolError(ProtocolErrorCode.Malformed, 'srt: stream id has no r= resource');
-  const { app, stream, query } = splitResource(resource);
+  const { app, stream, query } = splitResource(resource, impliedApp);
   for (const [k, v] of new URLSearchParams(query)) params.append(k, v);
   const out: ParsedStreamId = { app, stream, mode, modeExplicit, query: params.toString() };
   if (user !== undefined) out.user = user;
   return out;
 }
 
-function splitResource(resource: string): { app: string; stream: string; query: string } {
+function splitResource(resource: string, impliedApp: string | undefined): { app: string; stream: string; query: string } {
   const q = resource.indexOf('?');
   const path = q >= 0 ? resource.slice(0, q) : resource;
   const query = q >= 0 ? resource.slice(q + 1) : '';
   const slash = path.indexOf('/');
+  if (slash < 0 && impliedApp !== undefined && path !== '') return { app: impliedApp, stream: path, query };
   const app = slash > 0 ? path.slice(0, slash) : '';
   const stream = slash > 0 ? path.slice(slash + 1) : '';
   if (app === '' || stream === '') throw new ProtocolError(ProtocolErrorCode.Malformed, `srt: stream id resource "${path}" is not app/stream`);

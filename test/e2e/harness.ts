@@ -24,6 +24,7 @@ export function startTestEngine(
     /** an admission in place of the app list (see StartEngineOptions) */
     admission?: StartEngineOptions['admission'];
     events?: StartEngineOptions['events'];
+    apps?: EngineConfig['apps'];
   } = {},
 ): TestEngine {
   const logs: string[] = [];
@@ -34,6 +35,7 @@ export function startTestEngine(
     streams: { ...DEFAULT_ENGINE_CONFIG.streams, waitForPublisherMs: overrides.waitForPublisherMs ?? 5000 },
     viewers: { ...DEFAULT_ENGINE_CONFIG.viewers, ...overrides.viewers },
     hls: { ...DEFAULT_ENGINE_CONFIG.hls, ...overrides.hls },
+    ...(overrides.apps ? { apps: overrides.apps } : {}),
     ...(overrides.srt ? { srt: { ...DEFAULT_SRT_SETTINGS, host: '127.0.0.1', ...overrides.srt } } : {}),
     ...(overrides.rtsp ? { rtsp: { ...DEFAULT_RTSP_SETTINGS, host: '127.0.0.1', port: 0, ...overrides.rtsp } } : {}),
     ...(overrides.webrtc ? { webrtc: { ...DEFAULT_WEBRTC_SETTINGS, host: '127.0.0.1', port: 0, ...overrides.webrtc } } : {}),

@@ -17,6 +17,16 @@ describe('stream id', () => {
     expect(parseStreamId('publish:live/cam1')).toMatchObject({ mode: 'publish', modeExplicit: true, stream: 'cam1' });
     expect(parseStreamId('read:live/cam1')).toMatchObject({ mode: 'request', modeExplicit: true });
   });
+  test("an app's own port implies the app: {stream} alone in every form; a path with a slash still names its app", () => {
+    expect(parseStreamId('cam', 'cams')).toEqual({ app: 'cams', stream: 'cam', mode: 'request', modeExplicit: false, query: '' });
+    expect(parseStreamId('#!::r=cam,m=publish,key=k', 'cams')).toEqual({ app: 'cams', stream: 'cam', mode: 'publish', modeExplicit: true, query: 'key=k' });
+    expect(parseStreamId('publish:cam?key=k', 'cams')).toMatchObject({ app: 'cams', stream: 'cam', mode: 'publish', query: 'key=k' });
+    expect(parseStreamId('#!::r=live/cam,m=publish', 'cams')).toMatchObject({ app: 'live', stream: 'cam' });
+    // without an implied app, a lone name is still no resource
+    expect(() => parseStreamId('cam')).toThrow();
+    expect(() => parseStreamId('', 'cams')).toThrow();
+    expect(() => parseStreamId('#!::r=?x=1', 'cams')).toThrow();
+  });
   test('format gives back what parse reads', () => {
     const id = formatStreamId('live', 'cam1', 'publish', 'key=abc');
     expect(id).toBe('#!::r=live/cam1,m=publish,key=abc');

@@ -29,6 +29,15 @@ const OriginUrl = t.Nullable(
   }),
 );
 
+const SrtPort = t.Nullable(
+  t.Integer({
+    minimum: 1,
+    maximum: 65535,
+    description:
+      "a UDP port where the engine also listens for SRT callers of this app only: srt://host:PORT?streamid=cam (the app is implied; the full forms #!::r=APP/cam,m=publish and APP/cam naming this app work too). Unique among apps; not the engine's main SRT port (10080) nor its RTSP RTP range (30000-30999). The engine opens and closes it on config reload without touching its other listeners. null or absent: none",
+  }),
+);
+
 const RecordingFormat = OneOf(['fmp4', 'ts'], {
   description: "'fmp4' (default): every file is a self-contained fragmented MP4 (init + one fragment) that any MP4 player opens alone; 'ts': MPEG-TS",
 });
@@ -83,6 +92,7 @@ export const AppSchema = t.Object(
     playPolicy: PlayPolicy,
     hookUrl: HookUrl,
     originUrl: t.Optional(OriginUrl),
+    srtPort: t.Optional(SrtPort),
     outagePolicy: OutagePolicy,
     recording: Recording,
     snapshot: Snapshot,
@@ -100,6 +110,7 @@ const AppCreate = t.Object({
   playPolicy: t.Optional(PlayPolicy),
   hookUrl: t.Optional(HookUrl),
   originUrl: t.Optional(OriginUrl),
+  srtPort: t.Optional(SrtPort),
   outagePolicy: t.Optional(OutagePolicy),
   recording: t.Optional(RecordingPatch),
   snapshot: t.Optional(SnapshotPatch),
@@ -113,6 +124,7 @@ const AppUpdate = t.Object({
   playPolicy: t.Optional(PlayPolicy),
   hookUrl: t.Optional(HookUrl),
   originUrl: t.Optional(OriginUrl),
+  srtPort: t.Optional(SrtPort),
   outagePolicy: t.Optional(OutagePolicy),
   recording: t.Optional(RecordingPatch),
   snapshot: t.Optional(SnapshotPatch),

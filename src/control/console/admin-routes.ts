@@ -43,6 +43,8 @@ function appInput(form: Form): AppUpdateInput {
     playPolicy: (str(form, 'playPolicy') || 'open') as PlayPolicy,
     hookUrl: optional(str(form, 'hookUrl')),
     outagePolicy: (str(form, 'outagePolicy') || 'admitted') as OutagePolicy,
+    // empty: no app port; a form without the field leaves it as it is
+    ...(form.srtPort === undefined ? {} : { srtPort: str(form, 'srtPort') === '' ? null : int(form, 'srtPort') }),
     // a form without the recording fieldset leaves the recording settings as they are
     ...(str(form, 'recSegmentSec') === ''
       ? {}

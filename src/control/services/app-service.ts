@@ -1,5 +1,7 @@
 // Apps: name rules, policies, signing secrets; deleting an app cascades its keys and relays.
 import { DEFAULT_OUTAGE_POLICY, OUTAGE_POLICIES, PLAY_POLICIES, PUBLISH_POLICIES } from '../../shared/config-protocol.ts';
+import { DEFAULT_RTSP_SETTINGS, DEFAULT_SRT_SETTINGS } from '../../shared/engine-config.ts';
+import { linkSchemeOf, parseUdpLinkUrl } from '../../shared/ts-link-url.ts';
 import type { AppRecord, Store } from '../store/index.ts';
 import type { ConfigChangeNotifier } from './config-snapshot-service.ts';
 import { conflict, invalid, notFound } from './errors.ts';
@@ -12,7 +14,7 @@ import type {
   NowMs,
   SourceType,
 } from './types.ts';
-import { checkAppName, checkBoolean, checkOneOf, checkUrl } from './validation.ts';
+import { checkAppName, checkBoolean, checkOneOf, checkPort, checkUrl } from './validation.ts';
 import { DEFAULT_APP_RECORDING, mergeRecording, sameRecording } from './recording-settings.ts';
 import { DEFAULT_APP_SNAPSHOT, mergeSnapshot, sameSnapshot } from './snapshot-settings.ts';
 
@@ -39,9 +41,9 @@ export function checkOriginUrlTemplate(url: unknown, field = 'originUrl'): strin
 }
 
 export function toApp(record: AppRecord): App {
-  const { signingSecret: _secret, originUrl, ...app } = record;
-  // originUrl is absent when unset (null and absent mean the same: no per-app origin)
-  return originUrl == null ? app : { ...app, originUrl };
+  const { signingSecret: _secret, originUrl, srtPort, ...app } = record;
+  // originUrl and srtPort are absent when unset (null and absent mean the same: none)
+  return { ...app, ...(originUrl == null ? {} : { originUrl }), ...(srtPort == null ? {} : { srtPort }) };
 }
 
 export class AppService implements AppServiceContract {
@@ -78,6 +80,7 @@ export class AppService implements AppServiceContract {
       playPolicy: input.playPolicy === undefined ? 'open' : checkOneOf(input.playPolicy, PLAY_POLICIES, 'playPolicy'),
       hookUrl: input.hookUrl === undefined || input.hookUrl === null ? null : checkUrl(input.hookUrl, ['http', 'https'], 'hookUrl'),
       originUrl: input.originUrl === undefined || input.originUrl === null ? null : checkOriginUrlTemplate(input.originUrl),
+      srtPort: input.srtPort === undefined || input.srtPort === null ? null : checkSrtPortRange(input.srtPort),
       outagePolicy:
         input.outagePolicy === undefined ? DEFAULT_OUTAGE_POLICY : checkOneOf(input.outagePolicy, OUTAGE_POLICIES, 'outagePolicy'),
       recording: mergeRecording(DEFAULT_APP_RECORDING, input.recording),
@@ -89,6 +92,7 @@ export class AppService implements AppServiceContract {
     this.store.transaction(() => {
       const existing = this.store.apps.findIgnoringCase(name);
       if (existing) throw conflict(`an app named '${existing.name}' already exists`);
+      this.checkSrtPortFree(record);
       this.store.apps.insert(record);
     });
     this.notifier.changed();
@@ -119,12 +123,14 @@ export class AppService implements AppServiceContract {
           : patch.originUrl === null
             ? null
             : checkOriginUrlTemplate(patch.originUrl),
+      srtPort: patch.srtPort === undefined ? (current.srtPort ?? null) : patch.srtPort === null ? null : checkSrtPortRange(patch.srtPort),
       outagePolicy:
         patch.outagePolicy === undefined ? current.outagePolicy : checkOneOf(patch.outagePolicy, OUTAGE_POLICIES, 'outagePolicy'),
       recording: mergeRecording(current.recording, patch.recording),
       snapshot: mergeSnapshot(current.snapshot, patch.snapshot),
     };
     checkHookPolicy(next);
+    if (next.srtPort !== (current.srtPort ?? null)) this.checkSrtPortFree(next);
     if (next.sourceType === 'push' && current.sourceType === 'pull' && this.store.pulls.list(name).length > 0) {
       throw conflict(`app '${name}' still has pull sources; delete them before making it a push app`);
     }
@@ -136,6 +142,7 @@ export class AppService implements AppServiceContract {
       next.playPolicy !== current.playPolicy ||
       next.hookUrl !== current.hookUrl ||
       next.originUrl !== (current.originUrl ?? null) ||
+      next.srtPort !== (current.srtPort ?? null) ||
       next.outagePolicy !== current.outagePolicy ||
       !sameRecording(next.recording, current.recording) ||
       !sameSnapshot(next.snapshot, current.snapshot);
@@ -151,6 +158,15 @@ export class AppService implements AppServiceContract {
     this.notifier.changed();
   }
 
+  /** one listener per UDP port: another app's SRT port, or a udp:// pull source's, is refused naming it */
+  private checkSrtPortFree(app: AppRecord): void {
+    if (app.srtPort == null) return;
+    const holder = this.store.apps.list().find((a) => a.name !== app.name && a.srtPort === app.srtPort);
+    if (holder) throw invalid('srtPort', `port ${app.srtPort} is already the SRT port of app '${holder.name}'`);
+    const pull = this.store.pulls.list().find((p) => udpListenPort(p.url) === app.srtPort);
+    if (pull) throw invalid('srtPort', `port ${app.srtPort} is where the pull source of '${pull.app}/${pull.stream}' receives MPEG-TS over UDP`);
+  }
+
   signingSecret(name: string): string {
     return this.record(name).signingSecret;
   }
@@ -161,6 +177,31 @@ export class AppService implements AppServiceContract {
     this.store.apps.update(next, true);
     this.notifier.changed();
     return next.signingSecret;
+  }
+}
+
+/**
+ * An app's SRT port: 1-65535, and not a UDP port the engine's own listeners use by default (the main SRT
+ * listener, RTSP's RTP/RTCP range): the engine would fail to open it. The engine checks its actual flags too.
+ */
+function checkSrtPortRange(port: unknown): number {
+  const value = checkPort(port, 'srtPort');
+  if (value === DEFAULT_SRT_SETTINGS.port) {
+    throw invalid('srtPort', `port ${value} is the engine's main SRT listener (every app is reachable there as {app}/{stream})`);
+  }
+  if (value >= DEFAULT_RTSP_SETTINGS.rtpPortMin && value <= DEFAULT_RTSP_SETTINGS.rtpPortMax) {
+    throw invalid('srtPort', `port ${value} is in the engine's RTSP RTP/RTCP range ${DEFAULT_RTSP_SETTINGS.rtpPortMin}-${DEFAULT_RTSP_SETTINGS.rtpPortMax}`);
+  }
+  return value;
+}
+
+/** The UDP port a udp:// pull source makes the engine listen on, or null for other URLs. */
+export function udpListenPort(url: string): number | null {
+  if (linkSchemeOf(url) !== 'udp') return null;
+  try {
+    return parseUdpLinkUrl(url).port;
+  } catch {
+    return null;
   }
 }
 

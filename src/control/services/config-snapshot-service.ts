@@ -38,6 +38,7 @@ export class ConfigSnapshotService implements ConfigSnapshotServiceContract {
           hookUrl: a.hookUrl,
           outagePolicy: a.outagePolicy,
           ...(a.originUrl == null ? {} : { originUrl: a.originUrl }),
+          ...(a.srtPort == null ? {} : { srtPort: a.srtPort }),
           ...(recording === undefined ? {} : { recording }),
           ...(snapshot === undefined ? {} : { snapshot }),
           };

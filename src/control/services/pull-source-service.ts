@@ -10,6 +10,7 @@ import type {
   PullSourceService as PullSourceServiceContract,
   PullSourceUpdateInput,
 } from './types.ts';
+import { udpListenPort } from './app-service.ts';
 import { hidePassword, keepStoredPassword } from './url-password.ts';
 import { checkAppName, checkBoolean, checkRelayUrl, checkStreamName } from './validation.ts';
 
@@ -52,6 +53,7 @@ export class PullSourceService implements PullSourceServiceContract {
         throw invalid('app', `app '${app}' takes pushed streams; set its sourceType to 'pull' first`);
       }
       this.checkFree(app, record.stream, null);
+      this.checkUdpPortFree(record.url);
       this.store.pulls.insert(record);
     });
     this.notifier.changed();
@@ -68,6 +70,7 @@ export class PullSourceService implements PullSourceServiceContract {
     };
     this.store.transaction(() => {
       this.checkFree(next.app, next.stream, id);
+      this.checkUdpPortFree(next.url);
       this.store.pulls.update(next);
     });
     this.notifier.changed();
@@ -82,6 +85,14 @@ export class PullSourceService implements PullSourceServiceContract {
   private checkFree(app: string, stream: string, exceptId: string | null): void {
     const taken = this.store.pulls.list(app).some((p) => p.stream === stream && p.id !== exceptId);
     if (taken) throw conflict(`stream '${app}/${stream}' already has a pull source`);
+  }
+
+  /** a udp:// source listens on its port: not one an app's SRT listener has (app srtPort) */
+  private checkUdpPortFree(url: string): void {
+    const port = udpListenPort(url);
+    if (port === null) return;
+    const app = this.store.apps.list().find((a) => a.srtPort === port);
+    if (app) throw invalid('url', `UDP port ${port} is the SRT port of app '${app.name}'`);
   }
 
   private record(id: string): PullSourceRecord {

@@ -45,6 +45,8 @@ export type AppCreateInput = Readonly<{
   hookUrl?: string | null; // required (http/https) when either policy is 'hook'
   /** edge mode: origin URL template ({app}, {stream}); rtmp, rtmps, http or https; null: none */
   originUrl?: string | null;
+  /** a UDP port where the engine listens for this app's SRT callers only (1-65535, unique, not the main SRT port); null: none */
+  srtPort?: number | null;
   /** what the engine decides alone while it cannot ask the control plane; default 'admitted' */
   outagePolicy?: OutagePolicy;
   /** recording (default off); a patch changes only the fields it sends */

@@ -25,6 +25,7 @@ type AppRow = {
   play_policy: string;
   hook_url: string | null;
   origin_url: string | null;
+  srt_port: number | null;
   outage_policy: string;
   recording_enabled: number;
   recording_format: string;
@@ -50,6 +51,7 @@ function mapAppRow(row: AppRow): AppRecord {
     hookUrl: row.hook_url,
     // absent when unset, so apps without one look as they did before the column existed
     ...(row.origin_url === null ? {} : { originUrl: row.origin_url }),
+    ...(row.srt_port === null ? {} : { srtPort: row.srt_port }),
     outagePolicy: row.outage_policy as OutagePolicy,
     recording: {
       enabled: row.recording_enabled === 1,
@@ -75,6 +77,7 @@ function toParams(app: AppRecord): Record<string, string | number | null> {
     play_policy: app.playPolicy,
     hook_url: app.hookUrl,
     origin_url: app.originUrl ?? null,
+    srt_port: app.srtPort ?? null,
     outage_policy: app.outagePolicy,
     recording_enabled: app.recording.enabled ? 1 : 0,
     recording_format: app.recording.format,
@@ -91,7 +94,7 @@ function toParams(app: AppRecord): Record<string, string | number | null> {
 }
 
 const COLUMNS =
-  'name, source_type, hls, ll_hls, publish_policy, play_policy, hook_url, origin_url, outage_policy, ' +
+  'name, source_type, hls, ll_hls, publish_policy, play_policy, hook_url, origin_url, srt_port, outage_policy, ' +
   'recording_enabled, recording_format, recording_segment_sec, recording_path, recording_retention_days, recording_quota_mb, ' +
   'snapshot_enabled, snapshot_interval_sec, snapshot_keep, ' +
   'signing_secret, created_at_ms';
@@ -113,14 +116,14 @@ export class AppStore {
     this.getNoCaseStmt = db.query(`SELECT ${COLUMNS} FROM apps WHERE name = ? COLLATE NOCASE`);
     this.insertStmt = db.query(
       `INSERT INTO apps (${COLUMNS}) VALUES ($name, $source_type, $hls, $ll_hls, $publish_policy,
-         $play_policy, $hook_url, $origin_url, $outage_policy, $recording_enabled, $recording_format,
+         $play_policy, $hook_url, $origin_url, $srt_port, $outage_policy, $recording_enabled, $recording_format,
          $recording_segment_sec, $recording_path, $recording_retention_days, $recording_quota_mb,
          $snapshot_enabled, $snapshot_interval_sec, $snapshot_keep, $signing_secret, $created_at_ms)`,
     );
     this.updateStmt = db.query(
       `UPDATE apps SET source_type = $source_type, hls = $hls, ll_hls = $ll_hls,
          publish_policy = $publish_policy, play_policy = $play_policy, hook_url = $hook_url,
-         origin_url = $origin_url, outage_policy = $outage_policy, recording_enabled = $recording_enabled,
+         origin_url = $origin_url, srt_port = $srt_port, outage_policy = $outage_policy, recording_enabled = $recording_enabled,
          recording_format = $recording_format, recording_segment_sec = $recording_segment_sec, recording_path = $recording_path,
          recording_retention_days = $recording_retention_days, recording_quota_mb = $recording_quota_mb,
          snapshot_enabled = $snapshot_enabled, snapshot_interval_sec = $snapshot_interval_sec, snapshot_keep = $snapshot_keep, signing_secret = $signing_secret

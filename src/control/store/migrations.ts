@@ -120,6 +120,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE apps ADD COLUMN snapshot_interval_sec INTEGER NOT NULL DEFAULT 10 CHECK (snapshot_interval_sec >= 1);
       ALTER TABLE apps ADD COLUMN snapshot_keep INTEGER NOT NULL DEFAULT 1 CHECK (snapshot_keep >= 1);`,
   },
+  {
+    version: 6,
+    name: 'apps SRT listen port (per-app SRT listener, issue 14)',
+    sql: `ALTER TABLE apps ADD COLUMN srt_port INTEGER CHECK (srt_port IS NULL OR (srt_port BETWEEN 1 AND 65535));
+      CREATE UNIQUE INDEX apps_srt_port ON apps (srt_port) WHERE srt_port IS NOT NULL;`,
+  },
 ];
 
 export class MigrationError extends Error {

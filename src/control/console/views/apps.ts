@@ -28,6 +28,7 @@ ${checkbox('llHls', t('apps.llHls'), app?.llHls ?? true)}
 <label>${t('apps.playPolicy')} <select name="playPolicy">${options(PLAY_POLICIES, app?.playPolicy ?? 'open')}</select></label>
 <label>${t('apps.hookUrl')} <input name="hookUrl" type="url" value="${hookUrl}" placeholder="https://"></label>
 <label>${t('apps.outagePolicy')} <select name="outagePolicy">${options(OUTAGE_POLICIES, app?.outagePolicy ?? 'admitted')}</select></label>
+<label>${t('apps.srtPort')} <input name="srtPort" type="number" min="1" max="65535" value="${app?.srtPort == null ? '' : String(app.srtPort)}"></label>
 ${recordingFields(ctx, app)}
 ${snapshotFields(ctx, app, decoderMissing)}`;
 }
