@@ -76,6 +76,12 @@ export function prepareWeir(source: WeirSource): string {
   return weirEntry.describe;
 }
 
+/** the command that runs the engine prepareWeir fixed (before any engine flag) */
+export function weirEngineCommand(): string[] {
+  if (!weirEntry) prepareWeir('head');
+  return [...weirEntry!.command];
+}
+
 function weirCommand(rtmpPort: number, httpPort: number): string[] {
   if (!weirEntry) prepareWeir('head');
   const args = ['--rtmp-host', '127.0.0.1', '--http-host', '127.0.0.1', '--rtmp-port', String(rtmpPort), '--http-port', String(httpPort), '--log-level', 'warn'];
@@ -99,7 +105,7 @@ function nginxCommand(dir: string, rtmpPort: number): string[] {
   return ['nginx', '-p', dir, '-c', confPath, '-g', 'daemon off;'];
 }
 
-async function waitForPort(port: number, timeoutMs: number, proc: Subprocess): Promise<void> {
+export async function waitForPort(port: number, timeoutMs: number, proc: Subprocess): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`server exited with code ${proc.exitCode}`);
