@@ -180,7 +180,10 @@ async function startSession(fake: FakeConfigServer, mode: 'on' | 'off', streams:
 type Window = {
   cpu: CpuWindow;
   files: number;
+  /** bytes of the files completed in the window / the window: quantized by whole segments (the recorder writes a segment when it closes) */
   writtenMbps: number;
+  /** bytes / media seconds of those files: the rate each recorded stream needs from the disk */
+  fileMbpsPerStream: number;
   /** per stream: seconds of media in files completed during the window */
   recordedSecMin: number;
   recordedSecMedian: number;
@@ -216,6 +219,7 @@ async function measureWindow(s: Session, seconds: number): Promise<Window> {
     cpu,
     files: fresh.length,
     writtenMbps: round((bytes * 8) / cpu.seconds / 1e6, 2)!,
+    fileMbpsPerStream: round(fresh.length ? (bytes * 8) / (fresh.reduce((a, f) => a + f.durationMs, 0) / 1000) / 1e6 : 0, 2)!,
     recordedSecMin: round(secs[0] ?? 0, 1)!,
     recordedSecMedian: round(percentile(secs, 50) ?? 0, 1)!,
     streamsWithFiles: perStream.size,
@@ -375,7 +379,7 @@ async function lookbackPhase(fake: FakeConfigServer, tags: FlvFileTag[], engineD
 }
 
 function windowCells(w: Window): string {
-  return `${w.cpu.enginePercent} | ${w.writtenMbps} | ${w.files} | ${w.recordedSecMin} / ${w.recordedSecMedian} | ${w.segmentsDroppedDelta} | ${w.publisherMaxLagMs} | ${w.rssMiB} | ${w.cpu.clientPercent} | ${w.cpu.otherPercent}`;
+  return `${w.cpu.enginePercent} | ${w.writtenMbps} | ${w.fileMbpsPerStream} | ${w.files} | ${w.recordedSecMin} / ${w.recordedSecMedian} | ${w.segmentsDroppedDelta} | ${w.publisherMaxLagMs} | ${w.rssMiB} | ${w.cpu.clientPercent} | ${w.cpu.otherPercent}`;
 }
 
 async function main(): Promise<void> {
@@ -390,7 +394,7 @@ async function main(): Promise<void> {
   onInterrupt(() => fake.stop());
   const lines: string[] = [];
   const report: Record<string, unknown> = { ...header(), engine: engineDescribe, pinned, source: SOURCE.replace(`${REPO}/`, ''), sourceMbps: fileMbps, options: { format, segmentSec, warmupSec, cpuStreams, cpuDuration, cpuRounds, counts, capacityDuration, maxCpu, lookbackHours, lookbackRequests, hls, recordDir } };
-  const cols = 'engine % of core | written Mbit/s | files | recorded s per stream min / median | segments dropped | publisher max lag ms | engine RSS MiB | bench process % | other processes %';
+  const cols = 'engine % of core | written Mbit/s (files completed in window / window) | Mbit/s per stream in files | files | recorded s per stream min / median | segments dropped | publisher max lag ms | engine RSS MiB | bench process % | other processes %';
   try {
     if (phases.has('cpu')) {
       const cpu = await cpuPhase(fake, tags);
@@ -399,7 +403,7 @@ async function main(): Promise<void> {
         `Recording CPU: ${cpuStreams} RTMP publishers of the ${fileMbps} Mbit/s bench stream, ${format} ${segmentSec} s segments, HLS ${hls ? 'on' : 'off'}, ${cpuDuration} s windows`,
         '',
         `| recording | round | ${cols} |`,
-        `|---|---:|${'---:|'.repeat(9)}`,
+        `|---|---:|${'---:|'.repeat(10)}`,
         ...cpu.runs.map((r) => `| ${r.mode} | ${r.round} | ${windowCells(r.window)} |`),
         '',
         `**Recording cost (median on - median off) / streams: ${cpu.perStreamPercent}% of a core per stream = ${cpu.cpuSecondsPerStreamMinute} CPU s per stream-minute** (on ${cpu.onMedian}%, off ${cpu.offMedian}%).`,
@@ -413,7 +417,7 @@ async function main(): Promise<void> {
         `Recording capacity: recording on, ${capacityDuration} s windows; pass = engine < ${maxCpu}%, no segment dropped, every stream's completed files cover the window but two segments`,
         '',
         `| streams | result | ${cols} |`,
-        `|---:|---|${'---:|'.repeat(9)}`,
+        `|---:|---|${'---:|'.repeat(10)}`,
         ...cap.points.map((p) => `| ${p.streams} | ${p.pass ? 'pass' : `fail: ${p.why.join('; ')}`} | ${windowCells(p.window)} |`),
         '',
         `Streams one core records: **${cap.sustained}**${cap.firstFail ? ` (first failing: ${cap.firstFail})` : ' (no count failed: raise --counts)'}.`,
