@@ -50,7 +50,8 @@ const USAGE = `usage: bun run bench/record.ts [options]
   --cpu-rounds N         on/off pairs, alternating order; medians are reported (default 2)
   --counts LIST          capacity phase stream counts, in order (default 16,32,64,128,192,256,384,512)
   --capacity-duration S  measured seconds per capacity point (default 30)
-  --keep-going           measure every count even after one fails
+  --keep-going           measure every count even after one fails (default: stop there, then bisect
+                         between the last passing and the first failing count to within 10%)
   --max-cpu PCT          a capacity point passes only below this engine CPU, % of one core (default 90)
   --lookback-hours H     hours of segments for the look-back phase (default 24)
   --lookback-requests N  timed warm requests after the first (default 20)
@@ -259,36 +260,54 @@ async function cpuPhase(fake: FakeConfigServer, tags: FlvFileTag[]): Promise<{ r
 
 type CapacityPoint = { streams: number; pass: boolean; why: string[]; window: Window };
 
+async function capacityPoint(fake: FakeConfigServer, tags: FlvFileTag[], n: number): Promise<CapacityPoint & { clientLimited: boolean }> {
+  log(`bench: capacity, ${n} recorded streams...`);
+  const s = await startSession(fake, 'on', n, tags, `cap-${n}`);
+  try {
+    await Bun.sleep(warmupSec * 1000);
+    const w = await measureWindow(s, capacityDuration);
+    const why: string[] = [];
+    if (w.cpu.enginePercent >= maxCpu) why.push(`engine CPU ${w.cpu.enginePercent}% >= ${maxCpu}%`);
+    if (w.segmentsDroppedDelta > 0) why.push(`${w.segmentsDroppedDelta} segments dropped`);
+    const need = capacityDuration - 2 * segmentSec;
+    if (w.recordedSecMin < need) why.push(`a stream recorded ${w.recordedSecMin} s of ${capacityDuration} s (needs ${need})`);
+    if (w.publisherErrors.length) why.push(`publisher errors: ${w.publisherErrors[0]}`);
+    // the publishers share one core with this process: past 90% of it they, not the engine, may be the limit
+    const clientLimited = w.cpu.clientPercent > 90;
+    if (clientLimited) why.push(`bench process at ${w.cpu.clientPercent}% of its core: client-limited, not a result`);
+    const point = { streams: n, pass: why.length === 0, why, window: w, clientLimited };
+    log(`bench:   ${point.pass ? 'pass' : 'FAIL'} engine ${w.cpu.enginePercent}%, ${w.writtenMbps} Mbit/s written, recorded s min/median ${w.recordedSecMin}/${w.recordedSecMedian}, publisher lag ${w.publisherMaxLagMs} ms, client ${w.cpu.clientPercent}%, other ${w.cpu.otherPercent}%${why.length ? ` (${why.join('; ')})` : ''}`);
+    return point;
+  } finally {
+    await s.stop();
+  }
+}
+
+/** the counts in order until one fails (unless --keep-going), then bisection to within 10% */
 async function capacityPhase(fake: FakeConfigServer, tags: FlvFileTag[]): Promise<{ points: CapacityPoint[]; sustained: number; firstFail: number }> {
-  const points: CapacityPoint[] = [];
-  let sustained = 0;
+  const points: (CapacityPoint & { clientLimited: boolean })[] = [];
+  let lastPass = 0;
   let firstFail = 0;
   for (const n of counts) {
-    log(`bench: capacity, ${n} recorded streams...`);
-    const s = await startSession(fake, 'on', n, tags, `cap-${n}`);
-    let point: CapacityPoint;
-    try {
-      await Bun.sleep(warmupSec * 1000);
-      const w = await measureWindow(s, capacityDuration);
-      const why: string[] = [];
-      if (w.cpu.enginePercent >= maxCpu) why.push(`engine CPU ${w.cpu.enginePercent}% >= ${maxCpu}%`);
-      if (w.segmentsDroppedDelta > 0) why.push(`${w.segmentsDroppedDelta} segments dropped`);
-      const need = capacityDuration - 2 * segmentSec;
-      if (w.recordedSecMin < need) why.push(`a stream recorded ${w.recordedSecMin} s of ${capacityDuration} s (needs ${need})`);
-      if (w.publisherErrors.length) why.push(`publisher errors: ${w.publisherErrors[0]}`);
-      // the publishers share one core with this process: past 90% of it they, not the engine, may be the limit
-      const clientLimited = w.cpu.clientPercent > 90;
-      if (clientLimited) why.push(`bench process at ${w.cpu.clientPercent}% of its core: client-limited, not a result`);
-      point = { streams: n, pass: why.length === 0, why, window: w };
-      log(`bench:   ${point.pass ? 'pass' : 'FAIL'} engine ${w.cpu.enginePercent}%, ${w.writtenMbps} Mbit/s written, recorded s min/median ${w.recordedSecMin}/${w.recordedSecMedian}, publisher lag ${w.publisherMaxLagMs} ms, client ${w.cpu.clientPercent}%, other ${w.cpu.otherPercent}%${why.length ? ` (${why.join('; ')})` : ''}`);
-    } finally {
-      await s.stop();
-    }
+    const point = await capacityPoint(fake, tags, n);
     points.push(point);
-    if (point.pass) sustained = Math.max(sustained, n);
+    if (point.pass) lastPass = Math.max(lastPass, n);
     else if (!firstFail) firstFail = n;
     if (!point.pass && !args['keep-going']) break;
   }
+  if (!args['keep-going'] && firstFail && lastPass && lastPass < firstFail && !points.at(-1)!.clientLimited) {
+    let lo = lastPass;
+    let hi = firstFail;
+    while (hi - lo > Math.max(1, Math.ceil(lo * 0.1))) {
+      const mid = Math.floor((lo + hi) / 2);
+      const point = await capacityPoint(fake, tags, mid);
+      points.push(point);
+      if (point.pass) lo = mid;
+      else hi = mid;
+    }
+    firstFail = hi;
+  }
+  const sustained = Math.max(0, ...points.filter((p) => p.pass).map((p) => p.streams));
   return { points, sustained, firstFail };
 }
 
