@@ -29,6 +29,7 @@ import { scheduleTsFile, TsFrameMatcher, type TsSchedule } from './lib/ts-frames
 import { engineApi, startWeirEngine, type WeirEngine } from './lib/weir-engine.ts';
 
 const SOURCE = `${REPO}/bench/.cache/src-720p-2500k.ts`;
+const FLV_SOURCE = `${REPO}/bench/.cache/src-720p-2500k.flv`;
 const SECRET = 'bench-srt-secret-0123456789abcdef';
 const STALL_MS = 1000;
 
@@ -37,6 +38,7 @@ const USAGE = `usage: bun run bench/srt.ts [options]
   --latency-ms MS        SRT latency of every caller, the engine and srt-live-transmit (default 120)
   --warmup S             seconds before each window (default 5)
   --ingest-counts LIST   ffmpeg SRT publishers per ingest point (default 1,8,16)
+  --ingest-protocols L  srt,rtmp (default both: the same streams over RTMP are the baseline)
   --ingest-duration S    measured seconds per ingest point (default 20)
   --viewer-counts LIST   viewer counts, in order (default 50,100,200,400,800,1200,1600)
   --no-search            measure the viewer list only (default: bisect after the first failure to within 10%)
@@ -61,6 +63,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '5' },
     'ingest-counts': { type: 'string', default: '1,8,16' },
     'ingest-duration': { type: 'string', default: '20' },
+    'ingest-protocols': { type: 'string', default: 'srt,rtmp' },
     'viewer-counts': { type: 'string', default: '50,100,200,400,800,1200,1600' },
     'no-search': { type: 'boolean', default: false },
     'viewer-duration': { type: 'string', default: '15' },
@@ -84,6 +87,8 @@ for (const p of phases) if (!['ingest', 'viewers', 'latency'].includes(p)) (cons
 const latencyMs = numberFlag(args['latency-ms'], 'latency-ms', USAGE, 20);
 const warmupSec = numberFlag(args.warmup, 'warmup', USAGE);
 const ingestCounts = listFlag(args['ingest-counts'], 'ingest-counts', USAGE);
+const ingestProtocols = args['ingest-protocols']!.split(',').map((x) => x.trim()) as IngestProtocol[];
+for (const p of ingestProtocols) if (p !== 'srt' && p !== 'rtmp') (console.error(`--ingest-protocols: srt or rtmp, not '${p}'\n${USAGE}`), process.exit(2));
 const ingestDuration = numberFlag(args['ingest-duration'], 'ingest-duration', USAGE, 1);
 const viewerCounts = listFlag(args['viewer-counts'], 'viewer-counts', USAGE);
 const viewerDuration = numberFlag(args['viewer-duration'], 'viewer-duration', USAGE, 1);
@@ -116,10 +121,11 @@ async function liveStreams(e: WeirEngine): Promise<LiveStreamState[]> {
 
 // ---------------------------------------------------------------- ingest
 
-type IngestPoint = { streams: number; live: number; cpu: CpuWindow; percentPerStream: number; cpuSecondsPerStreamMinute: number; bitrateInMbps: number; ffmpegExited: number };
+type IngestProtocol = 'srt' | 'rtmp';
+type IngestPoint = { protocol: IngestProtocol; streams: number; live: number; cpu: CpuWindow; percentPerStream: number; cpuSecondsPerStreamMinute: number; bitrateInMbps: number; ffmpegExited: number };
 
-async function ingestPoint(n: number): Promise<IngestPoint> {
-  const engine = await srtEngine(`ingest-${n}`);
+async function ingestPoint(n: number, protocol: IngestProtocol): Promise<IngestPoint> {
+  const engine = await srtEngine(`ingest-${protocol}-${n}`);
   const procs: Subprocess[] = [];
   const stop = async () => {
     for (const p of procs) if (p.exitCode === null) p.kill('SIGTERM');
@@ -130,9 +136,13 @@ async function ingestPoint(n: number): Promise<IngestPoint> {
   const unregister = onInterrupt(stop);
   try {
     for (let i = 0; i < n; i++) {
-      const url = `srt://127.0.0.1:${engine.srtPort}?streamid=${streamId(`live/in${i}`, 'publish')}&latency=${latencyMs * 1000}`;
+      // the same media both ways: the TS file over SRT, its FLV original over RTMP (a baseline)
+      const out =
+        protocol === 'srt'
+          ? ['-i', SOURCE, '-c', 'copy', '-f', 'mpegts', `srt://127.0.0.1:${engine.srtPort}?streamid=${streamId(`live/in${i}`, 'publish')}&latency=${latencyMs * 1000}`]
+          : ['-i', FLV_SOURCE, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${engine.rtmpPort}/live/in${i}`];
       procs.push(
-        Bun.spawn(['taskset', '-c', String(CLIENT_CORE), 'ffmpeg', '-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-stream_loop', '-1', '-i', SOURCE, '-c', 'copy', '-f', 'mpegts', url], {
+        Bun.spawn(['taskset', '-c', String(CLIENT_CORE), 'ffmpeg', '-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-stream_loop', '-1', ...out], {
           stdout: 'ignore',
           stderr: Bun.file(`${engine.dir}/ffmpeg-${i}.log`),
           stdin: 'ignore',
@@ -146,6 +156,7 @@ async function ingestPoint(n: number): Promise<IngestPoint> {
     const cpu = end();
     const streams = await liveStreams(engine);
     return {
+      protocol,
       streams: n,
       live: streams.length,
       cpu,
@@ -380,30 +391,30 @@ async function latencyThrough(relay: 'weir' | 'srt-live-transmit', schedule: TsS
 
 async function main(): Promise<void> {
   const started = performance.now();
-  ensureSetup([SOURCE]);
+  ensureSetup([SOURCE, FLV_SOURCE]);
   const pinned = args['no-pin'] ? false : pinSelf(CLIENT_CORE);
   const engineDescribe = prepareWeir(args['weir-source'] as WeirSource);
   log(`bench: engine ${engineDescribe} on core ${SERVER_CORE}; publishers and viewers on core ${CLIENT_CORE}; SRT latency ${latencyMs} ms`);
   const schedule = scheduleTsFile(new Uint8Array(readFileSync(SOURCE)));
   const sourceMbps = round((schedule.chunks.reduce((a, c) => a + c.bytes.length, 0) * 8) / schedule.durationMs / 1000, 2)!;
-  const report: Record<string, unknown> = { ...header(), engine: engineDescribe, pinned, source: SOURCE.replace(`${REPO}/`, ''), sourceTsMbps: sourceMbps, sltVersion: Bun.spawnSync(['srt-live-transmit', '-version']).stdout.toString().trim().split('\n').at(-1), options: { latencyMs, warmupSec, ingestCounts, ingestDuration, viewerCounts, viewerDuration, ramp, viewerPollMs, sampledViewers, minRatio, latencyDuration } };
+  const report: Record<string, unknown> = { ...header(), engine: engineDescribe, pinned, source: SOURCE.replace(`${REPO}/`, ''), sourceTsMbps: sourceMbps, sltVersion: Bun.spawnSync(['srt-live-transmit', '-version']).stdout.toString().trim().split('\n').at(-1), options: { latencyMs, warmupSec, ingestCounts, ingestProtocols, ingestDuration, viewerCounts, viewerDuration, ramp, viewerPollMs, sampledViewers, minRatio, latencyDuration } };
   const lines: string[] = [];
   try {
     if (phases.has('ingest')) {
       const points: IngestPoint[] = [];
-      for (const n of ingestCounts) {
-        log(`bench: ingest, ${n} ffmpeg SRT publisher(s)...`);
-        const p = await ingestPoint(n);
+      for (const n of ingestCounts) for (const protocol of ingestProtocols) {
+        log(`bench: ingest, ${n} ffmpeg ${protocol} publisher(s)...`);
+        const p = await ingestPoint(n, protocol);
         log(`bench:   engine ${p.cpu.enginePercent}% (${p.percentPerStream}% per stream), live ${p.live}/${n}, in ${p.bitrateInMbps} Mbit/s, other ${p.cpu.otherPercent}%`);
         points.push(p);
       }
       report.ingest = points;
       lines.push(
-        `SRT ingest: ffmpeg publishers of the ${sourceMbps} Mbit/s TS stream (-c copy, -re, looped), HLS + LL-HLS on (defaults), ${ingestDuration} s windows`,
+        `Ingest: ffmpeg publishers (-re -stream_loop -1, -c copy) of the ${sourceMbps} Mbit/s TS stream over SRT, and of its FLV original over RTMP as the baseline; HLS + LL-HLS on (defaults), ${ingestDuration} s windows`,
         '',
-        '| publishers | live | engine % of core | % per stream | CPU s per stream-minute | ingest Mbit/s | core 0 busy % | bench process % | other processes % |',
-        '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-        ...points.map((p) => `| ${p.streams} | ${p.live} | ${p.cpu.enginePercent} | ${p.percentPerStream} | ${p.cpuSecondsPerStreamMinute} | ${p.bitrateInMbps} | ${p.cpu.serverCoreBusyPercent} | ${p.cpu.clientPercent} | ${p.cpu.otherPercent} |`),
+        '| protocol | publishers | live | engine % of core | % per stream | CPU s per stream-minute | ingest Mbit/s | core 0 busy % | bench process % | other processes % |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+        ...points.map((p) => `| ${p.protocol} | ${p.streams} | ${p.live} | ${p.cpu.enginePercent} | ${p.percentPerStream} | ${p.cpuSecondsPerStreamMinute} | ${p.bitrateInMbps} | ${p.cpu.serverCoreBusyPercent} | ${p.cpu.clientPercent} | ${p.cpu.otherPercent} |`),
         '',
       );
     }
