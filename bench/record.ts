@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { appSettings, makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../test/server/fake-config-server.ts';
 import { formatSegmentName, parseSegmentName } from '../src/record/segment-name.ts';
 import type { EngineStatus, RecordingFormat, RecordingSettings } from '../src/shared/config-protocol.ts';
-import { CLIENT_CORE, REPO, SERVER_CORE, ensureSetup, header, listFlag, log, numberFlag, onInterrupt, pinSelf, runCleanups, writeReport } from './lib/bench-run.ts';
+import { CLIENT_CORE, REPO, SERVER_CORE, ensureSetup, noisyMark, header, listFlag, log, numberFlag, onInterrupt, pinSelf, runCleanups, writeReport } from './lib/bench-run.ts';
 import { readFlvFile } from './lib/flv-file.ts';
 import { startCpuWindow, type CpuWindow } from './lib/hls-machine.ts';
 import { withoutEndOfSequence } from './lib/hls-send-times.ts';
@@ -423,7 +423,7 @@ async function main(): Promise<void> {
         '',
         `| recording | round | ${cols} |`,
         `|---|---:|${'---:|'.repeat(10)}`,
-        ...cpu.runs.map((r) => `| ${r.mode} | ${r.round} | ${windowCells(r.window)} |`),
+        ...cpu.runs.map((r) => `| ${r.mode}${noisyMark(r.window.cpu.otherPercent)} | ${r.round} | ${windowCells(r.window)} |`),
         '',
         `**Recording cost (median on - median off) / streams: ${cpu.perStreamPercent}% of a core per stream = ${cpu.cpuSecondsPerStreamMinute} CPU s per stream-minute** (on ${cpu.onMedian}%, off ${cpu.offMedian}%).`,
         '',
@@ -437,7 +437,7 @@ async function main(): Promise<void> {
         '',
         `| streams | result | ${cols} |`,
         `|---:|---|${'---:|'.repeat(10)}`,
-        ...cap.points.map((p) => `| ${p.streams} | ${p.pass ? 'pass' : `fail: ${p.why.join('; ')}`} | ${windowCells(p.window)} |`),
+        ...cap.points.map((p) => `| ${p.streams} | ${p.pass ? 'pass' : `fail: ${p.why.join('; ')}`}${noisyMark(p.window.cpu.otherPercent)} | ${windowCells(p.window)} |`),
         '',
         `Streams one core records: **${cap.sustained}**${cap.firstFail ? ` (first failing: ${cap.firstFail})` : ' (no count failed: raise --counts)'}.`,
         '',

@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import { appSettings, makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../test/server/fake-config-server.ts';
 import type { RelayStatus } from '../src/shared/config-protocol.ts';
-import { CLIENT_CORE, REPO, SERVER_CORE, ensureSetup, header, listFlag, log, numberFlag, onInterrupt, pinSelf, runCleanups, writeReport } from './lib/bench-run.ts';
+import { CLIENT_CORE, REPO, SERVER_CORE, ensureSetup, noisyMark, header, listFlag, log, numberFlag, onInterrupt, pinSelf, runCleanups, writeReport } from './lib/bench-run.ts';
 import { readFlvFile } from './lib/flv-file.ts';
 import { startCpuWindow, type CpuWindow } from './lib/hls-machine.ts';
 import { withoutEndOfSequence } from './lib/hls-send-times.ts';
@@ -185,7 +185,7 @@ async function measure(n: number, farm: WeirEngine, fake: FakeConfigServer, runI
 }
 
 function row(p: Point): string {
-  return `| ${p.pulls} | ${p.pass ? 'pass' : `fail: ${p.why.join('; ')}`} | ${p.engine.enginePercent} | ${p.percentPerPull} | ${p.cpuSecondsPerPullMinute} | ${p.live}/${p.pulls} | ${p.playlistsOk}/${p.pulls} | ${p.worstGapMs} | ${p.relayBytesInMbps} | ${p.engine.serverCoreBusyPercent} | ${p.farmPercent} / ${p.clientPercent} / ${p.clientCoreBusyPercent} | ${p.engine.otherPercent} |`;
+  return `| ${p.pulls} | ${p.pass ? 'pass' : `fail: ${p.why.join('; ')}`}${noisyMark(p.engine.otherPercent)} | ${p.engine.enginePercent} | ${p.percentPerPull} | ${p.cpuSecondsPerPullMinute} | ${p.live}/${p.pulls} | ${p.playlistsOk}/${p.pulls} | ${p.worstGapMs} | ${p.relayBytesInMbps} | ${p.engine.serverCoreBusyPercent} | ${p.farmPercent} / ${p.clientPercent} / ${p.clientCoreBusyPercent} | ${p.engine.otherPercent} |`;
 }
 
 async function main(): Promise<void> {

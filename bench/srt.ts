@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Subprocess } from 'bun';
 import type { LiveStreamState } from '../src/shared/config-protocol.ts';
-import { CLIENT_CORE, REPO, SERVER_CORE, ensureSetup, header, listFlag, log, numberFlag, onInterrupt, pinSelf, runCleanups, writeReport } from './lib/bench-run.ts';
+import { CLIENT_CORE, REPO, SERVER_CORE, ensureSetup, noisyMark, header, listFlag, log, numberFlag, onInterrupt, pinSelf, runCleanups, writeReport } from './lib/bench-run.ts';
 import { freePort } from './lib/free-port.ts';
 import { startCpuWindow, type CpuWindow } from './lib/hls-machine.ts';
 import { percentile, round } from './lib/metrics.ts';
@@ -190,6 +190,9 @@ type ViewerPoint = {
   latencyP95Ms: number | null;
   publisherMaxLagMs: number;
   clientLimited: boolean;
+  /** the bench process's CPU in the window, user and kernel, % of a core */
+  clientUserPercent: number;
+  clientSystemPercent: number;
   /** all viewers' receivers over the whole point: packets found missing, given up (too late), retransmissions received, belated */
   receiver: { lost: number; dropped: number; retransmitted: number; belated: number; received: number };
 };
@@ -265,9 +268,11 @@ async function viewerPoint(n: number, schedule: TsSchedule): Promise<ViewerPoint
       if (v.matcher) v.matcher.windowFromMs = from;
     }
     const pubAtStart = publisher.bytesSent;
+    const self0 = process.cpuUsage();
     const end = startCpuWindow(engine.pid, SERVER_CORE);
     await Bun.sleep(viewerDuration * 1000);
     const cpu = end();
+    const self = process.cpuUsage(self0);
     const to = performance.now();
     const pubBytes = publisher.bytesSent - pubAtStart;
     for (const v of viewers) v.stalls = v.gaps.close(to);
@@ -298,6 +303,8 @@ async function viewerPoint(n: number, schedule: TsSchedule): Promise<ViewerPoint
       latencyP95Ms: round(percentile(samples, 95), 1),
       publisherMaxLagMs: round(publisher.maxLagMs, 1)!,
       clientLimited,
+      clientUserPercent: round(self.user / 1e4 / cpu.seconds, 1)!,
+      clientSystemPercent: round(self.system / 1e4 / cpu.seconds, 1)!,
       receiver: viewers.reduce(
         (a, v) => {
           const r = v.caller.connection?.stats.receive;
@@ -315,7 +322,7 @@ async function viewerPoint(n: number, schedule: TsSchedule): Promise<ViewerPoint
 
 // ---------------------------------------------------------------- latency
 
-type LatencyRun = { relay: 'weir' | 'srt-live-transmit'; samples: number; p50: number | null; p95: number | null; p99: number | null; max: number | null; min: number | null; framesSeen: number; matched: number; stalls: number; relayPercent: number };
+type LatencyRun = { relay: 'weir' | 'srt-live-transmit'; samples: number; p50: number | null; p95: number | null; p99: number | null; max: number | null; min: number | null; framesSeen: number; matched: number; stalls: number; relayPercent: number; otherPercent: number };
 
 async function latencyThrough(relay: 'weir' | 'srt-live-transmit', schedule: TsSchedule): Promise<LatencyRun> {
   if ((warmupSec + latencyDuration + 3) * 1000 > schedule.durationMs) throw new Error(`--warmup + --latency-duration must fit in the ${Math.round(schedule.durationMs / 1000)} s file`);
@@ -380,7 +387,7 @@ async function latencyThrough(relay: 'weir' | 'srt-live-transmit', schedule: TsS
     matcher.windowToMs = performance.now();
     matcher.closeWindow(matcher.windowToMs);
     const s = [...matcher.samples].sort((a, b) => a - b);
-    return { relay, samples: s.length, p50: round(percentile(s, 50)), p95: round(percentile(s, 95)), p99: round(percentile(s, 99)), max: round(s.at(-1) ?? null), min: round(s[0] ?? null), framesSeen: matcher.frames, matched: matcher.matched, stalls: matcher.stalls, relayPercent: cpu.enginePercent };
+    return { relay, samples: s.length, p50: round(percentile(s, 50)), p95: round(percentile(s, 95)), p99: round(percentile(s, 99)), max: round(s.at(-1) ?? null), min: round(s[0] ?? null), framesSeen: matcher.frames, matched: matcher.matched, stalls: matcher.stalls, relayPercent: cpu.enginePercent, otherPercent: cpu.otherPercent };
   } finally {
     await stop();
     unregister();
@@ -414,7 +421,7 @@ async function main(): Promise<void> {
         '',
         '| protocol | publishers | live | engine % of core | % per stream | CPU s per stream-minute | ingest Mbit/s | core 0 busy % | bench process % | other processes % |',
         '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-        ...points.map((p) => `| ${p.protocol} | ${p.streams} | ${p.live} | ${p.cpu.enginePercent} | ${p.percentPerStream} | ${p.cpuSecondsPerStreamMinute} | ${p.bitrateInMbps} | ${p.cpu.serverCoreBusyPercent} | ${p.cpu.clientPercent} | ${p.cpu.otherPercent} |`),
+        ...points.map((p) => `| ${p.protocol}${noisyMark(p.cpu.otherPercent)} | ${p.streams} | ${p.live} | ${p.cpu.enginePercent} | ${p.percentPerStream} | ${p.cpuSecondsPerStreamMinute} | ${p.bitrateInMbps} | ${p.cpu.serverCoreBusyPercent} | ${p.cpu.clientPercent} | ${p.cpu.otherPercent} |`),
         '',
       );
     }
@@ -423,7 +430,7 @@ async function main(): Promise<void> {
       const run = async (n: number) => {
         log(`bench: ${n} SRT viewers...`);
         const p = await viewerPoint(n, schedule);
-        log(`bench:   ${p.pass ? 'pass' : 'FAIL'} engine ${p.cpu.enginePercent}%, ok ${p.passed}/${n}, ratio min ${p.minRatio} median ${p.medianRatio}, stalled ${p.stalled}, receivers lost/dropped/retransmitted ${p.receiver.lost}/${p.receiver.dropped}/${p.receiver.retransmitted} of ${p.receiver.received}, latency p50 ${p.latencyP50Ms} ms, bench ${p.cpu.clientPercent}%, other ${p.cpu.otherPercent}%${p.why.length ? ` (${p.why.join('; ')})` : ''}`);
+        log(`bench:   ${p.pass ? 'pass' : 'FAIL'} engine ${p.cpu.enginePercent}%, ok ${p.passed}/${n}, ratio min ${p.minRatio} median ${p.medianRatio}, stalled ${p.stalled}, receivers lost/dropped/retransmitted ${p.receiver.lost}/${p.receiver.dropped}/${p.receiver.retransmitted} of ${p.receiver.received}, latency p50 ${p.latencyP50Ms} ms, bench ${p.cpu.clientPercent}% (user ${p.clientUserPercent}, kernel ${p.clientSystemPercent}), other ${p.cpu.otherPercent}%${p.why.length ? ` (${p.why.join('; ')})` : ''}`);
         points.push(p);
         return p;
       };
@@ -455,7 +462,7 @@ async function main(): Promise<void> {
         '',
         '| viewers | result | engine % of core | ok | bytes ratio min / median | stalled | packets lost / dropped / received | delivered Mbit/s | latency p50 / p95 ms | core 0 busy % | bench process % | other processes % |',
         '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-        ...points.map((p) => `| ${p.viewers} | ${p.pass ? 'pass' : `fail: ${p.why.join('; ')}`} | ${p.cpu.enginePercent} | ${p.passed} | ${p.minRatio} / ${p.medianRatio} | ${p.stalled} | ${p.receiver.lost} / ${p.receiver.dropped} / ${p.receiver.received} | ${p.deliveredMbps} | ${p.latencyP50Ms} / ${p.latencyP95Ms} | ${p.cpu.serverCoreBusyPercent} | ${p.cpu.clientPercent} | ${p.cpu.otherPercent} |`),
+        ...points.map((p) => `| ${p.viewers} | ${p.pass ? 'pass' : `fail: ${p.why.join('; ')}`}${noisyMark(p.cpu.otherPercent)} | ${p.cpu.enginePercent} | ${p.passed} | ${p.minRatio} / ${p.medianRatio} | ${p.stalled} | ${p.receiver.lost} / ${p.receiver.dropped} / ${p.receiver.received} | ${p.deliveredMbps} | ${p.latencyP50Ms} / ${p.latencyP95Ms} | ${p.cpu.serverCoreBusyPercent} | ${p.cpu.clientPercent} | ${p.cpu.otherPercent} |`),
         '',
         `SRT viewers one core serves: **${sustained}**${firstFail ? ` (first failing: ${firstFail})` : ' (no count failed: raise --viewer-counts)'}.`,
         '',
@@ -474,9 +481,9 @@ async function main(): Promise<void> {
       lines.push(
         `Glass-to-glass latency at ${latencyMs} ms SRT latency: publisher (this process) writes a video frame's last byte -> the viewer (this process) has it after TSBPD; ${latencyDuration} s, one viewer`,
         '',
-        '| relay | frames sampled | p50 ms | p95 ms | p99 ms | min / max ms | stalls | relay % of core |',
-        '|---|---:|---:|---:|---:|---:|---:|---:|',
-        ...runs.map((r) => `| ${r.relay} | ${r.samples} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.min} / ${r.max} | ${r.stalls} | ${r.relayPercent} |`),
+        '| relay | frames sampled | p50 ms | p95 ms | p99 ms | min / max ms | stalls | relay % of core | other processes % |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+        ...runs.map((r) => `| ${r.relay} | ${r.samples} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.min} / ${r.max} | ${r.stalls} | ${r.relayPercent} | ${r.otherPercent} |`),
         '',
         w && s && w.p50 !== null && s.p50 !== null ? `Weir adds **${round(w.p50 - s.p50)} ms** (p50) over srt-live-transmit.` : 'No latency difference: a run had no samples.',
         '',

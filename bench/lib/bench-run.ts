@@ -95,3 +95,11 @@ export function listFlag(value: string | undefined, name: string, usage: string)
   if (out.length === 0) numberFlag(undefined, name, usage, 1);
   return out;
 }
+
+/** other processes used more than this share of a core during a window: the figure is marked noisy (as fanout.ts does) */
+export const NOISY_OTHER_PERCENT = 15;
+
+/** ' *(noisy)*' for a window where other processes used more than NOISY_OTHER_PERCENT of a core */
+export function noisyMark(otherPercent: number): string {
+  return otherPercent > NOISY_OTHER_PERCENT ? ' *(noisy)*' : '';
+}
