@@ -198,7 +198,14 @@ async function main(): Promise<void> {
   const tags = withoutEndOfSequence(readFlvFile(SOURCE));
 
   // the camera farm: a Weir engine (standalone, app live) serving live/cam over RTSP
-  const farm = await startWeirEngine({ core: CLIENT_CORE, runId: `${runId}-farm`, args: ['--no-hls', '--no-ll-hls'] });
+  // its RTP/RTCP ports for UDP players: a window of its own, not the default 30000-30999 that
+  // engines of test suites on the same machine use
+  const rtpMin = 40000 + 2 * Math.floor(Math.random() * 4000);
+  const farm = await startWeirEngine({
+    core: CLIENT_CORE,
+    runId: `${runId}-farm`,
+    args: ['--no-hls', '--no-ll-hls', '--rtsp-rtp-port-min', String(rtpMin), '--rtsp-rtp-port-max', String(rtpMin + 1999)],
+  });
   onInterrupt(() => farm.stop());
   const publisher = new Publisher(parseEndpoint(`rtmp://127.0.0.1:${farm.rtmpPort}/live/cam`), tags, new SendTimeTable());
   onInterrupt(() => publisher.stop());
