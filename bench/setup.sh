@@ -26,6 +26,14 @@ if [ ! -f "$NMS_PREFIX/node_modules/node-media-server/package.json" ]; then
   npm install --silent --no-audit --no-fund --prefix "$NMS_PREFIX" "node-media-server@$NMS_VERSION" >/dev/null
 fi
 
+# bench/srt.ts runs srt-live-transmit as the reference relay
+if ! command -v srt-live-transmit >/dev/null; then
+  echo "setup: installing srt-tools (srt-live-transmit)" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y --no-install-recommends srt-tools >/dev/null 2>&1 \
+    || { apt-get update >/dev/null && apt-get install -y --no-install-recommends srt-tools >/dev/null; }
+fi
+
 for cmd in ffmpeg taskset; do command -v "$cmd" >/dev/null || { echo "setup: $cmd missing (apt-get install ffmpeg util-linux)" >&2; exit 1; }; done
 
 SRC="$CACHE/src-720p-2500k.flv"
@@ -41,4 +49,25 @@ if [ ! -s "$SRC" ]; then
     -c:a aac -b:a 128k -ac 2 \
     -f flv "$SRC"
 fi
-echo "setup: ok ($SRC)" >&2
+# bench/srt.ts: the same stream as MPEG-TS, for ffmpeg's SRT publishers (no re-encode)
+SRC_TS="$CACHE/src-720p-2500k.ts"
+if [ ! -s "$SRC_TS" ]; then
+  echo "setup: remuxing $SRC_TS" >&2
+  ffmpeg -hide_banner -loglevel error -y -i "$SRC" -c copy -f mpegts "$SRC_TS"
+fi
+
+# bench/rtsp.ts: a 1080p camera-like stream (H.264 main, no B-frames, 1 s GOP, 4 Mbit/s, AAC)
+SRC_1080="$CACHE/src-1080p-4000k.flv"
+if [ ! -s "$SRC_1080" ]; then
+  echo "setup: encoding $SRC_1080 (30 s, 1920x1080 30 fps, 4 Mbit/s H.264, 1 s GOP, AAC 128k)" >&2
+  ffmpeg -hide_banner -loglevel error -y \
+    -f lavfi -i "testsrc2=size=1920x1080:rate=30" \
+    -f lavfi -i "sine=frequency=440:sample_rate=48000" \
+    -t 30 -map 0:v -map 1:a \
+    -c:v libx264 -preset veryfast -tune zerolatency -profile:v main -pix_fmt yuv420p \
+    -b:v 4000k -minrate 4000k -maxrate 4000k -bufsize 4000k -x264-params "nal-hrd=cbr:force-cfr=1" \
+    -g 30 -keyint_min 30 -sc_threshold 0 -bf 0 \
+    -c:a aac -b:a 128k -ac 2 \
+    -f flv "$SRC_1080"
+fi
+echo "setup: ok ($SRC, $SRC_TS, $SRC_1080)" >&2

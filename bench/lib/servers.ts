@@ -41,7 +41,8 @@ export function streamUrls(s: RunningServer, stream: string): { publish: string;
   };
 }
 
-export type WeirSource = 'head' | 'worktree' | 'dist';
+/** `git:REF` runs src/ of any commit or branch of this repository (e.g. a branch not merged yet) */
+export type WeirSource = 'head' | 'worktree' | 'dist' | `git:${string}`;
 
 /** the engine snapshot a benchmark run measures, so that edits in progress do not change it mid-run */
 let weirEntry: { command: string[]; describe: string } | undefined;
@@ -58,12 +59,15 @@ export function prepareWeir(source: WeirSource): string {
     weirEntry = { command: [bin], describe: 'dist/weir-engine' };
     return weirEntry.describe;
   }
-  const sha = tryRun('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD']);
-  const dir = source === 'head' ? `${WORK_DIR}/weir-${sha}` : `${WORK_DIR}/weir-worktree-${Date.now()}`;
-  if (source === 'head') {
+  const ref = source.startsWith('git:') ? source.slice(4) : 'HEAD';
+  if (!/^[\w./-]+$/.test(ref)) throw new Error(`--weir-source ${source}: not a git ref`);
+  const sha = tryRun('git', ['-C', REPO, 'rev-parse', '--short', ref]);
+  const archived = source === 'head' || source.startsWith('git:');
+  const dir = archived ? `${WORK_DIR}/weir-${sha}` : `${WORK_DIR}/weir-worktree-${Date.now()}`;
+  if (archived) {
     if (!existsSync(`${dir}/src/engine.ts`)) {
       mkdirSync(dir, { recursive: true });
-      const r = spawnSync('bash', ['-c', `git -C '${REPO}' archive HEAD src package.json | tar -x -C '${dir}'`], { encoding: 'utf8' });
+      const r = spawnSync('bash', ['-c', `git -C '${REPO}' archive '${ref}' src package.json | tar -x -C '${dir}'`], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`git archive failed: ${r.stderr}`);
     }
   } else {
@@ -74,6 +78,12 @@ export function prepareWeir(source: WeirSource): string {
   const dirty = source === 'worktree' && tryRun('git', ['-C', REPO, 'status', '--porcelain', 'src']) !== '';
   weirEntry = { command: [bun, 'run', `${dir}/src/engine.ts`], describe: `${source} ${sha}${dirty ? ' + uncommitted src changes' : ''}` };
   return weirEntry.describe;
+}
+
+/** the command that runs the engine prepareWeir fixed (before any engine flag) */
+export function weirEngineCommand(): string[] {
+  if (!weirEntry) prepareWeir('head');
+  return [...weirEntry!.command];
 }
 
 function weirCommand(rtmpPort: number, httpPort: number): string[] {
@@ -99,7 +109,7 @@ function nginxCommand(dir: string, rtmpPort: number): string[] {
   return ['nginx', '-p', dir, '-c', confPath, '-g', 'daemon off;'];
 }
 
-async function waitForPort(port: number, timeoutMs: number, proc: Subprocess): Promise<void> {
+export async function waitForPort(port: number, timeoutMs: number, proc: Subprocess): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`server exited with code ${proc.exitCode}`);
