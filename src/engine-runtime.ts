@@ -101,7 +101,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
   const context: EngineContext = {
     config: getConfig,
     streams,
-    outputs: new OutputRegistry(streams),
+    outputs: new OutputRegistry(streams, () => getConfig().viewers.mergeWriteMs),
     hls,
     admission,
     clients: new ClientRegistry(),

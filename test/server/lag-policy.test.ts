@@ -1,0 +1,163 @@
+// The slow-viewer policy on the writer, over a simulated link: a sink that takes what fits in a
+// kernel-sized buffer, a link that empties that buffer at its own rate, and a receiver that
+// parses what arrives and measures how far behind live each frame is.
+import { describe, expect, test } from 'bun:test';
+import { joinBatch, type MediaEntry } from '../../src/outputs/media-batch.ts';
+import { ConnectionWriter, type ByteSink } from '../../src/server/connection-writer.ts';
+
+const KIND_CODE = { audio: 1, video: 2 } as const;
+/** each entry on the wire: [size u32][timestamp u32][kind u8][key u8][padding] so the receiver can parse it back */
+function entry(kind: 'audio' | 'video', timestampMs: number, key: boolean, size: number): MediaEntry {
+  const bytes = new Uint8Array(size);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, size);
+  view.setUint32(4, timestampMs);
+  bytes[8] = KIND_CODE[kind];
+  bytes[9] = key ? 1 : 0;
+  return { bytes, kind, randomAccess: kind === 'video' && key, timestampMs };
+}
+
+class SimulatedLink implements ByteSink {
+  writer: ConnectionWriter | null = null;
+  buffered = 0;
+  aborted = false;
+  private wire: Uint8Array[] = [];
+  private pending = new Uint8Array(0);
+  received: Array<{ kind: 'audio' | 'video'; key: boolean; timestampMs: number; lagMs: number }> = [];
+  constructor(public bytesPerSecond: number, private readonly bufferBytes: number) {}
+  write(bytes: Uint8Array): number {
+    const n = Math.min(bytes.byteLength, this.bufferBytes - this.buffered);
+    if (n <= 0) return 0;
+    this.wire.push(bytes.subarray(0, n));
+    this.buffered += n;
+    return n;
+  }
+  end(): void {}
+  abort(): void {
+    this.aborted = true;
+  }
+  /** `ms` of link time pass at `nowMs`: what the link carried reaches the receiver. */
+  carry(nowMs: number, ms: number): void {
+    let budget = Math.floor((this.bytesPerSecond * ms) / 1000);
+    const got: Uint8Array[] = [this.pending];
+    while (budget > 0 && this.wire.length > 0) {
+      const head = this.wire[0]!;
+      const n = Math.min(budget, head.byteLength);
+      got.push(head.subarray(0, n));
+      if (n === head.byteLength) this.wire.shift();
+      else this.wire[0] = head.subarray(n);
+      budget -= n;
+      this.buffered -= n;
+    }
+    const size = got.reduce((s, b) => s + b.byteLength, 0);
+    const all = new Uint8Array(size);
+    let at = 0;
+    for (const b of got) (all.set(b, at), (at += b.byteLength));
+    let offset = 0;
+    while (all.byteLength - offset >= 10) {
+      const view = new DataView(all.buffer, all.byteOffset + offset);
+      const entrySize = view.getUint32(0);
+      if (all.byteLength - offset < entrySize) break;
+      const timestampMs = view.getUint32(4);
+      this.received.push({ kind: all[offset + 8] === 1 ? 'audio' : 'video', key: all[offset + 9] === 1, timestampMs, lagMs: nowMs - timestampMs });
+      offset += entrySize;
+    }
+    this.pending = all.slice(offset);
+    if (this.buffered < this.bufferBytes) this.writer?.resume();
+  }
+}
+
+/** 30 fps video (1 s GOP: 30 KB keyframe, 8 KB inter frames) + 50 audio frames/s of 400 B: ~282 KB/s */
+const STREAM_BYTES_PER_SECOND = 30_000 + 29 * 8_000 + 50 * 400;
+const WINDOW_MS = 50;
+const STEP_MS = 10;
+
+/** Runs `seconds` of stream through the writer; `rate(t)` is the link's bytes per second at second t. */
+function run(link: SimulatedLink, writer: ConnectionWriter, seconds: number, rate: (second: number) => number) {
+  const sent = { audio: 0, keyframes: 0 };
+  let window: MediaEntry[] = [];
+  for (let t = 0; t < seconds * 1000 && !writer.isClosed; t += STEP_MS) {
+    link.bytesPerSecond = rate(t / 1000);
+    if (t % 20 === 0) (window.push(entry('audio', t, false, 400)), sent.audio++);
+    if (t % 100 === 0 || t % 100 === 30 || t % 100 === 70) {
+      const frame = Math.floor(t / 100) * 3 + (t % 100 === 0 ? 0 : t % 100 === 30 ? 1 : 2);
+      const key = frame % 30 === 0;
+      if (key) sent.keyframes++;
+      window.push(entry('video', t, key, key ? 30_000 : 8_000));
+    }
+    if ((t + STEP_MS) % WINDOW_MS === 0) {
+      writer.writeBatch(joinBatch(window));
+      window = [];
+    }
+    link.carry(t + STEP_MS, STEP_MS);
+  }
+  return sent;
+}
+
+function lagOver(link: SimulatedLink, fromMs: number, toMs: number): number {
+  const lags = link.received.filter((r) => r.timestampMs >= fromMs && r.timestampMs < toMs).map((r) => r.lagMs);
+  return lags.length === 0 ? Number.POSITIVE_INFINITY : Math.max(...lags);
+}
+
+function setUp(bytesPerSecond: number) {
+  const link = new SimulatedLink(bytesPerSecond, 256 * 1024);
+  let reason = '';
+  const writer = new ConnectionWriter(link, { softLimitBytes: 4 << 20, hardLimitBytes: 16 << 20 }, (r) => (reason = r));
+  link.writer = writer;
+  return { link, writer, reason: () => reason };
+}
+
+describe('a viewer whose link is slower than the stream', () => {
+  test('at half the bitrate it is degraded, not cut off: audio and keyframes go on, its lag stops growing', () => {
+    const { link, writer, reason } = setUp(STREAM_BYTES_PER_SECOND / 2);
+    const seconds = 120;
+    const sent = run(link, writer, seconds, () => STREAM_BYTES_PER_SECOND / 2);
+    expect(reason()).toBe('');
+    expect(writer.isClosed).toBe(false);
+    expect(writer.stats.degradations).toBeGreaterThan(0);
+    const audio = link.received.filter((r) => r.kind === 'audio');
+    const keyframes = link.received.filter((r) => r.kind === 'video' && r.key);
+    // Everything but what is still in flight at the end arrived: audio continuous, every keyframe.
+    expect(audio.length).toBeGreaterThan(sent.audio - 5 * 50);
+    expect(keyframes.length).toBeGreaterThan(sent.keyframes - 5);
+    for (let i = 1; i < audio.length; i++) expect(audio[i]!.timestampMs - audio[i - 1]!.timestampMs).toBe(20);
+    // Inter frames were dropped (most of the bitrate), so it stays near live.
+    expect(link.received.filter((r) => r.kind === 'video' && !r.key).length).toBeLessThan(seconds * 29 * 0.5);
+    const third = (seconds * 1000) / 3;
+    const early = lagOver(link, 0, third);
+    const late = lagOver(link, 2 * third, seconds * 1000 - 5000);
+    expect(late).toBeLessThanOrEqual(early);
+    expect(late).toBeLessThan(5000);
+  });
+
+  test('once the link carries the stream again it gets full video and rejoins the shared path', () => {
+    const { link, writer } = setUp(STREAM_BYTES_PER_SECOND / 2);
+    run(link, writer, 150, (s) => (s < 20 ? STREAM_BYTES_PER_SECOND / 2 : STREAM_BYTES_PER_SECOND * 3));
+    expect(writer.stats.degradations).toBeGreaterThan(0);
+    expect(writer.isDegraded).toBe(false);
+    const sharedBefore = writer.stats.sharedWrites;
+    writer.writeBatch(joinBatch([entry('audio', 150_000, false, 400)]));
+    expect(writer.stats.sharedWrites).toBe(sharedBefore + 1);
+    // The last seconds: every inter frame again, lag near zero.
+    const tail = link.received.filter((r) => r.timestampMs >= 140_000 && r.timestampMs < 149_000);
+    expect(tail.filter((r) => r.kind === 'video' && !r.key).length).toBe(9 * 29);
+    expect(lagOver(link, 140_000, 149_000)).toBeLessThan(500);
+  });
+
+  test('a link that cannot take even audio and keyframes is cut off', () => {
+    const { link, writer, reason } = setUp(20_000);
+    run(link, writer, 120, () => 20_000);
+    expect(writer.isClosed).toBe(true);
+    expect(reason()).toContain('cannot take even audio and keyframes');
+    expect(link.aborted).toBe(true);
+  });
+
+  test('a link with room to spare is never degraded and stays on the shared path', () => {
+    const { link, writer } = setUp(STREAM_BYTES_PER_SECOND * 2);
+    run(link, writer, 30, () => STREAM_BYTES_PER_SECOND * 2);
+    expect(writer.stats.degradations).toBe(0);
+    expect(writer.stats.droppedMessages).toBe(0);
+    expect(writer.stats.privateBatches).toBe(0);
+    expect(writer.stats.sharedWrites).toBe(600);
+  });
+});
