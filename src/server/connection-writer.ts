@@ -259,10 +259,7 @@ export class ConnectionWriter {
     if (taken < 0) taken = 0;
     this.stats.bytesWritten += taken;
     if (taken > 0) this.onWritten?.(taken);
-    if (taken >= bytes.byteLength) {
-      this.lag.caughtUp();
-      return true;
-    }
+    if (taken >= bytes.byteLength) return true;
     // What the kernel did not take is already committed on the wire: never droppable.
     const rest = bytes.subarray(taken);
     this.queue = [{ bytes: rest, droppable: false, inter: false }];

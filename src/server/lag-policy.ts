@@ -1,16 +1,20 @@
 // How a viewer that is behind live is treated, judged in stream time (the timestamps of the
-// media it is offered) so the rule is the same for every link and bitrate: a viewer whose
-// transport has been blocked for longer than degradeAfterMs is degraded (inter frames dropped,
-// audio and keyframes kept); it gets full video again at a keyframe once it has caught up and a
-// hold has passed (the hold doubles each time full video sets it back again soon, so a link that
-// cannot carry the stream is not made to try every second); a degraded viewer still blocked
-// after maxLagMs is dropped to the next keyframe, and one that then falls that far behind again
-// before ever catching up cannot take even audio and keyframes.
+// media it is offered) so the rule is the same for every link and bitrate. The writer cannot
+// see what the kernel (or Bun's HTTP body buffer) still holds, only that the transport holds
+// back: a viewer accrues "blocked time" while its transport holds back and pays it off at the
+// same rate while it does not, so a link that is blocked most of the time adds up even when
+// every drain lets a burst through. Over degradeAfterMs of blocked time: degraded (inter frames
+// dropped, audio and keyframes kept). Full video again at a keyframe once it is no longer
+// blocked, owes nothing, and a hold has passed; the hold doubles each time full video sets it
+// back within maxHoldMs, so a link that cannot carry the stream is not made to fill its buffers
+// again every few seconds. Degraded and still over maxLagMs of blocked time: dropped to the
+// next keyframe; over it once more before it has paid that off: it cannot take even audio and
+// keyframes.
 
 export type LagLimits = Readonly<{
-  /** blocked this long (stream time): drop inter frames */
+  /** blocked this long (stream time, net of unblocked time): drop inter frames */
   degradeAfterMs: number;
-  /** degraded and still blocked this long: drop the queue to the next keyframe, then cut off */
+  /** degraded and blocked this long: drop the queue to the next keyframe, then cut off */
   maxLagMs: number;
   /** the first hold before full video is tried again; it doubles up to maxHoldMs on relapses */
   minHoldMs: number;
@@ -22,30 +26,33 @@ export const DEFAULT_LAG_LIMITS: LagLimits = { degradeAfterMs: 1000, maxLagMs: 1
 /** What the writer must do about the entry it is admitting. */
 export type LagAction = 'none' | 'degrade' | 'full-video' | 'skip-to-keyframe' | 'cut-off';
 
+/** A gap in the stream (publisher away) is not time the viewer was blocked. */
+const MAX_STEP_MS = 1000;
+
 export class LagPolicy {
   degraded = false;
-  /** stream time of the first media offered while blocked since the queue was last written out */
-  private behindSinceMs: number | null = null;
+  /** stream time spent blocked, less the time since spent unblocked */
+  private blockedMs = 0;
+  private lastMs: number | null = null;
   private degradedAtMs = 0;
   private fullVideoAtMs = Number.NEGATIVE_INFINITY;
   private holdMs: number;
-  /** the queue was dropped to a keyframe for lag and the viewer has not caught up since */
+  /** dropped to a keyframe for lag and not paid off since */
   private skipped = false;
 
   constructor(private readonly limits: LagLimits = DEFAULT_LAG_LIMITS) {
     this.holdMs = limits.minHoldMs;
   }
 
-  /** Everything offered so far has been taken by the transport. */
-  caughtUp(): void {
-    this.behindSinceMs = null;
-    this.skipped = false;
-  }
-
   /** A media entry at stream time `timestampMs` is offered; `blocked`: the transport holds back. */
   observe(timestampMs: number, blocked: boolean, videoKeyframe: boolean): LagAction {
+    // Audio and video interleave slightly out of order: time only moves forward.
+    const stepMs = this.lastMs === null ? 0 : Math.min(Math.max(timestampMs - this.lastMs, 0), MAX_STEP_MS);
+    if (this.lastMs === null || timestampMs > this.lastMs) this.lastMs = timestampMs;
     if (!blocked) {
-      if (this.behindSinceMs !== null) return 'none'; // still writing out a backlog
+      this.blockedMs = Math.max(0, this.blockedMs - stepMs);
+      if (this.blockedMs > 0) return 'none';
+      this.skipped = false;
       if (this.degraded && videoKeyframe && timestampMs - this.degradedAtMs >= this.holdMs) {
         this.degraded = false;
         this.fullVideoAtMs = timestampMs;
@@ -53,24 +60,20 @@ export class LagPolicy {
       }
       return 'none';
     }
-    if (this.behindSinceMs === null) {
-      this.behindSinceMs = timestampMs;
-      return 'none';
-    }
-    const behindMs = timestampMs - this.behindSinceMs;
+    this.blockedMs += stepMs;
     if (!this.degraded) {
-      if (behindMs <= this.limits.degradeAfterMs) return 'none';
+      if (this.blockedMs <= this.limits.degradeAfterMs) return 'none';
       this.degraded = true;
-      // Full video set it back soon after it was tried: wait longer before the next try.
-      const relapsed = timestampMs - this.fullVideoAtMs < 2 * this.holdMs + this.limits.degradeAfterMs;
+      // Full video set it back again: wait longer before the next try.
+      const relapsed = timestampMs - this.fullVideoAtMs < this.limits.maxHoldMs;
       this.holdMs = relapsed ? Math.min(this.holdMs * 2, this.limits.maxHoldMs) : this.limits.minHoldMs;
       this.degradedAtMs = timestampMs;
       return 'degrade';
     }
-    if (behindMs <= this.limits.maxLagMs) return 'none';
+    if (this.blockedMs <= this.limits.maxLagMs) return 'none';
     if (this.skipped) return 'cut-off';
     this.skipped = true;
-    this.behindSinceMs = timestampMs;
+    this.blockedMs = this.limits.degradeAfterMs;
     return 'skip-to-keyframe';
   }
 }

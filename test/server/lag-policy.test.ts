@@ -17,15 +17,30 @@ function entry(kind: 'audio' | 'video', timestampMs: number, key: boolean, size:
   return { bytes, kind, randomAccess: kind === 'video' && key, timestampMs };
 }
 
+/**
+ * socket: takes what fits in its buffer (Bun's socket.write); buffering: takes everything while
+ * not over its buffer and then holds back until it is below it again (Bun's HTTP body stream).
+ */
+type Transport = 'socket' | 'buffering';
+
 class SimulatedLink implements ByteSink {
   writer: ConnectionWriter | null = null;
   buffered = 0;
   aborted = false;
+  transport: Transport = 'socket';
+  private holding = false;
   private wire: Uint8Array[] = [];
   private pending = new Uint8Array(0);
   received: Array<{ kind: 'audio' | 'video'; key: boolean; timestampMs: number; lagMs: number }> = [];
   constructor(public bytesPerSecond: number, private readonly bufferBytes: number) {}
   write(bytes: Uint8Array): number {
+    if (this.transport === 'buffering') {
+      if (this.holding) return 0;
+      this.wire.push(bytes);
+      this.buffered += bytes.byteLength;
+      this.holding = this.buffered > this.bufferBytes;
+      return bytes.byteLength;
+    }
     const n = Math.min(bytes.byteLength, this.bufferBytes - this.buffered);
     if (n <= 0) return 0;
     this.wire.push(bytes.subarray(0, n));
@@ -63,7 +78,10 @@ class SimulatedLink implements ByteSink {
       offset += entrySize;
     }
     this.pending = all.slice(offset);
-    if (this.buffered < this.bufferBytes) this.writer?.resume();
+    if (this.buffered < this.bufferBytes) {
+      this.holding = false;
+      this.writer?.resume();
+    }
   }
 }
 
@@ -99,8 +117,9 @@ function lagOver(link: SimulatedLink, fromMs: number, toMs: number): number {
   return lags.length === 0 ? Number.POSITIVE_INFINITY : Math.max(...lags);
 }
 
-function setUp(bytesPerSecond: number) {
-  const link = new SimulatedLink(bytesPerSecond, 256 * 1024);
+function setUp(bytesPerSecond: number, transport: Transport = 'socket', bufferBytes = 256 * 1024) {
+  const link = new SimulatedLink(bytesPerSecond, bufferBytes);
+  link.transport = transport;
   let reason = '';
   const writer = new ConnectionWriter(link, { softLimitBytes: 4 << 20, hardLimitBytes: 16 << 20 }, (r) => (reason = r));
   link.writer = writer;
@@ -108,8 +127,14 @@ function setUp(bytesPerSecond: number) {
 }
 
 describe('a viewer whose link is slower than the stream', () => {
-  test('at half the bitrate it is degraded, not cut off: audio and keyframes go on, its lag stops growing', () => {
-    const { link, writer, reason } = setUp(STREAM_BYTES_PER_SECOND / 2);
+  test.each([
+    ['socket', 256 * 1024, 5000],
+    ['buffering', 256 * 1024, 5000],
+    // kernel buffers the writer cannot see: ~15 s of this link fill before it is ever blocked,
+    // so each try of full video costs that much lag; the tries get rarer
+    ['socket', 2 * 1024 * 1024, 12_000],
+  ] as const)('at half the bitrate it is degraded, not cut off: audio and keyframes go on, its lag stops growing (%s transport, %d-byte buffer)', (transport, bufferBytes, maxLateMs) => {
+    const { link, writer, reason } = setUp(STREAM_BYTES_PER_SECOND / 2, transport, bufferBytes);
     const seconds = 120;
     const sent = run(link, writer, seconds, () => STREAM_BYTES_PER_SECOND / 2);
     expect(reason()).toBe('');
@@ -117,9 +142,11 @@ describe('a viewer whose link is slower than the stream', () => {
     expect(writer.stats.degradations).toBeGreaterThan(0);
     const audio = link.received.filter((r) => r.kind === 'audio');
     const keyframes = link.received.filter((r) => r.kind === 'video' && r.key);
-    // Everything but what is still in flight at the end arrived: audio continuous, every keyframe.
-    expect(audio.length).toBeGreaterThan(sent.audio - 5 * 50);
-    expect(keyframes.length).toBeGreaterThan(sent.keyframes - 5);
+    // Everything but what may still be in flight at the end arrived: audio continuous, every keyframe.
+    const settledMs = (seconds - 20) * 1000;
+    expect(audio.filter((r) => r.timestampMs < settledMs).length).toBe(settledMs / 20);
+    expect(keyframes.filter((r) => r.timestampMs < settledMs).length).toBe(settledMs / 1000);
+    expect(sent.audio).toBe(seconds * 50);
     for (let i = 1; i < audio.length; i++) expect(audio[i]!.timestampMs - audio[i - 1]!.timestampMs).toBe(20);
     // Inter frames were dropped (most of the bitrate), so it stays near live.
     expect(link.received.filter((r) => r.kind === 'video' && !r.key).length).toBeLessThan(seconds * 29 * 0.5);
@@ -127,7 +154,10 @@ describe('a viewer whose link is slower than the stream', () => {
     const early = lagOver(link, 0, third);
     const late = lagOver(link, 2 * third, seconds * 1000 - 5000);
     expect(late).toBeLessThanOrEqual(early);
-    expect(late).toBeLessThan(5000);
+    expect(late).toBeLessThan(maxLateMs);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const lagsIn = (from: number, to: number) => link.received.filter((r) => r.timestampMs >= from && r.timestampMs < to).map((r) => r.lagMs);
+    expect(median(lagsIn(2 * third, seconds * 1000 - 5000))).toBeLessThan(median(lagsIn(0, third)));
   });
 
   test('once the link carries the stream again it gets full video and rejoins the shared path', () => {
