@@ -12,7 +12,8 @@
 // keyframes. The kernel hides megabytes (Bun cannot size socket buffers), so being unblocked
 // again does not prove the link can carry full video: over each 2 s in which the transport was
 // blocked most of the time, what it took against what the stream offered is the link's measure;
-// under 95% of the stream, full video is not tried again before maxHoldMs has passed.
+// two such spans in a row under 95% of the stream (one could be a reader that was briefly
+// starved of CPU), and full video is not tried again before maxHoldMs has passed.
 
 export type LagLimits = Readonly<{
   /** blocked this long (stream time, net of unblocked time): drop inter frames */
@@ -24,7 +25,7 @@ export type LagLimits = Readonly<{
   maxHoldMs: number;
 }>;
 
-export const DEFAULT_LAG_LIMITS: LagLimits = { degradeAfterMs: 1000, maxLagMs: 10_000, minHoldMs: 2000, maxHoldMs: 60_000 };
+export const DEFAULT_LAG_LIMITS: LagLimits = { degradeAfterMs: 2000, maxLagMs: 10_000, minHoldMs: 2000, maxHoldMs: 60_000 };
 
 /** What the writer must do about the entry it is admitting. */
 export type LagAction = 'none' | 'degrade' | 'full-video' | 'skip-to-keyframe' | 'cut-off';
@@ -48,8 +49,8 @@ export class LagPolicy {
   private skipped = false;
   /** the current measuring span: its start, bytes the stream offered, bytes the transport took, time blocked */
   private span = { startMs: Number.NaN, offered: 0, taken: 0, blockedMs: 0 };
-  /** what the link took of the stream the last time it was measured (null: never held back long) */
-  private linkShare: number | null = null;
+  /** spans in a row, each blocked most of the time, in which the link took under 95% of the stream */
+  private shortSpans = 0;
 
   /** Bytes of the stream offered to this viewer, dropped ones included. */
   offered(bytes: number): void {
@@ -76,11 +77,11 @@ export class LagPolicy {
       if (this.blockedMs > 0) return 'none';
       this.skipped = false;
       const degradedForMs = timestampMs - this.degradedAtMs;
-      const linkMayCarry = this.linkShare === null || this.linkShare >= CARRIES_STREAM || degradedForMs >= this.limits.maxHoldMs;
+      const linkMayCarry = this.shortSpans < 2 || degradedForMs >= this.limits.maxHoldMs;
       if (this.degraded && videoKeyframe && degradedForMs >= this.holdMs && linkMayCarry) {
         this.degraded = false;
         this.fullVideoAtMs = timestampMs;
-        this.linkShare = null;
+        this.shortSpans = 0;
         return 'full-video';
       }
       return 'none';
@@ -108,7 +109,9 @@ export class LagPolicy {
     span.blockedMs += blockedStepMs;
     const lengthMs = timestampMs - span.startMs;
     if (lengthMs < MEASURE_MS) return;
-    if (span.blockedMs * 2 >= lengthMs && span.offered > 0) this.linkShare = span.taken / span.offered;
+    if (span.blockedMs * 2 >= lengthMs && span.offered > 0) {
+      this.shortSpans = span.taken / span.offered < CARRIES_STREAM ? this.shortSpans + 1 : 0;
+    }
     this.span = { startMs: timestampMs, offered: 0, taken: 0, blockedMs: 0 };
   }
 }
