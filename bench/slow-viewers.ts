@@ -5,7 +5,10 @@
 // last third, and the engine's RSS over time. The engine (src/ of this checkout) runs pinned
 // to core 0, this tool to core 1.
 //
-//   bun run bench/slow-viewers.ts [--seconds 120] [--viewers 200] [--slow 40] [--slow-ratio 0.5]
+//   bun run bench/slow-viewers.ts [--seconds 120] [--viewers 200] [--slow 40] [--slow-ratio 0.5] [--rev REV]
+//   (--rev runs the engine of that commit, copied out with git archive, to compare with before)
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 import { readFlvFile } from './lib/flv-file.ts';
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     slow: { type: 'string', default: '40' },
     'slow-ratio': { type: 'string', default: '0.5' },
     'merge-write-ms': { type: 'string', default: '50' },
+    rev: { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -112,10 +116,23 @@ const median = (xs: number[]): number | null => {
 };
 const round = (v: number | null): number | null => (v === null ? null : Math.round(v));
 
+function engineEntry(rev: string | undefined): string {
+  if (!rev) return `${REPO}/src/engine.ts`;
+  const sha = spawnSync('git', ['-C', REPO, 'rev-parse', '--short', rev], { encoding: 'utf8' }).stdout.trim();
+  if (!sha) throw new Error(`unknown revision ${rev}`);
+  const dir = `${process.env.WEIR_BENCH_TMP ?? '/tmp/weir-bench'}/weir-${sha}`;
+  if (!existsSync(`${dir}/src/engine.ts`)) {
+    mkdirSync(dir, { recursive: true });
+    const r = spawnSync('bash', ['-c', `git -C '${REPO}' archive ${sha} src package.json | tar -x -C '${dir}'`], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git archive failed: ${r.stderr}`);
+  }
+  return `${dir}/src/engine.ts`;
+}
+
 const rtmpPort = freePort();
 const httpPort = freePort();
 const engine = Bun.spawn(
-  ['taskset', '-c', '0', BUN, 'run', `${REPO}/src/engine.ts`, '--rtmp-host', '127.0.0.1', '--http-host', '127.0.0.1',
+  ['taskset', '-c', '0', BUN, 'run', engineEntry(values.rev), '--rtmp-host', '127.0.0.1', '--http-host', '127.0.0.1',
     '--rtmp-port', String(rtmpPort), '--http-port', String(httpPort), '--log-level', 'warn', '--merge-write-ms', values['merge-write-ms']!],
   { stdout: 'ignore', stderr: 'ignore', env: { ...process.env, WEIR_RTMP_MAX_PER_ADDRESS: '0', WEIR_HTTP_MAX_PER_ADDRESS: '0', WEIR_RTMP_MAX_PUBLISHES_PER_ADDRESS: '0' } },
 );
@@ -164,7 +181,7 @@ try {
   const lagsIn = (from: number, to: number) => slow.flatMap((v) => v.lags.filter((l) => l.atS >= from && l.atS < to).map((l) => l.lagMs));
   const perViewerLast = slow.map((v) => median(v.lags.filter((l) => l.atS >= 2 * third).map((l) => l.lagMs))).filter((x): x is number => x !== null);
   const report = {
-    seconds, viewers: total, slowViewers: slowCount, slowLinkMbps: +((sourceBytesPerSecond * slowRatio * 8) / 1e6).toFixed(2),
+    engine: values.rev ?? 'this checkout', seconds, viewers: total, slowViewers: slowCount, slowLinkMbps: +((sourceBytesPerSecond * slowRatio * 8) / 1e6).toFixed(2),
     sourceMbps: +(publisher.fileBitrateBps / 1e6).toFixed(2), mergeWriteMs: Number(values['merge-write-ms']),
     normal: { viewers: normal.length, healthy, closed: normal.filter((v) => v.metrics.closedMs >= 0).length, withStall: normal.filter((v) => v.metrics.stalls > 0).length },
     slow: {
