@@ -97,7 +97,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     typeof options.admission === 'function' ? options.admission(getConfig) : (options.admission ?? new AppListAdmission(getConfig));
   const forwardMemo = new ForwardTargetMemo();
   const admission = forwardMemo.wrap(options.metrics ? options.metrics.observeAdmission(decider) : decider);
-  const counters: EngineCounters = { bytesIn: 0, bytesOut: 0, writers: { droppedMessages: 0, slowDisconnects: 0 } };
+  const counters: EngineCounters = { bytesIn: 0, bytesOut: 0, writers: { droppedMessages: 0, slowDisconnects: 0, degradations: 0 } };
   const context: EngineContext = {
     config: getConfig,
     streams,

@@ -46,7 +46,7 @@ export type WriterStats = {
 };
 
 /** Totals over every writer of a process (for metrics): writers come and go, these stay. */
-export type WriterTotals = { droppedMessages: number; slowDisconnects: number };
+export type WriterTotals = { droppedMessages: number; slowDisconnects: number; /** viewers degraded to audio and keyframes */ degradations: number };
 
 /** inter: a video frame that is not a keyframe, the first thing a degraded viewer goes without */
 type Entry = { bytes: Uint8Array; droppable: boolean; inter: boolean };
@@ -175,6 +175,7 @@ export class ConnectionWriter {
     switch (action) {
       case 'degrade':
         this.stats.degradations++;
+        if (this.totals) this.totals.degradations++;
         // Inter frames already queued go too: with their keyframe's successors gone they are
         // useless, and they are most of what keeps the viewer behind.
         this.discard((entry) => entry.droppable && entry.inter);

@@ -3,7 +3,7 @@
 // parses what arrives and measures how far behind live each frame is.
 import { describe, expect, test } from 'bun:test';
 import { joinBatch, type MediaEntry } from '../../src/outputs/media-batch.ts';
-import { ConnectionWriter, type ByteSink } from '../../src/server/connection-writer.ts';
+import { ConnectionWriter, type ByteSink, type WriterTotals } from '../../src/server/connection-writer.ts';
 
 const KIND_CODE = { audio: 1, video: 2 } as const;
 /** each entry on the wire: [size u32][timestamp u32][kind u8][key u8][padding] so the receiver can parse it back */
@@ -121,9 +121,10 @@ function setUp(bytesPerSecond: number, transport: Transport = 'socket', bufferBy
   const link = new SimulatedLink(bytesPerSecond, bufferBytes);
   link.transport = transport;
   let reason = '';
-  const writer = new ConnectionWriter(link, { softLimitBytes: 4 << 20, hardLimitBytes: 16 << 20 }, (r) => (reason = r));
+  const totals: WriterTotals = { droppedMessages: 0, slowDisconnects: 0, degradations: 0 };
+  const writer = new ConnectionWriter(link, { softLimitBytes: 4 << 20, hardLimitBytes: 16 << 20 }, (r) => (reason = r), undefined, totals);
   link.writer = writer;
-  return { link, writer, reason: () => reason };
+  return { link, writer, totals, reason: () => reason };
 }
 
 describe('a viewer whose link is slower than the stream', () => {
@@ -134,12 +135,14 @@ describe('a viewer whose link is slower than the stream', () => {
     // so the one try of full video after maxHoldMs costs that much lag again: flat, not growing
     ['socket', 2 * 1024 * 1024, 18_000],
   ] as const)('at half the bitrate it is degraded, not cut off: audio and keyframes go on, its lag stops growing (%s transport, %d-byte buffer)', (transport, bufferBytes, maxLateMs) => {
-    const { link, writer, reason } = setUp(STREAM_BYTES_PER_SECOND / 2, transport, bufferBytes);
+    const { link, writer, totals, reason } = setUp(STREAM_BYTES_PER_SECOND / 2, transport, bufferBytes);
     const seconds = 120;
     const sent = run(link, writer, seconds, () => STREAM_BYTES_PER_SECOND / 2);
     expect(reason()).toBe('');
     expect(writer.isClosed).toBe(false);
     expect(writer.stats.degradations).toBeGreaterThan(0);
+    expect(totals.degradations).toBe(writer.stats.degradations); // the engine-wide metric
+    expect(totals.slowDisconnects).toBe(0);
     const audio = link.received.filter((r) => r.kind === 'audio');
     const keyframes = link.received.filter((r) => r.kind === 'video' && r.key);
     // Everything but what may still be in flight at the end arrived: audio continuous, every keyframe.
