@@ -42,8 +42,9 @@ const engine = Bun.spawn(
   ['taskset', '-c', '0', BUN, ...profile, 'run', `${dir}/src/engine.ts`,
     '--rtmp-host', '127.0.0.1', '--http-host', '127.0.0.1', '--rtmp-port', String(rtmpPort), '--http-port', String(httpPort),
     '--log-level', 'warn', '--merge-write-ms', values['merge-write-ms']!],
-  // every bench client comes from one loopback address: lift the per-address caps (as bench/lib/servers.ts does)
-  { stdout: 'ignore', stderr: 'inherit', env: { ...process.env, WEIR_RTMP_MAX_PER_ADDRESS: '0', WEIR_HTTP_MAX_PER_ADDRESS: '0', WEIR_RTMP_MAX_PUBLISHES_PER_ADDRESS: '0' } },
+  // every bench client comes from one loopback address: lift the per-address caps (as bench/lib/servers.ts does);
+  // RTSP, SRT and the engine API on ports of the OS's choosing, so other engines on this machine do not collide
+  { stdout: 'ignore', stderr: 'inherit', env: { ...process.env, WEIR_RTMP_MAX_PER_ADDRESS: '0', WEIR_HTTP_MAX_PER_ADDRESS: '0', WEIR_RTMP_MAX_PUBLISHES_PER_ADDRESS: '0', WEIR_RTSP_PORT: '0', WEIR_SRT_PORT: '0', WEIR_API_PORT: '0' } },
 );
 await Bun.sleep(1500);
 const viewerUrl = values.protocol === 'rtmp' ? `rtmp://127.0.0.1:${rtmpPort}/live/bench` : values.protocol === 'ws'

@@ -134,7 +134,7 @@ const httpPort = freePort();
 const engine = Bun.spawn(
   ['taskset', '-c', '0', BUN, 'run', engineEntry(values.rev), '--rtmp-host', '127.0.0.1', '--http-host', '127.0.0.1',
     '--rtmp-port', String(rtmpPort), '--http-port', String(httpPort), '--log-level', 'warn', '--merge-write-ms', values['merge-write-ms']!],
-  { stdout: 'ignore', stderr: 'ignore', env: { ...process.env, WEIR_RTMP_MAX_PER_ADDRESS: '0', WEIR_HTTP_MAX_PER_ADDRESS: '0', WEIR_RTMP_MAX_PUBLISHES_PER_ADDRESS: '0' } },
+  { stdout: 'ignore', stderr: 'ignore', env: { ...process.env, WEIR_RTMP_MAX_PER_ADDRESS: '0', WEIR_HTTP_MAX_PER_ADDRESS: '0', WEIR_RTMP_MAX_PUBLISHES_PER_ADDRESS: '0', WEIR_RTSP_PORT: '0', WEIR_SRT_PORT: '0', WEIR_API_PORT: '0' } },
 );
 const stopAll = (): void => void engine.kill('SIGKILL');
 process.on('SIGINT', () => (stopAll(), process.exit(130)));
