@@ -25,7 +25,7 @@ export type LagLimits = Readonly<{
   maxHoldMs: number;
 }>;
 
-export const DEFAULT_LAG_LIMITS: LagLimits = { degradeAfterMs: 4000, maxLagMs: 12_000, minHoldMs: 2000, maxHoldMs: 30_000 };
+export const DEFAULT_LAG_LIMITS: LagLimits = { degradeAfterMs: 4000, maxLagMs: 12_000, minHoldMs: 2000, maxHoldMs: 60_000 };
 
 /** What the writer must do about the entry it is admitting. */
 export type LagAction = 'none' | 'degrade' | 'full-video' | 'skip-to-keyframe' | 'cut-off';
