@@ -120,11 +120,11 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
   const snapshots = new SnapshotManager(getConfig, () => streams.list(), logger.child({ component: 'snapshot' }), {
     decoder: options.snapshotDecoder === undefined ? findSnapshotDecoder() : options.snapshotDecoder,
   });
-  const counters: EngineCounters = { bytesIn: 0, bytesOut: 0, writers: { droppedMessages: 0, slowDisconnects: 0 } };
+  const counters: EngineCounters = { bytesIn: 0, bytesOut: 0, writers: { droppedMessages: 0, slowDisconnects: 0, degradations: 0 } };
   const context: EngineContext = {
     config: getConfig,
     streams,
-    outputs: new OutputRegistry(streams),
+    outputs: new OutputRegistry(streams, () => getConfig().viewers.mergeWriteMs),
     hls,
     admission,
     clients: new ClientRegistry(),

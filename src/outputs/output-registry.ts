@@ -1,12 +1,16 @@
 // Creates a format output for a stream on its first viewer and forgets it after its last.
 import type { LiveStream } from '../hub/live-stream.ts';
 import type { StreamRegistry } from '../hub/stream-registry.ts';
-import { SerializedOutput, type PacketEncoder } from './serialized-output.ts';
+import { SerializedOutput, type MergeWindow, type PacketEncoder } from './serialized-output.ts';
 
 export class OutputRegistry {
   private readonly outputs = new WeakMap<LiveStream, Map<string, SerializedOutput>>();
 
-  constructor(private readonly streams: StreamRegistry) {}
+  constructor(
+    private readonly streams: StreamRegistry,
+    /** how long an output gathers packets into one shared batch (the engine's --merge-write-ms) */
+    private readonly mergeWindowMs: MergeWindow = () => 0,
+  ) {}
 
   /** `format` names the byte layout, e.g. 'flv' or 'rtmp:4096:1' (chunk size and message stream id). */
   obtain(stream: LiveStream, format: string, encode: PacketEncoder): SerializedOutput {
@@ -20,7 +24,7 @@ export class OutputRegistry {
       output = new SerializedOutput(stream, encode, (done) => {
         if (byFormat.get(format) === done) byFormat.delete(format);
         this.streams.collect(stream);
-      });
+      }, this.mergeWindowMs);
       byFormat.set(format, output);
     }
     return output;

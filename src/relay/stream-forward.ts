@@ -145,9 +145,10 @@ export class StreamForward {
     const writer = connection.writer;
     const viewer: OutputViewer = {
       sendControl: (bytes) => writer.writeControl(bytes),
-      sendMedia: (bytes, randomAccess) => {
-        writer.writeMedia(bytes, randomAccess);
+      sendMedia: (bytes, randomAccess, entry) => {
+        writer.writeMedia(bytes, randomAccess, entry);
       },
+      sendBatch: (batch) => writer.writeBatch(batch),
       onPublisherStart: () => undefined,
       // The publish this forward belongs to ended (or the stream did): so does the forward.
       onPublisherStop: () => this.stop('the source stopped publishing'),

@@ -1,7 +1,11 @@
 // The one place backpressure lives: every byte a connection sends goes through its writer,
-// which merges what a tick queued into one write, keeps what the transport did not take,
-// resumes on drain, and degrades a slow viewer (drop to the next keyframe) or cuts it off.
+// which writes a caught-up viewer's shared batches as they are (no copy), merges what a tick
+// queued privately into one write, keeps what the transport did not take, resumes on drain,
+// and degrades a slow viewer (lag-policy.ts: inter frames dropped, then to the next keyframe)
+// or cuts it off.
+import type { MediaBatch, MediaEntry, MediaKind } from '../outputs/media-batch.ts';
 import { scheduleFlush } from './flush-scheduler.ts';
+import { DEFAULT_LAG_LIMITS, LagPolicy, type LagLimits } from './lag-policy.ts';
 
 export interface ByteSink {
   /** Offers bytes; returns how many the transport took. Fewer than offered: wait for resume(). */
@@ -19,6 +23,8 @@ export interface WriterLimits {
   hardLimitBytes: number;
   /** media may wait this long to share one write with what follows (0 or absent: end of the tick) */
   mergeWriteMs?: number;
+  /** when a viewer behind live is degraded, skipped ahead and cut off (stream time) */
+  lag?: LagLimits;
 }
 
 export const DEFAULT_WRITER_LIMITS: WriterLimits = {
@@ -31,15 +37,24 @@ export type WriterStats = {
   bytesWritten: number;
   droppedMessages: number;
   overflows: number;
+  /** shared batches written as they were handed over */
+  sharedWrites: number;
+  /** batches that went through the private queue (behind, degraded, or waiting for a keyframe) */
+  privateBatches: number;
+  /** times the viewer was degraded to audio and keyframes */
+  degradations: number;
 };
 
 /** Totals over every writer of a process (for metrics): writers come and go, these stay. */
-export type WriterTotals = { droppedMessages: number; slowDisconnects: number };
+export type WriterTotals = { droppedMessages: number; slowDisconnects: number; /** viewers degraded to audio and keyframes */ degradations: number };
 
-type Entry = { bytes: Uint8Array; droppable: boolean };
+/** inter: a video frame that is not a keyframe, the first thing a degraded viewer goes without */
+type Entry = { bytes: Uint8Array; droppable: boolean; inter: boolean };
 
 export class ConnectionWriter {
-  readonly stats: WriterStats = { bytesQueued: 0, bytesWritten: 0, droppedMessages: 0, overflows: 0 };
+  readonly stats: WriterStats = {
+    bytesQueued: 0, bytesWritten: 0, droppedMessages: 0, overflows: 0, sharedWrites: 0, privateBatches: 0, degradations: 0,
+  };
   private queue: Entry[] = [];
   private blocked = false;
   private dropping = false;
@@ -48,6 +63,7 @@ export class ConnectionWriter {
   private scheduled: 'none' | 'control' | 'media' = 'none';
   private writtenAtLastOverflow = -1;
   private endAfterFlush = false;
+  private readonly lag: LagPolicy;
 
   constructor(
     private readonly sink: ByteSink,
@@ -58,7 +74,14 @@ export class ConnectionWriter {
     private readonly onWritten?: (bytes: number) => void,
     /** engine-wide totals this writer adds its drops and slow-viewer cut-offs to */
     private readonly totals?: WriterTotals,
-  ) {}
+  ) {
+    this.lag = new LagPolicy(limits.lag ?? DEFAULT_LAG_LIMITS);
+  }
+
+  /** Inter frames are being dropped: the link could not carry the stream. */
+  get isDegraded(): boolean {
+    return this.lag.degraded;
+  }
 
   get isClosed(): boolean {
     return this.closed;
@@ -70,14 +93,64 @@ export class ConnectionWriter {
 
   /** Bytes that must arrive (protocol replies, headers): never dropped, bounded by the hard limit. */
   writeControl(bytes: Uint8Array): void {
+    this.admitControl(bytes, true);
+  }
+
+  /**
+   * A media message that may be dropped; returns false when it was. With its entry (kind and
+   * stream time) the lag policy applies: behind too long, inter frames go first.
+   */
+  writeMedia(bytes: Uint8Array, randomAccess: boolean, entry?: MediaEntry): boolean {
+    return this.admitMedia(bytes, randomAccess, entry?.kind ?? 'data', entry?.timestampMs, true);
+  }
+
+  /**
+   * One flush window of a shared output. Caught up: the batch's bytes go to the transport as
+   * they are, the same object for every viewer. Behind, degraded or waiting for a keyframe: its
+   * entries go through the private queue one by one, and the viewer is back on the shared path
+   * at the first batch after that queue was written out whole.
+   */
+  writeBatch(batch: MediaBatch): void {
     if (this.closed) return;
-    this.enqueue(bytes, false);
+    // What this tick already queued (a reply, the GOP of a join) goes first.
+    if (this.queue.length > 0 && !this.blocked) this.flush();
+    if (this.closed) return;
+    if (this.queue.length === 0 && !this.blocked && !this.dropping && !this.lag.degraded) {
+      this.stats.sharedWrites++;
+      // Time spent caught up pays off blocked time from before (one call per batch, not per packet).
+      const last = batch.entries[batch.entries.length - 1];
+      this.lag.offered(batch.bytes.byteLength);
+      if (last) this.lag.observe(last.timestampMs, false, false);
+      this.writeOut(batch.bytes);
+      return;
+    }
+    this.stats.privateBatches++;
+    for (const entry of batch.entries) {
+      if (entry.kind === 'header') this.admitControl(entry.bytes, false);
+      else this.admitMedia(entry.bytes, entry.randomAccess, entry.kind, entry.timestampMs, false);
+      if (this.closed) return;
+    }
+    if (!this.blocked) this.flush();
+  }
+
+  private admitControl(bytes: Uint8Array, schedule: boolean): void {
+    if (this.closed) return;
+    this.enqueue(bytes, false, false, schedule);
     if (this.stats.bytesQueued > this.limits.hardLimitBytes) this.fail('send queue over its hard limit', true);
   }
 
-  /** A media message that may be dropped; returns false when it was. */
-  writeMedia(bytes: Uint8Array, randomAccess: boolean): boolean {
+  private admitMedia(bytes: Uint8Array, randomAccess: boolean, kind: MediaKind, timestampMs: number | undefined, schedule: boolean): boolean {
     if (this.closed) return false;
+    if (timestampMs !== undefined) {
+      this.lag.offered(bytes.byteLength);
+      this.applyLag(this.lag.observe(timestampMs, this.blocked, kind === 'video' && randomAccess));
+      if (this.closed) return false;
+    }
+    const inter = kind === 'video' && !randomAccess;
+    if (inter && this.lag.degraded) {
+      this.countDrop();
+      return false;
+    }
     if (this.dropping) {
       if (!randomAccess) {
         this.countDrop();
@@ -94,8 +167,47 @@ export class ConnectionWriter {
         return false;
       }
     }
-    this.enqueue(bytes, true);
+    this.enqueue(bytes, true, inter, schedule);
     return true;
+  }
+
+  private applyLag(action: ReturnType<LagPolicy['observe']>): void {
+    switch (action) {
+      case 'degrade':
+        this.stats.degradations++;
+        if (this.totals) this.totals.degradations++;
+        // Inter frames already queued go too: with their keyframe's successors gone they are
+        // useless, and they are most of what keeps the viewer behind.
+        this.discard((entry) => entry.droppable && entry.inter);
+        return;
+      case 'skip-to-keyframe':
+        this.stats.overflows++;
+        this.discard((entry) => entry.droppable);
+        this.dropping = true;
+        return;
+      case 'cut-off':
+        this.fail('viewer too slow: cannot take even audio and keyframes', true);
+        return;
+      case 'full-video':
+      case 'none':
+        return;
+    }
+  }
+
+  /** Drops the queued entries `drop` picks (never what is committed on the wire). */
+  private discard(drop: (entry: Entry) => boolean): void {
+    const kept: Entry[] = [];
+    let keptBytes = 0;
+    for (const entry of this.queue) {
+      if (drop(entry)) {
+        this.countDrop();
+        continue;
+      }
+      kept.push(entry);
+      keptBytes += entry.bytes.byteLength;
+    }
+    this.queue = kept;
+    this.stats.bytesQueued = keptBytes;
   }
 
   /** The transport can take more. */
@@ -134,29 +246,33 @@ export class ConnectionWriter {
     if (this.closed || this.blocked) return;
     if (this.queue.length > 0) {
       const pending = this.queue.length === 1 ? this.queue[0]!.bytes : this.merge();
-      let taken: number;
-      try {
-        taken = this.sink.write(pending);
-      } catch (err) {
-        this.fail(`write failed: ${(err as Error).message}`);
-        return;
-      }
-      if (taken < 0) taken = 0;
-      this.stats.bytesWritten += taken;
-      if (taken > 0) this.onWritten?.(taken);
-      if (taken >= pending.byteLength) {
-        this.queue = [];
-        this.stats.bytesQueued = 0;
-      } else {
-        // What the kernel did not take is already committed on the wire: never droppable.
-        const rest = pending.subarray(taken);
-        this.queue = [{ bytes: rest, droppable: false }];
-        this.stats.bytesQueued = rest.byteLength;
-        this.blocked = true;
-        return;
-      }
+      this.queue = [];
+      this.stats.bytesQueued = 0;
+      if (!this.writeOut(pending)) return;
     }
     if (this.endAfterFlush) this.close();
+  }
+
+  /** Offers bytes to the transport with nothing queued before them; false if it held some back. */
+  private writeOut(bytes: Uint8Array): boolean {
+    let taken: number;
+    try {
+      taken = this.sink.write(bytes);
+    } catch (err) {
+      this.fail(`write failed: ${(err as Error).message}`);
+      return false;
+    }
+    if (taken < 0) taken = 0;
+    this.stats.bytesWritten += taken;
+    this.lag.taken(taken);
+    if (taken > 0) this.onWritten?.(taken);
+    if (taken >= bytes.byteLength) return true;
+    // What the kernel did not take is already committed on the wire: never droppable.
+    const rest = bytes.subarray(taken);
+    this.queue = [{ bytes: rest, droppable: false, inter: false }];
+    this.stats.bytesQueued = rest.byteLength;
+    this.blocked = true;
+    return false;
   }
 
   private merge(): Uint8Array {
@@ -169,11 +285,11 @@ export class ConnectionWriter {
     return merged;
   }
 
-  private enqueue(bytes: Uint8Array, droppable: boolean): void {
+  private enqueue(bytes: Uint8Array, droppable: boolean, inter: boolean, schedule: boolean): void {
     if (bytes.byteLength === 0) return;
-    this.queue.push({ bytes, droppable });
+    this.queue.push({ bytes, droppable, inter });
     this.stats.bytesQueued += bytes.byteLength;
-    if (this.blocked) return;
+    if (this.blocked || !schedule) return;
     const urgency = droppable ? 'media' : 'control';
     if (this.scheduled === 'none' || (this.scheduled === 'media' && urgency === 'control')) {
       this.scheduled = urgency;
@@ -192,18 +308,7 @@ export class ConnectionWriter {
       return;
     }
     this.writtenAtLastOverflow = this.stats.bytesWritten;
-    const kept: Entry[] = [];
-    let keptBytes = 0;
-    for (const entry of this.queue) {
-      if (entry.droppable) {
-        this.countDrop();
-        continue;
-      }
-      kept.push(entry);
-      keptBytes += entry.bytes.byteLength;
-    }
-    this.queue = kept;
-    this.stats.bytesQueued = keptBytes;
+    this.discard((entry) => entry.droppable);
   }
 
   private countDrop(): void {

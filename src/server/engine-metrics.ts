@@ -68,6 +68,9 @@ export class EngineMetrics {
     r.counter('weir_slow_viewer_disconnects_total', 'Viewers cut off for staying behind after a drop, or over the hard queue limit').collect((m) =>
       m.set({}, this.engine()?.context.counters.writers?.slowDisconnects ?? 0),
     );
+    r.counter('weir_slow_viewer_degradations_total', 'Times a viewer behind live was degraded to audio and keyframes (inter frames dropped) instead of cut off').collect((m) =>
+      m.set({}, this.engine()?.context.counters.writers?.degradations ?? 0),
+    );
     this.admissionDecisions = r.counter('weir_admission_decisions_total', 'Publish and play admission decisions', ['action', 'result']);
     for (const action of ['publish', 'play']) for (const result of ['allow', 'deny']) this.admissionDecisions.inc({ action, result }, 0);
     this.admissionLatency = r.histogram('weir_admission_latency_seconds', 'Time to decide a publish or play (cache hits included)', ['action'], ADMISSION_BUCKETS);

@@ -59,9 +59,10 @@ export function attachFlvViewer(
   );
   const viewer: OutputViewer = {
     sendControl: (bytes) => writer.writeControl(bytes),
-    sendMedia: (bytes, randomAccess) => {
-      writer.writeMedia(bytes, randomAccess);
+    sendMedia: (bytes, randomAccess, entry) => {
+      writer.writeMedia(bytes, randomAccess, entry);
     },
+    sendBatch: (batch) => writer.writeBatch(batch),
     // FLV has no in-band signal for a publisher restart; the next headers simply follow.
     onPublisherStart: () => {},
     onPublisherStop: () => {},

@@ -344,9 +344,10 @@ export class RtmpConnection {
     const writer = this.writer;
     const viewer: OutputViewer = {
       sendControl: (bytes) => writer.writeControl(bytes),
-      sendMedia: (bytes, randomAccess) => {
-        writer.writeMedia(bytes, randomAccess);
+      sendMedia: (bytes, randomAccess, entry) => {
+        writer.writeMedia(bytes, randomAccess, entry);
       },
+      sendBatch: (batch) => writer.writeBatch(batch),
       onPublisherStart: () => {
         this.session.notifyPublish(streamId);
         this.flushSession();

@@ -11,7 +11,7 @@ const limits = { softLimitBytes: 1000, hardLimitBytes: 4000 };
 
 describe('writer totals', () => {
   test('drops and slow-viewer cut-offs of several writers add up; a kick is not a slow disconnect', async () => {
-    const totals: WriterTotals = { droppedMessages: 0, slowDisconnects: 0 };
+    const totals: WriterTotals = { droppedMessages: 0, slowDisconnects: 0, degradations: 0 };
     const writers = [0, 1].map(() => new ConnectionWriter(stalledSink(), limits, () => {}, undefined, totals));
     for (const w of writers) {
       for (let i = 0; i < 200; i++) {
