@@ -42,7 +42,6 @@ export class HlsOutput implements StreamReader {
   private fragmentSequence = 1;
   private segmentStartDts: number | null = null;
   private tsChunks: Uint8Array[] = [];
-  private llChunks: Uint8Array[] = [];
   private partStartDts = 0;
   private partIndependent = false;
   private partFrames = new Map<number, MediaFrame[]>();
@@ -97,7 +96,7 @@ export class HlsOutput implements StreamReader {
     if (packet.discontinuity) this.timelineJumped = true;
     let events: DemuxEvent[];
     try {
-      events = this.demuxer.push(packet.type, packet.timestampMs, packet.body);
+      events = this.demuxer.push(packet.type, packet.timestampMs, packet.body, packet);
     } catch (err) {
       // The publisher's edge already let this tag through; HLS skips what it cannot read, and
       // says so once per stream so a stream with a silent HLS gap can be told from a healthy one.
@@ -273,7 +272,6 @@ export class HlsOutput implements StreamReader {
     if (this.tsMuxer) this.ts?.startSegment(programDateTimeMs);
     if (this.fmp4Muxer) this.ll?.startSegment(programDateTimeMs);
     this.tsChunks = this.tsMuxer ? [this.tsMuxer.writeTables()] : [];
-    this.llChunks = [];
     this.openBytes = 0;
   }
 
@@ -284,7 +282,6 @@ export class HlsOutput implements StreamReader {
       .map((t) => ({ trackId: t.id, frames: this.partFrames.get(t.id)!, endDts: this.endOf(t.id, next) }));
     const end = next ? next.dts : Math.max(...inputs.map((i) => i.endDts));
     const bytes = this.fmp4Muxer.fragment(this.fragmentSequence++, inputs);
-    this.llChunks.push(bytes);
     // frames stamped alike still make a part of some duration: a playlist needs it positive
     this.ll.addPart(bytes, Math.max(end - this.partStartDts, 1) / MEDIA_TIMESCALE, this.partIndependent);
     this.partFrames = new Map();
@@ -299,10 +296,9 @@ export class HlsOutput implements StreamReader {
     if (!next) for (const t of this.tracks) end = Math.max(end, this.endOf(t.id));
     const durationSec = Math.max(end - start, 1) / MEDIA_TIMESCALE;
     if (this.ts?.open) this.ts.finishSegment(concatBytes(this.tsChunks), durationSec);
-    if (this.ll?.open) this.ll.finishSegment(concatBytes(this.llChunks), durationSec);
+    if (this.ll?.open) this.ll.finishSegmentFromParts(durationSec);
     this.segmentStartDts = null;
     this.tsChunks = [];
-    this.llChunks = [];
     this.openBytes = 0;
   }
 }

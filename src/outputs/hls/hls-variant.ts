@@ -1,7 +1,9 @@
 // One HLS rendition of one stream held in memory: the sliding window of segments (and, for
 // LL-HLS, their parts), the playlist rendered from it, and waiters for blocking reloads.
+import { concatBytes } from '../../media/bytes.ts';
 import { renderMediaPlaylist, type MediaPlaylistModel, type PlaylistPart, type PlaylistSegment } from '../../remux/hls-playlist.ts';
 
+/** Once its segment is finished, a part's bytes are a view of the segment's: one copy of the media, not two. */
 export type StoredPart = { uri: string; durationSec: number; independent: boolean; bytes: Uint8Array };
 
 export type StoredSegment = {
@@ -94,6 +96,24 @@ export class HlsVariant {
     this.changed();
   }
 
+  /**
+   * Ends the open LL-HLS segment as its parts back to back (an fMP4 segment is the sequence of
+   * its fragments): joined once, and each part becomes a view of the joined bytes, so the window
+   * holds the media once and a part and its segment are the same bytes.
+   */
+  finishSegmentFromParts(durationSec: number): void {
+    const open = this.open;
+    if (!open) throw new Error('finishSegmentFromParts without an open segment');
+    const whole = concatBytes(open.parts.map((p) => p.bytes));
+    let offset = 0;
+    for (const part of open.parts) {
+      const end = offset + part.bytes.byteLength;
+      part.bytes = whole.subarray(offset, end);
+      offset = end;
+    }
+    this.finishSegment(whole, durationSec);
+  }
+
   finishSegment(bytes: Uint8Array, durationSec: number): void {
     const open = this.open;
     if (!open) throw new Error('finishSegment without an open segment');
@@ -101,8 +121,7 @@ export class HlsVariant {
     open.durationSec = durationSec;
     this.open = null;
     this.segments.push(open);
-    // Parts are only listed for the newest segments; older ones are served whole, so their
-    // part bytes (a second copy of the segment) can go.
+    // Parts are only listed for the newest segments; older ones are served whole.
     const unlisted = this.segments[this.segments.length - 1 - SEGMENTS_WITH_PARTS];
     if (unlisted) unlisted.parts = [];
     this.maxSegmentSec = Math.max(this.maxSegmentSec, durationSec);
@@ -247,9 +266,11 @@ export class HlsVariant {
   }
 }
 
-function segmentBytes(segment: StoredSegment): number {
-  let size = segment.bytes?.byteLength ?? 0;
-  for (const part of segment.parts) size += part.bytes.byteLength;
+/** What a segment holds: its bytes, plus any part that is not a view of them (counted once, not twice). */
+export function segmentBytes(segment: StoredSegment): number {
+  const whole = segment.bytes;
+  let size = whole?.byteLength ?? 0;
+  for (const part of segment.parts) if (part.bytes.buffer !== whole?.buffer) size += part.bytes.byteLength;
   return size;
 }
 
