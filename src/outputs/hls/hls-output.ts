@@ -29,6 +29,9 @@ export type HlsOutputOptions = Readonly<
 
 type TrackState = { lastDts: number; lastDelta: number };
 
+/** Every part but a segment's last and INDEPENDENT ones lasts at least this share of PART-TARGET (rfc8216bis §4.4.4.9). */
+const MIN_PART_SHARE = 0.85;
+
 export class HlsOutput implements StreamReader {
   readonly ts: HlsVariant | null;
   readonly ll: HlsVariant | null;
@@ -234,8 +237,16 @@ export class HlsOutput implements StreamReader {
     const pending = this.partFrames.size > 0;
     if (pending && (isVideo || !hasVideo)) {
       const delta = this.trackStates.get(frame.trackId)?.lastDelta ?? 0;
-      const tooLong = frame.dts + delta - this.partStartDts > this.partTicks;
-      if (tooLong || this.partBytes + frame.data.byteLength > this.options.maxPartBytes) this.closePart(frame);
+      const held = frame.dts - this.partStartDts;
+      // A part ends at the frame boundary nearest its target, not the last one under it: at a
+      // frame rate the target does not divide (29.97 or 24 fps at 200 ms) every part would
+      // otherwise fall short of 85% of PART-TARGET (rfc8216bis §4.4.4.9). The playlist's
+      // PART-TARGET is the longest part listed, so it stays at least every part's duration.
+      const tooLong = held + delta > this.partTicks + delta / 2;
+      // A keyframe starts a part, so every GOP (not only every segment) has an INDEPENDENT part
+      // where a player can join, unless the part before it would fall short of that 85% floor.
+      const keyframeStarts = isVideo && frame.keyframe && held >= MIN_PART_SHARE * this.partTicks;
+      if (tooLong || keyframeStarts || this.partBytes + frame.data.byteLength > this.options.maxPartBytes) this.closePart(frame);
     }
     if (this.partFrames.size === 0) {
       this.partStartDts = frame.dts;

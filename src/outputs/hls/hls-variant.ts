@@ -256,7 +256,7 @@ export class HlsVariant {
       ...model,
       lowLatency: {
         partTargetSec,
-        partHoldBackSec: Math.max(3 * partTargetSec, 1),
+        partHoldBackSec: 3 * partTargetSec,
         canBlockReload: true,
         canSkipUntilSec: 6 * targetDurationSec,
         pendingParts,
