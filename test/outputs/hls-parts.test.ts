@@ -19,18 +19,24 @@ const keyframe = videoTags.find((t) => { const c = classifyTag(9, t.body); retur
 const inter = videoTags.find((t) => { const c = classifyTag(9, t.body); return !c.header && !c.keyframe && c.video?.kind === 'frame'; })!.body;
 
 /** Video only: `frames` frames at `fps` (millisecond timestamps, as RTMP carries them), a keyframe where `isKey` says. */
-function publish(partTargetMs: number, fps: number, frames: number, isKey: (i: number) => boolean): HlsVariant {
+/** `wallClock`: what the server's clock reads when a frame with this timestamp arrives */
+function publish(partTargetMs: number, fps: number, frames: number, isKey: (i: number) => boolean, wallClock: (mediaMs: number) => number = () => Date.now()): HlsVariant {
+  let arriving = 0;
   const stream = new LiveStream('live', 'parts', { maxPackets: 100_000, maxBytes: 256 << 20 });
   const output = new HlsOutput(
     stream,
     { classic: false, lowLatency: true, targetDurationMs: 2000, partTargetMs, windowSegments: 6, maxSegmentMs: 30_000, maxSegmentBytes: 64 << 20, maxPartBytes: 8 << 20, maxWindowBytes: 256 << 20 },
     createLogger({ level: 'error', sink: () => {} }),
+    () => wallClock(arriving),
   );
   stream.addReader(output);
   stream.attachPublisher({ id: 'p', kick() {} }, 0);
   const send = (body: Uint8Array, ms: number) => stream.ingest({ type: 9, timestampMs: ms, body, ...classifyTag(9, body) });
   send(sequenceHeader, 0);
-  for (let i = 0; i < frames; i++) send(isKey(i) ? keyframe : inter, Math.round((i * 1000) / fps));
+  for (let i = 0; i < frames; i++) {
+    arriving = Math.round((i * 1000) / fps);
+    send(isKey(i) ? keyframe : inter, arriving);
+  }
   return output.ll!;
 }
 
@@ -100,5 +106,32 @@ describe('LL-HLS parts', () => {
     expect(startsAtKeyframe[6]).toBe(true); // parts 0-5 hold frames 0-70 (5 x 12 + 11)
     const { target } = partInfo(variant);
     expectPartDurationsValid(variant, target);
+  });
+
+  test('EXT-X-PROGRAM-DATE-TIME follows the media clock: dates differ by exactly the durations, whatever the arrival jitter', () => {
+    // frames arrive up to 40 ms early or late, as keyframes do over a real network
+    const wall = 1_700_000_000_000;
+    const variant = publish(200, 25, 25 * 12, (i) => i % 25 === 0, (ms) => wall + ms + ((ms * 7919) % 81) - 40);
+    const segments = variant.segments;
+    expect(segments.length).toBeGreaterThanOrEqual(4);
+    for (let i = 1; i < segments.length; i++) {
+      const prev = segments[i - 1]!;
+      expect(segments[i]!.programDateTimeMs - prev.programDateTimeMs).toBe(Math.round(prev.durationSec * 1000));
+    }
+  });
+
+  test('a clock that drifts away from the media by more than a second is anchored again', () => {
+    // the publisher's clock runs 20% slow against ours
+    const variant = publish(200, 25, 25 * 12, (i) => i % 25 === 0, (ms) => 1_700_000_000_000 + ms * 1.2);
+    const segments = variant.segments;
+    const last = segments[segments.length - 1]!;
+    const mediaSpan = segments.slice(0, -1).reduce((n, s) => n + s.durationSec * 1000, 0);
+    // anchored again: the last date is not the first plus the media time alone, nor a second off the wall clock
+    expect(last.programDateTimeMs - segments[0]!.programDateTimeMs).toBeGreaterThan(mediaSpan + 1000);
+    let startMs = 0;
+    for (const segment of segments) {
+      expect(Math.abs(segment.programDateTimeMs - (1_700_000_000_000 + startMs * 1.2))).toBeLessThanOrEqual(1000);
+      startMs += segment.durationSec * 1000;
+    }
   });
 });

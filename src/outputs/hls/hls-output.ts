@@ -7,7 +7,7 @@
 import { concatBytes } from '../../media/bytes.ts';
 import { FlvTagType } from '../../flv/flv-tag-type.ts';
 import { DemuxTrackId, FlvMediaDemuxer, type DemuxEvent } from '../../flv/flv-media-demuxer.ts';
-import { MEDIA_TIMESCALE } from '../../media/clock.ts';
+import { MEDIA_TIMESCALE, TICKS_PER_MS } from '../../media/clock.ts';
 import type { LiveStream, StreamReader } from '../../hub/live-stream.ts';
 import type { MediaPacket } from '../../hub/media-packet.ts';
 import type { MediaFrame, Track } from '../../media/types.ts';
@@ -28,6 +28,9 @@ export type HlsOutputOptions = Readonly<
 >;
 
 type TrackState = { lastDts: number; lastDelta: number };
+
+/** Dates follow the media clock until it is this far from the wall clock (a publisher's clock drifting, a stall). */
+const MAX_DATE_DRIFT_MS = 1000;
 
 /** Every part but a segment's last and INDEPENDENT ones lasts at least this share of PART-TARGET (rfc8216bis §4.4.4.9). */
 const MIN_PART_SHARE = 0.85;
@@ -58,6 +61,8 @@ export class HlsOutput implements StreamReader {
   /** segments cut by the memory caps (without a keyframe) */
   forcedCuts = 0;
   private readonly trackStates = new Map<number, TrackState>();
+  /** where EXT-X-PROGRAM-DATE-TIME is counted from on the current timeline (see programDateTime) */
+  private dateAnchor: { wallMs: number; dts: number } | null = null;
   private readonly targetTicks: number;
   private readonly partTicks: number;
   private readonly maxSegmentTicks: number;
@@ -117,8 +122,7 @@ export class HlsOutput implements StreamReader {
 
   onPublisherStop(): void {
     this.closeSegment();
-    this.ts?.markDiscontinuity();
-    this.ll?.markDiscontinuity();
+    this.markDiscontinuity();
   }
 
   onStreamEnd(): void {
@@ -142,8 +146,7 @@ export class HlsOutput implements StreamReader {
   private onTrack(): void {
     // A new or changed sequence header: what follows needs new muxers and a fresh start.
     this.closeSegment();
-    this.ts?.markDiscontinuity();
-    this.ll?.markDiscontinuity();
+    this.markDiscontinuity();
     const video = this.demuxer.videoTrack;
     const audio = this.demuxer.audioTrack;
     this.tracks = [video, audio].filter((t): t is Track => t !== null);
@@ -201,8 +204,7 @@ export class HlsOutput implements StreamReader {
     if (this.segmentStartDts === null) {
       if (!canStart) return; // wait for a keyframe: every segment starts decodable
       if (this.timelineJumped) {
-        this.ts?.markDiscontinuity();
-        this.ll?.markDiscontinuity();
+        this.markDiscontinuity();
         this.timelineJumped = false;
       }
       this.openSegment(frame.dts);
@@ -222,8 +224,7 @@ export class HlsOutput implements StreamReader {
   /** The open segment hit a cap with no keyframe in sight: end it here and drop until one comes. */
   private forceCut(next: MediaFrame): void {
     this.closeSegment(next);
-    this.ts?.markDiscontinuity();
-    this.ll?.markDiscontinuity();
+    this.markDiscontinuity();
     this.forcedCuts++;
     if (this.forcedCuts === 1) {
       this.log.warn('HLS segment cut at its cap without a keyframe; dropping until the next keyframe', {
@@ -277,9 +278,36 @@ export class HlsOutput implements StreamReader {
     return state ? state.lastDts + Math.max(state.lastDelta, 1) : 0;
   }
 
+  /** What follows does not continue what came before: both variants say so, and the date anchor goes. */
+  private markDiscontinuity(): void {
+    this.ts?.markDiscontinuity();
+    this.ll?.markDiscontinuity();
+    this.dateAnchor = null;
+  }
+
+  /**
+   * EXT-X-PROGRAM-DATE-TIME of a segment starting at `dts`: the wall clock when the timeline's
+   * first segment began plus the media time since, so consecutive dates differ by exactly the
+   * durations between them (as ffmpeg's HLS muxer writes them). Dates read from the clock at
+   * each cut would carry the arrival jitter of every keyframe, and hls.js, which aligns the
+   * playlists it reloads on these dates, would shift its timeline by that jitter while joining
+   * and then jump to the start of its buffer instead of its live start position. A publisher
+   * whose clock runs away from ours by more than MAX_DATE_DRIFT_MS is anchored again.
+   */
+  private programDateTime(dts: number): number {
+    const now = this.now();
+    const anchor = this.dateAnchor;
+    if (anchor) {
+      const dated = anchor.wallMs + (dts - anchor.dts) / TICKS_PER_MS;
+      if (Math.abs(dated - now) <= MAX_DATE_DRIFT_MS) return Math.round(dated);
+    }
+    this.dateAnchor = { wallMs: now, dts };
+    return now;
+  }
+
   private openSegment(dts: number): void {
     this.segmentStartDts = dts;
-    const programDateTimeMs = this.now();
+    const programDateTimeMs = this.programDateTime(dts);
     if (this.tsMuxer) this.ts?.startSegment(programDateTimeMs);
     if (this.fmp4Muxer) this.ll?.startSegment(programDateTimeMs);
     this.tsChunks = this.tsMuxer ? [this.tsMuxer.writeTables()] : [];
