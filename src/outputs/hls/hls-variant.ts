@@ -40,6 +40,8 @@ export class HlsVariant {
   ended = false;
   /** the stream's current codecs cannot be carried in this variant: answer 404 without waiting */
   unavailable = false;
+  /** parts added since the variant began: tells a waiter that a new part is out */
+  partsAdded = 0;
   private nextMsn = 0;
   private discontinuitySequence = 0;
   private pendingDiscontinuity = false;
@@ -93,6 +95,7 @@ export class HlsVariant {
     const open = this.open;
     if (!open) throw new Error('addPart without an open segment');
     open.parts.push({ uri: this.partUri(open.msn, open.parts.length), durationSec, independent, bytes });
+    this.partsAdded++;
     this.changed();
   }
 
