@@ -43,7 +43,7 @@ const USAGE = `usage: bun run bench/hls.ts [options]
   --viewer-duration S    measured seconds per viewer kind (default 15)
   --viewer-poll-ms MS    classic viewers' playlist poll interval (default 500)
   --ll-viewer-mode M     blocking-reload (as hls.js; default) | preload-hint
-  --weir-source S        head (default: the committed src/, copied) | worktree | dist
+  --weir-source S        head (default: the committed src/, copied) | worktree | dist | rev:<commit> (that commit's src/)
   --no-pin               do not pin this process to core ${CLIENT_CORE}
   --out BASE             results path without extension (default bench/results/hls-<time>)
 `;

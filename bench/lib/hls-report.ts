@@ -87,7 +87,8 @@ function cpuSection(c: CpuResult): string[] {
     ),
     '',
     `**Muxing cost (on - off, medians over rounds): ${c.muxing.percentOfCorePerStream}% of a core per stream = ` +
-      `${c.muxing.cpuSecondsPerStreamMinute} CPU s per stream-minute** (engine CPU with HLS on is ${c.muxing.ratio}x that with it off).`,
+      `${c.muxing.cpuSecondsPerStreamMinute} CPU s per stream-minute** (engine CPU with HLS on is ${c.muxing.ratio}x that with it off). ` +
+      `**Memory: ${c.muxing.rssMiBPerStream} MiB of engine RSS per stream** (on - off, medians).`,
     '',
   ];
 }

@@ -41,7 +41,8 @@ export function streamUrls(s: RunningServer, stream: string): { publish: string;
   };
 }
 
-export type WeirSource = 'head' | 'worktree' | 'dist';
+/** `rev:<commit>`: the src/ of that commit (git archive), to measure a base beside HEAD */
+export type WeirSource = 'head' | 'worktree' | 'dist' | `rev:${string}`;
 
 /** the engine snapshot a benchmark run measures, so that edits in progress do not change it mid-run */
 let weirEntry: { command: string[]; describe: string } | undefined;
@@ -58,12 +59,15 @@ export function prepareWeir(source: WeirSource): string {
     weirEntry = { command: [bin], describe: 'dist/weir-engine' };
     return weirEntry.describe;
   }
-  const sha = tryRun('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD']);
-  const dir = source === 'head' ? `${WORK_DIR}/weir-${sha}` : `${WORK_DIR}/weir-worktree-${Date.now()}`;
-  if (source === 'head') {
+  const rev = source.startsWith('rev:') ? source.slice(4) : 'HEAD';
+  if (!/^[\w.~^/-]+$/.test(rev)) throw new Error(`--weir-source: bad revision '${rev}'`);
+  const sha = tryRun('git', ['-C', REPO, 'rev-parse', '--short', rev]);
+  const archived = source === 'head' || source.startsWith('rev:');
+  const dir = archived ? `${WORK_DIR}/weir-${sha}` : `${WORK_DIR}/weir-worktree-${Date.now()}`;
+  if (archived) {
     if (!existsSync(`${dir}/src/engine.ts`)) {
       mkdirSync(dir, { recursive: true });
-      const r = spawnSync('bash', ['-c', `git -C '${REPO}' archive HEAD src package.json | tar -x -C '${dir}'`], { encoding: 'utf8' });
+      const r = spawnSync('bash', ['-c', `git -C '${REPO}' archive ${rev} src package.json | tar -x -C '${dir}'`], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`git archive failed: ${r.stderr}`);
     }
   } else {
