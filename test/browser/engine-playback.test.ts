@@ -49,8 +49,8 @@ describe('hls.js in Chromium', () => {
     await player.close();
   }, 60_000);
 
-  // hls.js with its default settings (lowLatencyMode) on Weir's default LL-HLS settings: 200 ms
-  // parts, PART-HOLD-BACK 0.6 s. hls.js starts PART-HOLD-BACK behind the live edge; its latency
+  // hls.js with its default settings (lowLatencyMode) on Weir's default LL-HLS settings: a 150 ms
+  // part target, so 4-frame (160 ms) parts at 25 fps and PART-HOLD-BACK 0.48 s. hls.js starts PART-HOLD-BACK behind the live edge; its latency
   // (the last listed part's end plus the playlist's age, minus the playhead) is that plus how long
   // it took to start. A stall on a loaded machine adds to it for good (hls.js only plays faster
   // to catch up with more than a second buffered), so the lowest latency over a few seconds of

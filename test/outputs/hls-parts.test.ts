@@ -59,8 +59,12 @@ function expectPartDurationsValid(variant: HlsVariant, target: number): void {
 }
 
 describe('LL-HLS parts', () => {
-  test('PART-HOLD-BACK is three part targets: 0.6 s at the default 200 ms, no one-second floor', () => {
-    expect(DEFAULT_ENGINE_CONFIG.hls.partTargetMs).toBe(200);
+  test('PART-HOLD-BACK is three part targets, no one-second floor: 0.48 s at the default 150 ms and 25 fps', () => {
+    expect(DEFAULT_ENGINE_CONFIG.hls.partTargetMs).toBe(150);
+    // 25 fps: parts of 4 frames, the frame boundary nearest 150 ms
+    const byDefault = partInfo(publish(DEFAULT_ENGINE_CONFIG.hls.partTargetMs, 25, 200, (i) => i % 25 === 0));
+    expect(byDefault.target).toBe(0.16);
+    expect(byDefault.holdBack).toBeCloseTo(0.48, 6);
     const variant = publish(200, 25, 200, (i) => i % 25 === 0);
     const { target, holdBack } = partInfo(variant);
     expect(target).toBe(0.2);
