@@ -245,8 +245,9 @@ export class HlsOutput implements StreamReader {
       // PART-TARGET is the longest part listed, so it stays at least every part's duration.
       const tooLong = held + delta > this.partTicks + delta / 2;
       // A keyframe starts a part, so every GOP (not only every segment) has an INDEPENDENT part
-      // where a player can join, unless the part before it would fall short of that 85% floor.
-      const keyframeStarts = isVideo && frame.keyframe && held >= MIN_PART_SHARE * this.partTicks;
+      // where a player can join, unless the part before it would fall short of that 85% floor
+      // (of the longest a part can be, which PART-TARGET may become).
+      const keyframeStarts = isVideo && frame.keyframe && held >= MIN_PART_SHARE * (this.partTicks + delta / 2);
       if (tooLong || keyframeStarts || this.partBytes + frame.data.byteLength > this.options.maxPartBytes) this.closePart(frame);
     }
     if (this.partFrames.size === 0) {
