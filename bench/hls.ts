@@ -7,12 +7,14 @@
 //   bun run bench/hls.ts                          # all three phases, about 4 minutes
 //   bun run bench/hls.ts --phases latency --latency-duration 60
 //   bun run bench/hls.ts --phases viewers --viewers 500 --ll-viewer-mode preload-hint
+//   bun run bench/hls.ts --phases mux --mux-revs b984a62,HEAD   # muxing CPU and memory per stream, before/after
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { readFlvFile } from './lib/flv-file.ts';
 import type { LlMode } from './lib/hls-clients.ts';
 import { runCpuPhase, stopCpuChild, type CpuResult } from './lib/hls-cpu.ts';
+import { runMuxPhase, type MuxResult } from './lib/hls-mux.ts';
 import { runLatencyPhase, type LatencyResult } from './lib/hls-latency.ts';
 import { renderReport, type HlsBenchReport } from './lib/hls-report.ts';
 import { withoutEndOfSequence } from './lib/hls-send-times.ts';
@@ -20,17 +22,21 @@ import { runViewerPhase, type ViewerKind, type ViewerLoadRun } from './lib/hls-v
 import { SendTimeTable } from './lib/metrics.ts';
 import { Publisher } from './lib/publisher.ts';
 import { parseEndpoint } from './lib/viewers.ts';
-import { prepareWeir, startServer, versions, type RunningServer, type WeirSource } from './lib/servers.ts';
+import { prepareWeir, startServer, versions, WORK_DIR, type RunningServer, type WeirSource } from './lib/servers.ts';
 
 const REPO = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const SOURCE = `${REPO}/bench/.cache/src-720p-2500k.flv`;
 const SERVER_CORE = 0;
 const CLIENT_CORE = 1;
 /** the engine's defaults (src/engine-cli.ts); the benchmark does not change them */
-const ENGINE_HLS = { targetMs: 2000, partMs: 334, window: 6 } as const;
+const ENGINE_HLS = { targetMs: 2000, partMs: 150, window: 6 } as const;
 
 const USAGE = `usage: bun run bench/hls.ts [options]
-  --phases LIST          latency,cpu,viewers (default: all three)
+  --phases LIST          latency,cpu,viewers,mux (default: latency,cpu,viewers)
+  --mux-revs LIST        mux phase: the commits whose src/ it measures, each in its own process (default HEAD)
+  --mux-streams N        mux phase: streams (default 8)
+  --mux-loops N          mux phase: times each stream goes through the 60 s file (default 3)
+  --mux-part-ms LIST     mux phase: also measure each revision at these part targets (default: only its own default)
   --latency-duration S   measured seconds of the latency phase (default 40)
   --warmup S             seconds before each window (default 5)
   --poll-ms MS           classic HLS watcher's playlist poll interval (default 100)
@@ -43,7 +49,7 @@ const USAGE = `usage: bun run bench/hls.ts [options]
   --viewer-duration S    measured seconds per viewer kind (default 15)
   --viewer-poll-ms MS    classic viewers' playlist poll interval (default 500)
   --ll-viewer-mode M     blocking-reload (as hls.js; default) | preload-hint
-  --weir-source S        head (default: the committed src/, copied) | worktree | dist
+  --weir-source S        head (default: the committed src/, copied) | worktree | dist | rev:<commit> (that commit's src/)
   --no-pin               do not pin this process to core ${CLIENT_CORE}
   --out BASE             results path without extension (default bench/results/hls-<time>)
 `;
@@ -51,6 +57,10 @@ const USAGE = `usage: bun run bench/hls.ts [options]
 const { values: args } = parseArgs({
   options: {
     phases: { type: 'string', default: 'latency,cpu,viewers' },
+    'mux-revs': { type: 'string', default: 'HEAD' },
+    'mux-streams': { type: 'string', default: '8' },
+    'mux-loops': { type: 'string', default: '3' },
+    'mux-part-ms': { type: 'string', default: '' },
     'latency-duration': { type: 'string', default: '40' },
     warmup: { type: 'string', default: '5' },
     'poll-ms': { type: 'string', default: '100' },
@@ -84,7 +94,7 @@ function num(name: keyof typeof args): number {
 }
 
 const phases = new Set(args.phases!.split(',').map((s) => s.trim()));
-for (const p of phases) if (!['latency', 'cpu', 'viewers'].includes(p)) throw new Error(`unknown phase '${p}'`);
+for (const p of phases) if (!['latency', 'cpu', 'viewers', 'mux'].includes(p)) throw new Error(`unknown phase '${p}'`);
 const llMode = args['ll-viewer-mode'] as LlMode;
 if (llMode !== 'blocking-reload' && llMode !== 'preload-hint') throw new Error(`--ll-viewer-mode: '${llMode}'`);
 const viewerKinds = args['viewer-kinds']!.split(',').map((s) => s.trim()) as ViewerKind[];
@@ -97,6 +107,19 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     stopCpuChild();
     void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
   });
+}
+
+/** src/ of a commit, unpacked once under the bench's work directory */
+function archiveRev(rev: string): string {
+  const sha = git('rev-parse', '--short', rev);
+  if (!/^[0-9a-f]{4,40}$/.test(sha)) throw new Error(`--mux-revs: unknown revision '${rev}'`);
+  const dir = `${WORK_DIR}/weir-${sha}`;
+  if (!existsSync(`${dir}/src/engine.ts`)) {
+    mkdirSync(dir, { recursive: true });
+    const r = spawnSync('bash', ['-c', `git -C '${REPO}' archive ${sha} src package.json | tar -x -C '${dir}'`], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git archive ${sha} failed: ${r.stderr}`);
+  }
+  return dir;
 }
 
 function git(...a: string[]): string {
@@ -199,6 +222,21 @@ async function main(): Promise<void> {
     }
   }
 
+  let mux: MuxResult[] | undefined;
+  if (phases.has('mux')) {
+    mux = [];
+    const partTargets = [undefined, ...args['mux-part-ms']!.split(',').filter((p) => p.trim() !== '').map(Number)];
+    for (const rev of args['mux-revs']!.split(',').map((r) => r.trim())) {
+      const srcDir = archiveRev(rev);
+      for (const partTargetMs of partTargets) {
+        log(`bench: mux phase, ${rev}${partTargetMs ? ` at ${partTargetMs} ms parts` : ''} (${num('mux-streams')} streams x ${num('mux-loops')} loops)`);
+        const m = await runMuxPhase({ srcDir, sourcePath: SOURCE, streams: num('mux-streams'), loops: num('mux-loops'), ...(partTargetMs ? { partTargetMs } : {}) });
+        log(`  ${m.muxCpuSecPerStreamMinute} CPU s per stream-minute (${m.muxPercentOfCorePerStream}% of a core), window ${m.windowMiBPerStream} MiB, RSS ${m.rssMiBPerStream} MiB per stream`);
+        mux.push({ ...m, srcDir: `${rev} (${git('rev-parse', '--short', rev)})` });
+      }
+    }
+  }
+
   const v = versions();
   const command = `bun run bench/hls.ts${process.argv.length > 2 ? ' ' + process.argv.slice(2).join(' ') : ''}`;
   const report: HlsBenchReport = {
@@ -216,6 +254,7 @@ async function main(): Promise<void> {
     latency,
     cpu,
     viewers,
+    mux,
     durationSec: Math.round((performance.now() - started) / 1000),
     notes: notes(latency, cpu),
   };

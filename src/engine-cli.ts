@@ -54,7 +54,7 @@ Options (environment variable in brackets):
                        (HLS adds EXT-X-ENDLIST then) [WEIR_PUBLISHER_GRACE_MS] default: --wait-ms
   --merge-write-ms MS  media waits up to MS to share a write (fewer syscalls per viewer) [WEIR_MERGE_WRITE_MS] default 50
   --hls-target-ms MS   HLS segment target duration    [WEIR_HLS_TARGET_MS] default 2000
-  --hls-part-ms MS     LL-HLS part target duration    [WEIR_HLS_PART_MS]   default 334
+  --hls-part-ms MS     LL-HLS part target duration    [WEIR_HLS_PART_MS]   default 150
   --hls-window N       segments in the HLS playlist   [WEIR_HLS_WINDOW]    default 6 (LL-HLS keeps 2x)
   --hls-buffer-mb N    all a stream's HLS variants may hold [WEIR_HLS_BUFFER_MB] default 96
   --no-hls             no classic HLS (index.m3u8)    [WEIR_HLS=0]

@@ -53,6 +53,8 @@ export type CpuResult = {
     cpuSecondsPerStreamMinute: number;
     /** on / off */
     ratio: number;
+    /** engine RSS with HLS on minus off (medians over rounds), per stream: what each stream's HLS windows cost */
+    rssMiBPerStream: number;
   };
 };
 
@@ -215,12 +217,15 @@ export async function runCpuPhase(o: CpuOptions, log: (line: string) => void): P
   const off = runs.filter((r) => r.mode === 'hls-off');
   const onPct = median(on.map((r) => r.percentOfCorePerStream));
   const offPct = median(off.map((r) => r.percentOfCorePerStream));
+  const streams = Math.max(1, o.streams);
+  const rssPerStream = (median(on.map((r) => r.engineRssMiB)) - median(off.map((r) => r.engineRssMiB))) / streams;
   return {
     runs,
     muxing: {
       percentOfCorePerStream: round(onPct - offPct, 2)!,
       cpuSecondsPerStreamMinute: round(((onPct - offPct) / 100) * 60, 3)!,
       ratio: round(offPct > 0 ? onPct / offPct : 0, 2)!,
+      rssMiBPerStream: round(rssPerStream, 1)!,
     },
   };
 }

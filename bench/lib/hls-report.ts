@@ -2,6 +2,7 @@
 import type { CpuResult } from './hls-cpu.ts';
 import type { LatencyResult, Summary, WatcherResult } from './hls-latency.ts';
 import type { ViewerLoadRun } from './hls-viewer-load.ts';
+import type { MuxResult } from './hls-mux.ts';
 
 export type HlsBenchReport = {
   command: string;
@@ -13,6 +14,7 @@ export type HlsBenchReport = {
   latency: LatencyResult | undefined;
   cpu: CpuResult | undefined;
   viewers: ViewerLoadRun[] | undefined;
+  mux?: MuxResult[] | undefined;
   durationSec: number;
   notes: string[];
 };
@@ -87,7 +89,8 @@ function cpuSection(c: CpuResult): string[] {
     ),
     '',
     `**Muxing cost (on - off, medians over rounds): ${c.muxing.percentOfCorePerStream}% of a core per stream = ` +
-      `${c.muxing.cpuSecondsPerStreamMinute} CPU s per stream-minute** (engine CPU with HLS on is ${c.muxing.ratio}x that with it off).`,
+      `${c.muxing.cpuSecondsPerStreamMinute} CPU s per stream-minute** (engine CPU with HLS on is ${c.muxing.ratio}x that with it off). ` +
+      `**Memory: ${c.muxing.rssMiBPerStream} MiB of engine RSS per stream** (on - off, medians).`,
     '',
   ];
 }
@@ -114,6 +117,25 @@ function viewerSection(runs: ViewerLoadRun[]): string[] {
   ];
 }
 
+function muxSection(runs: MuxResult[]): string[] {
+  const first = runs[0];
+  return [
+    '## 4. Muxing alone, in process (bench/lib/hls-mux.ts)',
+    '',
+    `${first?.streams ?? 0} streams x ${first?.mediaMinutesPerStream ?? 0} min of the source file each, through the hub's ingest (tags classified as the RTMP edge does) as fast as ` +
+      'the process goes, once without and once with an HLS + LL-HLS output per stream (engine defaults but the part target shown); each engine version in its own process. ' +
+      'CPU: user + system time of that process; window: the distinct bytes the TS and fMP4 windows hold after the run; RSS: what the outputs added after a full GC.',
+    '',
+    '| engine src | part target ms | ingest alone CPU s | with HLS CPU s | muxing CPU s per stream-minute | muxing % of a core per stream | window MiB per stream | RSS MiB per stream |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...runs.map(
+      (m) =>
+        `| ${m.srcDir} | ${m.partTargetMs} | ${m.ingestCpuSec} | ${m.withHlsCpuSec} | ${m.muxCpuSecPerStreamMinute} | ${m.muxPercentOfCorePerStream} | ${m.windowMiBPerStream} | ${m.rssMiBPerStream} |`,
+    ),
+    '',
+  ];
+}
+
 export function renderReport(r: HlsBenchReport): string {
   const lines = [
     `# HLS benchmark, ${r.date}`,
@@ -131,6 +153,7 @@ export function renderReport(r: HlsBenchReport): string {
     ...(r.latency ? latencySection(r.latency) : []),
     ...(r.cpu ? cpuSection(r.cpu) : []),
     ...(r.viewers ? viewerSection(r.viewers) : []),
+    ...(r.mux ? muxSection(r.mux) : []),
     '## Notes and caveats',
     '',
     ...r.notes.map((n) => `- ${n}`),

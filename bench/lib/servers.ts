@@ -41,8 +41,8 @@ export function streamUrls(s: RunningServer, stream: string): { publish: string;
   };
 }
 
-/** `git:REF` runs src/ of any commit or branch of this repository (e.g. a branch not merged yet) */
-export type WeirSource = 'head' | 'worktree' | 'dist' | `git:${string}`;
+/** `git:REF` or `rev:REF` (the same): src/ of any commit or branch of this repository (git archive), e.g. a base beside HEAD */
+export type WeirSource = 'head' | 'worktree' | 'dist' | `git:${string}` | `rev:${string}`;
 
 /** the engine snapshot a benchmark run measures, so that edits in progress do not change it mid-run */
 let weirEntry: { command: string[]; describe: string } | undefined;
@@ -59,10 +59,10 @@ export function prepareWeir(source: WeirSource): string {
     weirEntry = { command: [bin], describe: 'dist/weir-engine' };
     return weirEntry.describe;
   }
-  const ref = source.startsWith('git:') ? source.slice(4) : 'HEAD';
-  if (!/^[\w./-]+$/.test(ref)) throw new Error(`--weir-source ${source}: not a git ref`);
+  const ref = source.startsWith('git:') || source.startsWith('rev:') ? source.slice(4) : 'HEAD';
+  if (!/^[\w.~^/-]+$/.test(ref)) throw new Error(`--weir-source ${source}: not a git ref`);
   const sha = tryRun('git', ['-C', REPO, 'rev-parse', '--short', ref]);
-  const archived = source === 'head' || source.startsWith('git:');
+  const archived = source === 'head' || source.startsWith('git:') || source.startsWith('rev:');
   const dir = archived ? `${WORK_DIR}/weir-${sha}` : `${WORK_DIR}/weir-worktree-${Date.now()}`;
   if (archived) {
     if (!existsSync(`${dir}/src/engine.ts`)) {

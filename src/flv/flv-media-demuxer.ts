@@ -1,11 +1,12 @@
 // Turns FLV tag bodies (legacy and Enhanced RTMP) on a millisecond timeline into the shared
 // Track/MediaFrame vocabulary on a 90 kHz timeline, for the muxers that repackage media.
 import { MEDIA_TIMESCALE, TICKS_PER_MS } from '../media/clock.ts';
+import type { ParsedTag } from './classify-tag.ts';
 import { FlvTagType } from './flv-tag-type.ts';
 import { sameBytes } from '../media/bytes.ts';
 import type { AudioCodec, MediaFrame, Track, VideoCodec } from '../media/types.ts';
-import { parseAudioTag } from './parse-audio-tag.ts';
-import { parseVideoTag } from './parse-video-tag.ts';
+import { parseAudioTag, type AudioTagInfo } from './parse-audio-tag.ts';
+import { parseVideoTag, type VideoTagInfo } from './parse-video-tag.ts';
 
 
 export const DemuxTrackId = { Video: 1, Audio: 2 } as const;
@@ -29,14 +30,14 @@ export class FlvMediaDemuxer {
     return this.audio;
   }
 
-  push(tagType: number, timestampMs: number, body: Uint8Array): DemuxEvent[] {
-    if (tagType === FlvTagType.Video) return this.pushVideo(timestampMs, body);
-    if (tagType === FlvTagType.Audio) return this.pushAudio(timestampMs, body);
+  /** `parsed`: the tag as the ingest already parsed it (classify-tag.ts), so it is not parsed twice. */
+  push(tagType: number, timestampMs: number, body: Uint8Array, parsed?: ParsedTag): DemuxEvent[] {
+    if (tagType === FlvTagType.Video) return this.pushVideo(timestampMs, parsed?.video ?? parseVideoTag(body));
+    if (tagType === FlvTagType.Audio) return this.pushAudio(timestampMs, parsed?.audio ?? parseAudioTag(body));
     return [];
   }
 
-  private pushVideo(timestampMs: number, body: Uint8Array): DemuxEvent[] {
-    const info = parseVideoTag(body);
+  private pushVideo(timestampMs: number, info: VideoTagInfo): DemuxEvent[] {
     if (info.kind === 'sequence-header') return this.announce('video', info.codec, info.config);
     if (info.kind !== 'frame' || !this.video || this.video.codec !== info.codec) return [];
     const dts = Math.round(timestampMs * TICKS_PER_MS);
@@ -50,8 +51,7 @@ export class FlvMediaDemuxer {
     return [{ type: 'frame', frame }];
   }
 
-  private pushAudio(timestampMs: number, body: Uint8Array): DemuxEvent[] {
-    const info = parseAudioTag(body);
+  private pushAudio(timestampMs: number, info: AudioTagInfo): DemuxEvent[] {
     if (info.kind === 'sequence-header') return this.announce('audio', info.codec, info.config);
     if (info.kind !== 'frame') return [];
     const events: DemuxEvent[] = [];

@@ -1,5 +1,6 @@
 // One live stream: at most one publisher, N readers (format outputs), the latest headers
 // and the current GOP so a late joiner starts on a keyframe. Knows no wire format.
+import type { ParsedTag } from '../flv/classify-tag.ts';
 import { FlvTagType } from '../flv/flv-tag-type.ts';
 import type { MediaPacket, PacketType } from './media-packet.ts';
 import { TimestampNormalizer } from './timestamp-normalizer.ts';
@@ -24,7 +25,8 @@ export type IngestPacket = Readonly<{
   body: Uint8Array;
   header: boolean;
   keyframe: boolean;
-}>;
+}> &
+  ParsedTag;
 
 export interface GopLimits {
   maxPackets: number;
@@ -132,6 +134,8 @@ export class LiveStream {
       header: input.header,
       randomAccess: !input.header && (isVideo ? input.keyframe : type === FlvTagType.Audio && !this.hasVideo),
       discontinuity: time.discontinuity,
+      video: input.video,
+      audio: input.audio,
     };
     this.counters.packetsIn++;
     this.counters.bytesIn += input.body.byteLength;

@@ -1,5 +1,6 @@
 // The unit the hub fans out: one FLV tag body (== one RTMP media message) on the stream's
 // output timeline, classified once at ingest so no reader has to parse it again.
+import type { ParsedTag } from '../flv/classify-tag.ts';
 import type { FlvTagType } from '../flv/flv-tag-type.ts';
 
 /** A packet carries one FLV tag body: its type is the FLV tag type (the same numbers as RTMP's media message types). */
@@ -17,4 +18,6 @@ export type MediaPacket = Readonly<{
   randomAccess: boolean;
   /** the publisher's clock jumped here and the timeline was rebased to keep advancing (hub/timestamp-normalizer.ts) */
   discontinuity: boolean;
-}>;
+}> &
+  /** the body as parsed at ingest (flv/classify-tag.ts); absent when the ingest did not parse it */
+  ParsedTag;

@@ -151,11 +151,26 @@ async function servePlaylist(variant: HlsVariant | null, request: HlsRequest, re
     const ok = await variant.waitUntil(ready, waitMs);
     if (!ok) return respond(503, 'the requested part did not arrive in time\n', { 'Content-Type': 'text/plain', 'Cache-Control': 'no-store' });
   }
+  if (lowLatency && msnParam === null) await freshEdge(variant);
   const skipParam = search.get('_HLS_skip');
   const skip = lowLatency && (skipParam === 'YES' || skipParam === 'v2');
   const playlist = appendQueryToUris(variant.playlist(skip), uriQuery);
   request.onMediaPlaylist?.();
   return respond(200, playlist, { 'Content-Type': HlsContentType.Playlist, 'Cache-Control': PLAYLIST_CACHE });
+}
+
+/**
+ * A player's first LL-HLS playlist (no _HLS_msn) is answered when the next part comes out, at
+ * most a part target and a half later. hls.js takes the live point to be the end of the last
+ * listed part plus the time since the playlist arrived, and places its start PART-HOLD-BACK
+ * before that: a playlist answered at once is up to a part older than it looks, and the player
+ * would keep that much more latency for as long as it plays. Answered as a part is published,
+ * its edge is the live point.
+ */
+async function freshEdge(variant: HlsVariant): Promise<void> {
+  if (variant.ended || !variant.open) return;
+  const seen = variant.partsAdded;
+  await variant.waitUntil(() => variant.partsAdded > seen || variant.ended, (variant.options.partTargetSec ?? 0) * 1500);
 }
 
 /**

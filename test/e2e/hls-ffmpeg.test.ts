@@ -1,6 +1,9 @@
 // End-to-end HLS and LL-HLS: ffmpeg publishes over RTMP; ffmpeg reads the playlists back and
 // decodes them; playlists, cache headers and stream life (discontinuity, end) are checked.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { decode, killAll, probe, publishPattern, startTestEngine, waitFor, type TestEngine } from './harness.ts';
 import { joinHls, withQuery } from './hls-session.ts';
 import { connectRtmp } from './rtmp-test-client.ts';
@@ -50,6 +53,27 @@ function livePosition(playlist: string): { msn: number; parts: number } {
 function hasListedPart(playlist: string, msn: number, part: number): boolean {
   const at = livePosition(playlist);
   return at.msn > msn || (at.msn === msn && at.parts > part);
+}
+
+/** The complete segments of an LL-HLS playlist that list their parts: segment URI and part URIs in order. */
+function segmentsWithParts(playlist: string): Array<{ uri: string; parts: string[] }> {
+  const out: Array<{ uri: string; parts: string[] }> = [];
+  let parts: string[] = [];
+  for (const line of playlist.split('\n')) {
+    const part = /^#EXT-X-PART:.*URI="([^"]+)"/.exec(line);
+    if (part) parts.push(part[1]!);
+    else if (line.length > 0 && !line.startsWith('#')) {
+      if (parts.length > 0) out.push({ uri: line, parts });
+      parts = [];
+    }
+  }
+  return out;
+}
+
+async function bytesOf(url: string): Promise<Uint8Array> {
+  const res = await fetch(url);
+  expect(res.status).toBe(200);
+  return new Uint8Array(await res.arrayBuffer());
 }
 
 describe('HLS from an RTMP publish', () => {
@@ -124,6 +148,31 @@ describe('HLS from an RTMP publish', () => {
     const decoded = await decode(url, 3);
     expect(decoded.stderr).toBe('');
     expect(decoded.exitCode).toBe(0);
+
+    // a complete segment is its parts back to back, byte for byte, as served over HTTP
+    const listed = await text(media);
+    const withParts = segmentsWithParts(listed.body);
+    expect(withParts.length).toBeGreaterThanOrEqual(1);
+    const { uri, parts } = withParts[0]!;
+    const segmentBytes = await bytesOf(engine.httpUrl(`${path}/${uri}`));
+    const partBytes = await Promise.all(parts.map((p) => bytesOf(engine.httpUrl(`${path}/${p}`))));
+    expect(Buffer.from(segmentBytes).equals(Buffer.concat(partBytes))).toBe(true);
+    // and ffprobe reads that segment (after its init segment) as H.264 + AAC, every packet
+    const initUri = /#EXT-X-MAP:URI="([^"]+)"/.exec(listed.body)![1]!;
+    const dir = mkdtempSync(join(tmpdir(), 'weir-ll-segment-'));
+    try {
+      const file = join(dir, 'segment.mp4');
+      writeFileSync(file, Buffer.concat([await bytesOf(engine.httpUrl(`${path}/${initUri}`)), segmentBytes]));
+      const probed = await probe(file, { packets: true });
+      expect(probed.stderr).toBe('');
+      expect(probed.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
+      const videoPackets = probed.packets.filter((p) => p.codec_type === 'video');
+      expect(videoPackets.length).toBeGreaterThanOrEqual(25); // a 2 s segment of 25 fps video
+      expect(videoPackets[0]!.flags).toContain('K');
+      expect((await decode(file, 10)).stderr).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     await publisher.stop();
   }, 90_000);
 

@@ -6,7 +6,7 @@ import { checkHost, checkInteger, checkPort } from './validation.ts';
 
 export const DEFAULT_SETTINGS: Settings = {
   listen: { rtmpHost: '0.0.0.0', rtmpPort: 1935, httpHost: '0.0.0.0', httpPort: 8080 },
-  hls: { targetDurationMs: 2000, partTargetMs: 334, windowSegments: 6 },
+  hls: { targetDurationMs: 2000, partTargetMs: 150, windowSegments: 6 },
 };
 
 /** settings keys in the store, one per field */

@@ -7,7 +7,7 @@
 import { concatBytes } from '../../media/bytes.ts';
 import { FlvTagType } from '../../flv/flv-tag-type.ts';
 import { DemuxTrackId, FlvMediaDemuxer, type DemuxEvent } from '../../flv/flv-media-demuxer.ts';
-import { MEDIA_TIMESCALE } from '../../media/clock.ts';
+import { MEDIA_TIMESCALE, TICKS_PER_MS } from '../../media/clock.ts';
 import type { LiveStream, StreamReader } from '../../hub/live-stream.ts';
 import type { MediaPacket } from '../../hub/media-packet.ts';
 import type { MediaFrame, Track } from '../../media/types.ts';
@@ -29,6 +29,12 @@ export type HlsOutputOptions = Readonly<
 
 type TrackState = { lastDts: number; lastDelta: number };
 
+/** Dates follow the media clock until it is this far from the wall clock (a publisher's clock drifting, a stall). */
+const MAX_DATE_DRIFT_MS = 1000;
+
+/** Every part but a segment's last and INDEPENDENT ones lasts at least this share of PART-TARGET (rfc8216bis §4.4.4.9). */
+const MIN_PART_SHARE = 0.85;
+
 export class HlsOutput implements StreamReader {
   readonly ts: HlsVariant | null;
   readonly ll: HlsVariant | null;
@@ -42,7 +48,6 @@ export class HlsOutput implements StreamReader {
   private fragmentSequence = 1;
   private segmentStartDts: number | null = null;
   private tsChunks: Uint8Array[] = [];
-  private llChunks: Uint8Array[] = [];
   private partStartDts = 0;
   private partIndependent = false;
   private partFrames = new Map<number, MediaFrame[]>();
@@ -56,6 +61,8 @@ export class HlsOutput implements StreamReader {
   /** segments cut by the memory caps (without a keyframe) */
   forcedCuts = 0;
   private readonly trackStates = new Map<number, TrackState>();
+  /** where EXT-X-PROGRAM-DATE-TIME is counted from on the current timeline (see programDateTime) */
+  private dateAnchor: { wallMs: number; dts: number } | null = null;
   private readonly targetTicks: number;
   private readonly partTicks: number;
   private readonly maxSegmentTicks: number;
@@ -97,7 +104,7 @@ export class HlsOutput implements StreamReader {
     if (packet.discontinuity) this.timelineJumped = true;
     let events: DemuxEvent[];
     try {
-      events = this.demuxer.push(packet.type, packet.timestampMs, packet.body);
+      events = this.demuxer.push(packet.type, packet.timestampMs, packet.body, packet);
     } catch (err) {
       // The publisher's edge already let this tag through; HLS skips what it cannot read, and
       // says so once per stream so a stream with a silent HLS gap can be told from a healthy one.
@@ -115,8 +122,7 @@ export class HlsOutput implements StreamReader {
 
   onPublisherStop(): void {
     this.closeSegment();
-    this.ts?.markDiscontinuity();
-    this.ll?.markDiscontinuity();
+    this.markDiscontinuity();
   }
 
   onStreamEnd(): void {
@@ -140,8 +146,7 @@ export class HlsOutput implements StreamReader {
   private onTrack(): void {
     // A new or changed sequence header: what follows needs new muxers and a fresh start.
     this.closeSegment();
-    this.ts?.markDiscontinuity();
-    this.ll?.markDiscontinuity();
+    this.markDiscontinuity();
     const video = this.demuxer.videoTrack;
     const audio = this.demuxer.audioTrack;
     this.tracks = [video, audio].filter((t): t is Track => t !== null);
@@ -199,8 +204,7 @@ export class HlsOutput implements StreamReader {
     if (this.segmentStartDts === null) {
       if (!canStart) return; // wait for a keyframe: every segment starts decodable
       if (this.timelineJumped) {
-        this.ts?.markDiscontinuity();
-        this.ll?.markDiscontinuity();
+        this.markDiscontinuity();
         this.timelineJumped = false;
       }
       this.openSegment(frame.dts);
@@ -220,8 +224,7 @@ export class HlsOutput implements StreamReader {
   /** The open segment hit a cap with no keyframe in sight: end it here and drop until one comes. */
   private forceCut(next: MediaFrame): void {
     this.closeSegment(next);
-    this.ts?.markDiscontinuity();
-    this.ll?.markDiscontinuity();
+    this.markDiscontinuity();
     this.forcedCuts++;
     if (this.forcedCuts === 1) {
       this.log.warn('HLS segment cut at its cap without a keyframe; dropping until the next keyframe', {
@@ -235,8 +238,17 @@ export class HlsOutput implements StreamReader {
     const pending = this.partFrames.size > 0;
     if (pending && (isVideo || !hasVideo)) {
       const delta = this.trackStates.get(frame.trackId)?.lastDelta ?? 0;
-      const tooLong = frame.dts + delta - this.partStartDts > this.partTicks;
-      if (tooLong || this.partBytes + frame.data.byteLength > this.options.maxPartBytes) this.closePart(frame);
+      const held = frame.dts - this.partStartDts;
+      // A part ends at the frame boundary nearest its target, not the last one under it: at a
+      // frame rate the target does not divide (29.97 or 24 fps at 200 ms) every part would
+      // otherwise fall short of 85% of PART-TARGET (rfc8216bis §4.4.4.9). The playlist's
+      // PART-TARGET is the longest part listed, so it stays at least every part's duration.
+      const tooLong = held + delta > this.partTicks + delta / 2;
+      // A keyframe starts a part, so every GOP (not only every segment) has an INDEPENDENT part
+      // where a player can join, unless the part before it would fall short of that 85% floor
+      // (of the longest a part can be, which PART-TARGET may become).
+      const keyframeStarts = isVideo && frame.keyframe && held >= MIN_PART_SHARE * (this.partTicks + delta / 2);
+      if (tooLong || keyframeStarts || this.partBytes + frame.data.byteLength > this.options.maxPartBytes) this.closePart(frame);
     }
     if (this.partFrames.size === 0) {
       this.partStartDts = frame.dts;
@@ -267,13 +279,39 @@ export class HlsOutput implements StreamReader {
     return state ? state.lastDts + Math.max(state.lastDelta, 1) : 0;
   }
 
+  /** What follows does not continue what came before: both variants say so, and the date anchor goes. */
+  private markDiscontinuity(): void {
+    this.ts?.markDiscontinuity();
+    this.ll?.markDiscontinuity();
+    this.dateAnchor = null;
+  }
+
+  /**
+   * EXT-X-PROGRAM-DATE-TIME of a segment starting at `dts`: the wall clock when the timeline's
+   * first segment began plus the media time since, so consecutive dates differ by exactly the
+   * durations between them (as ffmpeg's HLS muxer writes them). Dates read from the clock at
+   * each cut would carry the arrival jitter of every keyframe, and hls.js, which aligns the
+   * playlists it reloads on these dates, would shift its timeline by that jitter while joining
+   * and then jump to the start of its buffer instead of its live start position. A publisher
+   * whose clock runs away from ours by more than MAX_DATE_DRIFT_MS is anchored again.
+   */
+  private programDateTime(dts: number): number {
+    const now = this.now();
+    const anchor = this.dateAnchor;
+    if (anchor) {
+      const dated = anchor.wallMs + (dts - anchor.dts) / TICKS_PER_MS;
+      if (Math.abs(dated - now) <= MAX_DATE_DRIFT_MS) return Math.round(dated);
+    }
+    this.dateAnchor = { wallMs: now, dts };
+    return now;
+  }
+
   private openSegment(dts: number): void {
     this.segmentStartDts = dts;
-    const programDateTimeMs = this.now();
+    const programDateTimeMs = this.programDateTime(dts);
     if (this.tsMuxer) this.ts?.startSegment(programDateTimeMs);
     if (this.fmp4Muxer) this.ll?.startSegment(programDateTimeMs);
     this.tsChunks = this.tsMuxer ? [this.tsMuxer.writeTables()] : [];
-    this.llChunks = [];
     this.openBytes = 0;
   }
 
@@ -284,7 +322,6 @@ export class HlsOutput implements StreamReader {
       .map((t) => ({ trackId: t.id, frames: this.partFrames.get(t.id)!, endDts: this.endOf(t.id, next) }));
     const end = next ? next.dts : Math.max(...inputs.map((i) => i.endDts));
     const bytes = this.fmp4Muxer.fragment(this.fragmentSequence++, inputs);
-    this.llChunks.push(bytes);
     // frames stamped alike still make a part of some duration: a playlist needs it positive
     this.ll.addPart(bytes, Math.max(end - this.partStartDts, 1) / MEDIA_TIMESCALE, this.partIndependent);
     this.partFrames = new Map();
@@ -299,10 +336,9 @@ export class HlsOutput implements StreamReader {
     if (!next) for (const t of this.tracks) end = Math.max(end, this.endOf(t.id));
     const durationSec = Math.max(end - start, 1) / MEDIA_TIMESCALE;
     if (this.ts?.open) this.ts.finishSegment(concatBytes(this.tsChunks), durationSec);
-    if (this.ll?.open) this.ll.finishSegment(concatBytes(this.llChunks), durationSec);
+    if (this.ll?.open) this.ll.finishSegmentFromParts(durationSec);
     this.segmentStartDts = null;
     this.tsChunks = [];
-    this.llChunks = [];
     this.openBytes = 0;
   }
 }

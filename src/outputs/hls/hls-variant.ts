@@ -1,7 +1,9 @@
 // One HLS rendition of one stream held in memory: the sliding window of segments (and, for
 // LL-HLS, their parts), the playlist rendered from it, and waiters for blocking reloads.
+import { concatBytes } from '../../media/bytes.ts';
 import { renderMediaPlaylist, type MediaPlaylistModel, type PlaylistPart, type PlaylistSegment } from '../../remux/hls-playlist.ts';
 
+/** Once its segment is finished, a part's bytes are a view of the segment's: one copy of the media, not two. */
 export type StoredPart = { uri: string; durationSec: number; independent: boolean; bytes: Uint8Array };
 
 export type StoredSegment = {
@@ -38,6 +40,8 @@ export class HlsVariant {
   ended = false;
   /** the stream's current codecs cannot be carried in this variant: answer 404 without waiting */
   unavailable = false;
+  /** parts added since the variant began: tells a waiter that a new part is out */
+  partsAdded = 0;
   private nextMsn = 0;
   private discontinuitySequence = 0;
   private pendingDiscontinuity = false;
@@ -91,7 +95,26 @@ export class HlsVariant {
     const open = this.open;
     if (!open) throw new Error('addPart without an open segment');
     open.parts.push({ uri: this.partUri(open.msn, open.parts.length), durationSec, independent, bytes });
+    this.partsAdded++;
     this.changed();
+  }
+
+  /**
+   * Ends the open LL-HLS segment as its parts back to back (an fMP4 segment is the sequence of
+   * its fragments): joined once, and each part becomes a view of the joined bytes, so the window
+   * holds the media once and a part and its segment are the same bytes.
+   */
+  finishSegmentFromParts(durationSec: number): void {
+    const open = this.open;
+    if (!open) throw new Error('finishSegmentFromParts without an open segment');
+    const whole = concatBytes(open.parts.map((p) => p.bytes));
+    let offset = 0;
+    for (const part of open.parts) {
+      const end = offset + part.bytes.byteLength;
+      part.bytes = whole.subarray(offset, end);
+      offset = end;
+    }
+    this.finishSegment(whole, durationSec);
   }
 
   finishSegment(bytes: Uint8Array, durationSec: number): void {
@@ -101,8 +124,7 @@ export class HlsVariant {
     open.durationSec = durationSec;
     this.open = null;
     this.segments.push(open);
-    // Parts are only listed for the newest segments; older ones are served whole, so their
-    // part bytes (a second copy of the segment) can go.
+    // Parts are only listed for the newest segments; older ones are served whole.
     const unlisted = this.segments[this.segments.length - 1 - SEGMENTS_WITH_PARTS];
     if (unlisted) unlisted.parts = [];
     this.maxSegmentSec = Math.max(this.maxSegmentSec, durationSec);
@@ -237,7 +259,7 @@ export class HlsVariant {
       ...model,
       lowLatency: {
         partTargetSec,
-        partHoldBackSec: Math.max(3 * partTargetSec, 1),
+        partHoldBackSec: 3 * partTargetSec,
         canBlockReload: true,
         canSkipUntilSec: 6 * targetDurationSec,
         pendingParts,
@@ -247,9 +269,11 @@ export class HlsVariant {
   }
 }
 
-function segmentBytes(segment: StoredSegment): number {
-  let size = segment.bytes?.byteLength ?? 0;
-  for (const part of segment.parts) size += part.bytes.byteLength;
+/** What a segment holds: its bytes, plus any part that is not a view of them (counted once, not twice). */
+export function segmentBytes(segment: StoredSegment): number {
+  const whole = segment.bytes;
+  let size = whole?.byteLength ?? 0;
+  for (const part of segment.parts) if (part.bytes.buffer !== whole?.buffer) size += part.bytes.byteLength;
   return size;
 }
 
