@@ -3,8 +3,6 @@
 // applyConfig() moves listeners and drops removed apps without a restart.
 import { StreamRegistry } from './hub/stream-registry.ts';
 import { ForwardTargetMemo } from './relay/forward-memo.ts';
-// Registers the HLS pull client with the relay (hls-pull.ts depends on pull-clients.ts, not the reverse).
-import './relay/hls-pull.ts';
 import { RelayManager } from './relay/relay-manager.ts';
 import { HlsRegistry } from './outputs/hls/hls-registry.ts';
 import { OutputRegistry } from './outputs/output-registry.ts';
