@@ -122,7 +122,7 @@ export class RtspListener {
         continue;
       }
       // a TCP viewer is there as long as its connection is; everyone else must be heard from
-      const mustBeHeard = connection.role !== 'player' || connection.usesUdp;
+      const mustBeHeard = connection.role !== 'viewer' || connection.usesUdp;
       if (connection.everStarted && mustBeHeard && nowMs - connection.lastHeardAtMs > sessionTimeoutMs) {
         this.ctx.logger.warn('RTSP session timeout, closing connection', { conn: connection.id, peer: connection.remoteAddress, role: connection.role });
         connection.drop();
