@@ -2,21 +2,16 @@
 // off, validation (absolute path, ranges, a path before turning on), patches change only what
 // they send, the engine's snapshot carries them, and the migration on a database made before it.
 import { Database } from 'bun:sqlite';
-import { beforeEach, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS, openStore, runMigrations, schemaVersion } from '../../../src/control/store/index.ts';
 import { parseConfigSnapshot } from '../../../src/server/config-snapshot.ts';
-import { adminToken, call, expectProblem, type Harness, makeHarness } from './helpers.ts';
+import { call, expectProblem, useAdminApi } from './helpers.ts';
 
-let h: Harness;
-let token: string;
-beforeEach(async () => {
-  h = await makeHarness();
-  token = await adminToken(h);
-});
-const api = (method: string, path: string, body?: unknown) => call(h.app, method, `/api/v1${path}`, { creds: { token }, body });
+const admin = useAdminApi();
+const api = admin.api;
 
 const OFF = { enabled: false, format: 'fmp4' as const, segmentDurationSec: 6, path: null, retentionDays: 0, quotaMb: 0 };
 
@@ -25,7 +20,7 @@ describe('apps recording', () => {
     const created = await api('POST', '/apps', { name: 'cams' });
     expect(created.status).toBe(201);
     expect(created.body.recording).toEqual(OFF);
-    expect(h.services.config.snapshot().apps.find((a) => a.name === 'cams')?.recording).toBeUndefined();
+    expect(admin.h.services.config.snapshot().apps.find((a) => a.name === 'cams')?.recording).toBeUndefined();
     expect((await api('GET', '/apps/live')).body.recording).toEqual(OFF);
   });
 
@@ -33,30 +28,30 @@ describe('apps recording', () => {
     const created = await api('POST', '/apps', { name: 'cams', recording: { enabled: true, path: '/srv/rec/', quotaMb: 2048 } });
     expect(created.status).toBe(201);
     expect(created.body.recording).toEqual({ ...OFF, enabled: true, path: '/srv/rec', quotaMb: 2048 });
-    const reloads = h.engine.reloads;
-    const revision = h.services.config.revision();
+    const reloads = admin.h.engine.reloads;
+    const revision = admin.h.services.config.revision();
     const patched = await api('PATCH', '/apps/cams', { recording: { format: 'ts', segmentDurationSec: 10, retentionDays: 7 } });
     expect(patched.status).toBe(200);
     expect(patched.body.recording).toEqual({ enabled: true, format: 'ts', segmentDurationSec: 10, path: '/srv/rec', retentionDays: 7, quotaMb: 2048 });
-    expect(h.services.config.revision()).toBe(revision + 1);
-    expect(h.engine.reloads).toBeGreaterThan(reloads);
-    const engineSide = parseConfigSnapshot(JSON.parse(JSON.stringify(h.services.config.snapshot())));
+    expect(admin.h.services.config.revision()).toBe(revision + 1);
+    expect(admin.h.engine.reloads).toBeGreaterThan(reloads);
+    const engineSide = parseConfigSnapshot(JSON.parse(JSON.stringify(admin.h.services.config.snapshot())));
     expect(engineSide.apps.find((a) => a.name === 'cams')?.recording).toEqual(patched.body.recording);
 
     // the same values again: no new revision
     await api('PATCH', '/apps/cams', { recording: { format: 'ts' } });
-    expect(h.services.config.revision()).toBe(revision + 1);
+    expect(admin.h.services.config.revision()).toBe(revision + 1);
 
     // off, with its path kept: the engine still gets the settings, so retention goes on
     const off = await api('PATCH', '/apps/cams', { recording: { enabled: false } });
     expect(off.body.recording.enabled).toBe(false);
-    expect(h.services.config.snapshot().apps.find((a) => a.name === 'cams')?.recording).toMatchObject({ enabled: false, path: '/srv/rec', retentionDays: 7 });
+    expect(admin.h.services.config.snapshot().apps.find((a) => a.name === 'cams')?.recording).toMatchObject({ enabled: false, path: '/srv/rec', retentionDays: 7 });
     expect((await api('GET', '/apps/cams')).body.recording).toEqual(off.body.recording);
   });
 
   test('bad values are 400 problems naming the field, and change nothing', async () => {
     await api('POST', '/apps', { name: 'cams' });
-    const revision = h.services.config.revision();
+    const revision = admin.h.services.config.revision();
     const cases: Array<[unknown, string]> = [
       [{ enabled: true }, '/recording/path'],
       [{ path: 'relative/dir' }, '/recording/path'],
@@ -74,12 +69,12 @@ describe('apps recording', () => {
       expect(JSON.stringify(problem)).toContain(field);
       expectProblem(await api('POST', '/apps', { name: 'other', recording }), 400, 'invalid');
     }
-    expect(h.services.config.revision()).toBe(revision);
+    expect(admin.h.services.config.revision()).toBe(revision);
     expect((await api('GET', '/apps/cams')).body.recording).toEqual(OFF);
   });
 
   test('the OpenAPI document describes the recording settings', async () => {
-    const doc = await call(h.app, 'GET', '/api/openapi.json');
+    const doc = await call(admin.h.app, 'GET', '/api/openapi.json');
     expect(doc.status).toBe(200);
     for (const word of ['segmentDurationSec', 'retentionDays', 'quotaMb', '--record-min-free-mb']) expect(doc.text).toContain(word);
   });
