@@ -100,18 +100,28 @@ export class Weir {
   }
 }
 
+export type UseWeirOptions = Readonly<{
+  /** more engine flags */
+  engineArgs?: string[];
+  /** runs once both are up, still inside the beforeAll */
+  setup?: (weir: Weir, dir: string) => Promise<void>;
+  /** the beforeAll's bound (default Bun's) */
+  timeoutMs?: number;
+}>;
+
 /**
  * Registers a beforeAll that starts a control plane and an engine with their data in a temporary
  * folder, and an afterAll that ends every process the file spawned, stops them and removes it.
  */
-export function useWeir(): { readonly weir: Weir; readonly dir: string } {
+export function useWeir(options: UseWeirOptions = {}): { readonly weir: Weir; readonly dir: string } {
   let dir: { path: string; remove(): void } | undefined;
   let weir: Weir | undefined;
   beforeAll(async () => {
     dir = tempDir();
-    weir = new Weir(join(dir.path, 'data'));
+    weir = new Weir(join(dir.path, 'data'), options.engineArgs);
     await weir.start();
-  });
+    await options.setup?.(weir, dir.path);
+  }, options.timeoutMs);
   afterAll(async () => {
     await killAll();
     await weir?.stop();

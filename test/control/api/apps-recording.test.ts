@@ -1,12 +1,8 @@
 // Per-app recording settings (issue 13 item 1) through /api/v1/apps and the services: defaults
 // off, validation (absolute path, ranges, a path before turning on), patches change only what
 // they send, the engine's snapshot carries them, and the migration on a database made before it.
-import { Database } from 'bun:sqlite';
 import { describe, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { MIGRATIONS, openStore, runMigrations, schemaVersion } from '../../../src/control/store/index.ts';
+import { migrationVersion, withOldAppDatabase } from '../old-database.ts';
 import { parseConfigSnapshot } from '../../../src/server/config-snapshot.ts';
 import { call, expectProblem, useAdminApi } from './helpers.ts';
 
@@ -81,31 +77,11 @@ describe('apps recording', () => {
 });
 
 test('the recording migration: a database made before it gains recording columns, off, and keeps its rows', () => {
-  // found by name, so renumbering it when branches merge changes nothing here
-  const version = MIGRATIONS.find((m) => m.name.startsWith('apps recording settings'))!.version;
-  const dir = mkdtempSync(join(tmpdir(), 'weir-rec-mig-'));
-  try {
-    const path = join(dir, 'weir.db');
-    const db = new Database(path, { create: true, strict: true });
-    runMigrations(db, MIGRATIONS.filter((m) => m.version < version));
-    expect(schemaVersion(db)).toBe(version - 1);
-    db.run(
-      `INSERT INTO apps (name, source_type, hls, ll_hls, publish_policy, play_policy, hook_url, signing_secret, created_at_ms)
-       VALUES ('old', 'push', 1, 0, 'open', 'open', NULL, 'abc', 123)`,
-    );
-    db.close();
-    const store = openStore(path);
-    try {
-      expect(schemaVersion(store.db)).toBe(Math.max(...MIGRATIONS.map((m) => m.version)));
-      const old = store.apps.get('old')!;
-      expect(old).toMatchObject({ name: 'old', signingSecret: 'abc', recording: OFF });
-      store.apps.update({ ...old, recording: { ...old.recording, enabled: true, path: '/r' } }, true);
-      expect(store.apps.get('old')?.recording).toEqual({ ...OFF, enabled: true, path: '/r' });
-      expect(() => store.db.run(`UPDATE apps SET recording_format = 'mkv'`)).toThrow();
-    } finally {
-      store.close();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  withOldAppDatabase(migrationVersion('apps recording settings'), (store) => {
+    const old = store.apps.get('old')!;
+    expect(old).toMatchObject({ name: 'old', signingSecret: 'abc', recording: OFF });
+    store.apps.update({ ...old, recording: { ...old.recording, enabled: true, path: '/r' } }, true);
+    expect(store.apps.get('old')?.recording).toEqual({ ...OFF, enabled: true, path: '/r' });
+    expect(() => store.db.run(`UPDATE apps SET recording_format = 'mkv'`)).toThrow();
+  });
 });

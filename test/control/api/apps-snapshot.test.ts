@@ -2,12 +2,8 @@
 // validation, patches change only what they send, the engine's snapshot carries them while on, the
 // engine's decoder (or its absence) in GET /api/v1/engine, the JPEG through
 // /api/v1/streams/{app}/{stream}/snapshot, and the migration on a database made before it.
-import { Database } from 'bun:sqlite';
 import { describe, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { MIGRATIONS, openStore, runMigrations, schemaVersion } from '../../../src/control/store/index.ts';
+import { migrationVersion, withOldAppDatabase } from '../old-database.ts';
 import { parseConfigSnapshot } from '../../../src/server/config-snapshot.ts';
 import { BASE, call, expectProblem, useAdminApi } from './helpers.ts';
 
@@ -96,29 +92,11 @@ describe('engine decoder and snapshots through the REST API', () => {
 });
 
 test('the snapshot migration: a database made before it gains the columns, off, and keeps its rows', () => {
-  const version = MIGRATIONS.find((m) => m.name.startsWith('apps snapshot settings'))!.version;
-  const dir = mkdtempSync(join(tmpdir(), 'weir-snap-mig-'));
-  try {
-    const path = join(dir, 'weir.db');
-    const db = new Database(path, { create: true, strict: true });
-    runMigrations(db, MIGRATIONS.filter((m) => m.version < version));
-    expect(schemaVersion(db)).toBe(version - 1);
-    db.run(
-      `INSERT INTO apps (name, source_type, hls, ll_hls, publish_policy, play_policy, hook_url, signing_secret, created_at_ms)
-       VALUES ('old', 'push', 1, 0, 'open', 'open', NULL, 'abc', 123)`,
-    );
-    db.close();
-    const store = openStore(path);
-    try {
-      const old = store.apps.get('old')!;
-      expect(old).toMatchObject({ name: 'old', signingSecret: 'abc', snapshot: OFF });
-      store.apps.update({ ...old, snapshot: { enabled: true, intervalSec: 3, keep: 4 } }, true);
-      expect(store.apps.get('old')?.snapshot).toEqual({ enabled: true, intervalSec: 3, keep: 4 });
-      expect(() => store.db.run(`UPDATE apps SET snapshot_keep = 0`)).toThrow();
-    } finally {
-      store.close();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  withOldAppDatabase(migrationVersion('apps snapshot settings'), (store) => {
+    const old = store.apps.get('old')!;
+    expect(old).toMatchObject({ name: 'old', signingSecret: 'abc', snapshot: OFF });
+    store.apps.update({ ...old, snapshot: { enabled: true, intervalSec: 3, keep: 4 } }, true);
+    expect(store.apps.get('old')?.snapshot).toEqual({ enabled: true, intervalSec: 3, keep: 4 });
+    expect(() => store.db.run(`UPDATE apps SET snapshot_keep = 0`)).toThrow();
+  });
 });
