@@ -4,25 +4,17 @@
 // (currentTime advances on frames the browser decoded), and an export started from the page's form
 // is polled to its download link, whose MP4 ffprobe decodes; a two-step delete empties the
 // timeline and the disk. Screenshot in test-artifacts/.
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../e2e/harness.ts';
 import { useRecordedWeir } from '../e2e/recorded-weir.ts';
 import { ADMIN_PASSWORD } from '../e2e/weir-processes.ts';
-import { launchBrowser, saveScreenshot, type Browser } from './browser.ts';
+import { saveScreenshot, useBrowser } from './browser.ts';
 
 const running = useRecordedWeir(0);
 const files = running.files;
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const chromium = useBrowser();
 
 type Video = { currentTime: number; readyState: number };
 type Globals = {
@@ -33,7 +25,7 @@ type Globals = {
 test('a recorded range plays from the timeline, an export from the page downloads an MP4 ffprobe decodes, a confirmed delete empties it', async () => {
   const listed = await running.weir.api('GET', '/recordings?app=live&stream=cam');
   const range = listed.json.items[0].ranges[0] as { startMs: number; endMs: number };
-  const context = await browser.newContext({ viewport: { width: 1200, height: 1400 } });
+  const context = await chromium.browser.newContext({ viewport: { width: 1200, height: 1400 } });
   try {
     const page = await context.newPage();
     const consoleUrl = (path: string) => `http://127.0.0.1:${running.weir.ports.control}${path}`;
