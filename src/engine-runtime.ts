@@ -3,8 +3,6 @@
 // applyConfig() moves listeners and drops removed apps without a restart.
 import { StreamRegistry } from './hub/stream-registry.ts';
 import { ForwardTargetMemo } from './relay/forward-memo.ts';
-// Registers the HLS pull client with the relay (hls-pull.ts depends on pull-clients.ts, not the reverse).
-import './relay/hls-pull.ts';
 import { RelayManager } from './relay/relay-manager.ts';
 import { HlsRegistry } from './outputs/hls/hls-registry.ts';
 import { OutputRegistry } from './outputs/output-registry.ts';
@@ -136,11 +134,12 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
   };
   const rtmp = new RtmpListener(context);
   const http = new HttpMediaServer(context, recordings);
-  bindOrExplain('RTMP', config.rtmp.host, config.rtmp.port, () => rtmp.start(config.rtmp.host, config.rtmp.port));
+  // the listeners name themselves, the address and the port when they cannot bind (TcpAcceptor)
+  rtmp.start(config.rtmp.host, config.rtmp.port);
   const rtsp = config.rtsp ? new RtspListener(context) : null;
   try {
     bindOrExplain('HTTP', config.http.host, config.http.port, () => http.start(config.http.host, config.http.port));
-    if (rtsp && config.rtsp) bindOrExplain('RTSP', config.rtsp.host, config.rtsp.port, () => rtsp.start(config.rtsp!.host, config.rtsp!.port));
+    if (rtsp && config.rtsp) rtsp.start(config.rtsp.host, config.rtsp.port);
   } catch (err) {
     rtmp.stop();
     http.stop();

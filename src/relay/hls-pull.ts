@@ -6,8 +6,7 @@
 import { checkFetchUrl } from '../shared/upstream-url.ts';
 import { parseHlsPlaylist, pickVariant, type HlsMap, type HlsMediaPlaylist, type HlsSegment } from '../remux/hls-playlist-parser.ts';
 import { HlsSegmentConverter } from './hls-pull-media.ts';
-import type { PullClient, PullClientFactory, PullClientOptions, PullLog, PullSink } from './pull-client.ts';
-import { registerHlsPullClient } from './pull-clients.ts';
+import type { PullClient, PullClientOptions, PullLog, PullSink } from './pull-client.ts';
 
 const DEFAULT_STALL_TIMEOUT_MS = 15_000;
 /** segments behind the live edge to start with (RFC 8216 §6.3.3 asks for at least three target durations) */
@@ -210,6 +209,3 @@ export function createHlsPullClient(url: string, sink: PullSink, log: PullLog, o
     },
   };
 }
-
-export const hlsPullClientFactory: PullClientFactory = createHlsPullClient;
-registerHlsPullClient(hlsPullClientFactory);

@@ -1,32 +1,38 @@
-// Picks the pull client for a URL: rtmp(s):// plays with our RTMP client, http(s)://…m3u8 goes
-// to the HLS pull client (registered by src/relay/hls-pull*.ts), any other http(s):// is FLV; rtsp(s):// plays with
-// the RTSP client; srt:// calls an SRT listener and udp:// listens for MPEG-TS datagrams.
+// Picks the pull client for a URL from one table of kinds: rtmp(s):// plays with our RTMP client,
+// http(s)://…m3u8 with the HLS pull client, any other http(s):// is FLV, rtsp(s):// plays with the
+// RTSP client, srt:// calls an SRT listener and udp:// listens for MPEG-TS datagrams. The table is
+// typed by `RelayScheme`, so a new scheme does not compile until it has a client here.
 import { createFlvPullClient } from './flv-pull-client.ts';
+import { createHlsPullClient } from './hls-pull.ts';
 import type { PullClient, PullClientFactory, PullClientOptions, PullLog, PullSink } from './pull-client.ts';
-import { relaySchemeOf } from './relay-url.ts';
+import { relaySchemeOf, type RelayScheme } from './relay-url.ts';
 import { createRtmpPullClient } from './rtmp-pull-client.ts';
 import { createRtspPullClient } from './rtsp-pull-client.ts';
 import { createSrtPullClient } from './srt-pull-client.ts';
 import { createUdpPullClient } from './udp-pull-client.ts';
 
-let hlsFactory: PullClientFactory | null = null;
+export type PullClientKinds = Readonly<Record<RelayScheme, PullClientFactory>>;
 
-/** The HLS pull client plugs itself in here (kept apart so this file does not depend on it). */
-export function registerHlsPullClient(factory: PullClientFactory): void {
-  hlsFactory = factory;
+export const PULL_CLIENT_KINDS: PullClientKinds = {
+  rtmp: createRtmpPullClient,
+  rtsp: createRtspPullClient,
+  'http-flv': createFlvPullClient,
+  hls: createHlsPullClient,
+  srt: createSrtPullClient,
+  udp: createUdpPullClient,
+};
+
+/** A factory that dispatches on the URL's scheme; a URL no kind speaks gets a client that disconnects with the reason. */
+export function pullClientFactory(kinds: PullClientKinds): PullClientFactory {
+  return (url: string, sink: PullSink, log: PullLog, options?: PullClientOptions): PullClient => {
+    const scheme = relaySchemeOf(url);
+    if (scheme !== null) return kinds[scheme](url, sink, log, options);
+    const reason = `unsupported pull URL scheme: ${url.split(':')[0]}`;
+    return {
+      start: () => queueMicrotask(() => sink.onDisconnected(reason)),
+      stop: () => undefined,
+    };
+  };
 }
 
-export const createPullClient: PullClientFactory = (url: string, sink: PullSink, log: PullLog, options?: PullClientOptions): PullClient => {
-  const scheme = relaySchemeOf(url);
-  if (scheme === 'rtmp') return createRtmpPullClient(url, sink, log, options);
-  if (scheme === 'rtsp') return createRtspPullClient(url, sink, log, options);
-  if (scheme === 'srt') return createSrtPullClient(url, sink, log, options);
-  if (scheme === 'udp') return createUdpPullClient(url, sink, log, options);
-  if (scheme === 'http-flv') return createFlvPullClient(url, sink, log, options);
-  if (scheme === 'hls' && hlsFactory) return hlsFactory(url, sink, log, options);
-  const reason = scheme === 'hls' ? 'HLS pull is not available in this build' : `unsupported pull URL scheme: ${url.split(':')[0]}`;
-  return {
-    start: () => queueMicrotask(() => sink.onDisconnected(reason)),
-    stop: () => undefined,
-  };
-};
+export const createPullClient: PullClientFactory = pullClientFactory(PULL_CLIENT_KINDS);

@@ -16,7 +16,9 @@ export type RtmpEndpoint = Readonly<{
 export const RTMP_DEFAULT_PORT = 1935;
 export const RTMPS_DEFAULT_PORT = 443;
 
-export type RelayScheme = 'rtmp' | 'rtsp' | 'http-flv' | 'hls' | 'srt' | 'udp';
+/** Every kind of upstream the relay speaks; `relaySchemeOf` answers one of these. */
+export const RELAY_SCHEMES = ['rtmp', 'rtsp', 'http-flv', 'hls', 'srt', 'udp'] as const;
+export type RelayScheme = (typeof RELAY_SCHEMES)[number];
 
 /** Which client fetches a URL; null for schemes the relay does not speak (file:, data:, s3:…) and host-less URLs. */
 export function relaySchemeOf(url: string): RelayScheme | null {

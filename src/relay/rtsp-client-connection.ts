@@ -88,6 +88,7 @@ export class RtspClientConnection {
         if (!settled) reject(new Error(reason));
         settled = true;
       };
+      // the connect options repeat rtmp-client-connection.ts's on purpose: both dial TCP or TLS the same way
       Bun.connect<undefined>({
         hostname: host,
         port,

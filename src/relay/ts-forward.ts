@@ -1,7 +1,8 @@
 // Forwards one live stream as MPEG-TS to an srt:// listener (Weir calls) or a udp:// address: joins
 // the stream's one shared MPEG-TS output (the same bytes SRT viewers get) as a viewer, so the target
 // gets PAT/PMT, the current GOP and then live media. Like the RTMP forward (stream-forward.ts) it
-// reconnects with backoff while the publisher that started it is live and stops when it leaves.
+// reconnects with backoff while the publisher that started it is live and stops when it leaves. Its
+// lifecycle (watcher, backoff, attach) repeats stream-forward.ts's until a shared base is cut out of both.
 import type { LiveStream, PublisherHandle, StreamReader } from '../hub/live-stream.ts';
 import { mpegtsPacketEncoder, MPEGTS_FORMAT } from '../outputs/mpegts-encoder.ts';
 import type { OutputRegistry } from '../outputs/output-registry.ts';

@@ -2,7 +2,7 @@
 // stsd avc1/avc3 (avcC), hvc1/hev1 (hvcC), mp4a (esds -> AudioSpecificConfig), mvex/trex defaults) and media segments
 // (one or more moof + mdat: tfhd, tfdt, trun) into frames (ISO/IEC 14496-12 §8.8, ISO/IEC 14496-15, ISO/IEC 14496-14).
 // Pure: bytes in, values out. Timestamps are in each track's timescale.
-import { AudioCodec, VideoCodec } from '../media/types.ts';
+import { AudioCodec, VideoCodec, type MediaFrame } from '../media/types.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 
 export type Fmp4Codec = typeof VideoCodec.H264 | typeof VideoCodec.H265 | typeof AudioCodec.AAC;
@@ -29,14 +29,8 @@ export type Fmp4Init = Readonly<{
   defaults: ReadonlyMap<number, Readonly<TrackDefaults>>;
 }>;
 
-export type Fmp4Frame = Readonly<{
-  trackId: number;
-  dts: number;
-  pts: number;
-  keyframe: boolean;
-  /** length-prefixed NAL units (video) or one raw AAC frame */
-  data: Uint8Array;
-}>;
+/** A demuxed sample is a MediaFrame: length-prefixed NAL units (video) or one raw AAC frame. */
+export type Fmp4Frame = MediaFrame;
 
 export type Box = { type: string; start: number; payload: number; end: number };
 

@@ -15,6 +15,7 @@ export function h265StartsPicture(nal: Uint8Array): boolean {
   return (type >= 32 && type <= 35) || type === 39 || (type >= 41 && type <= 44) || (type >= 48 && type <= 55);
 }
 
+// Its frame (loss, access-unit start) is H264Depacketizer's on purpose: each class reads its own RFC's payload (7798 here).
 export class H265Depacketizer {
   private readonly au = new AccessUnitAssembler(h265StartsPicture);
 

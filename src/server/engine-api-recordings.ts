@@ -5,6 +5,7 @@ import { recordedRanges, type RecordedSegment } from '../record/recording-index.
 import type { RecordingStatus } from '../shared/config-protocol.ts';
 import type { ExportJob, ExportRequest, RecordingExporter } from './recording-export.ts';
 import type { StreamRecording } from './recording-manager.ts';
+import { error, json, safeDecode } from './engine-api-responses.ts';
 
 export interface RecordingView {
   status(): RecordingStatus;
@@ -129,20 +130,4 @@ function download(exports: ExportView, job: ExportJob): Response {
       'Cache-Control': 'no-store',
     },
   });
-}
-
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body) + '\n', { status, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } });
-}
-
-function error(status: number, message: string): Response {
-  return json(status, { error: message });
-}
-
-function safeDecode(text: string): string | null {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return null;
-  }
 }

@@ -7,6 +7,7 @@ import { routeRecordings, type ExportView, type RecordingView } from './engine-a
 import { guardFetch, productionServe } from '../shared/http-errors.ts';
 import type { LogContext, Logger } from '../shared/logger.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../shared/prometheus.ts';
+import { error, json, safeDecode } from './engine-api-responses.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { SecretSource } from './engine-secret.ts';
 import type { HlsViewerTracker } from './hls-viewers.ts';
@@ -199,21 +200,4 @@ export function streamStates(engine: EngineView): LiveStreamState[] {
         viewers: { ...viewers.get(stream.path), ...engine.hlsViewers.count(stream.path) },
       };
     });
-}
-
-
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body) + '\n', { status, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } });
-}
-
-function error(status: number, message: string): Response {
-  return json(status, { error: message });
-}
-
-function safeDecode(text: string): string | null {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return null;
-  }
 }

@@ -31,7 +31,7 @@ export class HlsViewerTracker {
     if (this.tracked > MAX_TRACKED || ++this.records % PRUNE_EVERY_RECORDS === 0) this.prune();
   }
 
-  /** Players per protocol that polled `path` within the window. */
+  /** Viewers per protocol that polled `path` within the window. */
   count(path: string): Partial<Record<HlsViewerProtocol, number>> {
     const byViewer = this.lastSeen.get(path);
     const counts: Partial<Record<HlsViewerProtocol, number>> = {};
@@ -46,7 +46,7 @@ export class HlsViewerTracker {
   }
 
   /**
-   * Players of `paths` (default: all) that were watching just before `sinceMs` (polled within the
+   * Viewers of `paths` (default: all) that were watching just before `sinceMs` (polled within the
    * window before it) and have not polled since: during shutdown, those not yet served the final playlist.
    */
   waitingSince(sinceMs: number, paths: Iterable<string> = this.lastSeen.keys()): number {
@@ -57,7 +57,7 @@ export class HlsViewerTracker {
     return waiting;
   }
 
-  /** Forgets players that stopped polling; call now and then. */
+  /** Forgets viewers that stopped polling; call now and then. */
   prune(): void {
     const since = this.now() - this.windowMs;
     this.tracked = 0;

@@ -15,27 +15,8 @@ import type { Logger } from '../shared/logger.ts';
 import { isProtocolError } from '../shared/protocol-error.ts';
 import type { StreamRecording } from './recording-manager.ts';
 
-export type ExportState = 'queued' | 'running' | 'done' | 'failed';
-
-export type ExportJob = {
-  id: string;
-  app: string;
-  stream: string;
-  startMs: number;
-  endMs: number;
-  /** the name the download is offered under */
-  fileName: string;
-  state: ExportState;
-  /** 0..1 */
-  progress: number;
-  createdAtMs: number;
-  finishedAtMs: number | null;
-  /** set when done: the MP4's size, its first sample's wall clock and its duration */
-  sizeBytes: number | null;
-  firstMs: number | null;
-  durationMs: number | null;
-  error: string | null;
-};
+export type { RecordingExportJob as ExportJob, RecordingExportState as ExportState } from '../shared/config-protocol.ts';
+import type { RecordingExportJob as ExportJob } from '../shared/config-protocol.ts';
 
 export type ExportRequest = Readonly<{ app: string; stream: string; startMs: number; endMs: number; fileName?: string }>;
 

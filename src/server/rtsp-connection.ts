@@ -104,8 +104,8 @@ export class RtspConnection implements RtspScope {
     ctx.clients.register(this.client);
   }
 
-  get role(): 'publisher' | 'player' | 'idle' {
-    return this.record.stream ? 'publisher' : this.play.isPlaying ? 'player' : 'idle';
+  get role(): 'publisher' | 'viewer' | 'idle' {
+    return this.record.stream ? 'publisher' : this.play.isPlaying ? 'viewer' : 'idle';
   }
 
   /** Playing or publishing over UDP, where the TCP connection alone does not show the peer is there. */

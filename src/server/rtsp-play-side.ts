@@ -9,7 +9,7 @@ import { encodeTransport, type TransportSpec } from '../rtsp/rtsp-transport.ts';
 import { buildSdp } from '../rtsp/sdp-build.ts';
 import { encodeSdp } from '../rtsp/sdp.ts';
 import { admissionQuery, refusal } from './rtsp-credentials.ts';
-import { newPlayTrack, RtspPlayer, type PlayTrack, type PlayTransport } from './rtsp-player.ts';
+import { newPlayTrack, RtspViewer, type PlayTrack, type PlayTransport } from './rtsp-viewer.ts';
 import { randomUint32, RtspRefusal, targetOf, type Reply, type RtspScope } from './rtsp-scope.ts';
 import { controlIndex, type RtspTarget } from './rtsp-url.ts';
 
@@ -24,7 +24,7 @@ type Described = { target: RtspTarget; stream: LiveStream; plans: RtpTrackPlan[]
 export class RtspPlaySide {
   private described: Described | null = null;
   private tracks: PlayTrack[] = [];
-  private playing: { output: RtpOutput; player: RtspPlayer } | null = null;
+  private playing: { output: RtpOutput; viewer: RtspViewer } | null = null;
   private readonly waits = new Set<AbortController>();
   /** play-start was reported and play-stop not yet (PAUSE keeps the viewer counted as one play) */
   private reported = false;
@@ -131,12 +131,12 @@ export class RtspPlaySide {
     if (live !== d.stream || !d.stream.publisher) throw new RtspRefusal(404, `stream '${d.stream.path}' is no longer live`);
     const output = this.outputs.obtain(d.stream);
     const stream = d.stream;
-    const player = new RtspPlayer(this.tracks, this.scope.writer, Date.now, () => this.onStreamEnd(), (bytes) => {
+    const viewer = new RtspViewer(this.tracks, this.scope.writer, Date.now, () => this.onStreamEnd(), (bytes) => {
       this.udpBytesOut += bytes;
       this.scope.ctx.counters.bytesOut += bytes;
       stream.counters.bytesOut += bytes;
     });
-    this.playing = { output, player };
+    this.playing = { output, viewer };
     const rtpInfo = encodeRtpInfo(this.tracks.map((t) => ({ url: d.base + t.control, seq: t.stamper.nextSequence })));
     // the viewer joins once the 200 is queued: the GOP must follow it on the wire
     return { headers: [['Range', 'npt=0.000-'], ['RTP-Info', rtpInfo], ['Session', this.scope.sessionHeader()]], afterSent: () => this.attach() };
@@ -146,7 +146,7 @@ export class RtspPlaySide {
     const playing = this.playing;
     if (!playing) return;
     this.playing = null;
-    playing.output.removeViewer(playing.player);
+    playing.output.removeViewer(playing.viewer);
   }
 
   /** TEARDOWN, or the connection ends: the viewer leaves and its UDP ports close. */
@@ -170,7 +170,7 @@ export class RtspPlaySide {
       });
     }
     this.scope.started();
-    playing.output.addViewer(playing.player);
+    playing.output.addViewer(playing.viewer);
   }
 
   private onStreamEnd(): void {

@@ -262,6 +262,29 @@ export type RecordingStatus = Readonly<{
   segmentsDeleted: number;
 }>;
 
+export type RecordingExportState = 'queued' | 'running' | 'done' | 'failed';
+
+/** An MP4 export job as the engine API shows it (GET /v1/recordings/exports[/{id}]); the engine updates it as it runs. */
+export type RecordingExportJob = {
+  id: string;
+  app: string;
+  stream: string;
+  startMs: number;
+  endMs: number;
+  /** the name the download is offered under */
+  fileName: string;
+  state: RecordingExportState;
+  /** 0..1 */
+  progress: number;
+  createdAtMs: number;
+  finishedAtMs: number | null;
+  /** set when done: the MP4's size, its first sample's wall clock and its duration */
+  sizeBytes: number | null;
+  firstMs: number | null;
+  durationMs: number | null;
+  error: string | null;
+};
+
 /** One relay as the engine runs it (GET /v1/relays): a pull source, a forward, or an edge pull. */
 export type RelayStatus = Readonly<{
   /** the pull source or forward target id from the configuration; generated for admission-hook forwards ('admission-N') and edge pulls ('edge-{app}/{stream}') */

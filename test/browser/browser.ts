@@ -2,6 +2,7 @@
 // with the same players a Weir viewer uses (hls.js, mpegts.js), served from a local page.
 // Nothing is fetched from the internet: the browser is /usr/bin/chromium (installed by
 // scripts/test-deps.sh) and the players come from node_modules.
+import { afterAll, beforeAll } from 'bun:test';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -339,5 +340,22 @@ function makePlayerPage(
     logs: () => [...shared.logs],
     screenshot: (path) => saveScreenshot(page, path),
     close: shared.close,
+  };
+}
+
+/** Registers a beforeAll that launches Chromium and an afterAll that closes it; read `browser` inside tests. */
+export function useBrowser(): { readonly browser: Browser } {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return {
+    get browser(): Browser {
+      if (!browser) throw new Error('the browser is not launched (use it inside a test)');
+      return browser;
+    },
   };
 }

@@ -4,47 +4,17 @@
 // (currentTime advances on frames the browser decoded), and an export started from the page's form
 // is polled to its download link, whose MP4 ffprobe decodes; a two-step delete empties the
 // timeline and the disk. Screenshot in test-artifacts/.
-import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { expect, test } from 'bun:test';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseSegmentName } from '../../src/record/segment-name.ts';
-import { killAll, run, spawnBackground, tempDir, testPatternArgs, waitFor } from '../e2e/harness.ts';
-import { ADMIN_PASSWORD, Weir } from '../e2e/weir-processes.ts';
-import { launchBrowser, saveScreenshot, type Browser } from './browser.ts';
+import { run } from '../e2e/harness.ts';
+import { useRecordedWeir } from '../e2e/recorded-weir.ts';
+import { ADMIN_PASSWORD } from '../e2e/weir-processes.ts';
+import { saveScreenshot, useBrowser } from './browser.ts';
 
-let dir: { path: string; remove(): void };
-let weir: Weir;
-let browser: Browser;
-let store: string;
-
-const files = (): string[] => {
-  try {
-    return readdirSync(join(store, 'live', 'cam')).filter((n) => parseSegmentName(n) !== null);
-  } catch {
-    return [];
-  }
-};
-
-beforeAll(async () => {
-  dir = tempDir();
-  store = join(dir.path, 'recordings');
-  weir = new Weir(join(dir.path, 'data'), ['--record-min-free-mb', '0']);
-  await weir.start();
-  const patched = await weir.api('PATCH', '/apps/live', { recording: { enabled: true, format: 'fmp4', segmentDurationSec: 1, path: store } });
-  expect(patched.status).toBe(200);
-  expect(await weir.engineCurrent()).toBe(true);
-  const pub = spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 8, bFrames: 0, gop: 25 }), '-f', 'flv', `rtmp://127.0.0.1:${weir.ports.rtmp}/live/cam`]);
-  await pub.proc.exited;
-  expect(await waitFor(() => files().length >= 7, 20_000, 100)).toBe(true);
-  browser = await launchBrowser();
-}, 90_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await killAll();
-  await weir?.stop();
-  dir?.remove();
-});
+const running = useRecordedWeir(0);
+const files = running.files;
+const chromium = useBrowser();
 
 type Video = { currentTime: number; readyState: number };
 type Globals = {
@@ -53,12 +23,12 @@ type Globals = {
 };
 
 test('a recorded range plays from the timeline, an export from the page downloads an MP4 ffprobe decodes, a confirmed delete empties it', async () => {
-  const listed = await weir.api('GET', '/recordings?app=live&stream=cam');
+  const listed = await running.weir.api('GET', '/recordings?app=live&stream=cam');
   const range = listed.json.items[0].ranges[0] as { startMs: number; endMs: number };
-  const context = await browser.newContext({ viewport: { width: 1200, height: 1400 } });
+  const context = await chromium.browser.newContext({ viewport: { width: 1200, height: 1400 } });
   try {
     const page = await context.newPage();
-    const consoleUrl = (path: string) => `http://127.0.0.1:${weir.ports.control}${path}`;
+    const consoleUrl = (path: string) => `http://127.0.0.1:${running.weir.ports.control}${path}`;
     await page.goto(consoleUrl('/'));
     await page.fill('input[name=username]', 'admin');
     await page.fill('input[name=password]', ADMIN_PASSWORD);
@@ -71,7 +41,7 @@ test('a recorded range plays from the timeline, an export from the page download
     await page.click('rect.rec-bar');
     expect(await page.inputValue('#rec-start')).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?Z$/);
     const url = await page.evaluate(() => (globalThis as unknown as Globals).__weirRecordings.url);
-    expect(url).toBe(`http://127.0.0.1:${weir.ports.http}/live/cam/index.m3u8?start_time=${range.startMs}&end_time=${range.endMs}`);
+    expect(url).toBe(`http://127.0.0.1:${running.weir.ports.http}/live/cam/index.m3u8?start_time=${range.startMs}&end_time=${range.endMs}`);
     await page.waitForFunction(() => ((globalThis as unknown as Globals).document.getElementById('rec-player')?.currentTime ?? 0) > 1.5, undefined, { timeout: 30_000 });
     const video = await page.evaluate(() => {
       const v = (globalThis as unknown as Globals).document.getElementById('rec-player')!;
@@ -93,7 +63,7 @@ test('a recorded range plays from the timeline, an export from the page download
     const download = await context.request.get(consoleUrl(href!));
     expect(download.status()).toBe(200);
     expect(download.headers()['content-disposition']).toBe('attachment; filename="page-clip.mp4"');
-    const path = join(dir.path, 'page-clip.mp4');
+    const path = join(running.dir, 'page-clip.mp4');
     writeFileSync(path, await download.body());
     const decoded = await run(['ffmpeg', '-hide_banner', '-v', 'error', '-xerror', '-i', path, '-f', 'null', '-']);
     expect(decoded.stderr).toBe('');

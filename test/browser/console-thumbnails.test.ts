@@ -2,43 +2,27 @@
 // turned on through the REST API, ffmpeg publishing; the page (logged in through the form) shows an
 // <img> per stream that the browser loads from the REST API (session cookie, CSP img-src 'self') and
 // decodes at the stream's size. Screenshot in test-artifacts/.
-import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { join } from 'node:path';
-import { killAll, spawnBackground, tempDir, testPatternArgs } from '../e2e/harness.ts';
-import { ADMIN_PASSWORD, Weir } from '../e2e/weir-processes.ts';
-import { launchBrowser, saveScreenshot, type Browser } from './browser.ts';
+import { expect, test } from 'bun:test';
+import { spawnBackground, testPatternArgs } from '../e2e/harness.ts';
+import { ADMIN_PASSWORD, useWeir } from '../e2e/weir-processes.ts';
+import { saveScreenshot, useBrowser } from './browser.ts';
 
-let dir: { path: string; remove(): void };
-let weir: Weir;
-let browser: Browser;
-
-beforeAll(async () => {
-  dir = tempDir();
-  weir = new Weir(join(dir.path, 'data'));
-  await weir.start();
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await killAll();
-  await weir?.stop();
-  dir?.remove();
-});
+const running = useWeir();
+const chromium = useBrowser();
 
 type Img = { complete: boolean; naturalWidth: number; naturalHeight: number; getAttribute(name: string): string | null };
 type Doc = { querySelectorAll(selector: string): ArrayLike<Img> };
 
 test('the thumbnail of a live stream loads in the browser at the stream size', async () => {
-  expect((await weir.api('PATCH', '/apps/live', { snapshot: { enabled: true, intervalSec: 1 } })).status).toBe(200);
-  expect(await weir.engineCurrent()).toBe(true);
-  const pub = spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 60, bFrames: 0, size: '320x180' }), '-f', 'flv', `rtmp://127.0.0.1:${weir.ports.rtmp}/live/thumb`]);
-  const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+  expect((await running.weir.api('PATCH', '/apps/live', { snapshot: { enabled: true, intervalSec: 1 } })).status).toBe(200);
+  expect(await running.weir.engineCurrent()).toBe(true);
+  const pub = spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 60, bFrames: 0, size: '320x180' }), '-f', 'flv', `rtmp://127.0.0.1:${running.weir.ports.rtmp}/live/thumb`]);
+  const context = await chromium.browser.newContext({ viewport: { width: 1100, height: 700 } });
   try {
     // wait until the engine has a snapshot, so the first page already shows a loaded image
-    for (let i = 0; i < 150 && (await weir.raw('/streams/live/thumb/snapshot')).status !== 200; i++) await Bun.sleep(200);
+    for (let i = 0; i < 150 && (await running.weir.raw('/streams/live/thumb/snapshot')).status !== 200; i++) await Bun.sleep(200);
     const page = await context.newPage();
-    const consoleUrl = (path: string) => `http://127.0.0.1:${weir.ports.control}${path}`;
+    const consoleUrl = (path: string) => `http://127.0.0.1:${running.weir.ports.control}${path}`;
     await page.goto(consoleUrl('/'));
     await page.fill('input[name=username]', 'admin');
     await page.fill('input[name=password]', ADMIN_PASSWORD);

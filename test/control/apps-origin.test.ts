@@ -1,11 +1,8 @@
 // Per-app edge origin (issue 6 item 2): validation, store round trip, snapshot, and the
 // migration that adds apps.origin_url to a database made before it existed.
-import { Database } from 'bun:sqlite';
 import { describe, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { MIGRATIONS, openStore, runMigrations, schemaVersion } from '../../src/control/store/index.ts';
+import { openStore } from '../../src/control/store/index.ts';
+import { withOldAppDatabase } from './old-database.ts';
 import { DEFAULT_ENGINE_CONFIG, engineConfigFromSnapshot } from '../../src/shared/engine-config.ts';
 import { domainError, makeFixture } from './helpers.ts';
 
@@ -84,21 +81,9 @@ describe('app originUrl: round trip', () => {
 
 describe('app originUrl: migration', () => {
   test('a database at schema 1 with apps gains origin_url (null) and keeps its rows', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'weir-origin-'));
-    try {
-      const path = join(dir, 'weir.db');
-      const db = new Database(path, { create: true, strict: true });
-      runMigrations(db, MIGRATIONS.filter((m) => m.version === 1));
-      expect(schemaVersion(db)).toBe(1);
-      db.run(
-        `INSERT INTO apps (name, source_type, hls, ll_hls, publish_policy, play_policy, hook_url, signing_secret, created_at_ms)
-         VALUES ('old', 'push', 1, 0, 'open', 'open', NULL, 'abc', 123)`,
-      );
-      db.close();
-
-      const store = openStore(path);
-      try {
-        expect(schemaVersion(store.db)).toBe(Math.max(...MIGRATIONS.map((m) => m.version)));
+    withOldAppDatabase(
+      2,
+      (store) => {
         const columns = store.db.query<{ name: string }, []>('PRAGMA table_info(apps)').all().map((c) => c.name);
         expect(columns).toContain('origin_url');
         const old = store.apps.get('old');
@@ -106,18 +91,16 @@ describe('app originUrl: migration', () => {
         expect(old?.originUrl ?? null).toBeNull();
         store.apps.update({ ...old!, originUrl: 'rtmp://origin/{app}/{stream}' }, true);
         expect(store.apps.get('old')?.originUrl).toBe('rtmp://origin/{app}/{stream}');
-      } finally {
-        store.close();
-      }
-      // Reopening applies nothing more and keeps the value.
-      const again = openStore(path);
-      try {
-        expect(again.apps.get('old')?.originUrl).toBe('rtmp://origin/{app}/{stream}');
-      } finally {
-        again.close();
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      },
+      (path) => {
+        // Reopening applies nothing more and keeps the value.
+        const again = openStore(path);
+        try {
+          expect(again.apps.get('old')?.originUrl).toBe('rtmp://origin/{app}/{stream}');
+        } finally {
+          again.close();
+        }
+      },
+    );
   });
 });

@@ -42,4 +42,18 @@ describe('control-plane layering', () => {
       }
     }
   });
+
+  test('each exported name in services/ is declared once (a contract is not named like its class)', () => {
+    const seen = new Map<string, string>();
+    const twice: string[] = [];
+    for (const f of readdirSync(join(root, 'control/services')).filter((f) => f.endsWith('.ts'))) {
+      const text = readFileSync(join(root, 'control/services', f), 'utf8');
+      for (const m of text.matchAll(/^export (?:interface|class|type|const|function|enum) ([A-Za-z_]\w*)/gm)) {
+        const first = seen.get(m[1]!);
+        if (first !== undefined) twice.push(`${m[1]} in ${first} and ${f}`);
+        else seen.set(m[1]!, f);
+      }
+    }
+    expect(twice).toEqual([]);
+  });
 });

@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startManagedEngine, type ManagedEngine } from '../../src/engine-managed.ts';
+import type { ManagedEngine } from '../../src/engine-managed.ts';
+import { startLoopbackManagedEngine } from './managed-engine.ts';
 import type { RunningEngine } from '../../src/engine-runtime.ts';
 import { CONFIG_CACHE_FILE } from '../../src/server/config-client.ts';
-import { secretFromValue } from '../../src/server/engine-secret.ts';
 import type { AdmissionAnswer, AdmissionQuery, ConfigSnapshot, EngineStatus } from '../../src/shared/config-protocol.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
@@ -71,19 +71,14 @@ beforeAll(async () => {
   dir = tempDir();
   fake = startFakeConfigServer({ secret: SECRET, snapshot: makeSnapshot({ revision, apps: APPS }) });
   fake.admit = admit;
-  managed = startManagedEngine({
-    baseConfig: DEFAULT_ENGINE_CONFIG,
+  ({ managed, engine, api } = await startLoopbackManagedEngine(SECRET, logs, {
     configUrl: fake.url,
-    secret: secretFromValue(SECRET),
     dataDir: dir.path,
-    api: { host: '127.0.0.1', port: 0 },
     version: '0.0.0-e2e',
     logger: createLogger({ level: 'debug', sink: (line) => logs.push(line), burstPerWindow: 10_000 }),
     configClient: { pollIntervalMs: 1000, initialBackoffMs: 100, maxBackoffMs: 1000 },
     eventFlushIntervalMs: 100,
-  });
-  engine = await managed.ready;
-  api = `http://127.0.0.1:${managed.api!.port}`;
+  }));
 });
 
 afterAll(async () => {

@@ -170,6 +170,17 @@ export function isListening(port: number): boolean {
   return false;
 }
 
+/** Whether a TCP connection to 127.0.0.1:`port` is accepted (then closed at once). */
+export async function acceptsConnections(port: number): Promise<boolean> {
+  try {
+    const socket = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } });
+    socket.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Waits until a process we started listens on `port`. */
 export function waitForListening(port: number, timeoutMs = 10_000): Promise<boolean> {
   return waitFor(() => isListening(port), timeoutMs);

@@ -3,49 +3,20 @@
 // listing shows the range; an export spanning several segments is a job with progress whose
 // download is a fast-start MP4 that ffprobe reads with both tracks and continuous timestamps
 // across the segment boundaries; DELETE removes a range's segments from disk and listing.
-import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { expect, test } from 'bun:test';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSegmentName } from '../../src/record/segment-name.ts';
-import { killAll, run, spawnBackground, tempDir, testPatternArgs, waitFor } from './harness.ts';
-import { Weir } from './weir-processes.ts';
+import { useRecordedWeir } from './recorded-weir.ts';
+import { run } from './harness.ts';
 
-let dir: { path: string; remove(): void };
-let weir: Weir;
-let store: string;
-
-const files = (): string[] => {
-  try {
-    return readdirSync(join(store, 'live', 'cam')).filter((n) => parseSegmentName(n) !== null).sort();
-  } catch {
-    return [];
-  }
-};
-
-beforeAll(async () => {
-  dir = tempDir();
-  store = join(dir.path, 'recordings');
-  weir = new Weir(join(dir.path, 'data'), ['--record-min-free-mb', '0']);
-  await weir.start();
-  const patched = await weir.api('PATCH', '/apps/live', { recording: { enabled: true, format: 'fmp4', segmentDurationSec: 1, path: store } });
-  expect(patched.status).toBe(200);
-  expect(await weir.engineCurrent()).toBe(true);
-  const pub = spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 8, bFrames: 2, gop: 25 }), '-f', 'flv', `rtmp://127.0.0.1:${weir.ports.rtmp}/live/cam`]);
-  await pub.proc.exited;
-  // the publisher left: the last open segment is written too
-  expect(await waitFor(() => files().length >= 7, 20_000, 100)).toBe(true);
-}, 90_000);
-
-afterAll(async () => {
-  await killAll();
-  await weir?.stop();
-  dir?.remove();
-});
+const running = useRecordedWeir(2);
+const files = running.files;
 
 type Range = { startMs: number; endMs: number; segments: number; sizeBytes: number };
 
 async function listed(): Promise<{ ranges: Range[]; segments: number; sizeBytes: number }> {
-  const res = await weir.api('GET', '/recordings?app=live&stream=cam');
+  const res = await running.weir.api('GET', '/recordings?app=live&stream=cam');
   expect(res.status).toBe(200);
   expect(res.json.items).toHaveLength(1);
   return res.json.items[0];
@@ -58,19 +29,19 @@ test('an exported range is a fast-start MP4 with both tracks and continuous time
   const range = listing.ranges[0]!;
   // from 1.5 s in, 5 s long: six segment files, cut at the keyframes at 1 s and 7 s
   const startTimeMs = range.startMs + 1500;
-  const started = await weir.api('POST', '/recordings/export', { app: 'live', stream: 'cam', startTimeMs, durationMs: 5000, fileName: 'clip' });
+  const started = await running.weir.api('POST', '/recordings/export', { app: 'live', stream: 'cam', startTimeMs, durationMs: 5000, fileName: 'clip' });
   expect(started.status).toBe(202);
   expect(started.json).toMatchObject({ state: expect.stringMatching(/^(queued|running|done)$/), fileName: 'clip.mp4' });
   let job = started.json;
   for (let i = 0; i < 200 && job.state !== 'done' && job.state !== 'failed'; i++) {
     await Bun.sleep(50);
-    job = (await weir.api('GET', `/recordings/exports/${job.id}`)).json;
+    job = (await running.weir.api('GET', `/recordings/exports/${job.id}`)).json;
   }
   expect(job).toMatchObject({ state: 'done', progress: 1, error: null, firstTimeMs: range.startMs + 1000 });
   expect(job.durationMs).toBeGreaterThanOrEqual(5900);
   expect(job.durationMs).toBeLessThanOrEqual(6200);
 
-  const download = await weir.raw(job.downloadUrl.replace('/api/v1', ''));
+  const download = await running.weir.raw(job.downloadUrl.replace('/api/v1', ''));
   expect(download.status).toBe(200);
   expect(download.headers.get('content-disposition')).toBe('attachment; filename="clip.mp4"');
   const bytes = await download.bytes();
@@ -79,7 +50,7 @@ test('an exported range is a fast-start MP4 with both tracks and continuous time
   for (let at = 0, view = new DataView(bytes.buffer); at + 8 <= bytes.length; at += view.getUint32(at)) boxes.push(new TextDecoder().decode(bytes.subarray(at + 4, at + 8)));
   expect(boxes).toEqual(['ftyp', 'moov', 'mdat']); // moov first: plays while it downloads
 
-  const path = join(dir.path, 'clip.mp4');
+  const path = join(running.dir, 'clip.mp4');
   writeFileSync(path, bytes);
   const decoded = await run(['ffmpeg', '-hide_banner', '-v', 'error', '-xerror', '-i', path, '-f', 'null', '-']);
   expect(decoded.stderr).toBe('');
@@ -100,17 +71,17 @@ test('an exported range is a fast-start MP4 with both tracks and continuous time
 }, 60_000);
 
 test('refusals come back as problems with the reason', async () => {
-  const empty = await weir.api('POST', '/recordings/export', { app: 'live', stream: 'cam', startTimeMs: 1000, endTimeMs: 2000 });
+  const empty = await running.weir.api('POST', '/recordings/export', { app: 'live', stream: 'cam', startTimeMs: 1000, endTimeMs: 2000 });
   expect(empty.status).toBe(404);
   expect(empty.json.detail).toContain('nothing of');
-  const unknown = await weir.api('GET', '/recordings/exports/nope');
+  const unknown = await running.weir.api('GET', '/recordings/exports/nope');
   expect(unknown.status).toBe(404);
 });
 
 test('DELETE removes the segments of a range from disk and from the listing', async () => {
   const before = files();
   const range = (await listed()).ranges[0]!;
-  const res = await weir.api('DELETE', `/recordings/live/cam?startTimeMs=${range.startMs}&endTimeMs=${range.startMs + 2500}`);
+  const res = await running.weir.api('DELETE', `/recordings/live/cam?startTimeMs=${range.startMs}&endTimeMs=${range.startMs + 2500}`);
   expect(res.status).toBe(200);
   expect(res.json.deleted).toBe(3); // the files at 0, 1 and 2 s overlap [0, 2.5 s)
   expect(files()).toEqual(before.slice(3));

@@ -2,26 +2,19 @@
 // publish or play that a stream key or signature would admit gets 401 with a challenge, and ffmpeg then comes back
 // with the key as password (rtsp://any:KEY@host/app/stream, Basic), or a signed URL's expires:sign (Digest MD5, which
 // ffmpeg prefers; SHA-256 shown with Weir's own Digest client). A wrong key stays refused; an unknown app is still 403.
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { expect, test } from 'bun:test';
 import { authorizationHeader, pickChallenge } from '../../src/rtsp/rtsp-auth.ts';
-import { freePort, killAll, probe, run, spawnBackground, tempDir, testPatternArgs } from './harness.ts';
-import { Weir } from './weir-processes.ts';
+import { freePort, probe, run, spawnBackground, testPatternArgs } from './harness.ts';
+import { useWeir } from './weir-processes.ts';
 
-const dir = tempDir();
 const rtspPort = freePort();
-let weir: Weir;
-
-beforeAll(async () => {
-  weir = new Weir(dir.path, ['--rtsp-host', '127.0.0.1', '--rtsp-port', String(rtspPort)]);
-  await weir.start();
-  expect((await weir.api('POST', '/apps', { name: 'keyed', publishPolicy: 'stream-key', playPolicy: 'signed-url' })).status).toBe(201);
-  expect(await weir.engineCurrent()).toBe(true);
-}, 60_000);
-
-afterAll(async () => {
-  await killAll();
-  await weir?.stop();
-  dir.remove();
+const running = useWeir({
+  engineArgs: ['--rtsp-host', '127.0.0.1', '--rtsp-port', String(rtspPort)],
+  timeoutMs: 60_000,
+  setup: async (weir) => {
+    expect((await weir.api('POST', '/apps', { name: 'keyed', publishPolicy: 'stream-key', playPolicy: 'signed-url' })).status).toBe(201);
+    expect(await weir.engineCurrent()).toBe(true);
+  },
 });
 
 /** one raw RTSP request; the answer's head */
@@ -70,7 +63,7 @@ async function rawRequests(requests: Array<string[] | ((previous: string) => str
   return answers;
 }
 
-const isLive = async (path: string) => (await weir.api('GET', `/streams/${path}`)).status === 200;
+const isLive = async (path: string) => (await running.weir.api('GET', `/streams/${path}`)).status === 200;
 async function waitLive(path: string): Promise<boolean> {
   for (let i = 0; i < 200; i++) {
     if (await isLive(path)) return true;
@@ -99,7 +92,7 @@ test('no key or signature: 401, Basic for a key (ANNOUNCE), Digest SHA-256, MD5 
 });
 
 test('ffmpeg publishes with the stream key as password, plays with expires:sign; a wrong key is refused', async () => {
-  const created = await weir.api('POST', '/apps/keyed/keys', { stream: 'cam' });
+  const created = await running.weir.api('POST', '/apps/keyed/keys', { stream: 'cam' });
   const key: string = created.json.key;
   const wrong = await run(['ffmpeg', ...testPatternArgs({ seconds: 3, bFrames: 0 }), '-f', 'rtsp', '-rtsp_transport', 'tcp', `rtsp://obs:wsk_wrong@127.0.0.1:${rtspPort}/keyed/cam`], 30_000);
   expect(wrong.exitCode).not.toBe(0);
@@ -109,7 +102,7 @@ test('ffmpeg publishes with the stream key as password, plays with expires:sign;
   const publisher = spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 40, bFrames: 0 }), '-f', 'rtsp', '-rtsp_transport', 'tcp', `rtsp://obs:${key}@127.0.0.1:${rtspPort}/keyed/cam`]);
   expect(await waitLive('keyed/cam')).toBe(true);
 
-  const signed = await weir.api('POST', '/apps/keyed/signed-urls', { stream: 'cam', expiresInSec: 600 });
+  const signed = await running.weir.api('POST', '/apps/keyed/signed-urls', { stream: 'cam', expiresInSec: 600 });
   const { expires, sign } = signed.json as { expires: number; sign: string };
   const played = await probe(`rtsp://${expires}:${sign}@127.0.0.1:${rtspPort}/keyed/cam`, { seconds: 2 });
   expect(played.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);

@@ -2,12 +2,11 @@
 // plays over RTSP TCP and UDP (ffprobe/ffmpeg), HTTP-FLV and HLS with both tracks; an RTMP publish plays over RTSP;
 // refusals are 4xx; a stalled RTSP viewer is dropped while another gets every frame; kicks through the engine API.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { startManagedEngine, type ManagedEngine } from '../../src/engine-managed.ts';
+import type { ManagedEngine } from '../../src/engine-managed.ts';
+import { startLoopbackManagedEngine } from './managed-engine.ts';
 import type { RunningEngine } from '../../src/engine-runtime.ts';
-import { secretFromValue } from '../../src/server/engine-secret.ts';
 import type { ClientState, LiveStreamState } from '../../src/shared/config-protocol.ts';
 import { DEFAULT_ENGINE_CONFIG, DEFAULT_RTSP_SETTINGS } from '../../src/shared/engine-config.ts';
-import { createLogger } from '../../src/shared/logger.ts';
 import { freePort, killAll, run, spawnBackground, testPatternArgs, waitFor } from './harness.ts';
 import { connectRtmp } from './rtmp-test-client.ts';
 import { connectRtsp, playInterleaved } from './rtsp-test-client.ts';
@@ -22,7 +21,7 @@ const SETUP_TIMEOUT_MS = 1500;
 
 beforeAll(async () => {
   const udpBase = freePort() & ~1;
-  managed = startManagedEngine({
+  ({ managed, engine, api } = await startLoopbackManagedEngine(SECRET, logs, {
     baseConfig: {
       ...DEFAULT_ENGINE_CONFIG,
       rtmp: { ...DEFAULT_ENGINE_CONFIG.rtmp, host: '127.0.0.1', port: 0 },
@@ -33,15 +32,7 @@ beforeAll(async () => {
       hls: { ...DEFAULT_ENGINE_CONFIG.hls, lowLatencyEnabled: false },
       rtsp: { ...DEFAULT_RTSP_SETTINGS, host: '127.0.0.1', port: 0, rtpPortMin: udpBase, rtpPortMax: udpBase + 199, setupTimeoutMs: SETUP_TIMEOUT_MS },
     },
-    configUrl: null,
-    secret: secretFromValue(SECRET),
-    dataDir: null,
-    api: { host: '127.0.0.1', port: 0 },
-    version: '0.0.0-test',
-    logger: createLogger({ level: 'debug', sink: (line) => logs.push(line) }),
-  });
-  engine = await managed.ready;
-  api = `http://127.0.0.1:${managed.api!.port}`;
+  }));
 });
 
 afterAll(async () => {

@@ -2,48 +2,35 @@
 // PATCH /api/v1/apps/live {snapshot} -> the engine decodes ffmpeg's publish with ffmpeg; the JPEG comes
 // back through GET /api/v1/streams/live/{stream}/snapshot and the engine's own snapshot.jpg, and
 // GET /api/v1/engine names the decoder.
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { killAll, probe, spawnBackground, tempDir, testPatternArgs } from './harness.ts';
-import { Weir } from './weir-processes.ts';
+import { probe, spawnBackground, testPatternArgs } from './harness.ts';
+import { useWeir } from './weir-processes.ts';
 
-let dir: { path: string; remove(): void };
-let weir: Weir;
-
-beforeAll(async () => {
-  dir = tempDir();
-  weir = new Weir(join(dir.path, 'data'));
-  await weir.start();
-});
-
-afterAll(async () => {
-  await killAll();
-  await weir?.stop();
-  dir?.remove();
-});
+const running = useWeir();
 
 test('REST turns snapshots on; the JPEG of the live stream comes back through the REST API at its size', async () => {
-  const patched = await weir.api('PATCH', '/apps/live', { snapshot: { enabled: true, intervalSec: 1 } });
+  const patched = await running.weir.api('PATCH', '/apps/live', { snapshot: { enabled: true, intervalSec: 1 } });
   expect(patched.status).toBe(200);
   expect(patched.json.snapshot).toEqual({ enabled: true, intervalSec: 1, keep: 1 });
-  expect(await weir.engineCurrent()).toBe(true);
-  const engine = await weir.api('GET', '/engine');
+  expect(await running.weir.engineCurrent()).toBe(true);
+  const engine = await running.weir.api('GET', '/engine');
   expect(engine.json.engine.snapshotDecoder).toEndWith('/ffmpeg');
-  const pub = spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 40, bFrames: 0, size: '480x270' }), '-f', 'flv', `rtmp://127.0.0.1:${weir.ports.rtmp}/live/wall`]);
+  const pub = spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 40, bFrames: 0, size: '480x270' }), '-f', 'flv', `rtmp://127.0.0.1:${running.weir.ports.rtmp}/live/wall`]);
   try {
-    let res = await weir.raw('/streams/live/wall/snapshot');
+    let res = await running.weir.raw('/streams/live/wall/snapshot');
     for (let i = 0; i < 150 && res.status !== 200; i++) {
       await res.arrayBuffer();
       await Bun.sleep(200);
-      res = await weir.raw('/streams/live/wall/snapshot');
+      res = await running.weir.raw('/streams/live/wall/snapshot');
     }
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/jpeg');
-    const file = join(dir.path, 'wall.jpg');
+    const file = join(running.dir, 'wall.jpg');
     writeFileSync(file, new Uint8Array(await res.arrayBuffer()));
     expect((await probe(file)).streams[0]).toMatchObject({ codec_name: 'mjpeg', width: 480, height: 270 });
-    const direct = await fetch(weir.httpUrl('live/wall/snapshot.jpg'));
+    const direct = await fetch(running.weir.httpUrl('live/wall/snapshot.jpg'));
     expect(direct.status).toBe(200);
     expect(direct.headers.get('content-type')).toBe('image/jpeg');
   } finally {

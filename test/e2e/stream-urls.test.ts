@@ -2,34 +2,27 @@
 // processes: a stream key's SRT publish URL (the key inside the stream id) and RTSP publish URL
 // are admitted, a wrong key is not, and a live stream's SRT and RTSP play URLs and a signed SRT
 // play URL decode with both tracks. The ports in them are the ones the engine reports.
-import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { freePort, killAll, probe, run, spawnBackground, tempDir, testPatternArgs, waitFor } from './harness.ts';
-import { Weir } from './weir-processes.ts';
+import { expect, test } from 'bun:test';
+import { freePort, probe, run, spawnBackground, testPatternArgs, waitFor } from './harness.ts';
+import { useWeir } from './weir-processes.ts';
 
-const dir = tempDir();
 const srtPort = freePort();
 const rtspPort = freePort();
 const rtpBase = freePort() & ~1;
-let weir: Weir;
-
-beforeAll(async () => {
-  weir = new Weir(dir.path, [
+const running = useWeir({
+  engineArgs: [
     '--srt-host', '127.0.0.1', '--srt-port', String(srtPort),
     '--rtsp-host', '127.0.0.1', '--rtsp-port', String(rtspPort), '--rtsp-rtp-port-min', String(rtpBase), '--rtsp-rtp-port-max', String(rtpBase + 99),
-  ]);
-  await weir.start();
-  expect((await weir.api('POST', '/apps', { name: 'keyed', publishPolicy: 'stream-key' })).status).toBe(201);
-  expect((await weir.api('POST', '/apps', { name: 'signed', publishPolicy: 'open', playPolicy: 'signed-url' })).status).toBe(201);
-  expect(await weir.engineCurrent()).toBe(true);
-}, 60_000);
-
-afterAll(async () => {
-  await killAll();
-  await weir?.stop();
-  dir.remove();
+  ],
+  timeoutMs: 60_000,
+  setup: async (weir) => {
+    expect((await weir.api('POST', '/apps', { name: 'keyed', publishPolicy: 'stream-key' })).status).toBe(201);
+    expect((await weir.api('POST', '/apps', { name: 'signed', publishPolicy: 'open', playPolicy: 'signed-url' })).status).toBe(201);
+    expect(await weir.engineCurrent()).toBe(true);
+  },
 });
 
-const isLive = async (app: string, stream: string) => (await weir.api('GET', `/streams/${app}/${stream}`)).status === 200;
+const isLive = async (app: string, stream: string) => (await running.weir.api('GET', `/streams/${app}/${stream}`)).status === 200;
 async function waitLive(app: string, stream: string): Promise<boolean> {
   for (let i = 0; i < 200; i++) {
     if (await isLive(app, stream)) return true;
@@ -40,12 +33,12 @@ async function waitLive(app: string, stream: string): Promise<boolean> {
 const codecs = async (url: string) => (await probe(url, { seconds: 2 })).streams.map((s) => s.codec_name).sort();
 
 test('engine resource: the SRT and RTSP ports the engine was started with', async () => {
-  const engine = (await weir.api('GET', '/engine')).json.engine;
+  const engine = (await running.weir.api('GET', '/engine')).json.engine;
   expect(engine.listeners).toEqual({ srt: { enabled: true, port: srtPort, encrypted: false }, rtsp: { enabled: true, port: rtspPort } });
 });
 
 test("a stream key's SRT publish URL is admitted; the same URL with another key is refused; SRT and RTSP play URLs decode", async () => {
-  const created = await weir.api('POST', '/apps/keyed/keys', { stream: 'cam' });
+  const created = await running.weir.api('POST', '/apps/keyed/keys', { stream: 'cam' });
   expect(created.status).toBe(201);
   const { srt, rtsp } = created.json.publishUrls as { srt: string; rtsp: string };
   expect(srt).toBe(`srt://127.0.0.1:${srtPort}?streamid=#!::r=keyed/cam,m=publish,key=${created.json.key}`);
@@ -57,7 +50,7 @@ test("a stream key's SRT publish URL is admitted; the same URL with another key 
 
   const publisher = spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 40, bFrames: 0 }), '-f', 'mpegts', srt]);
   expect(await waitLive('keyed', 'cam')).toBe(true);
-  const play = (await weir.api('GET', '/streams/keyed/cam')).json.urls.play as { srt: string; rtsp: string };
+  const play = (await running.weir.api('GET', '/streams/keyed/cam')).json.urls.play as { srt: string; rtsp: string };
   expect(play.srt).toBe(`srt://127.0.0.1:${srtPort}?streamid=#!::r=keyed/cam,m=request`);
   expect(await codecs(play.srt)).toEqual(['aac', 'h264']);
   expect(await codecs(play.rtsp)).toEqual(['aac', 'h264']);
@@ -65,14 +58,14 @@ test("a stream key's SRT publish URL is admitted; the same URL with another key 
 }, 120_000);
 
 test("a stream key's RTSP publish URL is admitted (ffmpeg -f rtsp), and a signed SRT play URL decodes", async () => {
-  const created = await weir.api('POST', '/apps/keyed/keys', { stream: 'cam2' });
+  const created = await running.weir.api('POST', '/apps/keyed/keys', { stream: 'cam2' });
   const publisher = spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 40, bFrames: 0 }), '-f', 'rtsp', '-rtsp_transport', 'tcp', created.json.publishUrls.rtsp]);
   expect(await waitLive('keyed', 'cam2')).toBe(true);
   await publisher.stop();
 
-  const signedPublisher = spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 40, bFrames: 0 }), '-f', 'flv', `rtmp://127.0.0.1:${weir.ports.rtmp}/signed/show`]);
+  const signedPublisher = spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 40, bFrames: 0 }), '-f', 'flv', `rtmp://127.0.0.1:${running.weir.ports.rtmp}/signed/show`]);
   expect(await waitLive('signed', 'show')).toBe(true);
-  const signed = await weir.api('POST', '/apps/signed/signed-urls', { stream: 'show', expiresInSec: 600 });
+  const signed = await running.weir.api('POST', '/apps/signed/signed-urls', { stream: 'show', expiresInSec: 600 });
   expect(signed.json.urls.srt).toMatch(/,m=request,expires=\d+,sign=[0-9a-f]{64}$/);
   expect(await codecs(signed.json.urls.srt)).toEqual(['aac', 'h264']);
   expect(await codecs(signed.json.urls.rtsp)).toEqual(['aac', 'h264']);

@@ -1,8 +1,9 @@
 // The control plane and the engine as real subprocesses (as `npm start` runs them), for tests
 // that reproduce what a client on the network can do: the control plane with an admin API
 // token, and an engine that takes its configuration from it. Processes are ended by PID.
-import { resolve } from 'node:path';
-import { freePort, startProcess, waitFor, type Proc } from './harness.ts';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll } from 'bun:test';
+import { freePort, killAll, startProcess, tempDir, waitFor, type Proc } from './harness.ts';
 export { startProcess, type Proc };
 
 const repo = resolve(import.meta.dir, '../..');
@@ -97,4 +98,43 @@ export class Weir {
     await this.engine?.stop();
     await this.control?.stop();
   }
+}
+
+export type UseWeirOptions = Readonly<{
+  /** more engine flags */
+  engineArgs?: string[];
+  /** runs once both are up, still inside the beforeAll */
+  setup?: (weir: Weir, dir: string) => Promise<void>;
+  /** the beforeAll's bound (default Bun's) */
+  timeoutMs?: number;
+}>;
+
+/**
+ * Registers a beforeAll that starts a control plane and an engine with their data in a temporary
+ * folder, and an afterAll that ends every process the file spawned, stops them and removes it.
+ */
+export function useWeir(options: UseWeirOptions = {}): { readonly weir: Weir; readonly dir: string } {
+  let dir: { path: string; remove(): void } | undefined;
+  let weir: Weir | undefined;
+  beforeAll(async () => {
+    dir = tempDir();
+    weir = new Weir(join(dir.path, 'data'), options.engineArgs);
+    await weir.start();
+    await options.setup?.(weir, dir.path);
+  }, options.timeoutMs);
+  afterAll(async () => {
+    await killAll();
+    await weir?.stop();
+    dir?.remove();
+  });
+  return {
+    get weir(): Weir {
+      if (!weir) throw new Error('Weir is not started (use it inside a test)');
+      return weir;
+    },
+    get dir(): string {
+      if (!dir) throw new Error('no folder yet (use it inside a test)');
+      return dir.path;
+    },
+  };
 }

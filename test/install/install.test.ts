@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
 import { createServices } from '../../src/control/services/index.ts';
 import { openStore } from '../../src/control/store/index.ts';
-import { killAll, run, tempDir, freePort } from '../e2e/harness.ts';
+import { acceptsConnections, killAll, run, tempDir, freePort } from '../e2e/harness.ts';
 
 const repo = resolve(import.meta.dir, '../..');
 const script = join(repo, 'install.sh');
@@ -31,15 +31,6 @@ async function build(entry: string, out: string, minify: boolean): Promise<void>
 /** install.sh as is, without the test supervisor */
 const installSh = (args: string[]) => run(['bash', script, ...args], 60_000);
 
-async function listening(port: number): Promise<boolean> {
-  try {
-    const socket = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } });
-    socket.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** install.sh with the test supervisor and the temporary root */
 async function sh(args: string[], env: Record<string, string> = {}) {
@@ -176,8 +167,8 @@ describe('install, upgrade, rollback, uninstall', () => {
     expect(env).toContain(`WEIR_API_PORT=${ports.api}`);
     expect(await health()).toEqual({ control: true, engine: true });
     // the engine listens where the control plane's settings say
-    expect(await listening(ports.http)).toBe(true);
-    expect(await listening(ports.rtmp)).toBe(true);
+    expect(await acceptsConnections(ports.http)).toBe(true);
+    expect(await acceptsConnections(ports.rtmp)).toBe(true);
     const status = await sh(['status']);
     expect(status.exitCode).toBe(0);
     expect(status.stdout).toContain(firstRelease.slice('releases/'.length));

@@ -2,6 +2,7 @@
 // managed engine under a fake config server, with real ffmpeg publishing and an HTTP-FLV viewer.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { startManagedEngine, type ManagedEngine } from '../../src/engine-managed.ts';
+import { startLoopbackManagedEngine } from '../e2e/managed-engine.ts';
 import type { RunningEngine } from '../../src/engine-runtime.ts';
 import { secretFromValue } from '../../src/server/engine-secret.ts';
 import type { AdmissionQuery } from '../../src/shared/config-protocol.ts';
@@ -32,18 +33,13 @@ beforeAll(async () => {
   fake = startFakeConfigServer({ secret: SECRET, snapshot: makeSnapshot({ revision: 1 }) });
   fake.admit = (q: AdmissionQuery) => (q.stream === 'forbidden' ? { allow: false, reason: 'no', cacheTtlMs: 1000 } : { allow: true, cacheTtlMs: 5000 });
   fake.admissionDelayMs = 5;
-  managed = startManagedEngine({
-    baseConfig: DEFAULT_ENGINE_CONFIG,
+  ({ managed, engine, api } = await startLoopbackManagedEngine(SECRET, logs, {
     configUrl: fake.url,
-    secret: secretFromValue(SECRET),
     dataDir: dir.path,
-    api: { host: '127.0.0.1', port: 0 },
     version: '9.8.7-test',
     logger: createLogger({ level: 'debug', sink: (line) => logs.push(line), burstPerWindow: 10_000 }),
     eventFlushIntervalMs: 100,
-  });
-  engine = await managed.ready;
-  api = `http://127.0.0.1:${managed.api!.port}`;
+  }));
 });
 
 afterAll(async () => {

@@ -2,7 +2,7 @@
 // keyframes, both tracks, timestamps continuous across the files it was made of, for fMP4 and
 // MPEG-TS recordings cut from a real ffmpeg FLV; gaps closed up; a codec change refused.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FlvReader } from '../../src/flv/flv-reader.ts';
 import { concatBytes } from '../../src/media/bytes.ts';
@@ -12,6 +12,7 @@ import { type CompletedSegment, SegmentCutter } from '../../src/record/segment-c
 import type { RecordingFormat } from '../../src/shared/config-protocol.ts';
 import { isProtocolError } from '../../src/shared/protocol-error.ts';
 import { run, tempDir } from '../e2e/harness.ts';
+import { encodeTestFlv } from './test-flv.ts';
 
 const WALL_START = 1_764_892_800_000;
 let dir: { path: string; remove(): void };
@@ -19,14 +20,7 @@ let flvBytes: Uint8Array;
 
 beforeAll(async () => {
   dir = tempDir();
-  const flv = join(dir.path, 'in.flv');
-  const made = await run([
-    'ffmpeg', '-hide_banner', '-loglevel', 'error',
-    '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
-    '-t', '6', '-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '2', '-g', '25', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-f', 'flv', flv,
-  ]);
-  expect(made.exitCode).toBe(0);
-  flvBytes = new Uint8Array(readFileSync(flv));
+  flvBytes = await encodeTestFlv(dir.path, 6, { bFrames: 2 });
 });
 afterAll(() => dir.remove());
 

@@ -2,7 +2,7 @@
 // tfdt moves to the file's wall-clock start, so back-to-back files join on one timeline (what
 // look-back playlists rely on). Checked on files cut from a real ffmpeg FLV, and with ffprobe.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FlvReader } from '../../src/flv/flv-reader.ts';
 import { concatBytes } from '../../src/media/bytes.ts';
@@ -11,6 +11,7 @@ import { type CompletedSegment, SegmentCutter } from '../../src/record/segment-c
 import { parseFmp4Init, parseFmp4Segment } from '../../src/remux/fmp4-demuxer.ts';
 import { isProtocolError } from '../../src/shared/protocol-error.ts';
 import { run, tempDir } from '../e2e/harness.ts';
+import { encodeTestFlv } from './test-flv.ts';
 
 const WALL_START = 1_764_892_800_000;
 let dir: { path: string; remove(): void };
@@ -18,16 +19,9 @@ let segments: CompletedSegment[];
 
 beforeAll(async () => {
   dir = tempDir();
-  const flv = join(dir.path, 'in.flv');
-  const made = await run([
-    'ffmpeg', '-hide_banner', '-loglevel', 'error',
-    '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
-    '-t', '4', '-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '2', '-g', '25', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-f', 'flv', flv,
-  ]);
-  expect(made.exitCode).toBe(0);
   const cutter = new SegmentCutter({ format: 'fmp4', segmentDurationMs: 1000, maxSegmentBytes: 64 << 20 });
   segments = [];
-  for (const t of new FlvReader().push(new Uint8Array(readFileSync(flv)))) {
+  for (const t of new FlvReader().push(await encodeTestFlv(dir.path, 4, { bFrames: 2 }))) {
     const packet = { type: t.tagType as 8 | 9 | 18, timestampMs: t.timestampMs, body: t.body, header: false, randomAccess: false, discontinuity: false };
     segments.push(...cutter.push(packet, WALL_START + t.timestampMs));
   }

@@ -2,7 +2,7 @@
 // a keyframe, is cut at the first keyframe at or after the duration, decodes on its own with
 // ffprobe/ffmpeg, and the files' names tile the timeline without gaps.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FlvReader } from '../../src/flv/flv-reader.ts';
 import type { MediaPacket } from '../../src/hub/media-packet.ts';
@@ -10,6 +10,7 @@ import { type CompletedSegment, SegmentCutter } from '../../src/record/segment-c
 import { formatSegmentName } from '../../src/record/segment-name.ts';
 import type { RecordingFormat } from '../../src/shared/config-protocol.ts';
 import { run, tempDir } from '../e2e/harness.ts';
+import { encodeTestFlv } from './test-flv.ts';
 
 const WALL_START = 1_764_892_800_000;
 let dir: { path: string; remove(): void };
@@ -17,15 +18,8 @@ let packets: MediaPacket[];
 
 beforeAll(async () => {
   dir = tempDir();
-  const flv = join(dir.path, 'in.flv');
-  const made = await run([
-    'ffmpeg', '-hide_banner', '-loglevel', 'error',
-    '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
-    '-t', '5', '-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '2', '-g', '25', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-f', 'flv', flv,
-  ]);
-  expect(made.exitCode).toBe(0);
   packets = new FlvReader()
-    .push(new Uint8Array(readFileSync(flv)))
+    .push(await encodeTestFlv(dir.path, 5, { bFrames: 2 }))
     .map((t) => ({ type: t.tagType as 8 | 9 | 18, timestampMs: t.timestampMs, body: t.body, header: false, randomAccess: false, discontinuity: false }));
 });
 afterAll(() => dir.remove());

@@ -3,20 +3,14 @@
 // kill and restart that upstream and see the pull resume with an HLS discontinuity; pull
 // HTTP-FLV that ffmpeg serves (`-listen 1`), as a configured pull and in edge mode; pull the
 // fMP4 HLS that ffmpeg writes (`-hls_segment_type fmp4`).
-import { afterAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decode, killAll, probe, publishPattern, spawnBackground, tempDir, testPatternArgs, waitFor, waitForListening } from '../e2e/harness.ts';
-import { freePort, startRelayEngine, type RelayTestEngine } from './relay-harness.ts';
+import { decode, probe, publishPattern, spawnBackground, testPatternArgs, waitFor, waitForListening } from '../e2e/harness.ts';
+import { freePort, relayTestScope, startRelayEngine } from './relay-harness.ts';
 import { joinHls } from '../e2e/hls-session.ts';
 
-const engines: RelayTestEngine[] = [];
-const dir = tempDir();
-afterAll(async () => {
-  for (const engine of engines) engine.stop();
-  await killAll();
-  dir.remove();
-});
+const { engines, dir } = relayTestScope();
 
 function serveWithFfmpeg(port: number, seconds: number) {
   return spawnBackground([

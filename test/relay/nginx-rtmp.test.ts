@@ -1,20 +1,14 @@
 // nginx with Debian's libnginx-mod-rtmp as the third-party peer: one engine forwards a publish
 // into nginx-rtmp, ffmpeg decodes what nginx serves, and a second engine pulls it back out.
-import { afterAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decode, killAll, probe, publishPattern, spawnBackground, tempDir, waitFor, waitForListening } from '../e2e/harness.ts';
-import { freePort, startRelayEngine, type RelayTestEngine } from './relay-harness.ts';
+import { decode, probe, publishPattern, spawnBackground, waitFor, waitForListening } from '../e2e/harness.ts';
+import { freePort, relayTestScope, startRelayEngine } from './relay-harness.ts';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 const RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
-const engines: RelayTestEngine[] = [];
-const dir = tempDir();
-afterAll(async () => {
-  for (const engine of engines) engine.stop();
-  await killAll();
-  dir.remove();
-});
+const { engines, dir } = relayTestScope();
 
 function startNginx(port: number) {
   const conf = `load_module ${RTMP_MODULE};

@@ -6,7 +6,8 @@ import type { Admission } from '../../src/server/admission.ts';
 import type { ForwardTarget, PullSource, RelayStatus } from '../../src/shared/config-protocol.ts';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type RelaySettings } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
-import { freePort } from '../e2e/harness.ts';
+import { afterAll } from 'bun:test';
+import { freePort, killAll, tempDir } from '../e2e/harness.ts';
 export { freePort };
 
 export type RelayTestEngine = RunningEngine & {
@@ -54,3 +55,15 @@ export function startRelayEngine(
 }
 
 /** A TCP port that was free a moment ago (for peers that cannot listen on port 0 and tell us). */
+
+/** Registers an afterAll that stops the engines put in `engines`, ends the processes the file spawned and removes `dir`. */
+export function relayTestScope(): { engines: RelayTestEngine[]; dir: { path: string; remove(): void } } {
+  const engines: RelayTestEngine[] = [];
+  const dir = tempDir();
+  afterAll(async () => {
+    for (const engine of engines) engine.stop();
+    await killAll();
+    dir.remove();
+  });
+  return { engines, dir };
+}

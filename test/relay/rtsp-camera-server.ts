@@ -1,5 +1,5 @@
 // TEST-ONLY RTSP "camera": accepts one publish from a real ffmpeg (`-f rtsp -rtsp_transport tcp`: ANNOUNCE/SETUP/RECORD)
-// and serves what it records to players (DESCRIBE/SETUP/PLAY over TCP interleaved or UDP), forwarding every RTP and RTCP
+// and serves what it records to viewers (DESCRIBE/SETUP/PLAY over TCP interleaved or UDP), forwarding every RTP and RTCP
 // packet as it arrives. Players must authenticate (Basic or Digest) when asked; `udp: 'silent'` accepts UDP SETUPs and
 // never sends a datagram (as a camera behind a firewall looks). Built on the src/rtsp codec; no engine code involved.
 import type { Socket, TCPSocketListener, udp } from 'bun';
@@ -22,7 +22,7 @@ export type CameraOptions = Readonly<{
   tls?: Readonly<{ cert: string; key: string }>;
 }>;
 
-type Player = {
+type Viewer = {
   socket: Socket<Conn>;
   /** per published stream index: where its RTP/RTCP go */
   outputs: Map<number, { tcp?: readonly [number, number]; udp?: readonly [number, number] }>;
@@ -30,22 +30,22 @@ type Player = {
   session: string;
 };
 
-type Conn = { parser: RtspParser; role: 'unknown' | 'publisher' | 'player'; player?: Player };
+type Conn = { parser: RtspParser; role: 'unknown' | 'publisher' | 'viewer'; viewer?: Viewer };
 
 const REALM = 'test-camera';
 
 export class TestCamera {
   readonly requests: { method: string; authorized: boolean; uri: string }[] = [];
-  /** RTCP packets players sent (receiver reports) */
-  rtcpFromPlayers = 0;
-  /** datagrams players sent to the camera's UDP port (receiver reports over UDP) */
+  /** RTCP packets viewers sent (receiver reports) */
+  rtcpFromViewers = 0;
+  /** datagrams viewers sent to the camera's UDP port (receiver reports over UDP) */
   udpFromPlayers = 0;
   sdp: string | undefined;
   /** a hung camera: connections stay open, no media goes out */
   frozen = false;
   private readonly publisherChannels = new Map<number, { stream: number; rtcp: boolean }>();
   private recording = false;
-  private readonly players = new Set<Player>();
+  private readonly viewers = new Set<Viewer>();
   private readonly nonces = new Set<string>();
   private server: TCPSocketListener<Conn> | null = null;
   private udpSocket: udp.Socket<'uint8array'> | null = null;
@@ -63,7 +63,7 @@ export class TestCamera {
   }
 
   get playingCount(): number {
-    return [...this.players].filter((p) => p.playing).length;
+    return [...this.viewers].filter((p) => p.playing).length;
   }
 
   async start(): Promise<void> {
@@ -86,7 +86,7 @@ export class TestCamera {
         data: (socket, data) => this.receive(socket, new Uint8Array(data)),
         close: (socket) => {
           // a TLS client that refused the certificate closes before open() ran
-          if (socket.data?.player) this.players.delete(socket.data.player);
+          if (socket.data?.viewer) this.viewers.delete(socket.data.viewer);
           if (socket.data?.role === 'publisher') this.recording = false;
         },
       },
@@ -120,7 +120,7 @@ export class TestCamera {
     return this.plainIngest.port;
   }
 
-  /** Everything goes away: players see their connection close. */
+  /** Everything goes away: viewers see their connection close. */
   async stop(): Promise<void> {
     await this.publisher?.stop();
     this.publisher = null;
@@ -130,7 +130,7 @@ export class TestCamera {
     this.server = null;
     this.udpSocket?.close();
     this.udpSocket = null;
-    this.players.clear();
+    this.viewers.clear();
     this.publisherChannels.clear();
     this.recording = false;
   }
@@ -146,7 +146,7 @@ export class TestCamera {
     for (const m of messages) {
       if (m.kind === 'interleaved') {
         if (socket.data.role === 'publisher') this.forward(m.channel, m.payload);
-        else if (socket.data.role === 'player' && m.channel % 2 === 1) this.rtcpFromPlayers++;
+        else if (socket.data.role === 'viewer' && m.channel % 2 === 1) this.rtcpFromViewers++;
       } else if (m.kind === 'request') {
         this.answer(socket, m);
       }
@@ -156,7 +156,7 @@ export class TestCamera {
   private forward(channel: number, payload: Uint8Array): void {
     const route = this.publisherChannels.get(channel);
     if (!route || this.frozen) return;
-    for (const p of this.players) {
+    for (const p of this.viewers) {
       if (!p.playing) continue;
       const out = p.outputs.get(route.stream);
       if (!out) continue;
@@ -198,12 +198,12 @@ export class TestCamera {
       this.nonces.add(nonce);
       return reply(401, [['WWW-Authenticate', digestChallenge(REALM, nonce, auth === 'digest-md5' ? DigestAlgorithm.Md5 : DigestAlgorithm.Sha256)]]);
     }
-    socket.data.role = 'player';
-    if (!socket.data.player) {
-      socket.data.player = { socket, outputs: new Map(), playing: false, session: `${100000 + ++this.sessionCounter}` };
-      this.players.add(socket.data.player);
+    socket.data.role = 'viewer';
+    if (!socket.data.viewer) {
+      socket.data.viewer = { socket, outputs: new Map(), playing: false, session: `${100000 + ++this.sessionCounter}` };
+      this.viewers.add(socket.data.viewer);
     }
-    const player = socket.data.player;
+    const viewer = socket.data.viewer;
     switch (req.method) {
       case 'OPTIONS':
         return reply(200, [['Public', 'OPTIONS, DESCRIBE, SETUP, PLAY, GET_PARAMETER, TEARDOWN']]);
@@ -216,21 +216,21 @@ export class TestCamera {
         if (!spec || !Number.isInteger(stream)) return reply(400);
         if (spec.lower === 'tcp') {
           const channels = spec.interleaved ?? ([2 * stream, 2 * stream + 1] as const);
-          player.outputs.set(stream, { tcp: channels });
-          return reply(200, [['Transport', encodeTransport({ profile: 'RTP/AVP/TCP', lower: 'tcp', delivery: 'unicast', interleaved: channels })], ['Session', `${player.session};timeout=4`]]);
+          viewer.outputs.set(stream, { tcp: channels });
+          return reply(200, [['Transport', encodeTransport({ profile: 'RTP/AVP/TCP', lower: 'tcp', delivery: 'unicast', interleaved: channels })], ['Session', `${viewer.session};timeout=4`]]);
         }
         if (!spec.clientPort) return reply(461);
-        player.outputs.set(stream, { udp: spec.clientPort });
+        viewer.outputs.set(stream, { udp: spec.clientPort });
         const port = this.udpSocket!.port;
-        return reply(200, [['Transport', encodeTransport({ profile: 'RTP/AVP', lower: 'udp', delivery: 'unicast', clientPort: spec.clientPort, serverPort: [port, port] })], ['Session', `${player.session};timeout=4`]]);
+        return reply(200, [['Transport', encodeTransport({ profile: 'RTP/AVP', lower: 'udp', delivery: 'unicast', clientPort: spec.clientPort, serverPort: [port, port] })], ['Session', `${viewer.session};timeout=4`]]);
       }
       case 'PLAY':
-        player.playing = true;
-        return reply(200, [['Session', player.session], ['Range', 'npt=0.000-']]);
+        viewer.playing = true;
+        return reply(200, [['Session', viewer.session], ['Range', 'npt=0.000-']]);
       case 'GET_PARAMETER':
-        return reply(200, [['Session', player.session]]);
+        return reply(200, [['Session', viewer.session]]);
       case 'TEARDOWN':
-        player.playing = false;
+        viewer.playing = false;
         reply(200);
         socket.end();
         return;

@@ -71,7 +71,7 @@ test('H.264 + AAC over TCP interleaved with Digest (MD5) auth: decodes over HTTP
   expect(described.some((r) => r.authorized)).toBe(true);
   // the camera's session timeout is 4 s: keepalives every 2 s; receiver reports every 5 s
   expect(await waitFor(() => cam.requests.some((r) => r.method === 'GET_PARAMETER' && r.authorized), 10_000)).toBe(true);
-  expect(await waitFor(() => cam.rtcpFromPlayers > 0, 10_000)).toBe(true);
+  expect(await waitFor(() => cam.rtcpFromViewers > 0, 10_000)).toBe(true);
   expect(engine.logs.join('\n')).not.toContain(PASSWORD);
   expect(engine.relay('cam1')!.url).not.toContain(PASSWORD);
   // the password never goes on the wire in the clear with Digest, nor in request URLs
@@ -98,7 +98,7 @@ test('UDP transport (?transport=udp) and Digest SHA-256', async () => {
   expect(cam.requests.every((r) => !r.uri.includes('transport'))).toBe(true);
   // receiver reports go to the camera's RTCP port over UDP, not over the TCP connection
   expect(await waitFor(() => cam.udpFromPlayers > 0, 10_000)).toBe(true);
-  expect(cam.rtcpFromPlayers).toBe(0);
+  expect(cam.rtcpFromViewers).toBe(0);
 }, 120_000);
 
 test('UDP that never arrives falls back to TCP interleaved', async () => {

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { parseHlsPlaylist } from '../../src/remux/hls-playlist-parser.ts';
 import { fillOriginTemplate, relaySchemeOf } from '../../src/relay/relay-url.ts';
 import { createPullClient } from '../../src/relay/pull-clients.ts';
-import '../../src/relay/hls-pull.ts';
 import { callSrsHook } from '../../src/control/services/srs-hook.ts';
 import { ProtocolError, ProtocolErrorCode } from '../../src/shared/protocol-error.ts';
 import { checkFetchUrl, isFetchableUrl, resolveFetchUrl, UpstreamUrlError } from '../../src/shared/upstream-url.ts';

@@ -1,7 +1,7 @@
 // applyConfig on a running engine: the RTMP listener moves while a publish on the old socket
 // goes on; per-app HLS switches and durations reach streams that start afterwards.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { killAll, publishPattern, startTestEngine, waitFor, type TestEngine, freePort } from '../e2e/harness.ts';
+import { acceptsConnections, killAll, publishPattern, startTestEngine, waitFor, type TestEngine, freePort } from '../e2e/harness.ts';
 
 let engine: TestEngine;
 
@@ -14,17 +14,6 @@ afterAll(async () => {
   engine.stop();
 });
 
-
-async function canConnect(port: number): Promise<boolean> {
-  try {
-    const socket = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } });
-    socket.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 test('the RTMP listener moves; a publish accepted on the old socket goes on', async () => {
   const oldPort = engine.rtmp.port;
   const publisher = await publishPattern(`rtmp://127.0.0.1:${oldPort}/live/stays`, { seconds: 20, bFrames: 0 });
@@ -35,8 +24,8 @@ test('the RTMP listener moves; a publish accepted on the old socket goes on', as
   const report = engine.applyConfig({ ...config, rtmp: { ...config.rtmp, port: newPort } });
   expect(report).toMatchObject({ rtmpMoved: true, httpMoved: false, removedApps: [], errors: [] });
   expect(engine.rtmp.port).toBe(newPort);
-  expect(await canConnect(oldPort)).toBe(false);
-  expect(await canConnect(newPort)).toBe(true);
+  expect(await acceptsConnections(oldPort)).toBe(false);
+  expect(await acceptsConnections(newPort)).toBe(true);
   const before = stream.counters.bytesIn;
   await Bun.sleep(1500);
   expect(stream.counters.bytesIn).toBeGreaterThan(before + 20_000);

@@ -1,12 +1,11 @@
 // The engine API on port 0: auth, live state from a real ffmpeg publisher, and kicks that
 // disconnect a publisher or a viewer within a second.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { startManagedEngine, type ManagedEngine } from '../../src/engine-managed.ts';
+import type { ManagedEngine } from '../../src/engine-managed.ts';
+import { startLoopbackManagedEngine } from '../e2e/managed-engine.ts';
 import type { RunningEngine } from '../../src/engine-runtime.ts';
-import { secretFromValue } from '../../src/server/engine-secret.ts';
 import type { ClientState, EngineStatus, LiveStreamState } from '../../src/shared/config-protocol.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../src/shared/engine-config.ts';
-import { createLogger } from '../../src/shared/logger.ts';
 import { killAll, publishPattern, waitFor } from '../e2e/harness.ts';
 
 const SECRET = 'engine-api-test-secret';
@@ -16,21 +15,13 @@ let api: string;
 const logs: string[] = [];
 
 beforeAll(async () => {
-  managed = startManagedEngine({
+  ({ managed, engine, api } = await startLoopbackManagedEngine(SECRET, logs, {
     baseConfig: {
       ...DEFAULT_ENGINE_CONFIG,
       rtmp: { ...DEFAULT_ENGINE_CONFIG.rtmp, host: '127.0.0.1', port: 0 },
       http: { ...DEFAULT_ENGINE_CONFIG.http, host: '127.0.0.1', port: 0 },
     },
-    configUrl: null,
-    secret: secretFromValue(SECRET),
-    dataDir: null,
-    api: { host: '127.0.0.1', port: 0 },
-    version: '0.0.0-test',
-    logger: createLogger({ level: 'debug', sink: (line) => logs.push(line) }),
-  });
-  engine = await managed.ready;
-  api = `http://127.0.0.1:${managed.api!.port}`;
+  }));
 });
 
 afterAll(async () => {

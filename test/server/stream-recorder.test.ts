@@ -2,7 +2,7 @@
 // disk; when more segments complete than the bounded queue holds, whole segments are dropped,
 // counted and logged once; what is written lands under its final name with no temporary left.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FlvReader } from '../../src/flv/flv-reader.ts';
 import type { LiveStream } from '../../src/hub/live-stream.ts';
@@ -11,21 +11,16 @@ import type { RecordedSegment } from '../../src/record/recording-index.ts';
 import { parseSegmentName } from '../../src/record/segment-name.ts';
 import { StreamRecorder } from '../../src/server/stream-recorder.ts';
 import { createLogger } from '../../src/shared/logger.ts';
-import { run, tempDir } from '../e2e/harness.ts';
+import { tempDir } from '../e2e/harness.ts';
+import { encodeTestFlv } from '../record/test-flv.ts';
 
 let dir: { path: string; remove(): void };
 let packets: MediaPacket[];
 
 beforeAll(async () => {
   dir = tempDir();
-  const flv = join(dir.path, 'in.flv');
-  const made = await run([
-    'ffmpeg', '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25',
-    '-t', '5', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p', '-f', 'flv', flv,
-  ]);
-  expect(made.exitCode).toBe(0);
   packets = new FlvReader()
-    .push(new Uint8Array(readFileSync(flv)))
+    .push(await encodeTestFlv(dir.path, 5, { audio: false }))
     .map((t) => ({ type: t.tagType as 8 | 9 | 18, timestampMs: t.timestampMs, body: t.body, header: false, randomAccess: false, discontinuity: false }));
 });
 afterAll(() => dir.remove());

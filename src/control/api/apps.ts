@@ -116,6 +116,7 @@ const AppCreate = t.Object({
   snapshot: t.Optional(SnapshotPatch),
 });
 
+// AppCreate's fields without the name; spelled out (not t.Omit) so the create schema's descriptions stay its own
 const AppUpdate = t.Object({
   sourceType: t.Optional(SourceType),
   hls: t.Optional(t.Boolean()),

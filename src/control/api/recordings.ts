@@ -3,6 +3,7 @@
 // asks it over the engine API (engine-client.ts -> server/engine-api-recordings.ts) and passes
 // its refusals on as problems with the engine's reason.
 import { Elysia, t } from 'elysia';
+import type { RecordingExportJob } from '../../shared/config-protocol.ts';
 import type { EngineReply } from '../engine-client.ts';
 import { assertAdmin, requireAuth } from './auth.ts';
 import { AppName, Int, ListOf, OneOf, StreamName, TimestampMs } from './common.ts';
@@ -73,22 +74,7 @@ const DeleteQuery = t.Object({
 const DeletedSchema = t.Object({ deleted: Int({ minimum: 0, description: 'segment files deleted' }), sizeBytes: t.Number() });
 const ExportParams = t.Object({ id: t.String({ description: 'export id' }) });
 
-type EngineJob = {
-  id: string;
-  app: string;
-  stream: string;
-  startMs: number;
-  endMs: number;
-  fileName: string;
-  state: 'queued' | 'running' | 'done' | 'failed';
-  progress: number;
-  createdAtMs: number;
-  finishedAtMs: number | null;
-  sizeBytes: number | null;
-  firstMs: number | null;
-  durationMs: number | null;
-  error: string | null;
-};
+type EngineJob = RecordingExportJob;
 type EngineStreamSummary = { stream: string; format: 'fmp4' | 'ts'; ranges: Array<typeof RangeSchema.static>; segments: number; sizeBytes: number };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -6,7 +6,7 @@ import type { ForwardTargetService } from './forward-target-service.ts';
 import type { SignedUrlService } from './signed-url-service.ts';
 import { callSrsHook, type HookFetch } from './srs-hook.ts';
 import type { StreamKeyService } from './stream-key-service.ts';
-import type { AdmissionService as AdmissionServiceContract, NowMs } from './types.ts';
+import type { AdmissionServiceContract, NowMs } from './types.ts';
 
 export const AdmissionReason = {
   unknownApp: 'unknown app',

@@ -9,7 +9,7 @@ import { randomHex } from './secrets.ts';
 import type {
   App,
   AppCreateInput,
-  AppService as AppServiceContract,
+  AppServiceContract,
   AppUpdateInput,
   NowMs,
   SourceType,

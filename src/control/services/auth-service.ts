@@ -8,7 +8,7 @@ import { constantTimeEqual, randomToken, sha256Hex } from './secrets.ts';
 import type {
   ApiToken,
   AuthContext,
-  AuthService as AuthServiceContract,
+  AuthServiceContract,
   CreatedApiToken,
   NowMs,
   Session,

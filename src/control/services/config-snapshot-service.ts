@@ -4,7 +4,7 @@ import { CONFIG_PROTOCOL_VERSION, type ConfigSnapshot } from '../../shared/confi
 import type { Store } from '../store/index.ts';
 import { recordingForEngine } from './recording-settings.ts';
 import { snapshotForEngine } from './snapshot-settings.ts';
-import type { ConfigSnapshotService as ConfigSnapshotServiceContract, SettingsReader } from './types.ts';
+import type { ConfigSnapshotServiceContract, SettingsReader } from './types.ts';
 
 export class ConfigSnapshotService implements ConfigSnapshotServiceContract {
   private readonly listeners = new Set<(revision: number) => void>();

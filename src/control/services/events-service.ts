@@ -1,6 +1,6 @@
 // Engine events (publish/play start and stop) kept in a bounded ring buffer for the API.
 import type { EngineEvent } from '../../shared/config-protocol.ts';
-import type { EventsService as EventsServiceContract, NowMs, RecordedEvent } from './types.ts';
+import type { EventsServiceContract, NowMs, RecordedEvent } from './types.ts';
 
 export class EventsService implements EventsServiceContract {
   private readonly ring: (RecordedEvent | undefined)[];

@@ -6,7 +6,7 @@ import { notFound } from './errors.ts';
 import type {
   ForwardTarget,
   ForwardTargetCreateInput,
-  ForwardTargetService as ForwardTargetServiceContract,
+  ForwardTargetServiceContract,
   ForwardTargetUpdateInput,
   NowMs,
 } from './types.ts';

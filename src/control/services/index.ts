@@ -12,10 +12,10 @@ import { PullSourceService } from './pull-source-service.ts';
 import { randomHex } from './secrets.ts';
 import { DEFAULT_APP_RECORDING } from './recording-settings.ts';
 import { DEFAULT_APP_SNAPSHOT } from './snapshot-settings.ts';
-import { SettingsService } from './settings-service.ts';
+import { readSettings, SettingsService } from './settings-service.ts';
 import { SignedUrlService } from './signed-url-service.ts';
 import { StreamKeyService } from './stream-key-service.ts';
-import type { BootstrapResult, Services as ServicesContract, ServicesOptions } from './types.ts';
+import type { BootstrapResult, Services, ServicesOptions } from './types.ts';
 import { UserService } from './user-service.ts';
 
 export * from './types.ts';
@@ -35,24 +35,11 @@ export const DEFAULT_APP_NAME = 'live';
 /** settings key marking that the first-start defaults were written (so a deleted `live` stays deleted) */
 const DEFAULTS_SEEDED_KEY = 'bootstrap.defaultsSeeded';
 
-export interface Services extends ServicesContract {
-  readonly apps: AppService;
-  readonly streamKeys: StreamKeyService;
-  readonly signedUrls: SignedUrlService;
-  readonly pulls: PullSourceService;
-  readonly forwards: ForwardTargetService;
-  readonly settings: SettingsService;
-  readonly users: UserService;
-  readonly auth: AuthService;
-  readonly admission: AdmissionService;
-  readonly config: ConfigSnapshotService;
-  readonly events: EventsService;
-}
-
 export function createServices(store: Store, options: ServicesOptions = {}): Services {
   const nowMs = options.nowMs ?? Date.now;
-  const settings = new SettingsService(store, { changed: () => config.changed() });
-  const config: ConfigSnapshotService = new ConfigSnapshotService(store, settings);
+  // The snapshot reads the settings from the store, so it exists before the settings service that notifies it.
+  const config = new ConfigSnapshotService(store, { get: () => readSettings(store) });
+  const settings = new SettingsService(store, config);
   const apps = new AppService(store, config, nowMs);
   const streamKeys = new StreamKeyService(store, config, nowMs);
   const signedUrls = new SignedUrlService(store, nowMs);

@@ -7,7 +7,7 @@ import type {
   NowMs,
   PullSource,
   PullSourceCreateInput,
-  PullSourceService as PullSourceServiceContract,
+  PullSourceServiceContract,
   PullSourceUpdateInput,
 } from './types.ts';
 import { udpListenPort } from './app-service.ts';

@@ -1,7 +1,7 @@
 // Engine settings: listen addresses and HLS timings, validated as a whole before any write.
 import type { SettingValue, Store } from '../store/index.ts';
 import { invalid } from './errors.ts';
-import type { ConfigChangeNotifier, HlsSettings, Settings, SettingsService as SettingsServiceContract, SettingsUpdateInput } from './types.ts';
+import type { ConfigChangeNotifier, HlsSettings, Settings, SettingsServiceContract, SettingsUpdateInput } from './types.ts';
 import { checkHost, checkInteger, checkPort } from './validation.ts';
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -20,7 +20,32 @@ const KEYS = {
   windowSegments: 'hls.windowSegments',
 } as const;
 
-export type { SettingsReader } from './types.ts';
+/** The settings as stored (defaults for unset keys); a plain function so the config snapshot reads them without the service. */
+export function readSettings(store: Store): Settings {
+  const all = store.settings.all();
+  const str = (key: string, fallback: string): string => {
+    const v = all.get(key);
+    return typeof v === 'string' ? v : fallback;
+  };
+  const num = (key: string, fallback: number): number => {
+    const v = all.get(key);
+    return typeof v === 'number' ? v : fallback;
+  };
+  const d = DEFAULT_SETTINGS;
+  return {
+    listen: {
+      rtmpHost: str(KEYS.rtmpHost, d.listen.rtmpHost),
+      rtmpPort: num(KEYS.rtmpPort, d.listen.rtmpPort),
+      httpHost: str(KEYS.httpHost, d.listen.httpHost),
+      httpPort: num(KEYS.httpPort, d.listen.httpPort),
+    },
+    hls: {
+      targetDurationMs: num(KEYS.targetDurationMs, d.hls.targetDurationMs),
+      partTargetMs: num(KEYS.partTargetMs, d.hls.partTargetMs),
+      windowSegments: num(KEYS.windowSegments, d.hls.windowSegments),
+    },
+  };
+}
 
 export class SettingsService implements SettingsServiceContract {
   constructor(
@@ -29,29 +54,7 @@ export class SettingsService implements SettingsServiceContract {
   ) {}
 
   get(): Settings {
-    const all = this.store.settings.all();
-    const str = (key: string, fallback: string): string => {
-      const v = all.get(key);
-      return typeof v === 'string' ? v : fallback;
-    };
-    const num = (key: string, fallback: number): number => {
-      const v = all.get(key);
-      return typeof v === 'number' ? v : fallback;
-    };
-    const d = DEFAULT_SETTINGS;
-    return {
-      listen: {
-        rtmpHost: str(KEYS.rtmpHost, d.listen.rtmpHost),
-        rtmpPort: num(KEYS.rtmpPort, d.listen.rtmpPort),
-        httpHost: str(KEYS.httpHost, d.listen.httpHost),
-        httpPort: num(KEYS.httpPort, d.listen.httpPort),
-      },
-      hls: {
-        targetDurationMs: num(KEYS.targetDurationMs, d.hls.targetDurationMs),
-        partTargetMs: num(KEYS.partTargetMs, d.hls.partTargetMs),
-        windowSegments: num(KEYS.windowSegments, d.hls.windowSegments),
-      },
-    };
+    return readSettings(this.store);
   }
 
   update(patch: SettingsUpdateInput): Settings {

@@ -12,7 +12,7 @@ import type {
   SignatureCheck,
   SignedUrl,
   SignedUrlAction,
-  SignedUrlService as SignedUrlServiceContract,
+  SignedUrlServiceContract,
 } from './types.ts';
 import { checkStreamName } from './validation.ts';
 

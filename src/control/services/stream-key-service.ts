@@ -11,7 +11,7 @@ import type {
   NowMs,
   StreamKey,
   StreamKeyCreateInput,
-  StreamKeyService as StreamKeyServiceContract,
+  StreamKeyServiceContract,
 } from './types.ts';
 import { checkAppName, checkLabel, checkStreamName } from './validation.ts';
 

@@ -1,5 +1,6 @@
 // The control-plane service contracts the REST API, the console and the config server call.
-// Resources are plain readonly values; every failure is a DomainError (./errors.ts).
+// Resources are plain readonly values; every failure is a DomainError (./errors.ts). A contract is
+// named `…Contract`; the class that implements it has the plain name (`AppService`, in app-service.ts).
 import type {
   AdmissionAnswer,
   AdmissionQuery,
@@ -56,7 +57,7 @@ export type AppCreateInput = Readonly<{
 }>;
 export type AppUpdateInput = Readonly<Omit<AppCreateInput, 'name'>>;
 
-export interface AppService {
+export interface AppServiceContract {
   list(): readonly App[];
   /** throws not-found */
   get(name: string): App;
@@ -88,7 +89,7 @@ export type StreamKeyCreateInput = Readonly<{ app: string; stream?: string | nul
 /** `key` is the plain key: returned by create only, never stored */
 export type CreatedStreamKey = Readonly<{ streamKey: StreamKey; key: string }>;
 
-export interface StreamKeyService {
+export interface StreamKeyServiceContract {
   list(app?: string): readonly StreamKey[];
   get(id: string): StreamKey;
   create(input: StreamKeyCreateInput): CreatedStreamKey;
@@ -117,7 +118,7 @@ export type SignedUrl = Readonly<{
 }>;
 export type SignatureCheck = Readonly<{ ok: true; expiresAtMs: number } | { ok: false; reason: string }>;
 
-export interface SignedUrlService {
+export interface SignedUrlServiceContract {
   /**
    * HMAC-SHA256 with the app's signing secret over `${app}/${stream}?expires=${unix}` for play,
    * and over `${app}/${stream}?expires=${unix}&action=publish` for publish (so a play URL
@@ -134,7 +135,7 @@ export interface SignedUrlService {
 export type PullSourceCreateInput = Readonly<{ app: string; stream: string; url: string; enabled?: boolean }>;
 export type PullSourceUpdateInput = Readonly<{ stream?: string; url?: string; enabled?: boolean }>;
 
-export interface PullSourceService {
+export interface PullSourceServiceContract {
   list(app?: string): readonly PullSource[];
   get(id: string): PullSource;
   /** url: rtmp://, rtmps://, http://, https://, rtsp://, rtsps://; conflict when app/stream already has one */
@@ -146,7 +147,7 @@ export interface PullSourceService {
 export type ForwardTargetCreateInput = Readonly<{ app: string; stream?: string | null; url: string; enabled?: boolean }>;
 export type ForwardTargetUpdateInput = Readonly<{ stream?: string | null; url?: string; enabled?: boolean }>;
 
-export interface ForwardTargetService {
+export interface ForwardTargetServiceContract {
   list(app?: string): readonly ForwardTarget[];
   get(id: string): ForwardTarget;
   /** url: rtmp:// or rtmps://; stream null = every stream of the app */
@@ -163,7 +164,7 @@ export type HlsSettings = ConfigSnapshot['hls'];
 export type Settings = Readonly<{ listen: ListenSettings; hls: HlsSettings }>;
 export type SettingsUpdateInput = Readonly<{ listen?: Partial<ListenSettings>; hls?: Partial<HlsSettings> }>;
 
-export interface SettingsService {
+export interface SettingsServiceContract {
   get(): Settings;
   /** validates the merged result (ports 1-65535, distinct; partTargetMs <= targetDurationMs/3) */
   update(patch: SettingsUpdateInput): Settings;
@@ -182,7 +183,7 @@ export type AdminBootstrap = Readonly<{
   generatedPassword: string | null;
 }>;
 
-export interface UserService {
+export interface UserServiceContract {
   /** if no user exists, creates 'admin' (WEIR_ADMIN_PASSWORD or a generated password) */
   bootstrapAdmin(): Promise<AdminBootstrap>;
   list(): readonly User[];
@@ -222,7 +223,7 @@ export type AuthContext = Readonly<
   | { via: 'token'; user: User; apiToken: ApiToken }
 >;
 
-export interface AuthService {
+export interface AuthServiceContract {
   /**
    * clientKey: who is trying (e.g. the client IP). unauthorized on a wrong username or
    * password; rate-limited (with retryAfterSec) after too many failures per client key or
@@ -244,11 +245,11 @@ export interface AuthService {
 
 // ---- engine-facing ----------------------------------------------------------------------
 
-export interface AdmissionService {
+export interface AdmissionServiceContract {
   decide(query: AdmissionQuery): Promise<AdmissionAnswer>;
 }
 
-export interface ConfigSnapshotService {
+export interface ConfigSnapshotServiceContract {
   snapshot(): ConfigSnapshot;
   revision(): number;
   /** called after every configuration change, with the new revision; returns unsubscribe */
@@ -257,7 +258,7 @@ export interface ConfigSnapshotService {
 
 export type RecordedEvent = EngineEvent & Readonly<{ seq: number; receivedAtMs: number }>;
 
-export interface EventsService {
+export interface EventsServiceContract {
   record(events: readonly EngineEvent[]): void;
   /** newest last; at most `limit` (default all kept) */
   recent(limit?: number): readonly RecordedEvent[];
@@ -293,17 +294,17 @@ export type ServicesOptions = Readonly<{
 export type BootstrapResult = Readonly<{ admin: AdminBootstrap; createdDefaultApp: boolean }>;
 
 export interface Services {
-  readonly apps: AppService;
-  readonly streamKeys: StreamKeyService;
-  readonly signedUrls: SignedUrlService;
-  readonly pulls: PullSourceService;
-  readonly forwards: ForwardTargetService;
-  readonly settings: SettingsService;
-  readonly users: UserService;
-  readonly auth: AuthService;
-  readonly admission: AdmissionService;
-  readonly config: ConfigSnapshotService;
-  readonly events: EventsService;
+  readonly apps: AppServiceContract;
+  readonly streamKeys: StreamKeyServiceContract;
+  readonly signedUrls: SignedUrlServiceContract;
+  readonly pulls: PullSourceServiceContract;
+  readonly forwards: ForwardTargetServiceContract;
+  readonly settings: SettingsServiceContract;
+  readonly users: UserServiceContract;
+  readonly auth: AuthServiceContract;
+  readonly admission: AdmissionServiceContract;
+  readonly config: ConfigSnapshotServiceContract;
+  readonly events: EventsServiceContract;
   /** first start: default settings, app `live` (once ever), admin user (when there is none) */
   bootstrap(): Promise<BootstrapResult>;
 }

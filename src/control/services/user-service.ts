@@ -8,7 +8,7 @@ import type {
   User,
   UserCreateInput,
   UserRole,
-  UserService as UserServiceContract,
+  UserServiceContract,
   UserUpdateInput,
 } from './types.ts';
 import { checkOneOf, USERNAME_PATTERN } from './validation.ts';

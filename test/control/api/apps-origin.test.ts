@@ -1,14 +1,9 @@
 // /api/v1/apps originUrl: the per-app edge origin template on create, update and response.
-import { beforeEach, describe, expect, test } from 'bun:test';
-import { adminToken, call, expectProblem, type Harness, makeHarness } from './helpers.ts';
+import { describe, expect, test } from 'bun:test';
+import { call, expectProblem, useAdminApi } from './helpers.ts';
 
-let h: Harness;
-let token: string;
-beforeEach(async () => {
-  h = await makeHarness();
-  token = await adminToken(h);
-});
-const api = (method: string, path: string, body?: unknown) => call(h.app, method, `/api/v1${path}`, { creds: { token }, body });
+const admin = useAdminApi();
+const api = admin.api;
 
 describe('apps originUrl', () => {
   test('create with it, read it back, change it, clear it; the engine is told each time', async () => {
@@ -18,9 +13,9 @@ describe('apps originUrl', () => {
     expect((await api('GET', '/apps/edge')).body).toEqual(created.body);
     const listed = (await api('GET', '/apps')).body.items.find((a: { name: string }) => a.name === 'edge');
     expect(listed.originUrl).toBe('rtmp://origin:1935/{app}/{stream}');
-    expect(h.services.config.snapshot().apps.find((a) => a.name === 'edge')?.originUrl).toBe('rtmp://origin:1935/{app}/{stream}');
+    expect(admin.h.services.config.snapshot().apps.find((a) => a.name === 'edge')?.originUrl).toBe('rtmp://origin:1935/{app}/{stream}');
 
-    const reloads = h.engine.reloads;
+    const reloads = admin.h.engine.reloads;
     const changed = await api('PATCH', '/apps/edge', { originUrl: 'https://origin/{app}/{stream}.flv' });
     expect(changed.status).toBe(200);
     expect(changed.body.originUrl).toBe('https://origin/{app}/{stream}.flv');
@@ -29,7 +24,7 @@ describe('apps originUrl', () => {
     expect(cleared.status).toBe(200);
     expect(cleared.body.originUrl ?? null).toBeNull();
     expect((await api('GET', '/apps/edge')).body.originUrl ?? null).toBeNull();
-    expect(h.engine.reloads).toBeGreaterThan(reloads);
+    expect(admin.h.engine.reloads).toBeGreaterThan(reloads);
   });
 
   test('null on create means none; absent means none', async () => {
@@ -38,7 +33,7 @@ describe('apps originUrl', () => {
   });
 
   test('bad templates are 400 problems naming originUrl, and change nothing', async () => {
-    const revision = h.services.config.revision();
+    const revision = admin.h.services.config.revision();
     for (const originUrl of ['ftp://origin/{app}/{stream}', 'rtmp://origin/{app}/{who}', 'not a url']) {
       const problem = expectProblem(await api('POST', '/apps', { name: 'edge', originUrl }), 400, 'invalid');
       expect(JSON.stringify(problem)).toContain('originUrl');
@@ -46,12 +41,12 @@ describe('apps originUrl', () => {
     }
     expectProblem(await api('POST', '/apps', { name: 'edge', originUrl: 42 }), 400, 'invalid');
     expectProblem(await api('POST', '/apps', { name: 'edge', originUrl: 'rtmp://x/' + 'y'.repeat(2100) }), 400, 'invalid');
-    expect(h.services.config.revision()).toBe(revision);
+    expect(admin.h.services.config.revision()).toBe(revision);
     expectProblem(await api('GET', '/apps/edge'), 404, 'not-found');
   });
 
   test('the OpenAPI document describes originUrl as optional and nullable', async () => {
-    const doc = await call(h.app, 'GET', '/api/openapi.json');
+    const doc = await call(admin.h.app, 'GET', '/api/openapi.json');
     expect(doc.status).toBe(200);
     expect(doc.text).toContain('originUrl');
   });

@@ -1,22 +1,13 @@
 // Per-app recording settings (issue 13 item 1) through /api/v1/apps and the services: defaults
 // off, validation (absolute path, ranges, a path before turning on), patches change only what
 // they send, the engine's snapshot carries them, and the migration on a database made before it.
-import { Database } from 'bun:sqlite';
-import { beforeEach, describe, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { MIGRATIONS, openStore, runMigrations, schemaVersion } from '../../../src/control/store/index.ts';
+import { describe, expect, test } from 'bun:test';
+import { migrationVersion, withOldAppDatabase } from '../old-database.ts';
 import { parseConfigSnapshot } from '../../../src/server/config-snapshot.ts';
-import { adminToken, call, expectProblem, type Harness, makeHarness } from './helpers.ts';
+import { call, expectProblem, useAdminApi } from './helpers.ts';
 
-let h: Harness;
-let token: string;
-beforeEach(async () => {
-  h = await makeHarness();
-  token = await adminToken(h);
-});
-const api = (method: string, path: string, body?: unknown) => call(h.app, method, `/api/v1${path}`, { creds: { token }, body });
+const admin = useAdminApi();
+const api = admin.api;
 
 const OFF = { enabled: false, format: 'fmp4' as const, segmentDurationSec: 6, path: null, retentionDays: 0, quotaMb: 0 };
 
@@ -25,7 +16,7 @@ describe('apps recording', () => {
     const created = await api('POST', '/apps', { name: 'cams' });
     expect(created.status).toBe(201);
     expect(created.body.recording).toEqual(OFF);
-    expect(h.services.config.snapshot().apps.find((a) => a.name === 'cams')?.recording).toBeUndefined();
+    expect(admin.h.services.config.snapshot().apps.find((a) => a.name === 'cams')?.recording).toBeUndefined();
     expect((await api('GET', '/apps/live')).body.recording).toEqual(OFF);
   });
 
@@ -33,30 +24,30 @@ describe('apps recording', () => {
     const created = await api('POST', '/apps', { name: 'cams', recording: { enabled: true, path: '/srv/rec/', quotaMb: 2048 } });
     expect(created.status).toBe(201);
     expect(created.body.recording).toEqual({ ...OFF, enabled: true, path: '/srv/rec', quotaMb: 2048 });
-    const reloads = h.engine.reloads;
-    const revision = h.services.config.revision();
+    const reloads = admin.h.engine.reloads;
+    const revision = admin.h.services.config.revision();
     const patched = await api('PATCH', '/apps/cams', { recording: { format: 'ts', segmentDurationSec: 10, retentionDays: 7 } });
     expect(patched.status).toBe(200);
     expect(patched.body.recording).toEqual({ enabled: true, format: 'ts', segmentDurationSec: 10, path: '/srv/rec', retentionDays: 7, quotaMb: 2048 });
-    expect(h.services.config.revision()).toBe(revision + 1);
-    expect(h.engine.reloads).toBeGreaterThan(reloads);
-    const engineSide = parseConfigSnapshot(JSON.parse(JSON.stringify(h.services.config.snapshot())));
+    expect(admin.h.services.config.revision()).toBe(revision + 1);
+    expect(admin.h.engine.reloads).toBeGreaterThan(reloads);
+    const engineSide = parseConfigSnapshot(JSON.parse(JSON.stringify(admin.h.services.config.snapshot())));
     expect(engineSide.apps.find((a) => a.name === 'cams')?.recording).toEqual(patched.body.recording);
 
     // the same values again: no new revision
     await api('PATCH', '/apps/cams', { recording: { format: 'ts' } });
-    expect(h.services.config.revision()).toBe(revision + 1);
+    expect(admin.h.services.config.revision()).toBe(revision + 1);
 
     // off, with its path kept: the engine still gets the settings, so retention goes on
     const off = await api('PATCH', '/apps/cams', { recording: { enabled: false } });
     expect(off.body.recording.enabled).toBe(false);
-    expect(h.services.config.snapshot().apps.find((a) => a.name === 'cams')?.recording).toMatchObject({ enabled: false, path: '/srv/rec', retentionDays: 7 });
+    expect(admin.h.services.config.snapshot().apps.find((a) => a.name === 'cams')?.recording).toMatchObject({ enabled: false, path: '/srv/rec', retentionDays: 7 });
     expect((await api('GET', '/apps/cams')).body.recording).toEqual(off.body.recording);
   });
 
   test('bad values are 400 problems naming the field, and change nothing', async () => {
     await api('POST', '/apps', { name: 'cams' });
-    const revision = h.services.config.revision();
+    const revision = admin.h.services.config.revision();
     const cases: Array<[unknown, string]> = [
       [{ enabled: true }, '/recording/path'],
       [{ path: 'relative/dir' }, '/recording/path'],
@@ -74,43 +65,23 @@ describe('apps recording', () => {
       expect(JSON.stringify(problem)).toContain(field);
       expectProblem(await api('POST', '/apps', { name: 'other', recording }), 400, 'invalid');
     }
-    expect(h.services.config.revision()).toBe(revision);
+    expect(admin.h.services.config.revision()).toBe(revision);
     expect((await api('GET', '/apps/cams')).body.recording).toEqual(OFF);
   });
 
   test('the OpenAPI document describes the recording settings', async () => {
-    const doc = await call(h.app, 'GET', '/api/openapi.json');
+    const doc = await call(admin.h.app, 'GET', '/api/openapi.json');
     expect(doc.status).toBe(200);
     for (const word of ['segmentDurationSec', 'retentionDays', 'quotaMb', '--record-min-free-mb']) expect(doc.text).toContain(word);
   });
 });
 
 test('the recording migration: a database made before it gains recording columns, off, and keeps its rows', () => {
-  // found by name, so renumbering it when branches merge changes nothing here
-  const version = MIGRATIONS.find((m) => m.name.startsWith('apps recording settings'))!.version;
-  const dir = mkdtempSync(join(tmpdir(), 'weir-rec-mig-'));
-  try {
-    const path = join(dir, 'weir.db');
-    const db = new Database(path, { create: true, strict: true });
-    runMigrations(db, MIGRATIONS.filter((m) => m.version < version));
-    expect(schemaVersion(db)).toBe(version - 1);
-    db.run(
-      `INSERT INTO apps (name, source_type, hls, ll_hls, publish_policy, play_policy, hook_url, signing_secret, created_at_ms)
-       VALUES ('old', 'push', 1, 0, 'open', 'open', NULL, 'abc', 123)`,
-    );
-    db.close();
-    const store = openStore(path);
-    try {
-      expect(schemaVersion(store.db)).toBe(Math.max(...MIGRATIONS.map((m) => m.version)));
-      const old = store.apps.get('old')!;
-      expect(old).toMatchObject({ name: 'old', signingSecret: 'abc', recording: OFF });
-      store.apps.update({ ...old, recording: { ...old.recording, enabled: true, path: '/r' } }, true);
-      expect(store.apps.get('old')?.recording).toEqual({ ...OFF, enabled: true, path: '/r' });
-      expect(() => store.db.run(`UPDATE apps SET recording_format = 'mkv'`)).toThrow();
-    } finally {
-      store.close();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  withOldAppDatabase(migrationVersion('apps recording settings'), (store) => {
+    const old = store.apps.get('old')!;
+    expect(old).toMatchObject({ name: 'old', signingSecret: 'abc', recording: OFF });
+    store.apps.update({ ...old, recording: { ...old.recording, enabled: true, path: '/r' } }, true);
+    expect(store.apps.get('old')?.recording).toEqual({ ...OFF, enabled: true, path: '/r' });
+    expect(() => store.db.run(`UPDATE apps SET recording_format = 'mkv'`)).toThrow();
+  });
 });

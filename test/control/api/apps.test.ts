@@ -1,14 +1,9 @@
 // /api/v1/apps: CRUD, validation with field paths, conflicts, and the engine told to reload.
-import { beforeEach, describe, expect, test } from 'bun:test';
-import { adminToken, call, expectProblem, type Harness, makeHarness } from './helpers.ts';
+import { describe, expect, test } from 'bun:test';
+import { call, expectProblem, useAdminApi } from './helpers.ts';
 
-let h: Harness;
-let token: string;
-beforeEach(async () => {
-  h = await makeHarness();
-  token = await adminToken(h);
-});
-const api = (method: string, path: string, body?: unknown) => call(h.app, method, `/api/v1${path}`, { creds: { token }, body });
+const admin = useAdminApi();
+const api = admin.api;
 
 describe('apps', () => {
   test('create, read, list, change, delete', async () => {
@@ -25,7 +20,7 @@ describe('apps', () => {
       outagePolicy: 'admitted',
       recording: { enabled: false, format: 'fmp4', segmentDurationSec: 6, path: null, retentionDays: 0, quotaMb: 0 },
       snapshot: { enabled: false, intervalSec: 10, keep: 1 },
-      createdAtMs: h.clock.now,
+      createdAtMs: admin.h.clock.now,
     });
     expect((await api('GET', '/apps/cam-1')).body).toEqual(created.body);
     expect((await api('GET', '/apps')).body.items.map((a: { name: string }) => a.name)).toEqual(['cam-1', 'live']);
@@ -35,10 +30,10 @@ describe('apps', () => {
     // fields not sent keep their values
     expect(changed.body).toMatchObject({ publishPolicy: 'stream-key', llHls: false, playPolicy: 'hook', hookUrl: 'https://auth.example.com/on_play' });
     expect((await api('PATCH', '/apps/cam-1', {})).body).toEqual(changed.body);
-    const revision = h.services.config.revision();
+    const revision = admin.h.services.config.revision();
     expect((await api('PATCH', '/apps/cam-1', { outagePolicy: 'closed' })).body.outagePolicy).toBe('closed');
-    expect(h.services.config.revision()).toBe(revision + 1);
-    expect(h.services.config.snapshot().apps.find((a) => a.name === 'cam-1')?.outagePolicy).toBe('closed');
+    expect(admin.h.services.config.revision()).toBe(revision + 1);
+    expect(admin.h.services.config.snapshot().apps.find((a) => a.name === 'cam-1')?.outagePolicy).toBe('closed');
     expectProblem(await api('PATCH', '/apps/cam-1', { outagePolicy: 'sometimes' }), 400, 'invalid');
 
     const deleted = await api('DELETE', '/apps/cam-1');
@@ -49,7 +44,7 @@ describe('apps', () => {
   });
 
   test('schema errors are 400 problems naming every bad field, and change nothing', async () => {
-    const revision = h.services.config.revision();
+    const revision = admin.h.services.config.revision();
     const bad = expectProblem(await api('POST', '/apps', { name: 'x', hls: 'yes', publishPolicy: 'password' }), 400, 'invalid');
     const paths = bad.errors.map((e: { path: string }) => e.path);
     expect(paths).toContain('/name');
@@ -69,8 +64,8 @@ describe('apps', () => {
     expectProblem(await api('PATCH', '/apps/live', { sourceType: 'carrier pigeon' }), 400, 'invalid');
     expect((await api('GET', '/apps')).body.items).toHaveLength(1);
     expect((await api('GET', '/apps/live')).body.sourceType).toBe('push');
-    expect(h.services.config.revision()).toBe(revision);
-    expect(h.engine.reloads).toBe(0);
+    expect(admin.h.services.config.revision()).toBe(revision);
+    expect(admin.h.engine.reloads).toBe(0);
   });
 
   test('domain rules are problems too: duplicate names (any case) 409, a hook policy without URL 400', async () => {
@@ -83,26 +78,26 @@ describe('apps', () => {
   });
 
   test('malformed JSON is a 400 problem', async () => {
-    const res = await call(h.app, 'POST', '/api/v1/apps', { creds: { token }, raw: '{"name": ' });
+    const res = await call(admin.h.app, 'POST', '/api/v1/apps', { creds: { token: admin.token }, raw: '{"name": ' });
     expectProblem(res, 400, 'malformed');
   });
 
   test('every configuration change tells the engine to reload', async () => {
-    expect(h.engine.reloads).toBe(0);
+    expect(admin.h.engine.reloads).toBe(0);
     await api('POST', '/apps', { name: 'cam' });
-    expect(h.engine.reloads).toBe(1);
+    expect(admin.h.engine.reloads).toBe(1);
     await api('PATCH', '/apps/cam', { hls: false });
-    expect(h.engine.reloads).toBe(2);
+    expect(admin.h.engine.reloads).toBe(2);
     await api('DELETE', '/apps/cam');
-    expect(h.engine.reloads).toBe(3);
+    expect(admin.h.engine.reloads).toBe(3);
     // reads do not
     await api('GET', '/apps');
-    expect(h.engine.reloads).toBe(3);
+    expect(admin.h.engine.reloads).toBe(3);
   });
 
   test('an engine that is down does not fail the change', async () => {
-    h.engine.up = false;
+    admin.h.engine.up = false;
     expect((await api('POST', '/apps', { name: 'cam' })).status).toBe(201);
-    expect(h.engine.reloads).toBe(1);
+    expect(admin.h.engine.reloads).toBe(1);
   });
 });

@@ -1,5 +1,6 @@
 // Test harness for the REST API: an in-memory store, the real services, a fake engine, and
 // small request helpers over app.handle (no sockets).
+import { beforeEach } from 'bun:test';
 import type { ClientState, EngineStatus, LiveStreamState } from '../../../src/shared/config-protocol.ts';
 import type { EngineClient, EngineResult, EngineSnapshot } from '../../../src/control/engine-client.ts';
 import { createServices, type Services } from '../../../src/control/services/index.ts';
@@ -141,4 +142,24 @@ export function expectProblem(res: Call, status: number, code: string): any {
     typeof res.body?.detail === 'string';
   if (!ok) throw new Error(`expected ${status} problem '${code}', got ${res.status} ${res.headers.get('content-type')} ${res.text}`);
   return res.body;
+}
+
+export type AdminApi = {
+  /** a fresh harness for each test */
+  h: Harness;
+  /** an admin's API token in it */
+  token: string;
+  /** calls /api/v1 + path as that admin */
+  api: (method: string, path: string, body?: unknown) => ReturnType<typeof call>;
+};
+
+/** Registers a beforeEach that builds a fresh harness and an admin token; the fields are read inside tests. */
+export function useAdminApi(): AdminApi {
+  const fixture = {} as AdminApi;
+  beforeEach(async () => {
+    fixture.h = await makeHarness();
+    fixture.token = await adminToken(fixture.h);
+  });
+  fixture.api = (method, path, body) => call(fixture.h.app, method, `/api/v1${path}`, { creds: { token: fixture.token }, body });
+  return fixture;
 }

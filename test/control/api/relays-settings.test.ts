@@ -1,14 +1,9 @@
 // /api/v1/pulls, /api/v1/forwards and /api/v1/settings.
-import { beforeEach, describe, expect, test } from 'bun:test';
-import { adminToken, call, expectProblem, type Harness, makeHarness } from './helpers.ts';
+import { describe, expect, test } from 'bun:test';
+import { expectProblem, useAdminApi } from './helpers.ts';
 
-let h: Harness;
-let token: string;
-beforeEach(async () => {
-  h = await makeHarness();
-  token = await adminToken(h);
-});
-const api = (method: string, path: string, body?: unknown) => call(h.app, method, `/api/v1${path}`, { creds: { token }, body });
+const admin = useAdminApi();
+const api = admin.api;
 
 describe('pull sources', () => {
   test('CRUD on a pull app', async () => {
@@ -80,10 +75,10 @@ describe('settings', () => {
     expect(changed.body.listen).toEqual({ ...before.body.listen, rtmpPort: 19350 });
     expect(changed.body.hls).toEqual({ ...before.body.hls, windowSegments: 8 });
     expect((await api('GET', '/settings')).body).toEqual(changed.body);
-    expect(h.engine.reloads).toBe(1);
+    expect(admin.h.engine.reloads).toBe(1);
 
     await api('PATCH', '/settings', { hls: { windowSegments: 8 } });
-    expect(h.engine.reloads).toBe(1);
+    expect(admin.h.engine.reloads).toBe(1);
   });
 
   test('bad values are 400 with field paths and change nothing', async () => {
@@ -98,6 +93,6 @@ describe('settings', () => {
     expect(part.errors[0].path).toBe('/hls/partTargetMs');
 
     expect((await api('GET', '/settings')).body.listen.rtmpPort).toBe(1935);
-    expect(h.engine.reloads).toBe(0);
+    expect(admin.h.engine.reloads).toBe(0);
   });
 });

@@ -2,7 +2,7 @@
 // report before each track's first frame and every 5 s, with NTP times that keep the tracks' media clocks aligned.
 import { expect, test } from 'bun:test';
 import { ConnectionWriter } from '../../src/server/connection-writer.ts';
-import { newPlayTrack, RtspPlayer } from '../../src/server/rtsp-player.ts';
+import { newPlayTrack, RtspViewer } from '../../src/server/rtsp-viewer.ts';
 import type { RtpFrameOut } from '../../src/outputs/rtp-output.ts';
 import { RtspParser } from '../../src/rtsp/rtsp-parser.ts';
 import { parseRtcpCompound, type SenderReport } from '../../src/rtsp/rtcp.ts';
@@ -16,13 +16,13 @@ function setup() {
   const video = newPlayTrack({ kind: 'video', codec: 'h264', control: 'trackID=0', payloadType: 96, clockRate: 90000, transport: { kind: 'tcp', rtpChannel: 0, rtcpChannel: 1 } }, random);
   const audio = newPlayTrack({ kind: 'audio', codec: 'aac', control: 'trackID=1', payloadType: 97, clockRate: 48000, transport: { kind: 'tcp', rtpChannel: 2, rtcpChannel: 3 } }, random);
   let nowMs = 1_700_000_000_000;
-  const player = new RtspPlayer([video, audio], writer, () => nowMs, () => {});
+  const viewer = new RtspViewer([video, audio], writer, () => nowMs, () => {});
   const frames = async () => {
     await Bun.sleep(1); // the writer merges a tick's writes
     const parser = new RtspParser();
     return written.flatMap((b) => parser.push(b)).flatMap((m) => (m.kind === 'interleaved' ? [m] : []));
   };
-  return { player, frames, advance: (ms: number) => (nowMs += ms) };
+  return { viewer, frames, advance: (ms: number) => (nowMs += ms) };
 }
 
 const frame = (kind: 'video' | 'audio', rtpTime: number, chunks: number): RtpFrameOut => ({
@@ -34,10 +34,10 @@ const frame = (kind: 'video' | 'audio', rtpTime: number, chunks: number): RtpFra
 
 test('stamps its own headers, frames RTP and RTCP on the set-up channels, and lines tracks up in its sender reports', async () => {
   const s = setup();
-  s.player.onFrame(frame('video', 90_000, 3)); // media time 1 s
-  s.player.onFrame(frame('audio', 48_000 * 1.5, 1)); // media time 1.5 s
-  s.player.onFrame(frame('video', 90_000 + 3600, 1));
-  s.player.onFrame({ ...frame('video', 95_000, 1), codec: 'h265' }); // another codec than described: left out
+  s.viewer.onFrame(frame('video', 90_000, 3)); // media time 1 s
+  s.viewer.onFrame(frame('audio', 48_000 * 1.5, 1)); // media time 1.5 s
+  s.viewer.onFrame(frame('video', 90_000 + 3600, 1));
+  s.viewer.onFrame({ ...frame('video', 95_000, 1), codec: 'h265' }); // another codec than described: left out
   const out = await s.frames();
   expect(out.map((f) => [f.channel, isRtcp(f.payload) ? 'rtcp' : 'rtp'])).toEqual([
     [1, 'rtcp'], [0, 'rtp'], [0, 'rtp'], [0, 'rtp'], [3, 'rtcp'], [2, 'rtp'], [0, 'rtp'],
@@ -56,11 +56,11 @@ test('stamps its own headers, frames RTP and RTCP on the set-up channels, and li
 
 test('a sender report again after 5 s, not before', async () => {
   const s = setup();
-  s.player.onFrame(frame('video', 0, 1));
+  s.viewer.onFrame(frame('video', 0, 1));
   s.advance(4000);
-  s.player.onFrame(frame('video', 3600, 1));
+  s.viewer.onFrame(frame('video', 3600, 1));
   s.advance(1000);
-  s.player.onFrame(frame('video', 7200, 1));
+  s.viewer.onFrame(frame('video', 7200, 1));
   const out = await s.frames();
   expect(out.map((f) => f.channel)).toEqual([1, 0, 0, 1, 0]);
 });

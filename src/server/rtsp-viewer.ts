@@ -39,10 +39,10 @@ export function newPlayTrack(init: Omit<PlayTrack, 'stamper' | 'ssrc'>, random: 
   };
 }
 
-export type PlayerStats = { framesSent: number; framesDropped: number; udpSendFailures: number };
+export type ViewerStats = { framesSent: number; framesDropped: number; udpSendFailures: number };
 
-export class RtspPlayer implements RtpViewer {
-  readonly stats: PlayerStats = { framesSent: 0, framesDropped: 0, udpSendFailures: 0 };
+export class RtspViewer implements RtpViewer {
+  readonly stats: ViewerStats = { framesSent: 0, framesDropped: 0, udpSendFailures: 0 };
   /** wallclock of the media timeline: unix ms = anchor.unixMs + (media ms - anchor.mediaMs) */
   private anchor: { unixMs: number; mediaMs: number } | undefined;
   private readonly lastReportAtMs = new Map<RtpTrackKind, number>();
