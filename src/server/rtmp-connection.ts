@@ -85,8 +85,8 @@ export class RtmpConnection {
     ctx.clients.register(this.client);
   }
 
-  get role(): 'publisher' | 'player' | 'idle' {
-    return this.publishing ? 'publisher' : this.playing ? 'player' : 'idle';
+  get role(): 'publisher' | 'viewer' | 'idle' {
+    return this.publishing ? 'publisher' : this.playing ? 'viewer' : 'idle';
   }
 
   get connected(): boolean {

@@ -78,7 +78,7 @@ export class RtmpListener {
           conn: connection.id, peer: connection.remoteAddress, limit: 'rtmp.handshakeTimeoutMs', stage, bytesIn: connection.bytesIn,
         });
         connection.drop();
-      } else if (connection.role !== 'player' && silentMs > idleTimeoutMs) {
+      } else if (connection.role !== 'viewer' && silentMs > idleTimeoutMs) {
         this.ctx.logger.warn('idle timeout, closing connection', { conn: connection.id, peer: connection.remoteAddress, role: connection.role });
         connection.close();
       }
