@@ -71,7 +71,7 @@ describe('SettingsService', () => {
     const { services } = makeFixture();
     expect(services.settings.get()).toEqual({
       listen: { rtmpHost: '0.0.0.0', rtmpPort: 1935, httpHost: '0.0.0.0', httpPort: 8080 },
-      hls: { targetDurationMs: 2000, partTargetMs: 334, windowSegments: 6 },
+      hls: { targetDurationMs: 2000, partTargetMs: 150, windowSegments: 6 },
     });
     const r = services.config.revision();
     const next = services.settings.update({ listen: { rtmpPort: 1936 }, hls: { windowSegments: 8 } });
@@ -91,7 +91,7 @@ describe('SettingsService', () => {
     [{ listen: { rtmpHost: '' } }, 'listen.rtmpHost'],
     [{ listen: { httpHost: 'bad host!' } }, 'listen.httpHost'],
     [{ hls: { partTargetMs: 700 } }, 'hls.partTargetMs'],
-    [{ hls: { targetDurationMs: 900 } }, 'hls.partTargetMs'],
+    [{ hls: { targetDurationMs: 900, partTargetMs: 334 } }, 'hls.partTargetMs'],
     [{ hls: { windowSegments: 1 } }, 'hls.windowSegments'],
   ] as const)('refuses %j (field %s) and changes nothing', async (patch, field) => {
     const { services } = makeFixture();

@@ -68,7 +68,7 @@ describe('settings', () => {
     const before = await api('GET', '/settings');
     expect(before.body).toEqual({
       listen: { rtmpHost: '0.0.0.0', rtmpPort: 1935, httpHost: '0.0.0.0', httpPort: 8080 },
-      hls: { targetDurationMs: 2000, partTargetMs: 334, windowSegments: 6 },
+      hls: { targetDurationMs: 2000, partTargetMs: 150, windowSegments: 6 },
     });
     const changed = await api('PATCH', '/settings', { listen: { rtmpPort: 19350 }, hls: { windowSegments: 8 } });
     expect(changed.status).toBe(200);
