@@ -57,6 +57,8 @@ export interface RunningEngine {
   readonly exports: RecordingExporter;
   /** the WebRTC (WHEP) UDP listener (config.webrtc set), else null */
   readonly webrtc: WebRtcListener | null;
+  /** the UDP port the WebRTC listener is bound to; null without one or before it is bound */
+  readonly webrtcPort: number | null;
   /** the SRT listener (config.srt enabled), else null */
   readonly srt: SrtListener | null;
   /** the UDP port the SRT listener is bound to; null without one or before it is bound */
@@ -210,6 +212,9 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       return srt && srtBound ? srt.port : null;
     },
     webrtc,
+    get webrtcPort() {
+      return webrtc?.running ? webrtc.port : null;
+    },
     ready,
     applyConfig: (next) => {
       const report = applyEngineConfig(
