@@ -10,12 +10,14 @@ const dir = tempDir();
 const srtPort = freePort();
 const rtspPort = freePort();
 const rtpBase = freePort() & ~1;
+const webrtcPort = freePort();
 let weir: Weir;
 
 beforeAll(async () => {
   weir = new Weir(dir.path, [
     '--srt-host', '127.0.0.1', '--srt-port', String(srtPort),
     '--rtsp-host', '127.0.0.1', '--rtsp-port', String(rtspPort), '--rtsp-rtp-port-min', String(rtpBase), '--rtsp-rtp-port-max', String(rtpBase + 99),
+    '--webrtc-host', '127.0.0.1', '--webrtc-port', String(webrtcPort),
   ]);
   await weir.start();
   expect((await weir.api('POST', '/apps', { name: 'keyed', publishPolicy: 'stream-key' })).status).toBe(201);
@@ -39,9 +41,9 @@ async function waitLive(app: string, stream: string): Promise<boolean> {
 }
 const codecs = async (url: string) => (await probe(url, { seconds: 2 })).streams.map((s) => s.codec_name).sort();
 
-test('engine resource: the SRT and RTSP ports the engine was started with', async () => {
+test('engine resource: the SRT, RTSP and WebRTC ports the engine was started with', async () => {
   const engine = (await weir.api('GET', '/engine')).json.engine;
-  expect(engine.listeners).toEqual({ srt: { enabled: true, port: srtPort, encrypted: false }, rtsp: { enabled: true, port: rtspPort } });
+  expect(engine.listeners).toEqual({ srt: { enabled: true, port: srtPort, encrypted: false }, rtsp: { enabled: true, port: rtspPort }, webrtc: { enabled: true, port: webrtcPort } });
 });
 
 test("a stream key's SRT publish URL is admitted; the same URL with another key is refused; SRT and RTSP play URLs decode", async () => {
