@@ -83,12 +83,17 @@
     };
   }
 
-  /** closes the peer connection and DELETEs the session (keepalive: it outlives a page being left) */
+  /**
+   * DELETEs the session, then closes the peer connection: closed first, its DTLS close_notify would
+   * end the session on the engine before the DELETE arrives. keepalive lets the DELETE outlive a page
+   * being left (the browser closes the connection itself then).
+   */
   function release(session) {
-    try { session.pc.close(); } catch (e) {}
     var location = session.location;
     session.location = null;
-    if (location) fetch(location, { method: 'DELETE', keepalive: true }).catch(function () {});
+    var close = function () { try { session.pc.close(); } catch (e) {} };
+    if (!location) { close(); return; }
+    fetch(location, { method: 'DELETE', keepalive: true }).then(close, close);
   }
 
   window.WeirWhep = { start: start };

@@ -74,6 +74,8 @@ test("the stream page's WebRTC option plays over WHEP with a signed token, shows
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   const consoleLines: string[] = [];
   page.on('console', (m) => consoleLines.push(m.text()));
+  page.on('requestfailed', (r) => consoleLines.push(`failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => { if (r.status() >= 400) consoleLines.push(`${r.status()}: ${r.request().method()} ${r.url()}`); });
   await page.goto(consoleUrl('/login'));
   await page.fill('input[name=username]', 'admin');
   await page.fill('input[name=password]', ADMIN_PASSWORD);
