@@ -20,6 +20,7 @@ import { RtmpListener } from './server/rtmp-listener.ts';
 import { RtspListener } from './server/rtsp-listener.ts';
 import { RtpOutputs } from './outputs/rtp-output.ts';
 import { WebRtcListener } from './server/webrtc-listener.ts';
+import { OpusTranscoders } from './server/opus-transcoder.ts';
 import { WhepHttp } from './server/whep-http.ts';
 import { SrtListener } from './server/srt-listener.ts';
 import { BitrateMeter } from './server/stream-stats.ts';
@@ -151,7 +152,10 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
   const rtpOutputs = rtsp?.outputs ?? new RtpOutputs((stream) => streams.collect(stream));
   const webrtcSettings = config.webrtc;
   const webrtc = webrtcSettings ? new WebRtcListener(context, rtpOutputs) : null;
-  if (webrtc) http.whep = new WhepHttp(context, () => webrtc);
+  if (webrtc) {
+    http.whep = new WhepHttp(context, () => webrtc);
+    webrtc.transcoders = new OpusTranscoders(findSnapshotDecoder(), context.logger);
+  }
   // The UDP socket binds asynchronously: `ready` says when (or why not).
   const srtSettings = config.srt;
   const srt = srtSettings?.enabled ? new SrtListener(context, () => current.srt ?? srtSettings) : null;

@@ -1,7 +1,8 @@
 // The console's WebRTC (WHEP) preview in real headless Chromium against both processes: an app
 // that plays only signed URLs (so the page's signed query must reach the engine as the bearer
-// token), ffmpeg publishing H.264 + AAC over RTMP, the stream page's WebRTC option decoding
-// frames (requestVideoFrameCallback advances) with a latency figure and the video-only note, and
+// token), ffmpeg publishing H.264 + AAC over RTMP to an engine without ffmpeg of its own, the
+// stream page's WebRTC option decoding frames (requestVideoFrameCallback advances) with a latency
+// figure and the video-only note, and
 // the session DELETEd on the engine when the preview switches to HLS and when the page is left.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { join } from 'node:path';
@@ -36,8 +37,10 @@ beforeAll(async () => {
   expect((await fetch(consoleUrl('/api/v1/settings'), { method: 'PATCH', headers, body: JSON.stringify({ listen }) })).status).toBe(200);
   const app = await fetch(consoleUrl('/api/v1/apps'), { method: 'POST', headers, body: JSON.stringify({ name: 'studio', playPolicy: 'signed-url' }) });
   expect(app.status).toBe(201);
+  // the engine finds no ffmpeg on its PATH, so the AAC stream plays video-only and the page says so (with ffmpeg
+  // the audio is transcoded to Opus: test/e2e/whep-chromium.test.ts)
   engine = startProcess(['src/engine.ts', '--config-url', `http://127.0.0.1:${ports.config}`, '--data-dir', join(dir.path, 'data'),
-    '--api-port', String(ports.engineApi), '--webrtc-host', '127.0.0.1', '--webrtc-port', String(ports.webrtc)]);
+    '--api-port', String(ports.engineApi), '--webrtc-host', '127.0.0.1', '--webrtc-port', String(ports.webrtc)], { PATH: '/nonexistent' });
   expect(await waitFor(() => engine.logs.some((l) => l.includes('WebRTC listening') && l.includes(`port=${ports.webrtc}`)), 15_000)).toBe(true);
   expect(await waitFor(() => engine.logs.some((l) => l.includes('RTMP listening') && l.includes(`port=${ports.rtmp}`)), 15_000)).toBe(true);
   browser = await launchWebRtcBrowser();
@@ -97,7 +100,7 @@ test("the stream page's WebRTC option plays over WHEP with a signed token, shows
   const latency = Number.parseFloat((await page.textContent('[data-testid=latency]'))!);
   expect(latency).toBeGreaterThanOrEqual(0);
   expect(latency).toBeLessThan(1);
-  // AAC is not sent over WebRTC: the page says so, with the engine's reason
+  // AAC is not sent over WebRTC without ffmpeg: the page says so, with the engine's reason
   await page.waitForSelector('[data-testid=webrtc-note]:not([hidden])', { timeout: 5000 });
   expect(await page.textContent('[data-testid=webrtc-note]')).toContain('WebRTC plays this stream without sound: aac');
   await saveScreenshot(page, 'console-webrtc.png');
