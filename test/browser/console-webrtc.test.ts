@@ -98,6 +98,7 @@ test("the stream page's WebRTC option plays over WHEP with a signed token, shows
   // a latency figure from the receiver's statistics, in seconds with milliseconds, under a second on loopback
   await page.waitForFunction(`/^\\d+\\.\\d{3} s$/.test(document.getElementById('latency').textContent)`, null, { timeout: 15_000 });
   const latency = Number.parseFloat((await page.textContent('[data-testid=latency]'))!);
+  console.log(`console WebRTC preview latency (jitter buffer + RTT/2): ${latency} s`);
   expect(latency).toBeGreaterThanOrEqual(0);
   expect(latency).toBeLessThan(1);
   // AAC is not sent over WebRTC without ffmpeg: the page says so, with the engine's reason
