@@ -73,7 +73,9 @@ export class OpusTranscoder implements StreamReader {
     }
     this.socket = socket;
     this.proc = Bun.spawn(
-      [this.ffmpeg, '-hide_banner', '-nostdin', '-loglevel', 'error', '-fflags', 'nobuffer', '-f', 'aac', '-i', 'pipe:0',
+      [this.ffmpeg, '-hide_banner', '-nostdin', '-loglevel', 'error', '-fflags', 'nobuffer',
+        // a small probe: ADTS headers say all there is to know, and ffmpeg's default probe holds the first Opus back ~1 s
+        '-probesize', '2048', '-analyzeduration', '0', '-f', 'aac', '-i', 'pipe:0',
         '-c:a', 'libopus', '-b:a', '96k', '-ar', '48000', '-ac', '2', '-application', 'lowdelay', '-frame_duration', '20',
         '-f', 'rtp', '-payload_type', '111', `rtp://127.0.0.1:${socket.port}?pkt_size=1200`],
       { stdin: 'pipe', stdout: 'ignore', stderr: 'pipe' },
