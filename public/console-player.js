@@ -1,5 +1,6 @@
 // Weir console stream preview: hls.js for HLS and LL-HLS, mpegts.js for HTTP-FLV and WS-FLV,
-// a protocol switch and the live latency. Served from the control plane; no inline script.
+// WHEP (console-webrtc.js) for WebRTC, a protocol switch and the live latency. Served from the
+// control plane; no inline script.
 (function () {
   'use strict';
   var video = document.getElementById('preview');
@@ -7,10 +8,20 @@
   var latencyEl = document.getElementById('latency');
   var stateEl = document.getElementById('player-state');
   var buttons = Array.prototype.slice.call(document.querySelectorAll('button.proto'));
-  var current = { protocol: null, hls: null, flv: null };
+  var noteEl = document.getElementById('webrtc-note');
+  var current = { protocol: null, hls: null, flv: null, whep: null };
   window.__weirPreview = current;
 
+  function setNote(text) {
+    if (!noteEl) return;
+    noteEl.textContent = text;
+    noteEl.hidden = text === '';
+  }
+
   function stop() {
+    if (current.whep) { current.whep.stop(); current.whep = null; }
+    setNote('');
+    video.srcObject = null;
     if (current.hls) { current.hls.destroy(); current.hls = null; }
     if (current.flv) { try { current.flv.pause(); current.flv.unload(); current.flv.detachMediaElement(); current.flv.destroy(); } catch (e) {} current.flv = null; }
     video.removeAttribute('src');
@@ -24,7 +35,15 @@
     current.protocol = protocol;
     buttons.forEach(function (b) { b.classList.toggle('active', b.getAttribute('data-protocol') === protocol); });
     setState(protocol);
-    if (protocol === 'hls' || protocol === 'll-hls') {
+    if (protocol === 'webrtc') {
+      if (!window.RTCPeerConnection || !window.WeirWhep) { setState('WebRTC is not supported by this browser'); return; }
+      if (noteEl) setNote(noteEl.getAttribute('data-latency') || '');
+      current.whep = window.WeirWhep.start(url, video, setState, function (reason) {
+        var lead = noteEl ? noteEl.getAttribute('data-video-only') || '' : '';
+        setNote((noteEl ? noteEl.getAttribute('data-latency') || '' : '') + ' ' + lead + ' ' + reason);
+      });
+      return;
+    } else if (protocol === 'hls' || protocol === 'll-hls') {
       if (window.Hls && window.Hls.isSupported()) {
         var hls = new window.Hls({ lowLatencyMode: protocol === 'll-hls', enableWorker: false, liveSyncDurationCount: 2 });
         hls.on(window.Hls.Events.ERROR, function (_e, data) { if (data && data.fatal) setState(protocol + ': ' + data.details); });
@@ -48,6 +67,7 @@
   }
 
   function latency() {
+    if (current.whep) return current.whep.latency();
     if (current.hls && typeof current.hls.latency === 'number' && isFinite(current.hls.latency)) return current.hls.latency;
     var b = video.buffered;
     if (b && b.length > 0 && video.currentTime > 0) return Math.max(0, b.end(b.length - 1) - video.currentTime);
@@ -56,12 +76,15 @@
 
   setInterval(function () {
     var l = latency();
-    if (latencyEl) latencyEl.textContent = l === null ? '—' : l.toFixed(2) + ' s';
+    // WebRTC sits well under a second: three decimals show its milliseconds
+    if (latencyEl) latencyEl.textContent = l === null ? '—' : l.toFixed(current.whep ? 3 : 2) + ' s';
   }, 500);
 
   buttons.forEach(function (b) {
     b.addEventListener('click', function () { play(b.getAttribute('data-protocol'), b.getAttribute('data-url')); });
   });
+  // a WHEP session is released on the engine when the page goes, not only after its ICE timeout
+  window.addEventListener('pagehide', stop);
   var first = buttons[0];
   if (first) play(first.getAttribute('data-protocol'), first.getAttribute('data-url'));
 })();

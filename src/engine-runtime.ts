@@ -18,6 +18,7 @@ import { RtmpListener } from './server/rtmp-listener.ts';
 import { RtspListener } from './server/rtsp-listener.ts';
 import { RtpOutputs } from './outputs/rtp-output.ts';
 import { WebRtcListener } from './server/webrtc-listener.ts';
+import { OpusTranscoders } from './server/opus-transcoder.ts';
 import { WhepHttp } from './server/whep-http.ts';
 import { SrtListener } from './server/srt-listener.ts';
 import { SrtAppListeners } from './server/srt-app-listeners.ts';
@@ -56,6 +57,8 @@ export interface RunningEngine {
   readonly exports: RecordingExporter;
   /** the WebRTC (WHEP) UDP listener (config.webrtc set), else null */
   readonly webrtc: WebRtcListener | null;
+  /** the UDP port the WebRTC listener is bound to; null without one or before it is bound */
+  readonly webrtcPort: number | null;
   /** the SRT listener (config.srt enabled), else null */
   readonly srt: SrtListener | null;
   /** the UDP port the SRT listener is bound to; null without one or before it is bound */
@@ -151,7 +154,10 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
   const rtpOutputs = rtsp?.outputs ?? new RtpOutputs((stream) => streams.collect(stream));
   const webrtcSettings = config.webrtc;
   const webrtc = webrtcSettings ? new WebRtcListener(context, rtpOutputs) : null;
-  if (webrtc) http.whep = new WhepHttp(context, () => webrtc);
+  if (webrtc) {
+    http.whep = new WhepHttp(context, () => webrtc);
+    webrtc.transcoders = new OpusTranscoders(findSnapshotDecoder(), context.logger);
+  }
   // The UDP socket binds asynchronously: `ready` says when (or why not).
   const srtSettings = config.srt;
   const srt = srtSettings?.enabled ? new SrtListener(context, () => current.srt ?? srtSettings) : null;
@@ -221,6 +227,9 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
     },
     webrtc,
     srtApps,
+    get webrtcPort() {
+      return webrtc?.running ? webrtc.port : null;
+    },
     ready,
     applyConfig: (next) => {
       const report = applyEngineConfig(

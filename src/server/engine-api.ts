@@ -31,6 +31,8 @@ export interface EngineView {
   /** where the RTSP and SRT listeners are bound; null: not running (absent: the engine has none) */
   readonly rtspPort?: number | null;
   readonly srtPort?: number | null;
+  /** where the WebRTC (WHEP/WHIP) UDP listener is bound; null: not running (absent: the engine has none) */
+  readonly webrtcPort?: number | null;
 }
 
 export type EngineApiOptions = Readonly<{
@@ -160,14 +162,16 @@ function snapshot(engine: EngineView | null, rest: string, n: string | null): Re
   });
 }
 
-/** The SRT and RTSP listeners as the flags set them and as they are bound now. */
+/** The SRT, RTSP and WebRTC listeners as the flags set them and as they are bound now. */
 function listenerStatus(engine: EngineView): EngineListeners {
   const config = engine.context.config();
   const srtOn = config.srt?.enabled === true;
   const rtspOn = config.rtsp !== undefined;
+  const webrtcOn = config.webrtc !== undefined;
   return {
     srt: { enabled: srtOn, port: srtOn ? (engine.srtPort ?? null) : null, encrypted: srtOn && (config.srt?.passphrase ?? null) !== null },
     rtsp: { enabled: rtspOn, port: rtspOn ? (engine.rtspPort ?? null) : null },
+    webrtc: { enabled: webrtcOn, port: webrtcOn ? (engine.webrtcPort ?? null) : null },
   };
 }
 

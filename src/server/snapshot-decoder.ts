@@ -1,4 +1,4 @@
-// Decodes one keyframe to a JPEG with ffmpeg, the only place the engine runs ffmpeg: the keyframe as a
+// Decodes one keyframe to a JPEG with ffmpeg (the engine's other use of ffmpeg is opus-transcoder.ts): the keyframe as a
 // tiny FLV on stdin, one MJPEG frame on stdout. Bounded: a deadline kills the process, output over a
 // cap is refused. `findSnapshotDecoder` says which ffmpeg the engine's PATH has (null: none).
 export const MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024;

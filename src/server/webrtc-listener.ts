@@ -20,6 +20,7 @@ import type { EngineContext } from './engine-context.ts';
 import { WebRtcSessionTable, type WebRtcSessionEntry } from './webrtc-sessions.ts';
 import { WhepViewer, type WhepTrack } from './webrtc-viewer.ts';
 import { WhipPublisher } from './whip-publisher.ts';
+import type { OpusTranscoders } from './opus-transcoder.ts';
 import type { PublisherHandle } from '../hub/live-stream.ts';
 import type { RtpTrackDescription } from '../rtsp/sdp-tracks.ts';
 import type { StunMessage } from '../webrtc/stun.ts';
@@ -62,6 +63,8 @@ export type NewWhepSession = Readonly<{
   remoteUfrag: string;
   peerFingerprint: string;
   tracks: readonly WhepTrack[];
+  /** the Opus track is fed by the stream's AAC-to-Opus transcoder */
+  transcodeAudio?: boolean;
 }>;
 
 export type NewWhipSession = Readonly<{
@@ -84,6 +87,9 @@ export class WebRtcListener {
   readonly slots: AddressSlots;
   readonly stats: WebRtcListenerStats = { datagramsIn: 0, malformed: 0, unrouted: 0, sessionsOpened: 0, sessionsTimedOut: 0 };
   private readonly releases = new Map<string, () => void>();
+
+  /** AAC to Opus per stream when ffmpeg is present (set by the runtime); null: AAC streams play video-only */
+  transcoders: OpusTranscoders | null = null;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -129,6 +135,7 @@ export class WebRtcListener {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.sessions.closeAll('engine stopping');
+    this.transcoders?.stopAll();
     this.socket?.close();
     this.socket = null;
   }
@@ -150,10 +157,28 @@ export class WebRtcListener {
     return [...new Set(addresses)].map((address) => ({ address, port }));
   }
 
+  /**
+   * One datagram out. A send can throw: after a client's port is gone, the kernel's ICMP port-unreachable is
+   * reported on the next send (ECONNREFUSED). Sends run inside the publisher's packet delivery, so a throw
+   * would close the publisher; the session is left to its ICE timeout instead, like a silent client.
+   */
+  private sendTo(bytes: Uint8Array, port: number, address: string): boolean {
+    try {
+      return this.socket?.send(bytes, port, address) ?? false;
+    } catch {
+      return false;
+    }
+  }
+
   /** A cap refusal, or a new WHEP viewer in the table (its answer is the caller's to build with these credentials). */
   openWhep(init: NewWhepSession): SlotRefusal | Opened<WhepViewer> {
+    const transcoder = init.transcodeAudio && this.transcoders?.ffmpeg ? this.transcoders.feedFor(init.stream) : null;
     return this.open(init.clientAddress, init.stream, init.clientId, (common) =>
-      new WhepViewer(this.ctx, { ...common, output: this.outputs.obtain(init.stream), remoteUfrag: init.remoteUfrag, peerFingerprint: init.peerFingerprint, tracks: init.tracks }),
+      new WhepViewer(this.ctx, {
+        ...common,
+        output: this.outputs.obtain(init.stream),
+        ...(transcoder ? { transcodedAudio: transcoder } : {}),
+        remoteUfrag: init.remoteUfrag, peerFingerprint: init.peerFingerprint, tracks: init.tracks }),
     );
   }
 
@@ -178,7 +203,7 @@ export class WebRtcListener {
       localUfrag,
       localPwd,
       certificate: this.certificate,
-      send: (bytes, port, address) => this.socket?.send(bytes, port, address) ?? false,
+      send: (bytes, port, address) => this.sendTo(bytes, port, address),
       log: this.ctx.logger.child({ conn: clientId, peer: clientAddress, stream: stream.path, protocol: 'webrtc' }),
       remove: (reason) => {
         if (session) this.sessions.remove(session, reason);

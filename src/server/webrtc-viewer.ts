@@ -36,6 +36,8 @@ export type WhepViewerInit = Readonly<{
   clientAddress: string;
   stream: LiveStream;
   output: RtpOutput;
+  /** Opus transcoded from the stream's AAC (opus-transcoder.ts), when the answer offered it; else absent */
+  transcodedAudio?: Pick<RtpOutput, 'addViewer' | 'removeViewer'>;
   localUfrag: string;
   localPwd: string;
   remoteUfrag: string;
@@ -97,6 +99,7 @@ export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
       onConnected: (address, port) => {
         init.log.info('WebRTC viewer connected', { peer: `${address}:${port}` });
         init.output.addViewer(this);
+        init.transcodedAudio?.addViewer(this);
       },
       onPeerClosed: () => init.remove('the client closed DTLS'),
       onSent: (bytes) => {
@@ -192,6 +195,7 @@ export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
     this.closed = true;
     this.transport.closed = true;
     this.init.output.removeViewer(this);
+    this.init.transcodedAudio?.removeViewer(this);
     this.ctx.clients.unregister(this.client);
     this.init.released();
     this.ctx.events.emit({ type: 'play-stop', app: this.init.stream.app, stream: this.init.stream.name, clientId: this.init.clientId, atMs: Date.now() });

@@ -71,9 +71,11 @@ export class WhepHttp {
     }
     const stream = await this.ctx.streams.waitUntilLive(route.app, route.stream, req.signal);
     if (!stream) return reply(404, `stream '${route.app}/${route.stream}' is not live\n`);
-    const plan = planAnswer(stream, offer);
+    const plan = planAnswer(stream, offer, listener.transcoders?.ffmpeg != null);
     if (plan.tracks.length === 0) return reply(406, `${plan.notes.join('; ') || 'nothing in the offer can carry this stream'}\n`);
-    const opened = listener.openWhep({ stream, clientAddress, clientId, remoteUfrag: offer.iceUfrag, peerFingerprint: offer.fingerprint, tracks: plan.tracks });
+    const opened = listener.openWhep({
+      stream, clientAddress, clientId, remoteUfrag: offer.iceUfrag, peerFingerprint: offer.fingerprint, tracks: plan.tracks, transcodeAudio: plan.transcodeAudio,
+    });
     if ('ok' in opened) {
       const perAddress = opened.limit === 'per-address';
       return reply(perAddress ? 429 : 503, perAddress ? `too many WebRTC sessions from this address (at most ${opened.max})\n` : 'too many WebRTC sessions\n');
@@ -114,14 +116,17 @@ export class WhepHttp {
   }
 }
 
-type AnswerPlan = { media: AnsweredMedia[]; tracks: WhepTrack[]; notes: string[]; audioNote: string | null };
+type AnswerPlan = { media: AnsweredMedia[]; tracks: WhepTrack[]; notes: string[]; audioNote: string | null; transcodeAudio: boolean };
 
-/** What each offered m= section gets: the stream's H.264 video, its Opus audio, or a rejection. */
-export function planAnswer(stream: LiveStream, offer: WebRtcOffer): AnswerPlan {
+/**
+ * What each offered m= section gets: the stream's H.264 video, its Opus audio (or its AAC transcoded to Opus when
+ * `canTranscodeAac`: ffmpeg is present), or a rejection.
+ */
+export function planAnswer(stream: LiveStream, offer: WebRtcOffer, canTranscodeAac = false): AnswerPlan {
   const plans = planStreamTracks(stream);
   const video = plans.find((p) => p.kind === 'video')?.plan;
   const audio = plans.find((p) => p.kind === 'audio')?.plan;
-  const out: AnswerPlan = { media: [], tracks: [], notes: [], audioNote: null };
+  const out: AnswerPlan = { media: [], tracks: [], notes: [], audioNote: null, transcodeAudio: false };
   const receives = (m: OfferedMedia) => m.direction === 'recvonly' || m.direction === 'sendrecv';
   let videoDone = false;
   let audioDone = false;
@@ -145,15 +150,19 @@ export function planAnswer(stream: LiveStream, offer: WebRtcOffer): AnswerPlan {
     } else if (m.kind === 'audio' && !audioDone && receives(m)) {
       audioDone = true;
       const opus = chooseOpus(m);
-      if (audio?.track.codec === AudioCodec.Opus && opus) {
+      const transcode = audio?.track.codec === AudioCodec.AAC && canTranscodeAac;
+      if ((audio?.track.codec === AudioCodec.Opus || transcode) && opus) {
+        out.transcodeAudio = transcode;
         const ssrc = randomBytes(4).readUInt32BE(0);
         out.media.push({ media: m, accept: true, codec: opus, direction: 'sendonly', ssrc, feedback: [] });
         out.tracks.push({ kind: 'audio', codec: AudioCodec.Opus, payloadType: opus.payloadType, clockRate: 48_000, ssrc });
         continue;
       }
       if (audio) {
-        // transcoding AAC (or G.711, MP3) to Opus is not done yet: the viewer gets video only and is told why
-        out.audioNote = `${audio.track.codec} audio is not sent over WebRTC (Opus only): video only`;
+        // AAC is transcoded only with ffmpeg present; G.711 and MP3 never: the viewer gets video only and is told why
+        out.audioNote = audio.track.codec === AudioCodec.AAC
+          ? 'aac audio is not sent over WebRTC (Opus only, and no ffmpeg to transcode it): video only'
+          : `${audio.track.codec} audio is not sent over WebRTC (Opus only): video only`;
         out.notes.push(out.audioNote);
         if (opus) {
           out.media.push({ media: m, accept: true, codec: opus, direction: 'inactive', feedback: [] });

@@ -230,7 +230,7 @@ export type EngineStatus = Readonly<{
    * so apps with snapshots on get none. Absent from engines without snapshots.
    */
   snapshotDecoder?: string | null;
-  /** the SRT and RTSP listeners, so the control plane can show their URLs (absent from older engines) */
+  /** the SRT, RTSP and WebRTC listeners, so the control plane can show their URLs (absent from older engines) */
   listeners?: EngineListeners;
 }>;
 
@@ -245,6 +245,8 @@ export type EngineListeners = Readonly<{
   srt: ListenerStatus & Readonly<{ encrypted: boolean }>;
   /** TCP */
   rtsp: ListenerStatus;
+  /** UDP, the one port of every WHEP/WHIP session (--webrtc-port; absent from engines before WebRTC) */
+  webrtc?: ListenerStatus;
 }>;
 
 /** One storage path the engine records to, as its last free-space check saw it. */

@@ -9,10 +9,12 @@ import { useWeir } from './weir-processes.ts';
 const srtPort = freePort();
 const rtspPort = freePort();
 const rtpBase = freePort() & ~1;
+const webrtcPort = freePort();
 const running = useWeir({
   engineArgs: [
     '--srt-host', '127.0.0.1', '--srt-port', String(srtPort),
     '--rtsp-host', '127.0.0.1', '--rtsp-port', String(rtspPort), '--rtsp-rtp-port-min', String(rtpBase), '--rtsp-rtp-port-max', String(rtpBase + 99),
+    '--webrtc-host', '127.0.0.1', '--webrtc-port', String(webrtcPort),
   ],
   timeoutMs: 60_000,
   setup: async (weir) => {
@@ -32,9 +34,9 @@ async function waitLive(app: string, stream: string): Promise<boolean> {
 }
 const codecs = async (url: string) => (await probe(url, { seconds: 2 })).streams.map((s) => s.codec_name).sort();
 
-test('engine resource: the SRT and RTSP ports the engine was started with', async () => {
+test('engine resource: the SRT, RTSP and WebRTC ports the engine was started with', async () => {
   const engine = (await running.weir.api('GET', '/engine')).json.engine;
-  expect(engine.listeners).toEqual({ srt: { enabled: true, port: srtPort, encrypted: false }, rtsp: { enabled: true, port: rtspPort } });
+  expect(engine.listeners).toEqual({ srt: { enabled: true, port: srtPort, encrypted: false }, rtsp: { enabled: true, port: rtspPort }, webrtc: { enabled: true, port: webrtcPort } });
 });
 
 test("a stream key's SRT publish URL is admitted; the same URL with another key is refused; SRT and RTSP play URLs decode", async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { killAll, publishPattern, spawnBackground, startTestEngine, waitFor, type TestEngine } from './harness.ts';
 import { inboundPackets, launchWebRtcBrowser, openWhepPage, startWhep, stopWhep, whepState, type WhepPageState } from './whep-page.ts';
 import type { Page } from 'playwright-core';
+import { OpusTranscoders } from '../../src/server/opus-transcoder.ts';
 import type { Browser } from 'playwright-core';
 
 let engine: TestEngine;
@@ -43,7 +44,7 @@ async function waitForFrames(page: Page, frames: number): Promise<WhepPageState>
 const webrtcViewers = () => engine.context.clients.list().filter((c) => c.protocol === 'webrtc' && c.role === 'viewer');
 
 describe('WHEP in Chromium', () => {
-  test('decodes H.264 video frames from an RTMP publish; AAC audio is declared not sent', async () => {
+  test('decodes H.264 video frames from an RTMP publish; AAC audio arrives transcoded to Opus (ffmpeg present)', async () => {
     const { page, close } = await openWhepPage(browser);
     try {
       await startWhep(page, engine.httpUrl(`${path}/whep`));
@@ -51,10 +52,20 @@ describe('WHEP in Chromium', () => {
       expect(state.errors).toEqual([]);
       expect(state.status).toBe(201);
       expect(state.location).toMatch(/^\/live\/whep\/whep\/[0-9a-f]{32}$/);
-      expect(state.audioNote).toContain('aac');
+      expect(state.audioNote).toBeNull();
+      expect(state.answer).toMatch(/a=rtpmap:\d+ opus\/48000\/2/);
       state = await waitForFrames(page, 30);
       expect(state.state).toBe('connected');
-      expect(state.tracks).toContain('video');
+      expect([...state.tracks].sort()).toEqual(['audio', 'video']);
+      // one transcoder for the stream, started for this viewer; Opus packets reach the browser and decrypt
+      let packets = await inboundPackets(page);
+      for (let i = 0; i < 60 && packets.audio < 50; i++) {
+        await Bun.sleep(250);
+        packets = await inboundPackets(page);
+      }
+      expect(packets.audio).toBeGreaterThanOrEqual(50);
+      const transcoders = (engine.webrtc!.transcoders as unknown as { byStream: Map<unknown, { framesOut: number }> }).byStream;
+      expect(transcoders.size).toBe(1);
       expect(webrtcViewers()).toHaveLength(1);
       // the browser's SRTCP receiver reports decrypt and parse; with our sender reports they give the RTT
       const session = engine.webrtc!.sessions.byResourceId(state.location!.split('/').pop()!) as unknown as { stats: { reportsReceived: number; rttMs: number } } | undefined;
@@ -64,8 +75,49 @@ describe('WHEP in Chromium', () => {
       const stopped = await stopWhep(page, engine.httpUrl(''));
       expect(stopped).toBe(200);
       expect(await waitFor(() => webrtcViewers().length === 0, 5000)).toBe(true);
+      // stopped after its last viewer
+      expect(transcoders.size).toBe(0);
     } finally {
       await close();
+    }
+  }, 90_000);
+
+  test('without ffmpeg an AAC stream plays video-only, and the answer says why', async () => {
+    const listener = engine.webrtc!;
+    const previous = listener.transcoders;
+    listener.transcoders = new OpusTranscoders(null, engine.context.logger);
+    const { page, close } = await openWhepPage(browser);
+    try {
+      await startWhep(page, engine.httpUrl(`${path}/whep`));
+      const state = await waitForFrames(page, 10);
+      expect(state.audioNote).toBe('aac audio is not sent over WebRTC (Opus only, and no ffmpeg to transcode it): video only');
+      expect(state.answer).toContain('a=inactive');
+      expect(state.tracks).toContain('video');
+    } finally {
+      await close();
+      listener.transcoders = previous;
+    }
+  }, 90_000);
+
+  test('a viewer whose page goes without DELETE does not take the publisher down (sends to its closed port fail quietly)', async () => {
+    const { page, close } = await openWhepPage(browser);
+    await startWhep(page, engine.httpUrl(`${path}/whep`));
+    await waitForFrames(page, 10);
+    const before = engine.logs.length;
+    await close(); // no DELETE: the engine keeps sending until the ICE timeout, and the kernel answers port unreachable
+    await Bun.sleep(2000);
+    expect(engine.logs.slice(before).filter((l) => l.includes('internal error'))).toEqual([]);
+    expect(engine.context.streams.list().find((s) => s.path === path)?.publisher).not.toBeNull();
+    // and the next viewer plays
+    const next = await openWhepPage(browser);
+    try {
+      await startWhep(next.page, engine.httpUrl(`${path}/whep`));
+      await waitForFrames(next.page, 10);
+      await stopWhep(next.page, engine.httpUrl(''));
+    } finally {
+      await next.close();
+      // the vanished viewer would wait for its ICE timeout: gone now, so later tests see only their own viewer
+      engine.webrtc!.sessions.closeAll('test cleanup');
     }
   }, 90_000);
 

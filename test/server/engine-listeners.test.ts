@@ -1,11 +1,11 @@
-// GET /v1/status reports the SRT and RTSP listeners (on or off, the bound port, whether SRT needs
+// GET /v1/status reports the SRT, RTSP and WebRTC listeners (on or off, the bound port, whether SRT needs
 // a passphrase), so the control plane can show their URLs: engines on port 0 report the port
 // the OS gave them.
 import { afterEach, expect, test } from 'bun:test';
 import { startManagedEngine, type ManagedEngine } from '../../src/engine-managed.ts';
 import { secretFromValue } from '../../src/server/engine-secret.ts';
 import type { EngineStatus } from '../../src/shared/config-protocol.ts';
-import { DEFAULT_ENGINE_CONFIG, DEFAULT_RTSP_SETTINGS, DEFAULT_SRT_SETTINGS, type EngineConfig } from '../../src/shared/engine-config.ts';
+import { DEFAULT_ENGINE_CONFIG, DEFAULT_RTSP_SETTINGS, DEFAULT_SRT_SETTINGS, DEFAULT_WEBRTC_SETTINGS, type EngineConfig } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { freePort } from '../e2e/harness.ts';
 
@@ -54,7 +54,13 @@ test('SRT and RTSP on: the ports they are bound to, and whether SRT callers need
 test('SRT without a passphrase, and both off', async () => {
   const srtPort = freePort();
   const on = await statusOf({ srt: { ...DEFAULT_SRT_SETTINGS, host: '127.0.0.1', port: srtPort } });
-  expect(on.listeners).toEqual({ srt: { enabled: true, port: srtPort, encrypted: false }, rtsp: { enabled: false, port: null } });
+  expect(on.listeners).toEqual({ srt: { enabled: true, port: srtPort, encrypted: false }, rtsp: { enabled: false, port: null }, webrtc: { enabled: false, port: null } });
   const off = await statusOf({ srt: { ...DEFAULT_SRT_SETTINGS, enabled: false, passphrase: 'a-long-enough-passphrase' } });
-  expect(off.listeners).toEqual({ srt: { enabled: false, port: null, encrypted: false }, rtsp: { enabled: false, port: null } });
+  expect(off.listeners).toEqual({ srt: { enabled: false, port: null, encrypted: false }, rtsp: { enabled: false, port: null }, webrtc: { enabled: false, port: null } });
+});
+
+test('WebRTC on: the UDP port every WHEP/WHIP session shares (the console shows its WebRTC preview only then)', async () => {
+  const port = freePort();
+  const status = await statusOf({ webrtc: { ...DEFAULT_WEBRTC_SETTINGS, host: '127.0.0.1', port } });
+  expect(status.listeners?.webrtc).toEqual({ enabled: true, port });
 });

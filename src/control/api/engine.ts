@@ -69,8 +69,14 @@ const EngineStateSchema = t.Object(
                 enabled: t.Boolean({ description: 'the engine flags --rtsp-port / --no-rtsp' }),
                 port: t.Nullable(Int({ description: 'the TCP port it listens on; null when off or not bound' })),
               }),
+              webrtc: t.Optional(
+                t.Object({
+                  enabled: t.Boolean({ description: 'the engine flag --webrtc-port (0 = off); WHEP and WHIP are signalled on the HTTP port' }),
+                  port: t.Nullable(Int({ description: 'the UDP port every WebRTC session shares; null when off or not bound' })),
+                }),
+              ),
             },
-            { description: 'the SRT and RTSP listeners, set by engine flags (absent from older engines)' },
+            { description: 'the SRT, RTSP and WebRTC listeners, set by engine flags (absent from older engines; webrtc absent from engines before WebRTC)' },
           ),
         ),
       }),
@@ -109,7 +115,7 @@ export const engineRoutes = (deps: ApiDeps) =>
             bytesOut: s.bytesOut,
             ...(s.snapshotDecoder !== undefined ? { snapshotDecoder: s.snapshotDecoder } : {}),
             ...(s.recording ? { recording: { ...s.recording, paths: s.recording.paths.map((p) => ({ ...p, apps: [...p.apps] })) } } : {}),
-            ...(s.listeners ? { listeners: { srt: { ...s.listeners.srt }, rtsp: { ...s.listeners.rtsp } } } : {}),
+            ...(s.listeners ? { listeners: { srt: { ...s.listeners.srt }, rtsp: { ...s.listeners.rtsp }, ...(s.listeners.webrtc ? { webrtc: { ...s.listeners.webrtc } } : {}) } } : {}),
           },
         };
       },

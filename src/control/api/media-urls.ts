@@ -1,6 +1,6 @@
 // The URLs a client would use for a stream, on the host the API was reached at, the configured
 // RTMP/HTTP ports and the SRT/RTSP ports the engine reports (README: URL forms for RTMP,
-// HTTP-FLV, WS-FLV, HLS, LL-HLS, SRT and RTSP).
+// HTTP-FLV, WS-FLV, HLS, LL-HLS, SRT, RTSP and WHEP).
 import type { EngineStatus } from '../../shared/config-protocol.ts';
 import type { EngineResult } from '../engine-client.ts';
 import type { Settings } from '../services/types.ts';
@@ -23,15 +23,22 @@ const enc = (name: string): string => encodeURIComponent(name);
  * engine's status knows them. null: that listener is off, or the engine could not be asked
  * (no URL is better than one with a guessed port).
  */
-export type EngineEndpoints = Readonly<{ srt: Readonly<{ port: number; encrypted: boolean }> | null; rtsp: Readonly<{ port: number }> | null }>;
+export type EngineEndpoints = Readonly<{
+  srt: Readonly<{ port: number; encrypted: boolean }> | null;
+  rtsp: Readonly<{ port: number }> | null;
+  /** WebRTC's UDP port; WHEP itself is signalled on the engine's HTTP port */
+  webrtc?: Readonly<{ port: number }> | null;
+}>;
 
 export function endpointsFrom(status: EngineResult<EngineStatus>): EngineEndpoints {
   const listeners = status.ok ? status.value.listeners : undefined;
   const srt = listeners?.srt;
   const rtsp = listeners?.rtsp;
+  const webrtc = listeners?.webrtc;
   return {
     srt: srt?.enabled && srt.port !== null ? { port: srt.port, encrypted: srt.encrypted } : null,
     rtsp: rtsp?.enabled && rtsp.port !== null ? { port: rtsp.port } : null,
+    webrtc: webrtc?.enabled && webrtc.port !== null ? { port: webrtc.port } : null,
   };
 }
 
@@ -43,6 +50,8 @@ export type PlayUrls = Readonly<{
   llHls: string | null;
   srt: string | null;
   rtsp: string | null;
+  /** the WHEP endpoint (POST an SDP offer; the query may instead go as `Authorization: Bearer <query>`); null when the engine runs no WebRTC */
+  whep: string | null;
 }>;
 
 export type PublishUrlSet = Readonly<{ rtmp: string; srt: string | null; rtsp: string | null }>;
@@ -89,6 +98,7 @@ export function playUrls(
     llHls: app.llHls ? withQuery(`http://${http}/${base}/ll.m3u8`, query) : null,
     srt: endpoints.srt ? srtUrl(host, endpoints.srt.port, app.name, stream, 'request', query) : null,
     rtsp: endpoints.rtsp ? rtspUrl(host, endpoints.rtsp.port, app.name, stream, query) : null,
+    whep: endpoints.webrtc ? withQuery(`http://${http}/${base}/whep`, query) : null,
   };
 }
 

@@ -35,6 +35,7 @@ const SignedUrlSchema = t.Object(
       llHls: t.Nullable(Url),
       srt: t.Nullable(Url, { description: 'srt://host:port?streamid=#!::r={app}/{stream},m=publish|request,expires=...,sign=...; null when the engine runs no SRT listener or cannot be asked' }),
       rtsp: t.Nullable(Url, { description: 'null when the engine runs no RTSP server or cannot be asked' }),
+      whep: t.Nullable(Url, { description: 'WHEP endpoint (POST an SDP offer; the query may go as Authorization: Bearer instead); null for publish, or when the engine runs no WebRTC or cannot be asked' }),
     }),
   },
   { description: 'A signed URL' },
@@ -58,7 +59,7 @@ export const signedUrlRoutes = (deps: ApiDeps) => {
         const endpoints = endpointsFrom(await deps.engine.status());
         const urls =
           action === 'publish'
-            ? { ...publishUrlSet(host, current, endpoints, app.name, signed.stream, signed.query), httpFlv: null, wsFlv: null, hls: null, llHls: null }
+            ? { ...publishUrlSet(host, current, endpoints, app.name, signed.stream, signed.query), httpFlv: null, wsFlv: null, hls: null, llHls: null, whep: null }
             : playUrls(host, current, endpoints, app, signed.stream, signed.query);
         return { ...signed, expiresAtMs: signed.expires * 1000, urls };
       },

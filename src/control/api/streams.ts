@@ -52,7 +52,7 @@ const OneStreamSchema = t.Composite([
     urls: t.Object(
       {
         play: t.Nullable(
-          t.Object({ rtmp: Url, httpFlv: Url, wsFlv: Url, hls: t.Nullable(Url), llHls: t.Nullable(Url), srt: t.Nullable(Url), rtsp: t.Nullable(Url) }),
+          t.Object({ rtmp: Url, httpFlv: Url, wsFlv: Url, hls: t.Nullable(Url), llHls: t.Nullable(Url), srt: t.Nullable(Url), rtsp: t.Nullable(Url), whep: t.Nullable(Url) }),
           { description: 'null when the app plays only signed URLs (POST /apps/{app}/signed-urls makes them) or is unknown here' },
         ),
         publish: t.Nullable(t.Object({ rtmp: Url, srt: t.Nullable(Url), rtsp: t.Nullable(Url) }), {
@@ -60,7 +60,7 @@ const OneStreamSchema = t.Composite([
             'admins only, for apps whose publish URL holds no secret (open, hook); stream-key apps: the key create answer, signed-url apps: POST /apps/{app}/signed-urls',
         }),
       },
-      { description: 'srt and rtsp are null when the engine runs no such listener or cannot be asked (their ports are engine flags)' },
+      { description: 'srt, rtsp and whep are null when the engine runs no such listener or cannot be asked (their ports are engine flags)' },
     ),
   }),
 ]);

@@ -7,6 +7,7 @@ import mpegtsJs from 'mpegts.js/dist/mpegts.js' with { type: 'file' };
 import consoleCss from '../../../public/console.css' with { type: 'file' };
 import consoleJs from '../../../public/console.js' with { type: 'file' };
 import playerJs from '../../../public/console-player.js' with { type: 'file' };
+import webrtcJs from '../../../public/console-webrtc.js' with { type: 'file' };
 import recordingsJs from '../../../public/console-recordings.js' with { type: 'file' };
 
 export const ASSET_PREFIX = '/console/assets';
@@ -18,6 +19,7 @@ const ASSETS: Readonly<Record<string, { path: string; type: string }>> = {
   'console.css': { path: consoleCss, type: 'text/css; charset=utf-8' },
   'console.js': { path: consoleJs, type: 'text/javascript; charset=utf-8' },
   'console-player.js': { path: playerJs, type: 'text/javascript; charset=utf-8' },
+  'console-webrtc.js': { path: webrtcJs, type: 'text/javascript; charset=utf-8' },
   'console-recordings.js': { path: recordingsJs, type: 'text/javascript; charset=utf-8' },
 };
 

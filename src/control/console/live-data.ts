@@ -40,6 +40,7 @@ export async function streamPageData(deps: ApiDeps, request: Request, appName: s
     play: playSigned && !admin ? null : playUrls(host, current, endpoints, app, stream, playSigned ? signedUrls.build(app.name, stream, SIGNED_URL_TTL_SEC, 'play').query : ''),
     srtEncrypted: endpoints.srt?.encrypted ?? false,
     endpointsUnknown: !status.ok,
+    webrtcOff: status.ok && status.value.listeners?.webrtc?.enabled === false,
     playSigned,
     playHook: app.playPolicy === 'hook',
   };

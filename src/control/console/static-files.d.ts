@@ -12,6 +12,10 @@ declare module '*/public/console-player.js' {
   const path: string;
   export default path;
 }
+declare module '*/public/console-webrtc.js' {
+  const path: string;
+  export default path;
+}
 declare module '*/public/console-recordings.js' {
   const path: string;
   export default path;

@@ -74,6 +74,8 @@ describe('signed URLs', () => {
       llHls: `http://localhost:8080/cam/show/ll.m3u8?${res.body.query}`,
       srt: null,
       rtsp: null,
+      // the fake engine reports no listeners: no WebRTC
+      whep: null,
     });
     expect(h.services.signedUrls.verify('cam', 'show', res.body.query, 'play').ok).toBe(true);
     expect(h.services.signedUrls.verify('cam', 'show', res.body.query, 'publish').ok).toBe(false);

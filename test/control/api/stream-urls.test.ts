@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, test } from 'bun:test';
 import type { EngineListeners } from '../../../src/shared/config-protocol.ts';
 import { adminToken, BASE, call, type Harness, makeHarness } from './helpers.ts';
 
-const LISTENERS: EngineListeners = { srt: { enabled: true, port: 10080, encrypted: false }, rtsp: { enabled: true, port: 8554 } };
+const LISTENERS: EngineListeners = { srt: { enabled: true, port: 10080, encrypted: false }, rtsp: { enabled: true, port: 8554 }, webrtc: { enabled: true, port: 8189 } };
 const VIEWER_PASSWORD = 'stream-urls-viewer-pw';
 
 let h: Harness;
@@ -62,10 +62,12 @@ describe('REST API', () => {
     const { expires, sign, query } = res.body;
     expect(res.body.urls.srt).toBe(`srt://localhost:10080?streamid=#!::r=signed/show,m=request,expires=${expires},sign=${sign}`);
     expect(res.body.urls.rtsp).toBe(`rtsp://localhost:8554/signed/show?${query}`);
+    expect(res.body.urls.whep).toBe(`http://localhost:8080/signed/show/whep?${query}`);
     const publish = await api('POST', '/apps/signed/signed-urls', { stream: 'show', expiresInSec: 600, action: 'publish' });
     expect(publish.body.urls.srt).toBe(`srt://localhost:10080?streamid=#!::r=signed/show,m=publish,expires=${publish.body.expires},sign=${publish.body.sign}`);
     expect(publish.body.urls.rtsp).toBe(`rtsp://localhost:8554/signed/show?${publish.body.query}`);
     expect(publish.body.urls.hls).toBeNull();
+    expect(publish.body.urls.whep).toBeNull();
   });
 
   test('a stream key comes back with its SRT and RTSP publish URLs', async () => {
@@ -111,6 +113,8 @@ describe('REST API', () => {
       llHls: 'http://localhost:8080/open/cam/ll.m3u8',
       srt: 'srt://localhost:10080?streamid=#!::r=open/cam,m=request',
       rtsp: 'rtsp://localhost:8554/open/cam',
+      // WHEP is signalled on the HTTP port; the WebRTC UDP port is in the SDP answer
+      whep: 'http://localhost:8080/open/cam/whep',
     });
     expect(admin.publish).toEqual({
       rtmp: 'rtmp://localhost/open/cam',

@@ -191,7 +191,7 @@ describe('console routes', () => {
   });
 
   test('assets are embedded and served with their types', async () => {
-    for (const [name, type] of [['htmx.min.js', 'javascript'], ['hls.min.js', 'javascript'], ['mpegts.js', 'javascript'], ['console.css', 'css'], ['console-player.js', 'javascript']]) {
+    for (const [name, type] of [['htmx.min.js', 'javascript'], ['hls.min.js', 'javascript'], ['mpegts.js', 'javascript'], ['console.css', 'css'], ['console-player.js', 'javascript'], ['console-webrtc.js', 'javascript']]) {
       const res = await req('GET', `/console/assets/${name}`, { anonymous: true });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain(type!);

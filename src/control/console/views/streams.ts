@@ -156,6 +156,8 @@ export type StreamPageData = Readonly<{
   srtEncrypted: boolean;
   /** the engine could not be asked, so its SRT and RTSP ports (engine flags) are unknown */
   endpointsUnknown: boolean;
+  /** the engine says it runs no WebRTC listener (--webrtc-port 0), so the preview has no WHEP option */
+  webrtcOff: boolean;
 }>;
 
 export function streamLiveFragment(ctx: ViewContext, d: StreamPageData): SafeHtml {
@@ -218,6 +220,7 @@ ${d.play.hls !== null ? copyable(t, 'HLS', d.play.hls, 'url-hls') : ''}
 ${d.play.llHls !== null ? copyable(t, 'LL-HLS', d.play.llHls) : ''}
 ${d.play.srt !== null ? copyable(t, 'SRT', d.play.srt, 'url-srt') : ''}
 ${d.play.rtsp !== null ? copyable(t, 'RTSP', d.play.rtsp, 'url-rtsp') : ''}
+${d.play.whep !== null ? copyable(t, 'WHEP', d.play.whep, 'url-whep') : ''}
 ${d.publish === null ? endpointNotes(ctx, d) : ''}
 ${d.playSigned ? html`<p class="note">${t('stream.signed')}</p>` : ''}
 ${d.playHook ? html`<p class="note">${t('stream.hookPolicy')}</p>` : ''}`;
@@ -230,16 +233,19 @@ export function streamPage(ctx: ViewContext, d: StreamPageData): SafeHtml {
     ['ll-hls', 'LL-HLS', d.play.llHls],
     ['http-flv', 'HTTP-FLV', d.play.httpFlv],
     ['ws-flv', 'WS-FLV', d.play.wsFlv],
+    ['webrtc', 'WebRTC', d.play.whep],
   ];
   const body = html`<p><a href="${streamHref(d)}/recordings" data-testid="recordings-link">${t('rec.open')}</a></p>
 <div class="grid">
 <section class="card">
 <h2>${t('stream.preview')}</h2>
 <div class="protocols" role="group">
-${protocols.filter(([, , url]) => url !== null).map(([id, label, url]) => html`<button type="button" class="proto" data-protocol="${id}" data-url="${url}">${label}</button>`)}
+${protocols.filter(([, , url]) => url !== null).map(([id, label, url]) => html`<button type="button" class="proto" data-protocol="${id}" data-url="${url}" data-testid="proto-${id}">${label}</button>`)}
 </div>
 <video id="preview" muted autoplay playsinline controls></video>
 <p>${t('stream.latency')}: <span id="latency" data-testid="latency">—</span> · <span id="player-state"></span></p>
+${d.play?.whep != null ? html`<p class="note" id="webrtc-note" data-testid="webrtc-note" data-video-only="${t('stream.webrtcVideoOnly')}" data-latency="${t('stream.webrtcLatency')}" hidden></p>` : ''}
+${d.play !== null && d.webrtcOff ? html`<p class="note" data-testid="webrtc-off">${t('stream.webrtcOff')}</p>` : ''}
 </section>
 <section class="card">
 <h2>${t('nav.streams')}</h2>
@@ -252,5 +258,5 @@ ${streamLiveFragment(ctx, d)}
 ${publishSection(ctx, d)}
 ${playSection(ctx, d)}
 </section>`;
-  return page(ctx, 'streams', `${d.app}/${d.stream}`, body, [asset('hls.min.js'), asset('mpegts.js'), asset('console-player.js')]);
+  return page(ctx, 'streams', `${d.app}/${d.stream}`, body, [asset('hls.min.js'), asset('mpegts.js'), asset('console-webrtc.js'), asset('console-player.js')]);
 }
