@@ -41,6 +41,8 @@ export async function startWeirEngine(o: WeirEngineOptions): Promise<WeirEngine>
     ...['--rtmp-host', '127.0.0.1', '--rtmp-port', String(rtmpPort), '--http-host', '127.0.0.1', '--http-port', String(httpPort)],
     ...['--rtsp-host', '127.0.0.1', '--rtsp-port', String(rtspPort), '--api-host', '127.0.0.1', '--api-port', String(apiPort)],
     ...['--srt-host', '127.0.0.1', '--srt-port', String(srtPort)],
+    // no WebRTC: two engines of one benchmark would both want its default UDP port 8189
+    ...['--webrtc-port', '0'],
     ...(o.config ? ['--config-url', o.config.url] : []),
     '--log-level',
     'warn',
