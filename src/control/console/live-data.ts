@@ -2,6 +2,7 @@
 import type { ApiDeps } from '../api/deps.ts';
 import { endpointsFrom, playUrls, publishUrlSet, requestHost, type EngineEndpoints } from '../api/media-urls.ts';
 import type { App, Settings } from '../services/types.ts';
+import { linkSchemeOf, parseUdpLinkUrl } from '../../shared/ts-link-url.ts';
 import type { LiveView, PublishUrls, StreamPageData } from './views/streams.ts';
 
 export async function liveView(deps: ApiDeps): Promise<LiveView> {
@@ -41,9 +42,30 @@ export async function streamPageData(deps: ApiDeps, request: Request, appName: s
     srtEncrypted: endpoints.srt?.encrypted ?? false,
     endpointsUnknown: !status.ok,
     webrtcOff: status.ok && status.value.listeners?.webrtc?.enabled === false,
+    udpIn: admin ? udpIngestUrls(deps, host, app.name, stream) : [],
+    udpOut: admin ? deps.services.forwards.urlsFor(app.name, stream).filter((url) => linkSchemeOf(url) === 'udp') : [],
     playSigned,
     playHook: app.playPolicy === 'hook',
   };
+}
+
+/**
+ * Where an encoder sends MPEG-TS over UDP for this stream: its enabled udp:// pull sources, with a
+ * wildcard listen address replaced by the host the console was reached at (a multicast group or a
+ * bound address is already what senders use).
+ */
+function udpIngestUrls(deps: ApiDeps, host: string, app: string, stream: string): string[] {
+  const urls: string[] = [];
+  for (const pull of deps.services.pulls.list(app)) {
+    if (!pull.enabled || pull.stream !== stream || linkSchemeOf(pull.url) !== 'udp') continue;
+    try {
+      const endpoint = parseUdpLinkUrl(pull.url);
+      urls.push(`udp://${endpoint.host === '0.0.0.0' ? host : endpoint.host}:${endpoint.port}`);
+    } catch {
+      // stored URLs were validated on the way in; one that no longer parses is not shown
+    }
+  }
+  return urls;
 }
 
 function publishUrls(deps: ApiDeps, host: string, settings: Settings, endpoints: EngineEndpoints, app: App, stream: string): PublishUrls {

@@ -182,3 +182,37 @@ describe('console stream page', () => {
     expect(codeOf(down, 'url-http-flv')).toBe('http://localhost:8080/open/cam.flv');
   });
 });
+
+describe('MPEG-TS over UDP on the stream page', () => {
+  test('admins see where to send UDP (a wildcard listen address becomes the console host) and the udp:// forward targets; viewers see neither', async () => {
+    expect((await api('POST', '/apps', { name: 'feed', sourceType: 'pull' })).status).toBe(201);
+    expect((await api('POST', '/pulls', { app: 'feed', stream: 'cam', url: 'udp://0.0.0.0:5000' })).status).toBe(201);
+    expect((await api('POST', '/pulls', { app: 'feed', stream: 'other', url: 'udp://0.0.0.0:5002' })).status).toBe(201);
+    expect((await api('POST', '/forwards', { app: 'feed', stream: 'cam', url: 'udp://239.1.1.1:5004?ttl=1' })).status).toBe(201);
+    expect((await api('POST', '/forwards', { app: 'feed', url: 'rtmp://example.net/live/cam' })).status).toBe(201);
+
+    const admin = await consoleCookie('admin', 'correct horse battery');
+    const page = await consolePage('/streams/feed/cam', admin);
+    expect(codeOf(page, 'publish-udp')).toBe('udp://localhost:5000');
+    expect(page).not.toContain('udp://localhost:5002');
+    expect(codeOf(page, 'url-udp-out')).toBe('udp://239.1.1.1:5004?ttl=1');
+    expect(page).not.toContain('data-testid="udp-hint"');
+
+    // a stream with no UDP relay gets the hint instead
+    expect(await consolePage('/streams/open/cam', admin)).toContain('data-testid="udp-hint"');
+
+    const viewer = await consoleCookie('vera', VIEWER_PASSWORD);
+    const seen = await consolePage('/streams/feed/cam', viewer);
+    expect(seen).not.toContain('udp://');
+    expect(seen).not.toContain('data-testid="udp-hint"');
+  });
+
+  test('in Chinese', async () => {
+    expect((await api('POST', '/apps', { name: 'feed', sourceType: 'pull' })).status).toBe(201);
+    expect((await api('POST', '/pulls', { app: 'feed', stream: 'cam', url: 'udp://239.2.2.2:6000?interface=127.0.0.1' })).status).toBe(201);
+    expect((await api('POST', '/users', { username: 'li', password: VIEWER_PASSWORD, role: 'admin', language: 'zh' })).status).toBe(201);
+    const page = await consolePage('/streams/feed/cam', await consoleCookie('li', VIEWER_PASSWORD));
+    expect(page).toContain('MPEG-TS over UDP（发送到）');
+    expect(codeOf(page, 'publish-udp')).toBe('udp://239.2.2.2:6000');
+  });
+});

@@ -158,6 +158,10 @@ export type StreamPageData = Readonly<{
   endpointsUnknown: boolean;
   /** the engine says it runs no WebRTC listener (--webrtc-port 0), so the preview has no WHEP option */
   webrtcOff: boolean;
+  /** MPEG-TS over UDP into this stream: where encoders send it (its udp:// pull sources); admins only */
+  udpIn: readonly string[];
+  /** MPEG-TS over UDP out of this stream: its udp:// forward targets; admins only */
+  udpOut: readonly string[];
 }>;
 
 export function streamLiveFragment(ctx: ViewContext, d: StreamPageData): SafeHtml {
@@ -204,6 +208,8 @@ ${copyable(t, t('stream.obsKey'), publish.obsKey, 'obs-key')}
 ${copyable(t, t('stream.ffmpeg'), publish.ffmpeg, 'ffmpeg')}
 ${publish.srt !== null ? copyable(t, t('stream.srtPublish'), publish.srt, 'publish-srt') : ''}
 ${publish.rtsp !== null ? copyable(t, t('stream.rtspPublish'), publish.rtsp, 'publish-rtsp') : ''}
+${d.udpIn.map((url) => copyable(t, t('stream.udpIn'), url, 'publish-udp'))}
+${d.udpIn.length === 0 && d.udpOut.length === 0 ? html`<p class="note" data-testid="udp-hint">${t('stream.udpHint')}</p>` : ''}
 ${publish.needsKey ? html`<p class="note">${t('stream.keyPlaceholder')}</p>` : ''}
 ${publish.signed ? html`<p class="note">${t('stream.signed')}</p>` : ''}
 ${endpointNotes(ctx, d)}`;
@@ -221,6 +227,7 @@ ${d.play.llHls !== null ? copyable(t, 'LL-HLS', d.play.llHls) : ''}
 ${d.play.srt !== null ? copyable(t, 'SRT', d.play.srt, 'url-srt') : ''}
 ${d.play.rtsp !== null ? copyable(t, 'RTSP', d.play.rtsp, 'url-rtsp') : ''}
 ${d.play.whep !== null ? copyable(t, 'WHEP', d.play.whep, 'url-whep') : ''}
+${d.udpOut.map((url) => copyable(t, t('stream.udpOut'), url, 'url-udp-out'))}
 ${d.publish === null ? endpointNotes(ctx, d) : ''}
 ${d.playSigned ? html`<p class="note">${t('stream.signed')}</p>` : ''}
 ${d.playHook ? html`<p class="note">${t('stream.hookPolicy')}</p>` : ''}`;
