@@ -28,7 +28,7 @@ const REPO = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const SOURCE = `${REPO}/bench/.cache/src-720p-2500k.flv`;
 const SERVER_CORE = 0;
 const CLIENT_CORE = 1;
-/** the engine's defaults (src/engine-cli.ts); the benchmark does not change them */
+/** the engine's defaults (src/engine/engine-cli.ts); the benchmark does not change them */
 const ENGINE_HLS = { targetMs: 2000, partMs: 150, window: 6 } as const;
 
 const USAGE = `usage: bun run bench/hls.ts [options]

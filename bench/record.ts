@@ -20,7 +20,7 @@
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { appSettings, makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../test/server/fake-config-server.ts';
+import { appSettings, makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../test/engine/fake-config-server.ts';
 import { formatSegmentName, parseSegmentName } from '../src/record/segment-name.ts';
 import type { EngineStatus, RecordingFormat, RecordingSettings } from '../src/shared/config-protocol.ts';
 import { CLIENT_CORE, REPO, SERVER_CORE, ensureSetup, noisyMark, header, listFlag, log, numberFlag, onInterrupt, pinSelf, runCleanups, writeReport } from './lib/bench-run.ts';

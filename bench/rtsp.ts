@@ -10,7 +10,7 @@
 // state (engine API /v1/relays) and whether every stream's index.m3u8 keeps advancing.
 // Loopback only, bounded in time; it stops only the engines it started.
 import { parseArgs } from 'node:util';
-import { appSettings, makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../test/server/fake-config-server.ts';
+import { appSettings, makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../test/engine/fake-config-server.ts';
 import type { RelayStatus } from '../src/shared/config-protocol.ts';
 import { CLIENT_CORE, REPO, SERVER_CORE, ensureSetup, noisyMark, header, listFlag, log, numberFlag, onInterrupt, pinSelf, runCleanups, writeReport } from './lib/bench-run.ts';
 import { readFlvFile } from './lib/flv-file.ts';

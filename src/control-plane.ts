@@ -3,7 +3,7 @@
 import { join, resolve } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
 import { startConfigServer } from './config-server.ts';
-import { ControlCliError, CONTROL_PLANE_HELP, parseControlPlaneCli } from './control-plane-cli.ts';
+import { ControlCliError, CONTROL_PLANE_HELP, parseControlPlaneCli } from './control/control-plane-cli.ts';
 import { createEngineClient } from './control/engine-client.ts';
 import { logSighup, stopControlPlane } from './control/graceful-stop.ts';
 import { ControlMetrics } from './control/metrics.ts';

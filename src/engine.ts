@@ -1,11 +1,11 @@
 // weir-engine entry: parse flags, start the engine (under a control plane when given a config
 // URL), stop cleanly on SIGINT/SIGTERM.
 import pkg from '../package.json' with { type: 'json' };
-import { CliError, ENGINE_HELP, parseEngineCli } from './engine-cli.ts';
-import { startManagedEngine, type ManagedEngine } from './engine-managed.ts';
-import { resolveSecretSource } from './server/engine-secret.ts';
+import { CliError, ENGINE_HELP, parseEngineCli } from './engine/engine-cli.ts';
+import { startManagedEngine, type ManagedEngine } from './engine/engine-managed.ts';
+import { resolveSecretSource } from './engine/control-link/engine-secret.ts';
 import { createLogger } from './shared/logger.ts';
-import { gracefulExit, reloadOnSignal } from './server/engine-signals.ts';
+import { gracefulExit, reloadOnSignal } from './engine/engine-signals.ts';
 
 async function main(): Promise<void> {
   let options;

@@ -1,7 +1,9 @@
 // The import direction of src/, read from the import lines of every file:
 //   pure protocol code (media, rtmp, flv, remux, srt, rtsp, vod) -> only pure code and shared/;
-//   shared/ -> only shared/; the engine (hub, outputs, server, relay, record, engine*.ts) never
-//   reaches into the control plane, and the control plane (control/, config-server.ts,
+//   shared/ -> only shared/; the engine (hub, outputs, server, relay, record, recorder, engine/)
+//   never reaches into the control plane; the media plane (everything of the engine but engine/)
+//   never imports engine/, which is the top: the wiring, the CLI, the engine API and the link to
+//   the control plane; and the control plane (control/, config-server.ts,
 //   rest-server.ts, control-plane*.ts) never into the engine or the protocol code: the two
 //   processes meet only in shared/ (config-protocol.ts is the contract). And no import cycles,
 //   type-only imports included.
@@ -35,12 +37,12 @@ const files = listFiles(src);
 const edges = files.flatMap(importsOf);
 
 const PURE = ['media', 'rtmp', 'flv', 'remux', 'srt', 'rtsp', 'vod', 'webrtc'];
-const ENGINE = ['hub', 'outputs', 'server', 'relay', 'record'];
+const ENGINE = ['hub', 'outputs', 'server', 'relay', 'record', 'recorder', 'engine'];
 const topOf = (path: string): string => (path.includes('/') ? path.slice(0, path.indexOf('/')) : path);
 const isPure = (path: string) => PURE.includes(topOf(path));
 const isShared = (path: string) => topOf(path) === 'shared';
-const isControl = (path: string) => topOf(path) === 'control' || /^(config-server|rest-server|control-plane(-cli)?)\.ts$/.test(path);
-const isEngine = (path: string) => ENGINE.includes(topOf(path)) || /^engine[-a-z]*\.ts$/.test(path);
+const isControl = (path: string) => topOf(path) === 'control' || /^(config-server|rest-server|control-plane)\.ts$/.test(path);
+const isEngine = (path: string) => ENGINE.includes(topOf(path)) || path === 'engine.ts';
 
 describe('import direction', () => {
   test('every file of src/ is in exactly one layer', () => {
@@ -66,6 +68,13 @@ describe('import direction', () => {
   test('the engine never imports the control plane', () => {
     for (const e of edges.filter((x) => isEngine(x.from) && x.to !== null)) {
       expect(`${e.from} -> ${e.spec}: ${isControl(e.to!) ? 'not allowed' : 'allowed'}`).toEndWith(': allowed');
+    }
+  });
+
+  test('the media plane never imports engine/ (the wiring and the link to the control plane)', () => {
+    const isEngineTop = (path: string) => topOf(path) === 'engine' || path === 'engine.ts';
+    for (const e of edges.filter((x) => isEngine(x.from) && !isEngineTop(x.from) && x.to !== null)) {
+      expect(`${e.from} -> ${e.spec}: ${isEngineTop(e.to!) ? 'not allowed' : 'allowed'}`).toEndWith(': allowed');
     }
   });
 

@@ -3,7 +3,7 @@
 // listed segment changed. A stream passes a window when its newest segment advanced during it and
 // no gap between advances (or from the last one to the window's end) exceeded the allowed gap.
 // Weir answers a first request without a session id with a one-variant multivariant playlist
-// (src/server/hls-http.ts): the watcher follows its URI and polls that from then on, as a player does.
+// (src/server/http/hls-http.ts): the watcher follows its URI and polls that from then on, as a player does.
 import { parseMediaPlaylist } from './hls-m3u8.ts';
 
 export type PlaylistVerdict = {

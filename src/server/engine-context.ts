@@ -8,8 +8,8 @@ import type { Logger } from '../shared/logger.ts';
 import type { Admission } from './admission.ts';
 import type { ClientRegistry } from './client-registry.ts';
 import type { WriterTotals } from './connection-writer.ts';
-import type { EngineEventSink } from './event-reporter.ts';
-import type { SnapshotAnswer } from './snapshot-manager.ts';
+import type { EngineEventSink } from './engine-events.ts';
+import type { SnapshotAnswer } from '../recorder/snapshot-manager.ts';
 
 /** Engine-wide byte totals (what the edges read from and wrote to sockets). */
 export type EngineCounters = {

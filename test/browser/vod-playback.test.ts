@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEngine, type RunningEngine } from '../../src/engine-runtime.ts';
+import { startEngine, type RunningEngine } from '../../src/engine/engine-runtime.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { killAll, run, tempDir } from '../e2e/harness.ts';

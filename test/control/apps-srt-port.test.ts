@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS, openStore, runMigrations, schemaVersion } from '../../src/control/store/index.ts';
-import { parseConfigSnapshot } from '../../src/server/config-snapshot.ts';
+import { parseConfigSnapshot } from '../../src/engine/control-link/config-snapshot.ts';
 import { DEFAULT_ENGINE_CONFIG, engineConfigFromSnapshot } from '../../src/shared/engine-config.ts';
 import { adminToken, call, expectProblem, makeHarness } from './api/helpers.ts';
 import { domainError, makeFixture } from './helpers.ts';

@@ -5,14 +5,14 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ManagedEngine } from '../../src/engine-managed.ts';
+import type { ManagedEngine } from '../../src/engine/engine-managed.ts';
 import { startLoopbackManagedEngine } from './managed-engine.ts';
-import type { RunningEngine } from '../../src/engine-runtime.ts';
-import { CONFIG_CACHE_FILE } from '../../src/server/config-client.ts';
+import type { RunningEngine } from '../../src/engine/engine-runtime.ts';
+import { CONFIG_CACHE_FILE } from '../../src/engine/control-link/config-client.ts';
 import type { AdmissionAnswer, AdmissionQuery, ConfigSnapshot, EngineStatus } from '../../src/shared/config-protocol.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
-import { appSettings, makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../server/fake-config-server.ts';
+import { appSettings, makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../engine/fake-config-server.ts';
 import { freePort, killAll, logReader, probe, publishPattern, run, tempDir, testPatternArgs, waitFor } from './harness.ts';
 import { joinHls, withQuery } from './hls-session.ts';
 

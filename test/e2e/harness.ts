@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startEngine, type RunningEngine, type StartEngineOptions } from '../../src/engine-runtime.ts';
+import { startEngine, type RunningEngine, type StartEngineOptions } from '../../src/engine/engine-runtime.ts';
 import { DEFAULT_ENGINE_CONFIG, DEFAULT_RTSP_SETTINGS, DEFAULT_SRT_SETTINGS, DEFAULT_WEBRTC_SETTINGS, type EngineConfig, type RtspSettings, type SrtSettings, type WebRtcSettings } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 

@@ -1,6 +1,6 @@
 // What an HLS player does first: GET the playlist URL it was given. Weir answers a URL without a
 // playback session id with a one-variant multivariant playlist naming the media playlist with one
-// (src/server/hls-http.ts); this follows it and returns the media playlist URL the player then polls.
+// (src/server/http/hls-http.ts); this follows it and returns the media playlist URL the player then polls.
 export async function joinHls(entryUrl: string): Promise<string> {
   const res = await fetch(entryUrl);
   const text = await res.text();

@@ -1,9 +1,9 @@
 // An engine as `weir-engine` runs it (startManagedEngine: engine API, secret, optional config
 // server) on loopback port 0, logging into an array: what the engine API, metrics and RTSP
 // server tests start from.
-import { startManagedEngine, type ManagedEngine, type ManagedEngineOptions } from '../../src/engine-managed.ts';
-import type { RunningEngine } from '../../src/engine-runtime.ts';
-import { secretFromValue } from '../../src/server/engine-secret.ts';
+import { startManagedEngine, type ManagedEngine, type ManagedEngineOptions } from '../../src/engine/engine-managed.ts';
+import type { RunningEngine } from '../../src/engine/engine-runtime.ts';
+import { secretFromValue } from '../../src/engine/control-link/engine-secret.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 

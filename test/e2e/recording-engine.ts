@@ -1,7 +1,7 @@
 // An in-process engine on loopback ports whose apps record into a temporary directory (1 s
 // segments by default), with an optional admission in place of the app list: what the
 // look-back, time-shift and export tests share.
-import { startEngine } from '../../src/engine-runtime.ts';
+import { startEngine } from '../../src/engine/engine-runtime.ts';
 import type { Admission } from '../../src/server/admission.ts';
 import type { RecordingSettings } from '../../src/shared/config-protocol.ts';
 import { DEFAULT_ENGINE_CONFIG, DEFAULT_RECORDING_SETTINGS, type EngineConfig } from '../../src/shared/engine-config.ts';

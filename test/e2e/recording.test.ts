@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { rebuildIndex } from '../../src/record/recording-index.ts';
 import { parseSegmentName } from '../../src/record/segment-name.ts';
 import type { RecordingSettings } from '../../src/shared/config-protocol.ts';
-import { appSettings, makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../server/fake-config-server.ts';
+import { appSettings, makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../engine/fake-config-server.ts';
 import { freePort, killAll, run, spawnBackground, startProcess, tempDir, testPatternArgs, waitFor, waitForListening, type Proc } from './harness.ts';
 
 const SECRET = 'e2e-recording-secret-0123456789';

@@ -2,7 +2,7 @@
 // edge stops a pull only when no viewer of any protocol is left.
 import { afterAll, expect, test } from 'bun:test';
 import { DEFAULT_RELAY_SETTINGS } from '../../src/relay/relay-manager.ts';
-import { startEngine, type RunningEngine } from '../../src/engine-runtime.ts';
+import { startEngine, type RunningEngine } from '../../src/engine/engine-runtime.ts';
 import { DEFAULT_ENGINE_CONFIG, DEFAULT_RTSP_SETTINGS } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { killAll, publishPattern, waitFor } from './harness.ts';

@@ -1,7 +1,7 @@
 // RTSP plays and publishes report the same events as other protocols (play-start with protocol 'rtsp', play-stop,
 // publish-start, publish-stop), and PAUSE/PLAY keeps one play; admission is asked with protocol 'rtsp' and the query.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { startEngine, type RunningEngine } from '../../src/engine-runtime.ts';
+import { startEngine, type RunningEngine } from '../../src/engine/engine-runtime.ts';
 import type { AdmissionRequest } from '../../src/server/admission.ts';
 import type { EngineEvent } from '../../src/shared/config-protocol.ts';
 import { DEFAULT_ENGINE_CONFIG, DEFAULT_RTSP_SETTINGS } from '../../src/shared/engine-config.ts';

@@ -2,7 +2,7 @@
 // over RTMP, decoding a counted number of video and audio frames into fakesink; rtspclientsink publishes (ANNOUNCE/
 // RECORD, TCP and UDP, AAC as MP4A-LATM as GStreamer payloads it) and ffmpeg decodes the stream over RTMP and HLS.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { startEngine, type RunningEngine } from '../../src/engine-runtime.ts';
+import { startEngine, type RunningEngine } from '../../src/engine/engine-runtime.ts';
 import { DEFAULT_ENGINE_CONFIG, DEFAULT_RTSP_SETTINGS } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { decode, freePort, killAll, probe, publishPattern, run, spawnBackground, waitFor } from './harness.ts';

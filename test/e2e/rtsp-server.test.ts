@@ -2,9 +2,9 @@
 // plays over RTSP TCP and UDP (ffprobe/ffmpeg), HTTP-FLV and HLS with both tracks; an RTMP publish plays over RTSP;
 // refusals are 4xx; a stalled RTSP viewer is dropped while another gets every frame; kicks through the engine API.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import type { ManagedEngine } from '../../src/engine-managed.ts';
+import type { ManagedEngine } from '../../src/engine/engine-managed.ts';
 import { startLoopbackManagedEngine } from './managed-engine.ts';
-import type { RunningEngine } from '../../src/engine-runtime.ts';
+import type { RunningEngine } from '../../src/engine/engine-runtime.ts';
 import type { ClientState, LiveStreamState } from '../../src/shared/config-protocol.ts';
 import { DEFAULT_ENGINE_CONFIG, DEFAULT_RTSP_SETTINGS } from '../../src/shared/engine-config.ts';
 import { freePort, killAll, run, spawnBackground, testPatternArgs, waitFor } from './harness.ts';

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEngine, type RunningEngine } from '../../src/engine-runtime.ts';
+import { startEngine, type RunningEngine } from '../../src/engine/engine-runtime.ts';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { freePort, killAll, probe, spawnBackground, startProcess, tempDir, testPatternArgs, waitFor, waitForListening } from './harness.ts';

@@ -4,13 +4,13 @@
 // viewer counts through the engine API.
 import { afterAll, afterEach, describe, expect, test } from 'bun:test';
 import { randomBytes } from 'node:crypto';
-import { startEngine } from '../../src/engine-runtime.ts';
+import { startEngine } from '../../src/engine/engine-runtime.ts';
 import type { AdmissionDecision, AdmissionRequest } from '../../src/server/admission.ts';
 import { mpegtsPacketEncoder, MPEGTS_FORMAT } from '../../src/outputs/mpegts-encoder.ts';
-import { EngineApi } from '../../src/server/engine-api.ts';
+import { EngineApi } from '../../src/engine/engine-api.ts';
 import { DEFAULT_ENGINE_CONFIG, DEFAULT_SRT_SETTINGS } from '../../src/shared/engine-config.ts';
-import { secretFromValue } from '../../src/server/engine-secret.ts';
-import { SrtRejectCode } from '../../src/server/srt-listener.ts';
+import { secretFromValue } from '../../src/engine/control-link/engine-secret.ts';
+import { SrtRejectCode } from '../../src/server/srt/srt-listener.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import type { LiveStreamState, ClientState } from '../../src/shared/config-protocol.ts';
 import { decodePacket, encodePacket, HandshakeType, SrtCallerHandshake, type SrtPacket } from '../../src/srt/index.ts';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { killAll, publishPattern, spawnBackground, startTestEngine, waitFor, type TestEngine } from './harness.ts';
 import { inboundPackets, launchWebRtcBrowser, openWhepPage, startWhep, stopWhep, whepState, type WhepPageState } from './whep-page.ts';
 import type { Page } from 'playwright-core';
-import { OpusTranscoders } from '../../src/server/opus-transcoder.ts';
+import { OpusTranscoders } from '../../src/server/webrtc/opus-transcoder.ts';
 import type { Browser } from 'playwright-core';
 
 let engine: TestEngine;

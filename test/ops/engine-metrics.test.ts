@@ -1,14 +1,14 @@
 // The engine's /metrics (engine API) and /healthz (engine API and public HTTP port) on a
 // managed engine under a fake config server, with real ffmpeg publishing and an HTTP-FLV viewer.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { startManagedEngine, type ManagedEngine } from '../../src/engine-managed.ts';
+import { startManagedEngine, type ManagedEngine } from '../../src/engine/engine-managed.ts';
 import { startLoopbackManagedEngine } from '../e2e/managed-engine.ts';
-import type { RunningEngine } from '../../src/engine-runtime.ts';
-import { secretFromValue } from '../../src/server/engine-secret.ts';
+import type { RunningEngine } from '../../src/engine/engine-runtime.ts';
+import { secretFromValue } from '../../src/engine/control-link/engine-secret.ts';
 import type { AdmissionQuery } from '../../src/shared/config-protocol.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
-import { makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../server/fake-config-server.ts';
+import { makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../engine/fake-config-server.ts';
 import { freePort, killAll, publishPattern, tempDir, waitFor } from '../e2e/harness.ts';
 import { joinHls } from '../e2e/hls-session.ts';
 import { parsePrometheusText, sampleValue, type Family } from './prom-text-parser.ts';

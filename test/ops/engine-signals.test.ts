@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../server/fake-config-server.ts';
+import { makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../engine/fake-config-server.ts';
 import { killAll, logReader, publishPattern, spawnBackground, tempDir } from '../e2e/harness.ts';
 import { joinHls, withQuery } from '../e2e/hls-session.ts';
 

@@ -1,6 +1,6 @@
 // The engine's recording flags: --record-min-free-mb (free-space floor) and --record-check-ms.
 import { expect, test } from 'bun:test';
-import { CliError, ENGINE_HELP, parseEngineCli } from '../../src/engine-cli.ts';
+import { CliError, ENGINE_HELP, parseEngineCli } from '../../src/engine/engine-cli.ts';
 
 const MIB = 1024 * 1024;
 

@@ -1,6 +1,6 @@
 // src/record is pure (docs/ARCHITECTURE "Engine rules" 1): names, the index, the retention plan
 // and the segment cutter import only media vocabulary, muxers and shared types, and read no
-// clock, start no timer and touch no file system; the I/O edge is src/server/stream-recorder.ts,
+// clock, start no timer and touch no file system; the I/O edge is src/recorder/stream-recorder.ts,
 // recording-catalog.ts, recording-manager.ts and durable-file.ts.
 import { expect, test } from 'bun:test';
 import { readdirSync, readFileSync } from 'node:fs';

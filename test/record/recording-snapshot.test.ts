@@ -1,9 +1,9 @@
 // The recording settings in the config snapshot: parsed and checked before the engine acts on
 // them (the engine writes and deletes under the path, so only absolute paths without '..').
 import { expect, test } from 'bun:test';
-import { parseConfigSnapshot, SnapshotError } from '../../src/server/config-snapshot.ts';
+import { parseConfigSnapshot, SnapshotError } from '../../src/engine/control-link/config-snapshot.ts';
 import { engineConfigFromSnapshot, DEFAULT_ENGINE_CONFIG } from '../../src/shared/engine-config.ts';
-import { appSettings, makeSnapshot } from '../server/fake-config-server.ts';
+import { appSettings, makeSnapshot } from '../engine/fake-config-server.ts';
 
 const good = { enabled: true, format: 'ts', segmentDurationSec: 6, path: '/var/lib/weir/rec', retentionDays: 7, quotaMb: 1024 };
 

@@ -1,6 +1,6 @@
 // Engines for the relay tests: like test/e2e/harness.ts's startTestEngine, plus pulls, relay
 // knobs and an admission that names forward targets.
-import { startEngine, type RunningEngine } from '../../src/engine-runtime.ts';
+import { startEngine, type RunningEngine } from '../../src/engine/engine-runtime.ts';
 import { DEFAULT_RELAY_SETTINGS } from '../../src/relay/relay-manager.ts';
 import type { Admission } from '../../src/server/admission.ts';
 import type { ForwardTarget, PullSource, RelayStatus } from '../../src/shared/config-protocol.ts';

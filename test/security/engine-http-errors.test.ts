@@ -3,7 +3,7 @@
 // 500 that says nothing of the engine's files, paths, source or stack.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { connect } from 'node:net';
-import { startEngine, type RunningEngine } from '../../src/engine-runtime.ts';
+import { startEngine, type RunningEngine } from '../../src/engine/engine-runtime.ts';
 import type { Admission } from '../../src/server/admission.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';

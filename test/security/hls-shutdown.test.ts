@@ -6,9 +6,9 @@
 //   and the process still exits 0 within the drain bound (early, once every player saw the end).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { killAll, publishPattern, spawnBackground, tempDir } from '../e2e/harness.ts';
-import { makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../server/fake-config-server.ts';
-import { hlsSessionId, newHlsSessionId, viewerQuery } from '../../src/server/hls-http.ts';
-import { HlsViewerTracker } from '../../src/server/hls-viewers.ts';
+import { makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../engine/fake-config-server.ts';
+import { hlsSessionId, newHlsSessionId, viewerQuery } from '../../src/server/http/hls-http.ts';
+import { HlsViewerTracker } from '../../src/server/http/hls-viewers.ts';
 import { startEngineProcess, type EngineProcess } from './hls-upstream-harness.ts';
 
 const SECRET = 'hls-shutdown-secret';

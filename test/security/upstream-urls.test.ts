@@ -15,7 +15,7 @@ import { ProtocolError, ProtocolErrorCode } from '../../src/shared/protocol-erro
 import { checkFetchUrl, isFetchableUrl, resolveFetchUrl, UpstreamUrlError } from '../../src/shared/upstream-url.ts';
 import type { RelayStatus } from '../../src/shared/config-protocol.ts';
 import { killAll, run, tempDir } from '../e2e/harness.ts';
-import { appSettings, makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../server/fake-config-server.ts';
+import { appSettings, makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../engine/fake-config-server.ts';
 import { startEngineProcess, type EngineProcess } from './hls-upstream-harness.ts';
 
 const BASE = 'https://cdn.example.test/live/cam/index.m3u8?token=abc';

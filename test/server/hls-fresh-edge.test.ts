@@ -7,7 +7,7 @@ import { classifyTag } from '../../src/flv/classify-tag.ts';
 import { FlvReader } from '../../src/flv/flv-reader.ts';
 import { LiveStream } from '../../src/hub/live-stream.ts';
 import { HlsOutput } from '../../src/outputs/hls/hls-output.ts';
-import { serveHls, type HlsResponder } from '../../src/server/hls-http.ts';
+import { serveHls, type HlsResponder } from '../../src/server/http/hls-http.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 
 const tags = new FlvReader().push(new Uint8Array(readFileSync(join(import.meta.dir, '../fixtures/flv/h264-aac.flv'))));

@@ -1,6 +1,6 @@
 // A playlist hands its request's viewer query (a play token) on to every URI it lists.
 import { expect, test } from 'bun:test';
-import { appendQueryToUris, viewerQuery } from '../../src/server/hls-http.ts';
+import { appendQueryToUris, viewerQuery } from '../../src/server/http/hls-http.ts';
 
 const LL_PLAYLIST = [
   '#EXTM3U',

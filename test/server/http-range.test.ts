@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { parseRange } from '../../src/server/http-range.ts';
+import { parseRange } from '../../src/server/http/http-range.ts';
 
 describe('parseRange (RFC 9110 §14)', () => {
   const size = 1000;

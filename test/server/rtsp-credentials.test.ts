@@ -7,8 +7,8 @@ import { rtspDigestMatches, signedUrlMessage, SignedUrlService } from '../../src
 import type { Store } from '../../src/control/store/index.ts';
 import { hmacSha256Hex } from '../../src/control/services/secrets.ts';
 import { authorizationHeader, pickChallenge } from '../../src/rtsp/rtsp-auth.ts';
-import { admissionQuery, BASIC_CHALLENGE, DigestNonces, NONCE_LIFETIME_MS, refusal } from '../../src/server/rtsp-credentials.ts';
-import { RtspRefusal } from '../../src/server/rtsp-scope.ts';
+import { admissionQuery, BASIC_CHALLENGE, DigestNonces, NONCE_LIFETIME_MS, refusal } from '../../src/server/rtsp/rtsp-credentials.ts';
+import { RtspRefusal } from '../../src/server/rtsp/rtsp-scope.ts';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const SIGN = 'ab'.repeat(32);

@@ -8,7 +8,7 @@ import { encodeSenderReport } from '../../src/rtsp/rtcp.ts';
 import { RtpTrackReceiver } from '../../src/rtsp/rtp-track-receiver.ts';
 import { describeTracks } from '../../src/rtsp/sdp-tracks.ts';
 import { parseSdp } from '../../src/rtsp/sdp.ts';
-import { RtspRecorder } from '../../src/server/rtsp-recorder.ts';
+import { RtspRecorder } from '../../src/server/rtsp/rtsp-recorder.ts';
 
 const SDP = [
   'v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=x', 't=0 0',

@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test';
-import { controlIndex, parseRtspTarget } from '../../src/server/rtsp-url.ts';
+import { controlIndex, parseRtspTarget } from '../../src/server/rtsp/rtsp-url.ts';
 
 test('an RTSP URI names {app}/{stream} and carries the admission query', () => {
   expect(parseRtspTarget('rtsp://h:8554/live/cam?key=abc&e=1')).toEqual({ app: 'live', stream: 'cam', query: 'key=abc&e=1' });

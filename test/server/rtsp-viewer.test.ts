@@ -2,7 +2,7 @@
 // report before each track's first frame and every 5 s, with NTP times that keep the tracks' media clocks aligned.
 import { expect, test } from 'bun:test';
 import { ConnectionWriter } from '../../src/server/connection-writer.ts';
-import { newPlayTrack, RtspViewer } from '../../src/server/rtsp-viewer.ts';
+import { newPlayTrack, RtspViewer } from '../../src/server/rtsp/rtsp-viewer.ts';
 import type { RtpFrameOut } from '../../src/outputs/rtp-output.ts';
 import { RtspParser } from '../../src/rtsp/rtsp-parser.ts';
 import { parseRtcpCompound, type SenderReport } from '../../src/rtsp/rtcp.ts';

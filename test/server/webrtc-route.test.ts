@@ -1,6 +1,6 @@
 // WHEP and WHIP routing and the admission query a bearer token makes.
 import { describe, expect, test } from 'bun:test';
-import { admissionQuery, parseWhepRoute } from '../../src/server/webrtc-route.ts';
+import { admissionQuery, parseWhepRoute } from '../../src/server/webrtc/webrtc-route.ts';
 
 describe('WHEP routes', () => {
   test('endpoint and session resource paths; everything else is not WHEP', () => {

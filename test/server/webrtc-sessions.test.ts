@@ -1,7 +1,7 @@
 // The WebRTC session table with an injected clock: a session never heard from, or silent since its last check,
 // is closed by the sweep after the ICE timeout; anything heard keeps it; removal forgets its ufrag and 5-tuples.
 import { describe, expect, test } from 'bun:test';
-import { WebRtcSessionTable, type WebRtcSessionEntry } from '../../src/server/webrtc-sessions.ts';
+import { WebRtcSessionTable, type WebRtcSessionEntry } from '../../src/server/webrtc/webrtc-sessions.ts';
 
 function entry(id: string, closed: string[]): WebRtcSessionEntry {
   return { id, localUfrag: `u-${id}`, clientAddress: '127.0.0.1', close: (reason) => closed.push(`${id}: ${reason}`) };

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'bun:test';
-import { planWhipAnswer } from '../../src/server/whip-http.ts';
+import { planWhipAnswer } from '../../src/server/webrtc/whip-http.ts';
 import { parseWebRtcOffer } from '../../src/webrtc/sdp-offer.ts';
 import { CHROME_OFFER } from '../webrtc/chrome-offer.ts';
 

@@ -1,7 +1,7 @@
 // The engine's --vod-dir flag: off by default, an absolute folder from the flag or WEIR_VOD_DIR.
 import { expect, test } from 'bun:test';
 import { resolve } from 'node:path';
-import { ENGINE_HELP, parseEngineCli } from '../../src/engine-cli.ts';
+import { ENGINE_HELP, parseEngineCli } from '../../src/engine/engine-cli.ts';
 
 test('no VOD unless a folder is given', () => {
   expect(parseEngineCli([], {}).config.vod).toBeUndefined();

@@ -1,6 +1,6 @@
 // /api/v1/recordings: what the engine has recorded per stream (any signed-in user), deleting a
 // range of a stream and exporting one as an MP4 (admins). The engine owns the files: every route
-// asks it over the engine API (engine-client.ts -> server/engine-api-recordings.ts) and passes
+// asks it over the engine API (engine-client.ts -> engine/engine-api-recordings.ts) and passes
 // its refusals on as problems with the engine's reason.
 import { Elysia, t } from 'elysia';
 import type { RecordingExportJob } from '../../shared/config-protocol.ts';

@@ -3,7 +3,7 @@
 // they send, the engine's snapshot carries them, and the migration on a database made before it.
 import { describe, expect, test } from 'bun:test';
 import { migrationVersion, withOldAppDatabase } from '../old-database.ts';
-import { parseConfigSnapshot } from '../../../src/server/config-snapshot.ts';
+import { parseConfigSnapshot } from '../../../src/engine/control-link/config-snapshot.ts';
 import { call, expectProblem, useAdminApi } from './helpers.ts';
 
 const admin = useAdminApi();

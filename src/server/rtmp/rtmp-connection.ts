@@ -1,0 +1,387 @@
+// One RTMP TCP connection at the edge: feeds bytes to the pure ServerSession, turns its
+// events into hub actions (publish, play) after admission, and writes through one writer.
+import { classifyTag } from '../../flv/classify-tag.ts';
+import type { LiveStream, PublisherHandle } from '../../hub/live-stream.ts';
+import type { PacketType } from '../../hub/media-packet.ts';
+import { rtmpFormat, rtmpPacketEncoder } from '../../outputs/encoders.ts';
+import type { OutputViewer, SerializedOutput } from '../../outputs/serialized-output.ts';
+import { ServerSession, type ServerSessionEvent } from '../../rtmp/server-session.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { isProtocolError } from '../../shared/protocol-error.ts';
+import type { AddressSlots, SlotGrant } from '../address-slots.ts';
+import type { ClientEntry } from '../client-registry.ts';
+import { ConnectionWriter, type ByteSink } from '../connection-writer.ts';
+import { countRefusal, type EngineContext } from '../engine-context.ts';
+
+type Publishing = { streamId: number; stream: LiveStream; handle: PublisherHandle };
+type Playing = { streamId: number; output: SerializedOutput; viewer: OutputViewer };
+
+/** What the listener hands each connection: the per-address publish count, and its own release. */
+export type RtmpConnectionLimits = Readonly<{ publishes: AddressSlots; onClose: () => void }>;
+
+export class RtmpConnection {
+  readonly id: string;
+  readonly startedAtMs: number;
+  lastReceiveAtMs: number;
+  bytesIn = 0;
+  readonly writer: ConnectionWriter;
+  private readonly session: ServerSession;
+  private readonly log: Logger;
+  private app: string | null = null;
+  private appQuery = '';
+  private publishing: Publishing | null = null;
+  private playing: Playing | null = null;
+  private pendingPlay: AbortController | null = null;
+  private pendingPublish = false;
+  /** this connection's count toward rtmp.maxPublishesPerAddress, from the publish request until it ends */
+  private publishGrant: SlotGrant | null = null;
+  private everStarted = false;
+  private closed = false;
+  private readonly client: ClientEntry;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    sink: ByteSink,
+    readonly remoteAddress: string,
+    nowMs: number,
+    private readonly limits: RtmpConnectionLimits,
+  ) {
+    this.id = ctx.nextConnectionId();
+    this.startedAtMs = nowMs;
+    this.lastReceiveAtMs = nowMs;
+    this.log = ctx.logger.child({ conn: this.id, peer: remoteAddress });
+    const config = ctx.config();
+    this.session = new ServerSession({
+      randomBytes: (n: number) => crypto.getRandomValues(new Uint8Array(n)),
+      epochMs: nowMs,
+      outChunkSize: config.rtmp.outChunkSize,
+      maxMessageSizeBytes: config.rtmp.maxMessageSizeBytes,
+    });
+    this.writer = new ConnectionWriter(
+      sink,
+      config.viewers,
+      (reason) => {
+        this.log.warn('connection dropped', { reason });
+        this.close();
+      },
+      (bytes) => {
+        ctx.counters.bytesOut += bytes;
+        if (this.playing) this.playing.output.stream.counters.bytesOut += bytes;
+      },
+      ctx.counters.writers,
+    );
+    this.client = {
+      id: this.id,
+      protocol: 'rtmp',
+      address: remoteAddress,
+      connectedAtMs: nowMs,
+      role: () => (this.publishing ? 'publisher' : this.playing ? 'viewer' : 'idle'),
+      app: () => this.app,
+      stream: () => this.publishing?.stream.name ?? this.playing?.output.stream.name ?? null,
+      bytesIn: () => this.bytesIn,
+      bytesOut: () => this.writer.stats.bytesWritten,
+      kick: (reason) => this.kick(reason),
+    };
+    ctx.clients.register(this.client);
+  }
+
+  get role(): 'publisher' | 'viewer' | 'idle' {
+    return this.publishing ? 'publisher' : this.playing ? 'viewer' : 'idle';
+  }
+
+  get connected(): boolean {
+    return this.app !== null;
+  }
+
+  /**
+   * Whether the connection is past setup for the listener's deadline: it published or played at
+   * some point, or a publish/play request is waiting for admission or for a publisher now (those
+   * waits have their own bounds).
+   */
+  get setUp(): boolean {
+    return this.everStarted || this.pendingPublish || this.pendingPlay !== null;
+  }
+
+  receive(bytes: Uint8Array, nowMs: number): void {
+    if (this.closed) return;
+    this.lastReceiveAtMs = nowMs;
+    this.bytesIn += bytes.byteLength;
+    this.ctx.counters.bytesIn += bytes.byteLength;
+    let events: ServerSessionEvent[];
+    try {
+      events = this.session.push(bytes);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    try {
+      for (const event of events) this.handle(event);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    this.flushSession();
+  }
+
+  drain(): void {
+    this.writer.resume();
+  }
+
+  /** Ends the connection; safe to call more than once, and from the socket's close handler. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pendingPlay?.abort();
+    this.stopPublishing();
+    this.stopPlaying();
+    this.releasePublishSlot();
+    this.writer.close();
+    this.ctx.clients.unregister(this.client);
+    this.limits.onClose();
+  }
+
+  /** Drops the connection now (engine API kick, app removed): no goodbye, the socket is cut. */
+  kick(reason: string): void {
+    if (this.closed) return;
+    this.log.info('connection kicked', { reason, role: this.role });
+    this.drop();
+  }
+
+  /** Cuts the socket and ends the connection (a deadline missed: nothing polite is owed). */
+  drop(): void {
+    if (this.closed) return;
+    this.writer.abort();
+    this.close();
+  }
+
+  private releasePublishSlot(): void {
+    this.publishGrant?.release();
+    this.publishGrant = null;
+  }
+
+  private fail(err: unknown): void {
+    if (isProtocolError(err)) this.log.warn('protocol error, closing connection', { code: err.code, reason: err.message });
+    else this.log.error('internal error, closing connection', { reason: (err as Error)?.message ?? String(err) });
+    this.close();
+  }
+
+  private flushSession(): void {
+    for (const bytes of this.session.takeOutgoing()) this.writer.writeControl(bytes);
+  }
+
+  private handle(event: ServerSessionEvent): void {
+    switch (event.type) {
+      case 'connect':
+        return this.onConnect(event.app, event.query);
+      case 'publish':
+        // an admission that throws ends only this connection, never the engine
+        this.onPublish(event.streamId, event.streamName, event.query).catch((err: unknown) => this.fail(err));
+        return;
+      case 'play':
+        this.onPlay(event.streamId, event.streamName, event.query).catch((err: unknown) => this.fail(err));
+        return;
+      case 'media':
+        return this.onMedia(event.streamId, event.messageType, event.timestamp, event.payload);
+      case 'unpublish':
+        if (this.publishing?.streamId === event.streamId) this.stopPublishing();
+        return;
+      case 'stop-play':
+        if (this.playing?.streamId === event.streamId) this.stopPlaying();
+        this.pendingPlay?.abort();
+        return;
+      case 'ping-response':
+        return;
+    }
+  }
+
+  private onConnect(app: string, query: string): void {
+    if (this.app !== null) {
+      this.session.rejectConnect('already connected');
+      return;
+    }
+    const known = this.ctx.config().apps.some((a) => a.name === app);
+    if (!known) {
+      this.log.info('connect refused: unknown app', { app });
+      this.session.rejectConnect(`unknown app '${app}'`);
+      return;
+    }
+    this.app = app;
+    this.appQuery = query;
+    this.session.acceptConnect();
+  }
+
+  private query(streamQuery: string): string {
+    return [this.appQuery, streamQuery].filter((q) => q.length > 0).join('&');
+  }
+
+  private async onPublish(streamId: number, name: string, query: string): Promise<void> {
+    const app = this.app;
+    // A publish still waiting for admission makes the connection busy too: otherwise a burst of
+    // publish commands would be admitted side by side and leave streams no one unpublishes.
+    if (app === null || this.publishing || this.playing || this.pendingPublish || this.pendingPlay) {
+      this.session.rejectPublish(streamId, 'NetStream.Publish.BadName', 'connection is already busy');
+      return this.flushSession();
+    }
+    const grant = this.limits.publishes.acquire(this.remoteAddress);
+    if (!grant.ok) {
+      countRefusal(this.ctx.counters, 'rtmp.maxPublishesPerAddress');
+      this.log.warn('publish refused: per-address publish cap reached', {
+        stream: `${app}/${name}`, limit: 'rtmp.maxPublishesPerAddress', max: grant.max,
+      });
+      this.session.rejectPublish(streamId, 'NetStream.Publish.Rejected', `too many streams published from this address (at most ${grant.max})`);
+      return this.flushSession();
+    }
+    this.publishGrant = grant;
+    this.pendingPublish = true;
+    let decision;
+    try {
+      decision = await this.ctx.admission.decide({
+        action: 'publish',
+        protocol: 'rtmp',
+        app,
+        stream: name,
+        query: this.query(query),
+        clientAddress: this.remoteAddress,
+        clientId: this.id,
+      });
+    } finally {
+      this.pendingPublish = false;
+    }
+    if (this.closed) return;
+    if (!decision.allow) {
+      this.releasePublishSlot();
+      this.log.info('publish refused', { stream: `${app}/${name}`, reason: decision.reason });
+      this.session.rejectPublish(streamId, 'NetStream.Publish.BadName', decision.reason);
+      return this.flushSession();
+    }
+    const handle: PublisherHandle = {
+      id: this.id,
+      kick: (reason) => {
+        this.log.info('publisher kicked', { stream: `${app}/${name}`, reason });
+        if (this.publishing?.handle === handle) {
+          this.publishing = null;
+          this.emitPublishStop(app, name);
+        }
+        this.kick(reason);
+      },
+    };
+    const result = this.ctx.streams.publish(app, name, handle);
+    if (!result.ok) {
+      this.releasePublishSlot();
+      this.session.rejectPublish(streamId, 'NetStream.Publish.BadName', 'stream is already being published');
+      return this.flushSession();
+    }
+    this.publishing = { streamId, stream: result.stream, handle };
+    this.everStarted = true;
+    this.log.info('publish started', { stream: result.stream.path });
+    this.ctx.events.emit({ type: 'publish-start', app, stream: name, clientId: this.id, clientAddress: this.remoteAddress, atMs: Date.now() });
+    this.session.acceptPublish(streamId);
+    this.flushSession();
+  }
+
+  private onMedia(streamId: number, messageType: PacketType, timestamp: number, payload: Uint8Array): void {
+    const publishing = this.publishing;
+    if (!publishing || publishing.streamId !== streamId || payload.byteLength === 0) return;
+    const tagClass = classifyTag(messageType, payload);
+    publishing.stream.ingest({ type: messageType, timestampMs: timestamp, body: payload, ...tagClass });
+  }
+
+  private stopPublishing(): void {
+    const publishing = this.publishing;
+    if (!publishing) return;
+    this.publishing = null;
+    this.releasePublishSlot();
+    this.log.info('publish stopped', { stream: publishing.stream.path });
+    this.ctx.streams.unpublish(publishing.stream, publishing.handle);
+    this.emitPublishStop(publishing.stream.app, publishing.stream.name);
+  }
+
+  private emitPublishStop(app: string, stream: string): void {
+    this.ctx.events.emit({ type: 'publish-stop', app, stream, clientId: this.id, atMs: Date.now() });
+  }
+
+  private async onPlay(streamId: number, name: string, query: string): Promise<void> {
+    const app = this.app;
+    if (app === null || this.publishing || this.playing || this.pendingPlay || this.pendingPublish) {
+      this.session.rejectPlay(streamId, 'NetStream.Play.Failed', 'connection is already busy');
+      return this.flushSession();
+    }
+    const abort = new AbortController();
+    this.pendingPlay = abort;
+    try {
+      const decision = await this.ctx.admission.decide({
+        action: 'play',
+        protocol: 'rtmp',
+        app,
+        stream: name,
+        query: this.query(query),
+        clientAddress: this.remoteAddress,
+        clientId: this.id,
+      });
+      if (this.closed || abort.signal.aborted) return;
+      if (!decision.allow) {
+        this.log.info('play refused', { stream: `${app}/${name}`, reason: decision.reason });
+        this.session.rejectPlay(streamId, 'NetStream.Play.Failed', decision.reason);
+        return this.flushSession();
+      }
+      const stream = await this.ctx.streams.waitUntilLive(app, name, abort.signal);
+      if (this.closed || abort.signal.aborted) return;
+      if (!stream) {
+        this.session.rejectPlay(streamId, 'NetStream.Play.StreamNotFound', `no stream '${app}/${name}' is live`);
+        return this.flushSession();
+      }
+      this.session.acceptPlay(streamId);
+      this.flushSession();
+      this.attachViewer(stream, streamId);
+    } finally {
+      if (this.pendingPlay === abort) this.pendingPlay = null;
+    }
+  }
+
+  private attachViewer(stream: LiveStream, streamId: number): void {
+    const chunkSize = this.session.outChunkSize;
+    const output = this.ctx.outputs.obtain(stream, rtmpFormat(chunkSize, streamId), rtmpPacketEncoder(chunkSize, streamId));
+    const writer = this.writer;
+    const viewer: OutputViewer = {
+      sendControl: (bytes) => writer.writeControl(bytes),
+      sendMedia: (bytes, randomAccess, entry) => {
+        writer.writeMedia(bytes, randomAccess, entry);
+      },
+      sendBatch: (batch) => writer.writeBatch(batch),
+      onPublisherStart: () => {
+        this.session.notifyPublish(streamId);
+        this.flushSession();
+      },
+      onPublisherStop: () => {
+        this.session.notifyUnpublish(streamId);
+        this.flushSession();
+      },
+      onStreamEnd: () => {
+        if (this.playing?.viewer === viewer) this.emitPlayStop(stream);
+        this.playing = null;
+        this.session.endPlay(streamId);
+        this.flushSession();
+        this.writer.endGracefully();
+      },
+    };
+    this.playing = { streamId, output, viewer };
+    this.everStarted = true;
+    this.log.info('play started', { stream: stream.path });
+    this.ctx.events.emit({
+      type: 'play-start', app: stream.app, stream: stream.name, clientId: this.id, protocol: 'rtmp', clientAddress: this.remoteAddress, atMs: Date.now(),
+    });
+    output.addViewer(viewer);
+  }
+
+  private stopPlaying(): void {
+    const playing = this.playing;
+    if (!playing) return;
+    this.playing = null;
+    playing.output.removeViewer(playing.viewer);
+    this.emitPlayStop(playing.output.stream);
+  }
+
+  private emitPlayStop(stream: LiveStream): void {
+    this.ctx.events.emit({ type: 'play-stop', app: stream.app, stream: stream.name, clientId: this.id, atMs: Date.now() });
+  }
+}
