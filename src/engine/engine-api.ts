@@ -2,7 +2,7 @@
 // streams, clients), kicking a client, and the reload notice. Every /v1 route needs the
 // shared engine secret as a Bearer token (compared in constant time); GET /healthz does not.
 import type { Server } from 'bun';
-import type { ConfigApplyError, EngineListeners, EngineStatus, LiveStreamState, RecordingStatus, RelayStatus } from '../shared/config-protocol.ts';
+import type { ConfigApplyError, EngineListeners, EngineStatus, LiveStreamState, RelayStatus } from '../shared/config-protocol.ts';
 import { routeRecordings, type ExportView, type RecordingView } from './engine-api-recordings.ts';
 import { guardFetch, productionServe } from '../shared/http-errors.ts';
 import type { LogContext, Logger } from '../shared/logger.ts';

@@ -183,7 +183,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
   let rtmpPort = env.WEIR_RTMP_PORT ? parsePort(env.WEIR_RTMP_PORT, 'WEIR_RTMP_PORT') : base.rtmp.port;
   let httpHost = env.WEIR_HTTP_HOST ?? base.http.host;
   let httpPort = env.WEIR_HTTP_PORT ? parsePort(env.WEIR_HTTP_PORT, 'WEIR_HTTP_PORT') : base.http.port;
-  let mergeWriteMs = env.WEIR_MERGE_WRITE_MS ? parseNonNegative(env.WEIR_MERGE_WRITE_MS, 'WEIR_MERGE_WRITE_MS') : base.viewers.mergeWriteMs;
+  let mergeWriteMs = env.WEIR_MERGE_WRITE_MS ? parseNonNegative(env.WEIR_MERGE_WRITE_MS, 'WEIR_MERGE_WRITE_MS') : base.writers.mergeWriteMs;
   let publisherGraceMs: number | null = env.WEIR_PUBLISHER_GRACE_MS ? parseNonNegative(env.WEIR_PUBLISHER_GRACE_MS, 'WEIR_PUBLISHER_GRACE_MS') : null;
   let waitMs = env.WEIR_WAIT_MS ? parseNonNegative(env.WEIR_WAIT_MS, 'WEIR_WAIT_MS') : base.streams.waitForPublisherMs;
   let apps: string[] = env.WEIR_APPS ? env.WEIR_APPS.split(',').filter(Boolean) : [];
@@ -357,7 +357,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
     rtmp: { ...base.rtmp, ...rtmpLimits, host: rtmpHost, port: rtmpPort },
     http: { ...base.http, ...httpLimits, host: httpHost, port: httpPort },
     streams: { ...base.streams, waitForPublisherMs: waitMs, publisherGraceMs },
-    viewers: { ...base.viewers, mergeWriteMs },
+    writers: { ...base.writers, mergeWriteMs },
     hls: { enabled: hls, lowLatencyEnabled: llHls, targetDurationMs: hlsTargetMs, partTargetMs: hlsPartMs, windowSegments: hlsWindow, maxBufferBytes: hlsBufferBytes },
     apps: apps.map((name) => ({ name })),
     relay: { ...(base.relay ?? DEFAULT_RELAY_SETTINGS), edgeOriginTemplate: edgeOrigin, edgeIdleMs, insecureTls: relayInsecureTls },

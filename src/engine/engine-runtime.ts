@@ -125,7 +125,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
   const context: EngineContext = {
     config: getConfig,
     streams,
-    outputs: new OutputRegistry(streams, () => getConfig().viewers.mergeWriteMs),
+    outputs: new OutputRegistry(streams, () => getConfig().writers.mergeWriteMs),
     hls,
     admission,
     clients: new ClientRegistry(),

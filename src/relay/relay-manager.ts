@@ -207,7 +207,7 @@ export class RelayManager {
         if (this.forwardsByKey.get(key) === done) this.forwardsByKey.delete(key);
       },
     };
-    const forward: Forward = scheme === 'rtmp' ? new StreamForward({ ...common, limits: this.options.ctx.config().viewers, insecureTls: this.settings().insecureTls }) : new TsForward({ ...common, kind: scheme });
+    const forward: Forward = scheme === 'rtmp' ? new StreamForward({ ...common, limits: this.options.ctx.config().writers, insecureTls: this.settings().insecureTls }) : new TsForward({ ...common, kind: scheme });
     this.forwards.add(forward);
     this.forwardsByKey.set(key, forward);
     // Started after the publish event has reached every listener (HLS attaches first).

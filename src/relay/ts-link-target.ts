@@ -42,7 +42,7 @@ export class SrtTsTarget implements TsLinkTarget {
   private readonly link: SrtCallerLink;
   private skipping = false;
 
-  constructor(endpoint: SrtLinkEndpoint, private readonly events: TsTargetEvents) {
+  constructor(endpoint: SrtLinkEndpoint, events: TsTargetEvents) {
     this.link = new SrtCallerLink(
       endpoint,
       {

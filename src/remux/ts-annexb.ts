@@ -4,7 +4,6 @@ import { splitLengthPrefixed } from '../media/nal-units.ts';
 import { H264NalType } from '../media/h264.ts';
 import { HevcNalType } from '../media/h265.ts';
 import { VideoCodec } from '../media/types.ts';
-import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 
 export type AnnexBCodec = typeof VideoCodec.H264 | typeof VideoCodec.H265;
 

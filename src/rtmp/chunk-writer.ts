@@ -1,5 +1,4 @@
 // Serializes one RTMP message into chunks: a fmt 0 first chunk and fmt 3 continuations, extended timestamp repeated (Adobe RTMP 1.0 §5.3.1).
-import { concatBytes } from '../media/bytes.ts';
 import type { RtmpMessage } from './message-types.ts';
 
 const TIMESTAMP_FIELD_EXTENDED = 0xffffff;
@@ -90,10 +89,4 @@ function writeExtended(out: Uint8Array, p: number, timestamp: number): number {
   out[p + 2] = timestamp >>> 8;
   out[p + 3] = timestamp;
   return p + 4;
-}
-
-/** Chunks several messages into one buffer (for batching control and command replies). */
-export function encodeChunksMany(messages: readonly RtmpMessage[], chunkSize: number): Uint8Array {
-  if (messages.length === 1) return encodeChunks(messages[0]!, chunkSize);
-  return concatBytes(messages.map((m) => encodeChunks(m, chunkSize)));
 }

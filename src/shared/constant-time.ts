@@ -8,3 +8,8 @@ const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8
 export function constantTimeEqual(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b)) && a.length === b.length;
 }
+
+/** The same for bytes (a DTLS Finished's verify_data): equal lengths are public there. */
+export function constantTimeEqualBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && timingSafeEqual(a, b);
+}

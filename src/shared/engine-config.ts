@@ -76,7 +76,9 @@ export type EngineConfig = Readonly<{
     gopMaxPackets: number;
     gopMaxBytes: number;
   }>;
-  viewers: Readonly<{
+  /** how every connection's writer batches and bounds what it sends: viewers, the acks and
+   * control messages of publishers, and forwards alike (hence not "viewers") */
+  writers: Readonly<{
     /** media may wait this long to share one write with what follows (0: end of the tick) */
     mergeWriteMs: number;
     softLimitBytes: number;
@@ -223,7 +225,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
     gopMaxPackets: 8192,
     gopMaxBytes: 64 * 1024 * 1024,
   },
-  viewers: { mergeWriteMs: 50, softLimitBytes: 4 * 1024 * 1024, hardLimitBytes: 16 * 1024 * 1024 },
+  writers: { mergeWriteMs: 50, softLimitBytes: 4 * 1024 * 1024, hardLimitBytes: 16 * 1024 * 1024 },
   hls: { enabled: true, lowLatencyEnabled: true, targetDurationMs: 2000, partTargetMs: 150, windowSegments: 6, maxBufferBytes: 96 * 1024 * 1024 },
   apps: [{ name: 'live' }],
 };

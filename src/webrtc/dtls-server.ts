@@ -4,6 +4,7 @@
 // Datagrams in, datagrams out; the client drives retransmission (a repeated flight from it makes us resend ours),
 // so this side needs no timer. No HelloVerifyRequest: the 5-tuple already passed an ICE check under the
 // session's password before any DTLS from it is read, which is the return-routability a cookie would prove.
+import { constantTimeEqualBytes } from '../shared/constant-time.ts';
 import { createECDH, createHash, sign, verify, X509Certificate, type ECDH, type KeyObject } from 'node:crypto';
 import { concatBytes } from '../media/bytes.ts';
 import { ProtocolError, ProtocolErrorCode, isProtocolError } from '../shared/protocol-error.ts';
@@ -147,7 +148,7 @@ export class DtlsServer {
         this.expect('client-flight', 'Finished');
         if (this.readEpoch !== 1 || !this.master) fail(ProtocolErrorCode.BadState, 'Finished before ChangeCipherSpec');
         const expected = prf(this.master, 'client finished', this.transcriptHash(), 12);
-        if (!sameBytes(expected, message.body)) fail(ProtocolErrorCode.Malformed, 'client Finished does not verify');
+        if (!constantTimeEqualBytes(expected, message.body)) fail(ProtocolErrorCode.Malformed, 'client Finished does not verify');
         this.transcript.push(whole);
         out.datagrams.push(this.finalFlight());
         out.srtpKeys = exportSrtpKeys(this.master, this.clientRandom, this.serverRandom);
@@ -238,9 +239,3 @@ function crypto<T>(what: string, step: () => T): T {
   }
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}

@@ -3,11 +3,10 @@
 // see it on the dashboard within 3 s, watch it in the preview (HLS and HTTP-FLV), kick the
 // publisher, switch to Chinese. Screenshots go to test-artifacts/.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { freePort, killAll, spawnBackground, startProcess, tempDir, testPatternArgs, waitFor, type Proc } from '../e2e/harness.ts';
 import { launchBrowser, saveScreenshot, type Browser, type Page } from './browser.ts';
 
-const repo = resolve(import.meta.dir, '../..');
 const ADMIN_PASSWORD = 'console-admin-password';
 
 

@@ -2,10 +2,9 @@
 // ffmpeg: stream keys, signed URLs, a settings change reaching the running engine, and the
 // engine streaming on while the control plane is stopped and restarted.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { decode, freePort, killAll, run, spawnBackground, startProcess, tempDir, testPatternArgs, waitFor, type Proc } from './harness.ts';
 
-const repo = resolve(import.meta.dir, '../..');
 const ADMIN_PASSWORD = 'e2e-admin-password';
 
 

@@ -10,7 +10,6 @@ import { startLoopbackManagedEngine } from './managed-engine.ts';
 import type { RunningEngine } from '../../src/engine/engine-runtime.ts';
 import { CONFIG_CACHE_FILE } from '../../src/engine/control-link/config-client.ts';
 import type { AdmissionAnswer, AdmissionQuery, ConfigSnapshot, EngineStatus } from '../../src/shared/config-protocol.ts';
-import { DEFAULT_ENGINE_CONFIG } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { appSettings, makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../engine/fake-config-server.ts';
 import { freePort, killAll, logReader, probe, publishPattern, run, tempDir, testPatternArgs, waitFor } from './harness.ts';

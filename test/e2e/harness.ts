@@ -12,7 +12,7 @@ export type TestEngine = RunningEngine & { logs: string[]; rtmpUrl(path: string)
 export function startTestEngine(
   overrides: {
     waitForPublisherMs?: number;
-    viewers?: Partial<EngineConfig['viewers']>;
+    writers?: Partial<EngineConfig['writers']>;
     rtmp?: Partial<EngineConfig['rtmp']>;
     hls?: Partial<EngineConfig['hls']>;
     /** an SRT listener on loopback (give it a port from freePort(); await engine.ready) */
@@ -33,7 +33,7 @@ export function startTestEngine(
     rtmp: { ...DEFAULT_ENGINE_CONFIG.rtmp, host: '127.0.0.1', port: 0, ...overrides.rtmp },
     http: { ...DEFAULT_ENGINE_CONFIG.http, host: '127.0.0.1', port: 0 },
     streams: { ...DEFAULT_ENGINE_CONFIG.streams, waitForPublisherMs: overrides.waitForPublisherMs ?? 5000 },
-    viewers: { ...DEFAULT_ENGINE_CONFIG.viewers, ...overrides.viewers },
+    writers: { ...DEFAULT_ENGINE_CONFIG.writers, ...overrides.writers },
     hls: { ...DEFAULT_ENGINE_CONFIG.hls, ...overrides.hls },
     ...(overrides.apps ? { apps: overrides.apps } : {}),
     ...(overrides.srt ? { srt: { ...DEFAULT_SRT_SETTINGS, host: '127.0.0.1', ...overrides.srt } } : {}),

@@ -5,7 +5,7 @@
 // reach only that stream's indexed files, and play admission (a token) guards all of it.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { Admission } from '../../src/server/admission.ts';
-import { killAll, probe, publishPattern, tempDir, waitFor, type TestEngine } from './harness.ts';
+import { killAll, probe, publishPattern, tempDir, type TestEngine } from './harness.ts';
 import { recordingSettings, startRecordingEngine } from './recording-engine.ts';
 
 const TOKEN = 'token=letmein';

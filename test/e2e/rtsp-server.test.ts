@@ -28,7 +28,7 @@ beforeAll(async () => {
       http: { ...DEFAULT_ENGINE_CONFIG.http, host: '127.0.0.1', port: 0 },
       streams: { ...DEFAULT_ENGINE_CONFIG.streams, waitForPublisherMs: 2000 },
       // merged writes off and a small budget: the stalled viewer below must fill it within the test
-      viewers: { mergeWriteMs: 0, softLimitBytes: 512 * 1024, hardLimitBytes: 2 * 1024 * 1024 },
+      writers: { mergeWriteMs: 0, softLimitBytes: 512 * 1024, hardLimitBytes: 2 * 1024 * 1024 },
       hls: { ...DEFAULT_ENGINE_CONFIG.hls, lowLatencyEnabled: false },
       rtsp: { ...DEFAULT_RTSP_SETTINGS, host: '127.0.0.1', port: 0, rtpPortMin: udpBase, rtpPortMax: udpBase + 199, setupTimeoutMs: SETUP_TIMEOUT_MS },
     },

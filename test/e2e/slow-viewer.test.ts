@@ -11,7 +11,7 @@ let engine: TestEngine;
 beforeAll(() => {
   // HLS off: this test measures what viewer queues hold, not HLS windows
   // merged writes off: this firehose (40 MB in about a second) would fill a 512 KiB budget within one 50 ms window
-  engine = startTestEngine({ viewers: { mergeWriteMs: 0, softLimitBytes: 512 * 1024, hardLimitBytes: 2 * 1024 * 1024 }, hls: { enabled: false, lowLatencyEnabled: false } });
+  engine = startTestEngine({ writers: { mergeWriteMs: 0, softLimitBytes: 512 * 1024, hardLimitBytes: 2 * 1024 * 1024 }, hls: { enabled: false, lowLatencyEnabled: false } });
 });
 afterAll(() => engine.stop());
 

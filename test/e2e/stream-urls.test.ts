@@ -3,7 +3,7 @@
 // are admitted, a wrong key is not, and a live stream's SRT and RTSP play URLs and a signed SRT
 // play URL decode with both tracks. The ports in them are the ones the engine reports.
 import { expect, test } from 'bun:test';
-import { freePort, probe, run, spawnBackground, testPatternArgs, waitFor } from './harness.ts';
+import { freePort, probe, run, spawnBackground, testPatternArgs } from './harness.ts';
 import { useWeir } from './weir-processes.ts';
 
 const srtPort = freePort();

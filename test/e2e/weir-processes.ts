@@ -1,12 +1,11 @@
 // The control plane and the engine as real subprocesses (as `npm start` runs them), for tests
 // that reproduce what a client on the network can do: the control plane with an admin API
 // token, and an engine that takes its configuration from it. Processes are ended by PID.
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll } from 'bun:test';
 import { freePort, killAll, startProcess, tempDir, waitFor, type Proc } from './harness.ts';
 export { startProcess, type Proc };
 
-const repo = resolve(import.meta.dir, '../..');
 export const ADMIN_PASSWORD = 'e2e-admin-password';
 
 

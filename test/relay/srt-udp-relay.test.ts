@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, test } from 'bun:test';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClientState } from '../../src/shared/config-protocol.ts';
-import { decode, freePort, killAll, probe, run, spawnBackground, startTestEngine, tempDir, testPatternArgs, waitFor, type TestEngine } from '../e2e/harness.ts';
+import { decode, freePort, killAll, probe, spawnBackground, startTestEngine, tempDir, testPatternArgs, waitFor, type TestEngine } from '../e2e/harness.ts';
 import { LossyUdpPath } from './lossy-udp-relay.ts';
 import { startRelayEngine, type RelayTestEngine } from './relay-harness.ts';
 

@@ -6,7 +6,6 @@ export type Mp4VideoTrack = { format: string; timescale: number; config: Uint8Ar
 
 type Box = { type: string; body: Uint8Array };
 
-const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl']);
 /** SampleEntry (8) + VisualSampleEntry (70) fields before a visual sample entry's child boxes */
 const VISUAL_SAMPLE_ENTRY_FIELDS_BYTES = 78;
 const FULL_BOX_HEADER_BYTES = 4;

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { connect, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { encodeAmf0 } from '../../src/rtmp/amf0.ts';
-import { encodeChunksMany } from '../../src/rtmp/chunk-writer.ts';
+import { encodeChunks } from '../../src/rtmp/chunk-writer.ts';
+import { concatBytes } from '../../src/media/bytes.ts';
 import { ClientSession, type ClientRole, type ClientSessionEvent } from '../../src/rtmp/client-session.ts';
 import { freePort, killAll, publishPattern, waitFor } from '../e2e/harness.ts';
 
@@ -348,7 +349,7 @@ describe('caps', () => {
         ...[10, 11, 12].map((tx) => command(0, ['createStream', tx, null])),
         ...[1, 2, 3].map((id) => command(id, ['publish', 0, null, `burst-${id}`, 'live'])),
       ];
-      client.socket.write(encodeChunksMany(burst, 128));
+      client.socket.write(concatBytes(burst.map((m) => encodeChunks(m, 128))));
       const answered = await waitFor(() => engine.logs.some((l) => l.msg === 'publish started' && String(l.stream).startsWith('live/burst-')), 5000);
       expect(answered).toBe(true);
       await Bun.sleep(300);

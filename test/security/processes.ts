@@ -1,10 +1,9 @@
 // Real Weir processes for the security reproductions: the control plane and the engine run
 // from source as `npm start` runs them, on loopback ports from freePort(), ended by PID.
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { freePort, startProcess as startHarnessProcess, tempDir, waitFor, type Proc } from '../e2e/harness.ts';
 export type { Proc };
 
-const repo = resolve(import.meta.dir, '../..');
 
 /** NODE_ENV is cleared on purpose: Bun's development mode is what served the old error page. */
 export function startProcess(args: string[], env: Record<string, string> = {}, binary: string | null = null): Proc {

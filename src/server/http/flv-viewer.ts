@@ -46,7 +46,7 @@ export function attachFlvViewer(
   };
   const writer = new ConnectionWriter(
     sink,
-    ctx.config().viewers,
+    ctx.config().writers,
     (reason) => {
       log.warn('viewer dropped', { reason });
       detach();

@@ -59,7 +59,7 @@ export class RtmpConnection {
     });
     this.writer = new ConnectionWriter(
       sink,
-      config.viewers,
+      config.writers,
       (reason) => {
         this.log.warn('connection dropped', { reason });
         this.close();

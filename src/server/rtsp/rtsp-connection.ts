@@ -75,7 +75,7 @@ export class RtspConnection implements RtspScope {
     this.log = ctx.logger.child({ conn: this.id, peer: remoteAddress, protocol: 'rtsp' });
     this.writer = new ConnectionWriter(
       sink,
-      ctx.config().viewers,
+      ctx.config().writers,
       (reason) => {
         this.log.warn('connection dropped', { reason });
         this.close();

@@ -86,7 +86,6 @@ export class WebRtcListener {
   readonly sessions: WebRtcSessionTable<WebRtcPeer>;
   readonly slots: AddressSlots;
   readonly stats: WebRtcListenerStats = { datagramsIn: 0, malformed: 0, unrouted: 0, sessionsOpened: 0, sessionsTimedOut: 0 };
-  private readonly releases = new Map<string, () => void>();
 
   /** AAC to Opus per stream when ffmpeg is present (set by the runtime); null: AAC streams play video-only */
   transcoders: OpusTranscoders | null = null;
