@@ -163,8 +163,8 @@ export class HlsOutput implements StreamReader {
       else this.fmp4Muxer = this.build('ll', () => new Fmp4Muxer(this.tracks));
       if (this.fmp4Muxer) this.ll.setInit(`init-${this.tag}-${this.initCount++}.mp4`, this.fmp4Muxer.initSegment());
     }
-    if (this.ts) this.ts.unavailable = this.tsMuxer === null;
-    if (this.ll) this.ll.unavailable = this.fmp4Muxer === null;
+    this.ts?.setUnavailable(this.tsMuxer === null);
+    this.ll?.setUnavailable(this.fmp4Muxer === null);
   }
 
   /** A muxer refuses a sequence header it cannot read: that variant is off until the next one. */

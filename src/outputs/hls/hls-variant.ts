@@ -34,14 +34,14 @@ const RETAINED_EXTRA_SEGMENTS = 2;
 const SEGMENTS_WITH_PARTS = 3;
 
 export class HlsVariant {
-  readonly segments: StoredSegment[] = [];
-  open: StoredSegment | null = null;
-  init: { uri: string; bytes: Uint8Array } | null = null;
-  ended = false;
-  /** the stream's current codecs cannot be carried in this variant: answer 404 without waiting */
-  unavailable = false;
-  /** parts added since the variant began: tells a waiter that a new part is out */
-  partsAdded = 0;
+  // Written only by this class's methods (the HLS output drives them); the HTTP side reads
+  // through the getters below, so a request can never change what other players are served.
+  private readonly stored: StoredSegment[] = [];
+  private openSegment: StoredSegment | null = null;
+  private initSegment: { uri: string; bytes: Uint8Array } | null = null;
+  private isEnded = false;
+  private isUnavailable = false;
+  private partCount = 0;
   private nextMsn = 0;
   private discontinuitySequence = 0;
   private pendingDiscontinuity = false;
@@ -55,30 +55,56 @@ export class HlsVariant {
     readonly partUri: (msn: number, index: number) => string,
   ) {}
 
+  /** complete segments in the window (plus a few retained for late fetches), oldest first */
+  get segments(): readonly StoredSegment[] {
+    return this.stored;
+  }
+  /** the segment being cut, whose parts are already served (LL-HLS) */
+  get open(): Readonly<StoredSegment> | null {
+    return this.openSegment;
+  }
+  get init(): Readonly<{ uri: string; bytes: Uint8Array }> | null {
+    return this.initSegment;
+  }
+  get ended(): boolean {
+    return this.isEnded;
+  }
+  /** the stream's current codecs cannot be carried in this variant: answer 404 without waiting */
+  get unavailable(): boolean {
+    return this.isUnavailable;
+  }
+  setUnavailable(unavailable: boolean): void {
+    this.isUnavailable = unavailable;
+  }
+  /** parts added since the variant began: tells a waiter that a new part is out */
+  get partsAdded(): number {
+    return this.partCount;
+  }
+
   get lowLatency(): boolean {
     return this.options.partTargetSec !== undefined;
   }
 
   /** The newest media sequence number that has at least one part or is complete, -1 if none. */
   get lastMsn(): number {
-    return this.open && this.open.parts.length > 0 ? this.open.msn : this.nextMsn - (this.open ? 2 : 1);
+    return this.openSegment && this.openSegment.parts.length > 0 ? this.openSegment.msn : this.nextMsn - (this.openSegment ? 2 : 1);
   }
 
   get hasContent(): boolean {
-    return this.segments.length > 0 || (this.open?.parts.length ?? 0) > 0;
+    return this.stored.length > 0 || (this.openSegment?.parts.length ?? 0) > 0;
   }
 
   setInit(uri: string, bytes: Uint8Array): void {
-    this.init = { uri, bytes };
+    this.initSegment = { uri, bytes };
   }
 
   markDiscontinuity(): void {
-    if (this.segments.length > 0 || this.open) this.pendingDiscontinuity = true;
+    if (this.stored.length > 0 || this.openSegment) this.pendingDiscontinuity = true;
   }
 
   startSegment(programDateTimeMs: number): StoredSegment {
     const msn = this.nextMsn++;
-    this.open = {
+    this.openSegment = {
       msn,
       uri: this.segmentUri(msn),
       durationSec: 0,
@@ -88,14 +114,14 @@ export class HlsVariant {
       bytes: null,
     };
     this.pendingDiscontinuity = false;
-    return this.open;
+    return this.openSegment;
   }
 
   addPart(bytes: Uint8Array, durationSec: number, independent: boolean): void {
-    const open = this.open;
+    const open = this.openSegment;
     if (!open) throw new Error('addPart without an open segment');
     open.parts.push({ uri: this.partUri(open.msn, open.parts.length), durationSec, independent, bytes });
-    this.partsAdded++;
+    this.partCount++;
     this.changed();
   }
 
@@ -105,7 +131,7 @@ export class HlsVariant {
    * holds the media once and a part and its segment are the same bytes.
    */
   finishSegmentFromParts(durationSec: number): void {
-    const open = this.open;
+    const open = this.openSegment;
     if (!open) throw new Error('finishSegmentFromParts without an open segment');
     const whole = concatBytes(open.parts.map((p) => p.bytes));
     let offset = 0;
@@ -118,24 +144,24 @@ export class HlsVariant {
   }
 
   finishSegment(bytes: Uint8Array, durationSec: number): void {
-    const open = this.open;
+    const open = this.openSegment;
     if (!open) throw new Error('finishSegment without an open segment');
     open.bytes = bytes;
     open.durationSec = durationSec;
-    this.open = null;
-    this.segments.push(open);
+    this.openSegment = null;
+    this.stored.push(open);
     // Parts are only listed for the newest segments; older ones are served whole.
-    const unlisted = this.segments[this.segments.length - 1 - SEGMENTS_WITH_PARTS];
+    const unlisted = this.stored[this.stored.length - 1 - SEGMENTS_WITH_PARTS];
     if (unlisted) unlisted.parts = [];
     this.maxSegmentSec = Math.max(this.maxSegmentSec, durationSec);
     const maxBytes = this.options.maxWindowBytes ?? Infinity;
     let heldBytes = 0;
-    for (const segment of this.segments) heldBytes += segmentBytes(segment);
+    for (const segment of this.stored) heldBytes += segmentBytes(segment);
     while (
-      this.segments.length > this.options.windowSegments + RETAINED_EXTRA_SEGMENTS ||
-      (this.segments.length > 1 && heldBytes > maxBytes)
+      this.stored.length > this.options.windowSegments + RETAINED_EXTRA_SEGMENTS ||
+      (this.stored.length > 1 && heldBytes > maxBytes)
     ) {
-      const dropped = this.segments.shift()!;
+      const dropped = this.stored.shift()!;
       heldBytes -= segmentBytes(dropped);
       if (dropped.discontinuity) this.discontinuitySequence++;
     }
@@ -143,17 +169,17 @@ export class HlsVariant {
   }
 
   end(): void {
-    this.ended = true;
-    this.open = null;
+    this.isEnded = true;
+    this.openSegment = null;
     this.changed();
   }
 
   findSegment(uri: string): StoredSegment | undefined {
-    return this.segments.find((s) => s.uri === uri);
+    return this.stored.find((s) => s.uri === uri);
   }
 
   findPart(uri: string): StoredPart | undefined {
-    for (const segment of this.open ? [...this.segments, this.open] : this.segments) {
+    for (const segment of this.openSegment ? [...this.stored, this.openSegment] : this.stored) {
       const part = segment.parts.find((p) => p.uri === uri);
       if (part) return part;
     }
@@ -162,11 +188,11 @@ export class HlsVariant {
 
   /** Whether part `index` of segment `msn` exists (rfc8216bis §6.2.5.2: past the last part means the next segment's first). */
   hasPart(msn: number, index: number): boolean {
-    if (this.ended) return true;
-    if (this.open?.msn === msn) return this.open.parts.length > index;
-    const segment = this.segments.find((s) => s.msn === msn);
+    if (this.isEnded) return true;
+    if (this.openSegment?.msn === msn) return this.openSegment.parts.length > index;
+    const segment = this.stored.find((s) => s.msn === msn);
     if (segment) return index < segment.parts.length || this.hasPart(msn + 1, 0);
-    const oldest = this.segments[0]?.msn ?? this.nextMsn;
+    const oldest = this.stored[0]?.msn ?? this.nextMsn;
     return msn < oldest;
   }
 
@@ -224,10 +250,10 @@ export class HlsVariant {
   }
 
   private model(): MediaPlaylistModel {
-    const visible = this.segments.slice(-this.options.windowSegments);
-    const hidden = this.segments.length - visible.length;
+    const visible = this.stored.slice(-this.options.windowSegments);
+    const hidden = this.stored.length - visible.length;
     let discontinuitySequence = this.discontinuitySequence;
-    for (let i = 0; i < hidden; i++) if (this.segments[i]!.discontinuity) discontinuitySequence++;
+    for (let i = 0; i < hidden; i++) if (this.stored[i]!.discontinuity) discontinuitySequence++;
     const withParts = this.lowLatency ? visible.length - SEGMENTS_WITH_PARTS : visible.length;
     const segments: PlaylistSegment[] = visible.map((s, i) => ({
       msn: s.msn,
@@ -242,8 +268,8 @@ export class HlsVariant {
       targetDurationSec,
       segments,
       discontinuitySequence,
-      ended: this.ended,
-      ...(this.init ? { initUri: this.init.uri } : {}),
+      ended: this.isEnded,
+      ...(this.initSegment ? { initUri: this.initSegment.uri } : {}),
     };
     const configuredPartSec = this.options.partTargetSec;
     if (configuredPartSec === undefined) return model;
@@ -251,8 +277,8 @@ export class HlsVariant {
     // than configured, and the playlist must stay valid rather than fail.
     let partTargetSec = configuredPartSec;
     for (const segment of segments) for (const part of segment.parts ?? []) partTargetSec = Math.max(partTargetSec, part.durationSec);
-    for (const part of this.open?.parts ?? []) partTargetSec = Math.max(partTargetSec, part.durationSec);
-    const open = this.open;
+    for (const part of this.openSegment?.parts ?? []) partTargetSec = Math.max(partTargetSec, part.durationSec);
+    const open = this.openSegment;
     const pendingParts = open ? open.parts.map(toPlaylistPart) : [];
     const nextPart = open ? this.partUri(open.msn, open.parts.length) : this.partUri(this.nextMsn, 0);
     return {
@@ -263,7 +289,7 @@ export class HlsVariant {
         canBlockReload: true,
         canSkipUntilSec: 6 * targetDurationSec,
         pendingParts,
-        ...(this.ended ? {} : { preloadHint: { uri: nextPart } }),
+        ...(this.isEnded ? {} : { preloadHint: { uri: nextPart } }),
       },
     };
   }
