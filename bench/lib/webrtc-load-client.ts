@@ -251,8 +251,8 @@ class LoadViewer {
         this.onDtls(data);
       }
     } catch (err) {
-      if (!isProtocolError(err)) throw err;
-      this.fail(err.message);
+      // bad bytes fail this viewer; so does a bug, said as one, rather than the whole run from inside a socket callback
+      this.fail(isProtocolError(err) ? err.message : `bug: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
     }
   }
 

@@ -1,7 +1,8 @@
 // The light WHEP viewers of bench/lib/webrtc-load-client.ts against a real engine: ICE, DTLS (our client against our
 // server over UDP) and SRTP work end to end, every viewer counts packets and keyframes with no loss on loopback,
 // the engine hears their receiver reports, DELETE ends the sessions; and a viewer whose SRTP is corrupted on the
-// way (a relay flips a payload byte) fails instead of counting garbage.
+// way (a relay flips a payload byte) fails instead of counting garbage. The engine's ICE timeout is 2 s here: consent
+// checks alone keep a viewer's session, and a viewer that sends nothing loses it.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { WhepLoadClient } from '../../bench/lib/webrtc-load-client.ts';
 import { killAll, publishPattern, startTestEngine, waitFor, type TestEngine } from '../e2e/harness.ts';
@@ -11,7 +12,7 @@ let publisher: Awaited<ReturnType<typeof publishPattern>>;
 const path = 'live/load';
 
 beforeAll(async () => {
-  engine = startTestEngine({ waitForPublisherMs: 5000, webrtc: { maxSessionsPerAddress: 0 } });
+  engine = startTestEngine({ waitForPublisherMs: 5000, webrtc: { maxSessionsPerAddress: 0, iceTimeoutMs: 2000 } });
   await engine.ready;
   publisher = await publishPattern(engine.rtmpUrl(path), { seconds: 90, bFrames: 0, gop: 25 });
   expect(await waitFor(() => engine.context.streams.list().some((s) => s.path === path && s.videoHeader !== null), 20_000)).toBe(true);
@@ -49,6 +50,26 @@ describe('WHEP load client', () => {
       await client.close();
     }
     expect(await waitFor(() => webrtcClients().length === 0, 5000)).toBe(true);
+  }, 60_000);
+
+  test('consent checks alone keep the session past the ICE timeout; silence loses it', async () => {
+    const kept = new WhepLoadClient({ whepUrl: engine.httpUrl(`${path}/whep`), consentIntervalMs: 500, reportIntervalMs: 1e9 });
+    const silent = new WhepLoadClient({ whepUrl: engine.httpUrl(`${path}/whep`), consentIntervalMs: 1e9, reportIntervalMs: 1e9 });
+    try {
+      await kept.open(1);
+      await silent.open(1);
+      expect(webrtcClients()).toHaveLength(2);
+      // the silent one is swept (2 s timeout, swept every 0.5 s); the other stays well past that
+      expect(await waitFor(() => webrtcClients().length === 1, 10_000, 100)).toBe(true);
+      const packets = kept.counts()[0]!.packets;
+      await Bun.sleep(3000);
+      expect(webrtcClients()).toHaveLength(1);
+      expect(kept.counts()[0]!.packets).toBeGreaterThan(packets);
+      expect(kept.counts()[0]!.failure).toBeNull();
+    } finally {
+      await kept.close();
+      await silent.close();
+    }
   }, 60_000);
 
   test('a viewer fed corrupted SRTP fails with an authentication error', async () => {
