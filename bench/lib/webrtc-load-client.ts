@@ -127,6 +127,8 @@ class LoadViewer {
         method: 'POST',
         headers: { 'Content-Type': 'application/sdp', ...(this.o.token ? { Authorization: `Bearer ${this.o.token}` } : {}) },
         body: offer,
+        // the engine holds a POST for a stream that is not live yet; the tick's timeout starts after it
+        signal: AbortSignal.timeout(this.o.connectTimeoutMs),
       });
       const text = await res.text();
       if (res.status !== 201) return this.fail(`POST ${res.status}: ${text.trim().slice(0, 200)}`);
