@@ -5,7 +5,6 @@
 // and the markdown it printed) into bench/results/.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import type { Subprocess } from 'bun';
 import { round } from './metrics.ts';
 import { REPO, git } from './repo.ts';
 import { prepareWeir, type WeirSource } from './servers.ts';
@@ -45,16 +44,6 @@ export async function waitUntil(cond: () => Promise<boolean> | boolean, timeoutM
     await Bun.sleep(stepMs);
   }
   return false;
-}
-
-/** SIGTERM to each process still running, SIGKILL to those not gone after graceMs */
-export async function stopProcesses(procs: readonly Subprocess[], graceMs: number): Promise<void> {
-  const running = procs.filter((p) => p.exitCode === null);
-  for (const p of running) p.kill('SIGTERM');
-  await Promise.race([Promise.all(running.map((p) => p.exited)), Bun.sleep(graceMs)]);
-  const stuck = running.filter((p) => p.exitCode === null);
-  for (const p of stuck) p.kill('SIGKILL');
-  await Promise.all(stuck.map((p) => p.exited));
 }
 
 const cleanups = new Set<() => Promise<void> | void>();
@@ -166,6 +155,7 @@ export function reportHead(run: RunStart, source: string): Record<string, unknow
   return { ...header(), engine: run.engine, pinned: run.pinned, source: source.replace(`${REPO}/`, '') };
 }
 
+export { stopProcesses } from './process-stop.ts';
 // the flag checks and the noisy mark, where the scripts used to find them
 export { listFlag, numberFlag } from './bench-args.ts';
 export { NOISY_OTHER_PERCENT, noisyMark } from './hls-machine.ts';

@@ -4,6 +4,7 @@
 // under a config server (--config-url), and stopped by its own PID only.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { freePort } from './free-port.ts';
+import { stopProcesses } from './process-stop.ts';
 import { WORK_DIR, waitForPort, weirEngineCommand } from './servers.ts';
 
 export type WeirEngine = {
@@ -87,15 +88,7 @@ export async function startWeirEngine(o: WeirEngineOptions): Promise<WeirEngine>
     stderr: Bun.file(`${dir}/engine.err.log`),
     stdin: 'ignore',
   });
-  const stop = async (): Promise<void> => {
-    if (proc.exitCode !== null) return;
-    proc.kill('SIGTERM');
-    const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(8000).then(() => false)]);
-    if (!exited) {
-      proc.kill('SIGKILL');
-      await proc.exited;
-    }
-  };
+  const stop = (): Promise<void> => stopProcesses([proc], 8000);
   try {
     for (const port of [rtmpPort, httpPort, rtspPort, apiPort]) await waitForPort(port, 20_000, proc);
   } catch (err) {
