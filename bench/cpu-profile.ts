@@ -22,6 +22,7 @@ const USAGE = `usage: bun run bench/cpu-profile.ts [options]
   --no-profile         run the engine without the profiler
   --help`;
 
+// one line per flag: option tables look alike across the scripts (and within one), the flags differ
 const values = parseBenchArgs(USAGE, {
   rev: { type: 'string', default: 'HEAD' },
   protocol: { type: 'string', default: 'rtmp' },

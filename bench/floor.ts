@@ -22,6 +22,7 @@ const USAGE = `usage: bun run bench/floor.ts [options]
   --help
 Prints one JSON line. (--serve PORT: the floor server itself, which the driver starts.)`;
 
+// one line per flag: option tables look alike across the scripts (and within one), the flags differ
 const values = parseBenchArgs(USAGE, {
   serve: { type: 'string' },
   viewers: { type: 'string', default: '800' },

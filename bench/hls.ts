@@ -52,6 +52,7 @@ const USAGE = `usage: bun run bench/hls.ts [options]
   --out BASE             results path without extension (default bench/results/hls-<time>)
 `;
 
+// one line per flag: option tables look alike across the scripts (and within one), the flags differ
 const args = parseBenchArgs(USAGE, {
   phases: { type: 'string', default: 'latency,cpu,viewers' },
   'mux-revs': { type: 'string', default: 'HEAD' },

@@ -62,6 +62,7 @@ const USAGE = `usage: bun run bench/record.ts [options]
   --out PATH             JSON report path (default bench/results/record-<time>.json)
   --help`;
 
+// one line per flag: option tables look alike across the scripts (and within one), the flags differ
 const args = parseBenchArgs(USAGE, {
   phases: { type: 'string', default: 'cpu,capacity,lookback' },
   format: { type: 'string', default: 'fmp4' },

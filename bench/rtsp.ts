@@ -44,6 +44,7 @@ const USAGE = `usage: bun run bench/rtsp.ts [options]
   --help
 Prints a Markdown table; the JSON report has every point.`;
 
+// one line per flag: option tables look alike across the scripts (and within one), the flags differ
 const args = parseBenchArgs(USAGE, {
   counts: { type: 'string', default: '1,8,16,32,64,96,128,160,192' },
   search: { type: 'boolean', default: true },

@@ -33,6 +33,7 @@ const USAGE = `usage: bun run bench/slow-viewers.ts [options]
   --help
 Prints a JSON report.`;
 
+// one line per flag: option tables look alike across the scripts (and within one), the flags differ
 const values = parseBenchArgs(USAGE, {
   seconds: { type: 'string', default: '120' },
   viewers: { type: 'string', default: '200' },

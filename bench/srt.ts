@@ -57,6 +57,7 @@ const USAGE = `usage: bun run bench/srt.ts [options]
 The viewer and latency phases send the 60 s source file once per point (no loop: timestamps would
 go backwards), so warm-up + ramp + window must fit in it; the script says so when they do not.`;
 
+// one line per flag: option tables look alike across the scripts (and within one), the flags differ
 const args = parseBenchArgs(USAGE, {
   phases: { type: 'string', default: 'ingest,viewers,latency' },
   'latency-ms': { type: 'string', default: '120' },

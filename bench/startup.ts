@@ -14,6 +14,7 @@ const USAGE = `usage: bun run bench/startup.ts [options]
   --dir DIR   where weir-engine and weir-control are (default dist/)
   --help`;
 
+// one line per flag: option tables look alike across the scripts (and within one), the flags differ
 const args = parseBenchArgs(USAGE, {
   runs: { type: 'string', default: '20' },
   dir: { type: 'string', default: join(REPO, 'dist') },

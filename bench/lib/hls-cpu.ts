@@ -17,6 +17,7 @@ import { Publisher } from './publisher.ts';
 import { prepareWeir, startServer, type RunningServer, type WeirSource } from './servers.ts';
 import { parseEndpoint } from './viewers.ts';
 
+// a mode union, then the run's record: the shape of hls-viewer-load.ts ViewerLoadRun, other fields
 export type HlsMode = 'hls-on' | 'hls-off';
 
 export type CpuRun = {
