@@ -5,53 +5,56 @@
 //
 //   bun run bench/cpu-profile.ts --rev b984a62 --protocol rtmp --viewers 800 [--merge-write-ms 50]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { choiceFlag, numberFlag, parseBenchArgs } from './lib/bench-args.ts';
 import { freePort } from './lib/free-port.ts';
+import { archiveRev, BUN, REPO } from './lib/repo.ts';
+import { WORK_DIR } from './lib/servers.ts';
+import { SOLO_ENGINE_ENV, soloEngineFlags } from './lib/weir-engine.ts';
 
-const REPO = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
-const BUN = `${REPO}/node_modules/.bin/bun`;
-const WORK = process.env.WEIR_BENCH_TMP ?? '/tmp/weir-bench';
+const USAGE = `usage: bun run bench/cpu-profile.ts [options]
+  --rev REV            the commit whose src/ runs (default HEAD)
+  --protocol P         rtmp (default) | flv | ws: what the viewers play
+  --viewers N          viewers of the load tool (default 800)
+  --duration S         the load tool's measured seconds (default 20)
+  --merge-write-ms MS  the engine's --merge-write-ms (default 50)
+  --top N              rows of the self-time table to print (default 25)
+  --no-profile         run the engine without the profiler
+  --help`;
 
-const { values } = parseArgs({
-  options: {
-    rev: { type: 'string', default: 'HEAD' },
-    protocol: { type: 'string', default: 'rtmp' },
-    viewers: { type: 'string', default: '800' },
-    duration: { type: 'string', default: '20' },
-    'merge-write-ms': { type: 'string', default: '50' },
-    top: { type: 'string', default: '25' },
-    'no-profile': { type: 'boolean', default: false },
-  },
+// one line per flag: option tables look alike across the scripts (and within one), the flags differ
+const values = parseBenchArgs(USAGE, {
+  rev: { type: 'string', default: 'HEAD' },
+  protocol: { type: 'string', default: 'rtmp' },
+  viewers: { type: 'string', default: '800' },
+  duration: { type: 'string', default: '20' },
+  'merge-write-ms': { type: 'string', default: '50' },
+  top: { type: 'string', default: '25' },
+  'no-profile': { type: 'boolean', default: false },
 });
+const protocol = choiceFlag(values.protocol, 'protocol', ['rtmp', 'flv', 'ws'], USAGE);
+const viewers = numberFlag(values.viewers, 'viewers', USAGE, 1);
+const durationSec = numberFlag(values.duration, 'duration', USAGE, 1);
+const mergeWriteMs = numberFlag(values['merge-write-ms'], 'merge-write-ms', USAGE);
+const top = numberFlag(values.top, 'top', USAGE);
 
-const rev = spawnSync('git', ['-C', REPO, 'rev-parse', '--short', values.rev!], { encoding: 'utf8' }).stdout.trim();
-if (!rev) throw new Error(`unknown revision ${values.rev}`);
-const dir = `${WORK}/weir-${rev}`;
-if (!existsSync(`${dir}/src/engine.ts`)) {
-  mkdirSync(dir, { recursive: true });
-  const r = spawnSync('bash', ['-c', `git -C '${REPO}' archive ${rev} src package.json | tar -x -C '${dir}'`], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`git archive failed: ${r.stderr}`);
-}
-const profDir = `${WORK}/prof-${rev}-${values.protocol}-${values['merge-write-ms']}-${Date.now()}`;
+const { dir, sha: rev } = archiveRev(values.rev);
+const profDir = `${WORK_DIR}/prof-${rev}-${protocol}-${mergeWriteMs}-${Date.now()}`;
 mkdirSync(profDir, { recursive: true });
 const rtmpPort = freePort();
 const httpPort = freePort();
 const profile = values['no-profile'] ? [] : ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${profDir}`];
-const engine = Bun.spawn(
-  ['taskset', '-c', '0', BUN, ...profile, 'run', `${dir}/src/engine.ts`,
-    '--rtmp-host', '127.0.0.1', '--http-host', '127.0.0.1', '--rtmp-port', String(rtmpPort), '--http-port', String(httpPort),
-    '--log-level', 'warn', '--merge-write-ms', values['merge-write-ms']!],
-  // every bench client comes from one loopback address: lift the per-address caps (as bench/lib/servers.ts does);
-  // RTSP, SRT and the engine API on ports of the OS's choosing, so other engines on this machine do not collide
-  { stdout: 'ignore', stderr: 'inherit', env: { ...process.env, WEIR_RTMP_MAX_PER_ADDRESS: '0', WEIR_HTTP_MAX_PER_ADDRESS: '0', WEIR_RTMP_MAX_PUBLISHES_PER_ADDRESS: '0', WEIR_RTSP_PORT: '0', WEIR_SRT_PORT: '0', WEIR_API_PORT: '0' } },
-);
+const engine = Bun.spawn(['taskset', '-c', '0', BUN, ...profile, 'run', `${dir}/src/engine.ts`, ...soloEngineFlags(rtmpPort, httpPort, mergeWriteMs)], {
+  stdout: 'ignore',
+  stderr: 'inherit',
+  env: { ...process.env, ...SOLO_ENGINE_ENV },
+});
 await Bun.sleep(1500);
-const viewerUrl = values.protocol === 'rtmp' ? `rtmp://127.0.0.1:${rtmpPort}/live/bench` : values.protocol === 'ws'
+const viewerUrl = protocol === 'rtmp' ? `rtmp://127.0.0.1:${rtmpPort}/live/bench` : protocol === 'ws'
   ? `ws://127.0.0.1:${httpPort}/live/bench.flv` : `http://127.0.0.1:${httpPort}/live/bench.flv`;
 const load = spawnSync('taskset', ['-c', '1', BUN, 'run', `${REPO}/bench/load.ts`,
   '--publish-url', `rtmp://127.0.0.1:${rtmpPort}/live/bench`, '--url', viewerUrl,
-  '--viewers', values.viewers!, '--duration', values.duration!, '--server-pid', String(engine.pid), '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  '--viewers', String(viewers), '--duration', String(durationSec), '--server-pid', String(engine.pid), '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
 engine.kill('SIGINT');
 await engine.exited;
 if (load.status !== 0) throw new Error(`load tool failed: ${load.stderr}`);
@@ -61,9 +64,8 @@ const report = JSON.parse(load.stdout) as {
   server: { cpuPercentOfOneCore: number; rssMiB: number } | null;
   machine: { otherProcessesPercentOfOneCore: number };
 };
-const viewers = Number(values.viewers);
 console.log(JSON.stringify({
-  rev, protocol: values.protocol, viewers, mergeWriteMs: Number(values['merge-write-ms']),
+  rev, protocol, viewers, mergeWriteMs,
   passing: report.viewers.passing, cpuPercent: report.server?.cpuPercentOfOneCore,
   cpuPer100Viewers: report.server ? +(report.server.cpuPercentOfOneCore / (viewers / 100)).toFixed(2) : null,
   rssMiB: report.server?.rssMiB, rssKiBPerViewer: report.server ? +((report.server.rssMiB * 1024) / viewers).toFixed(1) : null,
@@ -76,5 +78,5 @@ if (md) {
   // The markdown profile's self-time table: keep its first rows.
   const lines = text.split('\n');
   const start = lines.findIndex((l) => /self/i.test(l) && l.startsWith('|'));
-  console.log(lines.slice(Math.max(0, start - 2), start + 2 + Number(values.top)).join('\n'));
+  console.log(lines.slice(Math.max(0, start - 2), start + 2 + top).join('\n'));
 }

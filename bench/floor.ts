@@ -7,23 +7,31 @@
 //   bun run bench/floor.ts --viewers 800 [--merge-ms 50] [--duration 15]
 //   (the driver pins the floor server to core 0 and the load tool to core 1)
 import { spawnSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
+import { concatBytes } from '../src/media/bytes.ts';
+import { numberFlag, parseBenchArgs } from './lib/bench-args.ts';
 import { readFlvFile } from './lib/flv-file.ts';
 import { freePort } from './lib/free-port.ts';
+import { BUN, REPO } from './lib/repo.ts';
 
-const REPO = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
-const BUN = `${REPO}/node_modules/.bin/bun`;
 const FILE = `${REPO}/bench/.cache/src-720p-2500k.flv`;
 
-const { values } = parseArgs({
-  options: {
-    serve: { type: 'string' },
-    viewers: { type: 'string', default: '800' },
-    'merge-ms': { type: 'string', default: '50' },
-    duration: { type: 'string', default: '15' },
-  },
+const USAGE = `usage: bun run bench/floor.ts [options]
+  --viewers N     HTTP-FLV viewers of bench/load.ts (default 800)
+  --merge-ms MS   the merge window; 0: each tag at once (default 50)
+  --duration S    the load tool's measured seconds (default 15)
+  --help
+Prints one JSON line. (--serve PORT: the floor server itself, which the driver starts.)`;
+
+// one line per flag: option tables look alike across the scripts (and within one), the flags differ
+const values = parseBenchArgs(USAGE, {
+  serve: { type: 'string' },
+  viewers: { type: 'string', default: '800' },
+  'merge-ms': { type: 'string', default: '50' },
+  duration: { type: 'string', default: '15' },
 });
-const mergeMs = Number(values['merge-ms']);
+const mergeMs = numberFlag(values['merge-ms'], 'merge-ms', USAGE);
+const viewers = numberFlag(values.viewers, 'viewers', USAGE, 1);
+const durationSec = numberFlag(values.duration, 'duration', USAGE, 1);
 
 function flvTag(type: number, timestampMs: number, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(11 + body.byteLength + 4);
@@ -49,8 +57,7 @@ function serve(port: number): void {
     new Uint8Array([0x46, 0x4c, 0x56, 1, 5, 0, 0, 0, 9, 0, 0, 0, 0]),
     ...tags.slice(0, headerCount).map((t) => flvTag(t.type, 0, t.body)),
   ];
-  const greeting = new Uint8Array(head.reduce((n, b) => n + b.byteLength, 0));
-  head.reduce((at, b) => (greeting.set(b, at), at + b.byteLength), 0);
+  const greeting = concatBytes(head);
   const media = tags.slice(headerCount);
   /** sockets that got the headers and wait for a window that starts with a keyframe */
   const waiting = new Set<import('bun').Socket<undefined>>();
@@ -84,8 +91,7 @@ function serve(port: number): void {
       due.push(flvTag(t.type, t.timestampMs, t.body));
     }
     if (due.length > 0) {
-      const batch = new Uint8Array(due.reduce((n, b) => n + b.byteLength, 0));
-      due.reduce((at, b) => (batch.set(b, at), at + b.byteLength), 0);
+      const batch = concatBytes(due);
       if (key) {
         for (const s of waiting) live.add(s);
         waiting.clear();
@@ -100,20 +106,19 @@ function serve(port: number): void {
 }
 
 if (values.serve) {
-  serve(Number(values.serve));
+  serve(numberFlag(values.serve, 'serve', USAGE, 1));
 } else {
   const port = freePort();
   const server = Bun.spawn(['taskset', '-c', '0', BUN, 'run', import.meta.path, '--serve', String(port), '--merge-ms', String(mergeMs)], { stderr: 'inherit' });
   await Bun.sleep(1000);
   const load = spawnSync('taskset', ['-c', '1', BUN, 'run', `${REPO}/bench/load.ts`, '--no-publish', '--url', `http://127.0.0.1:${port}/live/bench.flv`,
-    '--viewers', values.viewers!, '--duration', values.duration!, '--server-pid', String(server.pid), '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    '--viewers', String(viewers), '--duration', String(durationSec), '--server-pid', String(server.pid), '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
   server.kill('SIGKILL');
   if (load.status !== 0) throw new Error(`load tool failed: ${load.stderr}`);
   const report = JSON.parse(load.stdout) as {
     viewers: { passing: number }; server: { cpuPercentOfOneCore: number; rssMiB: number } | null;
     machine: { otherProcessesPercentOfOneCore: number };
   };
-  const viewers = Number(values.viewers);
   console.log(JSON.stringify({
     floor: true, viewers, mergeMs, passing: report.viewers.passing, cpuPercent: report.server?.cpuPercentOfOneCore,
     cpuPer100Viewers: report.server ? +(report.server.cpuPercentOfOneCore / (viewers / 100)).toFixed(2) : null,

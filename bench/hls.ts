@@ -8,12 +8,12 @@
 //   bun run bench/hls.ts --phases latency --latency-duration 60
 //   bun run bench/hls.ts --phases viewers --viewers 500 --ll-viewer-mode preload-hint
 //   bun run bench/hls.ts --phases mux --mux-revs b984a62,HEAD   # muxing CPU and memory per stream, before/after
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
+import { choiceFlag, choicesFlag, ENGINE_RUN_OPTIONS, numberFlag, parseBenchArgs } from './lib/bench-args.ts';
+import { CLIENT_CORE, REPO, SERVER_CORE, commandLine, git, log, onInterrupt, onlineCores, reportJson, runMain, runStamp, startRun, writeResultFile } from './lib/bench-run.ts';
 import { readFlvFile } from './lib/flv-file.ts';
 import type { LlMode } from './lib/hls-clients.ts';
 import { runCpuPhase, stopCpuChild, type CpuResult } from './lib/hls-cpu.ts';
+import { NOISY_OTHER_PERCENT } from './lib/hls-machine.ts';
 import { runMuxPhase, type MuxResult } from './lib/hls-mux.ts';
 import { runLatencyPhase, type LatencyResult } from './lib/hls-latency.ts';
 import { renderReport, type HlsBenchReport } from './lib/hls-report.ts';
@@ -21,13 +21,11 @@ import { withoutEndOfSequence } from './lib/hls-send-times.ts';
 import { runViewerPhase, type ViewerKind, type ViewerLoadRun } from './lib/hls-viewer-load.ts';
 import { SendTimeTable } from './lib/metrics.ts';
 import { Publisher } from './lib/publisher.ts';
+import { archiveRev } from './lib/repo.ts';
+import { startServer, versions, type RunningServer, type WeirSource } from './lib/servers.ts';
 import { parseEndpoint } from './lib/viewers.ts';
-import { prepareWeir, startServer, versions, WORK_DIR, type RunningServer, type WeirSource } from './lib/servers.ts';
 
-const REPO = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const SOURCE = `${REPO}/bench/.cache/src-720p-2500k.flv`;
-const SERVER_CORE = 0;
-const CLIENT_CORE = 1;
 /** the engine's defaults (src/engine/engine-cli.ts); the benchmark does not change them */
 const ENGINE_HLS = { targetMs: 2000, partMs: 150, window: 6 } as const;
 
@@ -54,104 +52,44 @@ const USAGE = `usage: bun run bench/hls.ts [options]
   --out BASE             results path without extension (default bench/results/hls-<time>)
 `;
 
-const { values: args } = parseArgs({
-  options: {
-    phases: { type: 'string', default: 'latency,cpu,viewers' },
-    'mux-revs': { type: 'string', default: 'HEAD' },
-    'mux-streams': { type: 'string', default: '8' },
-    'mux-loops': { type: 'string', default: '3' },
-    'mux-part-ms': { type: 'string', default: '' },
-    'latency-duration': { type: 'string', default: '40' },
-    warmup: { type: 'string', default: '5' },
-    'poll-ms': { type: 'string', default: '100' },
-    'cpu-streams': { type: 'string', default: '4' },
-    'cpu-duration': { type: 'string', default: '25' },
-    'cpu-rounds': { type: 'string', default: '1' },
-    'quiet-wait': { type: 'string', default: '10' },
-    viewers: { type: 'string', default: '200' },
-    'viewer-kinds': { type: 'string', default: 'hls,ll' },
-    'viewer-duration': { type: 'string', default: '15' },
-    'viewer-poll-ms': { type: 'string', default: '500' },
-    'll-viewer-mode': { type: 'string', default: 'blocking-reload' },
-    'weir-source': { type: 'string', default: 'head' },
-    'no-pin': { type: 'boolean', default: false },
-    out: { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
+// one line per flag: option tables look alike across the scripts (and within one), the flags differ
+const args = parseBenchArgs(USAGE, {
+  phases: { type: 'string', default: 'latency,cpu,viewers' },
+  'mux-revs': { type: 'string', default: 'HEAD' },
+  'mux-streams': { type: 'string', default: '8' },
+  'mux-loops': { type: 'string', default: '3' },
+  'mux-part-ms': { type: 'string', default: '' },
+  'latency-duration': { type: 'string', default: '40' },
+  warmup: { type: 'string', default: '5' },
+  'poll-ms': { type: 'string', default: '100' },
+  'cpu-streams': { type: 'string', default: '4' },
+  'cpu-duration': { type: 'string', default: '25' },
+  'cpu-rounds': { type: 'string', default: '1' },
+  'quiet-wait': { type: 'string', default: '10' },
+  viewers: { type: 'string', default: '200' },
+  'viewer-kinds': { type: 'string', default: 'hls,ll' },
+  'viewer-duration': { type: 'string', default: '15' },
+  'viewer-poll-ms': { type: 'string', default: '500' },
+  'll-viewer-mode': { type: 'string', default: 'blocking-reload' },
+  ...ENGINE_RUN_OPTIONS,
 });
-if (args.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-
-function num(name: keyof typeof args): number {
-  const v = Number(args[name]);
-  if (!Number.isFinite(v) || v < 0) {
-    console.error(`--${name}: not a number\n${USAGE}`);
-    process.exit(2);
-  }
-  return v;
-}
-
-const phases = new Set(args.phases!.split(',').map((s) => s.trim()));
-for (const p of phases) if (!['latency', 'cpu', 'viewers', 'mux'].includes(p)) throw new Error(`unknown phase '${p}'`);
-const llMode = args['ll-viewer-mode'] as LlMode;
-if (llMode !== 'blocking-reload' && llMode !== 'preload-hint') throw new Error(`--ll-viewer-mode: '${llMode}'`);
-const viewerKinds = args['viewer-kinds']!.split(',').map((s) => s.trim()) as ViewerKind[];
-for (const k of viewerKinds) if (k !== 'hls' && k !== 'll') throw new Error(`--viewer-kinds: '${k}'`);
+const num = (name: keyof typeof args): number => numberFlag(args[name] as string, name, USAGE);
+const phases = new Set(choicesFlag(args.phases, 'phases', ['latency', 'cpu', 'viewers', 'mux'], USAGE));
+const llMode: LlMode = choiceFlag(args['ll-viewer-mode'], 'll-viewer-mode', ['blocking-reload', 'preload-hint'], USAGE);
+const viewerKinds: ViewerKind[] = choicesFlag(args['viewer-kinds'], 'viewer-kinds', ['hls', 'll'], USAGE);
 
 /** the engine running now, so an interrupt stops it (by its own handle, never by name) */
 let current: RunningServer | undefined;
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    stopCpuChild();
-    void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
-  });
-}
-
-/** src/ of a commit, unpacked once under the bench's work directory */
-function archiveRev(rev: string): string {
-  const sha = git('rev-parse', '--short', rev);
-  if (!/^[0-9a-f]{4,40}$/.test(sha)) throw new Error(`--mux-revs: unknown revision '${rev}'`);
-  const dir = `${WORK_DIR}/weir-${sha}`;
-  if (!existsSync(`${dir}/src/engine.ts`)) {
-    mkdirSync(dir, { recursive: true });
-    const r = spawnSync('bash', ['-c', `git -C '${REPO}' archive ${sha} src package.json | tar -x -C '${dir}'`], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`git archive ${sha} failed: ${r.stderr}`);
-  }
-  return dir;
-}
-
-function git(...a: string[]): string {
-  const r = spawnSync('git', ['-C', REPO, ...a], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : 'unknown';
-}
-
-/** every core of the machine (nproc counts only those this pinned process may use) */
-function onlineCores(): number {
-  return readFileSync('/proc/cpuinfo', 'utf8').split('\n').filter((l) => /^processor\s*:/.test(l)).length;
-}
-
-function log(line: string): void {
-  console.error(line);
-}
+onInterrupt(stopCpuChild);
+onInterrupt(() => current?.stop());
 
 async function main(): Promise<void> {
   const started = performance.now();
   const date = new Date();
-  const runId = date.toISOString().replace(/[:.]/g, '-');
-  if (!existsSync(SOURCE)) {
-    log('bench: the source file is missing; running bench/setup.sh');
-    const r = spawnSync('bash', [`${REPO}/bench/setup.sh`], { stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('bench/setup.sh failed');
-  }
-  let clientCore: number | null = null;
-  if (!args['no-pin']) {
-    const r = spawnSync('taskset', ['-a', '-pc', String(CLIENT_CORE), String(process.pid)], { encoding: 'utf8' });
-    if (r.status === 0) clientCore = CLIENT_CORE;
-    else log(`bench: could not pin to core ${CLIENT_CORE}: ${r.stderr.trim()}`);
-  }
-  const engine = prepareWeir(args['weir-source'] as WeirSource);
+  const runId = runStamp(date);
+  const run = startRun([SOURCE], args);
+  const clientCore = run.pinned ? CLIENT_CORE : null;
+  const engine = run.engine;
   log(`bench: engine ${engine}, pinned to core ${SERVER_CORE}`);
   const tags = withoutEndOfSequence(readFlvFile(SOURCE));
 
@@ -227,20 +165,19 @@ async function main(): Promise<void> {
     mux = [];
     const partTargets = [undefined, ...args['mux-part-ms']!.split(',').filter((p) => p.trim() !== '').map(Number)];
     for (const rev of args['mux-revs']!.split(',').map((r) => r.trim())) {
-      const srcDir = archiveRev(rev);
+      const { dir: srcDir, sha } = archiveRev(rev);
       for (const partTargetMs of partTargets) {
         log(`bench: mux phase, ${rev}${partTargetMs ? ` at ${partTargetMs} ms parts` : ''} (${num('mux-streams')} streams x ${num('mux-loops')} loops)`);
         const m = await runMuxPhase({ srcDir, sourcePath: SOURCE, streams: num('mux-streams'), loops: num('mux-loops'), ...(partTargetMs ? { partTargetMs } : {}) });
         log(`  ${m.muxCpuSecPerStreamMinute} CPU s per stream-minute (${m.muxPercentOfCorePerStream}% of a core), window ${m.windowMiBPerStream} MiB, RSS ${m.rssMiBPerStream} MiB per stream`);
-        mux.push({ ...m, srcDir: `${rev} (${git('rev-parse', '--short', rev)})` });
+        mux.push({ ...m, srcDir: `${rev} (${sha})` });
       }
     }
   }
 
   const v = versions();
-  const command = `bun run bench/hls.ts${process.argv.length > 2 ? ' ' + process.argv.slice(2).join(' ') : ''}`;
   const report: HlsBenchReport = {
-    command,
+    command: commandLine(),
     date: date.toISOString(),
     git: {
       head: git('rev-parse', 'HEAD'),
@@ -259,10 +196,9 @@ async function main(): Promise<void> {
     notes: notes(latency, cpu),
   };
   const base = args.out ?? `${REPO}/bench/results/hls-${runId}`;
-  mkdirSync(base.slice(0, base.lastIndexOf('/')) || '.', { recursive: true });
-  writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + '\n');
+  writeResultFile(`${base}.json`, reportJson(report));
   const md = renderReport(report);
-  writeFileSync(`${base}.md`, md);
+  writeResultFile(`${base}.md`, md);
   console.log(md);
   log(`bench: wrote ${base}.md and ${base}.json`);
 }
@@ -297,10 +233,10 @@ function notes(latency: LatencyResult | undefined, cpu: CpuResult | undefined): 
         ? 'Checked after every CPU run: with HLS on, index.m3u8 and ll.m3u8 of a stream answer 200; with it off, 404.'
         : `WARNING: the HLS on/off check failed for ${wrong.map((r) => `${r.mode} round ${r.round} (${r.check.hls}/${r.check.ll})`).join(', ')}.`,
     );
-    const noisy = cpu.runs.filter((r) => r.otherCpuPercent > 15);
+    const noisy = cpu.runs.filter((r) => r.otherCpuPercent > NOISY_OTHER_PERCENT);
     if (noisy.length > 0) out.push(`Noisy CPU runs (other processes above 15% of a core): ${noisy.map((r) => `${r.mode} round ${r.round} (${r.otherCpuPercent}%)`).join(', ')}.`);
   }
   return out;
 }
 
-await main();
+runMain(main);

@@ -3,7 +3,7 @@
 // a look-back playlist over 24 h of segments.
 //
 // The engine under test runs pinned to core 0 under a config server in this process
-// (test/server/fake-config-server.ts), whose snapshot gives the app `rec` recording settings
+// (test/engine/fake-config-server.ts), whose snapshot gives the app `rec` recording settings
 // (src/shared/config-protocol.ts RecordingSettings) or none; this process, pinned to core 1,
 // publishes N copies of bench/.cache/src-720p-2500k.flv over RTMP at real-time pace. Files go to
 // a directory under /tmp/weir-bench (--record-dir), deleted after every point.
@@ -19,17 +19,18 @@
 // Loopback only, bounded in time; it stops only the engines it started.
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { appSettings, makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../test/engine/fake-config-server.ts';
 import { formatSegmentName, parseSegmentName } from '../src/record/segment-name.ts';
 import type { EngineStatus, RecordingFormat, RecordingSettings } from '../src/shared/config-protocol.ts';
-import { CLIENT_CORE, REPO, SERVER_CORE, ensureSetup, noisyMark, header, listFlag, log, numberFlag, onInterrupt, pinSelf, runCleanups, writeReport } from './lib/bench-run.ts';
+import { choiceFlag, choicesFlag, ENGINE_RUN_OPTIONS, listFlag, numberFlag, parseBenchArgs } from './lib/bench-args.ts';
+import { CLIENT_CORE, REPO, SERVER_CORE, finishReport, log, onInterrupt, reportHead, runMain, runStamp, startRun } from './lib/bench-run.ts';
+import { searchCapacity } from './lib/capacity-search.ts';
 import { readFlvFile } from './lib/flv-file.ts';
-import { startCpuWindow, type CpuWindow } from './lib/hls-machine.ts';
+import { noisyMark, startCpuWindow, type CpuWindow } from './lib/hls-machine.ts';
 import { withoutEndOfSequence } from './lib/hls-send-times.ts';
 import { percentile, round, SendTimeTable } from './lib/metrics.ts';
 import { Publisher } from './lib/publisher.ts';
-import { prepareWeir, WORK_DIR, type WeirSource } from './lib/servers.ts';
+import { WORK_DIR } from './lib/servers.ts';
 import { parseEndpoint } from './lib/viewers.ts';
 import { engineApi, startWeirEngine, type WeirEngine } from './lib/weir-engine.ts';
 import type { FlvFileTag } from './lib/flv-file.ts';
@@ -37,7 +38,6 @@ import type { FlvFileTag } from './lib/flv-file.ts';
 const SOURCE = `${REPO}/bench/.cache/src-720p-2500k.flv`;
 const SECRET = 'bench-record-secret-0123456789abcdef';
 const APP = 'rec';
-const DAY_MS = 24 * 3600 * 1000;
 
 const USAGE = `usage: bun run bench/record.ts [options]
   --phases LIST          cpu,capacity,lookback (default all three)
@@ -61,37 +61,27 @@ const USAGE = `usage: bun run bench/record.ts [options]
   --out PATH             JSON report path (default bench/results/record-<time>.json)
   --help`;
 
-const { values: args } = parseArgs({
-  options: {
-    phases: { type: 'string', default: 'cpu,capacity,lookback' },
-    format: { type: 'string', default: 'fmp4' },
-    'segment-sec': { type: 'string', default: '6' },
-    'record-dir': { type: 'string' },
-    warmup: { type: 'string', default: '8' },
-    'cpu-streams': { type: 'string', default: '8' },
-    'cpu-duration': { type: 'string', default: '30' },
-    'cpu-rounds': { type: 'string', default: '2' },
-    counts: { type: 'string', default: '16,32,64,128,192,256,384,512' },
-    'capacity-duration': { type: 'string', default: '30' },
-    'keep-going': { type: 'boolean', default: false },
-    'max-cpu': { type: 'string', default: '90' },
-    'lookback-hours': { type: 'string', default: '24' },
-    'lookback-requests': { type: 'string', default: '20' },
-    'no-hls': { type: 'boolean', default: false },
-    'weir-source': { type: 'string', default: 'head' },
-    'no-pin': { type: 'boolean', default: false },
-    out: { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
+// one line per flag: option tables look alike across the scripts (and within one), the flags differ
+const args = parseBenchArgs(USAGE, {
+  phases: { type: 'string', default: 'cpu,capacity,lookback' },
+  format: { type: 'string', default: 'fmp4' },
+  'segment-sec': { type: 'string', default: '6' },
+  'record-dir': { type: 'string' },
+  warmup: { type: 'string', default: '8' },
+  'cpu-streams': { type: 'string', default: '8' },
+  'cpu-duration': { type: 'string', default: '30' },
+  'cpu-rounds': { type: 'string', default: '2' },
+  counts: { type: 'string', default: '16,32,64,128,192,256,384,512' },
+  'capacity-duration': { type: 'string', default: '30' },
+  'keep-going': { type: 'boolean', default: false },
+  'max-cpu': { type: 'string', default: '90' },
+  'lookback-hours': { type: 'string', default: '24' },
+  'lookback-requests': { type: 'string', default: '20' },
+  'no-hls': { type: 'boolean', default: false },
+  ...ENGINE_RUN_OPTIONS,
 });
-if (args.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-const phases = new Set(args.phases!.split(',').map((s) => s.trim()));
-for (const p of phases) if (!['cpu', 'capacity', 'lookback'].includes(p)) (console.error(`--phases: unknown '${p}'\n${USAGE}`), process.exit(2));
-const format = args.format as RecordingFormat;
-if (format !== 'fmp4' && format !== 'ts') (console.error(`--format: fmp4 or ts\n${USAGE}`), process.exit(2));
+const phases = new Set(choicesFlag(args.phases, 'phases', ['cpu', 'capacity', 'lookback'], USAGE));
+const format: RecordingFormat = choiceFlag(args.format, 'format', ['fmp4', 'ts'], USAGE);
 const segmentSec = numberFlag(args['segment-sec'], 'segment-sec', USAGE, 1);
 const warmupSec = numberFlag(args.warmup, 'warmup', USAGE);
 const cpuStreams = numberFlag(args['cpu-streams'], 'cpu-streams', USAGE, 1);
@@ -103,7 +93,7 @@ const maxCpu = numberFlag(args['max-cpu'], 'max-cpu', USAGE, 1);
 const lookbackHours = numberFlag(args['lookback-hours'], 'lookback-hours', USAGE, 0.01);
 const lookbackRequests = numberFlag(args['lookback-requests'], 'lookback-requests', USAGE, 1);
 const hls = !args['no-hls'];
-const runId = `record-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+const runId = `record-${runStamp()}`;
 const recordDir = args['record-dir'] ?? `${WORK_DIR}/${runId}`;
 
 function recording(enabled: boolean): RecordingSettings {
@@ -286,28 +276,12 @@ async function capacityPoint(fake: FakeConfigServer, tags: FlvFileTag[], n: numb
 /** the counts in order until one fails (unless --keep-going), then bisection to within 10% */
 async function capacityPhase(fake: FakeConfigServer, tags: FlvFileTag[]): Promise<{ points: CapacityPoint[]; sustained: number; firstFail: number }> {
   const points: (CapacityPoint & { clientLimited: boolean })[] = [];
-  let lastPass = 0;
-  let firstFail = 0;
-  for (const n of counts) {
+  const measure = async (n: number) => {
     const point = await capacityPoint(fake, tags, n);
     points.push(point);
-    if (point.pass) lastPass = Math.max(lastPass, n);
-    else if (!firstFail) firstFail = n;
-    if (!point.pass && !args['keep-going']) break;
-  }
-  if (!args['keep-going'] && firstFail && lastPass && lastPass < firstFail && !points.at(-1)!.clientLimited) {
-    let lo = lastPass;
-    let hi = firstFail;
-    while (hi - lo > Math.max(1, Math.ceil(lo * 0.1))) {
-      const mid = Math.floor((lo + hi) / 2);
-      const point = await capacityPoint(fake, tags, mid);
-      points.push(point);
-      if (point.pass) lo = mid;
-      else hi = mid;
-    }
-    firstFail = hi;
-  }
-  const sustained = Math.max(0, ...points.filter((p) => p.pass).map((p) => p.streams));
+    return point;
+  };
+  const { sustained, firstFail } = await searchCapacity(counts, measure, { keepGoing: args['keep-going'], bisect: !args['keep-going'] });
   return { points, sustained, firstFail };
 }
 
@@ -403,71 +377,55 @@ function windowCells(w: Window): string {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  ensureSetup([SOURCE]);
-  const pinned = args['no-pin'] ? false : pinSelf(CLIENT_CORE);
-  const engineDescribe = prepareWeir(args['weir-source'] as WeirSource);
+  const run = startRun([SOURCE], args);
+  const engineDescribe = run.engine;
   log(`bench: engine ${engineDescribe} on core ${SERVER_CORE}; publishers (this process) on core ${CLIENT_CORE}; recording ${format}, ${segmentSec} s segments, to ${recordDir}`);
   const tags = withoutEndOfSequence(readFlvFile(SOURCE));
   const fileMbps = round(new Publisher(parseEndpoint('rtmp://127.0.0.1/live/none'), tags, new SendTimeTable()).fileBitrateBps / 1e6, 2)!;
   const fake = startFakeConfigServer({ secret: SECRET, snapshot: snapshotFor('off') });
   onInterrupt(() => fake.stop());
   const lines: string[] = [];
-  const report: Record<string, unknown> = { ...header(), engine: engineDescribe, pinned, source: SOURCE.replace(`${REPO}/`, ''), sourceMbps: fileMbps, options: { format, segmentSec, warmupSec, cpuStreams, cpuDuration, cpuRounds, counts, capacityDuration, maxCpu, lookbackHours, lookbackRequests, hls, recordDir } };
+  const report: Record<string, unknown> = { ...reportHead(run, SOURCE), sourceMbps: fileMbps, options: { format, segmentSec, warmupSec, cpuStreams, cpuDuration, cpuRounds, counts, capacityDuration, maxCpu, lookbackHours, lookbackRequests, hls, recordDir } };
   const cols = 'engine % of core | written Mbit/s (files completed in window / window) | Mbit/s per stream in files | files | recorded s per stream min / median | segments dropped | publisher max lag ms | engine RSS MiB | bench process % | other processes %';
-  try {
-    if (phases.has('cpu')) {
-      const cpu = await cpuPhase(fake, tags);
-      report.cpu = cpu;
-      lines.push(
-        `Recording CPU: ${cpuStreams} RTMP publishers of the ${fileMbps} Mbit/s bench stream, ${format} ${segmentSec} s segments, HLS ${hls ? 'on' : 'off'}, ${cpuDuration} s windows`,
-        '',
-        `| recording | round | ${cols} |`,
-        `|---|---:|${'---:|'.repeat(10)}`,
-        ...cpu.runs.map((r) => `| ${r.mode}${noisyMark(r.window.cpu.otherPercent)} | ${r.round} | ${windowCells(r.window)} |`),
-        '',
-        `**Recording cost (median on - median off) / streams: ${cpu.perStreamPercent}% of a core per stream = ${cpu.cpuSecondsPerStreamMinute} CPU s per stream-minute** (on ${cpu.onMedian}%, off ${cpu.offMedian}%).`,
-        '',
-      );
-    }
-    if (phases.has('capacity')) {
-      const cap = await capacityPhase(fake, tags);
-      report.capacity = cap;
-      lines.push(
-        `Recording capacity: recording on, ${capacityDuration} s windows; pass = engine < ${maxCpu}%, no segment dropped, every stream's completed files cover the window but two segments`,
-        '',
-        `| streams | result | ${cols} |`,
-        `|---:|---|${'---:|'.repeat(10)}`,
-        ...cap.points.map((p) => `| ${p.streams} | ${p.pass ? 'pass' : `fail: ${p.why.join('; ')}`}${noisyMark(p.window.cpu.otherPercent)} | ${windowCells(p.window)} |`),
-        '',
-        `Streams one core records: **${cap.sustained}**${cap.firstFail ? ` (first failing: ${cap.firstFail})` : ' (no count failed: raise --counts)'}.`,
-        '',
-      );
-    }
-    if (phases.has('lookback')) {
-      const lb = await lookbackPhase(fake, tags, engineDescribe);
-      report.lookback = lb;
-      if ('skipped' in lb) lines.push(`Look-back playlist: skipped: ${lb.skipped}.`, '');
-      else
-        lines.push(
-          `Look-back playlist over ${lb.hours} h (${lb.segments} segment files of ${segmentSec} s): GET index.m3u8?start_time=&end_time= over all of it: first request ${lb.firstMs} ms; then p50 ${lb.warmP50Ms} ms, p95 ${lb.warmP95Ms} ms, max ${lb.warmMaxMs} ms (${lookbackRequests} requests); ${lb.playlistEntries} entries, ${Math.round(lb.playlistBytes / 1024)} KiB.`,
-          '',
-        );
-    }
-    console.log(lines.join('\n'));
-    report.elapsedSec = round((performance.now() - started) / 1000, 0);
-    report.markdown = lines.join('\n');
-    const path = writeReport('record', report, args.out);
-    log(`bench: report ${path} (${Math.round((performance.now() - started) / 1000)} s)`);
-  } finally {
-    await runCleanups();
+  if (phases.has('cpu')) {
+    const cpu = await cpuPhase(fake, tags);
+    report.cpu = cpu;
+    lines.push(
+      `Recording CPU: ${cpuStreams} RTMP publishers of the ${fileMbps} Mbit/s bench stream, ${format} ${segmentSec} s segments, HLS ${hls ? 'on' : 'off'}, ${cpuDuration} s windows`,
+      '',
+      `| recording | round | ${cols} |`,
+      `|---|---:|${'---:|'.repeat(10)}`,
+      ...cpu.runs.map((r) => `| ${r.mode}${noisyMark(r.window.cpu.otherPercent)} | ${r.round} | ${windowCells(r.window)} |`),
+      '',
+      `**Recording cost (median on - median off) / streams: ${cpu.perStreamPercent}% of a core per stream = ${cpu.cpuSecondsPerStreamMinute} CPU s per stream-minute** (on ${cpu.onMedian}%, off ${cpu.offMedian}%).`,
+      '',
+    );
   }
+  if (phases.has('capacity')) {
+    const cap = await capacityPhase(fake, tags);
+    report.capacity = cap;
+    lines.push(
+      `Recording capacity: recording on, ${capacityDuration} s windows; pass = engine < ${maxCpu}%, no segment dropped, every stream's completed files cover the window but two segments`,
+      '',
+      `| streams | result | ${cols} |`,
+      `|---:|---|${'---:|'.repeat(10)}`,
+      ...cap.points.map((p) => `| ${p.streams} | ${p.pass ? 'pass' : `fail: ${p.why.join('; ')}`}${noisyMark(p.window.cpu.otherPercent)} | ${windowCells(p.window)} |`),
+      '',
+      `Streams one core records: **${cap.sustained}**${cap.firstFail ? ` (first failing: ${cap.firstFail})` : ' (no count failed: raise --counts)'}.`,
+      '',
+    );
+  }
+  if (phases.has('lookback')) {
+    const lb = await lookbackPhase(fake, tags, engineDescribe);
+    report.lookback = lb;
+    if ('skipped' in lb) lines.push(`Look-back playlist: skipped: ${lb.skipped}.`, '');
+    else
+      lines.push(
+        `Look-back playlist over ${lb.hours} h (${lb.segments} segment files of ${segmentSec} s): GET index.m3u8?start_time=&end_time= over all of it: first request ${lb.firstMs} ms; then p50 ${lb.warmP50Ms} ms, p95 ${lb.warmP95Ms} ms, max ${lb.warmMaxMs} ms (${lookbackRequests} requests); ${lb.playlistEntries} entries, ${Math.round(lb.playlistBytes / 1024)} KiB.`,
+        '',
+      );
+  }
+  finishReport('record', report, lines, started, args.out);
 }
 
-main().then(
-  () => process.exit(0),
-  async (err) => {
-    console.error(err);
-    await runCleanups();
-    process.exit(1);
-  },
-);
+runMain(main);

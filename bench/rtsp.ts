@@ -4,22 +4,22 @@
 // A "camera farm" Weir engine on the client core serves one looped 1080p30 H.264 + AAC stream
 // (bench/.cache/src-1080p-4000k.flv, published into it over RTMP at real-time pace by this
 // process) from its RTSP server. The engine under test, pinned to core 0, runs under a config
-// server (this process, test/server/fake-config-server.ts) whose snapshot lists N pull sources
+// server (this process, test/engine/fake-config-server.ts) whose snapshot lists N pull sources
 // rtsp://127.0.0.1:P/live/cam -> live/camK, with HLS and LL-HLS on (the defaults). Per point:
 // a fresh engine under test, a warm-up, then a measured window: its CPU, every pull's relay
 // state (engine API /v1/relays) and whether every stream's index.m3u8 keeps advancing.
 // Loopback only, bounded in time; it stops only the engines it started.
-import { parseArgs } from 'node:util';
 import { appSettings, makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../test/engine/fake-config-server.ts';
 import type { RelayStatus } from '../src/shared/config-protocol.ts';
-import { CLIENT_CORE, REPO, SERVER_CORE, ensureSetup, noisyMark, header, listFlag, log, numberFlag, onInterrupt, pinSelf, runCleanups, writeReport } from './lib/bench-run.ts';
+import { choiceFlag, ENGINE_RUN_OPTIONS, listFlag, numberFlag, parseBenchArgs } from './lib/bench-args.ts';
+import { CLIENT_CORE, REPO, SERVER_CORE, finishReport, log, onInterrupt, reportHead, runMain, runStamp, startRun, waitUntil } from './lib/bench-run.ts';
+import { searchCapacity } from './lib/capacity-search.ts';
 import { readFlvFile } from './lib/flv-file.ts';
-import { startCpuWindow, type CpuWindow } from './lib/hls-machine.ts';
+import { noisyMark, perUnit, startCpuWindow, type CpuWindow } from './lib/hls-machine.ts';
 import { withoutEndOfSequence } from './lib/hls-send-times.ts';
 import { round, SendTimeTable } from './lib/metrics.ts';
 import { PlaylistWatcher, type PlaylistVerdict } from './lib/playlist-watch.ts';
 import { Publisher } from './lib/publisher.ts';
-import { prepareWeir, type WeirSource } from './lib/servers.ts';
 import { parseEndpoint } from './lib/viewers.ts';
 import { engineApi, startWeirEngine, type WeirEngine } from './lib/weir-engine.ts';
 
@@ -44,39 +44,27 @@ const USAGE = `usage: bun run bench/rtsp.ts [options]
   --help
 Prints a Markdown table; the JSON report has every point.`;
 
-const { values: args } = parseArgs({
-  options: {
-    counts: { type: 'string', default: '1,8,16,32,64,96,128,160,192' },
-    search: { type: 'boolean', default: true },
-    'no-search': { type: 'boolean', default: false },
-    'keep-going': { type: 'boolean', default: false },
-    duration: { type: 'string', default: '20' },
-    warmup: { type: 'string', default: '6' },
-    'max-cpu': { type: 'string', default: '90' },
-    'max-gap-ms': { type: 'string', default: '5000' },
-    'poll-ms': { type: 'string', default: '1000' },
-    transport: { type: 'string', default: 'tcp' },
-    'weir-source': { type: 'string', default: 'head' },
-    'no-pin': { type: 'boolean', default: false },
-    out: { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
+// one line per flag: option tables look alike across the scripts (and within one), the flags differ
+const args = parseBenchArgs(USAGE, {
+  counts: { type: 'string', default: '1,8,16,32,64,96,128,160,192' },
+  search: { type: 'boolean', default: true },
+  'no-search': { type: 'boolean', default: false },
+  'keep-going': { type: 'boolean', default: false },
+  duration: { type: 'string', default: '20' },
+  warmup: { type: 'string', default: '6' },
+  'max-cpu': { type: 'string', default: '90' },
+  'max-gap-ms': { type: 'string', default: '5000' },
+  'poll-ms': { type: 'string', default: '1000' },
+  transport: { type: 'string', default: 'tcp' },
+  ...ENGINE_RUN_OPTIONS,
 });
-if (args.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
 const counts = listFlag(args.counts, 'counts', USAGE);
 const durationSec = numberFlag(args.duration, 'duration', USAGE, 1);
 const warmupSec = numberFlag(args.warmup, 'warmup', USAGE);
 const maxCpu = numberFlag(args['max-cpu'], 'max-cpu', USAGE, 1);
 const maxGapMs = numberFlag(args['max-gap-ms'], 'max-gap-ms', USAGE, 100);
 const pollMs = numberFlag(args['poll-ms'], 'poll-ms', USAGE, 50);
-const transport = args.transport;
-if (transport !== 'tcp' && transport !== 'udp') {
-  console.error(`--transport: tcp or udp\n${USAGE}`);
-  process.exit(2);
-}
+const transport = choiceFlag(args.transport, 'transport', ['tcp', 'udp'], USAGE);
 const search = args.search && !args['no-search'];
 
 type Point = {
@@ -105,15 +93,6 @@ type Point = {
   secondsToAllLive: number;
 };
 
-async function waitUntil(cond: () => Promise<boolean> | boolean, timeoutMs: number, stepMs = 250): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (await cond()) return true;
-    await Bun.sleep(stepMs);
-  }
-  return false;
-}
-
 async function measure(n: number, farm: WeirEngine, fake: FakeConfigServer, runId: string): Promise<Point> {
   const camUrl = `rtsp://127.0.0.1:${farm.rtspPort}/live/cam${transport === 'udp' ? '?transport=udp' : ''}`;
   fake.snapshot = makeSnapshot({
@@ -130,11 +109,11 @@ async function measure(n: number, farm: WeirEngine, fake: FakeConfigServer, runI
   try {
     const t0 = performance.now();
     const relays = async () => (await engineApi<RelayStatus[]>(engine, SECRET, '/v1/relays')) ?? [];
-    const allLive = await waitUntil(async () => (await relays()).filter((r) => r.state === 'live').length >= n, 30_000 + n * 500);
+    const allLive = await waitUntil(async () => (await relays()).filter((r) => r.state === 'live').length >= n, 30_000 + n * 500, 250);
     const secondsToAllLive = round((performance.now() - t0) / 1000, 1)!;
     watcher.start();
     // every playlist lists a segment (or the wait is over), then the warm-up
-    await waitUntil(() => watcher.listing >= n, 15_000);
+    await waitUntil(() => watcher.listing >= n, 15_000, 250);
     await Bun.sleep(warmupSec * 1000);
     const before = await relays();
     watcher.beginWindow();
@@ -156,6 +135,7 @@ async function measure(n: number, farm: WeirEngine, fake: FakeConfigServer, runI
     if (e.enginePercent >= maxCpu) why.push(`engine CPU ${e.enginePercent}% >= ${maxCpu}%`);
     // the farm and this process share core 1: past 90% of it they, not the engine, may be the limit
     const clientLimited = f.enginePercent + f.clientPercent > 90;
+    const share = perUnit(e.enginePercent, n);
     if (clientLimited) why.push(`camera farm + bench process at ${round(f.enginePercent + f.clientPercent)}% of core ${CLIENT_CORE}: client-limited`);
     return {
       pulls: n,
@@ -163,8 +143,8 @@ async function measure(n: number, farm: WeirEngine, fake: FakeConfigServer, runI
       why,
       clientLimited,
       engine: e,
-      percentPerPull: round(e.enginePercent / n, 3)!,
-      cpuSecondsPerPullMinute: round((e.enginePercent / 100 / n) * 60, 3)!,
+      percentPerPull: share.percent,
+      cpuSecondsPerPullMinute: share.cpuSecondsPerMinute,
       live,
       relayRetries: retries,
       relayBytesInMbps: round((bytesIn * 8) / e.seconds / 1e6, 2)!,
@@ -190,11 +170,9 @@ function row(p: Point): string {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const runId = `rtsp-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  ensureSetup([SOURCE]);
-  const pinned = args['no-pin'] ? false : pinSelf(CLIENT_CORE);
-  const engineDescribe = prepareWeir(args['weir-source'] as WeirSource);
-  log(`bench: engine ${engineDescribe}; engine under test on core ${SERVER_CORE}, camera farm and this process on core ${CLIENT_CORE}`);
+  const runId = `rtsp-${runStamp()}`;
+  const run = startRun([SOURCE], args);
+  log(`bench: engine ${run.engine}; engine under test on core ${SERVER_CORE}, camera farm and this process on core ${CLIENT_CORE}`);
   const tags = withoutEndOfSequence(readFlvFile(SOURCE));
 
   // the camera farm: a Weir engine (standalone, app live) serving live/cam over RTSP
@@ -215,71 +193,34 @@ async function main(): Promise<void> {
   await Bun.sleep(1500); // a keyframe cached at the farm
 
   const points: Point[] = [];
-  const run = async (n: number): Promise<Point> => {
+  const measureAt = async (n: number): Promise<Point> => {
     log(`bench: ${n} pull(s)...`);
     const p = await measure(n, farm, fake, runId);
     log(`bench:   ${p.pass ? 'pass' : 'FAIL'} engine ${p.engine.enginePercent}% (${p.percentPerPull}% per pull), live ${p.live}/${n}, playlists ${p.playlistsOk}/${n}, worst gap ${p.worstGapMs} ms, farm ${p.farmPercent}%, other ${p.engine.otherPercent}%${p.why.length ? ` (${p.why.join('; ')})` : ''}`);
     points.push(p);
     return p;
   };
-  try {
-    let lastPass = 0;
-    let firstFail = 0;
-    for (const n of counts) {
-      const p = await run(n);
-      if (p.pass) lastPass = Math.max(lastPass, n);
-      else if (!firstFail) firstFail = n;
-      if (!p.pass && !args['keep-going']) break;
-    }
-    if (search && firstFail > 0 && lastPass > 0 && lastPass < firstFail && !points.at(-1)!.clientLimited) {
-      let lo = lastPass;
-      let hi = firstFail;
-      while (hi - lo > Math.max(1, Math.ceil(lo * 0.1))) {
-        const mid = Math.floor((lo + hi) / 2);
-        if ((await run(mid)).pass) lo = mid;
-        else hi = mid;
-      }
-      lastPass = lo;
-      firstFail = hi;
-    }
-    const passing = points.filter((p) => p.pass);
-    const sustained = passing.length ? Math.max(...passing.map((p) => p.pulls)) : 0;
-    const lines = [
-      `RTSP pulls of a 1080p30 4 Mbit/s H.264 + AAC camera (${transport}), served as HLS + LL-HLS; ${durationSec} s windows`,
-      '',
-      '| pulls | result | engine % of core | % per pull | CPU s per pull-minute | pulls live | playlists advancing | worst segment gap ms | pulled Mbit/s | core 0 busy % | farm / bench process / core 1 busy % | other processes % |',
-      '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',
-      ...points.map(row),
-      '',
-      `Pulls one core sustains: **${sustained}**${firstFail ? ` (first failing: ${firstFail})` : ' (no count failed: raise --counts)'}.`,
-    ];
-    console.log(lines.join('\n'));
-    const path = writeReport('rtsp', {
-      ...header(),
-      engine: engineDescribe,
-      pinned,
-      source: SOURCE.replace(`${REPO}/`, ''),
-      sourceBitrateMbps: round(publisher.fileBitrateBps / 1e6, 2),
-      transport,
-      options: { counts, durationSec, warmupSec, maxCpu, maxGapMs, pollMs, search },
-      sustained,
-      firstFail,
-      points,
-      publisher: publisher.stats,
-      elapsedSec: round((performance.now() - started) / 1000, 0),
-      markdown: lines.join('\n'),
-    }, args.out);
-    log(`bench: report ${path} (${Math.round((performance.now() - started) / 1000)} s)`);
-  } finally {
-    await runCleanups();
-  }
+  const { sustained, firstFail } = await searchCapacity(counts, measureAt, { keepGoing: args['keep-going'], bisect: search });
+  const lines = [
+    `RTSP pulls of a 1080p30 4 Mbit/s H.264 + AAC camera (${transport}), served as HLS + LL-HLS; ${durationSec} s windows`,
+    '',
+    '| pulls | result | engine % of core | % per pull | CPU s per pull-minute | pulls live | playlists advancing | worst segment gap ms | pulled Mbit/s | core 0 busy % | farm / bench process / core 1 busy % | other processes % |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',
+    ...points.map(row),
+    '',
+    `Pulls one core sustains: **${sustained}**${firstFail ? ` (first failing: ${firstFail})` : ' (no count failed: raise --counts)'}.`,
+  ];
+  const report = {
+    ...reportHead(run, SOURCE),
+    sourceBitrateMbps: round(publisher.fileBitrateBps / 1e6, 2),
+    transport,
+    options: { counts, durationSec, warmupSec, maxCpu, maxGapMs, pollMs, search },
+    sustained,
+    firstFail,
+    points,
+    publisher: publisher.stats,
+  };
+  finishReport('rtsp', report, lines, started, args.out);
 }
 
-main().then(
-  () => process.exit(0),
-  async (err) => {
-    console.error(err);
-    await runCleanups();
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -11,11 +11,30 @@ NMS_VERSION="${NMS_VERSION:-4.4.3}"
 CACHE="${BENCH_CACHE:-$HERE/.cache}"
 mkdir -p "$CACHE"
 
+# apt-get install, with an apt-get update first only when the package lists are stale
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y --no-install-recommends "$@" >/dev/null 2>&1 \
+    || { apt-get update >/dev/null && apt-get install -y --no-install-recommends "$@" >/dev/null; }
+}
+
+# encode OUT SIZE RATE SECONDS: a testsrc2 pattern and a 440 Hz tone, 30 fps H.264 main with no
+# B-frames and a 1 s GOP at a constant RATE (e.g. 2500k), AAC 128k stereo, as FLV
+encode() {
+  ffmpeg -hide_banner -loglevel error -y \
+    -f lavfi -i "testsrc2=size=$2:rate=30" \
+    -f lavfi -i "sine=frequency=440:sample_rate=48000" \
+    -t "$4" -map 0:v -map 1:a \
+    -c:v libx264 -preset veryfast -tune zerolatency -profile:v main -pix_fmt yuv420p \
+    -b:v "$3" -minrate "$3" -maxrate "$3" -bufsize "$3" -x264-params "nal-hrd=cbr:force-cfr=1" \
+    -g 30 -keyint_min 30 -sc_threshold 0 -bf 0 \
+    -c:a aac -b:a 128k -ac 2 \
+    -f flv "$1"
+}
+
 if ! command -v nginx >/dev/null || [ ! -e /usr/lib/nginx/modules/ngx_rtmp_module.so ]; then
   echo "setup: installing nginx + libnginx-mod-rtmp" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y --no-install-recommends nginx-light libnginx-mod-rtmp >/dev/null 2>&1 \
-    || { apt-get update >/dev/null && apt-get install -y --no-install-recommends nginx-light libnginx-mod-rtmp >/dev/null; }
+  apt_install nginx-light libnginx-mod-rtmp
   # Debian starts the packaged service; the benchmark runs its own instance on free ports.
   (systemctl stop nginx 2>/dev/null || service nginx stop 2>/dev/null || true) >/dev/null 2>&1
 fi
@@ -29,9 +48,7 @@ fi
 # bench/srt.ts runs srt-live-transmit as the reference relay
 if ! command -v srt-live-transmit >/dev/null; then
   echo "setup: installing srt-tools (srt-live-transmit)" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y --no-install-recommends srt-tools >/dev/null 2>&1 \
-    || { apt-get update >/dev/null && apt-get install -y --no-install-recommends srt-tools >/dev/null; }
+  apt_install srt-tools
 fi
 
 for cmd in ffmpeg taskset; do command -v "$cmd" >/dev/null || { echo "setup: $cmd missing (apt-get install ffmpeg util-linux)" >&2; exit 1; }; done
@@ -39,15 +56,7 @@ for cmd in ffmpeg taskset; do command -v "$cmd" >/dev/null || { echo "setup: $cm
 SRC="$CACHE/src-720p-2500k.flv"
 if [ ! -s "$SRC" ]; then
   echo "setup: encoding $SRC (60 s, 1280x720 30 fps, 2.5 Mbit/s CBR-ish H.264, 1 s GOP, AAC 128k)" >&2
-  ffmpeg -hide_banner -loglevel error -y \
-    -f lavfi -i "testsrc2=size=1280x720:rate=30" \
-    -f lavfi -i "sine=frequency=440:sample_rate=48000" \
-    -t 60 -map 0:v -map 1:a \
-    -c:v libx264 -preset veryfast -tune zerolatency -profile:v main -pix_fmt yuv420p \
-    -b:v 2500k -minrate 2500k -maxrate 2500k -bufsize 2500k -x264-params "nal-hrd=cbr:force-cfr=1" \
-    -g 30 -keyint_min 30 -sc_threshold 0 -bf 0 \
-    -c:a aac -b:a 128k -ac 2 \
-    -f flv "$SRC"
+  encode "$SRC" 1280x720 2500k 60
 fi
 # bench/srt.ts: the same stream as MPEG-TS, for ffmpeg's SRT publishers (no re-encode)
 SRC_TS="$CACHE/src-720p-2500k.ts"
@@ -60,14 +69,6 @@ fi
 SRC_1080="$CACHE/src-1080p-4000k.flv"
 if [ ! -s "$SRC_1080" ]; then
   echo "setup: encoding $SRC_1080 (30 s, 1920x1080 30 fps, 4 Mbit/s H.264, 1 s GOP, AAC 128k)" >&2
-  ffmpeg -hide_banner -loglevel error -y \
-    -f lavfi -i "testsrc2=size=1920x1080:rate=30" \
-    -f lavfi -i "sine=frequency=440:sample_rate=48000" \
-    -t 30 -map 0:v -map 1:a \
-    -c:v libx264 -preset veryfast -tune zerolatency -profile:v main -pix_fmt yuv420p \
-    -b:v 4000k -minrate 4000k -maxrate 4000k -bufsize 4000k -x264-params "nal-hrd=cbr:force-cfr=1" \
-    -g 30 -keyint_min 30 -sc_threshold 0 -bf 0 \
-    -c:a aac -b:a 128k -ac 2 \
-    -f flv "$SRC_1080"
+  encode "$SRC_1080" 1920x1080 4000k 30
 fi
 echo "setup: ok ($SRC, $SRC_TS, $SRC_1080)" >&2

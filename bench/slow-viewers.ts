@@ -7,10 +7,8 @@
 //
 //   bun run bench/slow-viewers.ts [--seconds 120] [--viewers 200] [--slow 40] [--slow-ratio 0.5] [--rev REV]
 //   (--rev runs the engine of that commit, copied out with git archive, to compare with before)
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
-import { parseArgs } from 'node:util';
+import { numberFlag, parseBenchArgs } from './lib/bench-args.ts';
 import { readFlvFile } from './lib/flv-file.ts';
 import { FlvTagScanner, type FlvTagSink } from './lib/flv-tag-scanner.ts';
 import { freePort } from './lib/free-port.ts';
@@ -19,26 +17,36 @@ import { isAudioFrame, isVideoFrame, isVideoKeyframe } from './lib/media-probe.t
 import { SendTimeTable, ViewerMetrics } from './lib/metrics.ts';
 import { treeRssBytes } from './lib/proc-cpu.ts';
 import { Publisher } from './lib/publisher.ts';
+import { archiveRev, BUN, REPO } from './lib/repo.ts';
 import { createViewer, parseEndpoint, type Viewer } from './lib/viewers.ts';
+import { SOLO_ENGINE_ENV, soloEngineFlags } from './lib/weir-engine.ts';
 
-const REPO = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
-const BUN = `${REPO}/node_modules/.bin/bun`;
 const FILE = `${REPO}/bench/.cache/src-720p-2500k.flv`;
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '120' },
-    viewers: { type: 'string', default: '200' },
-    slow: { type: 'string', default: '40' },
-    'slow-ratio': { type: 'string', default: '0.5' },
-    'merge-write-ms': { type: 'string', default: '50' },
-    rev: { type: 'string' },
-  },
+const USAGE = `usage: bun run bench/slow-viewers.ts [options]
+  --seconds S          how long the viewers watch (default 120)
+  --viewers N          viewers in all (default 200)
+  --slow N             of them reading at --slow-ratio of the source bitrate (default 40)
+  --slow-ratio R       the slow viewers' share of the source bitrate (default 0.5)
+  --merge-write-ms MS  the engine's --merge-write-ms (default 50)
+  --rev REV            run the engine of that commit (git archive) instead of this checkout's src/
+  --help
+Prints a JSON report.`;
+
+// one line per flag: option tables look alike across the scripts (and within one), the flags differ
+const values = parseBenchArgs(USAGE, {
+  seconds: { type: 'string', default: '120' },
+  viewers: { type: 'string', default: '200' },
+  slow: { type: 'string', default: '40' },
+  'slow-ratio': { type: 'string', default: '0.5' },
+  'merge-write-ms': { type: 'string', default: '50' },
+  rev: { type: 'string' },
 });
-const seconds = Number(values.seconds);
-const total = Number(values.viewers);
-const slowCount = Number(values.slow);
-const slowRatio = Number(values['slow-ratio']);
+const seconds = numberFlag(values.seconds, 'seconds', USAGE, 1);
+const total = numberFlag(values.viewers, 'viewers', USAGE);
+const slowCount = numberFlag(values.slow, 'slow', USAGE);
+const slowRatio = numberFlag(values['slow-ratio'], 'slow-ratio', USAGE);
+const mergeWriteMs = numberFlag(values['merge-write-ms'], 'merge-write-ms', USAGE);
 
 const log = (msg: string): void => void process.stderr.write(`[slow-viewers ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
@@ -109,6 +117,7 @@ class SlowViewer implements FlvTagSink {
   }
 }
 
+// the upper median, as this report has always given it (metrics.ts percentile(…, 50) takes the lower one)
 const median = (xs: number[]): number | null => {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -117,25 +126,16 @@ const median = (xs: number[]): number | null => {
 const round = (v: number | null): number | null => (v === null ? null : Math.round(v));
 
 function engineEntry(rev: string | undefined): string {
-  if (!rev) return `${REPO}/src/engine.ts`;
-  const sha = spawnSync('git', ['-C', REPO, 'rev-parse', '--short', rev], { encoding: 'utf8' }).stdout.trim();
-  if (!sha) throw new Error(`unknown revision ${rev}`);
-  const dir = `${process.env.WEIR_BENCH_TMP ?? '/tmp/weir-bench'}/weir-${sha}`;
-  if (!existsSync(`${dir}/src/engine.ts`)) {
-    mkdirSync(dir, { recursive: true });
-    const r = spawnSync('bash', ['-c', `git -C '${REPO}' archive ${sha} src package.json | tar -x -C '${dir}'`], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`git archive failed: ${r.stderr}`);
-  }
-  return `${dir}/src/engine.ts`;
+  return `${rev ? archiveRev(rev).dir : REPO}/src/engine.ts`;
 }
 
 const rtmpPort = freePort();
 const httpPort = freePort();
-const engine = Bun.spawn(
-  ['taskset', '-c', '0', BUN, 'run', engineEntry(values.rev), '--rtmp-host', '127.0.0.1', '--http-host', '127.0.0.1',
-    '--rtmp-port', String(rtmpPort), '--http-port', String(httpPort), '--log-level', 'warn', '--merge-write-ms', values['merge-write-ms']!],
-  { stdout: 'ignore', stderr: 'ignore', env: { ...process.env, WEIR_RTMP_MAX_PER_ADDRESS: '0', WEIR_HTTP_MAX_PER_ADDRESS: '0', WEIR_RTMP_MAX_PUBLISHES_PER_ADDRESS: '0', WEIR_RTSP_PORT: '0', WEIR_SRT_PORT: '0', WEIR_API_PORT: '0' } },
-);
+const engine = Bun.spawn(['taskset', '-c', '0', BUN, 'run', engineEntry(values.rev), ...soloEngineFlags(rtmpPort, httpPort, mergeWriteMs)], {
+  stdout: 'ignore',
+  stderr: 'ignore',
+  env: { ...process.env, ...SOLO_ENGINE_ENV },
+});
 const stopAll = (): void => void engine.kill('SIGKILL');
 process.on('SIGINT', () => (stopAll(), process.exit(130)));
 try {
@@ -182,7 +182,7 @@ try {
   const perViewerLast = slow.map((v) => median(v.lags.filter((l) => l.atS >= 2 * third).map((l) => l.lagMs))).filter((x): x is number => x !== null);
   const report = {
     engine: values.rev ?? 'this checkout', seconds, viewers: total, slowViewers: slowCount, slowLinkMbps: +((sourceBytesPerSecond * slowRatio * 8) / 1e6).toFixed(2),
-    sourceMbps: +(publisher.fileBitrateBps / 1e6).toFixed(2), mergeWriteMs: Number(values['merge-write-ms']),
+    sourceMbps: +(publisher.fileBitrateBps / 1e6).toFixed(2), mergeWriteMs,
     normal: { viewers: normal.length, healthy, closed: normal.filter((v) => v.metrics.closedMs >= 0).length, withStall: normal.filter((v) => v.metrics.stalls > 0).length },
     slow: {
       stillConnected: slow.filter((v) => !v.closed && !v.error).length,

@@ -15,14 +15,15 @@
 // The engine (or srt-live-transmit) runs pinned to core 0, this process and ffmpeg to core 1;
 // loopback only, bounded in time; it stops only the processes it started.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { Subprocess } from 'bun';
 import type { LiveStreamState } from '../src/shared/config-protocol.ts';
-import { CLIENT_CORE, REPO, SERVER_CORE, ensureSetup, noisyMark, header, listFlag, log, numberFlag, onInterrupt, pinSelf, runCleanups, writeReport } from './lib/bench-run.ts';
+import { choicesFlag, ENGINE_RUN_OPTIONS, listFlag, numberFlag, parseBenchArgs } from './lib/bench-args.ts';
+import { CLIENT_CORE, REPO, SERVER_CORE, finishReport, log, onInterrupt, reportHead, runMain, runStamp, startRun, stopProcesses, waitUntil } from './lib/bench-run.ts';
+import { searchCapacity } from './lib/capacity-search.ts';
 import { freePort } from './lib/free-port.ts';
-import { startCpuWindow, type CpuWindow } from './lib/hls-machine.ts';
+import { noisyMark, perUnit, startCpuWindow, type CpuWindow } from './lib/hls-machine.ts';
 import { percentile, round } from './lib/metrics.ts';
-import { prepareWeir, WORK_DIR, type WeirSource } from './lib/servers.ts';
+import { WORK_DIR } from './lib/servers.ts';
 import { CallerGroup, SrtCaller } from './lib/srt-caller.ts';
 import { SrtTsPublisher } from './lib/srt-ts-publisher.ts';
 import { scheduleTsFile, TsFrameMatcher, type TsSchedule } from './lib/ts-frames.ts';
@@ -56,39 +57,29 @@ const USAGE = `usage: bun run bench/srt.ts [options]
 The viewer and latency phases send the 60 s source file once per point (no loop: timestamps would
 go backwards), so warm-up + ramp + window must fit in it; the script says so when they do not.`;
 
-const { values: args } = parseArgs({
-  options: {
-    phases: { type: 'string', default: 'ingest,viewers,latency' },
-    'latency-ms': { type: 'string', default: '120' },
-    warmup: { type: 'string', default: '5' },
-    'ingest-counts': { type: 'string', default: '1,8,16' },
-    'ingest-duration': { type: 'string', default: '20' },
-    'ingest-protocols': { type: 'string', default: 'srt,rtmp' },
-    'viewer-counts': { type: 'string', default: '50,100,200,400,800,1200,1600' },
-    'no-search': { type: 'boolean', default: false },
-    'viewer-duration': { type: 'string', default: '15' },
-    ramp: { type: 'string', default: '200' },
-    'viewer-poll-ms': { type: 'string', default: '10' },
-    'min-ratio': { type: 'string', default: '0.95' },
-    'sampled-viewers': { type: 'string', default: '10' },
-    'latency-duration': { type: 'string', default: '30' },
-    'weir-source': { type: 'string', default: 'head' },
-    'no-pin': { type: 'boolean', default: false },
-    out: { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
+// one line per flag: option tables look alike across the scripts (and within one), the flags differ
+const args = parseBenchArgs(USAGE, {
+  phases: { type: 'string', default: 'ingest,viewers,latency' },
+  'latency-ms': { type: 'string', default: '120' },
+  warmup: { type: 'string', default: '5' },
+  'ingest-counts': { type: 'string', default: '1,8,16' },
+  'ingest-duration': { type: 'string', default: '20' },
+  'ingest-protocols': { type: 'string', default: 'srt,rtmp' },
+  'viewer-counts': { type: 'string', default: '50,100,200,400,800,1200,1600' },
+  'no-search': { type: 'boolean', default: false },
+  'viewer-duration': { type: 'string', default: '15' },
+  ramp: { type: 'string', default: '200' },
+  'viewer-poll-ms': { type: 'string', default: '10' },
+  'min-ratio': { type: 'string', default: '0.95' },
+  'sampled-viewers': { type: 'string', default: '10' },
+  'latency-duration': { type: 'string', default: '30' },
+  ...ENGINE_RUN_OPTIONS,
 });
-if (args.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-const phases = new Set(args.phases!.split(',').map((s) => s.trim()));
-for (const p of phases) if (!['ingest', 'viewers', 'latency'].includes(p)) (console.error(`--phases: unknown '${p}'\n${USAGE}`), process.exit(2));
+const phases = new Set(choicesFlag(args.phases, 'phases', ['ingest', 'viewers', 'latency'], USAGE));
 const latencyMs = numberFlag(args['latency-ms'], 'latency-ms', USAGE, 20);
 const warmupSec = numberFlag(args.warmup, 'warmup', USAGE);
 const ingestCounts = listFlag(args['ingest-counts'], 'ingest-counts', USAGE);
-const ingestProtocols = args['ingest-protocols']!.split(',').map((x) => x.trim()) as IngestProtocol[];
-for (const p of ingestProtocols) if (p !== 'srt' && p !== 'rtmp') (console.error(`--ingest-protocols: srt or rtmp, not '${p}'\n${USAGE}`), process.exit(2));
+const ingestProtocols: IngestProtocol[] = choicesFlag(args['ingest-protocols'], 'ingest-protocols', ['srt', 'rtmp'], USAGE);
 const ingestDuration = numberFlag(args['ingest-duration'], 'ingest-duration', USAGE, 1);
 const viewerCounts = listFlag(args['viewer-counts'], 'viewer-counts', USAGE);
 const viewerDuration = numberFlag(args['viewer-duration'], 'viewer-duration', USAGE, 1);
@@ -97,18 +88,9 @@ const viewerPollMs = numberFlag(args['viewer-poll-ms'], 'viewer-poll-ms', USAGE,
 const sampledViewers = numberFlag(args['sampled-viewers'], 'sampled-viewers', USAGE);
 const minRatio = numberFlag(args['min-ratio'], 'min-ratio', USAGE);
 const latencyDuration = numberFlag(args['latency-duration'], 'latency-duration', USAGE, 1);
-const runId = `srt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+const runId = `srt-${runStamp()}`;
 
 const streamId = (path: string, mode: 'publish' | 'request') => `#!::r=${path},m=${mode}`;
-
-async function waitUntil(cond: () => Promise<boolean> | boolean, timeoutMs: number, stepMs = 200): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (await cond()) return true;
-    await Bun.sleep(stepMs);
-  }
-  return false;
-}
 
 async function srtEngine(label: string): Promise<WeirEngine> {
   const e = await startWeirEngine({ core: SERVER_CORE, runId: `${runId}-${label}`, srt: true, env: { WEIR_ENGINE_SECRET: SECRET, WEIR_SRT_LATENCY_MS: String(latencyMs) } });
@@ -128,9 +110,7 @@ async function ingestPoint(n: number, protocol: IngestProtocol): Promise<IngestP
   const engine = await srtEngine(`ingest-${protocol}-${n}`);
   const procs: Subprocess[] = [];
   const stop = async () => {
-    for (const p of procs) if (p.exitCode === null) p.kill('SIGTERM');
-    await Promise.race([Promise.all(procs.map((p) => p.exited)), Bun.sleep(3000)]);
-    for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+    await stopProcesses(procs, 3000);
     await engine.stop();
   };
   const unregister = onInterrupt(stop);
@@ -155,13 +135,14 @@ async function ingestPoint(n: number, protocol: IngestProtocol): Promise<IngestP
     await Bun.sleep(ingestDuration * 1000);
     const cpu = end();
     const streams = await liveStreams(engine);
+    const share = perUnit(cpu.enginePercent, n);
     return {
       protocol,
       streams: n,
       live: streams.length,
       cpu,
-      percentPerStream: round(cpu.enginePercent / n, 3)!,
-      cpuSecondsPerStreamMinute: round((cpu.enginePercent / 100 / n) * 60, 3)!,
+      percentPerStream: share.percent,
+      cpuSecondsPerStreamMinute: share.cpuSecondsPerMinute,
       bitrateInMbps: round(streams.reduce((a, s) => a + s.bitrateInBps, 0) / 1e6, 2)!,
       ffmpegExited: procs.filter((p) => p.exitCode !== null).length,
     };
@@ -345,11 +326,7 @@ async function latencyThrough(relay: 'weir' | 'srt-live-transmit', schedule: TsS
       stdin: 'ignore',
     });
     pid = proc.pid;
-    stopRelay = async () => {
-      if (proc.exitCode === null) proc.kill('SIGTERM');
-      await Promise.race([proc.exited, Bun.sleep(3000)]);
-      if (proc.exitCode === null) proc.kill('SIGKILL');
-    };
+    stopRelay = () => stopProcesses([proc], 3000);
     await Bun.sleep(500);
   }
   const path = 'live/latency';
@@ -398,111 +375,74 @@ async function latencyThrough(relay: 'weir' | 'srt-live-transmit', schedule: TsS
 
 async function main(): Promise<void> {
   const started = performance.now();
-  ensureSetup([SOURCE, FLV_SOURCE]);
-  const pinned = args['no-pin'] ? false : pinSelf(CLIENT_CORE);
-  const engineDescribe = prepareWeir(args['weir-source'] as WeirSource);
-  log(`bench: engine ${engineDescribe} on core ${SERVER_CORE}; publishers and viewers on core ${CLIENT_CORE}; SRT latency ${latencyMs} ms`);
+  const run = startRun([SOURCE, FLV_SOURCE], args);
+  log(`bench: engine ${run.engine} on core ${SERVER_CORE}; publishers and viewers on core ${CLIENT_CORE}; SRT latency ${latencyMs} ms`);
   const schedule = scheduleTsFile(new Uint8Array(readFileSync(SOURCE)));
   const sourceMbps = round((schedule.chunks.reduce((a, c) => a + c.bytes.length, 0) * 8) / schedule.durationMs / 1000, 2)!;
-  const report: Record<string, unknown> = { ...header(), engine: engineDescribe, pinned, source: SOURCE.replace(`${REPO}/`, ''), sourceTsMbps: sourceMbps, sltVersion: Bun.spawnSync(['srt-live-transmit', '-version']).stdout.toString().trim().split('\n').at(-1), options: { latencyMs, warmupSec, ingestCounts, ingestProtocols, ingestDuration, viewerCounts, viewerDuration, ramp, viewerPollMs, sampledViewers, minRatio, latencyDuration } };
+  const report: Record<string, unknown> = { ...reportHead(run, SOURCE), sourceTsMbps: sourceMbps, sltVersion: Bun.spawnSync(['srt-live-transmit', '-version']).stdout.toString().trim().split('\n').at(-1), options: { latencyMs, warmupSec, ingestCounts, ingestProtocols, ingestDuration, viewerCounts, viewerDuration, ramp, viewerPollMs, sampledViewers, minRatio, latencyDuration } };
   const lines: string[] = [];
-  try {
-    if (phases.has('ingest')) {
-      const points: IngestPoint[] = [];
-      for (const n of ingestCounts) for (const protocol of ingestProtocols) {
-        log(`bench: ingest, ${n} ffmpeg ${protocol} publisher(s)...`);
-        const p = await ingestPoint(n, protocol);
-        log(`bench:   engine ${p.cpu.enginePercent}% (${p.percentPerStream}% per stream), live ${p.live}/${n}, in ${p.bitrateInMbps} Mbit/s, other ${p.cpu.otherPercent}%`);
-        points.push(p);
-      }
-      report.ingest = points;
-      lines.push(
-        `Ingest: ffmpeg publishers (-re -stream_loop -1, -c copy) of the ${sourceMbps} Mbit/s TS stream over SRT, and of its FLV original over RTMP as the baseline; HLS + LL-HLS on (defaults), ${ingestDuration} s windows`,
-        '',
-        '| protocol | publishers | live | engine % of core | % per stream | CPU s per stream-minute | ingest Mbit/s | core 0 busy % | bench process % | other processes % |',
-        '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-        ...points.map((p) => `| ${p.protocol}${noisyMark(p.cpu.otherPercent)} | ${p.streams} | ${p.live} | ${p.cpu.enginePercent} | ${p.percentPerStream} | ${p.cpuSecondsPerStreamMinute} | ${p.bitrateInMbps} | ${p.cpu.serverCoreBusyPercent} | ${p.cpu.clientPercent} | ${p.cpu.otherPercent} |`),
-        '',
-      );
+  if (phases.has('ingest')) {
+    const points: IngestPoint[] = [];
+    for (const n of ingestCounts) for (const protocol of ingestProtocols) {
+      log(`bench: ingest, ${n} ffmpeg ${protocol} publisher(s)...`);
+      const p = await ingestPoint(n, protocol);
+      log(`bench:   engine ${p.cpu.enginePercent}% (${p.percentPerStream}% per stream), live ${p.live}/${n}, in ${p.bitrateInMbps} Mbit/s, other ${p.cpu.otherPercent}%`);
+      points.push(p);
     }
-    if (phases.has('viewers')) {
-      const points: ViewerPoint[] = [];
-      const run = async (n: number) => {
-        log(`bench: ${n} SRT viewers...`);
-        const p = await viewerPoint(n, schedule);
-        log(`bench:   ${p.pass ? 'pass' : 'FAIL'} engine ${p.cpu.enginePercent}%, ok ${p.passed}/${n}, ratio min ${p.minRatio} median ${p.medianRatio}, stalled ${p.stalled}, receivers lost/dropped/retransmitted ${p.receiver.lost}/${p.receiver.dropped}/${p.receiver.retransmitted} of ${p.receiver.received}, latency p50 ${p.latencyP50Ms} ms, bench ${p.cpu.clientPercent}% (user ${p.clientUserPercent}, kernel ${p.clientSystemPercent}), other ${p.cpu.otherPercent}%${p.why.length ? ` (${p.why.join('; ')})` : ''}`);
-        points.push(p);
-        return p;
-      };
-      let lastPass = 0;
-      let firstFail = 0;
-      for (const n of viewerCounts) {
-        const p = await run(n);
-        if (p.pass) lastPass = n;
-        else {
-          firstFail = n;
-          break;
-        }
-      }
-      if (!args['no-search'] && firstFail && lastPass && !points.at(-1)!.clientLimited) {
-        let lo = lastPass;
-        let hi = firstFail;
-        while (hi - lo > Math.max(1, Math.ceil(lo * 0.1))) {
-          const mid = Math.floor((lo + hi) / 2);
-          if ((await run(mid)).pass) lo = mid;
-          else hi = mid;
-        }
-        lastPass = lo;
-        firstFail = hi;
-      }
-      const sustained = Math.max(0, ...points.filter((p) => p.pass).map((p) => p.viewers));
-      report.viewers = { points, sustained, firstFail };
-      lines.push(
-        `SRT viewers of one ${sourceMbps} Mbit/s stream (publisher: this process over SRT), ${viewerDuration} s windows; pass = every viewer >= ${minRatio} of the publisher's TS bytes, no gap > ${STALL_MS} ms (video frames for ${sampledViewers} sampled viewers, which also give the latency; deliveries for the rest)`,
-        '',
-        '| viewers | result | engine % of core | ok | bytes ratio min / median | stalled | packets lost / dropped / received | delivered Mbit/s | latency p50 / p95 ms | core 0 busy % | bench process % | other processes % |',
-        '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-        ...points.map((p) => `| ${p.viewers} | ${p.pass ? 'pass' : `fail: ${p.why.join('; ')}`}${noisyMark(p.cpu.otherPercent)} | ${p.cpu.enginePercent} | ${p.passed} | ${p.minRatio} / ${p.medianRatio} | ${p.stalled} | ${p.receiver.lost} / ${p.receiver.dropped} / ${p.receiver.received} | ${p.deliveredMbps} | ${p.latencyP50Ms} / ${p.latencyP95Ms} | ${p.cpu.serverCoreBusyPercent} | ${p.cpu.clientPercent} | ${p.cpu.otherPercent} |`),
-        '',
-        `SRT viewers one core serves: **${sustained}**${firstFail ? ` (first failing: ${firstFail})` : ' (no count failed: raise --viewer-counts)'}.`,
-        '',
-      );
-    }
-    if (phases.has('latency')) {
-      const runs: LatencyRun[] = [];
-      for (const relay of ['weir', 'srt-live-transmit'] as const) {
-        log(`bench: latency through ${relay}...`);
-        const r = await latencyThrough(relay, schedule);
-        log(`bench:   p50 ${r.p50} ms, p95 ${r.p95} ms, ${r.samples} samples, ${r.stalls} stalls`);
-        runs.push(r);
-      }
-      report.latency = runs;
-      const [w, s] = runs;
-      lines.push(
-        `Glass-to-glass latency at ${latencyMs} ms SRT latency: publisher (this process) writes a video frame's last byte -> the viewer (this process) has it after TSBPD; ${latencyDuration} s, one viewer`,
-        '',
-        '| relay | frames sampled | p50 ms | p95 ms | p99 ms | min / max ms | stalls | relay % of core | other processes % |',
-        '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-        ...runs.map((r) => `| ${r.relay} | ${r.samples} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.min} / ${r.max} | ${r.stalls} | ${r.relayPercent} | ${r.otherPercent} |`),
-        '',
-        w && s && w.p50 !== null && s.p50 !== null ? `Weir adds **${round(w.p50 - s.p50)} ms** (p50) over srt-live-transmit.` : 'No latency difference: a run had no samples.',
-        '',
-      );
-    }
-    console.log(lines.join('\n'));
-    report.elapsedSec = round((performance.now() - started) / 1000, 0);
-    report.markdown = lines.join('\n');
-    log(`bench: report ${writeReport('srt', report, args.out)} (${Math.round((performance.now() - started) / 1000)} s)`);
-  } finally {
-    await runCleanups();
+    report.ingest = points;
+    lines.push(
+      `Ingest: ffmpeg publishers (-re -stream_loop -1, -c copy) of the ${sourceMbps} Mbit/s TS stream over SRT, and of its FLV original over RTMP as the baseline; HLS + LL-HLS on (defaults), ${ingestDuration} s windows`,
+      '',
+      '| protocol | publishers | live | engine % of core | % per stream | CPU s per stream-minute | ingest Mbit/s | core 0 busy % | bench process % | other processes % |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...points.map((p) => `| ${p.protocol}${noisyMark(p.cpu.otherPercent)} | ${p.streams} | ${p.live} | ${p.cpu.enginePercent} | ${p.percentPerStream} | ${p.cpuSecondsPerStreamMinute} | ${p.bitrateInMbps} | ${p.cpu.serverCoreBusyPercent} | ${p.cpu.clientPercent} | ${p.cpu.otherPercent} |`),
+      '',
+    );
   }
+  if (phases.has('viewers')) {
+    const points: ViewerPoint[] = [];
+    const measure = async (n: number) => {
+      log(`bench: ${n} SRT viewers...`);
+      const p = await viewerPoint(n, schedule);
+      log(`bench:   ${p.pass ? 'pass' : 'FAIL'} engine ${p.cpu.enginePercent}%, ok ${p.passed}/${n}, ratio min ${p.minRatio} median ${p.medianRatio}, stalled ${p.stalled}, receivers lost/dropped/retransmitted ${p.receiver.lost}/${p.receiver.dropped}/${p.receiver.retransmitted} of ${p.receiver.received}, latency p50 ${p.latencyP50Ms} ms, bench ${p.cpu.clientPercent}% (user ${p.clientUserPercent}, kernel ${p.clientSystemPercent}), other ${p.cpu.otherPercent}%${p.why.length ? ` (${p.why.join('; ')})` : ''}`);
+      points.push(p);
+      return p;
+    };
+    const { sustained, firstFail } = await searchCapacity(viewerCounts, measure, { keepGoing: false, bisect: !args['no-search'] });
+    report.viewers = { points, sustained, firstFail };
+    lines.push(
+      `SRT viewers of one ${sourceMbps} Mbit/s stream (publisher: this process over SRT), ${viewerDuration} s windows; pass = every viewer >= ${minRatio} of the publisher's TS bytes, no gap > ${STALL_MS} ms (video frames for ${sampledViewers} sampled viewers, which also give the latency; deliveries for the rest)`,
+      '',
+      '| viewers | result | engine % of core | ok | bytes ratio min / median | stalled | packets lost / dropped / received | delivered Mbit/s | latency p50 / p95 ms | core 0 busy % | bench process % | other processes % |',
+      '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...points.map((p) => `| ${p.viewers} | ${p.pass ? 'pass' : `fail: ${p.why.join('; ')}`}${noisyMark(p.cpu.otherPercent)} | ${p.cpu.enginePercent} | ${p.passed} | ${p.minRatio} / ${p.medianRatio} | ${p.stalled} | ${p.receiver.lost} / ${p.receiver.dropped} / ${p.receiver.received} | ${p.deliveredMbps} | ${p.latencyP50Ms} / ${p.latencyP95Ms} | ${p.cpu.serverCoreBusyPercent} | ${p.cpu.clientPercent} | ${p.cpu.otherPercent} |`),
+      '',
+      `SRT viewers one core serves: **${sustained}**${firstFail ? ` (first failing: ${firstFail})` : ' (no count failed: raise --viewer-counts)'}.`,
+      '',
+    );
+  }
+  if (phases.has('latency')) {
+    const runs: LatencyRun[] = [];
+    for (const relay of ['weir', 'srt-live-transmit'] as const) {
+      log(`bench: latency through ${relay}...`);
+      const r = await latencyThrough(relay, schedule);
+      log(`bench:   p50 ${r.p50} ms, p95 ${r.p95} ms, ${r.samples} samples, ${r.stalls} stalls`);
+      runs.push(r);
+    }
+    report.latency = runs;
+    const [w, s] = runs;
+    lines.push(
+      `Glass-to-glass latency at ${latencyMs} ms SRT latency: publisher (this process) writes a video frame's last byte -> the viewer (this process) has it after TSBPD; ${latencyDuration} s, one viewer`,
+      '',
+      '| relay | frames sampled | p50 ms | p95 ms | p99 ms | min / max ms | stalls | relay % of core | other processes % |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...runs.map((r) => `| ${r.relay} | ${r.samples} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.min} / ${r.max} | ${r.stalls} | ${r.relayPercent} | ${r.otherPercent} |`),
+      '',
+      w && s && w.p50 !== null && s.p50 !== null ? `Weir adds **${round(w.p50 - s.p50)} ms** (p50) over srt-live-transmit.` : 'No latency difference: a run had no samples.',
+      '',
+    );
+  }
+  finishReport('srt', report, lines, started, args.out);
 }
 
-main().then(
-  () => process.exit(0),
-  async (err) => {
-    console.error(err);
-    await runCleanups();
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -3,13 +3,24 @@
 // For each: file size; `--version` wall time; time from spawn to "listening" (the log line
 // printed once every listener is bound) and to the first 200 from /healthz; RSS at that point.
 // Runs from a temporary directory outside the repository, with OS-assigned ports.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { numberFlag, parseBenchArgs } from './lib/bench-args.ts';
+import { REPO } from './lib/repo.ts';
 
-const args = process.argv.slice(2);
-const runs = Number(args[args.indexOf('--runs') + 1] ?? 0) || 20;
-const dist = resolve(args.includes('--dir') ? args[args.indexOf('--dir') + 1]! : join(import.meta.dir, '..', 'dist'));
+const USAGE = `usage: bun run bench/startup.ts [options]
+  --runs N    starts of each executable (default 20)
+  --dir DIR   where weir-engine and weir-control are (default dist/)
+  --help`;
+
+// one line per flag: option tables look alike across the scripts (and within one), the flags differ
+const args = parseBenchArgs(USAGE, {
+  runs: { type: 'string', default: '20' },
+  dir: { type: 'string', default: join(REPO, 'dist') },
+});
+const runs = numberFlag(args.runs, 'runs', USAGE, 1);
+const dist = resolve(args.dir);
 const cwd = mkdtempSync(join(tmpdir(), 'weir-startup-'));
 
 const stats = (xs: number[]) => {
@@ -31,7 +42,7 @@ async function versionTime(exe: string): Promise<number[]> {
 }
 
 function rssMb(pid: number): number {
-  const status = require('node:fs').readFileSync(`/proc/${pid}/status`, 'utf8') as string;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 

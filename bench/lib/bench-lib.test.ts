@@ -1,5 +1,6 @@
 // Unit tests of the load tool's incremental readers: any split of the same bytes gives the same result.
 import { describe, expect, test } from 'bun:test';
+import { concatBytes } from '../../src/media/bytes.ts';
 import { encodeChunks } from '../../src/rtmp/chunk-writer.ts';
 import { ChunkReader } from '../../src/rtmp/chunk-reader.ts';
 import { RtmpMessageType, setChunkSizeMessage, type RtmpMessage } from '../../src/rtmp/message-types.ts';
@@ -11,16 +12,6 @@ import { RtmpMediaCounter } from './rtmp-media-counter.ts';
 import { encodeClientControlFrame, WsFrameReader, WsOpcode } from './ws-frame-reader.ts';
 
 const SPLITS = [1, 2, 3, 5, 11, 64, 1000, 1 << 20];
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 function body(n: number, seed: number, first: number[] = []): Uint8Array {
   const b = Uint8Array.from({ length: n }, (_, i) => (i * seed + 13) & 0xff);
@@ -40,7 +31,7 @@ function flvTag(type: number, ts: number, data: Uint8Array): Uint8Array {
   h[7] = (ts >>> 24) & 0xff;
   const prev = new Uint8Array(4);
   new DataView(prev.buffer).setUint32(0, data.length + 11);
-  return concat([h, data, prev]);
+  return concatBytes([h, data, prev]);
 }
 
 const FLV_HEADER = Uint8Array.of(0x46, 0x4c, 0x56, 1, 5, 0, 0, 0, 9, 0, 0, 0, 0);
@@ -53,7 +44,7 @@ const TAGS: [number, number, Uint8Array][] = [
   [9, 40, body(2, 9, [0x27, 1])],
   [9, 80, new Uint8Array(0)],
 ];
-const FLV_STREAM = concat([FLV_HEADER, ...TAGS.map(([t, ts, d]) => flvTag(t, ts, d))]);
+const FLV_STREAM = concatBytes([FLV_HEADER, ...TAGS.map(([t, ts, d]) => flvTag(t, ts, d))]);
 
 type Seen = [number, number, number, number, number, number];
 
@@ -71,14 +62,14 @@ describe('FlvTagScanner', () => {
   });
 
   test('skips header extensions and rejects what is not FLV', () => {
-    const extended = concat([Uint8Array.of(0x46, 0x4c, 0x56, 1, 5, 0, 0, 0, 12, 9, 9, 9, 0, 0, 0, 0), flvTag(9, 7, body(9, 1, [0x17, 1]))]);
+    const extended = concatBytes([Uint8Array.of(0x46, 0x4c, 0x56, 1, 5, 0, 0, 0, 12, 9, 9, 9, 0, 0, 0, 0), flvTag(9, 7, body(9, 1, [0x17, 1]))]);
     for (const split of SPLITS) expect(scan(extended, split).map((s) => s[2])).toEqual([7]);
     expect(() => scan(Uint8Array.from('GET / HTTP/1.1\r\n', (c) => c.charCodeAt(0)), 1)).toThrow('not an FLV stream');
   });
 
   test('a tag over the size limit is an error, not an allocation', () => {
     const scanner = new FlvTagScanner({ onTag: () => {} }, 1000);
-    expect(() => scanner.push(concat([FLV_HEADER, flvTag(9, 0, body(2000, 1))]))).toThrow('over the limit');
+    expect(() => scanner.push(concatBytes([FLV_HEADER, flvTag(9, 0, body(2000, 1))]))).toThrow('over the limit');
   });
 });
 
@@ -111,12 +102,12 @@ describe('HttpResponseReader', () => {
       (b) => bodies.push(b.slice()),
     );
     for (let i = 0; i < bytes.length; i += split) r.push(bytes.subarray(i, i + split));
-    return { heads, body: concat(bodies), done: r.done };
+    return { heads, body: concatBytes(bodies), done: r.done };
   }
 
   test('chunked bodies are de-chunked for any split', () => {
     const payload = body(3000, 7);
-    const chunked = concat([
+    const chunked = concatBytes([
       enc('HTTP/1.1 200 OK\r\nContent-Type: video/x-flv\r\nTransfer-Encoding: chunked\r\n\r\n'),
       enc('d\r\n'),
       payload.subarray(0, 13),
@@ -136,8 +127,8 @@ describe('HttpResponseReader', () => {
   test('a body without length runs until close; 101 switches to raw bytes', () => {
     const payload = body(500, 3);
     for (const split of SPLITS) {
-      expect(read(concat([enc('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n'), payload]), split).body).toEqual(payload);
-      const ws = read(concat([enc('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nContent-Length: 0\r\n\r\n'), payload]), split);
+      expect(read(concatBytes([enc('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n'), payload]), split).body).toEqual(payload);
+      const ws = read(concatBytes([enc('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nContent-Length: 0\r\n\r\n'), payload]), split);
       expect(ws.heads).toEqual([101]);
       expect(ws.body).toEqual(payload);
     }
@@ -158,14 +149,14 @@ describe('WsFrameReader', () => {
       new DataView(h.buffer).setUint32(6, n);
       return h;
     })();
-    return concat([head, payload]);
+    return concatBytes([head, payload]);
   }
 
   test('data frames of every length form, continuation and control frames, any split', () => {
     const a = body(100, 3);
     const b = body(3000, 5);
     const c = body(70000, 7);
-    const stream = concat([
+    const stream = concatBytes([
       frame(WsOpcode.Binary, a),
       frame(WsOpcode.Ping, Uint8Array.of(1, 2, 3)),
       frame(WsOpcode.Binary, b, false),
@@ -178,7 +169,7 @@ describe('WsFrameReader', () => {
       const controls: [number, number[]][] = [];
       const r = new WsFrameReader({ onData: (d) => data.push(d.slice()), onControl: (op, p) => controls.push([op, [...p]]) });
       for (let i = 0; i < stream.length; i += split) r.push(stream.subarray(i, i + split));
-      expect(concat(data)).toEqual(concat([a, b, c]));
+      expect(concatBytes(data)).toEqual(concatBytes([a, b, c]));
       expect(controls).toEqual([
         [WsOpcode.Ping, [1, 2, 3]],
         [WsOpcode.Close, [3, 232]],
@@ -205,7 +196,7 @@ describe('RtmpMediaCounter', () => {
       { chunkStreamId: 5, typeId: RtmpMessageType.DataAmf0, timestamp: 0, messageStreamId: 1, payload: body(50, 2) },
       { chunkStreamId: 6, typeId: RtmpMessageType.Video, timestamp: 80, messageStreamId: 1, payload: new Uint8Array(0) },
     ];
-    const bytes = concat(messages.map((m, i) => encodeChunks(m, i === 0 ? 128 : 1000)));
+    const bytes = concatBytes(messages.map((m, i) => encodeChunks(m, i === 0 ? 128 : 1000)));
     const reference = new ChunkReader({ maxMessageSizeBytes: 1 << 20 }).push(bytes);
     const refMedia = reference
       .filter((m) => m.typeId === RtmpMessageType.Audio || m.typeId === RtmpMessageType.Video)

@@ -1,21 +1,20 @@
-// What the RTSP, SRT and recording benchmarks share around their measurements: pinning this
-// process to the client core, running bench/setup.sh when a source file is missing, stopping what
-// a run started on Ctrl-C (each by its own handle), and writing the JSON report with the exact
-// command, the git HEAD and the machine into bench/results/.
+// What the engine benchmarks (RTSP, SRT, recording, HLS) share around their measurements: pinning
+// this process to the client core, running bench/setup.sh when a source file is missing, fixing the
+// engine a run measures, stopping what a run started on Ctrl-C (each by its own handle), waiting for
+// a condition, and writing the report (JSON with the exact command, the git HEAD and the machine,
+// and the markdown it printed) into bench/results/.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { round } from './metrics.ts';
+import { REPO, git } from './repo.ts';
+import { prepareWeir, type WeirSource } from './servers.ts';
 
-export const REPO = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+export { REPO, git };
 export const SERVER_CORE = 0;
 export const CLIENT_CORE = 1;
 
 export function log(line: string): void {
   console.error(line);
-}
-
-export function git(...a: string[]): string {
-  const r = spawnSync('git', ['-C', REPO, ...a], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : 'unknown';
 }
 
 /** pins this process (every thread) to the client core; false when taskset failed */
@@ -30,6 +29,21 @@ export function ensureSetup(files: readonly string[]): void {
   log('bench: a source file is missing; running bench/setup.sh');
   const r = spawnSync('bash', [`${REPO}/bench/setup.sh`], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error('bench/setup.sh failed');
+}
+
+/** a time for a file name: ISO 8601 with every ":" and "." made "-" */
+export function runStamp(date = new Date()): string {
+  return date.toISOString().replace(/[:.]/g, '-');
+}
+
+/** polls `cond` every stepMs until it holds (true) or timeoutMs passed (false) */
+export async function waitUntil(cond: () => Promise<boolean> | boolean, timeoutMs: number, stepMs = 200): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (await cond()) return true;
+    await Bun.sleep(stepMs);
+  }
+  return false;
 }
 
 const cleanups = new Set<() => Promise<void> | void>();
@@ -57,9 +71,29 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/** runs a script's main: exit 0 when it resolves; else the error, the registered stops, exit 1 */
+export function runMain(main: () => Promise<void>): void {
+  main().then(
+    async () => {
+      await runCleanups();
+      process.exit(0);
+    },
+    async (err) => {
+      console.error(err);
+      await runCleanups();
+      process.exit(1);
+    },
+  );
+}
+
+/** every core of the machine (nproc counts only those this pinned process may use) */
+export function onlineCores(): number {
+  return readFileSync('/proc/cpuinfo', 'utf8').split('\n').filter((l) => /^processor\s*:/.test(l)).length;
+}
+
 export function machine(): Record<string, string | number> {
   const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown').trim();
-  const cores = readFileSync('/proc/cpuinfo', 'utf8').split('\n').filter((l) => /^processor\s*:/.test(l)).length;
+  const cores = onlineCores();
   const kernel = spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim();
   return { cpu, cores, kernel, bun: Bun.version };
 }
@@ -68,38 +102,60 @@ export function commandLine(): string {
   return ['bun', 'run', ...process.argv.slice(1).map((a) => a.replace(`${REPO}/`, ''))].map((a) => (/[\s'"$]/.test(a) ? `'${a}'` : a)).join(' ');
 }
 
+/** writes a file, making its directory first */
+export function writeResultFile(path: string, text: string): void {
+  mkdirSync(path.slice(0, path.lastIndexOf('/')) || '.', { recursive: true });
+  writeFileSync(path, text);
+}
+
+export function reportJson(report: unknown): string {
+  return JSON.stringify(report, null, 2) + '\n';
+}
+
 /** writes bench/results/{name}-{time}.json (or --out) and returns its path */
 export function writeReport(name: string, report: unknown, out?: string): string {
-  const path = out ?? `${REPO}/bench/results/${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true });
-  writeFileSync(path, JSON.stringify(report, null, 2) + '\n');
+  const path = out ?? `${REPO}/bench/results/${name}-${runStamp()}.json`;
+  writeResultFile(path, reportJson(report));
   return path;
+}
+
+/**
+ * The end of a run: prints the markdown, adds elapsedSec and the markdown to the report, writes it
+ * (see writeReport) and says where.
+ */
+export function finishReport(name: string, report: Record<string, unknown>, lines: readonly string[], started: number, out: string | undefined): void {
+  const markdown = lines.join('\n');
+  console.log(markdown);
+  report.elapsedSec = round((performance.now() - started) / 1000, 0);
+  report.markdown = markdown;
+  const path = writeReport(name, report, out);
+  log(`bench: report ${path} (${Math.round((performance.now() - started) / 1000)} s)`);
 }
 
 export function header(): Record<string, unknown> {
   return { command: commandLine(), date: new Date().toISOString(), gitHead: `${git('rev-parse', 'HEAD')} (${git('log', '-1', '--format=%s').slice(0, 100)})`, machine: machine() };
 }
 
-/** a positive number from a flag, or exits with the usage */
-export function numberFlag(value: string | undefined, name: string, usage: string, min = 0): number {
-  const v = Number(value);
-  if (value === undefined || !Number.isFinite(v) || v < min) {
-    console.error(`--${name}: expected a number >= ${min}, got '${value}'\n${usage}`);
-    process.exit(2);
-  }
-  return v;
+export type RunStart = {
+  /** what prepareWeir fixed, e.g. 'head 1a2b3c4' */
+  engine: string;
+  /** this process runs pinned to CLIENT_CORE */
+  pinned: boolean;
+};
+
+/** the start of an engine benchmark: its source files (bench/setup.sh makes them), this process pinned unless --no-pin, the engine fixed */
+export function startRun(sources: readonly string[], args: { 'no-pin'?: boolean; 'weir-source'?: string }): RunStart {
+  ensureSetup(sources);
+  const pinned = args['no-pin'] ? false : pinSelf(CLIENT_CORE);
+  return { engine: prepareWeir(args['weir-source'] as WeirSource), pinned };
 }
 
-export function listFlag(value: string | undefined, name: string, usage: string): number[] {
-  const out = (value ?? '').split(',').filter(Boolean).map((s) => numberFlag(s.trim(), name, usage, 1));
-  if (out.length === 0) numberFlag(undefined, name, usage, 1);
-  return out;
+/** the report's first fields: command, date, git HEAD, machine, the engine, pinning and the source file */
+export function reportHead(run: RunStart, source: string): Record<string, unknown> {
+  return { ...header(), engine: run.engine, pinned: run.pinned, source: source.replace(`${REPO}/`, '') };
 }
 
-/** other processes used more than this share of a core during a window: the figure is marked noisy (as fanout.ts does) */
-export const NOISY_OTHER_PERCENT = 15;
-
-/** ' *(noisy)*' for a window where other processes used more than NOISY_OTHER_PERCENT of a core */
-export function noisyMark(otherPercent: number): string {
-  return otherPercent > NOISY_OTHER_PERCENT ? ' *(noisy)*' : '';
-}
+export { stopProcesses } from './process-stop.ts';
+// the flag checks and the noisy mark, where the scripts used to find them
+export { listFlag, numberFlag } from './bench-args.ts';
+export { NOISY_OTHER_PERCENT, noisyMark } from './hls-machine.ts';

@@ -12,11 +12,12 @@ import { readFlvFile } from './flv-file.ts';
 import { withoutEndOfSequence } from './hls-send-times.ts';
 import { round, SendTimeTable } from './metrics.ts';
 import { cpuTimes, treeRssBytes } from './proc-cpu.ts';
-import { startCpuWindow } from './hls-machine.ts';
+import { NOISY_OTHER_PERCENT, startCpuWindow } from './hls-machine.ts';
 import { Publisher } from './publisher.ts';
 import { prepareWeir, startServer, type RunningServer, type WeirSource } from './servers.ts';
 import { parseEndpoint } from './viewers.ts';
 
+// a mode union, then the run's record: the shape of hls-viewer-load.ts ViewerLoadRun, other fields
 export type HlsMode = 'hls-on' | 'hls-off';
 
 export type CpuRun = {
@@ -163,7 +164,6 @@ async function waitForQuiet(percent: number, maxSec: number): Promise<{ busyPerc
 }
 
 const QUIET_BUSY_PERCENT = 20;
-const NOISY_OTHER_PERCENT = 15;
 
 /** the child process of the current run, so an interrupt can stop it (it stops its own engine) */
 let child: Subprocess | undefined;

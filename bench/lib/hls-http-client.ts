@@ -4,7 +4,9 @@
 // connection pool would queue blocking LL-HLS requests behind each other at a few hundred
 // viewers, and its completion time is taken on another thread.
 import type { Socket } from 'bun';
+import { concatBytes } from '../../src/media/bytes.ts';
 import { HttpResponseReader, type HttpHead } from './http-response-reader.ts';
+import { delegatingHandlers } from './socket-handlers.ts';
 import { SocketWriter } from './socket-writer.ts';
 
 export type HttpGetResult = {
@@ -137,12 +139,16 @@ export class HttpKeepAliveClient {
     this.current = undefined;
     const head = flight.reader.head!;
     if (head.headers.get('connection')?.toLowerCase() === 'close') this.drop();
-    const body = this.keepBody ? concat(flight.chunks, flight.bodyBytes) : new Uint8Array(0);
+    const body = this.keepBody ? concatBytes(flight.chunks) : new Uint8Array(0);
     flight.resolve({ status: head.status, body, bodyBytes: flight.bodyBytes, startMs: flight.startMs, headMs: flight.headMs, doneMs: performance.now() });
   }
 
   onDrain(): void {
     this.writer?.drain();
+  }
+
+  onSocketError(socket: Socket<HttpKeepAliveClient>): void {
+    this.onClose(socket);
   }
 
   onClose(socket: Socket<HttpKeepAliveClient>): void {
@@ -181,35 +187,4 @@ export class HttpKeepAliveClient {
   }
 }
 
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
-}
-
-const HANDLERS = {
-  binaryType: 'uint8array' as const,
-  open(socket: Socket<HttpKeepAliveClient>) {
-    socket.data.onOpen(socket);
-  },
-  data(socket: Socket<HttpKeepAliveClient>, data: Uint8Array) {
-    socket.data.onData(data);
-  },
-  drain(socket: Socket<HttpKeepAliveClient>) {
-    socket.data.onDrain();
-  },
-  close(socket: Socket<HttpKeepAliveClient>) {
-    socket.data.onClose(socket);
-  },
-  error(socket: Socket<HttpKeepAliveClient>, _error: Error) {
-    socket.data.onClose(socket);
-  },
-  connectError(socket: Socket<HttpKeepAliveClient>, error: Error) {
-    socket.data.onConnectError(error);
-  },
-};
+const HANDLERS = delegatingHandlers<HttpKeepAliveClient>();

@@ -28,6 +28,7 @@ export function summarize(values: readonly number[], digits = 1): Summary {
   };
 }
 
+// a name union, then a record: the shape of viewers.ts ViewerProtocol and Endpoint, other types
 export type WatcherName = 'hls' | 'll-reload' | 'll-hint';
 
 export type WatcherResult = {

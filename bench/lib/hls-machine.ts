@@ -73,3 +73,16 @@ export function startCpuWindow(enginePid: number, serverCore: number): () => Cpu
     };
   };
 }
+
+/** other processes used more than this share of a core during a window: the figure is marked noisy (as fanout.ts does) */
+export const NOISY_OTHER_PERCENT = 15;
+
+/** ' *(noisy)*' for a window where other processes used more than NOISY_OTHER_PERCENT of a core */
+export function noisyMark(otherPercent: number): string {
+  return otherPercent > NOISY_OTHER_PERCENT ? ' *(noisy)*' : '';
+}
+
+/** an engine's CPU (% of one core) shared out over `units` (streams, pulls): % of a core and CPU seconds per unit-minute */
+export function perUnit(percentOfCore: number, units: number): { percent: number; cpuSecondsPerMinute: number } {
+  return { percent: round(percentOfCore / units, 3)!, cpuSecondsPerMinute: round((percentOfCore / 100 / units) * 60, 3)! };
+}

@@ -42,14 +42,10 @@ export class HttpResponseReader {
         case Mode.Raw:
           this.onBody(i === 0 ? bytes : bytes.subarray(i));
           return;
-        case Mode.Length: {
-          const take = Math.min(this.remaining, n - i);
-          this.onBody(bytes.subarray(i, i + take));
-          i += take;
-          this.remaining -= take;
+        case Mode.Length:
+          i = this.take(bytes, i, true);
           if (this.remaining === 0) this.mode = Mode.Done;
           break;
-        }
         case Mode.ChunkSize: {
           const b = bytes[i++]!;
           if (b === 0x0a) {
@@ -69,28 +65,29 @@ export class HttpResponseReader {
           }
           break;
         }
-        case Mode.ChunkData: {
-          const take = Math.min(this.remaining, n - i);
-          this.onBody(bytes.subarray(i, i + take));
-          i += take;
-          this.remaining -= take;
+        case Mode.ChunkData:
+          i = this.take(bytes, i, true);
           if (this.remaining === 0) {
             this.mode = Mode.ChunkCrlf;
             this.remaining = 2;
           }
           break;
-        }
-        case Mode.ChunkCrlf: {
-          const take = Math.min(this.remaining, n - i);
-          i += take;
-          this.remaining -= take;
+        case Mode.ChunkCrlf:
+          i = this.take(bytes, i, false);
           if (this.remaining === 0) this.mode = Mode.ChunkSize;
           break;
-        }
         case Mode.Done:
           return;
       }
     }
+  }
+
+  /** up to `remaining` bytes from i, to onBody when they are body; returns where they end */
+  private take(bytes: Uint8Array, i: number, body: boolean): number {
+    const end = Math.min(bytes.length, i + this.remaining);
+    if (body) this.onBody(bytes.subarray(i, end));
+    this.remaining -= end - i;
+    return end;
   }
 
   private readHead(bytes: Uint8Array, from: number): number {

@@ -2,13 +2,13 @@
 // with monotonic timestamps, and records when each video frame left so viewers can measure
 // end-to-end latency (see metrics.ts).
 import type { Socket } from 'bun';
-import { ClientSession } from '../../src/rtmp/client-session.ts';
+import type { ClientSession } from '../../src/rtmp/client-session.ts';
 import { RtmpMessageType } from '../../src/rtmp/message-types.ts';
 import type { FlvFileTag } from './flv-file.ts';
 import { isAudioFrame, isVideoFrame, tail32Of } from './media-probe.ts';
 import type { SendTimeTable } from './metrics.ts';
 import { SocketWriter } from './socket-writer.ts';
-import type { Endpoint } from './viewers.ts';
+import { rtmpClientSession, type Endpoint } from './viewers.ts';
 
 const TICK_MS = 5;
 const LOOP_GAP_MS = 33;
@@ -46,14 +46,7 @@ export class Publisher {
     tags: readonly FlvFileTag[],
     private readonly table: SendTimeTable,
   ) {
-    this.session = new ClientSession({
-      app: endpoint.app,
-      tcUrl: endpoint.tcUrl,
-      role: 'publish',
-      streamName: endpoint.streamName,
-      randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
-      epochMs: 0,
-    });
+    this.session = rtmpClientSession(endpoint, 'publish');
     // metadata and sequence headers go once, first; frames loop
     // An end-of-sequence tag (the file's last video tag) is neither a header nor a frame: sent
     // first, its late timestamp would hold every following frame's timestamp back.

@@ -2,6 +2,7 @@
 // each 1316-byte payload completes, and a viewer finds every frame again in a remuxed TS (other
 // timestamps, AUD and parameter sets added by the muxer) fed in arbitrary pieces.
 import { describe, expect, test } from 'bun:test';
+import { concatBytes } from '../../src/media/bytes.ts';
 import type { MediaFrame, Track } from '../../src/media/types.ts';
 import { TsMuxer } from '../../src/remux/ts-muxer.ts';
 import { FrameSendTimes, scheduleTsFile, TsFrameMatcher } from './ts-frames.ts';
@@ -33,13 +34,7 @@ function mux(frames: number, dtsOffsetMs: number): Uint8Array {
     chunks.push(m.writeFrame({ trackId: 2, dts: t, pts: t, keyframe: true, data: new Uint8Array(30).fill(0x21) } as MediaFrame));
     chunks.push(m.writeFrame({ trackId: 1, dts: t, pts: t, keyframe: i % 5 === 0, data: sample(i, i % 5 === 0) } as MediaFrame));
   }
-  const out = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 describe('scheduleTsFile and TsFrameMatcher', () => {

@@ -2,12 +2,13 @@
 // parses only what it must: RTMP runs the chunk reader (media payloads are not decoded), FLV
 // runs the tag-boundary scanner over the HTTP body or the WebSocket payloads.
 import type { Socket } from 'bun';
-import { ClientSession, type ClientSessionEvent } from '../../src/rtmp/client-session.ts';
+import { ClientSession, type ClientSessionEvent, type ClientSessionOptions } from '../../src/rtmp/client-session.ts';
 import { FlvTagScanner, type FlvTagSink } from './flv-tag-scanner.ts';
 import { HttpResponseReader, type HttpHead } from './http-response-reader.ts';
 import { tail32Of } from './media-probe.ts';
 import { RtmpMediaCounter } from './rtmp-media-counter.ts';
 import type { ViewerMetrics } from './metrics.ts';
+import { delegatingHandlers } from './socket-handlers.ts';
 import { SocketWriter } from './socket-writer.ts';
 import { buildUpgradeRequest, encodeClientControlFrame, WsFrameReader, WsOpcode } from './ws-frame-reader.ts';
 
@@ -103,6 +104,14 @@ export abstract class Viewer {
     }
   }
 
+  onSocketError(_socket: Socket<Viewer>, error: Error): void {
+    this.fail(`socket: ${error.message}`);
+  }
+
+  onConnectError(error: Error): void {
+    this.fail(`connect: ${error.message}`);
+  }
+
   fail(reason: string): void {
     this.metrics.error ??= reason;
     if (this.metrics.closedMs < 0) this.metrics.closedMs = performance.now();
@@ -114,27 +123,7 @@ export abstract class Viewer {
   protected abstract received(bytes: Uint8Array): void;
 }
 
-const HANDLERS = {
-  binaryType: 'uint8array' as const,
-  open(socket: Socket<Viewer>) {
-    socket.data.onOpen(socket);
-  },
-  data(socket: Socket<Viewer>, data: Uint8Array) {
-    socket.data.onData(data);
-  },
-  drain(socket: Socket<Viewer>) {
-    socket.data.onDrain();
-  },
-  close(socket: Socket<Viewer>) {
-    socket.data.onClose();
-  },
-  error(socket: Socket<Viewer>, error: Error) {
-    socket.data.fail(`socket: ${error.message}`);
-  },
-  connectError(socket: Socket<Viewer>, error: Error) {
-    socket.data.fail(`connect: ${error.message}`);
-  },
-};
+const HANDLERS = delegatingHandlers<Viewer>();
 
 /** FLV tags to metrics */
 class TagSink implements FlvTagSink {
@@ -151,20 +140,25 @@ class TagSink implements FlvTagSink {
  */
 export type RtmpReaderKind = 'counter' | 'chunk';
 
+/** the RTMP client session of a bench publisher or viewer of `endpoint` */
+export function rtmpClientSession(endpoint: Endpoint, role: 'publish' | 'play', extra: Partial<ClientSessionOptions> = {}): ClientSession {
+  return new ClientSession({
+    app: endpoint.app,
+    tcUrl: endpoint.tcUrl,
+    role,
+    streamName: endpoint.streamName,
+    randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
+    epochMs: 0,
+    ...extra,
+  });
+}
+
 export class RtmpViewer extends Viewer {
   private readonly session: ClientSession;
 
   constructor(metrics: ViewerMetrics, endpoint: Endpoint, reader: RtmpReaderKind) {
     super(metrics, endpoint);
-    this.session = new ClientSession({
-      app: endpoint.app,
-      tcUrl: endpoint.tcUrl,
-      role: 'play',
-      streamName: endpoint.streamName,
-      randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
-      epochMs: 0,
-      ...(reader === 'counter' ? { createReader: (max: number) => new RtmpMediaCounter(metrics, max) } : {}),
-    });
+    this.session = rtmpClientSession(endpoint, 'play', reader === 'counter' ? { createReader: (max: number) => new RtmpMediaCounter(metrics, max) } : {});
   }
 
   protected opened(): void {

@@ -4,6 +4,7 @@
 // under a config server (--config-url), and stopped by its own PID only.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { freePort } from './free-port.ts';
+import { stopProcesses } from './process-stop.ts';
 import { WORK_DIR, waitForPort, weirEngineCommand } from './servers.ts';
 
 export type WeirEngine = {
@@ -28,6 +29,25 @@ export type WeirEngineOptions = {
   args?: readonly string[];
   env?: Record<string, string>;
 };
+
+/**
+ * What the scripts that start an engine themselves (slow-viewers.ts, cpu-profile.ts) give it: every
+ * bench client comes from one loopback address, so the per-address caps are lifted; RTSP, SRT and
+ * the engine API on ports of the OS's choosing, so other engines on this machine do not collide.
+ */
+export const SOLO_ENGINE_ENV: Record<string, string> = {
+  WEIR_RTMP_MAX_PER_ADDRESS: '0',
+  WEIR_HTTP_MAX_PER_ADDRESS: '0',
+  WEIR_RTMP_MAX_PUBLISHES_PER_ADDRESS: '0',
+  WEIR_RTSP_PORT: '0',
+  WEIR_SRT_PORT: '0',
+  WEIR_API_PORT: '0',
+};
+
+/** an engine's flags for RTMP and HTTP-FLV on loopback ports, warnings only, a merge window */
+export function soloEngineFlags(rtmpPort: number, httpPort: number, mergeWriteMs: number): string[] {
+  return ['--rtmp-host', '127.0.0.1', '--http-host', '127.0.0.1', '--rtmp-port', String(rtmpPort), '--http-port', String(httpPort), '--log-level', 'warn', '--merge-write-ms', String(mergeWriteMs)];
+}
 
 /** Starts the engine prepareWeir() fixed; resolves once RTMP, HTTP (and RTSP, the API) accept connections. */
 export async function startWeirEngine(o: WeirEngineOptions): Promise<WeirEngine> {
@@ -68,15 +88,7 @@ export async function startWeirEngine(o: WeirEngineOptions): Promise<WeirEngine>
     stderr: Bun.file(`${dir}/engine.err.log`),
     stdin: 'ignore',
   });
-  const stop = async (): Promise<void> => {
-    if (proc.exitCode !== null) return;
-    proc.kill('SIGTERM');
-    const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(8000).then(() => false)]);
-    if (!exited) {
-      proc.kill('SIGKILL');
-      await proc.exited;
-    }
-  };
+  const stop = (): Promise<void> => stopProcesses([proc], 8000);
   try {
     for (const port of [rtmpPort, httpPort, rtspPort, apiPort]) await waitForPort(port, 20_000, proc);
   } catch (err) {

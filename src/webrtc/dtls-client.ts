@@ -10,7 +10,7 @@ import { concatBytes } from '../media/bytes.ts';
 import { ProtocolError, ProtocolErrorCode, isProtocolError } from '../shared/protocol-error.ts';
 import { fingerprintOf } from './certificate.ts';
 import {
-  exportSrtpKeys, extendedMasterSecret, keyBlock, openRecord, prf, sealRecord, type RecordKeys, type SrtpKeyMaterial,
+  exportSrtpKeys, extendedMasterSecret, keyBlock, openRecord, prf, sealRecord, type RecordKeys,
 } from './dtls-crypto.ts';
 import {
   HELLO_VERIFY_REQUEST, checkCertificateRequest, encodeCertificateVerify, encodeClientHello, encodeClientKeyExchange,
