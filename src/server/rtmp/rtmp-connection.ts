@@ -9,6 +9,7 @@ import { ServerSession, type ServerSessionEvent } from '../../rtmp/server-sessio
 import type { Logger } from '../../shared/logger.ts';
 import { isProtocolError } from '../../shared/protocol-error.ts';
 import type { AddressSlots, SlotGrant } from '../address-slots.ts';
+import type { AdmissionDecision } from '../admission.ts';
 import type { ClientEntry } from '../client-registry.ts';
 import { ConnectionWriter, type ByteSink } from '../connection-writer.ts';
 import { countRefusal, type EngineContext } from '../engine-context.ts';
@@ -210,8 +211,10 @@ export class RtmpConnection {
     this.session.acceptConnect();
   }
 
-  private query(streamQuery: string): string {
-    return [this.appQuery, streamQuery].filter((q) => q.length > 0).join('&');
+  /** Asks admission about a publish or play of this connection, with the connect and stream queries joined. */
+  private admit(action: 'publish' | 'play', app: string, name: string, streamQuery: string): Promise<AdmissionDecision> {
+    const query = [this.appQuery, streamQuery].filter((q) => q.length > 0).join('&');
+    return this.ctx.admission.decide({ action, protocol: 'rtmp', app, stream: name, query, clientAddress: this.remoteAddress, clientId: this.id });
   }
 
   private async onPublish(streamId: number, name: string, query: string): Promise<void> {
@@ -235,15 +238,7 @@ export class RtmpConnection {
     this.pendingPublish = true;
     let decision;
     try {
-      decision = await this.ctx.admission.decide({
-        action: 'publish',
-        protocol: 'rtmp',
-        app,
-        stream: name,
-        query: this.query(query),
-        clientAddress: this.remoteAddress,
-        clientId: this.id,
-      });
+      decision = await this.admit('publish', app, name, query);
     } finally {
       this.pendingPublish = false;
     }
@@ -309,15 +304,7 @@ export class RtmpConnection {
     const abort = new AbortController();
     this.pendingPlay = abort;
     try {
-      const decision = await this.ctx.admission.decide({
-        action: 'play',
-        protocol: 'rtmp',
-        app,
-        stream: name,
-        query: this.query(query),
-        clientAddress: this.remoteAddress,
-        clientId: this.id,
-      });
+      const decision = await this.admit('play', app, name, query);
       if (this.closed || abort.signal.aborted) return;
       if (!decision.allow) {
         this.log.info('play refused', { stream: `${app}/${name}`, reason: decision.reason });
