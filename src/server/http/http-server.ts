@@ -298,11 +298,18 @@ export class HttpMediaServer {
   /** VOD requests share the HLS per-address count (a player's playlist and segment requests). */
   private async serveVod(req: Request, server: Server<WsData>, url: URL): Promise<Response> {
     if (this.hlsOnly) return this.text(503, 'shutting down');
+    const vod = this.vod!;
+    return this.withHlsSlot(req, server, 'vod', (clientAddress) =>
+      vod.serve({ req, pathname: url.pathname, search: url.searchParams, clientAddress }, this.corsHeaders()));
+  }
+
+  /** Answers a request while it holds one of its address's HLS slots (VOD shares them), or refuses it over the cap. */
+  private async withHlsSlot(req: Request, server: Server<WsData>, protocol: string, answer: (clientAddress: string) => Promise<Response>): Promise<Response> {
     const clientAddress = server.requestIP(req)?.address ?? '';
     const slot = this.hlsSlots.acquire(clientAddress);
-    if (!slot.ok) return this.overCap(slot, clientAddress, 'vod');
+    if (!slot.ok) return this.overCap(slot, clientAddress, protocol);
     try {
-      return await this.vod!.serve({ req, pathname: url.pathname, search: url.searchParams, clientAddress }, this.corsHeaders());
+      return await answer(clientAddress);
     } finally {
       slot.release();
     }
@@ -320,14 +327,8 @@ export class HttpMediaServer {
     // (a token the playlist handed on to its URIs): media requests hit the cached decision.
     const protocol: HlsViewerProtocol = file === 'index.m3u8' || file.endsWith('.ts') || isLookbackRequest(file, search) ? 'hls' : 'll-hls';
     const query = viewerQuery(search);
-    const clientAddress = server.requestIP(req)?.address ?? '';
-    const slot = this.hlsSlots.acquire(clientAddress);
-    if (!slot.ok) return this.overCap(slot, clientAddress, protocol);
-    try {
-      return await this.answerHls(req, server, app, stream, file, search, protocol, query, clientAddress);
-    } finally {
-      slot.release();
-    }
+    return this.withHlsSlot(req, server, protocol, (clientAddress) =>
+      this.answerHls(req, server, app, stream, file, search, protocol, query, clientAddress));
   }
 
   private async answerHls(
