@@ -5,6 +5,7 @@
 // A file that is not a usable MP4 is remembered with its reason and logged once, not per request.
 import { open, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
+import { concatBytes } from '../media/bytes.ts';
 import { Fmp4Muxer } from '../remux/fmp4-muxer.ts';
 import { parseFmp4Init, parseFmp4Segment } from '../remux/fmp4-demuxer.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -172,7 +173,7 @@ export class VodLibrary {
       const mediaBytes = sizeBytes - firstMoof;
       if (sizeBytes > this.options.maxFragmentedBytes) throw new NotMp4(`MP4: fragmented file of ${sizeBytes} bytes is over the ${this.options.maxFragmentedBytes}-byte limit`);
       const ftyp = boxes.find((b) => b.type === 'ftyp');
-      const init = ftyp ? concat(await readAt(handle, ftyp.start, ftyp.end - ftyp.start), moov) : moov;
+      const init = ftyp ? concatBytes([await readAt(handle, ftyp.start, ftyp.end - ftyp.start), moov]) : moov;
       const durationSec = fragmentsDuration(init, await readAt(handle, firstMoof, mediaBytes));
       return {
         realPath: path,
@@ -194,13 +195,6 @@ async function readAt(handle: Awaited<ReturnType<typeof open>>, at: number, size
   const { bytesRead } = await handle.read(bytes, 0, size, at);
   if (bytesRead !== size) throw new NotMp4(`MP4: file ends inside a box at ${at}`);
   return bytes;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /** The longest track's span over a fragmented file's fragments, in seconds. */
