@@ -13,6 +13,7 @@ import type { AdmissionDecision } from '../admission.ts';
 import type { ClientEntry } from '../client-registry.ts';
 import { ConnectionWriter, type ByteSink } from '../connection-writer.ts';
 import { countRefusal, type EngineContext } from '../engine-context.ts';
+import { writerViewer } from '../writer-viewer.ts';
 
 type Publishing = { streamId: number; stream: LiveStream; handle: PublisherHandle };
 type Playing = { streamId: number; output: SerializedOutput; viewer: OutputViewer };
@@ -328,13 +329,7 @@ export class RtmpConnection {
   private attachViewer(stream: LiveStream, streamId: number): void {
     const chunkSize = this.session.outChunkSize;
     const output = this.ctx.outputs.obtain(stream, rtmpFormat(chunkSize, streamId), rtmpPacketEncoder(chunkSize, streamId));
-    const writer = this.writer;
-    const viewer: OutputViewer = {
-      sendControl: (bytes) => writer.writeControl(bytes),
-      sendMedia: (bytes, randomAccess, entry) => {
-        writer.writeMedia(bytes, randomAccess, entry);
-      },
-      sendBatch: (batch) => writer.writeBatch(batch),
+    const viewer: OutputViewer = writerViewer(this.writer, {
       onPublisherStart: () => {
         this.session.notifyPublish(streamId);
         this.flushSession();
@@ -350,7 +345,7 @@ export class RtmpConnection {
         this.flushSession();
         this.writer.endGracefully();
       },
-    };
+    });
     this.playing = { streamId, output, viewer };
     this.everStarted = true;
     this.log.info('play started', { stream: stream.path });
