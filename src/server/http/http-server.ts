@@ -35,6 +35,9 @@ type WsData = {
   release: () => void;
 };
 
+/** An HLS request as routed: who asks, and for which file of which stream. */
+type HlsAsk = Readonly<{ req: Request; server: Server<WsData>; app: string; stream: string; file: string; search: URLSearchParams }>;
+
 /** /{app}/{stream}/snapshot.jpg: the stream's latest JPEG snapshot */
 export const SNAPSHOT_FILE = 'snapshot.jpg';
 
@@ -195,7 +198,7 @@ export class HttpMediaServer {
     if (!route) return this.text(404, 'not found');
     if (this.hlsOnly && route.kind !== 'hls') return this.text(503, 'shutting down');
     if (route.kind === 'hls' && route.file === SNAPSHOT_FILE) return this.serveSnapshot(req, server, route.app, route.stream, url.searchParams);
-    if (route.kind === 'hls') return this.serveHls(req, server, route.app, route.stream, route.file, url.searchParams);
+    if (route.kind === 'hls') return this.serveHls({ req, server, app: route.app, stream: route.stream, file: route.file, search: url.searchParams });
     const isWebSocket = req.headers.get('upgrade')?.toLowerCase() === 'websocket';
     const protocol: MediaProtocol = isWebSocket ? 'ws-flv' : 'http-flv';
     const clientAddress = server.requestIP(req)?.address ?? '';
@@ -315,33 +318,17 @@ export class HttpMediaServer {
     }
   }
 
-  private async serveHls(
-    req: Request,
-    server: Server<WsData>,
-    app: string,
-    stream: string,
-    file: string,
-    search: URLSearchParams,
-  ): Promise<Response> {
+  private async serveHls(ask: HlsAsk): Promise<Response> {
+    const { req, server, file, search } = ask;
     // Playlists, segments, parts and init segments are all admitted with the viewer's query
     // (a token the playlist handed on to its URIs): media requests hit the cached decision.
     const protocol: HlsViewerProtocol = file === 'index.m3u8' || file.endsWith('.ts') || isLookbackRequest(file, search) ? 'hls' : 'll-hls';
     const query = viewerQuery(search);
-    return this.withHlsSlot(req, server, protocol, (clientAddress) =>
-      this.answerHls(req, server, app, stream, file, search, protocol, query, clientAddress));
+    return this.withHlsSlot(req, server, protocol, (clientAddress) => this.answerHls(ask, protocol, query, clientAddress));
   }
 
-  private async answerHls(
-    req: Request,
-    server: Server<WsData>,
-    app: string,
-    stream: string,
-    file: string,
-    search: URLSearchParams,
-    protocol: HlsViewerProtocol,
-    query: string,
-    clientAddress: string,
-  ): Promise<Response> {
+  private async answerHls(ask: HlsAsk, protocol: HlsViewerProtocol, query: string, clientAddress: string): Promise<Response> {
+    const { req, server, app, stream, file, search } = ask;
     const decision = await this.ctx.admission.decide({ action: 'play', protocol, app, stream, query, clientAddress });
     if (!decision.allow) return this.refuse(decision.reason, { peer: clientAddress, stream: `${app}/${stream}`, protocol });
     if (this.recordings && isLookbackRequest(file, search)) {
