@@ -19,6 +19,7 @@ const MIB = 1024 * 1024;
 /** a file with more top-level boxes before its moov is not one we read */
 const MAX_TOP_LEVEL_BOXES = 10_000;
 
+// Alike in shape to other Readonly records after a constant (login backoff, ADTS frame, RTSP client, WHIP init, sample table): only the layout is shared.
 export type VodLibraryOptions = Readonly<{
   /** segments are cut at the first keyframe at or after this many seconds */
   segmentTargetSec: number;
