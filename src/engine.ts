@@ -7,6 +7,7 @@ import { resolveSecretSource } from './engine/control-link/engine-secret.ts';
 import { createLogger } from './shared/logger.ts';
 import { gracefulExit, reloadOnSignal } from './engine/engine-signals.ts';
 
+// Alike in shape to control-plane.ts's main (parse flags, exit 2 on a CLI error, help, version): two processes, two CLIs.
 async function main(): Promise<void> {
   let options;
   try {

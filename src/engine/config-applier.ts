@@ -29,6 +29,9 @@ export type ApplyReport = { rtmpMoved: boolean; httpMoved: boolean; removedApps:
 
 type Address = Readonly<{ host: string; port: number }>;
 
+/** What RtmpListener and HttpMediaServer share: where they listen, and a move elsewhere. */
+type Rebindable = Readonly<{ bound: Address | null; rebind(host: string, port: number): void }>;
+
 function sameAddress(a: Address | null, b: Address): boolean {
   return a !== null && a.host === b.host && a.port === b.port;
 }
@@ -39,26 +42,21 @@ export function applyEngineConfig(targets: ApplyTargets, next: EngineConfig): Ap
   const previous = ctx.config();
   const report: ApplyReport = { rtmpMoved: false, httpMoved: false, removedApps: [], errors: [] };
 
-  if (!sameAddress(rtmp.bound, next.rtmp)) {
+  /** Moves a listener to its new address; false (logged, reported) when it cannot bind there and stays. */
+  const move = (listener: Rebindable, to: Address, name: 'rtmp' | 'http'): boolean => {
+    if (sameAddress(listener.bound, to)) return false;
     try {
-      rtmp.rebind(next.rtmp.host, next.rtmp.port);
-      report.rtmpMoved = true;
+      listener.rebind(to.host, to.port);
+      return true;
     } catch (err) {
       const reason = (err as Error).message;
-      report.errors.push({ setting: 'listen.rtmp', value: `${next.rtmp.host}:${next.rtmp.port}`, reason });
-      log.error('could not listen on the new RTMP address; staying where it was', { host: next.rtmp.host, port: next.rtmp.port, reason });
+      report.errors.push({ setting: `listen.${name}`, value: `${to.host}:${to.port}`, reason });
+      log.error(`could not listen on the new ${name.toUpperCase()} address; staying where it was`, { host: to.host, port: to.port, reason });
+      return false;
     }
-  }
-  if (!sameAddress(http.bound, next.http)) {
-    try {
-      http.rebind(next.http.host, next.http.port);
-      report.httpMoved = true;
-    } catch (err) {
-      const reason = (err as Error).message;
-      report.errors.push({ setting: 'listen.http', value: `${next.http.host}:${next.http.port}`, reason });
-      log.error('could not listen on the new HTTP address; staying where it was', { host: next.http.host, port: next.http.port, reason });
-    }
-  }
+  };
+  report.rtmpMoved = move(rtmp, next.rtmp, 'rtmp');
+  report.httpMoved = move(http, next.http, 'http');
 
   targets.setConfig(next);
 

@@ -258,6 +258,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
   let help = false;
   let version = false;
 
+  // Alike in shape to control-plane-cli.ts's flag loop: the two processes share no CLI code, and each throws its own error.
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = (): string => {

@@ -68,6 +68,7 @@ export class RecordingExporter {
     if (segments.length === 0) return refuse(404, `nothing of '${app}/${stream}' is recorded between ${startMs} and ${endMs}`);
     if (this.waiting.length >= MAX_WAITING) return refuse(503, `${MAX_WAITING} exports are already waiting: try again when one has finished`);
     this.expire();
+    // Alike in shape to webrtc-listener.ts's session init (a random id, then named fields): different records.
     const job: ExportJob = {
       id: randomBytes(9).toString('base64url'),
       app,

@@ -1,6 +1,8 @@
 // Decodes one keyframe to a JPEG with ffmpeg (the engine's other use of ffmpeg is opus-transcoder.ts): the keyframe as a
 // tiny FLV on stdin, one MJPEG frame on stdout. Bounded: a deadline kills the process, output over a
 // cap is refused. `findSnapshotDecoder` says which ffmpeg the engine's PATH has (null: none).
+import { concatBytes } from '../media/bytes.ts';
+
 export const MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 15_000;
 
@@ -46,11 +48,5 @@ async function readCapped(stream: ReadableStream<Uint8Array>, cap: number, onOve
     }
     chunks.push(chunk);
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }

@@ -71,6 +71,7 @@ export class SnapshotManager {
     );
   }
 
+  // Alike in shape to RecordingManager's start/stop/settingsFor (a timer, one app section): their sweeps and sections differ.
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 1000);

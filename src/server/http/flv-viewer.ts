@@ -10,6 +10,7 @@ import type { Logger } from '../../shared/logger.ts';
 import type { ClientEntry } from '../client-registry.ts';
 import { ConnectionWriter, type ByteSink } from '../connection-writer.ts';
 import type { EngineContext } from '../engine-context.ts';
+import { writerViewer } from '../writer-viewer.ts';
 
 export interface FlvViewerHandle {
   readonly writer: ConnectionWriter;
@@ -57,12 +58,7 @@ export function attachFlvViewer(
     },
     ctx.counters.writers,
   );
-  const viewer: OutputViewer = {
-    sendControl: (bytes) => writer.writeControl(bytes),
-    sendMedia: (bytes, randomAccess, entry) => {
-      writer.writeMedia(bytes, randomAccess, entry);
-    },
-    sendBatch: (batch) => writer.writeBatch(batch),
+  const viewer: OutputViewer = writerViewer(writer, {
     // FLV has no in-band signal for a publisher restart; the next headers simply follow.
     onPublisherStart: () => {},
     onPublisherStop: () => {},
@@ -71,7 +67,7 @@ export function attachFlvViewer(
       release();
       writer.endGracefully();
     },
-  };
+  });
   const client: ClientEntry = {
     id: who.id,
     protocol: who.protocol,

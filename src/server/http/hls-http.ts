@@ -24,6 +24,7 @@ const PLAYLIST_CACHE = 'no-cache';
 
 export type HlsResponder = (status: number, body: string | Uint8Array | null, headers: Record<string, string>) => Response;
 
+// Alike in shape to relay/backoff.ts's options (documented optional fields): a different record.
 export type HlsRequest = Readonly<{
   file: string;
   search: URLSearchParams;

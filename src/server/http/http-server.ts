@@ -35,6 +35,9 @@ type WsData = {
   release: () => void;
 };
 
+/** An HLS request as routed: who asks, and for which file of which stream. */
+type HlsAsk = Readonly<{ req: Request; server: Server<WsData>; app: string; stream: string; file: string; search: URLSearchParams }>;
+
 /** /{app}/{stream}/snapshot.jpg: the stream's latest JPEG snapshot */
 export const SNAPSHOT_FILE = 'snapshot.jpg';
 
@@ -195,7 +198,7 @@ export class HttpMediaServer {
     if (!route) return this.text(404, 'not found');
     if (this.hlsOnly && route.kind !== 'hls') return this.text(503, 'shutting down');
     if (route.kind === 'hls' && route.file === SNAPSHOT_FILE) return this.serveSnapshot(req, server, route.app, route.stream, url.searchParams);
-    if (route.kind === 'hls') return this.serveHls(req, server, route.app, route.stream, route.file, url.searchParams);
+    if (route.kind === 'hls') return this.serveHls({ req, server, app: route.app, stream: route.stream, file: route.file, search: url.searchParams });
     const isWebSocket = req.headers.get('upgrade')?.toLowerCase() === 'websocket';
     const protocol: MediaProtocol = isWebSocket ? 'ws-flv' : 'http-flv';
     const clientAddress = server.requestIP(req)?.address ?? '';
@@ -298,49 +301,34 @@ export class HttpMediaServer {
   /** VOD requests share the HLS per-address count (a player's playlist and segment requests). */
   private async serveVod(req: Request, server: Server<WsData>, url: URL): Promise<Response> {
     if (this.hlsOnly) return this.text(503, 'shutting down');
-    const clientAddress = server.requestIP(req)?.address ?? '';
-    const slot = this.hlsSlots.acquire(clientAddress);
-    if (!slot.ok) return this.overCap(slot, clientAddress, 'vod');
-    try {
-      return await this.vod!.serve({ req, pathname: url.pathname, search: url.searchParams, clientAddress }, this.corsHeaders());
-    } finally {
-      slot.release();
-    }
+    const vod = this.vod!;
+    return this.withHlsSlot(req, server, 'vod', (clientAddress) =>
+      vod.serve({ req, pathname: url.pathname, search: url.searchParams, clientAddress }, this.corsHeaders()));
   }
 
-  private async serveHls(
-    req: Request,
-    server: Server<WsData>,
-    app: string,
-    stream: string,
-    file: string,
-    search: URLSearchParams,
-  ): Promise<Response> {
-    // Playlists, segments, parts and init segments are all admitted with the viewer's query
-    // (a token the playlist handed on to its URIs): media requests hit the cached decision.
-    const protocol: HlsViewerProtocol = file === 'index.m3u8' || file.endsWith('.ts') || isLookbackRequest(file, search) ? 'hls' : 'll-hls';
-    const query = viewerQuery(search);
+  /** Answers a request while it holds one of its address's HLS slots (VOD shares them), or refuses it over the cap. */
+  private async withHlsSlot(req: Request, server: Server<WsData>, protocol: string, answer: (clientAddress: string) => Promise<Response>): Promise<Response> {
     const clientAddress = server.requestIP(req)?.address ?? '';
     const slot = this.hlsSlots.acquire(clientAddress);
     if (!slot.ok) return this.overCap(slot, clientAddress, protocol);
     try {
-      return await this.answerHls(req, server, app, stream, file, search, protocol, query, clientAddress);
+      return await answer(clientAddress);
     } finally {
       slot.release();
     }
   }
 
-  private async answerHls(
-    req: Request,
-    server: Server<WsData>,
-    app: string,
-    stream: string,
-    file: string,
-    search: URLSearchParams,
-    protocol: HlsViewerProtocol,
-    query: string,
-    clientAddress: string,
-  ): Promise<Response> {
+  private async serveHls(ask: HlsAsk): Promise<Response> {
+    const { req, server, file, search } = ask;
+    // Playlists, segments, parts and init segments are all admitted with the viewer's query
+    // (a token the playlist handed on to its URIs): media requests hit the cached decision.
+    const protocol: HlsViewerProtocol = file === 'index.m3u8' || file.endsWith('.ts') || isLookbackRequest(file, search) ? 'hls' : 'll-hls';
+    const query = viewerQuery(search);
+    return this.withHlsSlot(req, server, protocol, (clientAddress) => this.answerHls(ask, protocol, query, clientAddress));
+  }
+
+  private async answerHls(ask: HlsAsk, protocol: HlsViewerProtocol, query: string, clientAddress: string): Promise<Response> {
+    const { req, server, app, stream, file, search } = ask;
     const decision = await this.ctx.admission.decide({ action: 'play', protocol, app, stream, query, clientAddress });
     if (!decision.allow) return this.refuse(decision.reason, { peer: clientAddress, stream: `${app}/${stream}`, protocol });
     if (this.recordings && isLookbackRequest(file, search)) {

@@ -18,6 +18,7 @@ export interface RecordingSource {
   streamRecording(app: string, stream: string): Promise<StreamRecording | null>;
 }
 
+// Alike in shape to the control plane's Session record (documented fields): a different record.
 export type LookbackHttpRequest = Readonly<{
   app: string;
   stream: string;

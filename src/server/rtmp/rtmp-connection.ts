@@ -6,12 +6,12 @@ import type { PacketType } from '../../hub/media-packet.ts';
 import { rtmpFormat, rtmpPacketEncoder } from '../../outputs/encoders.ts';
 import type { OutputViewer, SerializedOutput } from '../../outputs/serialized-output.ts';
 import { ServerSession, type ServerSessionEvent } from '../../rtmp/server-session.ts';
-import type { Logger } from '../../shared/logger.ts';
-import { isProtocolError } from '../../shared/protocol-error.ts';
 import type { AddressSlots, SlotGrant } from '../address-slots.ts';
-import type { ClientEntry } from '../client-registry.ts';
-import { ConnectionWriter, type ByteSink } from '../connection-writer.ts';
+import type { AdmissionDecision } from '../admission.ts';
+import type { ByteSink } from '../connection-writer.ts';
+import { EdgeConnection, type EdgeRole } from '../edge-connection.ts';
 import { countRefusal, type EngineContext } from '../engine-context.ts';
+import { writerViewer } from '../writer-viewer.ts';
 
 type Publishing = { streamId: number; stream: LiveStream; handle: PublisherHandle };
 type Playing = { streamId: number; output: SerializedOutput; viewer: OutputViewer };
@@ -19,14 +19,9 @@ type Playing = { streamId: number; output: SerializedOutput; viewer: OutputViewe
 /** What the listener hands each connection: the per-address publish count, and its own release. */
 export type RtmpConnectionLimits = Readonly<{ publishes: AddressSlots; onClose: () => void }>;
 
-export class RtmpConnection {
-  readonly id: string;
-  readonly startedAtMs: number;
+export class RtmpConnection extends EdgeConnection {
   lastReceiveAtMs: number;
-  bytesIn = 0;
-  readonly writer: ConnectionWriter;
   private readonly session: ServerSession;
-  private readonly log: Logger;
   private app: string | null = null;
   private appQuery = '';
   private publishing: Publishing | null = null;
@@ -36,20 +31,16 @@ export class RtmpConnection {
   /** this connection's count toward rtmp.maxPublishesPerAddress, from the publish request until it ends */
   private publishGrant: SlotGrant | null = null;
   private everStarted = false;
-  private closed = false;
-  private readonly client: ClientEntry;
 
   constructor(
-    private readonly ctx: EngineContext,
+    ctx: EngineContext,
     sink: ByteSink,
-    readonly remoteAddress: string,
+    remoteAddress: string,
     nowMs: number,
     private readonly limits: RtmpConnectionLimits,
   ) {
-    this.id = ctx.nextConnectionId();
-    this.startedAtMs = nowMs;
+    super(ctx, { protocol: 'rtmp', sink, remoteAddress, nowMs, onClose: () => limits.onClose() });
     this.lastReceiveAtMs = nowMs;
-    this.log = ctx.logger.child({ conn: this.id, peer: remoteAddress });
     const config = ctx.config();
     this.session = new ServerSession({
       randomBytes: (n: number) => crypto.getRandomValues(new Uint8Array(n)),
@@ -57,36 +48,22 @@ export class RtmpConnection {
       outChunkSize: config.rtmp.outChunkSize,
       maxMessageSizeBytes: config.rtmp.maxMessageSizeBytes,
     });
-    this.writer = new ConnectionWriter(
-      sink,
-      config.writers,
-      (reason) => {
-        this.log.warn('connection dropped', { reason });
-        this.close();
-      },
-      (bytes) => {
-        ctx.counters.bytesOut += bytes;
-        if (this.playing) this.playing.output.stream.counters.bytesOut += bytes;
-      },
-      ctx.counters.writers,
-    );
-    this.client = {
-      id: this.id,
-      protocol: 'rtmp',
-      address: remoteAddress,
-      connectedAtMs: nowMs,
-      role: () => (this.publishing ? 'publisher' : this.playing ? 'viewer' : 'idle'),
-      app: () => this.app,
-      stream: () => this.publishing?.stream.name ?? this.playing?.output.stream.name ?? null,
-      bytesIn: () => this.bytesIn,
-      bytesOut: () => this.writer.stats.bytesWritten,
-      kick: (reason) => this.kick(reason),
-    };
-    ctx.clients.register(this.client);
   }
 
-  get role(): 'publisher' | 'viewer' | 'idle' {
+  override get role(): EdgeRole {
     return this.publishing ? 'publisher' : this.playing ? 'viewer' : 'idle';
+  }
+
+  protected override appName(): string | null {
+    return this.app;
+  }
+
+  protected override streamName(): string | null {
+    return this.publishing?.stream.name ?? this.playing?.output.stream.name ?? null;
+  }
+
+  protected override playedStream(): LiveStream | null {
+    return this.playing?.output.stream ?? null;
   }
 
   get connected(): boolean {
@@ -123,46 +100,16 @@ export class RtmpConnection {
     this.flushSession();
   }
 
-  drain(): void {
-    this.writer.resume();
-  }
-
-  /** Ends the connection; safe to call more than once, and from the socket's close handler. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
+  protected override release(): void {
     this.pendingPlay?.abort();
     this.stopPublishing();
     this.stopPlaying();
     this.releasePublishSlot();
-    this.writer.close();
-    this.ctx.clients.unregister(this.client);
-    this.limits.onClose();
-  }
-
-  /** Drops the connection now (engine API kick, app removed): no goodbye, the socket is cut. */
-  kick(reason: string): void {
-    if (this.closed) return;
-    this.log.info('connection kicked', { reason, role: this.role });
-    this.drop();
-  }
-
-  /** Cuts the socket and ends the connection (a deadline missed: nothing polite is owed). */
-  drop(): void {
-    if (this.closed) return;
-    this.writer.abort();
-    this.close();
   }
 
   private releasePublishSlot(): void {
     this.publishGrant?.release();
     this.publishGrant = null;
-  }
-
-  private fail(err: unknown): void {
-    if (isProtocolError(err)) this.log.warn('protocol error, closing connection', { code: err.code, reason: err.message });
-    else this.log.error('internal error, closing connection', { reason: (err as Error)?.message ?? String(err) });
-    this.close();
   }
 
   private flushSession(): void {
@@ -210,8 +157,10 @@ export class RtmpConnection {
     this.session.acceptConnect();
   }
 
-  private query(streamQuery: string): string {
-    return [this.appQuery, streamQuery].filter((q) => q.length > 0).join('&');
+  /** Asks admission about a publish or play of this connection, with the connect and stream queries joined. */
+  private admit(action: 'publish' | 'play', app: string, name: string, streamQuery: string): Promise<AdmissionDecision> {
+    const query = [this.appQuery, streamQuery].filter((q) => q.length > 0).join('&');
+    return this.ctx.admission.decide({ action, protocol: 'rtmp', app, stream: name, query, clientAddress: this.remoteAddress, clientId: this.id });
   }
 
   private async onPublish(streamId: number, name: string, query: string): Promise<void> {
@@ -235,15 +184,7 @@ export class RtmpConnection {
     this.pendingPublish = true;
     let decision;
     try {
-      decision = await this.ctx.admission.decide({
-        action: 'publish',
-        protocol: 'rtmp',
-        app,
-        stream: name,
-        query: this.query(query),
-        clientAddress: this.remoteAddress,
-        clientId: this.id,
-      });
+      decision = await this.admit('publish', app, name, query);
     } finally {
       this.pendingPublish = false;
     }
@@ -309,15 +250,7 @@ export class RtmpConnection {
     const abort = new AbortController();
     this.pendingPlay = abort;
     try {
-      const decision = await this.ctx.admission.decide({
-        action: 'play',
-        protocol: 'rtmp',
-        app,
-        stream: name,
-        query: this.query(query),
-        clientAddress: this.remoteAddress,
-        clientId: this.id,
-      });
+      const decision = await this.admit('play', app, name, query);
       if (this.closed || abort.signal.aborted) return;
       if (!decision.allow) {
         this.log.info('play refused', { stream: `${app}/${name}`, reason: decision.reason });
@@ -341,13 +274,7 @@ export class RtmpConnection {
   private attachViewer(stream: LiveStream, streamId: number): void {
     const chunkSize = this.session.outChunkSize;
     const output = this.ctx.outputs.obtain(stream, rtmpFormat(chunkSize, streamId), rtmpPacketEncoder(chunkSize, streamId));
-    const writer = this.writer;
-    const viewer: OutputViewer = {
-      sendControl: (bytes) => writer.writeControl(bytes),
-      sendMedia: (bytes, randomAccess, entry) => {
-        writer.writeMedia(bytes, randomAccess, entry);
-      },
-      sendBatch: (batch) => writer.writeBatch(batch),
+    const viewer: OutputViewer = writerViewer(this.writer, {
       onPublisherStart: () => {
         this.session.notifyPublish(streamId);
         this.flushSession();
@@ -363,7 +290,7 @@ export class RtmpConnection {
         this.flushSession();
         this.writer.endGracefully();
       },
-    };
+    });
     this.playing = { streamId, output, viewer };
     this.everStarted = true;
     this.log.info('play started', { stream: stream.path });

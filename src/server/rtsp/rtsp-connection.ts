@@ -1,6 +1,7 @@
 // One RTSP TCP connection at the edge (RFC 2326 §10): requests answered in order through RtspParser and one
 // ConnectionWriter; the play half (rtsp-play-side.ts) and the publish half (rtsp-record-side.ts) do the work.
 // OPTIONS, GET_PARAMETER and SET_PARAMETER answer at once and keep a session alive; TEARDOWN ends the session.
+import type { LiveStream } from '../../hub/live-stream.ts';
 import type { RtpOutputs } from '../../outputs/rtp-output.ts';
 import { encodeResponse } from '../../rtsp/rtsp-encode.ts';
 import { encodePublic, encodeSession, parseCSeq, parseSession } from '../../rtsp/rtsp-headers.ts';
@@ -8,11 +9,10 @@ import { headerValue, RtspMethod, type RtspRequest } from '../../rtsp/rtsp-messa
 import { RtspParser } from '../../rtsp/rtsp-parser.ts';
 import { parseTransport } from '../../rtsp/rtsp-transport.ts';
 import type { RtspSettings } from '../../shared/engine-config.ts';
-import type { Logger } from '../../shared/logger.ts';
 import { isProtocolError } from '../../shared/protocol-error.ts';
 import type { AddressSlots } from '../address-slots.ts';
-import type { ClientEntry } from '../client-registry.ts';
-import { ConnectionWriter, type ByteSink } from '../connection-writer.ts';
+import type { ByteSink } from '../connection-writer.ts';
+import { EdgeConnection, type EdgeRole } from '../edge-connection.ts';
 import type { EngineContext } from '../engine-context.ts';
 import type { DigestNonces } from './rtsp-credentials.ts';
 import { RtspPlaySide } from './rtsp-play-side.ts';
@@ -40,72 +40,51 @@ export type RtspConnectionDeps = Readonly<{
   onClose: () => void;
 }>;
 
-export class RtspConnection implements RtspScope {
-  readonly id: string;
-  readonly startedAtMs: number;
+export class RtspConnection extends EdgeConnection implements RtspScope {
   /** last request, RTCP or publisher RTP: the session timeout counts from here */
   lastHeardAtMs: number;
-  bytesIn = 0;
   /** it played or recorded at some point: the setup deadline no longer applies */
   everStarted = false;
-  readonly ctx: EngineContext;
-  readonly writer: ConnectionWriter;
-  readonly log: Logger;
   readonly nonces: DigestNonces;
   private readonly parser = new RtspParser();
-  private readonly client: ClientEntry;
   private readonly play: RtspPlaySide;
   private readonly record: RtspRecordSide;
   private chain: Promise<void> = Promise.resolve();
   private pending = 0;
   private sessionId: string | null = null;
-  private closed = false;
 
   constructor(
     private readonly deps: RtspConnectionDeps,
     sink: ByteSink,
-    readonly remoteAddress: string,
+    remoteAddress: string,
     nowMs: number,
   ) {
-    const ctx = (this.ctx = deps.ctx);
+    super(deps.ctx, { protocol: 'rtsp', sink, remoteAddress, nowMs, logFields: { protocol: 'rtsp' }, onClose: () => deps.onClose() });
     this.nonces = deps.nonces;
-    this.id = ctx.nextConnectionId();
-    this.startedAtMs = nowMs;
     this.lastHeardAtMs = nowMs;
-    this.log = ctx.logger.child({ conn: this.id, peer: remoteAddress, protocol: 'rtsp' });
-    this.writer = new ConnectionWriter(
-      sink,
-      ctx.config().writers,
-      (reason) => {
-        this.log.warn('connection dropped', { reason });
-        this.close();
-      },
-      (bytes) => {
-        ctx.counters.bytesOut += bytes;
-        const stream = this.play.stream;
-        if (stream) stream.counters.bytesOut += bytes;
-      },
-      ctx.counters.writers,
-    );
     this.play = new RtspPlaySide(this, deps.outputs);
     this.record = new RtspRecordSide(this, deps.publishes);
-    this.client = {
-      id: this.id,
-      protocol: 'rtsp',
-      address: remoteAddress,
-      connectedAtMs: nowMs,
-      role: () => (this.record.stream ? 'publisher' : this.play.isPlaying ? 'viewer' : 'idle'),
-      app: () => this.record.app ?? this.play.app,
-      stream: () => this.record.stream?.name ?? this.play.stream?.name ?? null,
-      bytesIn: () => this.bytesIn,
-      bytesOut: () => this.writer.stats.bytesWritten + this.play.udpBytesOut,
-      kick: (reason) => this.kick(reason),
-    };
-    ctx.clients.register(this.client);
   }
 
-  get role(): 'publisher' | 'viewer' | 'idle' {
+  override get role(): EdgeRole {
     return this.record.stream ? 'publisher' : this.play.isPlaying ? 'viewer' : 'idle';
+  }
+
+  protected override appName(): string | null {
+    return this.record.app ?? this.play.app;
+  }
+
+  protected override streamName(): string | null {
+    return this.record.stream?.name ?? this.play.stream?.name ?? null;
+  }
+
+  protected override playedStream(): LiveStream | null {
+    return this.play.stream;
+  }
+
+  /** UDP media goes around the writer: it counts too */
+  protected override bytesOut(): number {
+    return this.writer.stats.bytesWritten + this.play.udpBytesOut;
   }
 
   /** Playing or publishing over UDP, where the TCP connection alone does not show the peer is there. */
@@ -147,30 +126,9 @@ export class RtspConnection implements RtspScope {
     }
   }
 
-  drain(): void {
-    this.writer.resume();
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
+  protected override release(): void {
     this.play.end();
     this.record.end();
-    this.writer.close();
-    this.ctx.clients.unregister(this.client);
-    this.deps.onClose();
-  }
-
-  kick(reason: string): void {
-    if (this.closed) return;
-    this.log.info('connection kicked', { reason, role: this.role });
-    this.drop();
-  }
-
-  drop(): void {
-    if (this.closed) return;
-    this.writer.abort();
-    this.close();
   }
 
   // RtspScope, for the play and record halves
@@ -208,12 +166,6 @@ export class RtspConnection implements RtspScope {
 
   endGracefully(): void {
     this.writer.endGracefully();
-  }
-
-  private fail(err: unknown): void {
-    if (isProtocolError(err)) this.log.warn('protocol error, closing connection', { code: err.code, reason: err.message });
-    else this.log.error('internal error, closing connection', { reason: (err as Error)?.message ?? String(err) });
-    this.close();
   }
 
   private async answer(req: RtspRequest): Promise<void> {

@@ -100,6 +100,7 @@ export class RtspRecorder {
     }
   }
 
+  // Alike in shape to srt-listener.ts's datagram decode (a malformed packet costs only itself): other parser, other counter.
   private onRtcp(receiver: RtpTrackReceiver, bytes: Uint8Array): void {
     let packets;
     try {
