@@ -1,13 +1,13 @@
 // /api/v1/apps: applications (the first path segment of every stream URL) and their policies.
 import { Elysia, t } from 'elysia';
-import { OUTAGE_POLICIES, PLAY_POLICIES, PUBLISH_POLICIES, SNAPSHOT_LIMITS } from '../../shared/config-protocol.ts';
+import { OUTAGE_POLICIES, PLAY_POLICIES, PUBLISH_POLICIES, SNAPSHOT_LIMITS, SOURCE_TYPES } from '../../shared/config-protocol.ts';
 import { assertAdmin, isAdmin, requireAuth } from './auth.ts';
 import { AppName, AppParams, Empty, items, ListOf, OneOf, TimestampMs } from './common.ts';
 import type { ApiDeps } from './deps.ts';
 import { problemResponses } from './problem.ts';
 import { redactApp, REDACTED_FOR_VIEWERS } from './redaction.ts';
 
-export const SourceType = OneOf(['push', 'pull'], { description: "'pull' apps get their streams from pull sources" });
+export const SourceType = OneOf(SOURCE_TYPES, { description: "'pull' apps get their streams from pull sources" });
 export const PublishPolicy = OneOf(PUBLISH_POLICIES, { description: 'who may publish' });
 export const PlayPolicy = OneOf(PLAY_POLICIES, { description: 'who may play' });
 export const OutagePolicy = OneOf(OUTAGE_POLICIES, {

@@ -4,7 +4,7 @@ import { Elysia } from 'elysia';
 import type { ApiDeps } from '../api/deps.ts';
 import { ApiProblem } from '../api/problem.ts';
 import { relaysById } from '../api/relay-status.ts';
-import type { RecordingFormat } from '../../shared/config-protocol.ts';
+import { DEFAULT_OUTAGE_POLICY, type RecordingFormat } from '../../shared/config-protocol.ts';
 import type { AppUpdateInput, OutagePolicy, PlayPolicy, PublishPolicy, SourceType, UserRole } from '../services/types.ts';
 import { html } from './html.ts';
 import { checked, optional, str, type Form } from './http.ts';
@@ -42,7 +42,7 @@ function appInput(form: Form): AppUpdateInput {
     publishPolicy: (str(form, 'publishPolicy') || 'open') as PublishPolicy,
     playPolicy: (str(form, 'playPolicy') || 'open') as PlayPolicy,
     hookUrl: optional(str(form, 'hookUrl')),
-    outagePolicy: (str(form, 'outagePolicy') || 'admitted') as OutagePolicy,
+    outagePolicy: (str(form, 'outagePolicy') || DEFAULT_OUTAGE_POLICY) as OutagePolicy,
     // empty: no app port; a form without the field leaves it as it is
     ...(form.srtPort === undefined ? {} : { srtPort: str(form, 'srtPort') === '' ? null : int(form, 'srtPort') }),
     // a form without the recording fieldset leaves the recording settings as they are

@@ -1,7 +1,8 @@
 // users table: console and API accounts; passwords only as Bun.password (argon2id) hashes.
 import type { Database, Statement } from 'bun:sqlite';
 
-export type UserRole = 'admin' | 'viewer';
+export const USER_ROLES = ['admin', 'viewer'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
 export type UserRecord = Readonly<{
   id: string;
   username: string;
