@@ -101,11 +101,8 @@ export const AppSchema = t.Object(
   { description: 'An application' },
 );
 
-const AppCreate = t.Object({
-  name: AppName,
-  sourceType: t.Optional(SourceType),
-  hls: t.Optional(t.Boolean({ description: 'classic HLS on (default true)' })),
-  llHls: t.Optional(t.Boolean({ description: 'LL-HLS on (default true)' })),
+/** the fields after hls/llHls that a create and a patch both take, fresh schema objects per call */
+const appPolicyFields = () => ({
   publishPolicy: t.Optional(PublishPolicy),
   playPolicy: t.Optional(PlayPolicy),
   hookUrl: t.Optional(HookUrl),
@@ -116,19 +113,20 @@ const AppCreate = t.Object({
   snapshot: t.Optional(SnapshotPatch),
 });
 
-// AppCreate's fields without the name; spelled out (not t.Omit) so the create schema's descriptions stay its own
+const AppCreate = t.Object({
+  name: AppName,
+  sourceType: t.Optional(SourceType),
+  hls: t.Optional(t.Boolean({ description: 'classic HLS on (default true)' })),
+  llHls: t.Optional(t.Boolean({ description: 'LL-HLS on (default true)' })),
+  ...appPolicyFields(),
+});
+
+// AppCreate's fields without the name; hls/llHls spelled out (not t.Omit) so the create schema's descriptions stay its own
 const AppUpdate = t.Object({
   sourceType: t.Optional(SourceType),
   hls: t.Optional(t.Boolean()),
   llHls: t.Optional(t.Boolean()),
-  publishPolicy: t.Optional(PublishPolicy),
-  playPolicy: t.Optional(PlayPolicy),
-  hookUrl: t.Optional(HookUrl),
-  originUrl: t.Optional(OriginUrl),
-  srtPort: t.Optional(SrtPort),
-  outagePolicy: t.Optional(OutagePolicy),
-  recording: t.Optional(RecordingPatch),
-  snapshot: t.Optional(SnapshotPatch),
+  ...appPolicyFields(),
 });
 
 const tags = ['apps'];
