@@ -97,6 +97,8 @@ export class AppService implements AppServiceContract {
     return toApp(record);
   }
 
+  // Alike in shape to the forward-target, pull-source and user services' update(): each merges a patch field by field
+  // over its own record with its own checks; nothing but the `x === undefined ? current.x : check(x)` pattern is shared.
   update(name: string, patch: AppUpdateInput): App {
     const current = this.record(name);
     const next: AppRecord = {

@@ -23,6 +23,8 @@ function toStreamKey(r: StreamKeyRecord): StreamKey {
   return key;
 }
 
+// Alike in shape to the forward-target and pull-source services' list/get/create; kept apart because a key is hashed,
+// shown once and revoked, never edited.
 export class StreamKeyService implements StreamKeyServiceContract {
   constructor(
     private readonly store: Store,
