@@ -131,6 +131,8 @@ const AppUpdate = t.Object({
 
 const tags = ['apps'];
 
+// Alike in shape to the other resources' create/get/patch/delete routes (forwards.ts, pulls.ts, users.ts, settings.ts):
+// each declares its own schemas and admin checks for Elysia to type and document; only the route layout is shared.
 export const appsRoutes = (deps: ApiDeps) => {
   const apps = deps.services.apps;
   return new Elysia({ prefix: '/apps' })

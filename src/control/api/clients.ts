@@ -60,6 +60,8 @@ const toClient = (c: ClientState, nowMs: number): typeof ClientSchema.static => 
 
 const tags = ['clients'];
 
+// Alike in shape to engine.ts's and streams.ts's routes (a GET that reads the engine through fromEngine); each reads a
+// different engine call into a different schema.
 export const clientRoutes = (deps: ApiDeps) =>
   new Elysia({ prefix: '/clients' })
     .use(requireAuth(deps))
