@@ -71,6 +71,7 @@ export class UserStore {
     return this.countAdminsStmt.get()?.n ?? 0;
   }
 
+  // get/findByUsername alike in shape to app-store.ts's get/findIgnoringCase: one prepared lookup each, mapped or null.
   get(id: string): UserRecord | null {
     const row = this.getStmt.get(id);
     return row ? mapUserRow(row) : null;
