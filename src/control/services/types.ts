@@ -201,6 +201,7 @@ export interface UserServiceContract {
   verifyPassword(username: string, password: string): Promise<User | null>;
 }
 
+// (alike in shape to server/http/lookback-http.ts's request type, an unrelated record)
 export type Session = Readonly<{
   /** the plain session id: goes in the cookie only; the store keeps its hash */
   id: string;

@@ -1,6 +1,7 @@
 // users table: console and API accounts; passwords only as Bun.password (argon2id) hashes.
 import type { Database, Statement } from 'bun:sqlite';
 
+// a list, its type and a record: alike in shape to config-protocol.ts's CLIENT_ROLES/ClientState, a different list
 export const USER_ROLES = ['admin', 'viewer'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 export type UserRecord = Readonly<{
