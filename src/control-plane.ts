@@ -15,6 +15,7 @@ import { guardFetch, productionServe } from './shared/http-errors.ts';
 import { bindOrExplain } from './shared/listen-error.ts';
 import { createLogger, type LogContext } from './shared/logger.ts';
 
+// Alike in shape to engine.ts's main(): each entry parses its own CLI and names its own process on a usage error.
 async function main(): Promise<void> {
   let options;
   try {

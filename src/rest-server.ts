@@ -73,6 +73,7 @@ export function createRestApp(input: RestDeps) {
       response: t.Object({ status: t.Literal('ok') }),
       detail: { tags: ['health'], summary: 'Liveness (no auth)', security: [] },
     })
+    // one .use per route module, chained rather than looped over a list so RestApp keeps every route's types
     .group(API_PREFIX, (api) =>
       api
         .use(sessionRoutes(deps))

@@ -55,6 +55,7 @@ export function parseControlPlaneCli(argv: readonly string[], env: Readonly<Reco
     help: false,
     version: false,
   };
+  // the flag loop is alike in shape to engine/engine-cli.ts's: a five-line idiom over different flags, each CLI throwing its own error
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = (): string => {

@@ -23,6 +23,9 @@ export const PUBLISH_POLICIES = ['open', 'stream-key', 'signed-url', 'hook'] as 
 export type PublishPolicy = (typeof PUBLISH_POLICIES)[number];
 export const PLAY_POLICIES = ['open', 'signed-url', 'hook'] as const;
 export type PlayPolicy = (typeof PLAY_POLICIES)[number];
+/** 'push': publishers bring the streams; 'pull': the engine fetches them from the app's pull sources */
+export const SOURCE_TYPES = ['push', 'pull'] as const;
+export type SourceType = (typeof SOURCE_TYPES)[number];
 
 /**
  * What the engine does with a publish or play it cannot ask the config server about (connection
@@ -76,7 +79,7 @@ export const SNAPSHOT_LIMITS = { intervalSec: { min: 1, max: 3600 }, keep: { min
 export type AppSettings = Readonly<{
   name: string;
   /** 'live' is an ordinary app; 'pull' apps get their streams from pull sources (relay issue) */
-  sourceType: 'push' | 'pull';
+  sourceType: SourceType;
   hls: boolean;
   llHls: boolean;
   publishPolicy: PublishPolicy;
@@ -174,9 +177,12 @@ export type LiveStreamState = Readonly<{
   viewers: Readonly<Record<string, number>>;
 }>;
 
+export const CLIENT_ROLES = ['publisher', 'viewer', 'idle'] as const;
+export type ClientRole = (typeof CLIENT_ROLES)[number];
+
 export type ClientState = Readonly<{
   id: string;
-  role: 'publisher' | 'viewer' | 'idle';
+  role: ClientRole;
   protocol: string;
   address: string;
   app: string | null;

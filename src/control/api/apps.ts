@@ -1,13 +1,13 @@
 // /api/v1/apps: applications (the first path segment of every stream URL) and their policies.
 import { Elysia, t } from 'elysia';
-import { OUTAGE_POLICIES, PLAY_POLICIES, PUBLISH_POLICIES, SNAPSHOT_LIMITS } from '../../shared/config-protocol.ts';
+import { OUTAGE_POLICIES, PLAY_POLICIES, PUBLISH_POLICIES, SNAPSHOT_LIMITS, SOURCE_TYPES } from '../../shared/config-protocol.ts';
 import { assertAdmin, isAdmin, requireAuth } from './auth.ts';
 import { AppName, AppParams, Empty, items, ListOf, OneOf, TimestampMs } from './common.ts';
 import type { ApiDeps } from './deps.ts';
 import { problemResponses } from './problem.ts';
 import { redactApp, REDACTED_FOR_VIEWERS } from './redaction.ts';
 
-export const SourceType = OneOf(['push', 'pull'], { description: "'pull' apps get their streams from pull sources" });
+export const SourceType = OneOf(SOURCE_TYPES, { description: "'pull' apps get their streams from pull sources" });
 export const PublishPolicy = OneOf(PUBLISH_POLICIES, { description: 'who may publish' });
 export const PlayPolicy = OneOf(PLAY_POLICIES, { description: 'who may play' });
 export const OutagePolicy = OneOf(OUTAGE_POLICIES, {
@@ -101,38 +101,38 @@ export const AppSchema = t.Object(
   { description: 'An application' },
 );
 
+/** the fields after hls/llHls that a create and a patch both take, fresh schema objects per call */
+const appPolicyFields = () => ({
+  publishPolicy: t.Optional(PublishPolicy),
+  playPolicy: t.Optional(PlayPolicy),
+  hookUrl: t.Optional(HookUrl),
+  originUrl: t.Optional(OriginUrl),
+  srtPort: t.Optional(SrtPort),
+  outagePolicy: t.Optional(OutagePolicy),
+  recording: t.Optional(RecordingPatch),
+  snapshot: t.Optional(SnapshotPatch),
+});
+
 const AppCreate = t.Object({
   name: AppName,
   sourceType: t.Optional(SourceType),
   hls: t.Optional(t.Boolean({ description: 'classic HLS on (default true)' })),
   llHls: t.Optional(t.Boolean({ description: 'LL-HLS on (default true)' })),
-  publishPolicy: t.Optional(PublishPolicy),
-  playPolicy: t.Optional(PlayPolicy),
-  hookUrl: t.Optional(HookUrl),
-  originUrl: t.Optional(OriginUrl),
-  srtPort: t.Optional(SrtPort),
-  outagePolicy: t.Optional(OutagePolicy),
-  recording: t.Optional(RecordingPatch),
-  snapshot: t.Optional(SnapshotPatch),
+  ...appPolicyFields(),
 });
 
-// AppCreate's fields without the name; spelled out (not t.Omit) so the create schema's descriptions stay its own
+// AppCreate's fields without the name; hls/llHls spelled out (not t.Omit) so the create schema's descriptions stay its own
 const AppUpdate = t.Object({
   sourceType: t.Optional(SourceType),
   hls: t.Optional(t.Boolean()),
   llHls: t.Optional(t.Boolean()),
-  publishPolicy: t.Optional(PublishPolicy),
-  playPolicy: t.Optional(PlayPolicy),
-  hookUrl: t.Optional(HookUrl),
-  originUrl: t.Optional(OriginUrl),
-  srtPort: t.Optional(SrtPort),
-  outagePolicy: t.Optional(OutagePolicy),
-  recording: t.Optional(RecordingPatch),
-  snapshot: t.Optional(SnapshotPatch),
+  ...appPolicyFields(),
 });
 
 const tags = ['apps'];
 
+// Alike in shape to the other resources' create/get/patch/delete routes (forwards.ts, pulls.ts, users.ts, settings.ts):
+// each declares its own schemas and admin checks for Elysia to type and document; only the route layout is shared.
 export const appsRoutes = (deps: ApiDeps) => {
   const apps = deps.services.apps;
   return new Elysia({ prefix: '/apps' })

@@ -1,13 +1,13 @@
 // /api/v1/clients: every connection the engine holds (publishers, viewers, idle), and kicking one.
 import { Elysia, t } from 'elysia';
-import type { ClientState } from '../../shared/config-protocol.ts';
+import { CLIENT_ROLES, type ClientState } from '../../shared/config-protocol.ts';
 import { assertAdmin, requireAuth } from './auth.ts';
 import { Empty, IdParams, Int, items, ListOf, OneOf, TimestampMs } from './common.ts';
 import type { ApiDeps } from './deps.ts';
 import { fromEngine, secondsSince } from './live.ts';
 import { ApiProblem, problemResponses } from './problem.ts';
 
-const Role = OneOf(['publisher', 'viewer', 'idle']);
+const Role = OneOf(CLIENT_ROLES);
 
 export const LinkSchema = t.Object(
   {
@@ -60,6 +60,8 @@ const toClient = (c: ClientState, nowMs: number): typeof ClientSchema.static => 
 
 const tags = ['clients'];
 
+// Alike in shape to engine.ts's and streams.ts's routes (a GET that reads the engine through fromEngine); each reads a
+// different engine call into a different schema.
 export const clientRoutes = (deps: ApiDeps) =>
   new Elysia({ prefix: '/clients' })
     .use(requireAuth(deps))

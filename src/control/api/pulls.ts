@@ -43,6 +43,8 @@ function shown(p: PullSource, relays: Relays, admin: boolean) {
   return { ...redactRelay(p), status: status === null ? null : redactStatus(status) };
 }
 
+// Alike in shape to forwards.ts's routes (list/create/get/patch/delete); kept apart because Elysia types and validates
+// each route from concrete body and answer schemas, which a generic CRUD factory would erase.
 export const pullRoutes = (deps: ApiDeps) => {
   const pulls = deps.services.pulls;
   return new Elysia({ prefix: '/pulls' })

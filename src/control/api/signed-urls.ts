@@ -75,6 +75,8 @@ export const signedUrlRoutes = (deps: ApiDeps) => {
         },
       },
     )
+    // Alike in shape to the admin-only 204 routes of apps.ts, forwards.ts and pulls.ts (assertAdmin, act, 204); a
+    // different action on a different resource, declared in full so Elysia documents it.
     .post(
       '/signing-secret',
       ({ auth, params, set }) => {

@@ -101,6 +101,8 @@ export const streamKeyRoutes = (deps: ApiDeps) => {
       response: { 200: StreamKeySchema, ...problemResponses(401, 404) },
       detail: { tags, summary: 'Get a stream key' },
     })
+    // Alike in shape to the delete routes of apps.ts, forwards.ts and pulls.ts; this one revokes (idempotent) a key
+    // that must belong to the app in the path.
     .delete(
       '/:id',
       ({ auth, params, set }) => {

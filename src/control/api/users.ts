@@ -3,6 +3,7 @@
 import { Elysia, t } from 'elysia';
 import { isDomainError } from '../services/errors.ts';
 import type { AuthContext } from '../services/types.ts';
+import { USER_ROLES } from '../services/user-service.ts';
 import { assertAdmin, isAdmin, requireAuth } from './auth.ts';
 import { Empty, items, ListOf, OneOf, TimestampMs } from './common.ts';
 import type { ApiDeps } from './deps.ts';
@@ -11,7 +12,7 @@ import { ApiProblem, problemResponses } from './problem.ts';
 export const USERNAME_PATTERN = '^[A-Za-z0-9_.-]{2,40}$';
 const Username = t.String({ pattern: USERNAME_PATTERN, description: '2-40 of A-Z a-z 0-9 _ . -' });
 const Password = t.String({ minLength: 8, maxLength: 256 });
-const Role = OneOf(['admin', 'viewer'], { description: 'admins change things; viewers read' });
+const Role = OneOf(USER_ROLES, { description: 'admins change things; viewers read' });
 const Language = t.String({ pattern: '^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$', description: "console language, e.g. 'en' or 'pt-BR'" });
 
 export const UserSchema = t.Object(

@@ -4,9 +4,9 @@ import { Elysia } from 'elysia';
 import type { ApiDeps } from '../api/deps.ts';
 import { ApiProblem } from '../api/problem.ts';
 import { relaysById } from '../api/relay-status.ts';
-import type { RecordingFormat } from '../../shared/config-protocol.ts';
+import { DEFAULT_OUTAGE_POLICY, type RecordingFormat } from '../../shared/config-protocol.ts';
 import type { AppUpdateInput, OutagePolicy, PlayPolicy, PublishPolicy, SourceType, UserRole } from '../services/types.ts';
-import { html } from './html.ts';
+import { html, type SafeHtml } from './html.ts';
 import { checked, optional, str, type Form } from './http.ts';
 import { kit } from './kit.ts';
 import {
@@ -42,7 +42,7 @@ function appInput(form: Form): AppUpdateInput {
     publishPolicy: (str(form, 'publishPolicy') || 'open') as PublishPolicy,
     playPolicy: (str(form, 'playPolicy') || 'open') as PlayPolicy,
     hookUrl: optional(str(form, 'hookUrl')),
-    outagePolicy: (str(form, 'outagePolicy') || 'admitted') as OutagePolicy,
+    outagePolicy: (str(form, 'outagePolicy') || DEFAULT_OUTAGE_POLICY) as OutagePolicy,
     // empty: no app port; a form without the field leaves it as it is
     ...(form.srtPort === undefined ? {} : { srtPort: str(form, 'srtPort') === '' ? null : int(form, 'srtPort') }),
     // a form without the recording fieldset leaves the recording settings as they are
@@ -72,13 +72,50 @@ function int(form: Form, name: string): number {
   return Number(text);
 }
 
+/** how the console handles one kind of relay (pull sources or forward targets) */
+type RelayConsole = Readonly<{
+  kind: 'pulls' | 'forwards';
+  /** after a change: the list with the engine's relay status, and the flash cleared */
+  list: (ctx: ViewContext) => Promise<SafeHtml>;
+  create: (form: Form) => unknown;
+  editForm: (ctx: ViewContext, id: string) => SafeHtml;
+  save: (id: string, form: Form) => unknown;
+  setEnabled: (id: string, enabled: boolean) => unknown;
+  remove: (id: string) => void;
+}>;
+
+/** the same routes for pull sources and forward targets: create, open or cancel the edit form, save, enable or disable, delete */
+function relayRoutes(deps: ApiDeps, r: RelayConsole) {
+  const { fragmentRoute, actionRoute } = kit(deps);
+  return new Elysia()
+    .post(`/${r.kind}`, actionRoute(async (c, form) => {
+      r.create(form);
+      return r.list(c.ctx);
+    }), hidden)
+    .get(`/${r.kind}/edit/cancel`, fragmentRoute(() => html``), hidden)
+    .get(`/${r.kind}/:id/edit`, fragmentRoute((c, { params }) => {
+      adminOnly(c.ctx);
+      return r.editForm(c.ctx, params.id ?? '');
+    }), hidden)
+    .post(`/${r.kind}/:id`, actionRoute(async (c, form, { params }) => {
+      r.save(params.id ?? '', form);
+      return html`${await r.list(c.ctx)}${clearEdit(r.kind)}`;
+    }), hidden)
+    .post(`/${r.kind}/:id/:toggle`, actionRoute(async (c, _form, { params }) => {
+      r.setEnabled(params.id ?? '', params.toggle === 'enable');
+      return r.list(c.ctx);
+    }), hidden)
+    .delete(`/${r.kind}/:id`, actionRoute(async (c, _form, { params }) => {
+      r.remove(params.id ?? '');
+      return html`${await r.list(c.ctx)}${clearEdit(r.kind)}`;
+    }), hidden);
+}
+
 export const adminRoutes = (deps: ApiDeps) => {
   const { pageRoute, fragmentRoute, actionRoute } = kit(deps);
   const { apps, streamKeys, pulls, forwards, settings, users, auth } = deps.services;
   const owners = () => new Map(users.list().map((u) => [u.id, u.username] as const));
   const tokensFor = (userId: string, admin: boolean) => auth.listTokens(admin ? undefined : userId);
-  // after a change: the list with the engine's relay status, and the flash cleared
-  const pullsList = async (ctx: ViewContext) => html`${pullsTable(ctx, pulls.list(), await relaysById(deps.engine))}${clearFlash()}`;
   // An engine that cannot be asked has nothing to report here; the dashboard says it is down.
   const applyErrors = async () => {
     const status = await deps.engine.status();
@@ -89,7 +126,6 @@ export const adminRoutes = (deps: ApiDeps) => {
     const status = await deps.engine.status();
     return status.ok && status.value.snapshotDecoder === null;
   };
-  const forwardsList = async (ctx: ViewContext) => html`${forwardsTable(ctx, forwards.list(), await relaysById(deps.engine))}${clearFlash()}`;
 
   return new Elysia()
     // ---- apps and stream keys
@@ -128,48 +164,25 @@ export const adminRoutes = (deps: ApiDeps) => {
       relaysPage(c.ctx, apps.list().map((a) => a.name), pulls.list(), forwards.list(), await relaysById(deps.engine))), hidden)
     .get('/fragments/pulls', fragmentRoute(async (c) => pullsTable(c.ctx, pulls.list(), await relaysById(deps.engine))), hidden)
     .get('/fragments/forwards', fragmentRoute(async (c) => forwardsTable(c.ctx, forwards.list(), await relaysById(deps.engine))), hidden)
-    .post('/pulls', actionRoute(async (c, form) => {
-      pulls.create({ app: str(form, 'app'), stream: str(form, 'stream'), url: str(form, 'url') });
-      return pullsList(c.ctx);
-    }), hidden)
-    .get('/pulls/edit/cancel', fragmentRoute(() => html``), hidden)
-    .get('/pulls/:id/edit', fragmentRoute((c, { params }) => {
-      adminOnly(c.ctx);
-      return pullEditForm(c.ctx, pulls.get(params.id ?? ''));
-    }), hidden)
-    .post('/pulls/:id', actionRoute(async (c, form, { params }) => {
-      pulls.update(params.id ?? '', { stream: str(form, 'stream'), url: str(form, 'url'), enabled: checked(form, 'enabled') });
-      return html`${await pullsList(c.ctx)}${clearEdit('pulls')}`;
-    }), hidden)
-    .post('/pulls/:id/:toggle', actionRoute(async (c, _form, { params }) => {
-      pulls.update(params.id ?? '', { enabled: params.toggle === 'enable' });
-      return pullsList(c.ctx);
-    }), hidden)
-    .delete('/pulls/:id', actionRoute(async (c, _form, { params }) => {
-      pulls.delete(params.id ?? '');
-      return html`${await pullsList(c.ctx)}${clearEdit('pulls')}`;
-    }), hidden)
-    .post('/forwards', actionRoute(async (c, form) => {
-      forwards.create({ app: str(form, 'app'), stream: optional(str(form, 'stream')), url: str(form, 'url') });
-      return forwardsList(c.ctx);
-    }), hidden)
-    .get('/forwards/edit/cancel', fragmentRoute(() => html``), hidden)
-    .get('/forwards/:id/edit', fragmentRoute((c, { params }) => {
-      adminOnly(c.ctx);
-      return forwardEditForm(c.ctx, forwards.get(params.id ?? ''));
-    }), hidden)
-    .post('/forwards/:id', actionRoute(async (c, form, { params }) => {
-      forwards.update(params.id ?? '', { stream: optional(str(form, 'stream')), url: str(form, 'url'), enabled: checked(form, 'enabled') });
-      return html`${await forwardsList(c.ctx)}${clearEdit('forwards')}`;
-    }), hidden)
-    .post('/forwards/:id/:toggle', actionRoute(async (c, _form, { params }) => {
-      forwards.update(params.id ?? '', { enabled: params.toggle === 'enable' });
-      return forwardsList(c.ctx);
-    }), hidden)
-    .delete('/forwards/:id', actionRoute(async (c, _form, { params }) => {
-      forwards.delete(params.id ?? '');
-      return html`${await forwardsList(c.ctx)}${clearEdit('forwards')}`;
-    }), hidden)
+    .use(relayRoutes(deps, {
+      kind: 'pulls',
+      list: async (ctx) => html`${pullsTable(ctx, pulls.list(), await relaysById(deps.engine))}${clearFlash()}`,
+      create: (form) => pulls.create({ app: str(form, 'app'), stream: str(form, 'stream'), url: str(form, 'url') }),
+      editForm: (ctx, id) => pullEditForm(ctx, pulls.get(id)),
+      save: (id, form) => pulls.update(id, { stream: str(form, 'stream'), url: str(form, 'url'), enabled: checked(form, 'enabled') }),
+      setEnabled: (id, enabled) => pulls.update(id, { enabled }),
+      remove: (id) => pulls.delete(id),
+    }))
+    .use(relayRoutes(deps, {
+      kind: 'forwards',
+      list: async (ctx) => html`${forwardsTable(ctx, forwards.list(), await relaysById(deps.engine))}${clearFlash()}`,
+      create: (form) => forwards.create({ app: str(form, 'app'), stream: optional(str(form, 'stream')), url: str(form, 'url') }),
+      editForm: (ctx, id) => forwardEditForm(ctx, forwards.get(id)),
+      save: (id, form) =>
+        forwards.update(id, { stream: optional(str(form, 'stream')), url: str(form, 'url'), enabled: checked(form, 'enabled') }),
+      setEnabled: (id, enabled) => forwards.update(id, { enabled }),
+      remove: (id) => forwards.delete(id),
+    }))
 
     // ---- settings
     .get('/settings', pageRoute(async (c) => settingsPage(c.ctx, settings.get(), await applyErrors())), hidden)

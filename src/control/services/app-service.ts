@@ -1,5 +1,5 @@
 // Apps: name rules, policies, signing secrets; deleting an app cascades its keys and relays.
-import { DEFAULT_OUTAGE_POLICY, OUTAGE_POLICIES, PLAY_POLICIES, PUBLISH_POLICIES } from '../../shared/config-protocol.ts';
+import { DEFAULT_OUTAGE_POLICY, OUTAGE_POLICIES, PLAY_POLICIES, PUBLISH_POLICIES, SOURCE_TYPES } from '../../shared/config-protocol.ts';
 import { DEFAULT_RTSP_SETTINGS, DEFAULT_SRT_SETTINGS } from '../../shared/engine-config.ts';
 import { linkSchemeOf, parseUdpLinkUrl } from '../../shared/ts-link-url.ts';
 import type { AppRecord, Store } from '../store/index.ts';
@@ -12,14 +12,12 @@ import type {
   AppServiceContract,
   AppUpdateInput,
   NowMs,
-  SourceType,
 } from './types.ts';
 import { checkAppName, checkBoolean, checkOneOf, checkPort, checkUrl } from './validation.ts';
 import { DEFAULT_APP_RECORDING, mergeRecording, sameRecording } from './recording-settings.ts';
 import { DEFAULT_APP_SNAPSHOT, mergeSnapshot, sameSnapshot } from './snapshot-settings.ts';
 
-export const SOURCE_TYPES: readonly SourceType[] = ['push', 'pull'];
-export { PLAY_POLICIES, PUBLISH_POLICIES };
+export { PLAY_POLICIES, PUBLISH_POLICIES, SOURCE_TYPES };
 
 export const ORIGIN_URL_SCHEMES: readonly string[] = ['rtmp', 'rtmps', 'http', 'https'];
 
@@ -99,6 +97,8 @@ export class AppService implements AppServiceContract {
     return toApp(record);
   }
 
+  // Alike in shape to the forward-target, pull-source and user services' update(): each merges a patch field by field
+  // over its own record with its own checks; nothing but the `x === undefined ? current.x : check(x)` pattern is shared.
   update(name: string, patch: AppUpdateInput): App {
     const current = this.record(name);
     const next: AppRecord = {

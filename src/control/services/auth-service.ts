@@ -4,7 +4,7 @@
 import type { ApiTokenRecord, SessionRecord, Store } from '../store/index.ts';
 import { DomainError, invalid, notFound } from './errors.ts';
 import { addressBucket, type LoginRateLimiter } from './login-rate-limiter.ts';
-import { constantTimeEqual, randomToken, sha256Hex } from './secrets.ts';
+import { matchHashed, mintSecret, randomToken, sha256Hex } from './secrets.ts';
 import type {
   ApiToken,
   AuthContext,
@@ -18,12 +18,14 @@ import { toUser, type UserService } from './user-service.ts';
 import { checkLabel } from './validation.ts';
 
 export const API_TOKEN_PREFIX = 'weir_';
-const TOKEN_DISPLAY_PREFIX_LENGTH = API_TOKEN_PREFIX.length + 8;
+/** characters after `weir_` stored and shown to tell tokens apart */
+const TOKEN_DISPLAY_CHARS = 8;
 const MAX_SECRET_LENGTH = 256;
 
 type SessionContext = Extract<AuthContext, { via: 'session' }>;
 type TokenContext = Extract<AuthContext, { via: 'token' }>;
 
+// Alike in shape to stream-key-service.ts's toStreamKey and its constructor: each drops its own record's hash field.
 function toApiToken(r: ApiTokenRecord): ApiToken {
   const { tokenHash: _hash, ...token } = r;
   return token;
@@ -98,19 +100,19 @@ export class AuthService implements AuthServiceContract {
     const label = checkLabel(name, 'name').trim();
     if (label.length === 0) throw invalid('name', 'name must not be empty');
     if (!this.store.users.get(userId)) throw notFound(`user '${userId}'`);
-    const token = API_TOKEN_PREFIX + randomToken(32);
+    const token = mintSecret(API_TOKEN_PREFIX, TOKEN_DISPLAY_CHARS);
     const record: ApiTokenRecord = {
       id: crypto.randomUUID(),
       userId,
       name: label,
-      tokenHash: sha256Hex(token),
-      prefix: token.slice(0, TOKEN_DISPLAY_PREFIX_LENGTH),
+      tokenHash: token.hash,
+      prefix: token.displayPrefix,
       createdAtMs: this.nowMs(),
       lastUsedAtMs: null,
       revokedAtMs: null,
     };
     this.store.apiTokens.insert(record);
-    return { apiToken: toApiToken(record), token };
+    return { apiToken: toApiToken(record), token: token.secret };
   }
 
   listTokens(userId?: string): readonly ApiToken[] {
@@ -133,11 +135,8 @@ export class AuthService implements AuthServiceContract {
     if (typeof token !== 'string' || !token.startsWith(API_TOKEN_PREFIX) || token.length > MAX_SECRET_LENGTH) {
       return null;
     }
-    const presented = sha256Hex(token);
-    let found: ApiTokenRecord | null = null;
-    for (const candidate of this.store.apiTokens.activeByPrefix(token.slice(0, TOKEN_DISPLAY_PREFIX_LENGTH))) {
-      if (constantTimeEqual(presented, candidate.tokenHash)) found = candidate;
-    }
+    const candidates = this.store.apiTokens.activeByPrefix(token.slice(0, API_TOKEN_PREFIX.length + TOKEN_DISPLAY_CHARS));
+    const found = matchHashed(token, candidates, (c) => c.tokenHash);
     if (!found) return null;
     const user = this.store.users.get(found.userId);
     if (!user) return null;

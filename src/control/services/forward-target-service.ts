@@ -10,8 +10,8 @@ import type {
   ForwardTargetUpdateInput,
   NowMs,
 } from './types.ts';
-import { hidePassword, keepStoredPassword } from './url-password.ts';
-import { checkAppName, checkBoolean, checkRelayUrl, checkStreamName } from './validation.ts';
+import { hidePassword } from './url-password.ts';
+import { checkAppName, checkBoolean, checkRelayUrl, checkRelayUrlPatch, checkStreamName } from './validation.ts';
 
 export const FORWARD_URL_SCHEMES = ['rtmp', 'rtmps', 'srt', 'udp'] as const;
 
@@ -58,7 +58,7 @@ export class ForwardTargetService implements ForwardTargetServiceContract {
     const next: ForwardTargetRecord = {
       ...current,
       stream: patch.stream === undefined ? current.stream : patch.stream === null ? null : checkStreamName(patch.stream),
-      url: patch.url === undefined ? current.url : checkRelayUrl(keepStoredPassword(checkRelayUrl(patch.url, FORWARD_URL_SCHEMES, false), current.url), FORWARD_URL_SCHEMES),
+      url: patch.url === undefined ? current.url : checkRelayUrlPatch(patch.url, current.url, FORWARD_URL_SCHEMES),
       enabled: patch.enabled === undefined ? current.enabled : checkBoolean(patch.enabled, 'enabled'),
     };
     this.store.forwards.update(next);

@@ -1,5 +1,6 @@
 // The control-plane services: the rules between the REST API / config server and the store.
 // createServices(store, options) wires them; bootstrap() prepares a first start.
+import { DEFAULT_OUTAGE_POLICY } from '../../shared/config-protocol.ts';
 import type { Store } from '../store/index.ts';
 import { AdmissionService } from './admission-service.ts';
 import { AppService } from './app-service.ts';
@@ -78,7 +79,7 @@ export function createServices(store: Store, options: ServicesOptions = {}): Ser
           publishPolicy: 'open',
           playPolicy: 'open',
           hookUrl: null,
-          outagePolicy: 'admitted',
+          outagePolicy: DEFAULT_OUTAGE_POLICY,
           recording: DEFAULT_APP_RECORDING,
           snapshot: DEFAULT_APP_SNAPSHOT,
           signingSecret: randomHex(32),

@@ -5,6 +5,7 @@ import type { NowMs } from './types.ts';
 
 const MAX_TRACKED_KEYS = 10_000;
 
+// a constant then an options record: alike in shape only to unrelated files (flv/encode-aac.ts, recorder/vod-library.ts, …)
 export type BackoffPolicy = Readonly<{
   /** failures allowed before the first wait */
   freeFailures: number;

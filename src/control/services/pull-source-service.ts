@@ -11,8 +11,8 @@ import type {
   PullSourceUpdateInput,
 } from './types.ts';
 import { udpListenPort } from './app-service.ts';
-import { hidePassword, keepStoredPassword } from './url-password.ts';
-import { checkAppName, checkBoolean, checkRelayUrl, checkStreamName } from './validation.ts';
+import { hidePassword } from './url-password.ts';
+import { checkAppName, checkBoolean, checkRelayUrl, checkRelayUrlPatch, checkStreamName } from './validation.ts';
 
 export const PULL_URL_SCHEMES = ['rtmp', 'rtmps', 'http', 'https', 'rtsp', 'rtsps', 'srt', 'udp'] as const;
 
@@ -20,6 +20,8 @@ function toPullSource(r: PullSourceRecord): PullSource {
   return { id: r.id, app: r.app, stream: r.stream, url: hidePassword(r.url), enabled: r.enabled };
 }
 
+// Alike in shape to forward-target-service.ts (mapper, list/get/create/update frame); kept apart because a pull has its own
+// rules (pull apps only, one per stream, UDP port not an app's SRT port) and a forward its own (stream null = every stream).
 export class PullSourceService implements PullSourceServiceContract {
   constructor(
     private readonly store: Store,
@@ -65,7 +67,7 @@ export class PullSourceService implements PullSourceServiceContract {
     const next: PullSourceRecord = {
       ...current,
       stream: patch.stream === undefined ? current.stream : checkStreamName(patch.stream),
-      url: patch.url === undefined ? current.url : checkRelayUrl(keepStoredPassword(checkRelayUrl(patch.url, PULL_URL_SCHEMES, false), current.url), PULL_URL_SCHEMES),
+      url: patch.url === undefined ? current.url : checkRelayUrlPatch(patch.url, current.url, PULL_URL_SCHEMES),
       enabled: patch.enabled === undefined ? current.enabled : checkBoolean(patch.enabled, 'enabled'),
     };
     this.store.transaction(() => {

@@ -5,7 +5,7 @@
 import type { StreamKeyRecord, Store } from '../store/index.ts';
 import type { ConfigChangeNotifier } from './config-snapshot-service.ts';
 import { notFound } from './errors.ts';
-import { constantTimeEqual, randomToken, sha256Hex } from './secrets.ts';
+import { matchHashed, mintSecret } from './secrets.ts';
 import type {
   CreatedStreamKey,
   NowMs,
@@ -16,13 +16,16 @@ import type {
 import { checkAppName, checkLabel, checkStreamName } from './validation.ts';
 
 export const STREAM_KEY_PREFIX = 'wsk_';
-const DISPLAY_PREFIX_LENGTH = STREAM_KEY_PREFIX.length + 6;
+/** characters after `wsk_` stored and shown to tell keys apart */
+const DISPLAY_CHARS = 6;
 
 function toStreamKey(r: StreamKeyRecord): StreamKey {
   const { keyHash: _hash, ...key } = r;
   return key;
 }
 
+// Alike in shape to the forward-target and pull-source services' list/get/create; kept apart because a key is hashed,
+// shown once and revoked, never edited.
 export class StreamKeyService implements StreamKeyServiceContract {
   constructor(
     private readonly store: Store,
@@ -44,20 +47,20 @@ export class StreamKeyService implements StreamKeyServiceContract {
     const stream = input.stream === undefined || input.stream === null ? null : checkStreamName(input.stream);
     const label = input.label === undefined ? '' : checkLabel(input.label, 'label');
     if (!this.store.apps.get(app)) throw notFound(`app '${app}'`);
-    const key = STREAM_KEY_PREFIX + randomToken(32);
+    const key = mintSecret(STREAM_KEY_PREFIX, DISPLAY_CHARS);
     const record: StreamKeyRecord = {
       id: crypto.randomUUID(),
       app,
       stream,
-      keyHash: sha256Hex(key),
-      prefix: key.slice(0, DISPLAY_PREFIX_LENGTH),
+      keyHash: key.hash,
+      prefix: key.displayPrefix,
       label,
       createdAtMs: this.nowMs(),
       revokedAtMs: null,
     };
     this.store.streamKeys.insert(record);
     this.notifier.changed();
-    return { streamKey: toStreamKey(record), key };
+    return { streamKey: toStreamKey(record), key: key.secret };
   }
 
   revoke(id: string): StreamKey {
@@ -74,13 +77,7 @@ export class StreamKeyService implements StreamKeyServiceContract {
 
   verify(app: string, stream: string, key: string): boolean {
     if (key.length === 0 || key.length > 256) return false;
-    const presented = sha256Hex(key);
-    let match = false;
-    // compare against every candidate, without stopping early
-    for (const candidate of this.store.streamKeys.activeFor(app, stream)) {
-      if (constantTimeEqual(presented, candidate.keyHash)) match = true;
-    }
-    return match;
+    return matchHashed(key, this.store.streamKeys.activeFor(app, stream), (c) => c.keyHash) !== null;
   }
 
   private record(id: string): StreamKeyRecord {

@@ -14,11 +14,12 @@ import type {
   PullSource,
   RecordingSettings,
   SnapshotSettings,
+  SourceType,
 } from '../../shared/config-protocol.ts';
+import type { UserRole } from '../store/index.ts';
 
-export type SourceType = AppSettings['sourceType'];
 export type PlayPolicy = AppSettings['playPolicy'];
-export type { OutagePolicy, PublishPolicy, PullSource, ForwardTarget, ListenSettings };
+export type { OutagePolicy, PublishPolicy, PullSource, ForwardTarget, ListenSettings, SourceType, UserRole };
 
 /** milliseconds since the epoch; injected so tests control time */
 export type NowMs = () => number;
@@ -172,7 +173,6 @@ export interface SettingsServiceContract {
 
 // ---- users and auth ---------------------------------------------------------------------
 
-export type UserRole = 'admin' | 'viewer';
 export type User = Readonly<{ id: string; username: string; role: UserRole; language: string; createdAtMs: number }>;
 export type UserCreateInput = Readonly<{ username: string; password: string; role?: UserRole; language?: string }>;
 export type UserUpdateInput = Readonly<{ role?: UserRole; language?: string }>;
@@ -201,6 +201,7 @@ export interface UserServiceContract {
   verifyPassword(username: string, password: string): Promise<User | null>;
 }
 
+// (alike in shape to server/http/lookback-http.ts's request type, an unrelated record)
 export type Session = Readonly<{
   /** the plain session id: goes in the cookie only; the store keeps its hash */
   id: string;

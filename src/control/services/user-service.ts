@@ -1,5 +1,5 @@
 // Users: the first-start admin, password rules, roles (never zero admins), password changes.
-import type { Store, UserRecord } from '../store/index.ts';
+import { USER_ROLES, type Store, type UserRecord } from '../store/index.ts';
 import { conflict, DomainError, invalid, notFound } from './errors.ts';
 import { randomToken } from './secrets.ts';
 import type {
@@ -7,7 +7,6 @@ import type {
   NowMs,
   User,
   UserCreateInput,
-  UserRole,
   UserServiceContract,
   UserUpdateInput,
 } from './types.ts';
@@ -15,7 +14,7 @@ import { checkOneOf, USERNAME_PATTERN } from './validation.ts';
 
 export const ADMIN_PASSWORD_ENV = 'WEIR_ADMIN_PASSWORD';
 export const BOOTSTRAP_ADMIN_USERNAME = 'admin';
-export const USER_ROLES: readonly UserRole[] = ['admin', 'viewer'];
+export { USER_ROLES };
 const MIN_PASSWORD_LENGTH = 8;
 const MAX_PASSWORD_LENGTH = 256;
 const LANGUAGE_PATTERN = /^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/;

@@ -1,6 +1,7 @@
 // Input rules shared by the services: names, URLs, ports, hosts. Each throws DomainError 'invalid'.
 import { checkLinkUrl, LinkUrlError } from '../../shared/ts-link-url.ts';
 import { invalid } from './errors.ts';
+import { keepStoredPassword } from './url-password.ts';
 
 export const APP_NAME_PATTERN = /^[A-Za-z0-9_-]{2,40}$/;
 export const STREAM_NAME_PATTERN = /^[A-Za-z0-9_.~-]{1,128}$/;
@@ -53,6 +54,11 @@ export function checkRelayUrl(url: unknown, schemes: readonly string[], linkRule
     throw err;
   }
   return checked;
+}
+
+/** a relay URL sent in a patch: `***` for the password or passphrase keeps the stored one (url-password.ts), then the link rules */
+export function checkRelayUrlPatch(url: unknown, storedUrl: string, schemes: readonly string[]): string {
+  return checkRelayUrl(keepStoredPassword(checkRelayUrl(url, schemes, false), storedUrl), schemes);
 }
 
 export function checkPort(port: unknown, field: string): number {

@@ -23,6 +23,8 @@ type ApiTokenRow = {
   revoked_at_ms: number | null;
 };
 
+// Alike in shape to the stream-key, relay and session stores' row mappers: each renames its own table's columns into its
+// record; kept apart so a table's SQL, row type and record type stay together in its one store file.
 function mapApiTokenRow(row: ApiTokenRow): ApiTokenRecord {
   return {
     id: row.id,

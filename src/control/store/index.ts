@@ -4,7 +4,7 @@ export { MIGRATIONS, MigrationError, runMigrations, schemaVersion, type Migratio
 export type { AppRecord } from './app-store.ts';
 export type { StreamKeyRecord } from './stream-key-store.ts';
 export type { PullSourceRecord, ForwardTargetRecord } from './relay-store.ts';
-export type { UserRecord } from './user-store.ts';
+export { USER_ROLES, type UserRecord, type UserRole } from './user-store.ts';
 export type { ApiTokenRecord } from './api-token-store.ts';
 export type { SessionRecord } from './session-store.ts';
 export type { SettingValue } from './settings-store.ts';

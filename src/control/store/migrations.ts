@@ -8,6 +8,8 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'initial schema',
+    // the CREATE TABLEs alike in shape (id, app, stream, …, created_at_ms) are different tables, and a released
+    // migration is never rewritten, so its CHECK lists stay literal rather than derived from today's constants
     sql: `
       CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 

@@ -28,6 +28,7 @@ function mapPullSourceRow(row: RelayRow): PullSourceRecord {
   };
 }
 
+// Alike in shape to stream-key-store.ts's mapper (a different table); kept apart as every store keeps its own rows.
 function mapForwardTargetRow(row: RelayRow): ForwardTargetRecord {
   return {
     id: row.id,

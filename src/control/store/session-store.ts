@@ -9,6 +9,8 @@ export type SessionRecord = Readonly<{
   expiresAtMs: number;
 }>;
 
+// Row type and mapper alike in shape to those of the app, user, relay and stream-key stores: another table's columns;
+// kept apart so each store owns its SQL and record type (as api-token-store.ts says).
 type SessionRow = {
   id_hash: string;
   user_id: string;

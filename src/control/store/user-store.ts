@@ -1,7 +1,9 @@
 // users table: console and API accounts; passwords only as Bun.password (argon2id) hashes.
 import type { Database, Statement } from 'bun:sqlite';
 
-export type UserRole = 'admin' | 'viewer';
+// a list, its type and a record: alike in shape to config-protocol.ts's CLIENT_ROLES/ClientState, a different list
+export const USER_ROLES = ['admin', 'viewer'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
 export type UserRecord = Readonly<{
   id: string;
   username: string;
@@ -70,6 +72,7 @@ export class UserStore {
     return this.countAdminsStmt.get()?.n ?? 0;
   }
 
+  // get/findByUsername alike in shape to app-store.ts's get/findIgnoringCase: one prepared lookup each, mapped or null.
   get(id: string): UserRecord | null {
     const row = this.getStmt.get(id);
     return row ? mapUserRow(row) : null;

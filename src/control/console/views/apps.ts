@@ -1,6 +1,6 @@
 // Apps and their stream keys: list, create, edit, delete (with confirmation), generate a key
 // (shown once, with a copy button) and revoke one.
-import { OUTAGE_POLICIES, RECORDING_FORMATS } from '../../../shared/config-protocol.ts';
+import { DEFAULT_OUTAGE_POLICY, OUTAGE_POLICIES, RECORDING_FORMATS } from '../../../shared/config-protocol.ts';
 import { DEFAULT_APP_RECORDING, RECORDING_LIMITS } from '../../services/recording-settings.ts';
 import { DEFAULT_APP_SNAPSHOT } from '../../services/snapshot-settings.ts';
 import { SNAPSHOT_LIMITS } from '../../../shared/config-protocol.ts';
@@ -27,7 +27,7 @@ ${checkbox('llHls', t('apps.llHls'), app?.llHls ?? true)}
 <label>${t('apps.publishPolicy')} <select name="publishPolicy">${options(PUBLISH_POLICIES, app?.publishPolicy ?? 'open')}</select></label>
 <label>${t('apps.playPolicy')} <select name="playPolicy">${options(PLAY_POLICIES, app?.playPolicy ?? 'open')}</select></label>
 <label>${t('apps.hookUrl')} <input name="hookUrl" type="url" value="${hookUrl}" placeholder="https://"></label>
-<label>${t('apps.outagePolicy')} <select name="outagePolicy">${options(OUTAGE_POLICIES, app?.outagePolicy ?? 'admitted')}</select></label>
+<label>${t('apps.outagePolicy')} <select name="outagePolicy">${options(OUTAGE_POLICIES, app?.outagePolicy ?? DEFAULT_OUTAGE_POLICY)}</select></label>
 <label>${t('apps.srtPort')} <input name="srtPort" type="number" min="1" max="65535" value="${app?.srtPort == null ? '' : String(app.srtPort)}"></label>
 ${recordingFields(ctx, app)}
 ${snapshotFields(ctx, app, decoderMissing)}`;
