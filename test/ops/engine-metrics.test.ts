@@ -1,24 +1,22 @@
 // The engine's /metrics (engine API) and /healthz (engine API and public HTTP port) on a
 // managed engine under a fake config server, with real ffmpeg publishing and an HTTP-FLV viewer.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { startManagedEngine, type ManagedEngine } from '../../src/engine/engine-managed.ts';
-import { startLoopbackManagedEngine } from '../e2e/managed-engine.ts';
+import { startManagedEngine } from '../../src/engine/engine-managed.ts';
+import { startUnderFakeConfigServer, type EngineUnderFake } from '../e2e/managed-engine.ts';
 import type { RunningEngine } from '../../src/engine/engine-runtime.ts';
 import { secretFromValue } from '../../src/engine/control-link/engine-secret.ts';
 import type { AdmissionQuery } from '../../src/shared/config-protocol.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../engine/fake-config-server.ts';
-import { freePort, killAll, publishPattern, tempDir, waitFor } from '../e2e/harness.ts';
+import { freePort, killAll, publishPattern, waitFor } from '../e2e/harness.ts';
 import { joinHls } from '../e2e/hls-session.ts';
 import { parsePrometheusText, sampleValue, type Family } from './prom-text-parser.ts';
 
 const SECRET = 'ops-metrics-secret';
 let fake: FakeConfigServer;
-let managed: ManagedEngine;
 let engine: RunningEngine;
 let api: string;
-let dir: { path: string; remove(): void };
 const logs: string[] = [];
 
 async function scrape(): Promise<Map<string, Family>> {
@@ -28,25 +26,17 @@ async function scrape(): Promise<Map<string, Family>> {
   return parsePrometheusText(await res.text());
 }
 
+let under: EngineUnderFake;
+
 beforeAll(async () => {
-  dir = tempDir();
-  fake = startFakeConfigServer({ secret: SECRET, snapshot: makeSnapshot({ revision: 1 }) });
-  fake.admit = (q: AdmissionQuery) => (q.stream === 'forbidden' ? { allow: false, reason: 'no', cacheTtlMs: 1000 } : { allow: true, cacheTtlMs: 5000 });
-  fake.admissionDelayMs = 5;
-  ({ managed, engine, api } = await startLoopbackManagedEngine(SECRET, logs, {
-    configUrl: fake.url,
-    dataDir: dir.path,
-    version: '9.8.7-test',
-    logger: createLogger({ level: 'debug', sink: (line) => logs.push(line), burstPerWindow: 10_000 }),
-    eventFlushIntervalMs: 100,
-  }));
+  const admit = (q: AdmissionQuery) => (q.stream === 'forbidden' ? { allow: false, reason: 'no', cacheTtlMs: 1000 } : { allow: true, cacheTtlMs: 5000 });
+  under = await startUnderFakeConfigServer(SECRET, logs, { snapshot: makeSnapshot({ revision: 1 }), admit, admissionDelayMs: 5 }, { version: '9.8.7-test' });
+  ({ fake, engine, api } = under);
 });
 
 afterAll(async () => {
   await killAll();
-  managed?.stop();
-  fake?.stop();
-  dir?.remove();
+  under?.stop();
 });
 
 describe('engine health', () => {
