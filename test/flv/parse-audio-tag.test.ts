@@ -3,6 +3,7 @@ import { parseAudioTag } from '../../src/flv/parse-audio-tag.ts';
 import type { AudioTagInfo } from '../../src/flv/parse-audio-tag.ts';
 import { ProtocolError, ProtocolErrorCode } from '../../src/shared/protocol-error.ts';
 import { ascii, concat, hex } from './hex.ts';
+import { expectProtocolError } from '../protocol-errors.ts';
 
 type Case = { name: string; body: Uint8Array; expected: AudioTagInfo };
 
@@ -184,14 +185,7 @@ describe('parseAudioTag', () => {
   ];
   for (const [name, body] of truncated) {
     test(`truncated: ${name}`, () => {
-      let caught: unknown;
-      try {
-        parseAudioTag(body);
-      } catch (err) {
-        caught = err;
-      }
-      expect(caught).toBeInstanceOf(ProtocolError);
-      expect((caught as ProtocolError).code).toBe(ProtocolErrorCode.Truncated);
+      expectProtocolError(() => parseAudioTag(body), ProtocolErrorCode.Truncated);
     });
   }
 

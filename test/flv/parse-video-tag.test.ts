@@ -3,6 +3,7 @@ import { parseVideoTag } from '../../src/flv/parse-video-tag.ts';
 import type { VideoTagInfo } from '../../src/flv/parse-video-tag.ts';
 import { ProtocolError, ProtocolErrorCode } from '../../src/shared/protocol-error.ts';
 import { ascii, concat, hex } from './hex.ts';
+import { expectProtocolError } from '../protocol-errors.ts';
 
 type Case = { name: string; body: Uint8Array; expected: VideoTagInfo };
 
@@ -247,14 +248,7 @@ describe('parseVideoTag', () => {
   ];
   for (const [name, body] of truncated) {
     test(`truncated: ${name}`, () => {
-      let caught: unknown;
-      try {
-        parseVideoTag(body);
-      } catch (err) {
-        caught = err;
-      }
-      expect(caught).toBeInstanceOf(ProtocolError);
-      expect((caught as ProtocolError).code).toBe(ProtocolErrorCode.Truncated);
+      expectProtocolError(() => parseVideoTag(body), ProtocolErrorCode.Truncated);
     });
   }
 
