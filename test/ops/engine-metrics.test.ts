@@ -1,7 +1,7 @@
 // The engine's /metrics (engine API) and /healthz (engine API and public HTTP port) on a
 // managed engine under a fake config server, with real ffmpeg publishing and an HTTP-FLV viewer.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { startManagedEngine } from '../../src/engine/engine-managed.ts';
+import { startManagedEngine, type ManagedEngineOptions } from '../../src/engine/engine-managed.ts';
 import { startUnderFakeConfigServer, type EngineUnderFake } from '../e2e/managed-engine.ts';
 import type { RunningEngine } from '../../src/engine/engine-runtime.ts';
 import { secretFromValue } from '../../src/engine/control-link/engine-secret.ts';
@@ -24,6 +24,20 @@ async function scrape(): Promise<Map<string, Family>> {
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
   return parsePrometheusText(await res.text());
+}
+
+/** a second engine under the config server at `configUrl`, API on port 0, no data dir, logging errors nowhere */
+function startQuietManagedEngine(configUrl: string, options: Partial<ManagedEngineOptions> = {}) {
+  return startManagedEngine({
+    baseConfig: DEFAULT_ENGINE_CONFIG,
+    configUrl,
+    secret: secretFromValue(SECRET),
+    dataDir: null,
+    api: { host: '127.0.0.1', port: 0 },
+    version: '0',
+    logger: createLogger({ level: 'error', sink: () => {} }),
+    ...options,
+  });
 }
 
 let under: EngineUnderFake;
@@ -52,16 +66,7 @@ describe('engine health', () => {
   test('the engine API answers 503 {"ready":false} before the engine has its configuration', async () => {
     const down = startFakeConfigServer({ secret: SECRET, snapshot: makeSnapshot({ revision: 1 }) });
     down.stop(); // nothing answers: the engine waits for a configuration
-    const waiting = startManagedEngine({
-      baseConfig: DEFAULT_ENGINE_CONFIG,
-      configUrl: down.url,
-      secret: secretFromValue(SECRET),
-      dataDir: null,
-      api: { host: '127.0.0.1', port: 0 },
-      version: '0',
-      logger: createLogger({ level: 'error', sink: () => {} }),
-      configClient: { initialBackoffMs: 50, maxBackoffMs: 100, startGraceMs: 60_000 },
-    });
+    const waiting = startQuietManagedEngine(down.url, { configClient: { initialBackoffMs: 50, maxBackoffMs: 100, startGraceMs: 60_000 } });
     waiting.ready.catch(() => {});
     try {
       const res = await fetch(`http://127.0.0.1:${waiting.api!.port}/healthz`);
@@ -141,15 +146,7 @@ describe('engine /metrics', () => {
         pulls: [{ id: 'p1', app: 'live', stream: 'in', url: `rtmp://127.0.0.1:${engine.rtmpPort}/live/src`, enabled: true }],
       }),
     });
-    const second = startManagedEngine({
-      baseConfig: DEFAULT_ENGINE_CONFIG,
-      configUrl: puller.url,
-      secret: secretFromValue(SECRET),
-      dataDir: null,
-      api: { host: '127.0.0.1', port: 0 },
-      version: '0',
-      logger: createLogger({ level: 'error', sink: () => {} }),
-    });
+    const second = startQuietManagedEngine(puller.url);
     const publisher = await publishPattern(`rtmp://127.0.0.1:${engine.rtmpPort}/live/src`, { seconds: 30, bFrames: 0 });
     try {
       await second.ready;
