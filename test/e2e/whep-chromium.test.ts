@@ -14,6 +14,7 @@ let engine: TestEngine;
 let publisher: Awaited<ReturnType<typeof publishPattern>>;
 const path = 'live/whep';
 
+// Set-up alike in shape to whep-signalling.test.ts's (engine, publisher, wait for video): this one also serves RTSP and publishes longer.
 beforeAll(async () => {
   engine = startTestEngine({ webrtc: {}, rtsp: {} });
   await engine.ready;

@@ -20,6 +20,7 @@ function randomBytes(rand: () => number, length: number): Uint8Array {
   return out;
 }
 
+// Alike in shape to rtsp/fuzz.test.ts's mutate, which has a sixth edit: kept apart so each file's seeded sequence of cases stays the same.
 function mutate(rand: () => number, input: Uint8Array): Uint8Array {
   let out: Uint8Array = input.slice();
   const edits = 1 + int(rand, 4);

@@ -10,6 +10,7 @@ type Case = { name: string; body: Uint8Array; expected: VideoTagInfo };
 const avcC = hex('01 64 00 1f ff e1 00 04 67 64 00 1f 01 00 04 68 ee 3c 80');
 const hvcC = hex('01 01 60 00 00 00 90 00 00 00 00 00 5d f0 00 fc fd f8 f8 00 00 0f 03');
 
+// Rows alike in shape (body in, parsed tag out): each is one video tag form under test; kept as data, checked by one loop.
 const cases: Case[] = [
   {
     name: 'legacy AVC sequence header',

@@ -51,6 +51,7 @@ describe('engines chained', () => {
     await publisher.stop();
   }, 60_000);
 
+  // Alike in shape to the pull test above (two engines, a publish, a relay added by a new configuration); this one forwards, that one pulls.
   test('a forward target added while the stream is live starts at once; disabling it stops it', async () => {
     const source = startRelayEngine();
     const target = startRelayEngine();
