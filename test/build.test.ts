@@ -10,27 +10,24 @@ let dir: { path: string; remove(): void };
 let binary: string;
 let controlBinary: string;
 
-beforeAll(async () => {
-  dir = tempDir();
-  const built = join(dir.path, 'build', 'weir-engine');
+/** Compiles `entry` as `npm run build` does, then moves it out of the repository so nothing can be read from there. */
+async function compile(entry: string, name: string): Promise<string> {
+  const built = join(dir.path, 'build', name);
   const result = await run(
-    [process.execPath, 'build', join(repo, 'src/engine.ts'), '--compile', '--minify', '--bytecode', '--format=esm', '--outfile', built],
+    [process.execPath, 'build', join(repo, entry), '--compile', '--minify', '--bytecode', '--format=esm', '--outfile', built],
     120_000,
   );
   expect(result.exitCode).toBe(0);
-  // move it away from the repository so nothing can be read from there
-  binary = join(dir.path, 'weir-engine');
-  copyFileSync(built, binary);
-  await run(['chmod', '+x', binary]);
-  const builtControl = join(dir.path, 'build', 'weir-control');
-  const control = await run(
-    [process.execPath, 'build', join(repo, 'src/control-plane.ts'), '--compile', '--minify', '--bytecode', '--format=esm', '--outfile', builtControl],
-    120_000,
-  );
-  expect(control.exitCode).toBe(0);
-  controlBinary = join(dir.path, 'weir-control');
-  copyFileSync(builtControl, controlBinary);
-  await run(['chmod', '+x', controlBinary]);
+  const moved = join(dir.path, name);
+  copyFileSync(built, moved);
+  await run(['chmod', '+x', moved]);
+  return moved;
+}
+
+beforeAll(async () => {
+  dir = tempDir();
+  binary = await compile('src/engine.ts', 'weir-engine');
+  controlBinary = await compile('src/control-plane.ts', 'weir-control');
 }, 180_000);
 
 afterAll(async () => {

@@ -51,12 +51,23 @@ type PageVideo = {
 type PagePlayerState = { ready: boolean; errors: string[]; player: { destroy?(): void; latency?: number } | null };
 type PageGlobals = { document: { getElementById(id: string): unknown }; __weir?: PagePlayerState };
 
+export type LaunchOptions = {
+  /**
+   * For WebRTC pages: loopback is where the engine's candidate is in tests, and Chromium leaves it out of ICE
+   * unless told; the fake camera and microphone (a test pattern and a beep) publish over WHIP without a
+   * permission prompt.
+   */
+  webrtc?: boolean;
+};
+
+const WEBRTC_ARGS: readonly string[] = ['--allow-loopback-in-peer-connection', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
+
 /**
  * Launches headless Chromium. playwright-core gives every launch a fresh temporary profile
  * (user-data-dir, `playwright_chromiumdev_profile-*` under the OS temp dir) and removes it
  * when the browser is closed. Fails loudly, never skips, when Chromium is not installed.
  */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
       `Chromium is not installed at ${CHROMIUM_PATH}. The browser tests need Debian's chromium package: ` +
@@ -67,7 +78,7 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: CHROMIUM_PATH,
     // headless adds --headless (overridden by our later --headless=new), --mute-audio and --hide-scrollbars.
     headless: true,
-    args: [...CHROMIUM_ARGS],
+    args: [...CHROMIUM_ARGS, ...(options.webrtc ? WEBRTC_ARGS : [])],
     timeout: 30_000,
   });
 }
@@ -344,10 +355,10 @@ function makePlayerPage(
 }
 
 /** Registers a beforeAll that launches Chromium and an afterAll that closes it; read `browser` inside tests. */
-export function useBrowser(): { readonly browser: Browser } {
+export function useBrowser(options: LaunchOptions = {}): { readonly browser: Browser } {
   let browser: Browser | undefined;
   beforeAll(async () => {
-    browser = await launchBrowser();
+    browser = await launchBrowser(options);
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

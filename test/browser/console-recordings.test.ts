@@ -11,6 +11,7 @@ import { run } from '../e2e/harness.ts';
 import { useRecordedWeir } from '../e2e/recorded-weir.ts';
 import { ADMIN_PASSWORD } from '../e2e/weir-processes.ts';
 import { saveScreenshot, useBrowser } from './browser.ts';
+import { openConsole } from './console-page.ts';
 
 const running = useRecordedWeir(0);
 const files = running.files;
@@ -25,14 +26,9 @@ type Globals = {
 test('a recorded range plays from the timeline, an export from the page downloads an MP4 ffprobe decodes, a confirmed delete empties it', async () => {
   const listed = await running.weir.api('GET', '/recordings?app=live&stream=cam');
   const range = listed.json.items[0].ranges[0] as { startMs: number; endMs: number };
-  const context = await chromium.browser.newContext({ viewport: { width: 1200, height: 1400 } });
+  const opened = { port: running.weir.ports.control, password: ADMIN_PASSWORD, viewport: { width: 1200, height: 1400 } };
+  const { page, context, url: consoleUrl } = await openConsole(chromium.browser, opened);
   try {
-    const page = await context.newPage();
-    const consoleUrl = (path: string) => `http://127.0.0.1:${running.weir.ports.control}${path}`;
-    await page.goto(consoleUrl('/'));
-    await page.fill('input[name=username]', 'admin');
-    await page.fill('input[name=password]', ADMIN_PASSWORD);
-    await Promise.all([page.waitForURL(consoleUrl('/')), page.click('button.primary')]);
     // from the stream page's link
     await page.goto(consoleUrl('/streams/live/cam'));
     await Promise.all([page.waitForURL(consoleUrl('/streams/live/cam/recordings')), page.click('[data-testid=recordings-link]')]);

@@ -6,6 +6,7 @@ import { expect, test } from 'bun:test';
 import { spawnBackground, testPatternArgs } from '../e2e/harness.ts';
 import { ADMIN_PASSWORD, useWeir } from '../e2e/weir-processes.ts';
 import { saveScreenshot, useBrowser } from './browser.ts';
+import { openConsole } from './console-page.ts';
 
 const running = useWeir();
 const chromium = useBrowser();
@@ -17,16 +18,11 @@ test('the thumbnail of a live stream loads in the browser at the stream size', a
   expect((await running.weir.api('PATCH', '/apps/live', { snapshot: { enabled: true, intervalSec: 1 } })).status).toBe(200);
   expect(await running.weir.engineCurrent()).toBe(true);
   const pub = spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 60, bFrames: 0, size: '320x180' }), '-f', 'flv', `rtmp://127.0.0.1:${running.weir.ports.rtmp}/live/thumb`]);
-  const context = await chromium.browser.newContext({ viewport: { width: 1100, height: 700 } });
+  const opened = { port: running.weir.ports.control, password: ADMIN_PASSWORD, viewport: { width: 1100, height: 700 } };
+  const { page, close, url: consoleUrl } = await openConsole(chromium.browser, opened);
   try {
-    // wait until the engine has a snapshot, so the first page already shows a loaded image
+    // wait until the engine has a snapshot, so the streams page already shows a loaded image
     for (let i = 0; i < 150 && (await running.weir.raw('/streams/live/thumb/snapshot')).status !== 200; i++) await Bun.sleep(200);
-    const page = await context.newPage();
-    const consoleUrl = (path: string) => `http://127.0.0.1:${running.weir.ports.control}${path}`;
-    await page.goto(consoleUrl('/'));
-    await page.fill('input[name=username]', 'admin');
-    await page.fill('input[name=password]', ADMIN_PASSWORD);
-    await Promise.all([page.waitForURL(consoleUrl('/')), page.click('button.primary')]);
     await page.goto(consoleUrl('/streams'));
     await page.waitForSelector('[data-testid=thumbnails] img', { timeout: 15_000 });
     await page.waitForFunction(
@@ -44,7 +40,7 @@ test('the thumbnail of a live stream loads in the browser at the stream size', a
     expect(size).toEqual({ src: '/api/v1/streams/live/thumb/snapshot', width: 320, height: 180 });
     await saveScreenshot(page, 'console-thumbnails.png', { fullPage: true });
   } finally {
-    await context.close();
+    await close();
     await pub.stop();
   }
 }, 90_000);

@@ -2,58 +2,15 @@
 // from source, on free ports): log in, create an app and a stream key, publish with ffmpeg,
 // see it on the dashboard within 3 s, watch it in the preview (HLS and HTTP-FLV), kick the
 // publisher, switch to Chinese. Screenshots go to test-artifacts/.
-import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { join } from 'node:path';
-import { freePort, killAll, spawnBackground, startProcess, tempDir, testPatternArgs, waitFor, type Proc } from '../e2e/harness.ts';
-import { launchBrowser, saveScreenshot, type Browser, type Page } from './browser.ts';
+import { expect, test } from 'bun:test';
+import { spawnBackground, testPatternArgs, waitFor } from '../e2e/harness.ts';
+import { ADMIN_PASSWORD, useWeir } from '../e2e/weir-processes.ts';
+import { saveScreenshot, useBrowser, type Page } from './browser.ts';
+import { openConsole } from './console-page.ts';
 
-const ADMIN_PASSWORD = 'console-admin-password';
-
-
-
-
-const ports = { config: freePort(), control: freePort(), engineApi: freePort(), rtmp: freePort(), http: freePort() };
-const consoleUrl = (path: string) => `http://127.0.0.1:${ports.control}${path}`;
-let dir: { path: string; remove(): void };
-let control: Proc;
-let engine: Proc;
-let browser: Browser;
-
-beforeAll(async () => {
-  dir = tempDir();
-  control = startProcess(
-    ['src/control-plane.ts', '--data-dir', join(dir.path, 'data'), '--config-port', String(ports.config), '--http-host', '127.0.0.1',
-      '--http-port', String(ports.control), '--engine-api', `http://127.0.0.1:${ports.engineApi}`],
-    { WEIR_ADMIN_PASSWORD: ADMIN_PASSWORD },
-  );
-  expect(await waitFor(() => control.logs.some((l) => l.includes('console and REST API listening')), 15_000)).toBe(true);
-  // the engine's ports are set before it starts (the console's settings form is covered by the unit tests)
-  const login = await fetch(consoleUrl('/api/v1/session'), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-  });
-  const { csrfToken } = (await login.json()) as { csrfToken: string };
-  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-  const listen = { rtmpHost: '127.0.0.1', rtmpPort: ports.rtmp, httpHost: '127.0.0.1', httpPort: ports.http };
-  const patched = await fetch(consoleUrl('/api/v1/settings'), {
-    method: 'PATCH',
-    headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
-    body: JSON.stringify({ listen }),
-  });
-  expect(patched.status).toBe(200);
-  engine = startProcess(['src/engine.ts', '--config-url', `http://127.0.0.1:${ports.config}`, '--data-dir', join(dir.path, 'data'), '--api-port', String(ports.engineApi)]);
-  expect(await waitFor(() => engine.logs.some((l) => l.includes('RTMP listening') && l.includes(`port=${ports.rtmp}`)), 15_000)).toBe(true);
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await killAll();
-  await engine?.stop();
-  await control?.stop();
-  dir?.remove();
-});
+// useWeir sets the engine's ports before it starts (the console's settings form is covered by the unit tests)
+const running = useWeir({ timeoutMs: 60_000 });
+const chromium = useBrowser();
 
 const videoTime = (page: Page): Promise<number> =>
   page.evaluate('document.getElementById("preview") ? document.getElementById("preview").currentTime : -1') as Promise<number>;
@@ -73,19 +30,18 @@ async function expectVideoAdvances(page: Page, seconds: number, timeoutMs: numbe
 }
 
 test('operate Weir from the console', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
+  const { ports, engine } = running.weir;
   const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
-  page.on('dialog', (d) => void d.accept());
-
-  // log in
-  await page.goto(consoleUrl('/'));
-  expect(page.url()).toBe(consoleUrl('/login'));
-  await page.fill('input[name=username]', 'admin');
-  await page.fill('input[name=password]', ADMIN_PASSWORD);
-  await Promise.all([page.waitForURL(consoleUrl('/')), page.click('button.primary')]);
+  const { page, context, url: consoleUrl } = await openConsole(chromium.browser, {
+    port: ports.control,
+    password: ADMIN_PASSWORD,
+    viewport: { width: 1280, height: 900 },
+    watch: (page) => {
+      page.on('pageerror', (e) => pageErrors.push(String(e)));
+      page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+      page.on('dialog', (d) => void d.accept());
+    },
+  });
   await page.waitForSelector('[data-testid=engine-state] .up', { timeout: 5000 });
 
   // create an app that needs a stream key, then a key
@@ -105,7 +61,7 @@ test('operate Weir from the console', async () => {
   await page.goto(consoleUrl('/'));
   const publisher = spawnBackground(['ffmpeg', ...testPatternArgs({ seconds: 120, bFrames: 0, gop: 25 }), '-f', 'flv',
     `rtmp://127.0.0.1:${ports.rtmp}/studio/show?key=${key}`]);
-  expect(await waitFor(() => engine.logs.some((l) => l.includes('studio/show') && /publish/i.test(l) && !/refused/.test(l)), 15_000)).toBe(true);
+  expect(await waitFor(() => engine!.logs.some((l) => l.includes('studio/show') && /publish/i.test(l) && !/refused/.test(l)), 15_000)).toBe(true);
   const liveAt = Date.now();
   await page.waitForSelector('tr[data-stream="studio/show"]', { timeout: 10_000 });
   // a few refreshes at most (room for a loaded machine), not a page reload

@@ -4,11 +4,11 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { killAll, publishPattern, tempDir, type TestEngine } from '../e2e/harness.ts';
 import { recordingSettings, startRecordingEngine } from '../e2e/recording-engine.ts';
-import { launchBrowser, openPlayerPage, type Browser } from './browser.ts';
+import { openPlayerPage, useBrowser } from './browser.ts';
 
 let dir: { path: string; remove(): void };
 let engine: TestEngine;
-let browser: Browser;
+const chromium = useBrowser();
 let publisher: Awaited<ReturnType<typeof publishPattern>>;
 
 type SeekGlobals = { document: { getElementById(id: string): { currentTime: number; duration: number } } };
@@ -33,13 +33,11 @@ beforeAll(async () => {
   dir = tempDir();
   engine = startRecordingEngine([{ name: 'rec', recording: recordingSettings(dir.path) }]);
   publisher = await publishPattern(engine.rtmpUrl('rec/cam'), { seconds: 120, bFrames: 0, gop: 25 });
-  browser = await launchBrowser();
   for (let i = 0; i < 400 && (await recorded()).length < 12; i++) await Bun.sleep(100);
   expect((await recorded()).length).toBeGreaterThanOrEqual(12);
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
   await publisher?.stop();
   await killAll();
   engine?.stop();
@@ -50,7 +48,7 @@ test('hls.js plays a recorded range as VOD and seeks inside it', async () => {
   const segments = (await recorded()).slice(0, 12);
   const startMs = segments[0]!.startMs;
   const endMs = segments.at(-1)!.startMs + segments.at(-1)!.durationMs;
-  const player = await openPlayerPage(browser, { kind: 'hls', url: engine.httpUrl(`rec/cam/index.m3u8?start_time=${startMs}&end_time=${endMs}`) });
+  const player = await openPlayerPage(chromium.browser, { kind: 'hls', url: engine.httpUrl(`rec/cam/index.m3u8?start_time=${startMs}&end_time=${endMs}`) });
   try {
     await player.waitForProgress(1, 30_000);
     const duration = await player.page.evaluate(() => (globalThis as unknown as SeekGlobals).document.getElementById('video').duration);
@@ -77,7 +75,7 @@ test('hls.js plays a recorded range as VOD and seeks inside it', async () => {
 }, 90_000);
 
 test('hls.js plays a time-shifted stream', async () => {
-  const player = await openPlayerPage(browser, { kind: 'hls', url: engine.httpUrl('rec/cam/index.m3u8?shifttime=6') });
+  const player = await openPlayerPage(chromium.browser, { kind: 'hls', url: engine.httpUrl('rec/cam/index.m3u8?shifttime=6') });
   try {
     const progress = await player.waitForProgress(3, 40_000);
     expect(progress.advanced).toBeGreaterThanOrEqual(3);

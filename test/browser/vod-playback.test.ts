@@ -7,11 +7,11 @@ import { startEngine, type RunningEngine } from '../../src/engine/engine-runtime
 import { DEFAULT_ENGINE_CONFIG } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { killAll, run, tempDir } from '../e2e/harness.ts';
-import { launchBrowser, openPlayerPage, type Browser } from './browser.ts';
+import { openPlayerPage, useBrowser } from './browser.ts';
 
 const dir = tempDir();
 let engine: RunningEngine;
-let browser: Browser;
+const chromium = useBrowser();
 
 type SeekVideo = { currentTime: number; duration: number; seeking: boolean };
 type SeekGlobals = { document: { getElementById(id: string): unknown } };
@@ -31,18 +31,16 @@ beforeAll(async () => {
     },
     { logger: createLogger({ level: 'error', sink: () => {} }) },
   );
-  browser = await launchBrowser();
 }, 90_000);
 
 afterAll(async () => {
-  await browser?.close();
   await killAll();
   engine?.stop();
   dir.remove();
 });
 
 test('hls.js plays a VOD playlist cut from an MP4 and seeks inside it', async () => {
-  const player = await openPlayerPage(browser, { kind: 'hls', url: `http://127.0.0.1:${engine.httpPort}/vod/live/movie.mp4/index.m3u8` });
+  const player = await openPlayerPage(chromium.browser, { kind: 'hls', url: `http://127.0.0.1:${engine.httpPort}/vod/live/movie.mp4/index.m3u8` });
   try {
     const progress = await player.waitForProgress(2, 30_000);
     expect(progress.advanced).toBeGreaterThanOrEqual(2);

@@ -67,6 +67,7 @@ describe('AppService', () => {
     expect(services.config.revision()).toBe(before);
   });
 
+  // Set-up alike in shape to stream-keys.test.ts's (an app, a revision listener): each then changes and checks its own service.
   test('update changes the revision and notifies; a no-op update does not', () => {
     const { services } = makeFixture();
     services.apps.create({ name: 'live' });

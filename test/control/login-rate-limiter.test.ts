@@ -47,6 +47,7 @@ describe('LoginRateLimiter', () => {
 });
 
 describe('addressBucket', () => {
+  // A run of expect(f(input)).toBe(output) alike in shape to address-slots', redact-url's and relay-status-api's: each is the case table of its own function.
   test('IPv4 as is, IPv4-mapped IPv6 as IPv4, IPv6 as its /64', () => {
     expect(addressBucket('10.1.2.3')).toBe('10.1.2.3');
     expect(addressBucket('::ffff:10.1.2.3')).toBe('10.1.2.3');

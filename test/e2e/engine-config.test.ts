@@ -6,13 +6,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ManagedEngine } from '../../src/engine/engine-managed.ts';
-import { startLoopbackManagedEngine } from './managed-engine.ts';
+import { startUnderFakeConfigServer, type EngineUnderFake } from './managed-engine.ts';
 import type { RunningEngine } from '../../src/engine/engine-runtime.ts';
 import { CONFIG_CACHE_FILE } from '../../src/engine/control-link/config-client.ts';
 import type { AdmissionAnswer, AdmissionQuery, ConfigSnapshot, EngineStatus } from '../../src/shared/config-protocol.ts';
-import { createLogger } from '../../src/shared/logger.ts';
-import { appSettings, makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../engine/fake-config-server.ts';
-import { freePort, killAll, logReader, probe, publishPattern, run, tempDir, testPatternArgs, waitFor } from './harness.ts';
+import { appSettings, makeSnapshot, type FakeConfigServer } from '../engine/fake-config-server.ts';
+import { freePort, killAll, logReader, probe, publishPattern, run, testPatternArgs, waitFor } from './harness.ts';
 import { joinHls, withQuery } from './hls-session.ts';
 
 const SECRET = 'e2e-engine-config-secret';
@@ -32,7 +31,7 @@ function admit(query: AdmissionQuery): AdmissionAnswer {
 let fake: FakeConfigServer;
 let managed: ManagedEngine;
 let engine: RunningEngine;
-let dir: { path: string; remove(): void };
+let dir: string;
 let api: string;
 let revision = 1;
 let httpPort = 0;
@@ -66,25 +65,19 @@ async function publishSnapshot(overrides: Partial<ConfigSnapshot>): Promise<numb
 }
 
 
+let under: EngineUnderFake;
+
 beforeAll(async () => {
-  dir = tempDir();
-  fake = startFakeConfigServer({ secret: SECRET, snapshot: makeSnapshot({ revision, apps: APPS }) });
-  fake.admit = admit;
-  ({ managed, engine, api } = await startLoopbackManagedEngine(SECRET, logs, {
-    configUrl: fake.url,
-    dataDir: dir.path,
+  under = await startUnderFakeConfigServer(SECRET, logs, { snapshot: makeSnapshot({ revision, apps: APPS }), admit }, {
     version: '0.0.0-e2e',
-    logger: createLogger({ level: 'debug', sink: (line) => logs.push(line), burstPerWindow: 10_000 }),
     configClient: { pollIntervalMs: 1000, initialBackoffMs: 100, maxBackoffMs: 1000 },
-    eventFlushIntervalMs: 100,
-  }));
+  });
+  ({ fake, managed, engine, api, dir } = under);
 });
 
 afterAll(async () => {
   await killAll();
-  managed?.stop();
-  fake?.stop();
-  dir?.remove();
+  under?.stop();
 });
 
 describe('an engine under a config server', () => {
@@ -96,7 +89,7 @@ describe('an engine under a config server', () => {
     const status = (await (await fetch(`${api}/v1/status`, { headers: auth })).json()) as EngineStatus;
     expect(status).toMatchObject({ ready: true, configRevision: 1 });
     expect(await (await fetch(`${api}/healthz`)).json()).toEqual({ ready: true });
-    expect(existsSync(join(dir.path, CONFIG_CACHE_FILE))).toBe(true);
+    expect(existsSync(join(dir, CONFIG_CACHE_FILE))).toBe(true);
   });
 
   test('a publish the config server refuses fails in ffmpeg, with the reason in the logs', async () => {
@@ -248,9 +241,9 @@ describe('an engine under a config server', () => {
 
 describe('the weir-engine executable with --config-url', () => {
   test('fetches its configuration, serves the engine API, and starts from the cache while the config server is down', async () => {
-    const secretFile = join(dir.path, 'secret-for-cli');
+    const secretFile = join(dir, 'secret-for-cli');
     writeFileSync(secretFile, SECRET + '\n');
-    const cliDir = join(dir.path, 'cli');
+    const cliDir = join(dir, 'cli');
     await run(['mkdir', '-p', cliDir]);
     const args = [
       process.execPath, resolve(import.meta.dir, '../../src/engine.ts'),

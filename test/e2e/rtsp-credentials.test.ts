@@ -5,6 +5,7 @@
 import { expect, test } from 'bun:test';
 import { authorizationHeader, pickChallenge } from '../../src/rtsp/rtsp-auth.ts';
 import { freePort, probe, run, spawnBackground, testPatternArgs } from './harness.ts';
+import { rawRtspRequests } from './rtsp-test-client.ts';
 import { useWeir } from './weir-processes.ts';
 
 const rtspPort = freePort();
@@ -17,50 +18,9 @@ const running = useWeir({
   },
 });
 
-/** one raw RTSP request; the answer's head */
+/** one raw RTSP request to the engine; the answer's head */
 async function rawRequest(lines: string[]): Promise<string> {
-  return (await rawRequests([lines]))[0]!;
-}
-
-/** raw RTSP requests one after another on one connection (the next goes when the answer to the last is in) */
-async function rawRequests(requests: Array<string[] | ((previous: string) => string[])>): Promise<string[]> {
-  const answers: string[] = [];
-  let text = '';
-  await new Promise<void>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error('no answer within 10 s')), 10_000);
-    let next = 0;
-    const send = (s: { write(t: string): unknown }) => {
-      const r = requests[next++]!;
-      const lines = typeof r === 'function' ? r(answers[answers.length - 1] ?? '') : r;
-      s.write(`${lines.join('\r\n')}\r\n\r\n`);
-    };
-    void Bun.connect({
-      hostname: '127.0.0.1',
-      port: rtspPort,
-      socket: {
-        open: send,
-        data(s, d) {
-          text += new TextDecoder().decode(d);
-          const end = text.indexOf('\r\n\r\n');
-          if (end < 0) return;
-          const head = text.slice(0, end);
-          const length = Number(/content-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-          if (text.length < end + 4 + length) return;
-          answers.push(head);
-          text = text.slice(end + 4 + length);
-          if (next < requests.length) return send(s);
-          clearTimeout(timer);
-          s.end();
-          done();
-        },
-        error(_s, err) {
-          clearTimeout(timer);
-          fail(err);
-        },
-      },
-    }).catch(fail);
-  });
-  return answers;
+  return (await rawRtspRequests(rtspPort, [lines]))[0]!;
 }
 
 const isLive = async (path: string) => (await running.weir.api('GET', `/streams/${path}`)).status === 200;
@@ -123,11 +83,11 @@ test('ffmpeg publishes with the stream key as password, plays with expires:sign;
     return [`DESCRIBE ${uri} RTSP/1.0`, 'CSeq: 2', `Authorization: ${auth}`];
   };
   for (const algorithm of ['SHA-256', 'MD5']) {
-    const [challenge, right] = await rawRequests([[`DESCRIBE ${uri} RTSP/1.0`, 'CSeq: 1'], answerWith(sign, algorithm)]);
+    const [challenge, right] = await rawRtspRequests(rtspPort, [[`DESCRIBE ${uri} RTSP/1.0`, 'CSeq: 1'], answerWith(sign, algorithm)]);
     expect(challenge).toStartWith('RTSP/1.0 401');
     expect(right).toStartWith('RTSP/1.0 200');
     expect(right).toContain('Content-Type: application/sdp');
-    const [, wrongAnswer] = await rawRequests([[`DESCRIBE ${uri} RTSP/1.0`, 'CSeq: 1'], answerWith('f'.repeat(64), algorithm)]);
+    const [, wrongAnswer] = await rawRtspRequests(rtspPort, [[`DESCRIBE ${uri} RTSP/1.0`, 'CSeq: 1'], answerWith('f'.repeat(64), algorithm)]);
     expect(wrongAnswer).toStartWith('RTSP/1.0 401');
   }
   await publisher.stop();

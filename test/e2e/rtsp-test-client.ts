@@ -94,3 +94,47 @@ export async function playInterleaved(client: TestRtspClient, url: string): Prom
   if (play.status !== 200) throw new Error(`PLAY: ${play.status}`);
   return session!;
 }
+
+/**
+ * Raw RTSP requests to 127.0.0.1:`port`, one after another on one connection (the next goes when the answer to
+ * the last is in, body and all; a function gets that answer's head); the answers' heads.
+ */
+export async function rawRtspRequests(port: number, requests: Array<string[] | ((previous: string) => string[])>): Promise<string[]> {
+  const answers: string[] = [];
+  let text = '';
+  await new Promise<void>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error('no answer within 10 s')), 10_000);
+    let next = 0;
+    const send = (s: { write(t: string): unknown }) => {
+      const r = requests[next++]!;
+      const lines = typeof r === 'function' ? r(answers[answers.length - 1] ?? '') : r;
+      s.write(`${lines.join('\r\n')}\r\n\r\n`);
+    };
+    void Bun.connect({
+      hostname: '127.0.0.1',
+      port,
+      socket: {
+        open: send,
+        data(s, d) {
+          text += new TextDecoder().decode(d);
+          const end = text.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          const head = text.slice(0, end);
+          const length = Number(/content-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+          if (text.length < end + 4 + length) return;
+          answers.push(head);
+          text = text.slice(end + 4 + length);
+          if (next < requests.length) return send(s);
+          clearTimeout(timer);
+          s.end();
+          done();
+        },
+        error(_s, err) {
+          clearTimeout(timer);
+          fail(err);
+        },
+      },
+    }).catch(fail);
+  });
+  return answers;
+}

@@ -7,13 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { startEngine } from '../../src/engine/engine-runtime.ts';
 import type { AdmissionDecision, AdmissionRequest } from '../../src/server/admission.ts';
 import { mpegtsPacketEncoder, MPEGTS_FORMAT } from '../../src/outputs/mpegts-encoder.ts';
-import { EngineApi } from '../../src/engine/engine-api.ts';
+import type { EngineApi } from '../../src/engine/engine-api.ts';
 import { DEFAULT_ENGINE_CONFIG, DEFAULT_SRT_SETTINGS } from '../../src/shared/engine-config.ts';
-import { secretFromValue } from '../../src/engine/control-link/engine-secret.ts';
 import { SrtRejectCode } from '../../src/server/srt/srt-listener.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import type { LiveStreamState, ClientState } from '../../src/shared/config-protocol.ts';
 import { decodePacket, encodePacket, HandshakeType, SrtCallerHandshake, type SrtPacket } from '../../src/srt/index.ts';
+import { startEngineApi } from './managed-engine.ts';
 import { decode, freePort, killAll, probe, run, spawnBackground, startTestEngine, testPatternArgs, waitFor, type TestEngine } from './harness.ts';
 
 const engines: TestEngine[] = [];
@@ -45,16 +45,7 @@ function publishSrt(url: string, seconds: number) {
 const live = (engine: TestEngine, path: string) => engine.context.streams.list().some((s) => s.path === path && s.started && s.publisher !== null);
 
 function startApi(engine: TestEngine) {
-  const api = new EngineApi({
-    secret: secretFromValue('s3cret-s3cret'),
-    version: 't',
-    startedAtMs: 0,
-    engine: () => engine,
-    configRevision: () => 0,
-    reload: null,
-    logger: createLogger({ sink: () => undefined }),
-  });
-  api.start('127.0.0.1', 0);
+  const api = startEngineApi(engine, 's3cret-s3cret');
   apis.push(api);
   return (method: string, path: string) => fetch(`http://127.0.0.1:${api.port}${path}`, { method, headers: { Authorization: 'Bearer s3cret-s3cret' } });
 }

@@ -3,23 +3,22 @@
 // reads the bars back from each decoded frame (requestVideoFrameCallback) and subtracts from its own clock (the
 // same machine clock). The figure includes both browsers' capture, encode, jitter buffer and decode.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { killAll, startTestEngine, type TestEngine } from './harness.ts';
-import { launchWebRtcBrowser, openWhepPage, startWhep } from './whep-page.ts';
+import { openWhepPage, startWhep } from './whep-page.ts';
+import { useBrowser } from '../browser/browser.ts';
 
+const chromium = useBrowser({ webrtc: true });
 let engine: TestEngine;
-let browser: Browser;
 const path = 'live/latency';
 const BITS = 20;
 
 beforeAll(async () => {
   engine = startTestEngine({ webrtc: {} });
   await engine.ready;
-  browser = await launchWebRtcBrowser();
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
   await killAll();
   engine?.stop();
 });
@@ -86,8 +85,8 @@ async function measure(page: Page): Promise<void> {
 
 describe('glass-to-glass over WHIP then WHEP', () => {
   test('one browser sees the clock of another well under a second late', async () => {
-    const publisher = await openWhepPage(browser);
-    const viewer = await openWhepPage(browser);
+    const publisher = await openWhepPage(chromium.browser);
+    const viewer = await openWhepPage(chromium.browser);
     try {
       await publishClock(publisher.page, engine.httpUrl(`${path}/whip`));
       const live = () => engine.context.streams.list().find((s) => s.path === path);

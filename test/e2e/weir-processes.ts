@@ -20,10 +20,14 @@ export class Weir {
   engine: Proc | null = null;
   private token = '';
 
-  /** `engineArgs`: more engine flags, e.g. a short --wait-ms for tests that expect "not live" soon */
+  /**
+   * `engineArgs`: more engine flags, e.g. a short --wait-ms for tests that expect "not live" soon;
+   * `engineEnv`: more environment for the engine, e.g. a PATH without ffmpeg
+   */
   constructor(
     private readonly dataDir: string,
     private readonly engineArgs: readonly string[] = [],
+    private readonly engineEnv: Readonly<Record<string, string>> = {},
   ) {}
 
   async start(): Promise<void> {
@@ -48,7 +52,7 @@ export class Weir {
     const engine = startProcess([
       'src/engine.ts', '--config-url', `http://127.0.0.1:${this.ports.config}`, '--data-dir', this.dataDir,
       '--api-port', String(this.ports.engineApi), ...this.engineArgs,
-    ]);
+    ], { ...this.engineEnv });
     this.engine = engine;
     const up = await waitFor(() => engine.logs.some((l) => l.includes('RTMP listening') && l.includes(`port=${this.ports.rtmp}`)), 15_000);
     if (!up) throw new Error(`engine did not start:\n${engine.logs.join('\n')}`);
@@ -102,6 +106,8 @@ export class Weir {
 export type UseWeirOptions = Readonly<{
   /** more engine flags */
   engineArgs?: string[];
+  /** more environment for the engine */
+  engineEnv?: Record<string, string>;
   /** runs once both are up, still inside the beforeAll */
   setup?: (weir: Weir, dir: string) => Promise<void>;
   /** the beforeAll's bound (default Bun's) */
@@ -117,7 +123,7 @@ export function useWeir(options: UseWeirOptions = {}): { readonly weir: Weir; re
   let weir: Weir | undefined;
   beforeAll(async () => {
     dir = tempDir();
-    weir = new Weir(join(dir.path, 'data'), options.engineArgs);
+    weir = new Weir(join(dir.path, 'data'), options.engineArgs, options.engineEnv);
     await weir.start();
     await options.setup?.(weir, dir.path);
   }, options.timeoutMs);

@@ -4,26 +4,25 @@
 // forgets it after DELETE.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { killAll, publishPattern, spawnBackground, startTestEngine, waitFor, type TestEngine } from './harness.ts';
-import { inboundPackets, launchWebRtcBrowser, openWhepPage, startWhep, stopWhep, whepState, type WhepPageState } from './whep-page.ts';
+import { inboundPackets, openWhepPage, startWhep, stopWhep, whepState, type WhepPageState } from './whep-page.ts';
+import { useBrowser } from '../browser/browser.ts';
 import type { Page } from 'playwright-core';
 import { OpusTranscoders } from '../../src/server/webrtc/opus-transcoder.ts';
-import type { Browser } from 'playwright-core';
 
+const chromium = useBrowser({ webrtc: true });
 let engine: TestEngine;
-let browser: Browser;
 let publisher: Awaited<ReturnType<typeof publishPattern>>;
 const path = 'live/whep';
 
+// Set-up alike in shape to whep-signalling.test.ts's (engine, publisher, wait for video): this one also serves RTSP and publishes longer.
 beforeAll(async () => {
   engine = startTestEngine({ webrtc: {}, rtsp: {} });
   await engine.ready;
   publisher = await publishPattern(engine.rtmpUrl(path), { seconds: 120, bFrames: 0, gop: 25 });
-  browser = await launchWebRtcBrowser();
   expect(await waitFor(() => engine.context.streams.list().some((s) => s.path === path && s.videoHeader !== null), 20_000)).toBe(true);
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
   await publisher?.stop();
   await killAll();
   engine?.stop();
@@ -45,7 +44,7 @@ const webrtcViewers = () => engine.context.clients.list().filter((c) => c.protoc
 
 describe('WHEP in Chromium', () => {
   test('decodes H.264 video frames from an RTMP publish; AAC audio arrives transcoded to Opus (ffmpeg present)', async () => {
-    const { page, close } = await openWhepPage(browser);
+    const { page, close } = await openWhepPage(chromium.browser);
     try {
       await startWhep(page, engine.httpUrl(`${path}/whep`));
       let state = await whepState(page);
@@ -86,7 +85,7 @@ describe('WHEP in Chromium', () => {
     const listener = engine.webrtc!;
     const previous = listener.transcoders;
     listener.transcoders = new OpusTranscoders(null, engine.context.logger);
-    const { page, close } = await openWhepPage(browser);
+    const { page, close } = await openWhepPage(chromium.browser);
     try {
       await startWhep(page, engine.httpUrl(`${path}/whep`));
       const state = await waitForFrames(page, 10);
@@ -100,7 +99,7 @@ describe('WHEP in Chromium', () => {
   }, 90_000);
 
   test('a viewer whose page goes without DELETE does not take the publisher down (sends to its closed port fail quietly)', async () => {
-    const { page, close } = await openWhepPage(browser);
+    const { page, close } = await openWhepPage(chromium.browser);
     await startWhep(page, engine.httpUrl(`${path}/whep`));
     await waitForFrames(page, 10);
     const before = engine.logs.length;
@@ -109,7 +108,7 @@ describe('WHEP in Chromium', () => {
     expect(engine.logs.slice(before).filter((l) => l.includes('internal error'))).toEqual([]);
     expect(engine.context.streams.list().find((s) => s.path === path)?.publisher).not.toBeNull();
     // and the next viewer plays
-    const next = await openWhepPage(browser);
+    const next = await openWhepPage(chromium.browser);
     try {
       await startWhep(next.page, engine.httpUrl(`${path}/whep`));
       await waitForFrames(next.page, 10);
@@ -129,7 +128,7 @@ describe('WHEP in Chromium', () => {
       '-t', '60', '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '0', '-g', '25', '-pix_fmt', 'yuv420p', '-c:a', 'libopus', '-ar', '48000',
       '-f', 'rtsp', '-rtsp_transport', 'tcp', `rtsp://127.0.0.1:${engine.rtspPort!}/${opusPath}`,
     ]);
-    const { page, close } = await openWhepPage(browser);
+    const { page, close } = await openWhepPage(chromium.browser);
     try {
       expect(await waitFor(() => engine.context.streams.list().some((s) => s.path === opusPath && s.videoHeader !== null && s.audioHeader !== null), 20_000)).toBe(true);
       await startWhep(page, engine.httpUrl(`${opusPath}/whep`));
@@ -165,7 +164,7 @@ describe('WHEP in Chromium', () => {
       }
       return send(bytes, port, address);
     };
-    const { page, close } = await openWhepPage(browser);
+    const { page, close } = await openWhepPage(chromium.browser);
     try {
       await startWhep(page, engine.httpUrl(`${path}/whep`));
       await waitForFrames(page, 30);

@@ -1,13 +1,27 @@
 // A page that plays a WHEP URL in headless Chromium: recvonly video and audio transceivers, the offer POSTed
 // cross-origin (CORS), the answer applied, and decoded video frames counted with requestVideoFrameCallback.
 // Served from its own loopback origin so the engine's CORS answers are exercised as a console page would.
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../browser/browser.ts';
+import type { Browser, Page } from 'playwright-core';
 
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>whep</title></head><body>
 <video id="video" muted autoplay playsinline></video>
 <script>
 window.__whep = { frames: 0, tracks: [], errors: [], status: 0, location: null, audioNote: null, state: 'new', answer: '' };
+// the offer POSTed (with the token as bearer), what the answer said recorded, the answer applied
+const negotiate = async (w, pc, url, token) => {
+  const offer = await pc.createOffer();
+  await pc.setLocalDescription(offer);
+  const headers = { 'Content-Type': 'application/sdp' };
+  if (token) headers.Authorization = 'Bearer ' + token;
+  const res = await fetch(url, { method: 'POST', headers, body: offer.sdp });
+  w.status = res.status;
+  w.location = res.headers.get('Location');
+  w.audioNote = res.headers.get('X-Weir-Audio');
+  const text = await res.text();
+  if (res.status !== 201) { w.errors.push('POST ' + res.status + ': ' + text); return; }
+  w.answer = text;
+  await pc.setRemoteDescription({ type: 'answer', sdp: text });
+};
 window.startWhep = async (url, token) => {
   const w = window.__whep;
   try {
@@ -25,18 +39,7 @@ window.startWhep = async (url, token) => {
       video.requestVideoFrameCallback(count);
       video.play().catch((err) => w.errors.push('play: ' + err));
     };
-    const offer = await pc.createOffer();
-    await pc.setLocalDescription(offer);
-    const headers = { 'Content-Type': 'application/sdp' };
-    if (token) headers.Authorization = 'Bearer ' + token;
-    const res = await fetch(url, { method: 'POST', headers, body: offer.sdp });
-    w.status = res.status;
-    w.location = res.headers.get('Location');
-    w.audioNote = res.headers.get('X-Weir-Audio');
-    const text = await res.text();
-    if (res.status !== 201) { w.errors.push('POST ' + res.status + ': ' + text); return; }
-    w.answer = text;
-    await pc.setRemoteDescription({ type: 'answer', sdp: text });
+    await negotiate(w, pc, url, token);
   } catch (err) {
     w.errors.push(String(err));
   }
@@ -49,43 +52,25 @@ window.startWhip = async (url, token) => {
     window.__pc = pc;
     for (const track of media.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
     pc.onconnectionstatechange = () => { w.state = pc.connectionState; };
-    const offer = await pc.createOffer();
-    await pc.setLocalDescription(offer);
-    const headers = { 'Content-Type': 'application/sdp' };
-    if (token) headers.Authorization = 'Bearer ' + token;
-    const res = await fetch(url, { method: 'POST', headers, body: offer.sdp });
-    w.status = res.status;
-    w.location = res.headers.get('Location');
-    const text = await res.text();
-    if (res.status !== 201) { w.errors.push('POST ' + res.status + ': ' + text); return; }
-    w.answer = text;
-    await pc.setRemoteDescription({ type: 'answer', sdp: text });
+    await negotiate(w, pc, url, token);
   } catch (err) {
     w.errors.push(String(err));
   }
 };
-window.outboundPackets = async () => {
+// packets per kind of the 'outbound-rtp' or 'inbound-rtp' reports, and their NACK and PLI counts
+const rtpPackets = async (type, field) => {
   const out = { audio: 0, video: 0, nackCount: 0, pliCount: 0 };
   if (!window.__pc) return out;
   (await window.__pc.getStats()).forEach((r) => {
-    if (r.type !== 'outbound-rtp') return;
-    out[r.kind] += r.packetsSent || 0;
+    if (r.type !== type) return;
+    out[r.kind] += r[field] || 0;
     out.nackCount += r.nackCount || 0;
     out.pliCount += r.pliCount || 0;
   });
   return out;
 };
-window.inboundPackets = async () => {
-  const out = { audio: 0, video: 0, nackCount: 0, pliCount: 0 };
-  if (!window.__pc) return out;
-  (await window.__pc.getStats()).forEach((r) => {
-    if (r.type !== 'inbound-rtp') return;
-    out[r.kind] += r.packetsReceived || 0;
-    out.nackCount += r.nackCount || 0;
-    out.pliCount += r.pliCount || 0;
-  });
-  return out;
-};
+window.outboundPackets = () => rtpPackets('outbound-rtp', 'packetsSent');
+window.inboundPackets = () => rtpPackets('inbound-rtp', 'packetsReceived');
 window.stopWhep = async (base) => {
   const w = window.__whep;
   // DELETE first: closing the peer connection sends a DTLS close_notify, which ends the session by itself
@@ -96,17 +81,6 @@ window.stopWhep = async (base) => {
 </script></body></html>`;
 
 export type WhepPageState = { frames: number; tracks: string[]; errors: string[]; status: number; location: string | null; audioNote: string | null; state: string; answer: string };
-
-export async function launchWebRtcBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    // loopback is where the engine's candidate is in tests; Chromium leaves it out of ICE unless told. The fake
-    // camera and microphone (a test pattern and a beep) publish over WHIP without a permission prompt.
-    args: [...CHROMIUM_ARGS, '--allow-loopback-in-peer-connection', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
-    timeout: 30_000,
-  });
-}
 
 export async function openWhepPage(browser: Browser): Promise<{ page: Page; close: () => Promise<void> }> {
   const server = Bun.serve({

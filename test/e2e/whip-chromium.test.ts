@@ -3,13 +3,13 @@
 // read the stream back over RTMP (video: ffmpeg 5.1 cannot read Enhanced RTMP Opus) and over LL-HLS (fMP4 with Opus,
 // video and audio decoded), and a second page plays it over WHEP. Classic HLS is not offered for Opus (no Opus in TS).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import type { Browser } from 'playwright-core';
 import type { AdmissionRequest } from '../../src/server/admission.ts';
 import { killAll, run, startTestEngine, waitFor, type TestEngine } from './harness.ts';
-import { launchWebRtcBrowser, openWhepPage, outboundPackets, startWhep, startWhip, stopWhep, whepState } from './whep-page.ts';
+import { openWhepPage, outboundPackets, startWhep, startWhip, stopWhep, whepState } from './whep-page.ts';
+import { useBrowser } from '../browser/browser.ts';
 
+const chromium = useBrowser({ webrtc: true });
 let engine: TestEngine;
-let browser: Browser;
 const asked: AdmissionRequest[] = [];
 const path = 'live/whipcam';
 
@@ -25,11 +25,9 @@ beforeAll(async () => {
     },
   });
   await engine.ready;
-  browser = await launchWebRtcBrowser();
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
   await killAll();
   engine?.stop();
 });
@@ -38,7 +36,7 @@ const publishers = () => engine.context.clients.list().filter((c) => c.protocol 
 
 describe('WHIP from Chromium', () => {
   test('a wrong stream key is refused with 403', async () => {
-    const { page, close } = await openWhepPage(browser);
+    const { page, close } = await openWhepPage(chromium.browser);
     try {
       await startWhip(page, engine.httpUrl(`${path}/whip`), 'wrong');
       const state = await whepState(page);
@@ -51,7 +49,7 @@ describe('WHIP from Chromium', () => {
   }, 60_000);
 
   test('the fake camera published over WHIP plays back over RTMP and LL-HLS (Opus in fMP4)', async () => {
-    const { page, close } = await openWhepPage(browser);
+    const { page, close } = await openWhepPage(chromium.browser);
     try {
       await startWhip(page, engine.httpUrl(`${path}/whip`), 'stream-key');
       const state = await whepState(page);
@@ -83,7 +81,7 @@ describe('WHIP from Chromium', () => {
       expect({ exit: llDecoded.exitCode, stderr: llDecoded.stderr }).toEqual({ exit: 0, stderr: '' });
       expect((await fetch(engine.httpUrl(`${path}/index.m3u8`))).status).toBe(404);
       // and back out to another browser over WHEP: H.264 and Opus both ways without transcoding
-      const viewer = await openWhepPage(browser);
+      const viewer = await openWhepPage(chromium.browser);
       try {
         await startWhep(viewer.page, engine.httpUrl(`${path}/whep`));
         let seen = await whepState(viewer.page);

@@ -5,6 +5,7 @@ import type { FlvTag } from '../../src/flv/flv-reader.ts';
 import { FlvTagType } from '../../src/flv/flv-tag-type.ts';
 import { ProtocolError, ProtocolErrorCode } from '../../src/shared/protocol-error.ts';
 import { concat, hex } from './hex.ts';
+import { expectByteByByte, expectEveryTwoPieceSplit } from '../split-input.ts';
 
 const tags: FlvTag[] = [
   { tagType: FlvTagType.Script, timestampMs: 0, body: hex('02 00 0a 6f 6e 4d 65 74 61 44 61 74 61 05') },
@@ -41,18 +42,11 @@ describe('FlvReader', () => {
   });
 
   test('split at every byte gives the same tags', () => {
-    const reader = new FlvReader();
-    const out: FlvTag[] = [];
-    for (let i = 0; i < file.length; i++) out.push(...reader.push(file.subarray(i, i + 1)));
-    expect(out).toEqual(tags);
+    expectByteByByte(new FlvReader(), file, tags);
   });
 
   test('every two-piece split gives the same tags', () => {
-    for (let cut = 0; cut <= file.length; cut++) {
-      const reader = new FlvReader();
-      const out = [...reader.push(file.subarray(0, cut)), ...reader.push(file.subarray(cut))];
-      expect(out).toEqual(tags);
-    }
+    expectEveryTwoPieceSplit(() => new FlvReader(), file, tags);
   });
 
   test('bodies are independent copies', () => {

@@ -3,11 +3,13 @@ import { parseAudioTag } from '../../src/flv/parse-audio-tag.ts';
 import type { AudioTagInfo } from '../../src/flv/parse-audio-tag.ts';
 import { ProtocolError, ProtocolErrorCode } from '../../src/shared/protocol-error.ts';
 import { ascii, concat, hex } from './hex.ts';
+import { expectProtocolError } from '../protocol-errors.ts';
 
 type Case = { name: string; body: Uint8Array; expected: AudioTagInfo };
 
 const opusHead = concat(ascii('OpusHead'), hex('01 02 38 01 80 bb 00 00 00 00 00'));
 
+// Rows alike in shape (body in, parsed tag out): each is one audio tag form under test; kept as data, checked by one loop.
 const cases: Case[] = [
   {
     name: 'AAC sequence header (AudioSpecificConfig LC 44.1 kHz stereo)',
@@ -168,6 +170,7 @@ describe('parseAudioTag', () => {
     expect(info.data.byteOffset).toBe(2);
   });
 
+  // Alike in shape to parse-video-tag.test.ts's truncated table: these are the audio tag's own cut points; the check is shared (expectProtocolError).
   const truncated: [string, Uint8Array][] = [
     ['empty body', hex('')],
     ['AAC without packet type', hex('af')],
@@ -184,14 +187,7 @@ describe('parseAudioTag', () => {
   ];
   for (const [name, body] of truncated) {
     test(`truncated: ${name}`, () => {
-      let caught: unknown;
-      try {
-        parseAudioTag(body);
-      } catch (err) {
-        caught = err;
-      }
-      expect(caught).toBeInstanceOf(ProtocolError);
-      expect((caught as ProtocolError).code).toBe(ProtocolErrorCode.Truncated);
+      expectProtocolError(() => parseAudioTag(body), ProtocolErrorCode.Truncated);
     });
   }
 

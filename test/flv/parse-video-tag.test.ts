@@ -3,12 +3,14 @@ import { parseVideoTag } from '../../src/flv/parse-video-tag.ts';
 import type { VideoTagInfo } from '../../src/flv/parse-video-tag.ts';
 import { ProtocolError, ProtocolErrorCode } from '../../src/shared/protocol-error.ts';
 import { ascii, concat, hex } from './hex.ts';
+import { expectProtocolError } from '../protocol-errors.ts';
 
 type Case = { name: string; body: Uint8Array; expected: VideoTagInfo };
 
 const avcC = hex('01 64 00 1f ff e1 00 04 67 64 00 1f 01 00 04 68 ee 3c 80');
 const hvcC = hex('01 01 60 00 00 00 90 00 00 00 00 00 5d f0 00 fc fd f8 f8 00 00 0f 03');
 
+// Rows alike in shape (body in, parsed tag out): each is one video tag form under test; kept as data, checked by one loop.
 const cases: Case[] = [
   {
     name: 'legacy AVC sequence header',
@@ -247,14 +249,7 @@ describe('parseVideoTag', () => {
   ];
   for (const [name, body] of truncated) {
     test(`truncated: ${name}`, () => {
-      let caught: unknown;
-      try {
-        parseVideoTag(body);
-      } catch (err) {
-        caught = err;
-      }
-      expect(caught).toBeInstanceOf(ProtocolError);
-      expect((caught as ProtocolError).code).toBe(ProtocolErrorCode.Truncated);
+      expectProtocolError(() => parseVideoTag(body), ProtocolErrorCode.Truncated);
     });
   }
 

@@ -1,8 +1,8 @@
 import { expect, test } from 'bun:test';
-import { StreamRegistry } from '../../src/hub/stream-registry.ts';
 import { encodeFlvPacket } from '../../src/outputs/encoders.ts';
 import { OutputRegistry } from '../../src/outputs/output-registry.ts';
 import type { OutputViewer } from '../../src/outputs/serialized-output.ts';
+import { publishedStream } from '../outputs/published-stream.ts';
 
 function recordingViewer(): OutputViewer & { got: Uint8Array[]; ended: boolean } {
   const got: Uint8Array[] = [];
@@ -19,13 +19,8 @@ function recordingViewer(): OutputViewer & { got: Uint8Array[]; ended: boolean }
 }
 
 test('each packet is serialized once and the same bytes go to every viewer', () => {
-  const streams = new StreamRegistry({ waitForPublisherMs: 100, publisherTakeover: true, gopLimits: { maxPackets: 100, maxBytes: 1 << 20 } });
+  const { streams, stream } = publishedStream();
   const outputs = new OutputRegistry(streams);
-  const res = streams.publish('live', 's', { id: 'p', kick: () => {} });
-  if (!res.ok) throw new Error('publish failed');
-  const stream = res.stream;
-  stream.ingest({ type: 9, timestampMs: 0, body: new Uint8Array([0x17, 0, 0, 0, 0]), header: true, keyframe: false });
-  stream.ingest({ type: 9, timestampMs: 0, body: new Uint8Array([0x17, 1, 0, 0, 0, 9]), header: false, keyframe: true });
 
   const output = outputs.obtain(stream, 'flv', encodeFlvPacket);
   const viewers = Array.from({ length: 100 }, recordingViewer);

@@ -33,6 +33,7 @@ describe('LiveStream', () => {
     expect(s.gop[0]!.randomAccess).toBe(true);
   });
 
+  // Alike in shape to the test above: each ingests its own packet sequence, which is what it tests; kept apart for that.
   test('frames before the first keyframe are not cached: a late joiner starts on a keyframe', () => {
     const reg = new StreamRegistry(options);
     const res = reg.publish('live', 'nk', publisher('p'));

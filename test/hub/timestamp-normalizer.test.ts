@@ -19,6 +19,7 @@ describe('TimestampNormalizer', () => {
     expect(n.normalize(8, 995)).toBe(995);
   });
 
+  // Alike in shape to the tests around it: each feeds its own timestamps, which are what it tests.
   test('unwraps the 32-bit RTMP timestamp', () => {
     const n = new TimestampNormalizer();
     n.startPublisher();

@@ -14,6 +14,7 @@ describe('parseAudioSpecificConfig', () => {
       channels: 2,
     });
   });
+  // The tests here are alike in shape: each parses its own AudioSpecificConfig bytes and pins the fields they decide.
   test('AAC LC 48 kHz mono', () => {
     expect(parseAudioSpecificConfig(hex('11 88'))).toMatchObject({ objectType: 2, sampleRateHz: 48000, channels: 1 });
   });

@@ -28,6 +28,7 @@ describe('parseAvcDecoderConfig', () => {
   });
 });
 
+// Alike in shape to h265.test.ts's SPS test: each pins its own parser's fields on its own sample; kept apart because the fields differ.
 describe('parseH264Sps', () => {
   test('1080p High with cropping, emulation prevention and VUI timing', () => {
     const sps = parseH264Sps(parseAvcDecoderConfig(avcC1080).sps[0]!);

@@ -1,24 +1,22 @@
 // The engine's /metrics (engine API) and /healthz (engine API and public HTTP port) on a
 // managed engine under a fake config server, with real ffmpeg publishing and an HTTP-FLV viewer.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { startManagedEngine, type ManagedEngine } from '../../src/engine/engine-managed.ts';
-import { startLoopbackManagedEngine } from '../e2e/managed-engine.ts';
+import { startManagedEngine, type ManagedEngineOptions } from '../../src/engine/engine-managed.ts';
+import { startUnderFakeConfigServer, type EngineUnderFake } from '../e2e/managed-engine.ts';
 import type { RunningEngine } from '../../src/engine/engine-runtime.ts';
 import { secretFromValue } from '../../src/engine/control-link/engine-secret.ts';
 import type { AdmissionQuery } from '../../src/shared/config-protocol.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { makeSnapshot, startFakeConfigServer, type FakeConfigServer } from '../engine/fake-config-server.ts';
-import { freePort, killAll, publishPattern, tempDir, waitFor } from '../e2e/harness.ts';
+import { freePort, killAll, publishPattern, waitFor } from '../e2e/harness.ts';
 import { joinHls } from '../e2e/hls-session.ts';
 import { parsePrometheusText, sampleValue, type Family } from './prom-text-parser.ts';
 
 const SECRET = 'ops-metrics-secret';
 let fake: FakeConfigServer;
-let managed: ManagedEngine;
 let engine: RunningEngine;
 let api: string;
-let dir: { path: string; remove(): void };
 const logs: string[] = [];
 
 async function scrape(): Promise<Map<string, Family>> {
@@ -28,25 +26,31 @@ async function scrape(): Promise<Map<string, Family>> {
   return parsePrometheusText(await res.text());
 }
 
+/** a second engine under the config server at `configUrl`, API on port 0, no data dir, logging errors nowhere */
+function startQuietManagedEngine(configUrl: string, options: Partial<ManagedEngineOptions> = {}) {
+  return startManagedEngine({
+    baseConfig: DEFAULT_ENGINE_CONFIG,
+    configUrl,
+    secret: secretFromValue(SECRET),
+    dataDir: null,
+    api: { host: '127.0.0.1', port: 0 },
+    version: '0',
+    logger: createLogger({ level: 'error', sink: () => {} }),
+    ...options,
+  });
+}
+
+let under: EngineUnderFake;
+
 beforeAll(async () => {
-  dir = tempDir();
-  fake = startFakeConfigServer({ secret: SECRET, snapshot: makeSnapshot({ revision: 1 }) });
-  fake.admit = (q: AdmissionQuery) => (q.stream === 'forbidden' ? { allow: false, reason: 'no', cacheTtlMs: 1000 } : { allow: true, cacheTtlMs: 5000 });
-  fake.admissionDelayMs = 5;
-  ({ managed, engine, api } = await startLoopbackManagedEngine(SECRET, logs, {
-    configUrl: fake.url,
-    dataDir: dir.path,
-    version: '9.8.7-test',
-    logger: createLogger({ level: 'debug', sink: (line) => logs.push(line), burstPerWindow: 10_000 }),
-    eventFlushIntervalMs: 100,
-  }));
+  const admit = (q: AdmissionQuery) => (q.stream === 'forbidden' ? { allow: false, reason: 'no', cacheTtlMs: 1000 } : { allow: true, cacheTtlMs: 5000 });
+  under = await startUnderFakeConfigServer(SECRET, logs, { snapshot: makeSnapshot({ revision: 1 }), admit, admissionDelayMs: 5 }, { version: '9.8.7-test' });
+  ({ fake, engine, api } = under);
 });
 
 afterAll(async () => {
   await killAll();
-  managed?.stop();
-  fake?.stop();
-  dir?.remove();
+  under?.stop();
 });
 
 describe('engine health', () => {
@@ -62,16 +66,7 @@ describe('engine health', () => {
   test('the engine API answers 503 {"ready":false} before the engine has its configuration', async () => {
     const down = startFakeConfigServer({ secret: SECRET, snapshot: makeSnapshot({ revision: 1 }) });
     down.stop(); // nothing answers: the engine waits for a configuration
-    const waiting = startManagedEngine({
-      baseConfig: DEFAULT_ENGINE_CONFIG,
-      configUrl: down.url,
-      secret: secretFromValue(SECRET),
-      dataDir: null,
-      api: { host: '127.0.0.1', port: 0 },
-      version: '0',
-      logger: createLogger({ level: 'error', sink: () => {} }),
-      configClient: { initialBackoffMs: 50, maxBackoffMs: 100, startGraceMs: 60_000 },
-    });
+    const waiting = startQuietManagedEngine(down.url, { configClient: { initialBackoffMs: 50, maxBackoffMs: 100, startGraceMs: 60_000 } });
     waiting.ready.catch(() => {});
     try {
       const res = await fetch(`http://127.0.0.1:${waiting.api!.port}/healthz`);
@@ -151,15 +146,7 @@ describe('engine /metrics', () => {
         pulls: [{ id: 'p1', app: 'live', stream: 'in', url: `rtmp://127.0.0.1:${engine.rtmpPort}/live/src`, enabled: true }],
       }),
     });
-    const second = startManagedEngine({
-      baseConfig: DEFAULT_ENGINE_CONFIG,
-      configUrl: puller.url,
-      secret: secretFromValue(SECRET),
-      dataDir: null,
-      api: { host: '127.0.0.1', port: 0 },
-      version: '0',
-      logger: createLogger({ level: 'error', sink: () => {} }),
-    });
+    const second = startQuietManagedEngine(puller.url);
     const publisher = await publishPattern(`rtmp://127.0.0.1:${engine.rtmpPort}/live/src`, { seconds: 30, bFrames: 0 });
     try {
       await second.ready;

@@ -4,7 +4,7 @@
 // `--engine`, which win over the control plane's settings), so no default port is touched.
 import { afterAll, describe, expect, test } from 'bun:test';
 import { join, resolve } from 'node:path';
-import { collectLines, freePort, tempDir, waitFor } from '../e2e/harness.ts';
+import { acceptsConnections, collectLines, freePort, tempDir, waitFor } from '../e2e/harness.ts';
 
 const repo = resolve(import.meta.dir, '../..');
 const dirs: Array<{ path: string; remove(): void }> = [];
@@ -51,16 +51,6 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-async function portRefuses(port: number): Promise<boolean> {
-  try {
-    const socket = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } });
-    socket.end();
-    return false;
-  } catch {
-    return true;
-  }
-}
-
 describe('npm start launcher', () => {
   const launcher = [process.execPath, 'scripts/start.ts'];
   const cases = [
@@ -86,7 +76,7 @@ describe('npm start launcher', () => {
         expect(stops.filter((l) => l.includes('drained=true')).length).toBe(2);
         expect(run.logs.filter((l) => l.includes('shutting down')).length).toBe(2);
         expect(run.logs.some((l) => l.includes('second signal'))).toBe(false);
-        for (const port of Object.values(run.ports)) expect(await portRefuses(port)).toBe(true);
+        for (const port of Object.values(run.ports)) expect(await acceptsConnections(port)).toBe(false);
       } finally {
         // a failed run: let the launcher stop its children (they are in sessions of their own)
         if (run.proc.exitCode === null) {

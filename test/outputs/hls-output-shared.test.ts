@@ -13,6 +13,7 @@ import { createLogger } from '../../src/shared/logger.ts';
 
 const tags = new FlvReader().push(new Uint8Array(readFileSync(join(import.meta.dir, '../fixtures/flv/h264-aac.flv'))));
 
+// Alike in shape to server/hls-fresh-edge.test.ts's live(): each builds the HLS output with the segment and part sizes its own tests need.
 function setup() {
   const stream = new LiveStream('live', 'shared', { maxPackets: 8192, maxBytes: 64 * 1024 * 1024 });
   const output = new HlsOutput(

@@ -2,12 +2,12 @@
 // goes to every caught-up viewer's transport in one write; a viewer that fell behind leaves that
 // path for its own queue and comes back to it once it has caught up.
 import { describe, expect, test } from 'bun:test';
-import { StreamRegistry } from '../../src/hub/stream-registry.ts';
 import type { LiveStream } from '../../src/hub/live-stream.ts';
 import { encodeFlvPacket } from '../../src/outputs/encoders.ts';
 import { OutputRegistry } from '../../src/outputs/output-registry.ts';
 import type { OutputViewer } from '../../src/outputs/serialized-output.ts';
 import { ConnectionWriter, type ByteSink } from '../../src/server/connection-writer.ts';
+import { publishedStream } from './published-stream.ts';
 
 class FakeSink implements ByteSink {
   /** what each write was offered (the object itself) */
@@ -29,13 +29,8 @@ class FakeSink implements ByteSink {
 const tick = () => new Promise<void>((resolve) => queueMicrotask(resolve));
 
 function setUp() {
-  const streams = new StreamRegistry({ waitForPublisherMs: 100, publisherTakeover: true, gopLimits: { maxPackets: 100, maxBytes: 1 << 20 } });
+  const { streams, stream } = publishedStream();
   const outputs = new OutputRegistry(streams, () => 0);
-  const res = streams.publish('live', 's', { id: 'p', kick: () => {} });
-  if (!res.ok) throw new Error('publish failed');
-  const stream = res.stream;
-  stream.ingest({ type: 9, timestampMs: 0, body: new Uint8Array([0x17, 0, 0, 0, 0]), header: true, keyframe: false });
-  stream.ingest({ type: 9, timestampMs: 0, body: new Uint8Array([0x17, 1, 0, 0, 0, 9]), header: false, keyframe: true });
   const output = outputs.obtain(stream, 'flv', encodeFlvPacket);
   const attach = (sink: FakeSink) => {
     const writer = new ConnectionWriter(sink, { softLimitBytes: 1 << 20, hardLimitBytes: 4 << 20 }, () => {});

@@ -1,23 +1,17 @@
 // Per-app edge mode (issue 6 item 2): an app's own originUrl template makes a viewer of a stream
 // that is not live start an on-demand pull, with no engine-wide --edge-origin; apps without one
 // do not pull.
-import { afterAll, describe, expect, test } from 'bun:test';
-import { decode, killAll, publishPattern, waitFor } from '../e2e/harness.ts';
-import { startRelayEngine, type RelayTestEngine } from './relay-harness.ts';
+import { describe, expect, test } from 'bun:test';
+import { decode, publishPattern, waitFor } from '../e2e/harness.ts';
+import { relayTestScope } from './relay-harness.ts';
 
-const engines: RelayTestEngine[] = [];
-afterAll(async () => {
-  for (const engine of engines) engine.stop();
-  await killAll();
-});
+const { start: startRelayEngine } = relayTestScope();
 
 describe('edge per app', () => {
   test("app 'live' with originUrl: an HTTP-FLV viewer on the edge gets the origin's stream", async () => {
     const origin = startRelayEngine();
-    engines.push(origin);
     // No engine-wide origin: only the app's own template can start a pull.
     const edge = startRelayEngine({ relay: { edgeOriginTemplate: null, edgeIdleMs: 1500 }, waitForPublisherMs: 3000 });
-    engines.push(edge);
     edge.applyConfig({
       ...edge.config,
       apps: [{ name: 'live', originUrl: `rtmp://127.0.0.1:${origin.rtmpPort}/{app}/{stream}` }, { name: 'plain' }],
@@ -46,9 +40,7 @@ describe('edge per app', () => {
 
   test("the app's originUrl wins over the engine-wide one", async () => {
     const origin = startRelayEngine();
-    engines.push(origin);
     const edge = startRelayEngine({ relay: { edgeOriginTemplate: 'rtmp://127.0.0.1:1/{app}/{stream}', edgeIdleMs: 1500 } });
-    engines.push(edge);
     edge.applyConfig({ ...edge.config, apps: [{ name: 'live', originUrl: `http://127.0.0.1:${origin.httpPort}/{app}/{stream}.flv` }] });
     const publisher = await publishPattern(origin.rtmpUrl('live/cam'), { seconds: 15, bFrames: 0 });
     expect(await waitFor(() => origin.context.streams.find('live', 'cam')?.started === true, 8000)).toBe(true);

@@ -1,22 +1,16 @@
 // Two Weir engines chained: an edge pulls on demand from its origin (first viewer starts the
 // pull, the last viewer's departure stops it after the idle time), and a configured HTTP-FLV
 // pull mirrors a stream of another engine; a forward target added to a live stream starts at once.
-import { afterAll, describe, expect, test } from 'bun:test';
-import { decode, killAll, probe, publishPattern, waitFor } from '../e2e/harness.ts';
-import { startRelayEngine, type RelayTestEngine } from './relay-harness.ts';
+import { describe, expect, test } from 'bun:test';
+import { decode, probe, publishPattern, waitFor } from '../e2e/harness.ts';
+import { relayTestScope } from './relay-harness.ts';
 
-const engines: RelayTestEngine[] = [];
-afterAll(async () => {
-  for (const engine of engines) engine.stop();
-  await killAll();
-});
+const { start: startRelayEngine } = relayTestScope();
 
 describe('engines chained', () => {
   test('origin -> edge: the first viewer starts an on-demand pull, idle viewers stop it', async () => {
     const origin = startRelayEngine();
-    engines.push(origin);
     const edge = startRelayEngine({ relay: { edgeOriginTemplate: `rtmp://127.0.0.1:${origin.rtmpPort}/{app}/{stream}`, edgeIdleMs: 1500 } });
-    engines.push(edge);
     const publisher = await publishPattern(origin.rtmpUrl('live/show'), { seconds: 20, bFrames: 2 });
     expect(await waitFor(() => origin.context.streams.find('live', 'show')?.started === true, 8000)).toBe(true);
     expect(edge.relays.status()).toEqual([]);
@@ -41,9 +35,7 @@ describe('engines chained', () => {
 
   test('HTTP-FLV pull from another engine, reconfigured live', async () => {
     const upstream = startRelayEngine();
-    engines.push(upstream);
     const mirror = startRelayEngine();
-    engines.push(mirror);
     const publisher = await publishPattern(upstream.rtmpUrl('live/a'), { seconds: 15, bFrames: 0 });
     // Added by a new configuration, as the config server's snapshot would.
     mirror.applyConfig({ ...mirror.config, pulls: [{ id: 'flv1', app: 'live', stream: 'mirrored', url: upstream.httpUrl('live/a.flv'), enabled: true }] });
@@ -59,11 +51,10 @@ describe('engines chained', () => {
     await publisher.stop();
   }, 60_000);
 
+  // Alike in shape to the pull test above (two engines, a publish, a relay added by a new configuration); this one forwards, that one pulls.
   test('a forward target added while the stream is live starts at once; disabling it stops it', async () => {
     const source = startRelayEngine();
-    engines.push(source);
     const target = startRelayEngine();
-    engines.push(target);
     const publisher = await publishPattern(source.rtmpUrl('live/a'), { seconds: 20, bFrames: 0 });
     try {
       expect(await waitFor(() => source.context.streams.find('live', 'a')?.publisher != null, 10_000)).toBe(true);

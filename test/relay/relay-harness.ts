@@ -6,8 +6,8 @@ import type { Admission } from '../../src/server/admission.ts';
 import type { ForwardTarget, PullSource, RelayStatus } from '../../src/shared/config-protocol.ts';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type RelaySettings } from '../../src/shared/engine-config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
-import { afterAll } from 'bun:test';
-import { freePort, killAll, tempDir } from '../e2e/harness.ts';
+import { afterAll, expect } from 'bun:test';
+import { freePort, killAll, probe, tempDir, waitFor } from '../e2e/harness.ts';
 export { freePort };
 
 export type RelayTestEngine = RunningEngine & {
@@ -56,8 +56,15 @@ export function startRelayEngine(
 
 /** A TCP port that was free a moment ago (for peers that cannot listen on port 0 and tell us). */
 
-/** Registers an afterAll that stops the engines put in `engines`, ends the processes the file spawned and removes `dir`. */
-export function relayTestScope(): { engines: RelayTestEngine[]; dir: { path: string; remove(): void } } {
+/**
+ * Registers an afterAll that stops the engines put in `engines` (start() puts the ones it starts there), ends the
+ * processes the file spawned and removes `dir`.
+ */
+export function relayTestScope(): {
+  engines: RelayTestEngine[];
+  dir: { path: string; remove(): void };
+  start(options?: Parameters<typeof startRelayEngine>[0]): RelayTestEngine;
+} {
   const engines: RelayTestEngine[] = [];
   const dir = tempDir();
   afterAll(async () => {
@@ -65,5 +72,22 @@ export function relayTestScope(): { engines: RelayTestEngine[]; dir: { path: str
     await killAll();
     dir.remove();
   });
-  return { engines, dir };
+  const start = (options: Parameters<typeof startRelayEngine>[0] = {}) => {
+    const engine = startRelayEngine(options);
+    engines.push(engine);
+    return engine;
+  };
+  return { engines, dir, start };
+}
+
+/**
+ * Starts (with `start`, a scope's) an engine that pulls `url` into live/mirrored as relay `id`, and expects the pull
+ * to go live and the mirrored stream to carry H.264 and AAC over HTTP-FLV.
+ */
+export async function expectMirrored(start: (options: Parameters<typeof startRelayEngine>[0]) => RelayTestEngine, id: string, url: string): Promise<void> {
+  const mirror = start({ pulls: [{ id, app: 'live', stream: 'mirrored', url, enabled: true }] });
+  expect(await waitFor(() => mirror.relay(id)?.state === 'live', 15_000)).toBe(true);
+  expect(await waitFor(() => mirror.context.streams.find('live', 'mirrored')?.started === true, 15_000)).toBe(true);
+  const probed = await probe(mirror.httpUrl('live/mirrored.flv'));
+  expect(probed.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
 }

@@ -4,14 +4,13 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { Backoff } from '../../src/relay/backoff.ts';
 import { fillOriginTemplate, parseRtmpUrl, redactUrl, relaySchemeOf } from '../../src/relay/relay-url.ts';
 import { stripSetDataFrame } from '../../src/relay/script-data.ts';
-import { EngineApi } from '../../src/engine/engine-api.ts';
-import { secretFromValue } from '../../src/engine/control-link/engine-secret.ts';
+import type { EngineApi } from '../../src/engine/engine-api.ts';
 import type { EngineResult } from '../../src/control/engine-client.ts';
 import { createEngineClient } from '../../src/control/engine-client.ts';
 import type { RelayStatus } from '../../src/shared/config-protocol.ts';
-import { createLogger } from '../../src/shared/logger.ts';
 import { encodeAmf0 } from '../../src/rtmp/amf0.ts';
 import { adminToken, call, makeHarness } from '../control/api/helpers.ts';
+import { startEngineApi } from '../e2e/managed-engine.ts';
 import { startRelayEngine, type RelayTestEngine } from './relay-harness.ts';
 
 const engines: RelayTestEngine[] = [];
@@ -64,16 +63,7 @@ describe('relay status', () => {
   test('GET /v1/relays on the engine API lists a failing pull with its error; the engine client reads it', async () => {
     const engine = startRelayEngine({ pulls: [{ id: 'dead', app: 'live', stream: 'cam', url: 'rtmp://127.0.0.1:1/live/x', enabled: true }] });
     engines.push(engine);
-    const api = new EngineApi({
-      secret: secretFromValue('s3cret'),
-      version: 't',
-      startedAtMs: 0,
-      engine: () => engine,
-      configRevision: () => 0,
-      reload: null,
-      logger: createLogger({ sink: () => undefined }),
-    });
-    api.start('127.0.0.1', 0);
+    const api = startEngineApi(engine, 's3cret');
     apis.push(api);
     const client = createEngineClient({ baseUrl: `http://127.0.0.1:${api.port}`, secret: 's3cret' });
     let answer: EngineResult<readonly RelayStatus[]> = { ok: false, reason: '' };

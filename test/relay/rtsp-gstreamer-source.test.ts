@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, expect, test } from 'bun:test';
 import { decode, killAll, probe, waitFor } from '../e2e/harness.ts';
 import { startRelayEngine, type RelayTestEngine } from './relay-harness.ts';
 import { startGstCamera, type GstCamera } from './gst-camera.ts';
+import { rawRtspRequests } from '../e2e/rtsp-test-client.ts';
 
 let camera: GstCamera;
 let engines: RelayTestEngine[] = [];
@@ -29,32 +30,8 @@ function pullEngine(url: string): RelayTestEngine {
 
 /** the camera's answer to a DESCRIBE without credentials: its status line and challenge */
 async function unauthenticatedDescribe(): Promise<string> {
-  let text = '';
-  await new Promise<void>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error('no answer within 10 s')), 10_000);
-    void Bun.connect({
-      hostname: '127.0.0.1',
-      port: camera.port,
-      socket: {
-        open(s) {
-          s.write(`DESCRIBE rtsp://127.0.0.1:${camera.port}/cam RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\n\r\n`);
-        },
-        data(s, d) {
-          text += new TextDecoder().decode(d);
-          if (text.includes('\r\n\r\n')) {
-            clearTimeout(timer);
-            s.end();
-            done();
-          }
-        },
-        error(_s, err) {
-          clearTimeout(timer);
-          fail(err);
-        },
-      },
-    }).catch(fail);
-  });
-  return text;
+  const request = [`DESCRIBE rtsp://127.0.0.1:${camera.port}/cam RTSP/1.0`, 'CSeq: 1', 'Accept: application/sdp'];
+  return (await rawRtspRequests(camera.port, [request]))[0]!;
 }
 
 async function expectPlayable(engine: RelayTestEngine): Promise<void> {

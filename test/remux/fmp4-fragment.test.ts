@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'bun:test';
 import type { MediaFrame, Track } from '../../src/media/types.ts';
 import { Fmp4Muxer, type FragmentTrackInput } from '../../src/remux/fmp4-muxer.ts';
-import { ProtocolError, ProtocolErrorCode } from '../../src/shared/protocol-error.ts';
+import { ProtocolErrorCode } from '../../src/shared/protocol-error.ts';
 import { childBoxes, findBox, payload, read, walkBoxes } from './fmp4-mp4-samples.ts';
+import { expectProtocolError } from '../protocol-errors.ts';
 
 function hex(text: string): Uint8Array {
   const clean = text.replace(/[^0-9a-fA-F]/g, '');
@@ -34,16 +35,6 @@ const audioRun: FragmentTrackInput = {
   endDts: 3072,
 };
 
-function expectProtocolError(fn: () => unknown, code: ProtocolErrorCode): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(ProtocolError);
-  expect((caught as ProtocolError).code).toBe(code);
-}
 
 describe('fragment bytes', () => {
   const out = muxer.fragment(42, [videoRun, audioRun]);

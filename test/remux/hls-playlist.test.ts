@@ -138,6 +138,7 @@ describe('LL-HLS fMP4 playlist', () => {
     );
   });
 
+  // The expected playlists in these tests are alike in shape; each is the text its own model must render to.
   test('minimal SERVER-CONTROL; a new init segment mid-window and on the pending segment', () => {
     const model: MediaPlaylistModel = {
       targetDurationSec: 2,

@@ -20,6 +20,7 @@ import { encodeOpusControlHeader, opusChannelsFromDescriptors, opusPacketSamples
 import { isProtocolError } from '../../src/shared/protocol-error.ts';
 import { prng } from '../seeded-random.ts';
 import { readPes, readTsPackets } from './ts-demux.ts';
+import { expectProtocolError } from '../protocol-errors.ts';
 
 let dir = '';
 const captured: Record<'stereo' | 'mono', Uint8Array> = { stereo: new Uint8Array(0), mono: new Uint8Array(0) };
@@ -114,13 +115,7 @@ describe('Opus into MPEG-TS', () => {
     expect(splitOpusPes(pes).map((p) => p.data)).toEqual([a, b]);
     // bad control headers are a ProtocolError, never a crash or a wrong slice
     for (const bad of [Uint8Array.of(0x7f, 0xe0), Uint8Array.of(0x7e, 0xe0, 1, 0), Uint8Array.of(0x7f, 0xe0, 5, 1, 2), Uint8Array.of(0x7f, 0xf0, 1)]) {
-      let error: unknown;
-      try {
-        splitOpusPes(bad);
-      } catch (err) {
-        error = err;
-      }
-      expect(isProtocolError(error)).toBe(true);
+      expectProtocolError(() => splitOpusPes(bad));
     }
   });
 

@@ -4,6 +4,7 @@ import { encodeChunks } from '../../src/rtmp/chunk-writer.ts';
 import { RtmpMessageType, setChunkSizeMessage, type RtmpMessage } from '../../src/rtmp/message-types.ts';
 import { ProtocolErrorCode } from '../../src/shared/protocol-error.ts';
 import { concat, expectProtocolError, hex } from './helpers.ts';
+import { expectByteByByte, expectEveryTwoPieceSplit } from '../split-input.ts';
 
 const fill = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
 
@@ -160,18 +161,11 @@ describe('ChunkReader buffers and splits', () => {
   });
 
   test('split at every offset gives identical output', () => {
-    for (let cut = 0; cut <= stream.length; cut++) {
-      const reader = new ChunkReader();
-      const out = [...reader.push(stream.subarray(0, cut)), ...reader.push(stream.subarray(cut))];
-      expect(out).toEqual(reference);
-    }
+    expectEveryTwoPieceSplit(() => new ChunkReader(), stream, reference);
   });
 
   test('byte by byte gives identical output', () => {
-    const reader = new ChunkReader();
-    const out: RtmpMessage[] = [];
-    for (let i = 0; i < stream.length; i++) out.push(...reader.push(stream.subarray(i, i + 1)));
-    expect(out).toEqual(reference);
+    expectByteByByte(new ChunkReader(), stream, reference);
   });
 
   test('payloads are independent of the input buffer', () => {

@@ -5,7 +5,7 @@ import { audioSpecificConfigOfStreamMuxConfig, LatmDepacketizer } from '../../sr
 import type { RtpPacket } from '../../src/rtsp/rtp-packet.ts';
 import { describeTracks } from '../../src/rtsp/sdp-tracks.ts';
 import { parseSdp } from '../../src/rtsp/sdp.ts';
-import { isProtocolError } from '../../src/shared/protocol-error.ts';
+import { expectProtocolError } from '../protocol-errors.ts';
 
 const hex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 const packet = (payload: Uint8Array, timestamp: number, marker = true, sequenceNumber = 0): RtpPacket =>
@@ -36,13 +36,7 @@ describe('StreamMuxConfig', () => {
 
   test('forms we do not read are refused as unsupported, short ones as truncated', () => {
     for (const config of ['c0002410adca00', '41002410adca00', '40012410adca00', '4000a410adca00', '40002412adca00']) {
-      let caught: unknown;
-      try {
-        audioSpecificConfigOfStreamMuxConfig(hex(config));
-      } catch (err) {
-        caught = err;
-      }
-      expect(isProtocolError(caught)).toBe(true);
+      expectProtocolError(() => audioSpecificConfigOfStreamMuxConfig(hex(config)));
     }
     expect(() => audioSpecificConfigOfStreamMuxConfig(hex('4000'))).toThrow(/Truncated|need/);
   });

@@ -59,6 +59,7 @@ test('limits are read at each acquire; 0 per address means no per-address cap', 
   expect(slots.acquire('198.51.100.1').ok).toBe(false);
 });
 
+// A run of expect(addressKey(input)).toBe(output), alike in shape to the URL tests' runs (relay-status-api, redact-url): each is its own function's case table.
 test('address keys: IPv4-mapped is IPv4, IPv6 counts by its /64', () => {
   expect(addressKey('127.0.0.1')).toBe('127.0.0.1');
   expect(addressKey('::ffff:127.0.0.1')).toBe('127.0.0.1');

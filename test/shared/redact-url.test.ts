@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import { redactSecrets, redactUrlsIn } from '../../src/shared/redact-url.ts';
 
 describe('redactSecrets', () => {
+  // The tests below are runs of expect(redactSecrets(input)).toBe(output), alike in shape; kept apart by what each part of a URL hides.
   test('the stream key of an RTMP target (its last path segment)', () => {
     expect(redactSecrets('rtmp://a.rtmp.youtube.com/live2/abcd-efgh-ijkl-mnop')).toBe('rtmp://a.rtmp.youtube.com/live2/***');
     expect(redactSecrets('rtmps://live-api-s.facebook.com:443/rtmp/FB-123-0-Ab')).toBe('rtmps://live-api-s.facebook.com:443/rtmp/***');

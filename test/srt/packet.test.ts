@@ -3,8 +3,8 @@
 import { describe, expect, test } from 'bun:test';
 import { decodePacket, encodePacket } from '../../src/srt/packet.ts';
 import type { SrtPacket } from '../../src/srt/packet-types.ts';
-import { isProtocolError } from '../../src/shared/protocol-error.ts';
 import { hex, toHex } from './helpers.ts';
+import { expectProtocolError } from '../protocol-errors.ts';
 
 function roundTrip(bytes: string, expected: SrtPacket): void {
   const decoded = decodePacket(hex(bytes));
@@ -114,13 +114,7 @@ describe('bad bytes throw ProtocolError', () => {
   ];
   for (const [name, bytes] of cases) {
     test(name, () => {
-      let caught: unknown;
-      try {
-        decodePacket(hex(bytes));
-      } catch (err) {
-        caught = err;
-      }
-      expect(isProtocolError(caught)).toBe(true);
+      expectProtocolError(() => decodePacket(hex(bytes)));
     });
   }
 });

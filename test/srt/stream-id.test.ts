@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { formatStreamId, parseStreamId } from '../../src/srt/stream-id.ts';
-import { isProtocolError } from '../../src/shared/protocol-error.ts';
+import { expectProtocolError } from '../protocol-errors.ts';
 
 describe('stream id', () => {
   test('access-control form: r, m, u and any other keys become the admission query', () => {
@@ -34,13 +34,7 @@ describe('stream id', () => {
   });
   for (const bad of ['', 'live', 'live/', '/cam', '#!::m=publish', '#!::r=live/cam,m=both', '#!::r=live/cam,junk', 'live/\u0001', 'x/' + 'y'.repeat(600)]) {
     test(`refuses ${JSON.stringify(bad.slice(0, 30))}`, () => {
-      let caught: unknown;
-      try {
-        parseStreamId(bad);
-      } catch (err) {
-        caught = err;
-      }
-      expect(isProtocolError(caught)).toBe(true);
+      expectProtocolError(() => parseStreamId(bad));
     });
   }
 });

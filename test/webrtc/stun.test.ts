@@ -52,6 +52,7 @@ describe('RFC 5769 test vectors', () => {
     expect(checkFingerprint(m)).toBe(true);
   });
 
+  // Alike in shape to the IPv4 sample above: RFC 5769's two response vectors, each with its own address family and values.
   test('sample IPv6 response', () => {
     const m = parseStunMessage(RESPONSE_V6);
     const value = stunAttribute(m, StunAttr.XorMappedAddress)!;

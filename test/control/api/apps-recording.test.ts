@@ -11,6 +11,7 @@ const api = admin.api;
 
 const OFF = { enabled: false, format: 'fmp4' as const, segmentDurationSec: 6, path: null, retentionDays: 0, quotaMb: 0 };
 
+// Alike in shape to apps-snapshot.test.ts: the same kind of checks for another settings section, with its own defaults, fields and engine rules.
 describe('apps recording', () => {
   test('off by default, and absent from the engine snapshot until a path is set', async () => {
     const created = await api('POST', '/apps', { name: 'cams' });

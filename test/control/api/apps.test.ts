@@ -6,6 +6,7 @@ const admin = useAdminApi();
 const api = admin.api;
 
 describe('apps', () => {
+  // The expected app is alike in shape to control/apps.test.ts's: that pins the service's record, this the REST answer, each with its own values.
   test('create, read, list, change, delete', async () => {
     const created = await api('POST', '/apps', { name: 'cam-1', publishPolicy: 'stream-key', llHls: false });
     expect(created.status).toBe(201);

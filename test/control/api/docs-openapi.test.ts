@@ -74,6 +74,7 @@ describe('OpenAPI document', () => {
   });
 });
 
+// Opens alike in shape to the OpenAPI test above (a harness, a GET, its status and type); each then checks its own document.
 describe('docs UI', () => {
   test('/api/docs is HTML that loads only local assets, each of which is served', async () => {
     const h = await makeHarness();

@@ -1,6 +1,6 @@
 // Test harness for the REST API: an in-memory store, the real services, a fake engine, and
 // small request helpers over app.handle (no sockets).
-import { beforeEach } from 'bun:test';
+import { beforeEach, expect } from 'bun:test';
 import type { ClientState, EngineStatus, LiveStreamState } from '../../../src/shared/config-protocol.ts';
 import type { EngineClient, EngineResult, EngineSnapshot } from '../../../src/control/engine-client.ts';
 import { createServices, type Services } from '../../../src/control/services/index.ts';
@@ -121,6 +121,18 @@ export async function login(app: RestApp, username = 'admin', password = ADMIN_P
   const setCookie = res.headers.get('set-cookie') ?? '';
   const cookie = setCookie.split(';')[0] ?? '';
   return { cookie, csrf: res.body.csrfToken };
+}
+
+/** logs in through the console's form (as a browser posts it) and returns the session cookie */
+export async function consoleLoginCookie(app: RestApp, username = 'admin', password = ADMIN_PASSWORD): Promise<string> {
+  const res = await app.handle(new Request(`${BASE}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE },
+    body: new URLSearchParams({ username, password }).toString(),
+  }));
+  expect(res.status).toBe(303);
+  return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
 }
 
 /** an admin API token */

@@ -1,15 +1,12 @@
 // /api/v1/apps/{app}/keys and /api/v1/apps/{app}/signed-urls.
 import { beforeEach, describe, expect, test } from 'bun:test';
-import { adminToken, call, expectProblem, type Harness, makeHarness } from './helpers.ts';
+import { expectProblem, useAdminApi } from './helpers.ts';
 
-let h: Harness;
-let token: string;
+const fixture = useAdminApi();
 beforeEach(async () => {
-  h = await makeHarness();
-  token = await adminToken(h);
-  await call(h.app, 'POST', '/api/v1/apps', { creds: { token }, body: { name: 'cam', publishPolicy: 'stream-key' } });
+  await fixture.api('POST', '/apps', { name: 'cam', publishPolicy: 'stream-key' });
 });
-const api = (method: string, path: string, body?: unknown) => call(h.app, method, `/api/v1${path}`, { creds: { token }, body });
+const api = fixture.api;
 
 describe('stream keys', () => {
   test('the plain key is shown once, at creation, and it admits that stream', async () => {
@@ -17,12 +14,12 @@ describe('stream keys', () => {
     expect(created.status).toBe(201);
     const { key, publishUrl, publishUrls, ...streamKey } = created.body;
     expect(key).toMatch(/^wsk_/);
-    expect(streamKey).toMatchObject({ app: 'cam', stream: 'studio', label: 'OBS', revokedAtMs: null, createdAtMs: h.clock.now });
+    expect(streamKey).toMatchObject({ app: 'cam', stream: 'studio', label: 'OBS', revokedAtMs: null, createdAtMs: fixture.h.clock.now });
     expect(key.startsWith(streamKey.prefix)).toBe(true);
     expect(publishUrl).toBe(`rtmp://localhost/cam/studio?key=${encodeURIComponent(key)}`);
     // the fake engine reports no SRT/RTSP listeners: no URLs for them (the listeners tests below have them)
     expect(publishUrls).toEqual({ rtmp: publishUrl, srt: null, rtsp: null });
-    expect(h.services.streamKeys.verify('cam', 'studio', key)).toBe(true);
+    expect(fixture.h.services.streamKeys.verify('cam', 'studio', key)).toBe(true);
 
     const listed = await api('GET', '/apps/cam/keys');
     expect(listed.body.items).toEqual([streamKey]);
@@ -43,8 +40,8 @@ describe('stream keys', () => {
     const { body } = await api('POST', '/apps/cam/keys', { stream: 'studio' });
     expect((await api('DELETE', `/apps/cam/keys/${body.id}`)).status).toBe(204);
     expect((await api('DELETE', `/apps/cam/keys/${body.id}`)).status).toBe(204); // idempotent
-    expect((await api('GET', '/apps/cam/keys')).body.items[0].revokedAtMs).toBe(h.clock.now);
-    expect(h.services.streamKeys.verify('cam', 'studio', body.key)).toBe(false);
+    expect((await api('GET', '/apps/cam/keys')).body.items[0].revokedAtMs).toBe(fixture.h.clock.now);
+    expect(fixture.h.services.streamKeys.verify('cam', 'studio', body.key)).toBe(false);
   });
 
   test("another app's key or an unknown app is 404; bad input is 400 with field paths", async () => {
@@ -63,7 +60,7 @@ describe('signed URLs', () => {
   test('a play URL carries expires and sign, works until it expires, and lists every play protocol', async () => {
     const res = await api('POST', '/apps/cam/signed-urls', { stream: 'show', expiresInSec: 600 });
     expect(res.status).toBe(200);
-    const expires = Math.floor(h.clock.now / 1000) + 600;
+    const expires = Math.floor(fixture.h.clock.now / 1000) + 600;
     expect(res.body).toMatchObject({ app: 'cam', stream: 'show', action: 'play', expires, expiresAtMs: expires * 1000 });
     expect(res.body.query).toBe(`expires=${expires}&sign=${res.body.sign}`);
     expect(res.body.urls).toEqual({
@@ -77,19 +74,19 @@ describe('signed URLs', () => {
       // the fake engine reports no listeners: no WebRTC
       whep: null,
     });
-    expect(h.services.signedUrls.verify('cam', 'show', res.body.query, 'play').ok).toBe(true);
-    expect(h.services.signedUrls.verify('cam', 'show', res.body.query, 'publish').ok).toBe(false);
-    h.clock.now += 601_000;
-    expect(h.services.signedUrls.verify('cam', 'show', res.body.query, 'play').ok).toBe(false);
+    expect(fixture.h.services.signedUrls.verify('cam', 'show', res.body.query, 'play').ok).toBe(true);
+    expect(fixture.h.services.signedUrls.verify('cam', 'show', res.body.query, 'publish').ok).toBe(false);
+    fixture.h.clock.now += 601_000;
+    expect(fixture.h.services.signedUrls.verify('cam', 'show', res.body.query, 'play').ok).toBe(false);
   });
 
   test('a publish URL is RTMP only; rotating the secret voids it', async () => {
     const res = await api('POST', '/apps/cam/signed-urls', { stream: 'show', expiresInSec: 60, action: 'publish' });
     expect(res.body.urls.rtmp).toBe(`rtmp://localhost/cam/show?${res.body.query}`);
     expect(res.body.urls.hls).toBeNull();
-    expect(h.services.signedUrls.verify('cam', 'show', res.body.query, 'publish').ok).toBe(true);
+    expect(fixture.h.services.signedUrls.verify('cam', 'show', res.body.query, 'publish').ok).toBe(true);
     expect((await api('POST', '/apps/cam/signing-secret')).status).toBe(204);
-    expect(h.services.signedUrls.verify('cam', 'show', res.body.query, 'publish').ok).toBe(false);
+    expect(fixture.h.services.signedUrls.verify('cam', 'show', res.body.query, 'publish').ok).toBe(false);
   });
 
   test('invalid expiry, action or stream is 400; unknown app 404', async () => {

@@ -41,6 +41,7 @@ const job = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
+// Set-up alike in shape to console/recordings-page.test.ts's: here admin and viewer are API tokens, there console sessions.
 let h: Harness;
 let engine: RecordingEngine;
 let admin: string;

@@ -1,20 +1,17 @@
 // RTSP pull sources through the REST API: rtsp:// and rtsps:// are accepted, and the camera password in the URL's
 // userinfo is stored for the engine but never returned, neither to viewers nor to admins (*** sent back keeps it).
 import { beforeEach, describe, expect, test } from 'bun:test';
-import { adminToken, call, expectProblem, type Harness, login, makeHarness } from './helpers.ts';
+import { call, expectProblem, login, useAdminApi } from './helpers.ts';
 
 const URL_WITH_PASSWORD = 'rtsp://viewer:Cam-Pa55word@192.0.2.10:554/Streaming/Channels/101?transport=udp';
 
-let h: Harness;
-let token: string;
+const fixture = useAdminApi();
 beforeEach(async () => {
-  h = await makeHarness();
-  token = await adminToken(h);
-  await call(h.app, 'POST', '/api/v1/apps', { creds: { token }, body: { name: 'cams', sourceType: 'pull' } });
+  await fixture.api('POST', '/apps', { name: 'cams', sourceType: 'pull' });
 });
-const api = (method: string, path: string, body?: unknown) => call(h.app, method, `/api/v1${path}`, { creds: { token }, body });
+const api = fixture.api;
 /** the URL the engine is given (the config snapshot) */
-const engineUrl = (id: string) => h.services.config.snapshot().pulls?.find((p) => p.id === id)?.url;
+const engineUrl = (id: string) => fixture.h.services.config.snapshot().pulls?.find((p) => p.id === id)?.url;
 
 describe('RTSP pull sources', () => {
   test('rtsp:// and rtsps:// are accepted; rtsp without a host is not', async () => {
@@ -38,8 +35,8 @@ describe('RTSP pull sources', () => {
       expect(res.text).toContain('viewer:***@192.0.2.10');
     }
     expect((await api('POST', '/users', { username: 'vera', password: 'viewer password 1' })).status).toBe(201);
-    const viewer = await login(h.app, 'vera', 'viewer password 1');
-    const listed = await call(h.app, 'GET', '/api/v1/pulls', { creds: { cookie: viewer.cookie } });
+    const viewer = await login(fixture.h.app, 'vera', 'viewer password 1');
+    const listed = await call(fixture.h.app, 'GET', '/api/v1/pulls', { creds: { cookie: viewer.cookie } });
     expect(listed.status).toBe(200);
     expect(listed.text).not.toContain('Cam-Pa55word');
     expect(listed.body.items[0].url).toContain('***@192.0.2.10');
@@ -61,14 +58,14 @@ describe('RTSP pull sources', () => {
 
   test('the console shows the RTSP hint to admins and the pull list without the password', async () => {
     await api('POST', '/pulls', { app: 'cams', stream: 'door', url: URL_WITH_PASSWORD });
-    const admin = await login(h.app);
-    const page = await call(h.app, 'GET', '/relays', { creds: { cookie: admin.cookie } });
+    const admin = await login(fixture.h.app);
+    const page = await call(fixture.h.app, 'GET', '/relays', { creds: { cookie: admin.cookie } });
     expect(page.status).toBe(200);
     expect(page.text).toContain('rtsp://user:password@camera/stream');
     expect(page.text).toContain('?transport=udp');
     expect(page.text).not.toContain('Cam-Pa55word');
     const id = (await api('GET', '/pulls')).body.items[0].id;
-    const form = await call(h.app, 'GET', `/pulls/${id}/edit`, { creds: { cookie: admin.cookie } });
+    const form = await call(fixture.h.app, 'GET', `/pulls/${id}/edit`, { creds: { cookie: admin.cookie } });
     expect(form.text).toContain('rtsp://viewer:***@192.0.2.10:554/Streaming/Channels/101?transport=udp');
     expect(form.text).not.toContain('Cam-Pa55word');
   });

@@ -2,22 +2,19 @@
 // passphrase length, latency, multicast interface) give a 400 with the reason, and an SRT passphrase is stored for
 // the engine but never shown back, to admins neither (*** sent back keeps it), as RTSP passwords are.
 import { beforeEach, describe, expect, test } from 'bun:test';
-import { adminToken, call, expectProblem, type Harness, login, makeHarness } from './helpers.ts';
+import { call, expectProblem, login, useAdminApi } from './helpers.ts';
 
 const SECRET = 'Srt-Pa55phrase-1';
 const SRT_URL = `srt://192.0.2.20:9000?streamid=live/feed&passphrase=${SECRET}&latency=200`;
 
-let h: Harness;
-let token: string;
+const fixture = useAdminApi();
 beforeEach(async () => {
-  h = await makeHarness();
-  token = await adminToken(h);
-  await call(h.app, 'POST', '/api/v1/apps', { creds: { token }, body: { name: 'feeds', sourceType: 'pull' } });
-  await call(h.app, 'POST', '/api/v1/apps', { creds: { token }, body: { name: 'live' } });
+  await fixture.api('POST', '/apps', { name: 'feeds', sourceType: 'pull' });
+  await fixture.api('POST', '/apps', { name: 'live' });
 });
-const api = (method: string, path: string, body?: unknown) => call(h.app, method, `/api/v1${path}`, { creds: { token }, body });
-const enginePull = (id: string) => h.services.config.snapshot().pulls?.find((p) => p.id === id)?.url;
-const engineForward = (id: string) => h.services.config.snapshot().forwards?.find((f) => f.id === id)?.url;
+const api = fixture.api;
+const enginePull = (id: string) => fixture.h.services.config.snapshot().pulls?.find((p) => p.id === id)?.url;
+const engineForward = (id: string) => fixture.h.services.config.snapshot().forwards?.find((f) => f.id === id)?.url;
 
 describe('srt:// and udp:// pull sources', () => {
   test('accepted: an SRT listener to call, a unicast bind address, a multicast group with its interface', async () => {
@@ -61,8 +58,8 @@ describe('srt:// and udp:// pull sources', () => {
     expect(enginePull(created.body.id)).toBe(SRT_URL);
     for (const path of ['/pulls', `/pulls/${created.body.id}`]) expect((await api('GET', path)).text).not.toContain(SECRET);
     expect((await api('POST', '/users', { username: 'vera', password: 'viewer password 1' })).status).toBe(201);
-    const viewer = await login(h.app, 'vera', 'viewer password 1');
-    const listed = await call(h.app, 'GET', '/api/v1/pulls', { creds: { cookie: viewer.cookie } });
+    const viewer = await login(fixture.h.app, 'vera', 'viewer password 1');
+    const listed = await call(fixture.h.app, 'GET', '/api/v1/pulls', { creds: { cookie: viewer.cookie } });
     expect(listed.text).not.toContain(SECRET);
 
     const id = created.body.id;
@@ -102,7 +99,7 @@ test("an SRT pull's status carries its link figures from the engine", async () =
     id: created.body.id, kind: 'pull', app: 'feeds', stream: 'feed', url: 'srt://192.0.2.20:9000?***', state: 'live', lastError: null,
     liveSinceMs: 1, nextRetryAtMs: 0, retries: 0, bytesIn: 10, bytesOut: 0, droppedMessages: 0, link,
   };
-  Object.assign(h.engine, { relays: () => Promise.resolve({ ok: true, value: [status] }) });
+  Object.assign(fixture.h.engine, { relays: () => Promise.resolve({ ok: true, value: [status] }) });
   const read = await api('GET', `/pulls/${created.body.id}`);
   expect(read.status).toBe(200);
   expect(read.body.status.link).toEqual(link);

@@ -4,7 +4,7 @@
 // or reporting a listener off there is no URL for it.
 import { beforeEach, describe, expect, test } from 'bun:test';
 import type { EngineListeners } from '../../../src/shared/config-protocol.ts';
-import { adminToken, BASE, call, type Harness, makeHarness } from './helpers.ts';
+import { adminToken, BASE, call, consoleLoginCookie, type Harness, makeHarness } from './helpers.ts';
 
 const LISTENERS: EngineListeners = { srt: { enabled: true, port: 10080, encrypted: false }, rtsp: { enabled: true, port: 8554 }, webrtc: { enabled: true, port: 8189 } };
 const VIEWER_PASSWORD = 'stream-urls-viewer-pw';
@@ -31,17 +31,6 @@ beforeEach(async () => {
   expect((await api('POST', '/users', { username: 'vera', password: VIEWER_PASSWORD, role: 'viewer' })).status).toBe(201);
   expect((await api('POST', '/users', { username: 'wang', password: VIEWER_PASSWORD, role: 'viewer', language: 'zh' })).status).toBe(201);
 });
-
-async function consoleCookie(username: string, password: string): Promise<string> {
-  const res = await h.app.handle(new Request(`${BASE}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE },
-    body: new URLSearchParams({ username, password }).toString(),
-  }));
-  expect(res.status).toBe(303);
-  return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
-}
 
 async function consolePage(path: string, cookie: string): Promise<string> {
   const res = await h.app.handle(new Request(BASE + path, { headers: { cookie } }));
@@ -125,7 +114,7 @@ describe('REST API', () => {
     expect((await api('GET', '/streams/keyed/cam')).body.urls.publish).toBeNull();
     expect((await api('GET', '/streams/signed/cam')).body.urls).toEqual({ play: null, publish: null });
 
-    const viewer = await consoleCookie('vera', VIEWER_PASSWORD);
+    const viewer = await consoleLoginCookie(h.app, 'vera', VIEWER_PASSWORD);
     const seen = await api('GET', '/streams/open/cam', undefined, { cookie: viewer });
     expect(seen.status).toBe(200);
     expect(seen.body.urls.publish).toBeNull();
@@ -136,7 +125,7 @@ describe('REST API', () => {
 
 describe('console stream page', () => {
   test('an admin gets SRT and RTSP publish and play URLs; a stream-key app shows the key=KEY template in them', async () => {
-    const cookie = await consoleCookie('admin', 'correct horse battery');
+    const cookie = await consoleLoginCookie(h.app, 'admin', 'correct horse battery');
     const page = await consolePage('/streams/keyed/cam', cookie);
     expect(codeOf(page, 'publish-srt')).toBe('srt://localhost:10080?streamid=#!::r=keyed/cam,m=publish,key=KEY');
     expect(codeOf(page, 'publish-rtsp')).toBe('rtsp://localhost:8554/keyed/cam?key=KEY');
@@ -151,7 +140,7 @@ describe('console stream page', () => {
   });
 
   test('a viewer gets the SRT and RTSP play URLs but no publish URL, and none for an app that plays only signed URLs', async () => {
-    const cookie = await consoleCookie('vera', VIEWER_PASSWORD);
+    const cookie = await consoleLoginCookie(h.app, 'vera', VIEWER_PASSWORD);
     const open = await consolePage('/streams/open/cam', cookie);
     expect(codeOf(open, 'url-srt')).toBe('srt://localhost:10080?streamid=#!::r=open/cam,m=request');
     expect(codeOf(open, 'url-rtsp')).toBe('rtsp://localhost:8554/open/cam');
@@ -166,11 +155,11 @@ describe('console stream page', () => {
 
   test('in Chinese; the passphrase note when SRT is encrypted; a note instead of URLs when the engine is down', async () => {
     h.engine.status_ = { ...h.engine.status_, listeners: { ...LISTENERS, srt: { enabled: true, port: 10080, encrypted: true } } };
-    const zh = await consoleCookie('wang', VIEWER_PASSWORD);
+    const zh = await consoleLoginCookie(h.app, 'wang', VIEWER_PASSWORD);
     const page = await consolePage('/streams/open/cam', zh);
     expect(page).toContain('引擎的 SRT 监听已加密');
     expect(codeOf(page, 'url-srt')).toBe('srt://localhost:10080?streamid=#!::r=open/cam,m=request');
-    const admin = await consoleCookie('admin', 'correct horse battery');
+    const admin = await consoleLoginCookie(h.app, 'admin', 'correct horse battery');
     expect(await consolePage('/streams/open/cam', admin)).toContain('data-testid="srt-passphrase"');
     expect(await consolePage('/streams/open/cam', admin)).toContain('SRT (OBS: Server, key empty)');
 
@@ -191,7 +180,7 @@ describe('MPEG-TS over UDP on the stream page', () => {
     expect((await api('POST', '/forwards', { app: 'feed', stream: 'cam', url: 'udp://239.1.1.1:5004?ttl=1' })).status).toBe(201);
     expect((await api('POST', '/forwards', { app: 'feed', url: 'rtmp://example.net/live/cam' })).status).toBe(201);
 
-    const admin = await consoleCookie('admin', 'correct horse battery');
+    const admin = await consoleLoginCookie(h.app, 'admin', 'correct horse battery');
     const page = await consolePage('/streams/feed/cam', admin);
     expect(codeOf(page, 'publish-udp')).toBe('udp://localhost:5000');
     expect(page).not.toContain('udp://localhost:5002');
@@ -201,7 +190,7 @@ describe('MPEG-TS over UDP on the stream page', () => {
     // a stream with no UDP relay gets the hint instead
     expect(await consolePage('/streams/open/cam', admin)).toContain('data-testid="udp-hint"');
 
-    const viewer = await consoleCookie('vera', VIEWER_PASSWORD);
+    const viewer = await consoleLoginCookie(h.app, 'vera', VIEWER_PASSWORD);
     const seen = await consolePage('/streams/feed/cam', viewer);
     expect(seen).not.toContain('udp://');
     expect(seen).not.toContain('data-testid="udp-hint"');
@@ -211,7 +200,7 @@ describe('MPEG-TS over UDP on the stream page', () => {
     expect((await api('POST', '/apps', { name: 'feed', sourceType: 'pull' })).status).toBe(201);
     expect((await api('POST', '/pulls', { app: 'feed', stream: 'cam', url: 'udp://239.2.2.2:6000?interface=127.0.0.1' })).status).toBe(201);
     expect((await api('POST', '/users', { username: 'li', password: VIEWER_PASSWORD, role: 'admin', language: 'zh' })).status).toBe(201);
-    const page = await consolePage('/streams/feed/cam', await consoleCookie('li', VIEWER_PASSWORD));
+    const page = await consolePage('/streams/feed/cam', await consoleLoginCookie(h.app, 'li', VIEWER_PASSWORD));
     expect(page).toContain('MPEG-TS over UDP（发送到）');
     expect(codeOf(page, 'publish-udp')).toBe('udp://239.2.2.2:6000');
   });

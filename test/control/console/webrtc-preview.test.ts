@@ -4,7 +4,7 @@
 // Chinese; names escaped.
 import { beforeEach, expect, test } from 'bun:test';
 import type { EngineListeners } from '../../../src/shared/config-protocol.ts';
-import { adminToken, BASE, call, type Harness, makeHarness } from '../api/helpers.ts';
+import { adminToken, BASE, call, consoleLoginCookie, type Harness, makeHarness } from '../api/helpers.ts';
 
 const ON: EngineListeners = { srt: { enabled: false, port: null, encrypted: false }, rtsp: { enabled: false, port: null }, webrtc: { enabled: true, port: 8189 } };
 const OFF: EngineListeners = { ...ON, webrtc: { enabled: false, port: null } };
@@ -23,14 +23,7 @@ beforeEach(async () => {
 });
 
 async function page(path: string, username = 'admin', password = 'correct horse battery'): Promise<string> {
-  const login = await h.app.handle(new Request(`${BASE}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE },
-    body: new URLSearchParams({ username, password }).toString(),
-  }));
-  expect(login.status).toBe(303);
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const cookie = await consoleLoginCookie(h.app, username, password);
   const res = await h.app.handle(new Request(BASE + path, { headers: { cookie } }));
   expect(res.status).toBe(200);
   return res.text();
