@@ -8,8 +8,9 @@ import { isProtocolError } from '../shared/protocol-error.ts';
 import type { ClientEntry } from './client-registry.ts';
 import { ConnectionWriter, type ByteSink } from './connection-writer.ts';
 import type { EngineContext } from './engine-context.ts';
+import type { ClientRole } from '../shared/config-protocol.ts';
 
-export type EdgeRole = 'publisher' | 'viewer' | 'idle';
+export type EdgeRole = ClientRole;
 
 export type EdgeConnectionInit = Readonly<{
   protocol: 'rtmp' | 'rtsp';

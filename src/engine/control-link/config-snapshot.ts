@@ -10,6 +10,7 @@ import {
   type ConfigSnapshot,
   type RecordingSettings,
   SNAPSHOT_LIMITS,
+  SOURCE_TYPES,
   type SnapshotSettings,
 } from '../../shared/config-protocol.ts';
 
@@ -83,7 +84,7 @@ function parseApp(value: unknown, index: number): AppSettings {
   const srtPort = o.srtPort === undefined || o.srtPort === null ? null : int(o, 'srtPort', what, 1, 65_535);
   return {
     name: str(o, 'name', what),
-    sourceType: oneOf(o, 'sourceType', what, ['push', 'pull'] as const),
+    sourceType: oneOf(o, 'sourceType', what, SOURCE_TYPES),
     hls: bool(o, 'hls', what),
     llHls: bool(o, 'llHls', what),
     publishPolicy: oneOf(o, 'publishPolicy', what, PUBLISH_POLICIES),

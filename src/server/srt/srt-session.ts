@@ -11,7 +11,7 @@ import type { TsTrack } from '../../remux/ts-demuxer.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { isProtocolError } from '../../shared/protocol-error.ts';
 import type { ParsedStreamId, SrtConnection, SrtPacket } from '../../srt/index.ts';
-import type { LinkStats } from '../../shared/config-protocol.ts';
+import type { ClientRole, LinkStats } from '../../shared/config-protocol.ts';
 import type { ClientEntry } from '../client-registry.ts';
 import type { EngineContext } from '../engine-context.ts';
 import { srtLinkStats } from '../link-stats.ts';
@@ -108,7 +108,7 @@ export class SrtSession {
     return this.closed;
   }
 
-  get role(): 'publisher' | 'viewer' | 'idle' {
+  get role(): ClientRole {
     return this.publishing ? 'publisher' : this.playing ? 'viewer' : 'idle';
   }
 
