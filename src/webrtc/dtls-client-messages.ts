@@ -4,7 +4,7 @@
 // dtls-handshake.ts; the offer here is exactly what that side accepts (one suite, one curve, one SRTP profile).
 import { concatBytes } from '../media/bytes.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
-import { CIPHER_ECDHE_ECDSA_AES128_GCM_SHA256, ExtensionType, SIG_ECDSA_SHA256, SRTP_AES128_CM_HMAC_SHA1_80 } from './dtls-handshake.ts';
+import { CIPHER_ECDHE_ECDSA_AES128_GCM_SHA256, Cursor, ExtensionType, SIG_ECDSA_SHA256, SRTP_AES128_CM_HMAC_SHA1_80 } from './dtls-handshake.ts';
 
 export const HELLO_VERIFY_REQUEST = 3;
 const NAMED_CURVE_SECP256R1 = 23;
@@ -16,34 +16,6 @@ const MAX_COOKIE_BYTES = 255;
 
 function fail(code: ProtocolErrorCode, what: string): never {
   throw new ProtocolError(code, `DTLS handshake: ${what}`);
-}
-
-/** Big-endian fields of one message body; reading past its end is a ProtocolError. */
-class Reader {
-  at = 0;
-  constructor(
-    private readonly bytes: Uint8Array,
-    private readonly what: string,
-  ) {}
-  u8(): number {
-    if (this.at + 1 > this.bytes.length) fail(ProtocolErrorCode.Truncated, this.what);
-    return this.bytes[this.at++]!;
-  }
-  u16(): number {
-    return (this.u8() << 8) | this.u8();
-  }
-  take(n: number): Uint8Array {
-    if (this.at + n > this.bytes.length) fail(ProtocolErrorCode.Truncated, this.what);
-    const out = this.bytes.subarray(this.at, this.at + n);
-    this.at += n;
-    return out;
-  }
-  get done(): boolean {
-    return this.at === this.bytes.length;
-  }
-  end(): void {
-    if (!this.done) fail(ProtocolErrorCode.Malformed, `${this.what}: ${this.bytes.length - this.at} bytes past its end`);
-  }
 }
 
 const u16 = (v: number): Uint8Array => Uint8Array.of(v >> 8, v & 0xff);
@@ -80,7 +52,7 @@ export function encodeClientHello(random: Uint8Array, cookie: Uint8Array): Uint8
 
 /** HelloVerifyRequest: the cookie to echo in a second ClientHello. */
 export function parseHelloVerifyRequest(body: Uint8Array): Uint8Array {
-  const r = new Reader(body, 'HelloVerifyRequest');
+  const r = new Cursor(body, 'HelloVerifyRequest');
   r.u16(); // server_version: RFC 6347 §4.2.1 says not to rely on it
   const cookie = r.take(r.u8());
   r.end();
@@ -92,7 +64,7 @@ export type ServerHello = Readonly<{ random: Uint8Array }>;
 
 /** The ServerHello, refused unless it picked what we offered: our suite, our SRTP profile, extended master secret. */
 export function parseServerHello(body: Uint8Array): ServerHello {
-  const r = new Reader(body, 'ServerHello');
+  const r = new Cursor(body, 'ServerHello');
   const version = r.u16();
   if (version !== 0xfefd) fail(ProtocolErrorCode.Unsupported, `server version 0x${version.toString(16)} (DTLS 1.2 only)`);
   const random = r.take(32);
@@ -103,7 +75,7 @@ export function parseServerHello(body: Uint8Array): ServerHello {
   const extensions = new Map<number, Uint8Array>();
   if (!r.done) {
     const length = r.u16();
-    const list = new Reader(r.take(length), 'ServerHello extensions');
+    const list = new Cursor(r.take(length), 'ServerHello extensions');
     while (!list.done) {
       const type = list.u16();
       if (extensions.has(type)) fail(ProtocolErrorCode.Malformed, `extension 0x${type.toString(16)} twice`);
@@ -113,7 +85,7 @@ export function parseServerHello(body: Uint8Array): ServerHello {
   }
   const srtp = extensions.get(ExtensionType.UseSrtp);
   if (!srtp) fail(ProtocolErrorCode.Unsupported, 'server did not negotiate use_srtp');
-  const s = new Reader(srtp, 'use_srtp');
+  const s = new Cursor(srtp, 'use_srtp');
   if (s.u16() !== 2 || s.u16() !== SRTP_AES128_CM_HMAC_SHA1_80) fail(ProtocolErrorCode.Unsupported, 'server chose an SRTP profile we did not offer');
   s.take(s.u8()); // srtp_mki: ignored, as WebRTC does
   s.end();
@@ -129,7 +101,7 @@ export type ServerKeyExchange = Readonly<{
 }>;
 
 export function parseServerKeyExchange(body: Uint8Array): ServerKeyExchange {
-  const r = new Reader(body, 'ServerKeyExchange');
+  const r = new Cursor(body, 'ServerKeyExchange');
   if (r.u8() !== CURVE_TYPE_NAMED) fail(ProtocolErrorCode.Unsupported, 'ServerKeyExchange curve type');
   const curve = r.u16();
   if (curve !== NAMED_CURVE_SECP256R1) fail(ProtocolErrorCode.Unsupported, `server chose curve ${curve}`);
@@ -144,11 +116,11 @@ export function parseServerKeyExchange(body: Uint8Array): ServerKeyExchange {
 
 /** A CertificateRequest we can answer: it must accept an ECDSA certificate signing with SHA-256. */
 export function checkCertificateRequest(body: Uint8Array): void {
-  const r = new Reader(body, 'CertificateRequest');
+  const r = new Cursor(body, 'CertificateRequest');
   const types = r.take(r.u8());
   const algorithmBytes = r.u16();
   if (algorithmBytes % 2 !== 0) fail(ProtocolErrorCode.Malformed, 'CertificateRequest algorithms');
-  const algorithms = new Reader(r.take(algorithmBytes), 'CertificateRequest algorithms');
+  const algorithms = new Cursor(r.take(algorithmBytes), 'CertificateRequest algorithms');
   let sha256 = false;
   while (!algorithms.done) if (algorithms.u16() === SIG_ECDSA_SHA256) sha256 = true;
   r.take(r.u16()); // certificate authorities: a self-signed WebRTC certificate names none

@@ -23,6 +23,8 @@ import {
 import { ContentType, RECORD_HEADER_BYTES, encodeRecordHeader, parseDtlsRecords, type DtlsRecord } from './dtls-record.ts';
 import type { DtlsOutput } from './dtls-server.ts';
 
+// Alike in shape to DtlsServerInit (our certificate, the peer's fingerprint, randomness); kept apart
+// because the client alone fragments to an MTU and the two sides' options grow independently.
 export type DtlsClientInit = Readonly<{
   certificateDer: Uint8Array;
   privateKey: KeyObject;

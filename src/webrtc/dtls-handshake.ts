@@ -32,8 +32,8 @@ function fail(code: ProtocolErrorCode, what: string): never {
   throw new ProtocolError(code, `DTLS handshake: ${what}`);
 }
 
-/** Reads big-endian fields from a message body and fails with a ProtocolError past its end. */
-class Cursor {
+/** Reads big-endian fields from a message body and fails with a ProtocolError past its end (both sides' parsers use it). */
+export class Cursor {
   at = 0;
   constructor(readonly bytes: Uint8Array, readonly what: string) {}
   u8(): number {
@@ -54,6 +54,9 @@ class Cursor {
   }
   get done(): boolean {
     return this.at === this.bytes.length;
+  }
+  end(): void {
+    if (!this.done) fail(ProtocolErrorCode.Malformed, `${this.what}: ${this.bytes.length - this.at} bytes past its end`);
   }
 }
 
