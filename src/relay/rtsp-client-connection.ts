@@ -8,6 +8,7 @@ import { encodeInterleaved, encodeRequest } from '../rtsp/rtsp-encode.ts';
 import { headerValue, headerValues, type RtspHeaders, type RtspResponse } from '../rtsp/rtsp-message.ts';
 import { RtspParser } from '../rtsp/rtsp-parser.ts';
 import { ConnectionWriter, DEFAULT_WRITER_LIMITS } from '../server/connection-writer.ts';
+import { dialTarget } from './dial-target.ts';
 
 const USER_AGENT = 'Weir';
 const STATUS_UNAUTHORIZED = 401;
@@ -88,11 +89,8 @@ export class RtspClientConnection {
         if (!settled) reject(new Error(reason));
         settled = true;
       };
-      // the connect options repeat rtmp-client-connection.ts's on purpose: both dial TCP or TLS the same way
       Bun.connect<undefined>({
-        hostname: host,
-        port,
-        ...(tls ? { tls: { rejectUnauthorized: !this.options.insecureTls, serverName: host } } : {}),
+        ...dialTarget(host, port, tls, this.options.insecureTls),
         socket: {
           open: (socket) => {
             clearTimeout(timer);
