@@ -2,6 +2,7 @@
 // stsd avc1/avc3 (avcC), hvc1/hev1 (hvcC), mp4a (esds -> AudioSpecificConfig), mvex/trex defaults) and media segments
 // (one or more moof + mdat: tfhd, tfdt, trun) into frames (ISO/IEC 14496-12 §8.8, ISO/IEC 14496-15, ISO/IEC 14496-14).
 // Pure: bytes in, values out. Timestamps are in each track's timescale.
+import { readUint16BE, readUint32BE } from '../media/bytes.ts';
 import { AudioCodec, VideoCodec, type MediaFrame } from '../media/types.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 
@@ -60,13 +61,22 @@ function fail(message: string): never {
   throw new ProtocolError(ProtocolErrorCode.Malformed, `fMP4: ${message}`);
 }
 
+/** `bytes` bytes at `at` end inside `b`, or the box is truncated. */
+function inBounds(b: Uint8Array, at: number, bytes: number): void {
+  if (at + bytes > b.length) fail('truncated box');
+}
 const u8 = (b: Uint8Array, at: number): number => {
-  if (at >= b.length) fail('truncated box');
+  inBounds(b, at, 1);
   return b[at]!;
 };
-const u16 = (b: Uint8Array, at: number): number => (u8(b, at) << 8) | u8(b, at + 1);
-const u32 = (b: Uint8Array, at: number): number =>
-  ((u8(b, at) << 24) | (u8(b, at + 1) << 16) | (u8(b, at + 2) << 8) | u8(b, at + 3)) >>> 0;
+const u16 = (b: Uint8Array, at: number): number => {
+  inBounds(b, at, 2);
+  return readUint16BE(b, at);
+};
+const u32 = (b: Uint8Array, at: number): number => {
+  inBounds(b, at, 4);
+  return readUint32BE(b, at);
+};
 const i32 = (b: Uint8Array, at: number): number => u32(b, at) | 0;
 const u64 = (b: Uint8Array, at: number): number => u32(b, at) * 2 ** 32 + u32(b, at + 4);
 const fourCc = (b: Uint8Array, at: number): string => String.fromCharCode(u8(b, at), u8(b, at + 1), u8(b, at + 2), u8(b, at + 3));
