@@ -63,18 +63,19 @@ export function ascFromAdts(frame: Pick<AdtsFrame, 'objectType' | 'samplingFrequ
 }
 
 export function encodeAacSequenceHeaderBody(asc: Uint8Array): Uint8Array {
-  const out = new Uint8Array(2 + asc.length);
-  out[0] = AAC_SOUND_BYTE;
-  out[1] = AacPacketType.SequenceHeader;
-  out.set(asc, 2);
-  return out;
+  return aacBody(AacPacketType.SequenceHeader, asc);
 }
 
 export function encodeAacRawBody(raw: Uint8Array): Uint8Array {
-  const out = new Uint8Array(2 + raw.length);
+  return aacBody(AacPacketType.Raw, raw);
+}
+
+/** AACAUDIODATA: the fixed sound byte, the AACPacketType, then the payload. */
+function aacBody(packetType: AacPacketType, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(2 + payload.length);
   out[0] = AAC_SOUND_BYTE;
-  out[1] = AacPacketType.Raw;
-  out.set(raw, 2);
+  out[1] = packetType;
+  out.set(payload, 2);
   return out;
 }
 
