@@ -136,13 +136,7 @@ function isKnownPacketType(packetType: number): boolean {
 }
 
 function parseExAudioTag(body: Uint8Array, first: number): AudioTagInfo {
-  let packetType = first & 0x0f;
-  let offset = 1;
-  if (packetType === AudioPacketType.ModEx) {
-    const skipped = skipModEx(body, offset, packetType, AudioPacketType.ModEx, WHAT);
-    packetType = skipped.packetType;
-    offset = skipped.offset;
-  }
+  let { packetType, offset } = skipModEx(body, 1, first & 0x0f, AudioPacketType.ModEx, WHAT);
 
   if (packetType === AudioPacketType.Multitrack) {
     const trackPacketType = checkMultitrack(body, offset, WHAT, (type) => {

@@ -89,13 +89,7 @@ function videoCodecOf(fourCc: number): VideoCodec | undefined {
 
 function parseExVideoTag(body: Uint8Array, first: number): VideoTagInfo {
   const frameType = (first >> 4) & 0x07;
-  let packetType = first & 0x0f;
-  let offset = 1;
-  if (packetType === VideoPacketType.ModEx) {
-    const skipped = skipModEx(body, offset, packetType, VideoPacketType.ModEx, WHAT);
-    packetType = skipped.packetType;
-    offset = skipped.offset;
-  }
+  let { packetType, offset } = skipModEx(body, 1, first & 0x0f, VideoPacketType.ModEx, WHAT);
   if (frameType === VideoFrameType.Command && packetType !== VideoPacketType.Metadata) return COMMAND;
   const keyframe = frameType === VideoFrameType.Keyframe;
 
