@@ -173,21 +173,20 @@ function readTrack(b: Uint8Array, trak: Box): Fmp4TrackInfo | undefined {
   const base = { trackId, kind, timescale, sampleEntry: entry.type } as const;
   const inner = (fields: number, type: string): Box | undefined =>
     boxes(b, entry.payload + fields, entry.end).find((x) => x.type === type);
+  /** AVC/HEVC: the configuration record, whose lengthSizeMinusOne (low 2 bits of byte `lengthSizeAt`) sizes the NAL lengths */
+  const nalTrack = (configType: 'avcC' | 'hvcC', codec: typeof VideoCodec.H264 | typeof VideoCodec.H265, lengthSizeAt: number): Fmp4TrackInfo => {
+    const box = inner(VISUAL_ENTRY_FIELDS, configType);
+    if (!box) fail(`track ${trackId}: ${entry.type} without ${configType}`);
+    const config = b.slice(box.payload, box.end);
+    return { ...base, codec, config, nalLengthSize: (u8(config, lengthSizeAt) & 3) + 1 };
+  };
   switch (entry.type) {
     case 'avc1':
-    case 'avc3': {
-      const avcC = inner(VISUAL_ENTRY_FIELDS, 'avcC');
-      if (!avcC) fail(`track ${trackId}: ${entry.type} without avcC`);
-      const config = b.slice(avcC.payload, avcC.end);
-      return { ...base, codec: VideoCodec.H264, config, nalLengthSize: (u8(config, 4) & 3) + 1 };
-    }
+    case 'avc3':
+      return nalTrack('avcC', VideoCodec.H264, 4);
     case 'hvc1':
-    case 'hev1': {
-      const hvcC = inner(VISUAL_ENTRY_FIELDS, 'hvcC');
-      if (!hvcC) fail(`track ${trackId}: ${entry.type} without hvcC`);
-      const config = b.slice(hvcC.payload, hvcC.end);
-      return { ...base, codec: VideoCodec.H265, config, nalLengthSize: (u8(config, 21) & 3) + 1 };
-    }
+    case 'hev1':
+      return nalTrack('hvcC', VideoCodec.H265, 21);
     case 'mp4a': {
       // QuickTime sound entry versions 1 and 2 carry 16 and 36 more bytes of fields
       const version = u16(b, entry.payload + 8);
