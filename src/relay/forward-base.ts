@@ -186,10 +186,7 @@ export abstract class ForwardBase<S extends ForwardSinkHandle, R> {
       return this.stop('the source is no longer live');
     }
     const delayMs = this.backoff.next();
-    this.status.state = 'retrying';
-    this.status.lastError = reason;
-    this.status.retries++;
-    this.status.nextRetryAtMs = Date.now() + delayMs;
+    this.status.retrying(reason, delayMs);
     this.log.warn('forward failed; retrying', { reason, delayMs });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
