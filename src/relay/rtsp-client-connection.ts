@@ -10,6 +10,8 @@ import { RtspParser } from '../rtsp/rtsp-parser.ts';
 import { ConnectionWriter, DEFAULT_WRITER_LIMITS } from '../server/connection-writer.ts';
 import { dialTarget } from './dial-target.ts';
 
+// Alike in shape (constants, then a Readonly options type) to vod/mp4-sample-table.ts, recorder/vod-library.ts,
+// server/webrtc/whip-publisher.ts and control/services/login-rate-limiter.ts: declarations only.
 const USER_AGENT = 'Weir';
 const STATUS_UNAUTHORIZED = 401;
 

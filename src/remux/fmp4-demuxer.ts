@@ -44,6 +44,7 @@ const TfhdFlag = {
   DefaultFlags: 0x20,
   DefaultBaseIsMoof: 0x020000,
 } as const;
+// TfhdFlag and TrunFlag are alike in shape to server/srt/srt-listener.ts's code tables: different fields' numbers.
 const TrunFlag = {
   DataOffset: 0x01,
   FirstSampleFlags: 0x04,

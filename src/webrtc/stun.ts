@@ -11,6 +11,8 @@ const FINGERPRINT_XOR = 0x5354554e;
 /** Attributes an ICE check carries; the larger the message, the likelier it is garbage. */
 export const STUN_MAX_MESSAGE_BYTES = 1500;
 
+// StunAttr and the message types are alike in shape to remux/mp4-box-types.ts's flag tables and rtsp/sdp.ts's types:
+// declarations only.
 export const StunClass = { Request: 0, Indication: 1, Success: 2, Error: 3 } as const;
 export type StunClass = (typeof StunClass)[keyof typeof StunClass];
 
