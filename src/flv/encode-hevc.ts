@@ -73,6 +73,8 @@ export function encodeHevcSequenceStartBody(hvcC: Uint8Array): Uint8Array {
   return out;
 }
 
+// Alike in shape to encode-avc.ts's encodeAvcNaluBody and AvcTagEncoder: each writes its own header (Enhanced RTMP
+// CodedFrames here, legacy AVCVIDEOPACKET there) and classifies its own NAL types.
 export function encodeHevcCodedFramesBody(nals: readonly Uint8Array[], keyframe: boolean, compositionTimeMs: number): Uint8Array {
   const header = exHeader(keyframe ? VideoFrameType.Keyframe : VideoFrameType.Interframe, VideoPacketType.CodedFrames, 3);
   writeSi24(header, 5, compositionTimeMs);
