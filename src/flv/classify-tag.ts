@@ -2,6 +2,7 @@
 // header every viewer needs (sequence header, onMetaData) and can a viewer start on it. The
 // parse it took to tell is handed on with it, so outputs that repackage media (HLS) do not
 // parse every tag again.
+import { readUint16BE } from '../media/bytes.ts';
 import { FlvTagType } from './flv-tag-type.ts';
 import { parseAudioTag, type AudioTagInfo } from './parse-audio-tag.ts';
 import { parseVideoTag, type VideoTagInfo } from './parse-video-tag.ts';
@@ -17,7 +18,7 @@ const AMF0_STRING_MARKER = 0x02;
 /** An AMF0 data message that starts with the string 'onMetaData' (after @setDataFrame was stripped). */
 export function isOnMetaData(body: Uint8Array): boolean {
   if (body.byteLength < 3 + ON_METADATA.byteLength || body[0] !== AMF0_STRING_MARKER) return false;
-  if (((body[1]! << 8) | body[2]!) !== ON_METADATA.byteLength) return false;
+  if (readUint16BE(body, 1) !== ON_METADATA.byteLength) return false;
   for (let i = 0; i < ON_METADATA.byteLength; i++) if (body[3 + i] !== ON_METADATA[i]) return false;
   return true;
 }

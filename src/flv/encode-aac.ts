@@ -8,6 +8,9 @@ import { ticks90kToMs, type EncodedTag } from './encode-tag.ts';
 import { AacPacketType, SoundFormat } from './flv-codes.ts';
 import { FlvTagType } from './flv-tag-type.ts';
 
+// These constants and AdtsFrame are alike in shape to the constants-then-Readonly-type openings of relay/rtsp-play-session.ts,
+// relay/rtsp-client-connection.ts, vod/mp4-sample-table.ts, recorder/vod-library.ts, server/webrtc/whip-publisher.ts and
+// control/services/login-rate-limiter.ts: declarations only, no shared logic.
 /** SoundFormat AAC, SoundRate 44 kHz, 16-bit, stereo: the fixed first byte FLV requires for AAC */
 export const AAC_SOUND_BYTE = (SoundFormat.Aac << 4) | (3 << 2) | (1 << 1) | 1;
 export const AAC_SAMPLES_PER_FRAME = 1024;
@@ -63,18 +66,19 @@ export function ascFromAdts(frame: Pick<AdtsFrame, 'objectType' | 'samplingFrequ
 }
 
 export function encodeAacSequenceHeaderBody(asc: Uint8Array): Uint8Array {
-  const out = new Uint8Array(2 + asc.length);
-  out[0] = AAC_SOUND_BYTE;
-  out[1] = AacPacketType.SequenceHeader;
-  out.set(asc, 2);
-  return out;
+  return aacBody(AacPacketType.SequenceHeader, asc);
 }
 
 export function encodeAacRawBody(raw: Uint8Array): Uint8Array {
-  const out = new Uint8Array(2 + raw.length);
+  return aacBody(AacPacketType.Raw, raw);
+}
+
+/** AACAUDIODATA: the fixed sound byte, the AACPacketType, then the payload. */
+function aacBody(packetType: AacPacketType, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(2 + payload.length);
   out[0] = AAC_SOUND_BYTE;
-  out[1] = AacPacketType.Raw;
-  out.set(raw, 2);
+  out[1] = packetType;
+  out.set(payload, 2);
   return out;
 }
 

@@ -2,11 +2,9 @@
 // (ISO/IEC 14496-15 §5.3.3.1) as the AVC sequence header and AVCVIDEOPACKET NALUs (Adobe FLV spec v10.1, E.4.3.1).
 import { H264NalType, parseH264Sps } from '../media/h264.ts';
 import { isProtocolError } from '../shared/protocol-error.ts';
-import { sameByteLists } from '../media/bytes.ts';
-import { lengthPrefixed, splitAnnexB, writeSi24 } from './encode-annexb.ts';
-import { ticks90kToMs, type EncodedTag } from './encode-tag.ts';
+import { lengthPrefixed, writeSi24 } from './encode-annexb.ts';
+import { NalTagEncoder } from './encode-nal-tags.ts';
 import { AvcPacketType, VideoCodecId, VideoFrameType } from './flv-codes.ts';
-import { FlvTagType } from './flv-tag-type.ts';
 
 /** profile_idc values whose avcC carries chroma format and bit depths (ISO/IEC 14496-15 §5.3.3.1.2) */
 const HIGH_PROFILES = new Set([100, 110, 122, 144]);
@@ -60,50 +58,19 @@ export function encodeAvcNaluBody(nals: readonly Uint8Array[], keyframe: boolean
  * Turns H.264 access units into FLV tags: a sequence header whenever the SPS/PPS change (first on the first keyframe
  * that has them), then one NALU tag per access unit. Frames before the first keyframe with parameter sets are dropped.
  */
-export class AvcTagEncoder {
-  private sps: Uint8Array[] = [];
-  private pps: Uint8Array[] = [];
-  private sentSps: Uint8Array[] = [];
-  private sentPps: Uint8Array[] = [];
-  private started = false;
-
-  /** Forget the parameter sets sent (after a discontinuity): the next keyframe re-sends the sequence header. */
-  reset(): void {
-    this.started = false;
-    this.sentSps = [];
-    this.sentPps = [];
-  }
-
-  encode(annexB: Uint8Array, dtsTicks90k: number, ptsTicks90k: number): EncodedTag[] {
-    const nals = splitAnnexB(annexB);
-    const frame: Uint8Array[] = [];
-    const sps: Uint8Array[] = [];
-    const pps: Uint8Array[] = [];
-    let keyframe = false;
-    for (const nal of nals) {
-      const type = nalType(nal);
-      if (type === H264NalType.Sps) sps.push(nal.slice());
-      else if (type === H264NalType.Pps) pps.push(nal.slice());
-      else if (type !== H264NalType.Aud && type !== H264_FILLER_DATA) {
-        if (type === H264NalType.Idr) keyframe = true;
-        frame.push(nal);
-      }
-    }
-    if (sps.length > 0) this.sps = sps;
-    if (pps.length > 0) this.pps = pps;
-    const out: EncodedTag[] = [];
-    const timestampMs = ticks90kToMs(dtsTicks90k);
-    const changed = !sameByteLists(this.sps, this.sentSps) || !sameByteLists(this.pps, this.sentPps);
-    if (keyframe && this.sps.length > 0 && this.pps.length > 0 && (changed || !this.started)) {
-      const body = encodeAvcSequenceHeaderBody(encodeAvcDecoderConfig(this.sps, this.pps));
-      out.push({ type: FlvTagType.Video, timestampMs, body });
-      this.sentSps = this.sps;
-      this.sentPps = this.pps;
-      this.started = true;
-    }
-    if (!this.started || frame.length === 0) return out;
-    const compositionTimeMs = ticks90kToMs(ptsTicks90k) - timestampMs;
-    out.push({ type: FlvTagType.Video, timestampMs, body: encodeAvcNaluBody(frame, keyframe, compositionTimeMs) });
-    return out;
+export class AvcTagEncoder extends NalTagEncoder {
+  constructor() {
+    super({
+      setKinds: 2,
+      classify: (nal) => {
+        const type = nalType(nal);
+        if (type === H264NalType.Sps) return 0;
+        if (type === H264NalType.Pps) return 1;
+        if (type === H264NalType.Aud || type === H264_FILLER_DATA) return 'skip';
+        return type === H264NalType.Idr ? 'key' : 'frame';
+      },
+      sequenceHeaderBody: ([sps, pps]) => encodeAvcSequenceHeaderBody(encodeAvcDecoderConfig(sps!, pps!)),
+      framesBody: encodeAvcNaluBody,
+    });
   }
 }

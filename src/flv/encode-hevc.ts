@@ -3,11 +3,9 @@
 import { removeEmulationPrevention } from '../media/bit-reader.ts';
 import { HevcNalType, parseHevcSps } from '../media/h265.ts';
 import { ProtocolError, ProtocolErrorCode, isProtocolError } from '../shared/protocol-error.ts';
-import { sameByteLists } from '../media/bytes.ts';
-import { lengthPrefixed, splitAnnexB, writeSi24 } from './encode-annexb.ts';
-import { ticks90kToMs, type EncodedTag } from './encode-tag.ts';
+import { lengthPrefixed, writeSi24 } from './encode-annexb.ts';
+import { NalTagEncoder } from './encode-nal-tags.ts';
 import { VideoFourCc, VideoFrameType, VideoPacketType } from './flv-codes.ts';
-import { FlvTagType } from './flv-tag-type.ts';
 
 const EX_HEADER_FLAG = 0x80;
 /** IRAP pictures: BLA_W_LP (16) .. RSV_IRAP_VCL23 (23), H.265 Table 7-1 */
@@ -75,6 +73,8 @@ export function encodeHevcSequenceStartBody(hvcC: Uint8Array): Uint8Array {
   return out;
 }
 
+// Alike in shape to encode-avc.ts's encodeAvcNaluBody and AvcTagEncoder: each writes its own header (Enhanced RTMP
+// CodedFrames here, legacy AVCVIDEOPACKET there) and classifies its own NAL types.
 export function encodeHevcCodedFramesBody(nals: readonly Uint8Array[], keyframe: boolean, compositionTimeMs: number): Uint8Array {
   const header = exHeader(keyframe ? VideoFrameType.Keyframe : VideoFrameType.Interframe, VideoPacketType.CodedFrames, 3);
   writeSi24(header, 5, compositionTimeMs);
@@ -82,51 +82,21 @@ export function encodeHevcCodedFramesBody(nals: readonly Uint8Array[], keyframe:
 }
 
 /** H.265 counterpart of AvcTagEncoder: SequenceStart when VPS/SPS/PPS change (on a keyframe), then CodedFrames. */
-export class HevcTagEncoder {
-  private vps: Uint8Array[] = [];
-  private sps: Uint8Array[] = [];
-  private pps: Uint8Array[] = [];
-  private sent: Uint8Array[] = [];
-  private started = false;
-
-  reset(): void {
-    this.started = false;
-    this.sent = [];
-  }
-
-  encode(annexB: Uint8Array, dtsTicks90k: number, ptsTicks90k: number): EncodedTag[] {
-    const frame: Uint8Array[] = [];
-    const vps: Uint8Array[] = [];
-    const sps: Uint8Array[] = [];
-    const pps: Uint8Array[] = [];
-    let keyframe = false;
-    for (const nal of splitAnnexB(annexB)) {
-      if (nal.length < 2) continue;
-      const type = nalType(nal);
-      if (type === HevcNalType.Vps) vps.push(nal.slice());
-      else if (type === HevcNalType.Sps) sps.push(nal.slice());
-      else if (type === HevcNalType.Pps) pps.push(nal.slice());
-      else if (type !== HevcNalType.Aud && type !== FILLER_DATA) {
-        if (type >= IRAP_FIRST && type <= IRAP_LAST) keyframe = true;
-        frame.push(nal);
-      }
-    }
-    if (vps.length > 0) this.vps = vps;
-    if (sps.length > 0) this.sps = sps;
-    if (pps.length > 0) this.pps = pps;
-    const out: EncodedTag[] = [];
-    const timestampMs = ticks90kToMs(dtsTicks90k);
-    const sets = [...this.vps, ...this.sps, ...this.pps];
-    const ready = this.vps.length > 0 && this.sps.length > 0 && this.pps.length > 0;
-    if (keyframe && ready && (!this.started || !sameByteLists(sets, this.sent))) {
-      const body = encodeHevcSequenceStartBody(encodeHevcDecoderConfig(this.vps, this.sps, this.pps));
-      out.push({ type: FlvTagType.Video, timestampMs, body });
-      this.sent = sets;
-      this.started = true;
-    }
-    if (!this.started || frame.length === 0) return out;
-    const compositionTimeMs = ticks90kToMs(ptsTicks90k) - timestampMs;
-    out.push({ type: FlvTagType.Video, timestampMs, body: encodeHevcCodedFramesBody(frame, keyframe, compositionTimeMs) });
-    return out;
+export class HevcTagEncoder extends NalTagEncoder {
+  constructor() {
+    super({
+      setKinds: 3,
+      classify: (nal) => {
+        if (nal.length < 2) return 'skip';
+        const type = nalType(nal);
+        if (type === HevcNalType.Vps) return 0;
+        if (type === HevcNalType.Sps) return 1;
+        if (type === HevcNalType.Pps) return 2;
+        if (type === HevcNalType.Aud || type === FILLER_DATA) return 'skip';
+        return type >= IRAP_FIRST && type <= IRAP_LAST ? 'key' : 'frame';
+      },
+      sequenceHeaderBody: ([vps, sps, pps]) => encodeHevcSequenceStartBody(encodeHevcDecoderConfig(vps!, sps!, pps!)),
+      framesBody: encodeHevcCodedFramesBody,
+    });
   }
 }

@@ -1,6 +1,6 @@
 // Byte helpers shared by the FLV body parsers: SI24/UI32 reads, the Enhanced RTMP ModEx loop and the
 // v2 multitrack track walk (veovera enhanced-rtmp v2, "ExAudioTagHeader"/"ExVideoTagHeader", "Multitrack").
-import { readUint24BE } from '../media/bytes.ts';
+import { readUint16BE, readUint24BE } from '../media/bytes.ts';
 import { AvMultitrackType } from './flv-codes.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 
@@ -26,7 +26,7 @@ export function skipModEx(body: Uint8Array, offset: number, packetType: number, 
     at += 1;
     if (sizeBytes === 256) {
       requireLength(body, at + 2, `${what} ModEx size`);
-      sizeBytes = ((body[at]! << 8) | body[at + 1]!) + 1;
+      sizeBytes = readUint16BE(body, at) + 1;
       at += 2;
     }
     at += sizeBytes;
@@ -38,10 +38,30 @@ export function skipModEx(body: Uint8Array, offset: number, packetType: number, 
 }
 
 /**
+ * Checks an Enhanced RTMP v2 multitrack body from its header at `offset` (`AvMultitrackType:UB[4] |
+ * packetType:UB[4]`, a FourCC unless ManyTracksManyCodecs, then the tracks) and returns the tracks'
+ * packet type; `checkPacketType` refuses the ones the caller's media kind does not allow.
+ */
+export function checkMultitrack(body: Uint8Array, offset: number, what: string, checkPacketType: (packetType: number) => void): number {
+  requireLength(body, offset + 1, `${what} multitrack header`);
+  const multitrackType = body[offset]! >> 4;
+  const trackPacketType = body[offset]! & 0x0f;
+  let at = offset + 1;
+  checkMultitrackType(multitrackType, what);
+  checkPacketType(trackPacketType);
+  if (multitrackType !== AvMultitrackType.ManyTracksManyCodecs) {
+    requireLength(body, at + 4, `${what} FourCC`);
+    at += 4;
+  }
+  checkMultitrackTracks(body, at, multitrackType, what);
+  return trackPacketType;
+}
+
+/**
  * Checks the track layout after the multitrack header: OneTrack is `trackId` then data; ManyTracks and
  * ManyTracksManyCodecs repeat `[FourCC] trackId UI8, sizeOfTrack UI24, data[sizeOfTrack]` to the end.
  */
-export function checkMultitrackTracks(body: Uint8Array, offset: number, multitrackType: number, what: string): void {
+function checkMultitrackTracks(body: Uint8Array, offset: number, multitrackType: number, what: string): void {
   if (multitrackType === AvMultitrackType.OneTrack) {
     requireLength(body, offset + 1, `${what} multitrack track id`);
     return;
@@ -60,7 +80,7 @@ export function checkMultitrackTracks(body: Uint8Array, offset: number, multitra
   }
 }
 
-export function checkMultitrackType(multitrackType: number, what: string): void {
+function checkMultitrackType(multitrackType: number, what: string): void {
   if (multitrackType > AvMultitrackType.ManyTracksManyCodecs) {
     throw new ProtocolError(ProtocolErrorCode.Unsupported, `${what}: reserved AvMultitrackType ${multitrackType}`);
   }

@@ -1,6 +1,9 @@
 // Wire numbers of FLV audio/video tag bodies: legacy (Adobe FLV spec v10.1, Annex E.4.2-E.4.3) and
 // Enhanced RTMP (veovera enhanced-rtmp v1/v2, "Enhanced Audio", "Enhanced Video", "Multitrack").
 
+// Alike in shape to the `as const` tables of rtmp/message-types.ts, remux/ts-codes.ts and srt/constants.ts (and to
+// each other): each names a different field's wire numbers, so only the enum idiom is shared.
+
 /** VIDEODATA FrameType (UB[4] legacy, UB[3] after the IsExHeader bit in Enhanced RTMP). */
 export const VideoFrameType = {
   Keyframe: 1,

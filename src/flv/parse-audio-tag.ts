@@ -3,13 +3,12 @@
 import { readUint32BE } from '../media/bytes.ts';
 import { AudioCodec } from '../media/types.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
-import { checkMultitrackTracks, checkMultitrackType, requireLength, skipModEx } from './ex-header.ts';
+import { checkMultitrack, requireLength, skipModEx } from './ex-header.ts';
 import {
   AacPacketType,
   AudioChannelOrder,
   AudioFourCc,
   AudioPacketType,
-  AvMultitrackType,
   SoundFormat,
   SoundRateHz,
   fourCcToString,
@@ -62,6 +61,7 @@ export function parseAudioTag(body: Uint8Array): AudioTagInfo {
   let codec: AudioCodec;
   let sampleRateHz: number = SoundRateHz[(first >> 2) & 0x03]!;
   let channels = (first & 0x01) + 1;
+  // The cases repeat one shape (codec, then the rate and channels the SoundFormat fixes), one per format.
   switch (soundFormat) {
     case SoundFormat.Mp3:
       codec = AudioCodec.MP3;
@@ -106,6 +106,7 @@ export function parseAudioTag(body: Uint8Array): AudioTagInfo {
   return { kind: 'frame', codec, data: body.subarray(1), enhanced: false, sampleRateHz, channels };
 }
 
+// Alike in shape to parse-video-tag.ts's videoCodecOf: a different FourCC table into a different codec enum.
 function audioCodecOf(fourCc: number): AudioCodec | undefined {
   switch (fourCc) {
     case AudioFourCc.Aac:
@@ -135,28 +136,12 @@ function isKnownPacketType(packetType: number): boolean {
 }
 
 function parseExAudioTag(body: Uint8Array, first: number): AudioTagInfo {
-  let packetType = first & 0x0f;
-  let offset = 1;
-  if (packetType === AudioPacketType.ModEx) {
-    const skipped = skipModEx(body, offset, packetType, AudioPacketType.ModEx, WHAT);
-    packetType = skipped.packetType;
-    offset = skipped.offset;
-  }
+  let { packetType, offset } = skipModEx(body, 1, first & 0x0f, AudioPacketType.ModEx, WHAT);
 
   if (packetType === AudioPacketType.Multitrack) {
-    requireLength(body, offset + 1, `${WHAT} multitrack header`);
-    const multitrackType = body[offset]! >> 4;
-    const trackPacketType = body[offset]! & 0x0f;
-    offset += 1;
-    checkMultitrackType(multitrackType, WHAT);
-    if (!isKnownPacketType(trackPacketType)) {
-      throw new ProtocolError(ProtocolErrorCode.Malformed, `${WHAT}: bad multitrack AudioPacketType ${trackPacketType}`);
-    }
-    if (multitrackType !== AvMultitrackType.ManyTracksManyCodecs) {
-      requireLength(body, offset + 4, `${WHAT} FourCC`);
-      offset += 4;
-    }
-    checkMultitrackTracks(body, offset, multitrackType, WHAT);
+    const trackPacketType = checkMultitrack(body, offset, WHAT, (type) => {
+      if (!isKnownPacketType(type)) throw new ProtocolError(ProtocolErrorCode.Malformed, `${WHAT}: bad multitrack AudioPacketType ${type}`);
+    });
     return { kind: 'multitrack', sequenceHeader: trackPacketType === AudioPacketType.SequenceStart };
   }
 

@@ -3,10 +3,9 @@
 import { readInt24BE, readUint32BE } from '../media/bytes.ts';
 import { VideoCodec } from '../media/types.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
-import { checkMultitrackTracks, checkMultitrackType, requireLength, skipModEx } from './ex-header.ts';
+import { checkMultitrack, requireLength, skipModEx } from './ex-header.ts';
 import {
   AvcPacketType,
-  AvMultitrackType,
   VideoCodecId,
   VideoFourCc,
   VideoFrameType,
@@ -90,33 +89,17 @@ function videoCodecOf(fourCc: number): VideoCodec | undefined {
 
 function parseExVideoTag(body: Uint8Array, first: number): VideoTagInfo {
   const frameType = (first >> 4) & 0x07;
-  let packetType = first & 0x0f;
-  let offset = 1;
-  if (packetType === VideoPacketType.ModEx) {
-    const skipped = skipModEx(body, offset, packetType, VideoPacketType.ModEx, WHAT);
-    packetType = skipped.packetType;
-    offset = skipped.offset;
-  }
+  let { packetType, offset } = skipModEx(body, 1, first & 0x0f, VideoPacketType.ModEx, WHAT);
   if (frameType === VideoFrameType.Command && packetType !== VideoPacketType.Metadata) return COMMAND;
   const keyframe = frameType === VideoFrameType.Keyframe;
 
   if (packetType === VideoPacketType.Multitrack) {
-    requireLength(body, offset + 1, `${WHAT} multitrack header`);
-    const multitrackType = body[offset]! >> 4;
-    const trackPacketType = body[offset]! & 0x0f;
-    offset += 1;
-    checkMultitrackType(multitrackType, WHAT);
-    if (trackPacketType === VideoPacketType.Multitrack || trackPacketType === VideoPacketType.ModEx) {
-      throw new ProtocolError(ProtocolErrorCode.Malformed, `${WHAT}: nested multitrack/ModEx packet type`);
-    }
-    if (trackPacketType > VideoPacketType.ModEx) {
-      throw new ProtocolError(ProtocolErrorCode.Unsupported, `${WHAT}: reserved VideoPacketType ${trackPacketType}`);
-    }
-    if (multitrackType !== AvMultitrackType.ManyTracksManyCodecs) {
-      requireLength(body, offset + 4, `${WHAT} FourCC`);
-      offset += 4;
-    }
-    checkMultitrackTracks(body, offset, multitrackType, WHAT);
+    const trackPacketType = checkMultitrack(body, offset, WHAT, (type) => {
+      if (type === VideoPacketType.Multitrack || type === VideoPacketType.ModEx) {
+        throw new ProtocolError(ProtocolErrorCode.Malformed, `${WHAT}: nested multitrack/ModEx packet type`);
+      }
+      if (type > VideoPacketType.ModEx) throw new ProtocolError(ProtocolErrorCode.Unsupported, `${WHAT}: reserved VideoPacketType ${type}`);
+    });
     return { kind: 'multitrack', keyframe, sequenceHeader: trackPacketType === VideoPacketType.SequenceStart };
   }
 

@@ -1,4 +1,5 @@
-// MSB-first bit reader with Exp-Golomb codes (ITU-T H.264 §9.1, H.265 §9.2) and NAL emulation-prevention removal (H.264 §7.4.1).
+// MSB-first bit reader with Exp-Golomb codes (ITU-T H.264 §9.1, H.265 §9.2), NAL emulation-prevention removal (H.264 §7.4.1)
+// and the SPS cropping window both codecs read the same way.
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 
 /** Exp-Golomb codes longer than this are not valid in any syntax element we read. */
@@ -113,4 +114,16 @@ export function removeEmulationPrevention(nal: Uint8Array): Uint8Array {
     zeros = byte === 0 ? zeros + 1 : 0;
   }
   return out.subarray(0, length);
+}
+
+/**
+ * An SPS's cropping window (H.264 frame_cropping_flag §7.3.2.1.1, H.265 conformance_window_flag §7.3.2.2.1): a flag,
+ * then left, right, top and bottom offsets as ue(v) when it is set; all 0 when not. The units are the codec's.
+ */
+export function readCropWindow(r: BitReader): { left: number; right: number; top: number; bottom: number } {
+  if (!r.readFlag()) return { left: 0, right: 0, top: 0, bottom: 0 };
+  const left = r.readUe();
+  const right = r.readUe();
+  const top = r.readUe();
+  return { left, right, top, bottom: r.readUe() };
 }

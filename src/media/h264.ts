@@ -1,7 +1,7 @@
 // H.264 helpers: AVCDecoderConfigurationRecord (ISO/IEC 14496-15 §5.3.3.1) and the SPS fields we need
 // for dimensions and frame rate (ITU-T H.264 §7.3.2.1.1 seq_parameter_set_data, Annex E.1.1 vui_parameters).
 import { ProtocolError, ProtocolErrorCode, isProtocolError } from '../shared/protocol-error.ts';
-import { BitReader, removeEmulationPrevention } from './bit-reader.ts';
+import { BitReader, readCropWindow, removeEmulationPrevention } from './bit-reader.ts';
 
 export type AvcDecoderConfig = {
   profile: number;
@@ -75,7 +75,8 @@ export function avcCodecString(config: Pick<AvcDecoderConfig, 'profile' | 'profi
   return `avc1.${hex2(config.profile)}${hex2(config.profileCompatibility)}${hex2(config.level)}`;
 }
 
-function skipScalingList(r: BitReader, size: number): void {
+/** scaling_list() of an SPS or PPS (H.264 §7.3.2.1.1.1): read past, the values are not needed. */
+export function skipScalingList(r: BitReader, size: number): void {
   let lastScale = 8;
   let nextScale = 8;
   for (let j = 0; j < size; j++) {
@@ -129,22 +130,13 @@ export function parseH264Sps(nal: Uint8Array): H264SpsInfo {
   const frameMbsOnly = r.readFlag();
   if (!frameMbsOnly) r.skipBits(1); // mb_adaptive_frame_field_flag
   r.skipBits(1); // direct_8x8_inference_flag
-  let cropLeft = 0;
-  let cropRight = 0;
-  let cropTop = 0;
-  let cropBottom = 0;
-  if (r.readFlag()) {
-    cropLeft = r.readUe();
-    cropRight = r.readUe();
-    cropTop = r.readUe();
-    cropBottom = r.readUe();
-  }
+  const crop = readCropWindow(r); // frame_cropping_flag and its offsets
   const chromaArrayType = separateColourPlane ? 0 : chromaFormatIdc;
   const fieldFactor = frameMbsOnly ? 1 : 2;
   const cropUnitX = chromaArrayType === 0 ? 1 : chromaArrayType === 3 ? 1 : 2;
   const cropUnitY = (chromaArrayType === 1 ? 2 : 1) * fieldFactor;
-  const width = widthMbs * 16 - cropUnitX * (cropLeft + cropRight);
-  const height = heightMapUnits * 16 * fieldFactor - cropUnitY * (cropTop + cropBottom);
+  const width = widthMbs * 16 - cropUnitX * (crop.left + crop.right);
+  const height = heightMapUnits * 16 * fieldFactor - cropUnitY * (crop.top + crop.bottom);
   if (width <= 0 || height <= 0) throw new ProtocolError(ProtocolErrorCode.Malformed, 'H.264 SPS: cropping exceeds picture');
 
   const info: H264SpsInfo = {

@@ -1,7 +1,7 @@
 // H.265 helpers: HEVCDecoderConfigurationRecord (ISO/IEC 14496-15 §8.3.3.1) and the SPS fields giving the
 // picture size (ITU-T H.265 §7.3.2.2 seq_parameter_set_rbsp, §7.3.3 profile_tier_level).
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
-import { BitReader, removeEmulationPrevention } from './bit-reader.ts';
+import { BitReader, readCropWindow, removeEmulationPrevention } from './bit-reader.ts';
 
 export const HevcNalType = { Vps: 32, Sps: 33, Pps: 34, Aud: 35, PrefixSei: 39, SuffixSei: 40 } as const;
 export type HevcNalType = (typeof HevcNalType)[keyof typeof HevcNalType];
@@ -155,23 +155,14 @@ export function parseHevcSps(nal: Uint8Array): HevcSpsInfo {
   const separateColourPlane = chromaFormatIdc === 3 ? r.readFlag() : false;
   const picWidth = r.readUe();
   const picHeight = r.readUe();
-  let left = 0;
-  let right = 0;
-  let top = 0;
-  let bottom = 0;
-  if (r.readFlag()) {
-    left = r.readUe();
-    right = r.readUe();
-    top = r.readUe();
-    bottom = r.readUe();
-  }
+  const crop = readCropWindow(r); // conformance_window_flag and its offsets
   const bitDepthLuma = r.readUe() + 8;
   const bitDepthChroma = r.readUe() + 8;
   const chromaArrayType = separateColourPlane ? 0 : chromaFormatIdc;
   const subWidthC = chromaArrayType === 1 || chromaArrayType === 2 ? 2 : 1;
   const subHeightC = chromaArrayType === 1 ? 2 : 1;
-  const width = picWidth - subWidthC * (left + right);
-  const height = picHeight - subHeightC * (top + bottom);
+  const width = picWidth - subWidthC * (crop.left + crop.right);
+  const height = picHeight - subHeightC * (crop.top + crop.bottom);
   if (width <= 0 || height <= 0) throw new ProtocolError(ProtocolErrorCode.Malformed, 'H.265 SPS: bad picture size');
   return { generalProfileIdc: profileIdc, generalLevelIdc: levelIdc, chromaFormatIdc, bitDepthLuma, bitDepthChroma, width, height };
 }

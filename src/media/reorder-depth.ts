@@ -4,19 +4,11 @@
 // this depth is what turns them back into decode times.
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 import { BitReader, removeEmulationPrevention } from './bit-reader.ts';
+import { skipScalingList } from './h264.ts';
 
 const HIGH_PROFILES = new Set([100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135]);
 const BASELINE_PROFILE = 66;
 const EXTENDED_SAR = 255;
-
-function skipScalingList(r: BitReader, size: number): void {
-  let last = 8;
-  let next = 8;
-  for (let j = 0; j < size; j++) {
-    if (next !== 0) next = (last + r.readSe() + 256) % 256;
-    last = next === 0 ? last : next;
-  }
-}
 
 function skipHrd(r: BitReader): void {
   const cpbCount = r.readUe() + 1;

@@ -3,7 +3,7 @@
 // once per packet, in hub order, so the state here stays consistent for every viewer. A new
 // sequence header means a new TsMuxer (new PMT), but the continuity counters (ISO/IEC 13818-1
 // §2.4.3.3) run on across muxers: a receiver would flag the next PES corrupt otherwise.
-import { concatBytes } from '../media/bytes.ts';
+import { concatBytes, readUint16BE } from '../media/bytes.ts';
 import { DemuxTrackId, FlvMediaDemuxer } from '../flv/flv-media-demuxer.ts';
 import { MEDIA_TIMESCALE } from '../media/clock.ts';
 import type { MediaPacket } from '../hub/media-packet.ts';
@@ -87,7 +87,7 @@ function stampContinuity(bytes: Uint8Array, counters: Map<number, number>): void
   for (let at = 0; at + TS_PACKET_BYTES <= bytes.byteLength; at += TS_PACKET_BYTES) {
     const flags = bytes[at + 3]!;
     if ((flags & HAS_PAYLOAD) === 0) continue;
-    const pid = ((bytes[at + 1]! << 8) | bytes[at + 2]!) & PID_MASK;
+    const pid = readUint16BE(bytes, at + 1) & PID_MASK;
     const cc = ((counters.get(pid) ?? -1) + 1) & 0x0f;
     counters.set(pid, cc);
     bytes[at + 3] = (flags & 0xf0) | cc;

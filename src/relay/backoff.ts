@@ -1,6 +1,7 @@
 // Capped exponential backoff with full jitter for relay reconnects: the n-th retry waits a
 // random time in [base/2, base] where base = min(max, initial * 2^n), so a fleet of pulls that
 // lost the same upstream does not reconnect in lockstep.
+// Alike in shape (a Readonly options type) to server/http/hls-http.ts's HlsRequest: declarations only.
 export type BackoffOptions = Readonly<{
   initialMs: number;
   maxMs: number;

@@ -2,7 +2,7 @@
 // Only http(s) URLs are fetched (shared/upstream-url.ts), whoever configured the source.
 import { FlvReader } from '../flv/flv-reader.ts';
 import { checkFetchUrl } from '../shared/upstream-url.ts';
-import type { PullClient, PullClientOptions, PullLog, PullPacketType, PullSink } from './pull-client.ts';
+import { disconnectOnce, type PullClient, type PullClientOptions, type PullLog, type PullPacketType, type PullSink } from './pull-client.ts';
 
 const DEFAULT_STALL_TIMEOUT_MS = 15_000;
 const MEDIA_TAG_TYPES: ReadonlySet<number> = new Set([8, 9, 18]);
@@ -10,13 +10,8 @@ const MEDIA_TAG_TYPES: ReadonlySet<number> = new Set([8, 9, 18]);
 export function createFlvPullClient(url: string, sink: PullSink, log: PullLog, options: PullClientOptions = {}): PullClient {
   const abort = new AbortController();
   const stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
-  let reported = false;
   let stopped = false;
-  const report = (error: string | null): void => {
-    if (reported) return;
-    reported = true;
-    sink.onDisconnected(error);
-  };
+  const { report } = disconnectOnce(sink);
 
   const run = async (): Promise<void> => {
     let stall: ReturnType<typeof setTimeout> | null = null;

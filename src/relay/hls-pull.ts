@@ -6,7 +6,7 @@
 import { checkFetchUrl } from '../shared/upstream-url.ts';
 import { parseHlsPlaylist, pickVariant, type HlsMap, type HlsMediaPlaylist, type HlsSegment } from '../remux/hls-playlist-parser.ts';
 import { HlsSegmentConverter } from './hls-pull-media.ts';
-import type { PullClient, PullClientOptions, PullLog, PullSink } from './pull-client.ts';
+import { disconnectOnce, type PullClient, type PullClientOptions, type PullLog, type PullSink } from './pull-client.ts';
 
 const DEFAULT_STALL_TIMEOUT_MS = 15_000;
 /** segments behind the live edge to start with (RFC 8216 §6.3.3 asks for at least three target durations) */
@@ -27,14 +27,9 @@ export function createHlsPullClient(url: string, sink: PullSink, log: PullLog, o
   const stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
   const edge = options.liveEdgeSegments ?? LIVE_EDGE_SEGMENTS;
   const tls = options.insecureTls ? { tls: { rejectUnauthorized: false } } : {};
-  let reported = false;
   let stopped = false;
   let started = false;
-  const report = (error: string | null): void => {
-    if (reported) return;
-    reported = true;
-    sink.onDisconnected(error);
-  };
+  const { report } = disconnectOnce(sink);
 
   const get = async (target: string, what: string, range?: { offset: number; length: number }): Promise<Response> => {
     checkFetchUrl(target, `HLS ${what}`);

@@ -41,3 +41,34 @@ export type PullClientOptions = {
 };
 
 export type PullClientFactory = (url: string, sink: PullSink, log: PullLog, options?: PullClientOptions) => PullClient;
+
+/** The one onDisconnected of a start() (see PullSink); `reported` says whether it has gone out. */
+export type DisconnectOnce = { readonly report: (error: string | null) => void; readonly reported: boolean };
+
+/** The first report reaches the sink (its error through `clean`, e.g. to redact URLs); later ones are dropped. */
+export function disconnectOnce(sink: PullSink, clean: (error: string) => string = (error) => error): DisconnectOnce {
+  let reported = false;
+  return {
+    report: (error) => {
+      if (reported) return;
+      reported = true;
+      sink.onDisconnected(error === null ? null : clean(error));
+    },
+    get reported() {
+      return reported;
+    },
+  };
+}
+
+/**
+ * Parses the pull URL inside start(), which must not throw: a bad URL ends the attempt through `report` on the next
+ * microtask (after start() has returned, as a failed connect would), and the result is undefined.
+ */
+export function parseInStart<T>(parse: () => T, report: (error: string) => void): T | undefined {
+  try {
+    return parse();
+  } catch (error) {
+    queueMicrotask(() => report((error as Error).message));
+    return undefined;
+  }
+}

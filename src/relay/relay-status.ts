@@ -26,6 +26,14 @@ export class RelayStatusRecord {
     readonly url: string,
   ) {}
 
+  /** A try failed with `reason`; the next one starts in `delayMs`. */
+  retrying(reason: string, delayMs: number): void {
+    this.state = 'retrying';
+    this.lastError = reason;
+    this.retries++;
+    this.nextRetryAtMs = Date.now() + delayMs;
+  }
+
   snapshot(): RelayStatus {
     const status: RelayStatus = {
       id: this.id,

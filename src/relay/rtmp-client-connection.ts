@@ -5,6 +5,7 @@
 import type { Socket } from 'bun';
 import { ClientSession, type ClientRole, type ClientSessionEvent } from '../rtmp/client-session.ts';
 import { ConnectionWriter, type WriterLimits } from '../server/connection-writer.ts';
+import { dialTarget } from './dial-target.ts';
 import { parseRtmpUrl, type RtmpEndpoint } from './relay-url.ts';
 
 export type RtmpClientConnectionOptions = Readonly<{
@@ -59,9 +60,7 @@ export class RtmpClientConnection {
     const { host, port, tls } = this.endpoint;
     this.readyTimer = setTimeout(() => this.fail(`no ${this.options.role} start within ${this.options.readyTimeoutMs} ms`), this.options.readyTimeoutMs);
     Bun.connect<undefined>({
-      hostname: host,
-      port,
-      ...(tls ? { tls: { rejectUnauthorized: !this.options.insecureTls, serverName: host } } : {}),
+      ...dialTarget(host, port, tls, this.options.insecureTls),
       socket: {
         open: (socket) => {
           if (this.closed) {

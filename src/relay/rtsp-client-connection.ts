@@ -8,7 +8,10 @@ import { encodeInterleaved, encodeRequest } from '../rtsp/rtsp-encode.ts';
 import { headerValue, headerValues, type RtspHeaders, type RtspResponse } from '../rtsp/rtsp-message.ts';
 import { RtspParser } from '../rtsp/rtsp-parser.ts';
 import { ConnectionWriter, DEFAULT_WRITER_LIMITS } from '../server/connection-writer.ts';
+import { dialTarget } from './dial-target.ts';
 
+// Alike in shape (constants, then a Readonly options type) to vod/mp4-sample-table.ts, recorder/vod-library.ts,
+// server/webrtc/whip-publisher.ts and control/services/login-rate-limiter.ts: declarations only.
 const USER_AGENT = 'Weir';
 const STATUS_UNAUTHORIZED = 401;
 
@@ -88,11 +91,8 @@ export class RtspClientConnection {
         if (!settled) reject(new Error(reason));
         settled = true;
       };
-      // the connect options repeat rtmp-client-connection.ts's on purpose: both dial TCP or TLS the same way
       Bun.connect<undefined>({
-        hostname: host,
-        port,
-        ...(tls ? { tls: { rejectUnauthorized: !this.options.insecureTls, serverName: host } } : {}),
+        ...dialTarget(host, port, tls, this.options.insecureTls),
         socket: {
           open: (socket) => {
             clearTimeout(timer);

@@ -17,6 +17,7 @@ import { receiverReport, sameHost, type TrackIo } from './rtsp-track-io.ts';
 import { openUdpPair } from './rtsp-udp-pair.ts';
 import type { RtspEndpoint, RtspTransportChoice } from './rtsp-url.ts';
 
+// Alike in shape (constants, then a Readonly type) to server/webrtc/whip-publisher.ts: declarations only.
 const STATUS_UNSUPPORTED_TRANSPORT = 461;
 const DEFAULT_SESSION_TIMEOUT_SEC = 60;
 const MIN_KEEPALIVE_MS = 1_000;

@@ -3,7 +3,7 @@
 // (a firewall, a NAT, a server that never sends) is replaced by a TCP one within the same attempt. Reconnects belong
 // to the StreamPull machinery, like every pull client. Errors and logs never carry the URL's credentials.
 import { redactSecrets, redactUrlsIn } from '../shared/redact-url.ts';
-import type { PullClient, PullClientOptions, PullLog, PullSink } from './pull-client.ts';
+import { disconnectOnce, parseInStart, type PullClient, type PullClientOptions, type PullLog, type PullSink } from './pull-client.ts';
 import { RtspPlaySession, type RtspPlayTimeouts } from './rtsp-play-session.ts';
 import { parseRtspUrl, type RtspEndpoint, type RtspTransportChoice } from './rtsp-url.ts';
 
@@ -18,12 +18,7 @@ export function createRtspPullClient(url: string, sink: PullSink, log: PullLog, 
   let session: RtspPlaySession | null = null;
   let stopped = false;
   let started = false;
-  let reported = false;
-  const report = (error: string | null): void => {
-    if (reported) return;
-    reported = true;
-    sink.onDisconnected(error === null ? null : redactUrlsIn(error));
-  };
+  const { report } = disconnectOnce(sink, redactUrlsIn);
   const timeouts: RtspPlayTimeouts = {
     responseMs: RESPONSE_TIMEOUT_MS,
     stallMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
@@ -56,13 +51,8 @@ export function createRtspPullClient(url: string, sink: PullSink, log: PullLog, 
     start() {
       if (started) return;
       started = true;
-      let endpoint: RtspEndpoint;
-      try {
-        endpoint = parseRtspUrl(url);
-      } catch (error) {
-        queueMicrotask(() => report((error as Error).message));
-        return;
-      }
+      const endpoint = parseInStart(() => parseRtspUrl(url), report);
+      if (!endpoint) return;
       log(`RTSP pull from ${redactSecrets(url)} over ${endpoint.transport.toUpperCase()}`);
       void attempt(endpoint, endpoint.transport).catch((error: unknown) => report((error as Error).message));
     },

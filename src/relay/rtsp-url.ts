@@ -7,6 +7,7 @@ export const RTSP_DEFAULT_PORT = 554;
 /** RFC 7826 §22.14 registers 322 for rtsps */
 export const RTSPS_DEFAULT_PORT = 322;
 
+// RtspEndpoint is alike in shape to control/store/user-store.ts's record types: declarations only.
 export type RtspTransportChoice = 'tcp' | 'udp';
 
 export type RtspEndpoint = Readonly<{

@@ -1,29 +1,20 @@
 // Pulls MPEG-TS from an SRT listener (srt://HOST:PORT?streamid=…&passphrase=…&latency=MS): Weir is
 // the caller and the receiver, with TSBPD, ARQ and decryption in src/srt. One connection per
 // start(); StreamPull owns reconnects. Errors never carry the passphrase (they never quote the URL).
-import { parseSrtLinkUrl, type SrtLinkEndpoint } from '../shared/ts-link-url.ts';
-import type { PullClient, PullClientOptions, PullLog, PullSink } from './pull-client.ts';
+import { parseSrtLinkUrl } from '../shared/ts-link-url.ts';
+import { disconnectOnce, parseInStart, type PullClient, type PullClientOptions, type PullLog, type PullSink } from './pull-client.ts';
 import { SrtCallerLink } from './srt-caller-link.ts';
 import { TsPullFeed } from './ts-pull-feed.ts';
 
 export function createSrtPullClient(url: string, sink: PullSink, log: PullLog, _options: PullClientOptions = {}): PullClient {
   let link: SrtCallerLink | null = null;
-  let reported = false;
-  const report = (error: string | null): void => {
-    if (reported) return;
-    reported = true;
-    sink.onDisconnected(error);
-  };
+  const disconnect = disconnectOnce(sink);
+  const report = disconnect.report;
   return {
     start() {
-      if (link || reported) return;
-      let endpoint: SrtLinkEndpoint;
-      try {
-        endpoint = parseSrtLinkUrl(url);
-      } catch (err) {
-        queueMicrotask(() => report((err as Error).message));
-        return;
-      }
+      if (link || disconnect.reported) return;
+      const endpoint = parseInStart(() => parseSrtLinkUrl(url), report);
+      if (!endpoint) return;
       const feed = new TsPullFeed(sink, log);
       let failed: string | null = null;
       log(`SRT pull from ${endpoint.host}:${endpoint.port}${endpoint.passphrase !== null ? ' (encrypted)' : ''}, latency ${endpoint.latencyMs} ms`);

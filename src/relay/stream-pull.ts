@@ -173,10 +173,7 @@ export class StreamPull {
   private retry(reason: string): void {
     if (this.stopped) return;
     const delayMs = this.backoff.next();
-    this.status.state = 'retrying';
-    this.status.lastError = reason;
-    this.status.retries++;
-    this.status.nextRetryAtMs = Date.now() + delayMs;
+    this.status.retrying(reason, delayMs);
     this.log.warn('pull failed; retrying', { reason, delayMs });
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {

@@ -6,7 +6,7 @@
 // ffmpeg and multicat do; bind to a specific address or group to narrow who can reach it.
 import type { udp } from 'bun';
 import { parseUdpLinkUrl, type UdpLinkEndpoint } from '../shared/ts-link-url.ts';
-import type { PullClient, PullClientOptions, PullLog, PullSink } from './pull-client.ts';
+import { parseInStart, type PullClient, type PullClientOptions, type PullLog, type PullSink } from './pull-client.ts';
 import { TsPullFeed } from './ts-pull-feed.ts';
 
 const DEFAULT_STALL_TIMEOUT_MS = 15_000;
@@ -71,13 +71,8 @@ export function createUdpPullClient(url: string, sink: PullSink, log: PullLog, o
   return {
     start() {
       if (socket || reported) return;
-      let endpoint: UdpLinkEndpoint;
-      try {
-        endpoint = parseUdpLinkUrl(url);
-      } catch (err) {
-        queueMicrotask(() => end((err as Error).message));
-        return;
-      }
+      const endpoint = parseInStart(() => parseUdpLinkUrl(url), end);
+      if (!endpoint) return;
       void open(endpoint).catch((err: unknown) => end(`cannot listen on udp://${endpoint.host}:${endpoint.port}: ${(err as Error).message ?? String(err)}`));
     },
     stop() {

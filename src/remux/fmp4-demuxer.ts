@@ -2,6 +2,7 @@
 // stsd avc1/avc3 (avcC), hvc1/hev1 (hvcC), mp4a (esds -> AudioSpecificConfig), mvex/trex defaults) and media segments
 // (one or more moof + mdat: tfhd, tfdt, trun) into frames (ISO/IEC 14496-12 §8.8, ISO/IEC 14496-15, ISO/IEC 14496-14).
 // Pure: bytes in, values out. Timestamps are in each track's timescale.
+import { readUint16BE, readUint32BE } from '../media/bytes.ts';
 import { AudioCodec, VideoCodec, type MediaFrame } from '../media/types.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 
@@ -43,6 +44,7 @@ const TfhdFlag = {
   DefaultFlags: 0x20,
   DefaultBaseIsMoof: 0x020000,
 } as const;
+// TfhdFlag and TrunFlag are alike in shape to server/srt/srt-listener.ts's code tables: different fields' numbers.
 const TrunFlag = {
   DataOffset: 0x01,
   FirstSampleFlags: 0x04,
@@ -60,13 +62,22 @@ function fail(message: string): never {
   throw new ProtocolError(ProtocolErrorCode.Malformed, `fMP4: ${message}`);
 }
 
+/** `bytes` bytes at `at` end inside `b`, or the box is truncated. */
+function inBounds(b: Uint8Array, at: number, bytes: number): void {
+  if (at + bytes > b.length) fail('truncated box');
+}
 const u8 = (b: Uint8Array, at: number): number => {
-  if (at >= b.length) fail('truncated box');
+  inBounds(b, at, 1);
   return b[at]!;
 };
-const u16 = (b: Uint8Array, at: number): number => (u8(b, at) << 8) | u8(b, at + 1);
-const u32 = (b: Uint8Array, at: number): number =>
-  ((u8(b, at) << 24) | (u8(b, at + 1) << 16) | (u8(b, at + 2) << 8) | u8(b, at + 3)) >>> 0;
+const u16 = (b: Uint8Array, at: number): number => {
+  inBounds(b, at, 2);
+  return readUint16BE(b, at);
+};
+const u32 = (b: Uint8Array, at: number): number => {
+  inBounds(b, at, 4);
+  return readUint32BE(b, at);
+};
 const i32 = (b: Uint8Array, at: number): number => u32(b, at) | 0;
 const u64 = (b: Uint8Array, at: number): number => u32(b, at) * 2 ** 32 + u32(b, at + 4);
 const fourCc = (b: Uint8Array, at: number): string => String.fromCharCode(u8(b, at), u8(b, at + 1), u8(b, at + 2), u8(b, at + 3));
@@ -163,21 +174,20 @@ function readTrack(b: Uint8Array, trak: Box): Fmp4TrackInfo | undefined {
   const base = { trackId, kind, timescale, sampleEntry: entry.type } as const;
   const inner = (fields: number, type: string): Box | undefined =>
     boxes(b, entry.payload + fields, entry.end).find((x) => x.type === type);
+  /** AVC/HEVC: the configuration record, whose lengthSizeMinusOne (low 2 bits of byte `lengthSizeAt`) sizes the NAL lengths */
+  const nalTrack = (configType: 'avcC' | 'hvcC', codec: typeof VideoCodec.H264 | typeof VideoCodec.H265, lengthSizeAt: number): Fmp4TrackInfo => {
+    const box = inner(VISUAL_ENTRY_FIELDS, configType);
+    if (!box) fail(`track ${trackId}: ${entry.type} without ${configType}`);
+    const config = b.slice(box.payload, box.end);
+    return { ...base, codec, config, nalLengthSize: (u8(config, lengthSizeAt) & 3) + 1 };
+  };
   switch (entry.type) {
     case 'avc1':
-    case 'avc3': {
-      const avcC = inner(VISUAL_ENTRY_FIELDS, 'avcC');
-      if (!avcC) fail(`track ${trackId}: ${entry.type} without avcC`);
-      const config = b.slice(avcC.payload, avcC.end);
-      return { ...base, codec: VideoCodec.H264, config, nalLengthSize: (u8(config, 4) & 3) + 1 };
-    }
+    case 'avc3':
+      return nalTrack('avcC', VideoCodec.H264, 4);
     case 'hvc1':
-    case 'hev1': {
-      const hvcC = inner(VISUAL_ENTRY_FIELDS, 'hvcC');
-      if (!hvcC) fail(`track ${trackId}: ${entry.type} without hvcC`);
-      const config = b.slice(hvcC.payload, hvcC.end);
-      return { ...base, codec: VideoCodec.H265, config, nalLengthSize: (u8(config, 21) & 3) + 1 };
-    }
+    case 'hev1':
+      return nalTrack('hvcC', VideoCodec.H265, 21);
     case 'mp4a': {
       // QuickTime sound entry versions 1 and 2 carry 16 and 36 more bytes of fields
       const version = u16(b, entry.payload + 8);

@@ -7,6 +7,7 @@ import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 import { BoxType, FIXED_16_16_ONE } from './mp4-box-types.ts';
 import { type Mp4Writer, UINT32_MAX } from './mp4-writer.ts';
 
+// Alike in shape to fmp4-audio-entry.ts's AudioSampleEntry and constants: different boxes' fields (§12.1.3 vs §12.2.3).
 export type VideoSampleEntry = {
   kind: 'video';
   format: typeof BoxType.Avc1 | typeof BoxType.Hvc1;

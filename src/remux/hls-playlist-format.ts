@@ -1,6 +1,9 @@
 // Wire strings and value formatting of HLS Media Playlists: tag names, attribute names, decimal and date
 // rendering (RFC 8216 sections 4.2 and 4.3; draft-pantos-hls-rfc8216bis sections 4.4.3.7-8, 4.4.4.9, 4.4.5.2-3).
 
+// HlsTag and HlsAttribute are alike in shape to other string vocabularies (media/types.ts codecs, rtmp/net-streams.ts
+// states): only the `as const` idiom is shared.
+
 /** Tag prefixes as written on the wire; those taking a value include the ':'. */
 export const HlsTag = {
   Header: '#EXTM3U',

@@ -20,6 +20,7 @@ export class Mp4Writer {
     this.view = out === undefined ? undefined : new DataView(out.buffer, out.byteOffset, out.byteLength);
   }
 
+  // u8 … u64: one DataView call a field width, alike in shape; kept as named methods the box writers call.
   u8(value: number): void {
     this.view?.setUint8(this.offset, value);
     this.offset += 1;

@@ -1,5 +1,6 @@
 // PES header reading for the TS demuxer (ISO/IEC 13818-1 §2.4.3.6-2.4.3.7): stream_id, PES_packet_length,
 // PTS/DTS, and 33-bit timestamp unwrapping onto one growing 90 kHz timeline.
+import { readUint16BE } from '../media/bytes.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 import { TIMESTAMP_MODULO } from './ts-codes.ts';
 
@@ -35,7 +36,7 @@ export function parsePesHeader(bytes: Uint8Array): PesHeader {
     throw new ProtocolError(ProtocolErrorCode.Malformed, 'PES: no packet_start_code_prefix');
   }
   const streamId = bytes[3]!;
-  const packetLength = (bytes[4]! << 8) | bytes[5]!;
+  const packetLength = readUint16BE(bytes, 4);
   if ((bytes[6]! & 0xc0) !== 0x80) throw new ProtocolError(ProtocolErrorCode.Malformed, 'PES: marker bits of the flags');
   const flags = bytes[7]! & PTS_DTS_MASK;
   const headerBytes = PES_MIN_HEADER_BYTES + bytes[8]!;

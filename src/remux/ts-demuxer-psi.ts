@@ -1,5 +1,6 @@
 // PSI for the TS demuxer: program_association_section and TS_program_map_section (ISO/IEC 13818-1 §2.4.4.3,
 // §2.4.4.8), reassembled across packets (§2.4.4.1 pointer_field) and checked with CRC-32/MPEG-2 (Annex A).
+import { readUint16BE } from '../media/bytes.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 import { crc32Mpeg2 } from './ts-crc32.ts';
 import { TableId } from './ts-codes.ts';
@@ -44,7 +45,7 @@ export class PsiAssembler {
         if (at + SECTION_HEADER_BYTES > payload.length) {
           throw new ProtocolError(ProtocolErrorCode.Truncated, 'PSI: section header cut by the packet end');
         }
-        const sectionLength = ((payload[at + 1]! & 0x0f) << 8) | payload[at + 2]!;
+        const sectionLength = readUint16BE(payload, at + 1) & 0x0fff;
         if (sectionLength > MAX_SECTION_LENGTH) {
           throw new ProtocolError(ProtocolErrorCode.TooLarge, `PSI: section_length ${sectionLength}`);
         }
@@ -84,24 +85,24 @@ export function parseSection(section: Uint8Array): PsiSection {
   if (tableId === TableId.Pat) {
     const pmtPids: number[] = [];
     for (let at = 8; at + 4 <= end; at += 4) {
-      const programNumber = (section[at]! << 8) | section[at + 1]!;
+      const programNumber = readUint16BE(section, at);
       if (programNumber === 0) continue; // network_PID
-      pmtPids.push(((section[at + 2]! & 0x1f) << 8) | section[at + 3]!);
+      pmtPids.push(readUint16BE(section, at + 2) & 0x1fff);
     }
     return { kind: 'pat', pmtPids };
   }
   if (tableId === TableId.Pmt) {
-    const programNumber = (section[3]! << 8) | section[4]!;
+    const programNumber = readUint16BE(section, 3);
     const version = (section[5]! >> 1) & 0x1f;
     if (end < 12) throw new ProtocolError(ProtocolErrorCode.Truncated, 'PMT: header');
-    const programInfoLength = ((section[10]! & 0x0f) << 8) | section[11]!;
+    const programInfoLength = readUint16BE(section, 10) & 0x0fff;
     let at = 12 + programInfoLength;
     if (at > end) throw new ProtocolError(ProtocolErrorCode.Malformed, 'PMT: program_info_length past section');
     const streams: PmtEntry[] = [];
     while (at + 5 <= end) {
       const streamType = section[at]!;
-      const pid = ((section[at + 1]! & 0x1f) << 8) | section[at + 2]!;
-      const esInfoLength = ((section[at + 3]! & 0x0f) << 8) | section[at + 4]!;
+      const pid = readUint16BE(section, at + 1) & 0x1fff;
+      const esInfoLength = readUint16BE(section, at + 3) & 0x0fff;
       const descriptorsAt = at + 5;
       at = descriptorsAt + esInfoLength;
       if (at > end) throw new ProtocolError(ProtocolErrorCode.Malformed, 'PMT: ES_info_length past section');

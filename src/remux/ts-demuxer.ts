@@ -1,6 +1,7 @@
 // Incremental MPEG-TS demuxer (ISO/IEC 13818-1 §2.4.3 transport packets, §2.4.4 PAT/PMT, §2.4.3.6 PES): bytes in,
 // tracks and elementary-stream access units (Annex B video, ADTS AAC, MPEG audio, Opus packets) out. The mirror of
 // ts-muxer.ts.
+import { readUint16BE } from '../media/bytes.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 import { PES_MIN_HEADER_BYTES, PES_FIXED_BYTES, parsePesHeader, TimestampUnwrapper } from './ts-demuxer-pes.ts';
 import { PsiAssembler, type PsiSection } from './ts-demuxer-psi.ts';
@@ -147,7 +148,7 @@ export class TsDemuxer {
 
   private packet(p: Uint8Array, out: TsDemuxEvent[]): void {
     if (p[1]! & TRANSPORT_ERROR) return;
-    const pid = ((p[1]! & 0x1f) << 8) | p[2]!;
+    const pid = readUint16BE(p, 1) & 0x1fff;
     if (pid === NULL_PID) return;
     const unitStart = (p[1]! & PAYLOAD_UNIT_START) !== 0;
     const afc = (p[3]! >> 4) & 0x3;
@@ -214,7 +215,7 @@ export class TsDemuxer {
     state.bytes += chunk.length;
     if (state.expected === undefined && state.bytes >= PES_FIXED_BYTES) {
       const first = this.joinParts(state).subarray(0, PES_FIXED_BYTES);
-      const length = (first[4]! << 8) | first[5]!;
+      const length = readUint16BE(first, 4);
       if (length !== 0) {
         state.expected = PES_FIXED_BYTES + length;
         if (state.bytes > state.expected) {

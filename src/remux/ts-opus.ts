@@ -3,6 +3,7 @@
 // extension descriptor (tag 0x7F, extension tag 0x80) carrying channel_config_code; each Opus packet in the PES
 // is preceded by a control header: 11 bits 0x3FF, start_trim/end_trim/control_extension flags, 2 reserved bits,
 // au_size as a run of 0xFF bytes plus a last byte, then the optional trims (16 bits each) and extension.
+import { readUint16BE } from '../media/bytes.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 import { REGISTRATION_DESCRIPTOR_TAG } from './ts-codes.ts';
 
@@ -82,7 +83,7 @@ export function splitOpusPes(payload: Uint8Array): OpusTsPacket[] {
     const readTrim = (present: boolean): number => {
       if (!present) return 0;
       if (at + 2 > payload.length) throw new ProtocolError(ProtocolErrorCode.Truncated, 'Opus in TS: trim cut short');
-      const value = (payload[at]! << 8) | payload[at + 1]!;
+      const value = readUint16BE(payload, at);
       at += 2;
       return value;
     };

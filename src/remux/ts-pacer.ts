@@ -38,6 +38,7 @@ export function readPcr90k(packet: Uint8Array): number | null {
   return packet[6]! * 2 ** 25 + packet[7]! * 2 ** 17 + packet[8]! * 2 ** 9 + packet[9]! * 2 + (packet[10]! >> 7);
 }
 
+// Its field list is alike in shape to rtmp/client-session.ts's ClientSession fields: declarations only.
 export class TsPacer {
   readonly stats: TsPacerStats = { datagrams: 0, packetsDropped: 0, reanchors: 0, bytesSkipped: 0 };
   private readonly perDatagram: number;

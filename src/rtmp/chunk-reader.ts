@@ -207,6 +207,7 @@ export class ChunkReader {
       }
     }
     if (fmt === 0) {
+      // little-endian, RTMP's one such field (§5.3.1.2.1): media/bytes.ts has only the big-endian reads
       messageStreamId = (buf[p + 7]! | (buf[p + 8]! << 8) | (buf[p + 9]! << 16) | (buf[p + 10]! << 24)) >>> 0;
     }
     p += headerBytes;

@@ -1,5 +1,5 @@
 // RTMP message type ids, chunk stream ids and protocol control / user control message codecs (Adobe RTMP 1.0 §5.4, §6.2, §7.1.7).
-import { readUint32BE } from '../media/bytes.ts';
+import { readUint16BE, readUint32BE } from '../media/bytes.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 
 export const RtmpMessageType = {
@@ -142,7 +142,7 @@ export function decodeUserControl(payload: Uint8Array): DecodedUserControl {
   if (payload.length < 2) {
     throw new ProtocolError(ProtocolErrorCode.Truncated, 'user control message shorter than 2 bytes');
   }
-  const event = (payload[0]! << 8) | payload[1]!;
+  const event = readUint16BE(payload, 0);
   const known = Object.values(UserControlEvent) as number[];
   if (payload.length < 6) {
     if (known.includes(event)) {

@@ -1,5 +1,6 @@
 // MPEG-4 AAC RTP depacketizer for mpeg4-generic AAC-hbr/AAC-lbr (RFC 3640 §3.2.1 AU-headers section, §3.2.3 access
 // units, §3.3.6 fragmentation of one AU over packets): RTP packets in, raw AAC frames with their RTP timestamps out.
+import { concatBytes, readUint16BE } from '../media/bytes.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 import type { RtpPacket } from './rtp-packet.ts';
 
@@ -41,7 +42,7 @@ export class AacDepacketizer {
     }
     const p = packet.payload;
     if (p.length < 2) throw new ProtocolError(ProtocolErrorCode.Truncated, 'AAC RTP: AU-headers-length');
-    const headersBits = (p[0]! << 8) | p[1]!;
+    const headersBits = readUint16BE(p, 0);
     const headersBytes = Math.ceil(headersBits / 8);
     if (2 + headersBytes > p.length) throw new ProtocolError(ProtocolErrorCode.Truncated, 'AAC RTP: AU headers');
     const bits = new Bits(p.subarray(2, 2 + headersBytes), headersBits);
@@ -74,7 +75,7 @@ export class AacDepacketizer {
           return [];
         }
         this.fragment = undefined;
-        return [{ timestamp: f.timestamp, data: join(f.parts, f.size) }];
+        return [{ timestamp: f.timestamp, data: concatBytes(f.parts) }];
       }
     }
 
@@ -96,14 +97,4 @@ export class AacDepacketizer {
     }
     return out;
   }
-}
-
-function join(parts: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

@@ -1,8 +1,8 @@
 // H.264 RTP payload depacketizer (RFC 6184 §5.6 single NAL unit, §5.7.1 STAP-A, §5.8 FU-A; non-interleaved mode):
 // RTP packets in, complete access units (NAL units without start codes) out.
+import { readUint16BE } from '../media/bytes.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
-import { AccessUnitAssembler, type NalAccessUnit } from './nal-access-unit.ts';
-import type { RtpPacket } from './rtp-packet.ts';
+import { NalDepacketizer } from './nal-access-unit.ts';
 
 export const H264PayloadType = { StapA: 24, StapB: 25, Mtap16: 26, Mtap24: 27, FuA: 28, FuB: 29 } as const;
 
@@ -18,19 +18,12 @@ export function h264StartsPicture(nal: Uint8Array): boolean {
   return (type >= H264_SEI && type <= H264_AUD) || (type >= 14 && type <= 18);
 }
 
-export class H264Depacketizer {
-  private readonly au = new AccessUnitAssembler(h264StartsPicture);
-
-  get droppedUnits(): number {
-    return this.au.droppedUnits;
+export class H264Depacketizer extends NalDepacketizer {
+  constructor() {
+    super(h264StartsPicture);
   }
 
-  /** `lost`: packets missing right before this one (from the sequence tracker). */
-  push(packet: RtpPacket, lost = 0): NalAccessUnit[] {
-    const out: NalAccessUnit[] = [];
-    if (lost > 0) this.au.onLoss();
-    this.au.begin(packet.timestamp, out);
-    const p = packet.payload;
+  protected readPayload(p: Uint8Array): void {
     if (p.length === 0) throw new ProtocolError(ProtocolErrorCode.Truncated, 'H.264 RTP: empty payload');
     if ((p[0]! & 0x80) !== 0) this.au.taint(); // forbidden_zero_bit: the sender marks a damaged NAL
     const type = p[0]! & 0x1f;
@@ -40,7 +33,7 @@ export class H264Depacketizer {
       let at = 1;
       while (at < p.length) {
         if (at + 2 > p.length) throw new ProtocolError(ProtocolErrorCode.Truncated, 'H.264 STAP-A: NAL size');
-        const size = (p[at]! << 8) | p[at + 1]!;
+        const size = readUint16BE(p, at);
         at += 2;
         if (size === 0 || at + size > p.length) throw new ProtocolError(ProtocolErrorCode.Malformed, `H.264 STAP-A: NAL size ${size}`);
         this.au.addNal(p.subarray(at, at + size));
@@ -57,7 +50,5 @@ export class H264Depacketizer {
     } else {
       throw new ProtocolError(ProtocolErrorCode.Unsupported, `H.264 RTP: NAL unit type ${type} (interleaved mode or reserved)`);
     }
-    if (packet.marker) this.au.end(out);
-    return out;
   }
 }

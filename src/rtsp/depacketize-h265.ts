@@ -1,8 +1,8 @@
 // H.265 RTP payload depacketizer (RFC 7798 §4.4.1 single NAL unit, §4.4.2 aggregation packet, §4.4.3 fragmentation
 // unit, DONL/DOND fields when sprop-max-don-diff > 0): RTP packets in, complete access units out.
+import { readUint16BE } from '../media/bytes.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
-import { AccessUnitAssembler, type NalAccessUnit } from './nal-access-unit.ts';
-import type { RtpPacket } from './rtp-packet.ts';
+import { NalDepacketizer } from './nal-access-unit.ts';
 
 export const H265PayloadType = { Ap: 48, Fu: 49, Paci: 50 } as const;
 
@@ -15,21 +15,12 @@ export function h265StartsPicture(nal: Uint8Array): boolean {
   return (type >= 32 && type <= 35) || type === 39 || (type >= 41 && type <= 44) || (type >= 48 && type <= 55);
 }
 
-// Its frame (loss, access-unit start) is H264Depacketizer's on purpose: each class reads its own RFC's payload (7798 here).
-export class H265Depacketizer {
-  private readonly au = new AccessUnitAssembler(h265StartsPicture);
-
-  constructor(private readonly donlPresent = false) {}
-
-  get droppedUnits(): number {
-    return this.au.droppedUnits;
+export class H265Depacketizer extends NalDepacketizer {
+  constructor(private readonly donlPresent = false) {
+    super(h265StartsPicture);
   }
 
-  push(packet: RtpPacket, lost = 0): NalAccessUnit[] {
-    const out: NalAccessUnit[] = [];
-    if (lost > 0) this.au.onLoss();
-    this.au.begin(packet.timestamp, out);
-    const p = packet.payload;
+  protected readPayload(p: Uint8Array): void {
     if (p.length < 3) throw new ProtocolError(ProtocolErrorCode.Truncated, 'H.265 RTP: payload');
     if ((p[0]! & 0x80) !== 0) this.au.taint();
     const type = nalType(p);
@@ -43,7 +34,7 @@ export class H265Depacketizer {
         at += this.donlPresent ? (first ? 2 : 1) : 0;
         first = false;
         if (at + 2 > p.length) throw new ProtocolError(ProtocolErrorCode.Truncated, 'H.265 AP: NAL size');
-        const size = (p[at]! << 8) | p[at + 1]!;
+        const size = readUint16BE(p, at);
         at += 2;
         if (size < 2 || at + size > p.length) throw new ProtocolError(ProtocolErrorCode.Malformed, `H.265 AP: NAL size ${size}`);
         this.au.addNal(p.subarray(at, at + size));
@@ -61,8 +52,6 @@ export class H265Depacketizer {
     } else {
       throw new ProtocolError(ProtocolErrorCode.Unsupported, `H.265 RTP: payload type ${type}`);
     }
-    if (packet.marker) this.au.end(out);
-    return out;
   }
 }
 

@@ -3,6 +3,7 @@
 // presentation time seen so far: never after its own pts, increasing, and known without holding frames back.
 // A depth larger than the stream needs is harmless (a constant composition offset), so unknown means "assume 4".
 
+// Its constants and fields are alike in shape to srt/sender.ts's SrtSender opening: declarations only.
 export const UNKNOWN_REORDER_DEPTH = 4;
 const MAX_DEPTH = 16;
 /** spacing of the first d decode times, which precede the first pts (any positive value keeps them ordered) */

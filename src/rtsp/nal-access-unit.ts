@@ -1,6 +1,8 @@
 // Access-unit assembly shared by the H.264 (RFC 6184 §5.1) and H.265 (RFC 7798 §4.1) depacketizers: NAL units of one
 // RTP timestamp form one access unit, the marker bit ends it; an access unit touched by packet loss is never emitted.
+// NalDepacketizer, at the end, is the push loop both depacketizers run around their own payload reader.
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
+import type { RtpPacket } from './rtp-packet.ts';
 
 export type NalAccessUnit = Readonly<{ timestamp: number; nalUnits: readonly Uint8Array[] }>;
 
@@ -103,4 +105,34 @@ export class AccessUnitAssembler {
     this.fragments = undefined;
     this.checkFirst = false;
   }
+}
+
+/**
+ * The frame every NAL depacketizer shares (H.264: depacketize-h264.ts, H.265: depacketize-h265.ts): a loss
+ * before a packet, the access unit its timestamp opens or continues, and the one the marker bit closes.
+ * A subclass only reads its own RFC's payload (single NAL, aggregation, fragmentation) into `au`.
+ */
+export abstract class NalDepacketizer {
+  protected readonly au: AccessUnitAssembler;
+
+  constructor(startsPicture: (nal: Uint8Array) => boolean) {
+    this.au = new AccessUnitAssembler(startsPicture);
+  }
+
+  get droppedUnits(): number {
+    return this.au.droppedUnits;
+  }
+
+  /** `lost`: packets missing right before this one (from the sequence tracker). */
+  push(packet: RtpPacket, lost = 0): NalAccessUnit[] {
+    const out: NalAccessUnit[] = [];
+    if (lost > 0) this.au.onLoss();
+    this.au.begin(packet.timestamp, out);
+    this.readPayload(packet.payload);
+    if (packet.marker) this.au.end(out);
+    return out;
+  }
+
+  /** One RTP payload's NAL units into `au`; throws ProtocolError on bad bytes. */
+  protected abstract readPayload(p: Uint8Array): void;
 }

@@ -70,6 +70,7 @@ export function encodePacket(p: SrtPacket): Uint8Array {
   let subtype = 0;
   let info = 0;
   let cif: Uint8Array = PAD;
+  // One case a control type, alike in shape: each sets its own type, info field and CIF.
   switch (p.type) {
     case 'handshake':
       controlType = ControlType.Handshake;

@@ -1,6 +1,7 @@
 // ISO BMFF box walking for the VOD reader (ISO/IEC 14496-12 §4.2): box headers (32-bit size, 64-bit
 // largesize, size 0 = to the end), children of a container, and bounds-checked big-endian reads.
 // Pure: every read past the bytes or a box that runs past its parent is a ProtocolError.
+import { readUint16BE, readUint32BE } from '../media/bytes.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 
 export type Box = Readonly<{ type: string; start: number; payload: number; end: number }>;
@@ -13,13 +14,22 @@ export function mp4Fail(message: string, code: ProtocolErrorCode = ProtocolError
   throw new ProtocolError(code, `MP4: ${message}`);
 }
 
+/** `bytes` bytes at `at` lie inside `b`, or the box is truncated. */
+function inBounds(b: Uint8Array, at: number, bytes: number): void {
+  if (at < 0 || at + bytes > b.length) mp4Fail('truncated box', ProtocolErrorCode.Truncated);
+}
 export const u8 = (b: Uint8Array, at: number): number => {
-  if (at < 0 || at >= b.length) mp4Fail('truncated box', ProtocolErrorCode.Truncated);
+  inBounds(b, at, 1);
   return b[at]!;
 };
-export const u16 = (b: Uint8Array, at: number): number => (u8(b, at) << 8) | u8(b, at + 1);
-export const u32 = (b: Uint8Array, at: number): number =>
-  ((u8(b, at) << 24) | (u8(b, at + 1) << 16) | (u8(b, at + 2) << 8) | u8(b, at + 3)) >>> 0;
+export const u16 = (b: Uint8Array, at: number): number => {
+  inBounds(b, at, 2);
+  return readUint16BE(b, at);
+};
+export const u32 = (b: Uint8Array, at: number): number => {
+  inBounds(b, at, 4);
+  return readUint32BE(b, at);
+};
 export const i32 = (b: Uint8Array, at: number): number => u32(b, at) | 0;
 export function u64(b: Uint8Array, at: number): number {
   const value = u32(b, at) * 2 ** 32 + u32(b, at + 4);

@@ -5,6 +5,8 @@
 import { ProtocolErrorCode } from '../shared/protocol-error.ts';
 import { type Box, childOf, i32, mp4Fail, u32, u64, u8 } from './mp4-box.ts';
 
+// Alike in shape (constants, then a Readonly type) to recorder/vod-library.ts, server/webrtc/whip-publisher.ts and
+// control/services/login-rate-limiter.ts: declarations only.
 /** More samples than this in one track (37 hours of 60 fps video, 48 hours of 48 kHz AAC) is refused rather than allocated. */
 export const MAX_SAMPLES_PER_TRACK = 8_000_000;
 const FULL_BOX_FIELDS = 4;

@@ -2,7 +2,7 @@
 // memory is bounded however many packets a receiver asks for, and a packet older than the ring is simply not resent.
 // Only each packet's 12-byte header is the viewer's own; the payload is the stream's shared packetization, kept by
 // reference, so a viewer's history costs a few kilobytes however large the video packets are.
-import { concatBytes } from '../media/bytes.ts';
+import { concatBytes, readUint16BE } from '../media/bytes.ts';
 
 const RTP_HEADER_BYTES = 12;
 
@@ -19,7 +19,7 @@ export class PacketHistory {
 
   /** Remembers a plain RTP packet without CSRCs or extension (as RtpStamper makes them) and its shared payload. */
   add(packet: Uint8Array, payload: Uint8Array): void {
-    const seq = (packet[2]! << 8) | packet[3]!;
+    const seq = readUint16BE(packet, 2);
     const at = seq % this.capacity;
     this.headers[at] = packet.slice(0, RTP_HEADER_BYTES);
     this.payloads[at] = payload;

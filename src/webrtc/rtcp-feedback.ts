@@ -1,5 +1,6 @@
 // What a WebRTC receiver tells its sender in RTCP (RFC 3550 §6.4.2 receiver reports; RFC 4585 §6.2.1 generic NACK,
 // §6.3.1 PLI; RFC 5104 §4.3.1 FIR; draft-alvestrand-rmcat-remb REMB): read from one compound packet.
+import { readUint16BE, readUint24BE, readUint32BE } from '../media/bytes.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 
 export type RtcpFeedback =
@@ -23,14 +24,14 @@ export function parseRtcpFeedback(bytes: Uint8Array): RtcpFeedback[] {
     if (bytes[at]! >> 6 !== 2) throw new ProtocolError(ProtocolErrorCode.Malformed, 'RTCP: version');
     const fmt = bytes[at]! & 0x1f;
     const pt = bytes[at + 1]!;
-    const end = at + 4 + ((bytes[at + 2]! << 8) | bytes[at + 3]!) * 4;
+    const end = at + 4 + readUint16BE(bytes, at + 2) * 4;
     if (end > bytes.length) throw new ProtocolError(ProtocolErrorCode.Truncated, 'RTCP: packet length');
-    const u32 = (i: number) => ((bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!) >>> 0;
+    const u32 = (i: number) => readUint32BE(bytes, i);
     if (pt === PT.ReceiverReport || pt === PT.SenderReport) {
       const blocksAt = at + (pt === PT.ReceiverReport ? 8 : 28);
       for (let i = 0; i < fmt && blocksAt + (i + 1) * 24 <= end; i++) {
         const b = blocksAt + i * 24;
-        const lost = (bytes[b + 5]! << 16) | (bytes[b + 6]! << 8) | bytes[b + 7]!;
+        const lost = readUint24BE(bytes, b + 5);
         out.push({
           type: 'report',
           ssrc: u32(b),
@@ -46,8 +47,8 @@ export function parseRtcpFeedback(bytes: Uint8Array): RtcpFeedback[] {
       if (pt === PT.TransportFeedback && fmt === FMT.Nack) {
         const sequenceNumbers: number[] = [];
         for (let i = at + 12; i + 4 <= end && nacked < MAX_NACKED; i += 4) {
-          const pid = (bytes[i]! << 8) | bytes[i + 1]!;
-          const blp = (bytes[i + 2]! << 8) | bytes[i + 3]!;
+          const pid = readUint16BE(bytes, i);
+          const blp = readUint16BE(bytes, i + 2);
           sequenceNumbers.push(pid);
           for (let bit = 0; bit < 16; bit++) if (blp & (1 << bit)) sequenceNumbers.push((pid + bit + 1) & 0xffff);
           nacked += 17;
@@ -59,7 +60,7 @@ export function parseRtcpFeedback(bytes: Uint8Array): RtcpFeedback[] {
         out.push({ type: 'fir', mediaSsrc: u32(at + 12) });
       } else if (pt === PT.PayloadFeedback && fmt === FMT.Application && end - at >= 20 && u32(at + 12) === 0x52454d42) {
         const exp = bytes[at + 17]! >> 2;
-        const mantissa = ((bytes[at + 17]! & 0x03) << 16) | (bytes[at + 18]! << 8) | bytes[at + 19]!;
+        const mantissa = readUint24BE(bytes, at + 17) & 0x03ffff;
         out.push({ type: 'remb', bitrateBps: mantissa * 2 ** exp });
       }
     }

@@ -3,7 +3,7 @@
 // (§4.2), the rollover counter of the sending side (§3.3.1) and the SRTCP index (§3.4). One context per direction
 // per peer: every WebRTC viewer has its own keys, so encryption is the one per-viewer step of sending media.
 import { createCipheriv, createHmac } from 'node:crypto';
-import { concatBytes } from '../media/bytes.ts';
+import { concatBytes, readUint16BE, readUint32BE } from '../media/bytes.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 
 const TAG_BYTES = 10;
@@ -64,7 +64,7 @@ function rtpHeaderLength(packet: Uint8Array): number {
   let at = 12 + (packet[0]! & 0x0f) * 4;
   if (packet[0]! & 0x10) {
     if (packet.length < at + 4) throw new ProtocolError(ProtocolErrorCode.Truncated, 'SRTP: RTP extension');
-    at += 4 + ((packet[at + 2]! << 8) | packet[at + 3]!) * 4;
+    at += 4 + readUint16BE(packet, at + 2) * 4;
   }
   if (at > packet.length) throw new ProtocolError(ProtocolErrorCode.Truncated, 'SRTP: RTP header');
   return at;
@@ -83,8 +83,8 @@ export class SrtpSender {
   /** One RTP packet protected; retransmitting a packet (same sequence number) gives the same bytes. */
   protectRtp(packet: Uint8Array): Uint8Array {
     const header = rtpHeaderLength(packet);
-    const seq = (packet[2]! << 8) | packet[3]!;
-    const ssrc = ((packet[8]! << 24) | (packet[9]! << 16) | (packet[10]! << 8) | packet[11]!) >>> 0;
+    const seq = readUint16BE(packet, 2);
+    const ssrc = readUint32BE(packet, 8);
     const roc = this.rocFor(ssrc, seq);
     const index = roc * 65536 + seq;
     const body = keystreamXor(this.keys.rtp.key, counterIv(this.keys.rtp.salt, ssrc, index), packet.subarray(header));
@@ -99,7 +99,7 @@ export class SrtpSender {
   /** One RTCP compound packet protected, encrypted (E flag set) with the next SRTCP index. */
   protectRtcp(packet: Uint8Array): Uint8Array {
     if (packet.length < RTCP_HEADER_BYTES) throw new ProtocolError(ProtocolErrorCode.Truncated, 'SRTCP: RTCP header');
-    const ssrc = ((packet[4]! << 24) | (packet[5]! << 16) | (packet[6]! << 8) | packet[7]!) >>> 0;
+    const ssrc = readUint32BE(packet, 4);
     const index = this.srtcpIndex;
     this.srtcpIndex = (this.srtcpIndex + 1) & 0x7fffffff;
     const body = keystreamXor(this.keys.rtcp.key, counterIv(this.keys.rtcp.salt, ssrc, index), packet.subarray(RTCP_HEADER_BYTES));
@@ -147,11 +147,11 @@ export class SrtcpReceiver {
     if (diff !== 0) throw new ProtocolError(ProtocolErrorCode.Malformed, 'SRTCP: packet does not authenticate');
     const trailerAt = signedEnd - SRTCP_INDEX_BYTES;
     const encrypted = (packet[trailerAt]! & 0x80) !== 0;
-    const index = ((packet[trailerAt]! & 0x7f) << 24) | (packet[trailerAt + 1]! << 16) | (packet[trailerAt + 2]! << 8) | packet[trailerAt + 3]!;
+    const index = readUint32BE(packet, trailerAt) & 0x7fffffff;
     const head = packet.subarray(0, RTCP_HEADER_BYTES);
     const body = packet.subarray(RTCP_HEADER_BYTES, trailerAt);
     if (!encrypted) return concatBytes([head, body]);
-    const ssrc = ((packet[4]! << 24) | (packet[5]! << 16) | (packet[6]! << 8) | packet[7]!) >>> 0;
+    const ssrc = readUint32BE(packet, 4);
     return concatBytes([head, keystreamXor(this.keys.key, counterIv(this.keys.salt, ssrc, index), body)]);
   }
 }
@@ -171,8 +171,8 @@ export class SrtpReceiver {
     if (packet.length < 12 + TAG_BYTES) throw new ProtocolError(ProtocolErrorCode.Truncated, 'SRTP: packet');
     const signedEnd = packet.length - TAG_BYTES;
     const header = rtpHeaderLength(packet.subarray(0, signedEnd));
-    const seq = (packet[2]! << 8) | packet[3]!;
-    const ssrc = ((packet[8]! << 24) | (packet[9]! << 16) | (packet[10]! << 8) | packet[11]!) >>> 0;
+    const seq = readUint16BE(packet, 2);
+    const ssrc = readUint32BE(packet, 8);
     const known = this.state.get(ssrc);
     const roc = known ? guessRoc(known.roc, known.highest, seq) : 0;
     const rocBytes = Uint8Array.of(roc >>> 24, (roc >>> 16) & 0xff, (roc >>> 8) & 0xff, roc & 0xff);

@@ -1,5 +1,6 @@
 // STUN messages as ICE connectivity checks use them (RFC 8489 §5-§6, §14; RFC 8445 §7.2.2, §16.1): the header,
 // attributes, MESSAGE-INTEGRITY (HMAC-SHA1 under the short-term password) and FINGERPRINT, in both directions.
+import { readUint16BE, readUint32BE } from '../media/bytes.ts';
 import { createHmac } from 'node:crypto';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 import { crc32 } from './crc32.ts';
@@ -10,6 +11,8 @@ const FINGERPRINT_XOR = 0x5354554e;
 /** Attributes an ICE check carries; the larger the message, the likelier it is garbage. */
 export const STUN_MAX_MESSAGE_BYTES = 1500;
 
+// StunAttr and the message types are alike in shape to remux/mp4-box-types.ts's flag tables and rtsp/sdp.ts's types:
+// declarations only.
 export const StunClass = { Request: 0, Indication: 1, Success: 2, Error: 3 } as const;
 export type StunClass = (typeof StunClass)[keyof typeof StunClass];
 
@@ -50,18 +53,18 @@ function fail(code: ProtocolErrorCode, what: string): never {
 
 /** RFC 7983 §7: the first byte of a STUN message is 0-3 (DTLS 20-63, RTP/RTCP 128-191). */
 export function looksLikeStun(bytes: Uint8Array): boolean {
-  return bytes.length >= HEADER_BYTES && bytes[0]! < 4 && readU32(bytes, 4) === STUN_MAGIC_COOKIE;
+  return bytes.length >= HEADER_BYTES && bytes[0]! < 4 && readUint32BE(bytes, 4) === STUN_MAGIC_COOKIE;
 }
 
 export function parseStunMessage(bytes: Uint8Array): StunMessage {
   if (bytes.length < HEADER_BYTES) fail(ProtocolErrorCode.Truncated, `${bytes.length} bytes`);
   if (bytes.length > STUN_MAX_MESSAGE_BYTES) fail(ProtocolErrorCode.TooLarge, `${bytes.length} bytes`);
-  const type = (bytes[0]! << 8) | bytes[1]!;
+  const type = readUint16BE(bytes, 0);
   if (type & 0xc000) fail(ProtocolErrorCode.Malformed, 'first two bits not zero');
-  const length = (bytes[2]! << 8) | bytes[3]!;
+  const length = readUint16BE(bytes, 2);
   if (length % 4 !== 0) fail(ProtocolErrorCode.Malformed, `length ${length} not a multiple of 4`);
   if (HEADER_BYTES + length !== bytes.length) fail(ProtocolErrorCode.Truncated, `length ${length} for ${bytes.length - HEADER_BYTES} bytes of body`);
-  if (readU32(bytes, 4) !== STUN_MAGIC_COOKIE) fail(ProtocolErrorCode.Malformed, 'no magic cookie');
+  if (readUint32BE(bytes, 4) !== STUN_MAGIC_COOKIE) fail(ProtocolErrorCode.Malformed, 'no magic cookie');
   const cls = (((type >> 7) & 0x2) | ((type >> 4) & 0x1)) as StunClass;
   const method = (type & 0x000f) | ((type >> 1) & 0x0070) | ((type >> 2) & 0x0f80);
   const attributes: StunAttribute[] = [];
@@ -70,8 +73,8 @@ export function parseStunMessage(bytes: Uint8Array): StunMessage {
   let at = HEADER_BYTES;
   while (at < bytes.length) {
     if (at + 4 > bytes.length) fail(ProtocolErrorCode.Truncated, 'attribute header');
-    const attrType = (bytes[at]! << 8) | bytes[at + 1]!;
-    const attrLength = (bytes[at + 2]! << 8) | bytes[at + 3]!;
+    const attrType = readUint16BE(bytes, at);
+    const attrLength = readUint16BE(bytes, at + 2);
     const end = at + 4 + attrLength;
     if (end > bytes.length) fail(ProtocolErrorCode.Truncated, `attribute 0x${attrType.toString(16)} of ${attrLength} bytes`);
     // §14.7: nothing may follow FINGERPRINT; §14.5: only FINGERPRINT may follow MESSAGE-INTEGRITY
@@ -108,7 +111,7 @@ export function checkFingerprint(message: StunMessage): boolean {
   const at = message.fingerprintAt;
   if (at === undefined) return false;
   const covered = withLength(message.raw.subarray(0, at), at + 8 - HEADER_BYTES);
-  return ((crc32(covered) ^ FINGERPRINT_XOR) >>> 0) === readU32(message.raw, at + 4);
+  return ((crc32(covered) ^ FINGERPRINT_XOR) >>> 0) === readUint32BE(message.raw, at + 4);
 }
 
 /** MESSAGE-INTEGRITY present and made with `key` (§14.5; for ICE the key is the password itself, §9.2.2). */
@@ -206,7 +209,7 @@ export function decodeXorMappedAddress(value: Uint8Array, transactionId: Uint8Ar
   const family = value[1] === 0x01 ? 'IPv4' : value[1] === 0x02 ? 'IPv6' : fail(ProtocolErrorCode.Malformed, `address family ${value[1]}`);
   const size = family === 'IPv4' ? 4 : 16;
   if (value.length !== 4 + size) fail(ProtocolErrorCode.Malformed, 'XOR-MAPPED-ADDRESS length');
-  const port = ((value[2]! << 8) | value[3]!) ^ (STUN_MAGIC_COOKIE >>> 16);
+  const port = readUint16BE(value, 2) ^ (STUN_MAGIC_COOKIE >>> 16);
   const mask = new Uint8Array(16);
   writeU32(mask, 0, STUN_MAGIC_COOKIE);
   mask.set(transactionId, 4);
@@ -250,10 +253,6 @@ function withLength(prefix: Uint8Array, length: number): Uint8Array {
 function setLength(out: Uint8Array, length: number): void {
   out[2] = length >> 8;
   out[3] = length & 0xff;
-}
-
-function readU32(b: Uint8Array, at: number): number {
-  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 }
 
 function writeU32(b: Uint8Array, at: number, v: number): void {

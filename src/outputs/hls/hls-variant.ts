@@ -3,6 +3,7 @@
 import { concatBytes } from '../../media/bytes.ts';
 import { renderMediaPlaylist, type MediaPlaylistModel, type PlaylistPart, type PlaylistSegment } from '../../remux/hls-playlist.ts';
 
+// StoredPart and StoredSegment are alike in shape to srt/receiver.ts's record types: declarations only.
 /** Once its segment is finished, a part's bytes are a view of the segment's: one copy of the media, not two. */
 export type StoredPart = { uri: string; durationSec: number; independent: boolean; bytes: Uint8Array };
 
