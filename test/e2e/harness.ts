@@ -117,6 +117,17 @@ export async function publishPattern(url: string, options: { seconds: number; bF
   return spawnBackground(['ffmpeg', ...testPatternArgs(options), '-f', 'flv', url]);
 }
 
+/** Publishes the test pattern to a test engine and waits until the stream has its video header. */
+export async function publishPatternUntilVideo(engine: TestEngine, path: string, options: { seconds: number; bFrames: number; gop?: number }) {
+  const publisher = await publishPattern(engine.rtmpUrl(path), options);
+  const live = await waitFor(() => engine.context.streams.list().some((s) => s.path === path && s.videoHeader !== null), 20_000);
+  if (!live) {
+    await publisher.stop();
+    throw new Error(`${path}: no video header within 20 s of publishing`);
+  }
+  return publisher;
+}
+
 export type ProbedPacket = { codec_type: string; pts?: number; dts?: number; flags?: string; stream_index: number };
 export type ProbedStream = { index: number; codec_type: string; codec_name: string; width?: number; height?: number; sample_rate?: string };
 

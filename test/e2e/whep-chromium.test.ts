@@ -3,7 +3,7 @@
 // requestVideoFrameCallback keeps firing. The engine lists the viewer as a webrtc client while it plays and
 // forgets it after DELETE.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { killAll, publishPattern, spawnBackground, startTestEngine, waitFor, type TestEngine } from './harness.ts';
+import { killAll, publishPattern, publishPatternUntilVideo, spawnBackground, startTestEngine, waitFor, type TestEngine } from './harness.ts';
 import { inboundPackets, openWhepPage, startWhep, stopWhep, whepState, type WhepPageState } from './whep-page.ts';
 import { useBrowser } from '../browser/browser.ts';
 import type { Page } from 'playwright-core';
@@ -18,8 +18,7 @@ const path = 'live/whep';
 beforeAll(async () => {
   engine = startTestEngine({ webrtc: {}, rtsp: {} });
   await engine.ready;
-  publisher = await publishPattern(engine.rtmpUrl(path), { seconds: 120, bFrames: 0, gop: 25 });
-  expect(await waitFor(() => engine.context.streams.list().some((s) => s.path === path && s.videoHeader !== null), 20_000)).toBe(true);
+  publisher = await publishPatternUntilVideo(engine, path, { seconds: 120, bFrames: 0, gop: 25 });
 }, 60_000);
 
 afterAll(async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { AdmissionRequest } from '../../src/server/admission.ts';
 import type { EngineEvent } from '../../src/shared/config-protocol.ts';
 import { CHROME_OFFER } from '../webrtc/chrome-offer.ts';
-import { killAll, publishPattern, startTestEngine, waitFor, type TestEngine } from './harness.ts';
+import { killAll, publishPattern, publishPatternUntilVideo, startTestEngine, waitFor, type TestEngine } from './harness.ts';
 
 let engine: TestEngine;
 let publisher: Awaited<ReturnType<typeof publishPattern>>;
@@ -29,8 +29,7 @@ beforeAll(async () => {
     events: { emit: (e) => events.push(e) },
   });
   await engine.ready;
-  publisher = await publishPattern(engine.rtmpUrl(path), { seconds: 60, bFrames: 0 });
-  expect(await waitFor(() => engine.context.streams.list().some((s) => s.path === path && s.videoHeader !== null), 20_000)).toBe(true);
+  publisher = await publishPatternUntilVideo(engine, path, { seconds: 60, bFrames: 0 });
 }, 40_000);
 
 afterAll(async () => {

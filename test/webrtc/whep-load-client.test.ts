@@ -5,7 +5,7 @@
 // checks alone keep a viewer's session, and a viewer that sends nothing loses it.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { WhepLoadClient } from '../../bench/lib/webrtc-load-client.ts';
-import { killAll, publishPattern, startTestEngine, waitFor, type TestEngine } from '../e2e/harness.ts';
+import { killAll, publishPattern, publishPatternUntilVideo, startTestEngine, waitFor, type TestEngine } from '../e2e/harness.ts';
 
 let engine: TestEngine;
 let publisher: Awaited<ReturnType<typeof publishPattern>>;
@@ -14,8 +14,7 @@ const path = 'live/load';
 beforeAll(async () => {
   engine = startTestEngine({ waitForPublisherMs: 5000, webrtc: { maxSessionsPerAddress: 0, iceTimeoutMs: 2000 } });
   await engine.ready;
-  publisher = await publishPattern(engine.rtmpUrl(path), { seconds: 90, bFrames: 0, gop: 25 });
-  expect(await waitFor(() => engine.context.streams.list().some((s) => s.path === path && s.videoHeader !== null), 20_000)).toBe(true);
+  publisher = await publishPatternUntilVideo(engine, path, { seconds: 90, bFrames: 0, gop: 25 });
 }, 40_000);
 
 afterAll(async () => {
