@@ -2,7 +2,9 @@
 // payloads (outputs/rtp-output.ts: one packetization per stream for RTSP and WebRTC viewers alike) stamped with
 // this viewer's SSRC and sequence numbers and SRTP-protected under its own keys (the one per-viewer step), sent to
 // the 5-tuple its checks came from. RTCP from the browser is read for NACK (resent from a bounded history), PLI/FIR
-// (video skips to the next keyframe), receiver reports (RTT, loss) and REMB. Listed, counted and kickable in the
+// (video skips to the next keyframe), receiver reports (RTT, loss) and REMB; the last three, with the NACKs, also
+// feed this viewer's link policy (webrtc-link-policy.ts), which drops its inter frames while its link cannot carry
+// the stream and closes it when it cannot carry even audio and keyframes. Listed, counted and kickable in the
 // client registry like every other viewer.
 import { SendRate } from '../send-rate.ts';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +20,7 @@ import type { DtlsCertificate } from '../../webrtc/certificate.ts';
 import { PacketHistory } from '../../webrtc/packet-history.ts';
 import { parseRtcpFeedback, type RtcpFeedback } from '../../webrtc/rtcp-feedback.ts';
 import type { StunMessage } from '../../webrtc/stun.ts';
+import { WebRtcLinkPolicy, type WebRtcLinkLimits } from './webrtc-link-policy.ts';
 import { WebRtcTransport } from './webrtc-transport.ts';
 import type { ClientEntry } from '../client-registry.ts';
 import type { EngineContext } from '../engine-context.ts';
@@ -53,6 +56,8 @@ export type WhepViewerInit = Readonly<{
   heard: () => void;
   /** gives back the session's cap slot */
   released: () => void;
+  /** the link policy's limits; absent: its defaults */
+  linkLimits?: WebRtcLinkLimits;
 }>;
 
 type SendTrack = WhepTrack & { stamper: RtpStamper; history: PacketHistory; lastReportMs: number };
@@ -67,14 +72,19 @@ export type WhepStats = {
   rembBps: number;
   /** receiver reports read (the browser's RTCP reaches us and decrypts) */
   reportsReceived: number;
+  /** times the link policy dropped this viewer's inter frames (audio and keyframes kept) */
+  degradations: number;
+  /** video frames not sent because the viewer was degraded */
+  framesSkipped: number;
 };
 
 export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
-  readonly stats: WhepStats = { packetsSent: 0, packetsRetransmitted: 0, nacksReceived: 0, pliReceived: 0, packetsLost: 0, rttMs: 0, rembBps: 0, reportsReceived: 0 };
+  readonly stats: WhepStats = { packetsSent: 0, packetsRetransmitted: 0, nacksReceived: 0, pliReceived: 0, packetsLost: 0, rttMs: 0, rembBps: 0, reportsReceived: 0, degradations: 0, framesSkipped: 0 };
   readonly kind = 'whep';
   private readonly transport: WebRtcTransport;
   private readonly tracks = new Map<RtpTrackKind, SendTrack>();
   private waitKeyframe = true;
+  private readonly policy: WebRtcLinkPolicy;
   private closed = false;
   private bytesOut = 0;
   private readonly sendRate = new SendRate();
@@ -108,6 +118,7 @@ export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
         init.stream.counters.bytesOut += bytes;
       },
     });
+    this.policy = new WebRtcLinkPolicy(init.linkLimits);
     for (const t of init.tracks) {
       const stamper = new RtpStamper({ ssrc: t.ssrc, payloadType: t.payloadType, initialSequence: randomBytes(2).readUInt16BE(0), timestampOffset: randomBytes(4).readUInt32BE(0) });
       this.tracks.set(t.kind, { ...t, stamper, history: new PacketHistory(), lastReportMs: -Infinity });
@@ -148,6 +159,11 @@ export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
     return this.transport.srtp !== null;
   }
 
+  /** Dropping inter frames for a link that cannot carry the stream. */
+  get degraded(): boolean {
+    return this.policy.degraded;
+  }
+
   onStun(message: StunMessage, address: string, port: number): void {
     this.transport.onStun(message, address, port);
   }
@@ -169,11 +185,20 @@ export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
   onFrame(frame: RtpFrameOut): void {
     const track = this.tracks.get(frame.kind);
     if (!track || track.codec !== frame.codec || !this.connected) return;
-    if (frame.kind === 'video') {
-      if (this.waitKeyframe && !frame.packetized.keyframe) return;
-      if (frame.packetized.keyframe) this.waitKeyframe = false;
-    }
     const nowMs = Date.now();
+    const keyframe = frame.kind === 'video' && frame.packetized.keyframe;
+    let bytes = 0;
+    for (const chunk of frame.packetized.chunks) bytes += chunk.payload.byteLength;
+    this.policy.offered(nowMs, bytes);
+    if (!this.applyPolicy(nowMs, keyframe)) return;
+    if (frame.kind === 'video') {
+      if (this.policy.degraded && !keyframe) {
+        this.stats.framesSkipped++;
+        return;
+      }
+      if (this.waitKeyframe && !keyframe) return;
+      if (keyframe) this.waitKeyframe = false;
+    }
     if (nowMs - track.lastReportMs >= SENDER_REPORT_INTERVAL_MS) {
       track.lastReportMs = nowMs;
       this.sendSenderReport(track, frame.packetized.rtpTime, nowMs);
@@ -183,6 +208,28 @@ export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
       track.history.add(packet, chunks[i]!.payload);
       this.sendRtp(packet);
     });
+  }
+
+  /** Acts on the link policy's verdict; false when the viewer was closed. */
+  private applyPolicy(nowMs: number, keyframe: boolean): boolean {
+    const action = this.policy.decide(nowMs, keyframe);
+    if (action === 'none') return true;
+    const s = this.policy.state(nowMs);
+    const link = { rembKbps: s.rembBps === null ? undefined : Math.round(s.rembBps / 1000), streamKbps: Math.round(s.offeredBps / 1000), loss: Math.round(s.loss * 100) / 100 };
+    const totals = (this.ctx.counters.webrtc ??= { degradations: 0, slowDisconnects: 0 });
+    if (action === 'degrade') {
+      this.stats.degradations++;
+      totals.degradations++;
+      this.init.log.info('WebRTC viewer degraded to audio and keyframes: its link does not carry the stream', link);
+    } else if (action === 'full-video') {
+      this.init.log.info('WebRTC viewer back to full video', link);
+    } else {
+      totals.slowDisconnects++;
+      const remb = link.rembKbps === undefined ? '' : `, REMB ${link.rembKbps} kbit/s against ${Math.round(s.sentBps / 1000)} kbit/s sent`;
+      this.init.remove(`slow link: it cannot carry even audio and keyframes (loss ${link.loss}${remb})`);
+      return false;
+    }
+    return true;
   }
 
   onStreamEnd(): void {
@@ -206,6 +253,7 @@ export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
     switch (f.type) {
       case 'nack': {
         this.stats.nacksReceived++;
+        this.policy.onNack(Date.now(), f.sequenceNumbers.length);
         const track = [...this.tracks.values()].find((t) => t.ssrc === f.mediaSsrc);
         if (!track) return;
         for (const seq of f.sequenceNumbers) {
@@ -224,11 +272,13 @@ export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
         return;
       case 'remb':
         this.stats.rembBps = f.bitrateBps;
+        this.policy.onRemb(Date.now(), f.bitrateBps);
         return;
       case 'report': {
         this.stats.reportsReceived++;
         if (this.tracks.get('video')?.ssrc === f.ssrc || (!this.tracks.has('video') && this.tracks.get('audio')?.ssrc === f.ssrc)) {
           this.stats.packetsLost = Math.max(0, f.cumulativeLost);
+          this.policy.onReport(Date.now(), f.fractionLost);
         }
         const sentAt = f.lastSrNtp !== 0 ? this.reportSentAt.get(f.lastSrNtp) : undefined;
         if (sentAt !== undefined) this.stats.rttMs = Math.max(0, Date.now() - sentAt - (f.delaySinceLastSr / 65536) * 1000);
@@ -251,7 +301,10 @@ export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
 
   private sendRtp(packet: Uint8Array): void {
     try {
-      if (this.transport.sendRtp(packet)) this.stats.packetsSent++;
+      if (this.transport.sendRtp(packet)) {
+        this.stats.packetsSent++;
+        this.policy.sent(Date.now(), packet.byteLength);
+      }
     } catch (err) {
       if (!isProtocolError(err)) throw err;
     }
