@@ -1,6 +1,7 @@
 // A slow WHEP viewer over the real UDP path (whep-synthetic-client.ts: DTLS by openssl, SRTP and RTCP by us): one
 // that reports a REMB under the stream's rate is sent audio and keyframes only, while another viewer of the same
 // stream still gets every frame; when its REMB rises it gets full video again. Counted in its stats and the metric.
+// One whose REMB is under even audio and keyframes is closed.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { WhepViewer } from '../../src/server/webrtc/webrtc-viewer.ts';
 import { killAll, publishPattern, startTestEngine, tempDir, waitFor, type TestEngine } from './harness.ts';
@@ -72,4 +73,17 @@ describe('a slow WHEP viewer', () => {
     expect(resumed[firstInter - 1]!.keyframe).toBe(true);
     expect(engine.logs.some((l) => l.includes('WebRTC viewer back to full video'))).toBe(true);
   }, 90_000);
+
+  test('a link that cannot carry even audio and keyframes is closed with a reason, counted as a slow disconnect', async () => {
+    const cert = await makeClientCertificate(dir.path);
+    const starved = await connectSyntheticWhep(engine.httpUrl(`${path}/whep`), cert, 30_000);
+    viewers.push(starved);
+    expect(await waitFor(() => serverSide(starved)?.degraded === true, 20_000)).toBe(true);
+    expect(await waitFor(() => serverSide(starved) === undefined, 30_000)).toBe(true);
+    const closed = engine.logs.find((l) => l.includes('WebRTC viewer closed') && l.includes('slow link'));
+    expect(closed).toContain('cannot carry even audio and keyframes');
+    expect(closed).toContain('REMB 30 kbit/s');
+    expect(engine.context.counters.webrtc?.slowDisconnects).toBe(1);
+    expect(engine.context.clients.list().filter((c) => c.protocol === 'webrtc')).toHaveLength(2);
+  }, 60_000);
 });
