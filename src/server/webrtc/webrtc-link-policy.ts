@@ -1,19 +1,21 @@
 // How a WHEP viewer whose link cannot carry the stream is treated. UDP has no send queue that fills (lag-policy.ts
 // judges TCP viewers by theirs): what the browser says in RTCP is the measure instead. Its REMB is its estimate of
 // what the path carries; its receiver reports' fraction lost, and the NACKs it sends against the packets we sent,
-// are the loss. The stream's own rate is measured from what it offers this viewer (every viewer is offered the
-// same frames). Below the stream's rate, or over degradeLoss, for degradeAfterMs: degraded (inter frames dropped,
-// audio and keyframes kept: decodable at a lower frame rate). Full video again once REMB clears the stream's rate
-// with headroom and loss is low for a hold; the hold doubles (up to maxHoldMs) each time full video sets the link
+// are the loss. The stream's video rate is measured from what it offers this viewer (every viewer is offered the
+// same frames). REMB below it, or loss over degradeLoss, for degradeAfterMs: degraded (inter frames dropped, audio
+// and keyframes kept: decodable at a lower frame rate). A browser's first REMBs are its estimator warming up
+// (Chromium's starts under what it receives and climbs for seconds), so REMB counts only rembWarmupMs after the
+// first. Full video again once REMB clears the video rate with headroom and loss is low for a hold; the hold
+// doubles (up to maxHoldMs) each time full video sets the link
 // back within maxHoldMs, so a link that cannot carry the stream is not refilled every few seconds. Degraded, and
 // still more sent than REMB allows or over cutOffLoss for cutOffAfterMs: the link cannot take even audio and
 // keyframes, and the viewer is closed. Pure: the clock is the caller's.
 
 export type WebRtcLinkLimits = Readonly<{
-  /** REMB under the stream's rate, or loss over degradeLoss, this long: degrade */
+  /** REMB under the stream's video rate, or loss over degradeLoss, this long: degrade */
   degradeAfterMs: number;
   degradeLoss: number;
-  /** full video again when REMB is at least the stream's rate times this and loss at most recoverLoss for the hold */
+  /** full video again when REMB is at least the video rate times this and loss at most recoverLoss for the hold */
   recoverHeadroom: number;
   recoverLoss: number;
   /** the first hold before full video is tried again; it doubles up to maxHoldMs on relapses */
@@ -24,18 +26,21 @@ export type WebRtcLinkLimits = Readonly<{
   cutOffLoss: number;
   /** a REMB or receiver report older than this no longer speaks for the link */
   staleMs: number;
+  /** REMB is not acted on until this long after the first one */
+  rembWarmupMs: number;
 }>;
 
 export const DEFAULT_WEBRTC_LINK_LIMITS: WebRtcLinkLimits = {
   degradeAfterMs: 2000,
   degradeLoss: 0.1,
-  recoverHeadroom: 1.2,
+  recoverHeadroom: 1.1,
   recoverLoss: 0.02,
   minHoldMs: 3000,
   maxHoldMs: 60_000,
   cutOffAfterMs: 10_000,
   cutOffLoss: 0.3,
   staleMs: 5000,
+  rembWarmupMs: 5000,
 };
 
 export type WebRtcLinkAction = 'none' | 'degrade' | 'full-video' | 'cut-off';
@@ -76,10 +81,11 @@ class WindowSum {
 
 export type WebRtcLinkState = Readonly<{
   degraded: boolean;
-  /** the stream's rate as offered to this viewer, and what we sent it, bits/s over the last window */
+  /** the stream's rate as offered to this viewer (all of it, and its video), and what we sent it, bits/s over the last window */
   offeredBps: number;
+  videoBps: number;
   sentBps: number;
-  /** the latest REMB still fresh, or null */
+  /** the latest REMB still fresh and past the warm-up, or null */
   rembBps: number | null;
   loss: number;
 }>;
@@ -87,10 +93,12 @@ export type WebRtcLinkState = Readonly<{
 export class WebRtcLinkPolicy {
   degraded = false;
   private readonly offeredBytes = new WindowSum();
+  private readonly videoBytes = new WindowSum();
   private readonly sentBytes = new WindowSum();
   private readonly sentPackets = new WindowSum();
   private readonly nackedPackets = new WindowSum();
   private remb: { bps: number; atMs: number } | null = null;
+  private firstRembMs: number | null = null;
   private report: { fractionLost: number; atMs: number } | null = null;
   private badSinceMs: number | null = null;
   private goodSinceMs: number | null = null;
@@ -103,8 +111,9 @@ export class WebRtcLinkPolicy {
   }
 
   /** Media bytes of the stream offered to this viewer, dropped ones included. */
-  offered(nowMs: number, bytes: number): void {
+  offered(nowMs: number, bytes: number, video: boolean): void {
     this.offeredBytes.add(nowMs, bytes);
+    if (video) this.videoBytes.add(nowMs, bytes);
   }
 
   /** An RTP packet sent to this viewer (retransmissions too). */
@@ -115,6 +124,7 @@ export class WebRtcLinkPolicy {
 
   onRemb(nowMs: number, bps: number): void {
     this.remb = { bps, atMs: nowMs };
+    this.firstRembMs ??= nowMs;
   }
 
   onReport(nowMs: number, fractionLost: number): void {
@@ -133,8 +143,9 @@ export class WebRtcLinkPolicy {
     return {
       degraded: this.degraded,
       offeredBps: (this.offeredBytes.sum(nowMs) * 8 * 1000) / WINDOW_MS,
+      videoBps: (this.videoBytes.sum(nowMs) * 8 * 1000) / WINDOW_MS,
       sentBps: (this.sentBytes.sum(nowMs) * 8 * 1000) / WINDOW_MS,
-      rembBps: this.remb && fresh(this.remb.atMs) ? this.remb.bps : null,
+      rembBps: this.remb && fresh(this.remb.atMs) && nowMs - this.firstRembMs! >= this.limits.rembWarmupMs ? this.remb.bps : null,
       loss: Math.max(reported, nacked),
     };
   }
@@ -145,8 +156,8 @@ export class WebRtcLinkPolicy {
     if (!this.offeredBytes.full(nowMs)) return 'none';
     const s = this.state(nowMs);
     const limits = this.limits;
-    const bad = (s.rembBps !== null && s.rembBps < s.offeredBps) || s.loss >= limits.degradeLoss;
-    const good = (s.rembBps === null || s.rembBps >= s.offeredBps * limits.recoverHeadroom) && s.loss <= limits.recoverLoss;
+    const bad = (s.rembBps !== null && s.rembBps < s.videoBps) || s.loss >= limits.degradeLoss;
+    const good = (s.rembBps === null || s.rembBps >= s.videoBps * limits.recoverHeadroom) && s.loss <= limits.recoverLoss;
     this.badSinceMs = bad ? (this.badSinceMs ?? nowMs) : null;
     this.goodSinceMs = good ? (this.goodSinceMs ?? nowMs) : null;
     if (!this.degraded) {

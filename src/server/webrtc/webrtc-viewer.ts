@@ -189,7 +189,7 @@ export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
     const keyframe = frame.kind === 'video' && frame.packetized.keyframe;
     let bytes = 0;
     for (const chunk of frame.packetized.chunks) bytes += chunk.payload.byteLength;
-    this.policy.offered(nowMs, bytes);
+    this.policy.offered(nowMs, bytes, frame.kind === 'video');
     if (!this.applyPolicy(nowMs, keyframe)) return;
     if (frame.kind === 'video') {
       if (this.policy.degraded && !keyframe) {
