@@ -17,6 +17,7 @@ import type { AnswerCandidate } from '../../webrtc/sdp-answer.ts';
 import { looksLikeStun, parseStunMessage } from '../../webrtc/stun.ts';
 import { AddressSlots, type SlotRefusal } from '../address-slots.ts';
 import type { EngineContext } from '../engine-context.ts';
+import type { WebRtcSessionInit } from './webrtc-session.ts';
 import { WebRtcSessionTable, type WebRtcSessionEntry } from './webrtc-sessions.ts';
 import { WhepViewer, type WhepTrack } from './webrtc-viewer.ts';
 import { WhipPublisher } from './whip-publisher.ts';
@@ -37,21 +38,7 @@ export interface WebRtcPeer extends WebRtcSessionEntry {
 type Socket = udp.Socket<'uint8array'>;
 
 /** What every session gets from the listener: identity, credentials and the socket and table behind it. */
-type CommonInit = Readonly<{
-  id: string;
-  clientId: string;
-  clientAddress: string;
-  stream: LiveStream;
-  localUfrag: string;
-  localPwd: string;
-  certificate: DtlsCertificate;
-  send: (bytes: Uint8Array, port: number, address: string) => boolean;
-  log: ReturnType<EngineContext['logger']['child']>;
-  remove: (reason: string) => void;
-  bindTuple: (address: string, port: number) => void;
-  heard: () => void;
-  released: () => void;
-}>;
+type CommonInit = Omit<WebRtcSessionInit, 'remoteUfrag' | 'peerFingerprint'>;
 
 export type WebRtcListenerStats = { datagramsIn: number; malformed: number; unrouted: number; sessionsOpened: number; sessionsTimedOut: number };
 

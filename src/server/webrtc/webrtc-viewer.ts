@@ -8,54 +8,28 @@
 // client registry like every other viewer.
 import { SendRate } from '../send-rate.ts';
 import { randomBytes } from 'node:crypto';
-import type { LiveStream } from '../../hub/live-stream.ts';
 import type { Track } from '../../media/types.ts';
 import type { RtpFrameOut, RtpOutput, RtpTrackKind, RtpViewer } from '../../outputs/rtp-output.ts';
 import { encodeSenderReport, unixMsToNtp } from '../../rtsp/rtcp.ts';
 import { RtpStamper } from '../../rtsp/rtp-stamper.ts';
 import type { LinkStats } from '../../shared/config-protocol.ts';
-import type { Logger } from '../../shared/logger.ts';
 import { isProtocolError } from '../../shared/protocol-error.ts';
-import type { DtlsCertificate } from '../../webrtc/certificate.ts';
 import { PacketHistory } from '../../webrtc/packet-history.ts';
 import { parseRtcpFeedback, type RtcpFeedback } from '../../webrtc/rtcp-feedback.ts';
-import type { StunMessage } from '../../webrtc/stun.ts';
 import { WebRtcLinkPolicy, type WebRtcLinkLimits } from './webrtc-link-policy.ts';
-import { WebRtcTransport } from './webrtc-transport.ts';
-import type { ClientEntry } from '../client-registry.ts';
 import type { EngineContext } from '../engine-context.ts';
-import type { WebRtcSessionEntry } from './webrtc-sessions.ts';
+import { WebRtcSession, type WebRtcSessionInit } from './webrtc-session.ts';
 
 const SENDER_REPORT_INTERVAL_MS = 2000;
 const CNAME = 'weir';
 
 export type WhepTrack = Readonly<{ kind: RtpTrackKind; codec: Track['codec']; payloadType: number; clockRate: number; ssrc: number }>;
 
-export type WhepViewerInit = Readonly<{
-  /** the session resource id (the WHEP Location) */
-  id: string;
-  /** the client registry id */
-  clientId: string;
-  clientAddress: string;
-  stream: LiveStream;
+export type WhepViewerInit = WebRtcSessionInit & Readonly<{
   output: RtpOutput;
   /** Opus transcoded from the stream's AAC (opus-transcoder.ts), when the answer offered it; else absent */
   transcodedAudio?: Pick<RtpOutput, 'addViewer' | 'removeViewer'>;
-  localUfrag: string;
-  localPwd: string;
-  remoteUfrag: string;
-  peerFingerprint: string;
-  certificate: DtlsCertificate;
   tracks: readonly WhepTrack[];
-  send: (bytes: Uint8Array, port: number, address: string) => boolean;
-  log: Logger;
-  /** the listener's table forgets the session (it then calls close) */
-  remove: (reason: string) => void;
-  /** a 5-tuple passed a check: route its datagrams here */
-  bindTuple: (address: string, port: number) => void;
-  heard: () => void;
-  /** gives back the session's cap slot */
-  released: () => void;
   /** the link policy's limits; absent: its defaults */
   linkLimits?: WebRtcLinkLimits;
 }>;
@@ -78,81 +52,30 @@ export type WhepStats = {
   framesSkipped: number;
 };
 
-export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
+export class WhepViewer extends WebRtcSession implements RtpViewer {
   readonly stats: WhepStats = { packetsSent: 0, packetsRetransmitted: 0, nacksReceived: 0, pliReceived: 0, packetsLost: 0, rttMs: 0, rembBps: 0, reportsReceived: 0, degradations: 0, framesSkipped: 0 };
   readonly kind = 'whep';
-  private readonly transport: WebRtcTransport;
   private readonly tracks = new Map<RtpTrackKind, SendTrack>();
   private waitKeyframe = true;
   private readonly policy: WebRtcLinkPolicy;
-  private closed = false;
-  private bytesOut = 0;
   private readonly sendRate = new SendRate();
-  private readonly connectedAtMs = Date.now();
-  private readonly client: ClientEntry;
   /** NTP middle 32 bits of each sender report we sent, to time the receiver's answer (RFC 3550 §6.4.1) */
   private readonly reportSentAt = new Map<number, number>();
 
   constructor(
-    private readonly ctx: EngineContext,
+    ctx: EngineContext,
     private readonly init: WhepViewerInit,
   ) {
-    this.transport = new WebRtcTransport({
-      localUfrag: init.localUfrag,
-      localPwd: init.localPwd,
-      remoteUfrag: init.remoteUfrag,
-      peerFingerprint: init.peerFingerprint,
-      certificate: init.certificate,
-      send: init.send,
-      bindTuple: init.bindTuple,
-      heard: init.heard,
-      onConnected: (address, port) => {
-        init.log.info('WebRTC viewer connected', { peer: `${address}:${port}` });
-        init.output.addViewer(this);
-        init.transcodedAudio?.addViewer(this);
-      },
-      onPeerClosed: () => init.remove('the client closed DTLS'),
-      onSent: (bytes) => {
-        this.bytesOut += bytes;
-        ctx.counters.bytesOut += bytes;
-        init.stream.counters.bytesOut += bytes;
-      },
-    });
+    super(ctx, init, 'viewer');
     this.policy = new WebRtcLinkPolicy(init.linkLimits);
     for (const t of init.tracks) {
       const stamper = new RtpStamper({ ssrc: t.ssrc, payloadType: t.payloadType, initialSequence: randomBytes(2).readUInt16BE(0), timestampOffset: randomBytes(4).readUInt32BE(0) });
       this.tracks.set(t.kind, { ...t, stamper, history: new PacketHistory(), lastReportMs: -Infinity });
     }
     const stream = init.stream;
-    this.client = {
-      id: init.clientId,
-      protocol: 'webrtc',
-      address: init.clientAddress,
-      connectedAtMs: this.connectedAtMs,
-      role: () => 'viewer',
-      app: () => stream.app,
-      stream: () => stream.name,
-      bytesIn: () => 0,
-      bytesOut: () => this.bytesOut,
-      kick: (reason) => init.remove(`kicked: ${reason}`),
-      link: () => this.link(),
-    };
-    ctx.clients.register(this.client);
-    ctx.events.emit({
+    this.register({
       type: 'play-start', app: stream.app, stream: stream.name, clientId: init.clientId, protocol: 'webrtc', clientAddress: init.clientAddress, atMs: this.connectedAtMs,
     });
-  }
-
-  get id(): string {
-    return this.init.id;
-  }
-
-  get localUfrag(): string {
-    return this.init.localUfrag;
-  }
-
-  get clientAddress(): string {
-    return this.init.clientAddress;
   }
 
   get connected(): boolean {
@@ -162,14 +85,6 @@ export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
   /** Dropping inter frames for a link that cannot carry the stream. */
   get degraded(): boolean {
     return this.policy.degraded;
-  }
-
-  onStun(message: StunMessage, address: string, port: number): void {
-    this.transport.onStun(message, address, port);
-  }
-
-  onDtls(datagram: Uint8Array, address: string, port: number): void {
-    this.transport.onDtls(datagram, address, port);
   }
 
   onSrtcp(datagram: Uint8Array): void {
@@ -236,16 +151,22 @@ export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
     this.init.remove('the stream ended');
   }
 
-  /** Called by the session table, once. */
-  close(reason: string): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.transport.closed = true;
+  protected onConnected(address: string, port: number): void {
+    this.init.log.info('WebRTC viewer connected', { peer: `${address}:${port}` });
+    this.init.output.addViewer(this);
+    this.init.transcodedAudio?.addViewer(this);
+  }
+
+  protected override onBytesSent(bytes: number): void {
+    this.init.stream.counters.bytesOut += bytes;
+  }
+
+  protected leave(): void {
     this.init.output.removeViewer(this);
     this.init.transcodedAudio?.removeViewer(this);
-    this.ctx.clients.unregister(this.client);
-    this.init.released();
-    this.ctx.events.emit({ type: 'play-stop', app: this.init.stream.app, stream: this.init.stream.name, clientId: this.init.clientId, atMs: Date.now() });
+  }
+
+  protected logClosed(reason: string): void {
     this.init.log.info('WebRTC viewer closed', { reason, packetsSent: this.stats.packetsSent, retransmitted: this.stats.packetsRetransmitted });
   }
 
@@ -310,7 +231,7 @@ export class WhepViewer implements RtpViewer, WebRtcSessionEntry {
     }
   }
 
-  private link(): LinkStats {
+  protected override linkStats(): LinkStats {
     return {
       rttMs: Math.round(this.stats.rttMs * 10) / 10,
       packetsLost: this.stats.packetsLost,
