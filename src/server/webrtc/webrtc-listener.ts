@@ -172,6 +172,7 @@ export class WebRtcListener {
     const localUfrag = iceCredential(randomBytes(8));
     const localPwd = iceCredential(randomBytes(24));
     let session: T | undefined;
+    // alike in shape to recording-export.ts's job literal (a random id, then names): a different record
     const common: CommonInit = {
       id: randomBytes(16).toString('hex'),
       clientId,
