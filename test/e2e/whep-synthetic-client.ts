@@ -55,22 +55,23 @@ function carriesKeyframe(payload: Uint8Array): boolean {
   return false;
 }
 
+/** An RTCP packet of `bytes` with its header (count or FMT, packet type, length) and our SSRC written. */
+function rtcpPacket(bytes: number, countOrFmt: number, type: number, ourSsrc: number): { pkt: Uint8Array; view: DataView } {
+  const pkt = new Uint8Array(bytes);
+  const view = new DataView(pkt.buffer);
+  pkt[0] = 0x80 | countOrFmt;
+  pkt[1] = type;
+  view.setUint16(2, bytes / 4 - 1);
+  view.setUint32(4, ourSsrc);
+  return { pkt, view };
+}
+
 /** Receiver report (one block, no loss) and REMB, RFC 3550 §6.4.2 and draft-alvestrand-rmcat-remb. */
 function feedback(ourSsrc: number, mediaSsrc: number, remb: number | null): Uint8Array {
-  const rr = new Uint8Array(32);
-  const v = new DataView(rr.buffer);
-  rr[0] = 0x81;
-  rr[1] = 201;
-  v.setUint16(2, 7);
-  v.setUint32(4, ourSsrc);
+  const { pkt: rr, view: v } = rtcpPacket(32, 1, 201, ourSsrc);
   v.setUint32(8, mediaSsrc);
   if (remb === null) return rr;
-  const pkt = new Uint8Array(24);
-  const w = new DataView(pkt.buffer);
-  pkt[0] = 0x8f;
-  pkt[1] = 206;
-  w.setUint16(2, 5);
-  w.setUint32(4, ourSsrc);
+  const { pkt, view: w } = rtcpPacket(24, 15, 206, ourSsrc);
   pkt.set(utf8.encode('REMB'), 12);
   let exp = 0;
   let mantissa = Math.round(remb);
