@@ -16,7 +16,7 @@ import type { LinkStats } from '../../shared/config-protocol.ts';
 import { isProtocolError } from '../../shared/protocol-error.ts';
 import { PacketHistory } from '../../webrtc/packet-history.ts';
 import { parseRtcpFeedback, type RtcpFeedback } from '../../webrtc/rtcp-feedback.ts';
-import { WebRtcLinkPolicy, type WebRtcLinkLimits } from './webrtc-link-policy.ts';
+import { WebRtcLinkPolicy } from './webrtc-link-policy.ts';
 import type { EngineContext } from '../engine-context.ts';
 import { WebRtcSession, type WebRtcSessionInit } from './webrtc-session.ts';
 
@@ -30,8 +30,6 @@ export type WhepViewerInit = WebRtcSessionInit & Readonly<{
   /** Opus transcoded from the stream's AAC (opus-transcoder.ts), when the answer offered it; else absent */
   transcodedAudio?: Pick<RtpOutput, 'addViewer' | 'removeViewer'>;
   tracks: readonly WhepTrack[];
-  /** the link policy's limits; absent: its defaults */
-  linkLimits?: WebRtcLinkLimits;
 }>;
 
 type SendTrack = WhepTrack & { stamper: RtpStamper; history: PacketHistory; lastReportMs: number };
@@ -57,7 +55,7 @@ export class WhepViewer extends WebRtcSession implements RtpViewer {
   readonly kind = 'whep';
   private readonly tracks = new Map<RtpTrackKind, SendTrack>();
   private waitKeyframe = true;
-  private readonly policy: WebRtcLinkPolicy;
+  private readonly policy = new WebRtcLinkPolicy();
   private readonly sendRate = new SendRate();
   /** NTP middle 32 bits of each sender report we sent, to time the receiver's answer (RFC 3550 §6.4.1) */
   private readonly reportSentAt = new Map<number, number>();
@@ -67,7 +65,6 @@ export class WhepViewer extends WebRtcSession implements RtpViewer {
     private readonly init: WhepViewerInit,
   ) {
     super(ctx, init, 'viewer');
-    this.policy = new WebRtcLinkPolicy(init.linkLimits);
     for (const t of init.tracks) {
       const stamper = new RtpStamper({ ssrc: t.ssrc, payloadType: t.payloadType, initialSequence: randomBytes(2).readUInt16BE(0), timestampOffset: randomBytes(4).readUInt32BE(0) });
       this.tracks.set(t.kind, { ...t, stamper, history: new PacketHistory(), lastReportMs: -Infinity });
