@@ -161,7 +161,8 @@ export class WebRtcLinkPolicy {
     this.badSinceMs = bad ? (this.badSinceMs ?? nowMs) : null;
     this.goodSinceMs = good ? (this.goodSinceMs ?? nowMs) : null;
     if (!this.degraded) {
-      if (this.badSinceMs === null || nowMs - this.badSinceMs < limits.degradeAfterMs) return 'none';
+      // an audio-only stream has no inter frames to drop
+      if (this.badSinceMs === null || nowMs - this.badSinceMs < limits.degradeAfterMs || s.videoBps === 0) return 'none';
       this.degraded = true;
       const relapsed = nowMs - this.fullVideoAtMs < limits.maxHoldMs;
       this.holdMs = relapsed ? Math.min(this.holdMs * 2, limits.maxHoldMs) : limits.minHoldMs;

@@ -144,4 +144,14 @@ describe('WebRTC link policy', () => {
     const r = run(policy, 9000, 20_000, {});
     expect(r.actions.map((a) => a.action)).toEqual(['full-video']);
   });
+
+  test('an audio-only stream is never degraded (there is no video to drop), whatever the loss', () => {
+    const policy = new WebRtcLinkPolicy();
+    for (let ms = 0; ms < 20_000; ms += 20) {
+      policy.offered(ms, 100, false);
+      policy.sent(ms, 100);
+      if (ms % 200 === 0) policy.onReport(ms, 0.5);
+      expect(policy.decide(ms, false)).toBe('none');
+    }
+  });
 });
