@@ -12,6 +12,7 @@ import type { WebRtcSessionEntry } from './webrtc-sessions.ts';
 import { WebRtcTransport, type WebRtcTransportInit } from './webrtc-transport.ts';
 
 /** What the listener hands every session (webrtc-listener.ts) with the offer's ICE ufrag and DTLS fingerprint. */
+// (alike in shape to stream-recorder.ts's init, a list of names and callbacks: unrelated parts)
 export type WebRtcSessionInit = Omit<WebRtcTransportInit, 'onConnected' | 'onPeerClosed' | 'onSent'> & Readonly<{
   /** the session resource id (the WHEP/WHIP Location) */
   id: string;
