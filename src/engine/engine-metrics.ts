@@ -65,12 +65,14 @@ export class EngineMetrics {
     r.counter('weir_dropped_frames_total', 'Media messages dropped for slow viewers (skipping to the next keyframe)').collect((m) =>
       m.set({}, this.engine()?.context.counters.writers?.droppedMessages ?? 0),
     );
-    r.counter('weir_slow_viewer_disconnects_total', 'Viewers cut off for staying behind after a drop, or over the hard queue limit').collect((m) =>
-      m.set({}, this.engine()?.context.counters.writers?.slowDisconnects ?? 0),
-    );
-    r.counter('weir_slow_viewer_degradations_total', 'Times a viewer behind live was degraded to audio and keyframes (inter frames dropped) instead of cut off').collect((m) =>
-      m.set({}, this.engine()?.context.counters.writers?.degradations ?? 0),
-    );
+    r.counter('weir_slow_viewer_disconnects_total', 'Viewers cut off for staying behind after a drop, or over the hard queue limit, or (WebRTC) for a link that cannot carry audio and keyframes').collect((m) => {
+      const counters = this.engine()?.context.counters;
+      m.set({}, (counters?.writers?.slowDisconnects ?? 0) + (counters?.webrtc?.slowDisconnects ?? 0));
+    });
+    r.counter('weir_slow_viewer_degradations_total', 'Times a viewer behind live (RTMP and FLV: its queue; WebRTC: its REMB and loss) was degraded to audio and keyframes (inter frames dropped) instead of cut off', ['protocol']).collect((m) => {
+      m.set({ protocol: 'rtmp-flv' }, this.engine()?.context.counters.writers?.degradations ?? 0);
+      m.set({ protocol: 'webrtc' }, this.engine()?.context.counters.webrtc?.degradations ?? 0);
+    });
     this.admissionDecisions = r.counter('weir_admission_decisions_total', 'Publish and play admission decisions', ['action', 'result']);
     for (const action of ['publish', 'play']) for (const result of ['allow', 'deny']) this.admissionDecisions.inc({ action, result }, 0);
     this.admissionLatency = r.histogram('weir_admission_latency_seconds', 'Time to decide a publish or play (cache hits included)', ['action'], ADMISSION_BUCKETS);

@@ -17,6 +17,8 @@ export type EngineCounters = {
   bytesOut: number;
   /** media messages dropped and viewers cut off for being slow, over every connection writer (metrics) */
   writers?: WriterTotals;
+  /** WebRTC viewers degraded to audio and keyframes, and closed for a link that cannot take even that (metrics) */
+  webrtc?: { degradations: number; slowDisconnects: number };
   /** connections, publishes and requests refused by a connection limit, by the limit's setting name */
   refusals?: Record<string, number>;
 };

@@ -8,6 +8,7 @@ import { inboundPackets, openWhepPage, startWhep, stopWhep, whepState, type Whep
 import { useBrowser } from '../browser/browser.ts';
 import type { Page } from 'playwright-core';
 import { OpusTranscoders } from '../../src/server/webrtc/opus-transcoder.ts';
+import type { WhepViewer } from '../../src/server/webrtc/webrtc-viewer.ts';
 
 const chromium = useBrowser({ webrtc: true });
 let engine: TestEngine;
@@ -177,6 +178,34 @@ describe('WHEP in Chromium', () => {
       await waitForFrames(page, frames + 25);
     } finally {
       socket.send = send;
+      await close();
+    }
+  }, 90_000);
+
+  test('the slow-viewer policy leaves a browser on loopback alone: its REMB is read and it keeps full video', async () => {
+    // Chromium's REMB starts under what it receives and climbs: a viewer judged on it too early would be degraded
+    const { page, close } = await openWhepPage(chromium.browser);
+    try {
+      await startWhep(page, engine.httpUrl(`${path}/whep`));
+      let state = await waitForFrames(page, 25);
+      const session = engine.webrtc!.sessions.byResourceId(state.location!.split('/').pop()!) as WhepViewer;
+      const rembs: number[] = [];
+      const startFrames = state.frames;
+      // 15 s: past the REMB warm-up (its first comes seconds in), the measuring window and the degrade hold
+      for (let i = 0; i < 60; i++) {
+        await Bun.sleep(250);
+        rembs.push(session.stats.rembBps);
+        expect(session.degraded).toBe(false);
+      }
+      state = await whepState(page);
+      const read = rembs.filter((r) => r > 0);
+      expect(read.length).toBeGreaterThan(0);
+      expect(read[read.length - 1]!).toBeGreaterThanOrEqual(read[0]!);
+      expect(session.stats.degradations).toBe(0);
+      expect(session.stats.framesSkipped).toBe(0);
+      // 15 s at 25 fps, decoded
+      expect(state.frames - startFrames).toBeGreaterThan(250);
+    } finally {
       await close();
     }
   }, 90_000);

@@ -90,7 +90,7 @@ describe('engine /metrics', () => {
     for (const protocol of ['rtmp', 'http-flv', 'ws-flv', 'hls', 'll-hls']) expect(sampleValue(idle, 'weir_viewers', { protocol })).toBe(0);
     expect(sampleValue(idle, 'weir_dropped_frames_total')).toBe(0);
     expect(sampleValue(idle, 'weir_slow_viewer_disconnects_total')).toBe(0);
-    expect(sampleValue(idle, 'weir_slow_viewer_degradations_total')).toBe(0);
+    for (const protocol of ['rtmp-flv', 'webrtc']) expect(sampleValue(idle, 'weir_slow_viewer_degradations_total', { protocol })).toBe(0);
     expect(sampleValue(idle, 'process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(idle.get('weir_relay_status')?.type).toBe('gauge');
     expect(idle.get('weir_admission_latency_seconds')?.type).toBe('histogram');

@@ -6,7 +6,6 @@
 // conclusion and our answer, so a refused caller gets an SRT rejection code and never a
 // connection. One timer, armed at the earliest nextDueUs() of all sessions, drives them.
 // An app's own SRT port (srt-app-listeners.ts) is another SrtListener that serves that app only.
-import type { udp } from 'bun';
 import { randomBytes } from 'node:crypto';
 import type { PublisherHandle } from '../../hub/live-stream.ts';
 import type { SrtSettings } from '../../shared/engine-config.ts';
@@ -25,6 +24,7 @@ import {
   type SrtPacket,
 } from '../../srt/index.ts';
 import { AddressSlots, type SlotGrant } from '../address-slots.ts';
+import { bindListenerSocket, type ListenerSocket } from '../udp-listener-socket.ts';
 import { refuseMalformed } from '../admission.ts';
 import { countRefusal, type EngineContext } from '../engine-context.ts';
 import { SrtSession, SrtViewerLimits } from './srt-session.ts';
@@ -46,7 +46,7 @@ const MAX_TIMER_MS = 1000;
 /** A bound on waiting for admission: past it the caller has long given up (libsrt connects in 3 s). */
 const ADMISSION_TIMEOUT_MS = 10_000;
 
-type Socket = udp.Socket<'uint8array'>;
+type Socket = ListenerSocket;
 
 const t0 = performance.now();
 const nowUs = (): number => Math.round((performance.now() - t0) * 1000);
@@ -86,16 +86,7 @@ export class SrtListener {
   }
 
   async start(host: string, port: number): Promise<void> {
-    this.socket = await Bun.udpSocket({
-      hostname: host,
-      port,
-      binaryType: 'uint8array',
-      socket: {
-        data: (_socket, data, peerPort, address) => this.onDatagram(data, address, peerPort),
-        // ICMP port unreachable from a caller that left: its session times out on its own
-        error: () => {},
-      },
-    });
+    this.socket = await bindListenerSocket(host, port, (data, address, peerPort) => this.onDatagram(data, address, peerPort));
     const app = this.app === undefined ? {} : { app: this.app };
     this.ctx.logger.info('SRT listening', { host, port: this.socket.port, ...app, latencyMs: this.settings().latencyMs, encrypted: this.settings().passphrase !== null });
   }

@@ -4,6 +4,8 @@
 // handed to every viewer as the Opus track's frames, timed on the stream's clock (the first Opus packet is the
 // first AAC frame written, later ones follow ffmpeg's RTP clock), so the viewers' sender reports keep lip sync.
 // Bounded: stdin writes stop while more than MAX_PENDING_BYTES are unflushed (frames are dropped, not queued).
+// An ffmpeg that dies while viewers listen is started again after a backoff that doubles up to MAX_RESTART_DELAY_MS
+// (back to the first step once one has run for HEALTHY_MS); its Opus is timed afresh from the next AAC frame.
 import type { Subprocess, udp } from 'bun';
 import { DemuxTrackId, FlvMediaDemuxer } from '../../flv/flv-media-demuxer.ts';
 import type { LiveStream, StreamReader } from '../../hub/live-stream.ts';
@@ -17,6 +19,10 @@ import { isProtocolError } from '../../shared/protocol-error.ts';
 
 const MAX_PENDING_BYTES = 256 * 1024;
 const OPUS_CLOCK = 48_000;
+const FIRST_RESTART_DELAY_MS = 250;
+const MAX_RESTART_DELAY_MS = 8000;
+/** an ffmpeg that ran this long was healthy: the next restart waits the first step again */
+const HEALTHY_MS = 10_000;
 
 export class OpusTranscoder implements StreamReader {
   private readonly viewers = new Set<RtpViewer>();
@@ -29,7 +35,11 @@ export class OpusTranscoder implements StreamReader {
   private firstAacMs: number | null = null;
   private firstOpusTs: number | null = null;
   private ended = false;
+  private restartTimer: ReturnType<typeof setTimeout> | null = null;
+  private restartDelayMs = FIRST_RESTART_DELAY_MS;
   framesOut = 0;
+  /** ffmpeg processes started again after dying */
+  restarts = 0;
 
   constructor(
     readonly stream: LiveStream,
@@ -47,6 +57,11 @@ export class OpusTranscoder implements StreamReader {
 
   get viewerCount(): number {
     return this.viewers.size;
+  }
+
+  /** the running ffmpeg's process id, or null (not started yet, between restarts, stopped) */
+  get pid(): number | null {
+    return this.proc?.pid ?? null;
   }
 
   addViewer(viewer: RtpViewer): void {
@@ -72,6 +87,15 @@ export class OpusTranscoder implements StreamReader {
       return;
     }
     this.socket = socket;
+    this.spawn();
+    this.stream.addReader(this);
+    this.log.info('AAC to Opus transcoder started', { stream: this.stream.path });
+  }
+
+  private spawn(): void {
+    const socket = this.socket;
+    if (!socket || this.ended) return;
+    const startedAtMs = Date.now();
     this.proc = Bun.spawn(
       [this.ffmpeg, '-hide_banner', '-nostdin', '-loglevel', 'error', '-fflags', 'nobuffer',
         // a small probe: ADTS headers say all there is to know, and ffmpeg's default probe holds the first Opus back ~1 s
@@ -84,13 +108,33 @@ export class OpusTranscoder implements StreamReader {
     void new Response(proc.stderr).text().then((text) => {
       if (!this.ended && text.trim()) this.log.warn('AAC to Opus transcoder', { stream: this.stream.path, reason: text.trim().slice(-300) });
     });
-    this.stream.addReader(this);
-    this.log.info('AAC to Opus transcoder started', { stream: this.stream.path });
+    void proc.exited.then((code) => this.onExit(proc, code, Date.now() - startedAtMs));
+  }
+
+  /** ffmpeg died under viewers: started again after the backoff, its Opus re-anchored to the next AAC frame. */
+  private onExit(proc: Subprocess, code: number, ranMs: number): void {
+    if (this.ended || this.proc !== proc) return;
+    this.proc = null;
+    this.pending = 0;
+    this.firstAacMs = null;
+    this.firstOpusTs = null;
+    if (ranMs >= HEALTHY_MS) this.restartDelayMs = FIRST_RESTART_DELAY_MS;
+    const delayMs = this.restartDelayMs;
+    this.restartDelayMs = Math.min(this.restartDelayMs * 2, MAX_RESTART_DELAY_MS);
+    this.log.warn('AAC to Opus transcoder exited; restarting', { stream: this.stream.path, code, ranMs, delayMs });
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.ended) return;
+      this.restarts++;
+      this.spawn();
+    }, delayMs);
   }
 
   stop(): void {
     if (this.ended) return;
     this.ended = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
     this.stream.removeReader(this);
     try {
       void this.proc?.stdin.end();
@@ -123,10 +167,14 @@ export class OpusTranscoder implements StreamReader {
         if (!isProtocolError(err)) throw err;
         return;
       }
+      try {
+        proc.stdin.write(header);
+        proc.stdin.write(data);
+      } catch {
+        return; // ffmpeg just died: its exit restarts it
+      }
       this.firstAacMs ??= event.frame.pts;
       this.pending += header.byteLength + data.byteLength;
-      proc.stdin.write(header);
-      proc.stdin.write(data);
       void Promise.resolve(proc.stdin.flush()).then(() => {
         this.pending = 0;
       }, () => {});

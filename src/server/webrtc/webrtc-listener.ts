@@ -4,7 +4,6 @@
 // from anywhere else are counted and dropped. A sweep closes sessions silent past the ICE timeout.
 import { randomBytes } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
-import type { udp } from 'bun';
 import type { LiveStream } from '../../hub/live-stream.ts';
 import type { RtpOutputs } from '../../outputs/rtp-output.ts';
 import { isRtcp } from '../../rtsp/rtp-packet.ts';
@@ -16,7 +15,9 @@ import { bindingUsername, iceCredential } from '../../webrtc/ice-lite.ts';
 import type { AnswerCandidate } from '../../webrtc/sdp-answer.ts';
 import { looksLikeStun, parseStunMessage } from '../../webrtc/stun.ts';
 import { AddressSlots, type SlotRefusal } from '../address-slots.ts';
+import { bindListenerSocket, type ListenerSocket } from '../udp-listener-socket.ts';
 import type { EngineContext } from '../engine-context.ts';
+import type { WebRtcSessionInit } from './webrtc-session.ts';
 import { WebRtcSessionTable, type WebRtcSessionEntry } from './webrtc-sessions.ts';
 import { WhepViewer, type WhepTrack } from './webrtc-viewer.ts';
 import { WhipPublisher } from './whip-publisher.ts';
@@ -34,24 +35,10 @@ export interface WebRtcPeer extends WebRtcSessionEntry {
   onSrtp(datagram: Uint8Array): void;
 }
 
-type Socket = udp.Socket<'uint8array'>;
+type Socket = ListenerSocket;
 
 /** What every session gets from the listener: identity, credentials and the socket and table behind it. */
-type CommonInit = Readonly<{
-  id: string;
-  clientId: string;
-  clientAddress: string;
-  stream: LiveStream;
-  localUfrag: string;
-  localPwd: string;
-  certificate: DtlsCertificate;
-  send: (bytes: Uint8Array, port: number, address: string) => boolean;
-  log: ReturnType<EngineContext['logger']['child']>;
-  remove: (reason: string) => void;
-  bindTuple: (address: string, port: number) => void;
-  heard: () => void;
-  released: () => void;
-}>;
+type CommonInit = Omit<WebRtcSessionInit, 'remoteUfrag' | 'peerFingerprint'>;
 
 export type WebRtcListenerStats = { datagramsIn: number; malformed: number; unrouted: number; sessionsOpened: number; sessionsTimedOut: number };
 
@@ -113,16 +100,7 @@ export class WebRtcListener {
   }
 
   async start(host: string, port: number): Promise<void> {
-    this.socket = await Bun.udpSocket({
-      hostname: host,
-      port,
-      binaryType: 'uint8array',
-      socket: {
-        data: (_socket, data, peerPort, address) => this.onDatagram(data, address, peerPort),
-        // ICMP port unreachable from a browser that left: its session times out on its own
-        error: () => {},
-      },
-    });
+    this.socket = await bindListenerSocket(host, port, (data, address, peerPort) => this.onDatagram(data, address, peerPort));
     const sweepMs = Math.max(250, Math.min(5000, this.settings().iceTimeoutMs / 4));
     this.timer = setInterval(() => {
       this.stats.sessionsTimedOut += this.sessions.sweep();
@@ -194,6 +172,7 @@ export class WebRtcListener {
     const localUfrag = iceCredential(randomBytes(8));
     const localPwd = iceCredential(randomBytes(24));
     let session: T | undefined;
+    // alike in shape to recording-export.ts's job literal (a random id, then names): a different record
     const common: CommonInit = {
       id: randomBytes(16).toString('hex'),
       clientId,

@@ -11,13 +11,14 @@ import { AudioCodec, VideoCodec } from '../../media/types.ts';
 import { planStreamTracks } from '../../outputs/rtp-output.ts';
 import { MAX_SDP_BYTES } from '../../rtsp/sdp.ts';
 import { isProtocolError } from '../../shared/protocol-error.ts';
-import { buildAnswer, type AnsweredMedia } from '../../webrtc/sdp-answer.ts';
+import type { AnsweredMedia } from '../../webrtc/sdp-answer.ts';
 import { chooseH264, chooseOpus, parseWebRtcOffer, type OfferedMedia, type WebRtcOffer } from '../../webrtc/sdp-offer.ts';
 import type { EngineContext } from '../engine-context.ts';
 import type { WebRtcListener } from './webrtc-listener.ts';
 import type { WhepTrack } from './webrtc-viewer.ts';
 import { WhipHttp } from './whip-http.ts';
-import { admissionQuery, type WhepRoute } from './webrtc-route.ts';
+import type { WhepRoute } from './webrtc-route.ts';
+import { admitSession, capRefused, sessionCreated, type Reply } from './webrtc-signalling.ts';
 
 export const WHEP_CORS_HEADERS = {
   'Access-Control-Allow-Methods': 'POST, PATCH, DELETE, OPTIONS',
@@ -25,7 +26,6 @@ export const WHEP_CORS_HEADERS = {
   'Access-Control-Expose-Headers': 'Location, ETag, Content-Type, X-Weir-Audio',
 } as const;
 
-type Reply = (status: number, body: string | null, headers?: Record<string, string>) => Response;
 
 /** The offer of a POST: application/sdp, at most MAX_SDP_BYTES, parsed; or the 4xx that says why not. */
 export async function readOffer(req: Request): Promise<WebRtcOffer | Response> {
@@ -61,14 +61,8 @@ export class WhepHttp {
     if (offer instanceof Response) return reply(offer.status, await offer.text());
     if (route.protocol === 'whip') return this.whip.publish(req, route, url, clientAddress, offer, listener, reply);
     const clientId = this.ctx.nextConnectionId();
-    const decision = await this.ctx.admission.decide({
-      action: 'play', protocol: 'webrtc', app: route.app, stream: route.stream,
-      query: admissionQuery(url.search.slice(1), req.headers.get('authorization')), clientAddress, clientId,
-    });
-    if (!decision.allow) {
-      this.ctx.logger.info('play refused', { conn: clientId, peer: clientAddress, stream: `${route.app}/${route.stream}`, protocol: 'webrtc', reason: decision.reason });
-      return reply(decision.reason.startsWith('unknown app') ? 404 : 403, `${decision.reason}\n`);
-    }
+    const refused = await admitSession(this.ctx, 'play', req, route, url, clientAddress, clientId, reply);
+    if (refused) return refused;
     const stream = await this.ctx.streams.waitUntilLive(route.app, route.stream, req.signal);
     if (!stream) return reply(404, `stream '${route.app}/${route.stream}' is not live\n`);
     const plan = planAnswer(stream, offer, listener.transcoders?.ffmpeg != null);
@@ -76,26 +70,10 @@ export class WhepHttp {
     const opened = listener.openWhep({
       stream, clientAddress, clientId, remoteUfrag: offer.iceUfrag, peerFingerprint: offer.fingerprint, tracks: plan.tracks, transcodeAudio: plan.transcodeAudio,
     });
-    if ('ok' in opened) {
-      const perAddress = opened.limit === 'per-address';
-      return reply(perAddress ? 429 : 503, perAddress ? `too many WebRTC sessions from this address (at most ${opened.max})\n` : 'too many WebRTC sessions\n');
-    }
-    const answer = buildAnswer({
-      sessionId: String(randomBytes(6).readUIntBE(0, 6)),
-      iceUfrag: opened.localUfrag,
-      icePwd: opened.localPwd,
-      fingerprint: listener.certificate.fingerprint,
-      candidates: listener.candidates(),
-      media: plan.media,
-      streamId: 'weir',
+    if ('ok' in opened) return capRefused(opened, reply);
+    return sessionCreated(listener, route, opened, plan.media, reply, {
       ...(plan.notes.length > 0 ? { information: plan.notes.join('; ') } : {}),
-    });
-    const location = `/${encodeURIComponent(route.app)}/${encodeURIComponent(route.stream)}/whep/${opened.session.id}`;
-    return reply(201, answer, {
-      'Content-Type': 'application/sdp',
-      Location: location,
-      ETag: `"${opened.localUfrag}"`,
-      ...(plan.audioNote ? { 'X-Weir-Audio': plan.audioNote } : {}),
+      ...(plan.audioNote ? { headers: { 'X-Weir-Audio': plan.audioNote } } : {}),
     });
   }
 

@@ -2,17 +2,16 @@
 // admits it as a publish (protocol 'webrtc'; the bearer token is the stream key, or a signed URL's query), takes
 // the stream in the hub like any publisher (same takeover rule), and answers 201 with a recvonly answer choosing
 // H.264 (packetization-mode 1) and Opus. PATCH and DELETE on the Location are whep-http.ts's session handling.
-import { randomBytes } from 'node:crypto';
 import type { PublisherHandle } from '../../hub/live-stream.ts';
 import { AudioCodec, VideoCodec } from '../../media/types.ts';
 import type { RtpTrackDescription } from '../../rtsp/sdp-tracks.ts';
-import { buildAnswer, type AnsweredMedia } from '../../webrtc/sdp-answer.ts';
+import type { AnsweredMedia } from '../../webrtc/sdp-answer.ts';
 import { chooseH264, chooseOpus, type WebRtcOffer } from '../../webrtc/sdp-offer.ts';
 import type { EngineContext } from '../engine-context.ts';
 import type { WebRtcListener } from './webrtc-listener.ts';
-import { admissionQuery, type WhepRoute } from './webrtc-route.ts';
+import type { WhepRoute } from './webrtc-route.ts';
+import { admitSession, capRefused, sessionCreated, type Reply } from './webrtc-signalling.ts';
 
-type Reply = (status: number, body: string | null, headers?: Record<string, string>) => Response;
 /** the rtcp-fb a publisher may use with us: we send PLI and FIR, never NACK (no retransmission requests) */
 const FEEDBACK = ['nack pli', 'ccm fir'];
 
@@ -70,14 +69,8 @@ export class WhipHttp {
     const ctx = this.ctx;
     const clientId = ctx.nextConnectionId();
     const path = `${route.app}/${route.stream}`;
-    const decision = await ctx.admission.decide({
-      action: 'publish', protocol: 'webrtc', app: route.app, stream: route.stream,
-      query: admissionQuery(url.search.slice(1), req.headers.get('authorization')), clientAddress, clientId,
-    });
-    if (!decision.allow) {
-      ctx.logger.info('publish refused', { conn: clientId, peer: clientAddress, stream: path, protocol: 'webrtc', reason: decision.reason });
-      return reply(decision.reason.startsWith('unknown app') ? 404 : 403, `${decision.reason}\n`);
-    }
+    const refused = await admitSession(ctx, 'publish', req, route, url, clientAddress, clientId, reply);
+    if (refused) return refused;
     const plan = planWhipAnswer(offer);
     if (plan.tracks.length === 0) return reply(406, 'the offer sends neither H.264 (packetization-mode=1) video nor Opus audio\n');
     let remove: (reason: string) => void = () => {};
@@ -89,25 +82,11 @@ export class WhipHttp {
     });
     if ('ok' in opened) {
       ctx.streams.unpublish(published.stream, handle);
-      const perAddress = opened.limit === 'per-address';
-      return reply(perAddress ? 429 : 503, perAddress ? `too many WebRTC sessions from this address (at most ${opened.max})\n` : 'too many WebRTC sessions\n');
+      return capRefused(opened, reply);
     }
     const session = opened.session;
     remove = (reason) => listener.sessions.remove(session, reason);
     ctx.logger.info('WHIP publish started', { conn: clientId, peer: clientAddress, stream: path, tracks: plan.tracks.map((t) => t.params.codec).join(',') });
-    const answer = buildAnswer({
-      sessionId: String(randomBytes(6).readUIntBE(0, 6)),
-      iceUfrag: opened.localUfrag,
-      icePwd: opened.localPwd,
-      fingerprint: listener.certificate.fingerprint,
-      candidates: listener.candidates(),
-      media: plan.media,
-      streamId: 'weir',
-    });
-    return reply(201, answer, {
-      'Content-Type': 'application/sdp',
-      Location: `/${encodeURIComponent(route.app)}/${encodeURIComponent(route.stream)}/whip/${session.id}`,
-      ETag: `"${opened.localUfrag}"`,
-    });
+    return sessionCreated(listener, route, opened, plan.media, reply);
   }
 }

@@ -4,82 +4,40 @@
 // publish goes: same takeover, timeline, GOP cache, events and kick. We ask the browser for a keyframe (PLI, RFC 4585
 // §6.3.1) when video starts, whenever the receiver lost packets (rate-limited), and once per HLS target duration.
 import { randomBytes } from 'node:crypto';
-import type { LiveStream, PublisherHandle } from '../../hub/live-stream.ts';
+import type { PublisherHandle } from '../../hub/live-stream.ts';
 import { RtpTrackReceiver } from '../../rtsp/rtp-track-receiver.ts';
 import type { RtpTrackDescription } from '../../rtsp/sdp-tracks.ts';
-import type { Logger } from '../../shared/logger.ts';
 import { isProtocolError } from '../../shared/protocol-error.ts';
-import type { DtlsCertificate } from '../../webrtc/certificate.ts';
-import type { StunMessage } from '../../webrtc/stun.ts';
-import type { ClientEntry } from '../client-registry.ts';
 import type { EngineContext } from '../engine-context.ts';
 import { RtspRecorder } from '../rtsp/rtsp-recorder.ts';
-import type { WebRtcSessionEntry } from './webrtc-sessions.ts';
-import { WebRtcTransport } from './webrtc-transport.ts';
+import { WebRtcSession, type WebRtcSessionInit } from './webrtc-session.ts';
 
 const PLI_INTERVAL_MS = 1000;
 const RTCP_SR = 200;
 
-export type WhipPublisherInit = Readonly<{
-  id: string;
-  clientId: string;
-  clientAddress: string;
-  stream: LiveStream;
-  handle: PublisherHandle;
-  localUfrag: string;
-  localPwd: string;
-  remoteUfrag: string;
-  peerFingerprint: string;
-  certificate: DtlsCertificate;
-  tracks: readonly RtpTrackDescription[];
-  send: (bytes: Uint8Array, port: number, address: string) => boolean;
-  log: Logger;
-  remove: (reason: string) => void;
-  bindTuple: (address: string, port: number) => void;
-  heard: () => void;
-  released: () => void;
-}>;
+export type WhipPublisherInit = WebRtcSessionInit & Readonly<{ handle: PublisherHandle; tracks: readonly RtpTrackDescription[] }>;
 
 export type WhipStats = { packets: number; badPackets: number; pliSent: number };
 
-export class WhipPublisher implements WebRtcSessionEntry {
+export class WhipPublisher extends WebRtcSession {
   readonly kind = 'whip';
   readonly stats: WhipStats = { packets: 0, badPackets: 0, pliSent: 0 };
-  private readonly transport: WebRtcTransport;
   private readonly byPayloadType = new Map<number, RtpTrackReceiver>();
   private readonly bySsrc = new Map<number, RtpTrackReceiver>();
   private readonly recorder: RtspRecorder;
-  private readonly client: ClientEntry;
   private readonly ourSsrc = randomBytes(4).readUInt32BE(0);
   private videoSsrc: number | undefined;
   private lastPliMs = -Infinity;
   private lostSeen = 0;
-  private bytesIn = 0;
-  private bytesOut = 0;
-  private closed = false;
   private video: RtpTrackReceiver | undefined;
   private audioAnnounced = false;
 
   constructor(
-    private readonly ctx: EngineContext,
+    ctx: EngineContext,
     private readonly init: WhipPublisherInit,
   ) {
-    this.transport = new WebRtcTransport({
-      localUfrag: init.localUfrag,
-      localPwd: init.localPwd,
-      remoteUfrag: init.remoteUfrag,
-      peerFingerprint: init.peerFingerprint,
-      certificate: init.certificate,
-      send: init.send,
-      bindTuple: init.bindTuple,
-      heard: init.heard,
-      onConnected: (address, port) => init.log.info('WHIP publisher connected', { peer: `${address}:${port}` }),
-      onPeerClosed: () => init.remove('the publisher closed DTLS'),
-      onSent: (bytes) => {
-        this.bytesOut += bytes;
-        ctx.counters.bytesOut += bytes;
-      },
-    });
+    // alike in shape to WhepViewer's constructor (the base takes the init first); what follows differs
+    super(ctx, init, 'publisher');
     this.recorder = new RtspRecorder(init.stream);
     for (const description of init.tracks) {
       const receiver = new RtpTrackReceiver(description, description.kind === 'video' ? 1 : 2);
@@ -88,40 +46,7 @@ export class WhipPublisher implements WebRtcSessionEntry {
     }
     if (!this.video) this.announceAudio();
     const stream = init.stream;
-    this.client = {
-      id: init.clientId,
-      protocol: 'webrtc',
-      address: init.clientAddress,
-      connectedAtMs: Date.now(),
-      role: () => 'publisher',
-      app: () => stream.app,
-      stream: () => stream.name,
-      bytesIn: () => this.bytesIn,
-      bytesOut: () => this.bytesOut,
-      kick: (reason) => init.remove(`kicked: ${reason}`),
-    };
-    ctx.clients.register(this.client);
-    ctx.events.emit({ type: 'publish-start', app: stream.app, stream: stream.name, clientId: init.clientId, clientAddress: init.clientAddress, atMs: Date.now() });
-  }
-
-  get id(): string {
-    return this.init.id;
-  }
-
-  get localUfrag(): string {
-    return this.init.localUfrag;
-  }
-
-  get clientAddress(): string {
-    return this.init.clientAddress;
-  }
-
-  onStun(message: StunMessage, address: string, port: number): void {
-    this.transport.onStun(message, address, port);
-  }
-
-  onDtls(datagram: Uint8Array, address: string, port: number): void {
-    this.transport.onDtls(datagram, address, port);
+    this.register({ type: 'publish-start', app: stream.app, stream: stream.name, clientId: init.clientId, clientAddress: init.clientAddress, atMs: Date.now() });
   }
 
   onSrtp(datagram: Uint8Array): void {
@@ -176,15 +101,15 @@ export class WhipPublisher implements WebRtcSessionEntry {
     }
   }
 
-  close(reason: string): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.transport.closed = true;
-    const stream = this.init.stream;
-    this.ctx.streams.unpublish(stream, this.init.handle);
-    this.ctx.clients.unregister(this.client);
-    this.init.released();
-    this.ctx.events.emit({ type: 'publish-stop', app: stream.app, stream: stream.name, clientId: this.init.clientId, atMs: Date.now() });
+  protected onConnected(address: string, port: number): void {
+    this.init.log.info('WHIP publisher connected', { peer: `${address}:${port}` });
+  }
+
+  protected leave(): void {
+    this.ctx.streams.unpublish(this.init.stream, this.init.handle);
+  }
+
+  protected logClosed(reason: string): void {
     this.init.log.info('WHIP publish stopped', { reason, ...this.recorder.stats, ...this.stats });
   }
 
