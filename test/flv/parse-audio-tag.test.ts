@@ -94,6 +94,7 @@ const cases: Case[] = [
     expected: { kind: 'end-of-sequence', codec: 'opus', enhanced: true },
   },
   {
+    // Test vectors: one entry per case, alike in shape by design.
     name: 'enhanced fLaC SequenceStart',
     body: concat(hex('90'), ascii('fLaC'), hex('00 00 00 22 10 00')),
     expected: { kind: 'sequence-header', codec: 'flac', config: hex('00 00 00 22 10 00'), enhanced: true },

@@ -16,6 +16,7 @@ import { freePort, run } from '../e2e/harness.ts';
 let dir: string;
 let serverFingerprint: string;
 
+// Alike in shape to dtls-openssl.test.ts's set-up (an openssl certificate in a temp dir); kept apart because there openssl is the client and here the server, with other files and peers.
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'weir-dtls-client-'));
   const made = await run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-subj', '/CN=openssl-server', '-days', '1']);

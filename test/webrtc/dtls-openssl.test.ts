@@ -15,6 +15,7 @@ import { run } from '../e2e/harness.ts';
 let dir: string;
 let clientFingerprint: string;
 
+// Alike in shape to dtls-client-openssl.test.ts's set-up; see there why the two stay apart.
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'weir-dtls-'));
   const made = await run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-subj', '/CN=client', '-days', '1']);

@@ -98,6 +98,7 @@ async function corruptingRelay() {
   let clientAddr: { address: string; port: number } | null = null;
   /** the engine's WebRTC port, from the answer the relay rewrites */
   let enginePort = 0;
+  // A UDP relay between the viewer and the engine; its socket set-up is alike in shape to the openssl tests' (Bun.udpSocket's options), not a repeated behaviour.
   const upstream = await Bun.udpSocket({
     hostname: '127.0.0.1',
     port: 0,
