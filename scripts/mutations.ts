@@ -173,8 +173,8 @@ export const MUTATIONS: readonly Mutation[] = [
     id: 'll-hls-has-part',
     behaviour: 'LL-HLS: the next part is not there before it is added',
     file: 'src/outputs/hls/hls-variant.ts',
-    search: 'return this.open.parts.length > index;',
-    replace: 'return this.open.parts.length >= index;',
+    search: 'return this.openSegment.parts.length > index;',
+    replace: 'return this.openSegment.parts.length >= index;',
     tests: ['test/outputs/hls-variant.test.ts'],
   },
   {
