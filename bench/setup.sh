@@ -31,7 +31,9 @@ fi
 SRS_SOURCE="${SRS_SOURCE:-}"
 if [ -z "$SRS_SOURCE" ] && [ -d /work/.mirror/ossrs+srs/repo ]; then SRS_SOURCE=/work/.mirror/ossrs+srs/repo; fi
 if [ -n "$SRS_SOURCE" ]; then
-  "$HERE/peers/build-srs.sh" "$SRS_SOURCE" "${SRS_PREFIX:-/tmp/weir-bench/srs}" >/dev/null
+  # a failed SRS build should not stop the benchmarks of the other servers: they skip SRS
+  "$HERE/peers/build-srs.sh" "$SRS_SOURCE" "${SRS_PREFIX:-${WEIR_BENCH_TMP:-/tmp/weir-bench}/srs}" >/dev/null \
+    || echo "setup: building SRS from $SRS_SOURCE failed (see above); the benchmarks skip SRS" >&2
 else
   echo "setup: no SRS source (set SRS_SOURCE to an SRS git directory or source tree); the benchmarks skip SRS" >&2
 fi

@@ -67,7 +67,8 @@ if [ -x "$BIN" ] && [ -f "$PREFIX/BUILD_STAMP" ] && [ "$(cat "$PREFIX/BUILD_STAM
 fi
 
 BUILD="$PREFIX/build"
-rm -rf "$BUILD"
+# a failed build leaves no binary behind that BUILD_INFO would describe wrongly
+rm -rf "$BUILD" "$BIN" "$PREFIX/BUILD_STAMP" "$PREFIX/BUILD_INFO"
 mkdir -p "$BUILD" "$PREFIX/bin"
 if [ "$is_git" = yes ]; then
   # A mirror may hold only pointers for its largest blobs; skip those that are absent (the
