@@ -23,7 +23,6 @@ const CLIENT_CORE = 1;
 const CLIENT_SATURATION = 0.9;
 /** a point during which other processes used more than this % of a core is run again once */
 const NOISY_OTHER_CPU_PERCENT = 15;
-const NOISY_RETRIES = 2;
 const MAX_SEARCH_POINTS = 7;
 /** before a point, the whole machine should be below this % of one core busy */
 const QUIET_BUSY_PERCENT = 20;
@@ -58,6 +57,10 @@ const USAGE = `usage: bun run bench/fanout.ts [options]
   --search-max N       stop searching above this (default 8000)
   --weir-source S      head (default: the committed src/, copied) | worktree (src/ as it is now, copied) | dist
   --ramp R             viewers connected per second (default 500)
+  --quiet-wait S       before each point, wait up to S seconds for the machine to be nearly idle
+                       (default 90; 0: do not wait)
+  --noisy-retries N    run a point again up to N times when other processes were busy during it
+                       (default 2; the least disturbed run counts)
   --rtmp-reader K      counter | chunk (see load.ts)
   --out PATH           JSON results (default bench/results/fanout-<time>.json)
 `;
@@ -113,6 +116,8 @@ function parse() {
       'search-start': { type: 'string' },
       'search-max': { type: 'string' },
       ramp: { type: 'string' },
+      'quiet-wait': { type: 'string' },
+      'noisy-retries': { type: 'string' },
       'rtmp-reader': { type: 'string' },
       'weir-source': { type: 'string' },
       out: { type: 'string' },
@@ -147,6 +152,8 @@ function parse() {
     searchMax: Number(values['search-max'] ?? 8000),
     weirSource: (values['weir-source'] ?? 'head') as WeirSource,
     ramp: Number(values.ramp ?? 500),
+    quietWaitS: count(values['quiet-wait'], 90, 'quiet-wait', 0),
+    noisyRetries: count(values['noisy-retries'], 2, 'noisy-retries', 0),
     rtmpReader: values['rtmp-reader'] ?? 'counter',
     out: values.out ?? `${REPO}/bench/results/fanout-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
   };
@@ -172,7 +179,7 @@ async function runPoint(o: Options, spec: PointSpec, runId: string): Promise<Poi
   };
   let best = await attempt();
   let last = best;
-  for (let retry = 0; retry < NOISY_RETRIES && otherCpu(best) > NOISY_OTHER_CPU_PERCENT; retry++) {
+  for (let retry = 0; retry < o.noisyRetries && otherCpu(best) > NOISY_OTHER_CPU_PERCENT; retry++) {
     log(`  other processes used ${otherCpu(last)}% of a core during the window: running the point again`);
     last = await attempt();
     if (otherCpu(last) < otherCpu(best)) best = last;
@@ -184,9 +191,10 @@ function otherCpu(p: Point): number {
   return p.report?.machine.otherProcessesPercentOfOneCore ?? 0;
 }
 
-/** waits (up to 90 s) until the machine has been nearly idle for a second: other people's work skews a point */
-async function waitForQuiet(): Promise<void> {
-  const deadline = performance.now() + 90_000;
+/** waits (up to maxS) until the machine has been nearly idle for a second: other people's work skews a point */
+async function waitForQuiet(maxS: number): Promise<void> {
+  if (maxS <= 0) return;
+  const deadline = performance.now() + maxS * 1000;
   let waited = false;
   while (performance.now() < deadline) {
     const a = cpuTimes().get('all')!.busy;
@@ -199,7 +207,7 @@ async function waitForQuiet(): Promise<void> {
     if (!waited) log(`  machine busy (${busyPercent.toFixed(0)}% of a core): waiting for it to calm down`);
     waited = true;
   }
-  log('  machine still busy after 90 s: measuring anyway');
+  log(`  machine still busy after ${maxS} s: measuring anyway`);
 }
 
 function pointOf(spec: PointSpec, command: string, report: LoadReport | null, error?: string): Point {
@@ -209,7 +217,7 @@ function pointOf(spec: PointSpec, command: string, report: LoadReport | null, er
 
 async function runPointOnce(o: Options, spec: PointSpec, runId: string): Promise<Point> {
   const { target, protocol, viewers, durationS } = spec;
-  await waitForQuiet();
+  await waitForQuiet(o.quietWaitS);
   const s = await startServer(target.server, SERVER_CORE, runId, { weirArgs: target.args, ...(target.mode ? { tag: target.mode } : {}) });
   live.stopServer = s.stop;
   const urls = streamUrls(s, 'bench');
