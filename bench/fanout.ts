@@ -26,6 +26,8 @@ const NOISY_OTHER_CPU_PERCENT = 15;
 const MAX_SEARCH_POINTS = 7;
 /** before a point, the whole machine should be below this % of one core busy */
 const QUIET_BUSY_PERCENT = 20;
+/** bench/load.ts's default --warmup */
+const LOAD_WARMUP_S = 2;
 
 /** what to stop if we are interrupted */
 const live = { stopServer: undefined as (() => Promise<void>) | undefined, load: undefined as { kill(sig?: number | NodeJS.Signals): void } | undefined };
@@ -59,6 +61,9 @@ const USAGE = `usage: bun run bench/fanout.ts [options]
   --ramp R             viewers connected per second (default 500)
   --quiet-wait S       before each point, wait up to S seconds for the machine to be nearly idle
                        (default 90; 0: do not wait)
+  --no-rss-baseline    skip the publisher-only point per server and run; RSS per viewer is then
+                       taken against the RSS just before the viewers connected (early in the
+                       stream's life, so growth with time counts as the viewers')
   --noisy-retries N    run a point again up to N times when other processes were busy during it
                        (default 2; the least disturbed run counts)
   --rtmp-reader K      counter | chunk (see load.ts)
@@ -84,7 +89,8 @@ type LoadReport = {
   machine: { cores: Record<string, { busyPercent: number | null; softirqPercent: number | null }>; otherProcessesPercentOfOneCore: number | null; ksoftirqdPercentOfOneCore?: number | null };
 };
 
-type PointKind = 'efficiency' | 'latency' | 'search';
+/** baseline: the publisher and no viewer, over the efficiency point's timeline (its RSS is what the viewers' is measured against) */
+type PointKind = 'efficiency' | 'latency' | 'search' | 'baseline';
 type Point = {
   server: ServerName;
   /** the server with its Weir mode, e.g. "weir (lowlat)" */
@@ -118,6 +124,7 @@ function parse() {
       ramp: { type: 'string' },
       'quiet-wait': { type: 'string' },
       'noisy-retries': { type: 'string' },
+      'no-rss-baseline': { type: 'boolean' },
       'rtmp-reader': { type: 'string' },
       'weir-source': { type: 'string' },
       out: { type: 'string' },
@@ -154,6 +161,7 @@ function parse() {
     ramp: Number(values.ramp ?? 500),
     quietWaitS: count(values['quiet-wait'], 90, 'quiet-wait', 0),
     noisyRetries: count(values['noisy-retries'], 2, 'noisy-retries', 0),
+    rssBaseline: !values['no-rss-baseline'],
     rtmpReader: values['rtmp-reader'] ?? 'counter',
     out: values.out ?? `${REPO}/bench/results/fanout-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
   };
@@ -226,6 +234,8 @@ async function runPointOnce(o: Options, spec: PointSpec, runId: string): Promise
     '--publish-url', urls.publish, '--url', urls.view[protocol],
     '--viewers', String(viewers), '--ramp', String(o.ramp), '--duration', String(durationS),
     '--rtmp-reader', o.rtmpReader, '--server-pid', String(s.pid), '--json',
+    // the same moment in the stream's life as the efficiency point, whose ramp takes this long
+    ...(spec.kind === 'baseline' ? ['--warmup', String(LOAD_WARMUP_S + o.viewers / o.ramp)] : []),
   ];
   const command = `taskset -c ${CLIENT_CORE} bun ${args.join(' ').replace(`${REPO}/`, '')}`;
   log(`${target.label} ${protocol} x${viewers} (${spec.kind}${o.repeat > 1 && spec.kind !== 'search' ? ` run ${spec.run}/${o.repeat}` : ''}): server pid ${s.pid} on core ${SERVER_CORE}`);
@@ -327,7 +337,7 @@ function markdown(points: Point[], capacities: CapacityEntry[], o: Options): str
     }
     const core0 = r.machine.cores[String(SERVER_CORE)];
     const core0PerGB = core0?.busyPercent != null && r.delivered.wireBytes > 0 ? ((core0.busyPercent / 100) * r.windowSeconds) / (r.delivered.wireBytes / 1e9) : null;
-    const per100 = r.server ? (r.server.cpuPercentOfOneCore * 100) / p.viewers : null;
+    const per100 = r.server && p.viewers > 0 ? (r.server.cpuPercentOfOneCore * 100) / p.viewers : null;
     lines.push(
       `| ${p.target} | ${p.protocol} | ${p.viewers} | ${what} | ${r.pass ? 'yes' : 'no'} | ${r.viewers.passing}/${r.viewers.requested} | ${fmt(r.bitrate.minRatio, 3)} | ${r.stalls.viewersWithStall} | ` +
         `${fmt(r.server?.cpuPercentOfOneCore, 1)} | ${fmt(per100, 2)} | ${fmt(r.server?.cpuSecondsPerGB, 2)} | ${fmt(core0?.busyPercent, 1)} (${fmt(core0?.softirqPercent, 1)}) | ${fmt(core0PerGB, 2)} | ` +
@@ -359,15 +369,17 @@ function markdown(points: Point[], capacities: CapacityEntry[], o: Options): str
   return lines.join('\n') + '\n';
 }
 
-function figures(p: Point): RunFigures {
+/** `baseline`: the publisher-only point of the same server and round, when one was measured */
+function figures(p: Point, baseline?: Point): RunFigures {
   const r = p.report;
+  const baselineMiB = baseline ? (baseline.report?.server?.rssMiB ?? null) : (r?.server?.rssBeforeViewersMiB ?? null);
   return {
     pass: r !== null && r.pass && !r.publisher?.error,
     cpuPercentOfOneCore: r?.server?.cpuPercentOfOneCore ?? null,
     latencyP50Ms: r?.latencyMs.p50 ?? null,
     latencyP99Ms: r?.latencyMs.p99 ?? null,
     rssMiB: r?.server?.rssMiB ?? null,
-    rssBeforeViewersMiB: r?.server?.rssBeforeViewersMiB ?? null,
+    rssBaselineMiB: baselineMiB,
   };
 }
 
@@ -406,7 +418,7 @@ async function main(): Promise<void> {
   const rows: { label: string; protocol: ViewerProtocol; runs: RunFigures[]; latencyRuns: RunFigures[] }[] = pairs.map(({ target, protocol }) => ({ label: target.label, protocol, runs: [], latencyRuns: [] }));
   mkdirSync(new URL('.', `file://${o.out}`).pathname, { recursive: true });
   const save = () => {
-    const summary = compactTable(rows, { viewers: o.viewers, latencyViewers: o.latencyViewers, repeat: o.repeat });
+    const summary = compactTable(rows, { viewers: o.viewers, latencyViewers: o.latencyViewers, repeat: o.repeat, rssBaseline: o.rssBaseline ? 'point' : 'before-viewers' });
     const result = { startedAt, finishedAt: new Date().toISOString(), options: o, versions: versions(), points, capacities, summary };
     writeFileSync(o.out, JSON.stringify(result, null, 2));
     return result;
@@ -414,11 +426,17 @@ async function main(): Promise<void> {
   // repeats go round all servers before the next one starts, so a slow drift of the machine
   // (a neighbour, thermal state) spreads over every server instead of landing on one
   for (let run = 1; run <= o.repeat; run++) {
+    const baselines = new Map<string, Point>();
     for (const [k, { target, protocol }] of pairs.entries()) {
       const row = rows[k]!;
+      if (o.rssBaseline && !baselines.has(target.label)) {
+        const b = await runPoint(o, { target, protocol, viewers: 0, durationS: o.durationS, kind: 'baseline', run }, runId);
+        points.push(b);
+        baselines.set(target.label, b);
+      }
       const point = await runPoint(o, { target, protocol, viewers: o.viewers, durationS: o.durationS, kind: 'efficiency', run }, runId);
       points.push(point);
-      row.runs.push(figures(point));
+      row.runs.push(figures(point, baselines.get(target.label)));
       save();
       if (o.latencyViewers !== null) {
         const lat = await runPoint(o, { target, protocol, viewers: o.latencyViewers, durationS: o.durationS, kind: 'latency', run }, runId);

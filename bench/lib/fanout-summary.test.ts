@@ -8,7 +8,7 @@ import { compactTable, cpuPer100Viewers, median, parseWeirModes, rssPerViewerKiB
 const PEERS = new URL('../peers/', import.meta.url).pathname;
 
 function run(over: Partial<RunFigures> = {}): RunFigures {
-  return { pass: true, cpuPercentOfOneCore: 40, latencyP50Ms: 30, latencyP99Ms: 50, rssMiB: 100, rssBeforeViewersMiB: 50, ...over };
+  return { pass: true, cpuPercentOfOneCore: 40, latencyP50Ms: 30, latencyP99Ms: 50, rssMiB: 100, rssBaselineMiB: 50, ...over };
 }
 
 describe('median', () => {
@@ -62,7 +62,7 @@ describe('summary', () => {
       { label: 'weir (default)', protocol: 'rtmp', runs: [run()], latencyRuns: [run({ latencyP50Ms: 1.2, latencyP99Ms: 4.6 })] },
       { label: 'nginx', protocol: 'rtmp', runs: [{ ...run(), cpuPercentOfOneCore: null, latencyP50Ms: null, latencyP99Ms: null, rssMiB: null, pass: false }], latencyRuns: [] },
     ];
-    const withLatency = compactTable(rows, { viewers: 800, latencyViewers: 10, repeat: 3 });
+    const withLatency = compactTable(rows, { viewers: 800, latencyViewers: 10, repeat: 3, rssBaseline: 'point' });
     const lines = withLatency.split('\n');
     expect(lines[0]).toBe(
       '| server / mode | protocol | CPU % of one core per 100 viewers (800 viewers) | added latency p50 / p99 ms (800 viewers) | added latency p50 / p99 ms (10 viewers) | RSS per viewer KiB (800 viewers) | runs passing |',
@@ -71,10 +71,12 @@ describe('summary', () => {
     expect(lines[2]).toBe('| weir (default) | rtmp | 5.0 | 30 / 50 | 1.2 / 4.6 | 64 | 2/2 |');
     expect(lines[3]).toBe('| nginx | rtmp | – | – | – | – | 0/1 |');
     expect(withLatency).toContain('medians of 3 runs');
-    const without = compactTable(rows, { viewers: 800, latencyViewers: null, repeat: 1 });
+    expect(withLatency).toContain('publisher-only run at the same moment');
+    const without = compactTable(rows, { viewers: 800, latencyViewers: null, repeat: 1, rssBaseline: 'before-viewers' });
     expect(without.split('\n')[0]).not.toContain('10 viewers');
     expect(without.split('\n')[2]).toBe('| weir (default) | rtmp | 5.0 | 30 / 50 | 64 | 2/2 |');
     expect(without).toContain('one run each');
+    expect(without).toContain('just before the first viewer');
   });
 });
 

@@ -18,7 +18,7 @@ export function cpuPer100Viewers(cpuPercentOfOneCore: number | null | undefined,
 
 /**
  * What each viewer costs in resident memory: RSS with N viewers minus RSS with only the
- * publisher (same process, just before the viewers connected), over N, in KiB.
+ * publisher, over N, in KiB.
  */
 export function rssPerViewerKiB(rssMiB: number | null | undefined, baselineMiB: number | null | undefined, viewers: number): number | null {
   if (rssMiB == null || baselineMiB == null || viewers <= 0) return null;
@@ -32,7 +32,8 @@ export type RunFigures = {
   latencyP50Ms: number | null;
   latencyP99Ms: number | null;
   rssMiB: number | null;
-  rssBeforeViewersMiB: number | null;
+  /** the server's RSS with the publisher only (see SummaryOptions.rssBaseline) */
+  rssBaselineMiB: number | null;
 };
 
 export type SummaryRow = {
@@ -45,7 +46,17 @@ export type SummaryRow = {
   latencyRuns: readonly RunFigures[];
 };
 
-export type SummaryOptions = { viewers: number; latencyViewers: number | null; repeat: number };
+export type SummaryOptions = {
+  viewers: number;
+  latencyViewers: number | null;
+  repeat: number;
+  /**
+   * where the publisher-only RSS comes from: `point`, a run of the same server with no viewer
+   * over the same timeline (growth with time, e.g. HLS buffers or a heap warming up, cancels
+   * out); `before-viewers`, the same run just before its first viewer connected
+   */
+  rssBaseline: 'point' | 'before-viewers';
+};
 
 export type SummaryCells = {
   cpuPer100: number | null;
@@ -66,7 +77,7 @@ export function summarize(row: SummaryRow, viewers: number): SummaryCells {
     latencyP99: median(row.runs.map((r) => r.latencyP99Ms)),
     smallLatencyP50: median(row.latencyRuns.map((r) => r.latencyP50Ms)),
     smallLatencyP99: median(row.latencyRuns.map((r) => r.latencyP99Ms)),
-    rssPerViewerKiB: median(row.runs.map((r) => rssPerViewerKiB(r.rssMiB, r.rssBeforeViewersMiB, viewers))),
+    rssPerViewerKiB: median(row.runs.map((r) => rssPerViewerKiB(r.rssMiB, r.rssBaselineMiB, viewers))),
     passed: row.runs.filter((r) => r.pass).length + row.latencyRuns.filter((r) => r.pass).length,
     runs: row.runs.length + row.latencyRuns.length,
   };
@@ -113,7 +124,11 @@ export function compactTable(rows: readonly SummaryRow[], o: SummaryOptions): st
     lines.push(`| ${cells.join(' | ')} |`);
   }
   const runs = o.repeat > 1 ? `medians of ${o.repeat} runs` : 'one run each';
-  return `${lines.join('\n')}\n\n${runs}; latency = publisher socket write to viewer socket read, in one process (see bench/README.md)\n`;
+  const rss =
+    o.rssBaseline === 'point'
+      ? 'RSS per viewer = (RSS at the end of the window - RSS of a publisher-only run at the same moment) / viewers'
+      : 'RSS per viewer = (RSS at the end of the window - RSS just before the first viewer) / viewers';
+  return `${lines.join('\n')}\n\n${runs}; latency = publisher socket write to viewer socket read, in one process (see bench/README.md); ${rss}\n`;
 }
 
 /** a Weir configuration the benchmark runs as if it were another server */
