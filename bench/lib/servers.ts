@@ -114,10 +114,10 @@ function weirCommand(rtmpPort: number, httpPort: number, extraArgs: readonly str
 /**
  * The listeners a fan-out run does not use, kept off the machine's fixed default ports so that
  * two benchmarks (or a test suite) at once do not collide: no RTSP, SRT or WebRTC, and the
- * engine API (it runs only when an engine secret is known) on a free loopback port. Environment
+ * engine API (it always listens, for /healthz and /metrics) on a free loopback port. Environment
  * rather than flags, so sources from before those listeners existed still start.
  */
-export function weirQuietListenersEnv(apiPort: number): Record<string, string> {
+function weirQuietListenersEnv(apiPort: number): Record<string, string> {
   return { WEIR_RTSP: '0', WEIR_SRT_PORT: '0', WEIR_WEBRTC_PORT: '0', WEIR_API_HOST: '127.0.0.1', WEIR_API_PORT: String(apiPort) };
 }
 
