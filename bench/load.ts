@@ -6,7 +6,7 @@
 //       --viewers 1000 --duration 20 --ramp 200 [--server-pid PID] [--json]
 import { parseArgs } from 'node:util';
 import { readFlvFile } from './lib/flv-file.ts';
-import { percentile, round, SendTimeTable, ViewerMetrics, type WindowCounters } from './lib/metrics.ts';
+import { LatencyHistogram, percentile, round, SendTimeTable, ViewerMetrics, type WindowCounters } from './lib/metrics.ts';
 import { cpuTimes, ksoftirqdSeconds, treeCpuSeconds, treeRssBytes, type CpuTimes } from './lib/proc-cpu.ts';
 import { Publisher } from './lib/publisher.ts';
 import { createViewer, parseEndpoint, type RtmpReaderKind, type Viewer, type ViewerProtocol } from './lib/viewers.ts';
@@ -142,6 +142,8 @@ async function main(): Promise<void> {
   }
   const sourceBps = publisher?.fileBitrateBps ?? fileBitrate(tags);
   await sleep(o.prerollS * 1000);
+  // the server with the publisher only: what the viewers add is measured against this
+  const serverRssBeforeViewers = o.serverPids.length > 0 ? treeRssBytes(o.serverPids) : 0;
 
   log(`ramping ${o.viewers} ${endpoint.protocol} viewers at ${o.ramp}/s to ${o.url}`);
   const viewers: Viewer[] = [];
@@ -168,9 +170,11 @@ async function main(): Promise<void> {
   const selfSys0 = cpuSystemSecondsSelf();
   const machine0 = cpuTimes();
   const ksoftirqd0 = ksoftirqdSeconds();
+  const loopLag = new LoopLagProbe();
   log(`window open: ${o.durationS} s`);
   await sleep(o.durationS * 1000);
   const w1 = performance.now();
+  loopLag.stop();
   const serverCpu1 = o.serverPids.length > 0 ? treeCpuSeconds(o.serverPids) : 0;
   const serverRss = o.serverPids.length > 0 ? treeRssBytes(o.serverPids) : 0;
   const selfCpu1 = cpuSecondsSelf();
@@ -194,6 +198,7 @@ async function main(): Promise<void> {
           cpuPercentOfOneCore: round(((serverCpu1 - serverCpu0) / windowS) * 100, 1),
           cpuSecondsPerGB: deliveredWire > 0 ? round((serverCpu1 - serverCpu0) / (deliveredWire / 1e9), 3) : null,
           rssMiB: round(serverRss / 1048576, 1),
+          rssBeforeViewersMiB: round(serverRssBeforeViewers / 1048576, 1),
         }
       : null;
   const full = {
@@ -205,6 +210,11 @@ async function main(): Promise<void> {
       cpuPercentOfOneCore: round(((selfCpu1 - selfCpu0) / windowS) * 100, 1),
       /** above ~90% the load tool itself may be what limits the figures */
       saturated: (selfCpu1 - selfCpu0) / windowS > 0.9,
+      /**
+       * how late a 10 ms timer of this process fired over the window: a frame that arrived while
+       * the tool was busy was stamped up to this late, so it bounds the tool's share of latencyMs
+       */
+      loopLagMs: loopLag.report(),
     },
     machine: machineReport(machine0, machine1, windowS, selfCpu1 - selfCpu0, o.serverPids.length > 0 ? serverCpu1 - serverCpu0 : 0, ksoftirqd1 - ksoftirqd0),
     publisher: publisher
@@ -252,6 +262,28 @@ function machineReport(
   const b = t1.get('all');
   const other = a && b ? b.busy - a.busy - clientS - serverS - ksoftirqdS : null;
   return { cores, ksoftirqdPercentOfOneCore: pct(ksoftirqdS), otherProcessesPercentOfOneCore: other === null ? null : pct(other) };
+}
+
+const LOOP_LAG_PERIOD_MS = 10;
+
+/** lateness of a 10 ms interval timer: how long this event loop was busy elsewhere */
+class LoopLagProbe {
+  private readonly histogram = new LatencyHistogram();
+  private last = performance.now();
+  private readonly timer = setInterval(() => {
+    const now = performance.now();
+    this.histogram.add(Math.max(0, now - this.last - LOOP_LAG_PERIOD_MS));
+    this.last = now;
+  }, LOOP_LAG_PERIOD_MS);
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  report(): { p50: number | null; p99: number | null; max: number | null } {
+    const h = this.histogram;
+    return { p50: round(h.percentile(50), 1), p99: round(h.percentile(99), 1), max: h.count > 0 ? round(h.maxMs, 1) : null };
+  }
 }
 
 function fileBitrate(tags: ReturnType<typeof readFlvFile>): number {

@@ -2,6 +2,8 @@
 # Installs what the fan-out benchmark compares against, outside the repository:
 #   - Debian's nginx + libnginx-mod-rtmp (RTMP only; it has no HTTP-FLV)
 #   - node-media-server into an isolated prefix (never into the repo's package.json)
+#   - SRS built from a local source (SRS_SOURCE: a bare git directory or a source tree; default
+#     /work/.mirror/ossrs+srs/repo when present) into SRS_PREFIX (default /tmp/weir-bench/srs)
 #   - the test stream: a 2.5 Mbit/s H.264 + AAC 1280x720 test pattern with a 1 s GOP, as FLV
 # Idempotent: each step is skipped when its result is already there.
 set -euo pipefail
@@ -43,6 +45,16 @@ if [ ! -f "$NMS_PREFIX/node_modules/node-media-server/package.json" ]; then
   echo "setup: installing node-media-server@$NMS_VERSION into $NMS_PREFIX" >&2
   mkdir -p "$NMS_PREFIX"
   npm install --silent --no-audit --no-fund --prefix "$NMS_PREFIX" "node-media-server@$NMS_VERSION" >/dev/null
+fi
+
+SRS_SOURCE="${SRS_SOURCE:-}"
+if [ -z "$SRS_SOURCE" ] && [ -d /work/.mirror/ossrs+srs/repo ]; then SRS_SOURCE=/work/.mirror/ossrs+srs/repo; fi
+if [ -n "$SRS_SOURCE" ]; then
+  # a failed SRS build should not stop the benchmarks of the other servers: they skip SRS
+  "$HERE/peers/build-srs.sh" "$SRS_SOURCE" "${SRS_PREFIX:-${WEIR_BENCH_TMP:-/tmp/weir-bench}/srs}" >/dev/null \
+    || echo "setup: building SRS from $SRS_SOURCE failed (see above); the benchmarks skip SRS" >&2
+else
+  echo "setup: no SRS source (set SRS_SOURCE to an SRS git directory or source tree); the benchmarks skip SRS" >&2
 fi
 
 # bench/srt.ts runs srt-live-transmit as the reference relay

@@ -3,13 +3,15 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import type { Subprocess } from 'bun';
+import { fillTemplate } from './conf-template.ts';
 import { freePort } from './free-port.ts';
 import type { ViewerProtocol } from './viewers.ts';
 
-export type ServerName = 'weir' | 'nms' | 'nginx';
+export type ServerName = 'weir' | 'srs' | 'nms' | 'nginx';
 
 export const SERVER_PROTOCOLS: Record<ServerName, readonly ViewerProtocol[]> = {
   weir: ['rtmp', 'flv', 'ws'],
+  srs: ['rtmp', 'flv'],
   nms: ['rtmp', 'flv', 'ws'],
   nginx: ['rtmp'], // nginx-rtmp has no HTTP-FLV
 };
@@ -20,6 +22,23 @@ export const WORK_DIR = process.env.WEIR_BENCH_TMP ?? '/tmp/weir-bench';
 export const NMS_PREFIX = process.env.NMS_PREFIX ?? `${WORK_DIR}/nms`;
 const NMS_APP = `${NMS_PREFIX}/node_modules/node-media-server/bin/app.js`;
 const NGINX_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
+/** where bench/peers/build-srs.sh installed SRS (bin/srs, BUILD_INFO) */
+export const SRS_PREFIX = process.env.SRS_PREFIX ?? `${WORK_DIR}/srs`;
+const SRS_BIN = `${SRS_PREFIX}/bin/srs`;
+
+/** null when the server can run here, else what is missing and how to get it */
+export function serverMissing(name: ServerName): string | null {
+  switch (name) {
+    case 'weir':
+      return null;
+    case 'srs':
+      return existsSync(SRS_BIN) ? null : `SRS is not built (${SRS_BIN} missing): run SRS_SOURCE=<srs git dir or source tree> bash bench/setup.sh`;
+    case 'nms':
+      return existsSync(NMS_APP) ? null : `node-media-server is not installed (${NMS_APP} missing): run bash bench/setup.sh`;
+    case 'nginx':
+      return existsSync(NGINX_MODULE) ? null : `nginx-rtmp is not installed (${NGINX_MODULE} missing): run bash bench/setup.sh`;
+  }
+}
 
 export type RunningServer = {
   name: ServerName;
@@ -86,10 +105,27 @@ export function weirEngineCommand(): string[] {
   return [...weirEntry!.command];
 }
 
-function weirCommand(rtmpPort: number, httpPort: number): string[] {
+function weirCommand(rtmpPort: number, httpPort: number, extraArgs: readonly string[]): string[] {
   if (!weirEntry) prepareWeir('head');
   const args = ['--rtmp-host', '127.0.0.1', '--http-host', '127.0.0.1', '--rtmp-port', String(rtmpPort), '--http-port', String(httpPort), '--log-level', 'warn'];
-  return [...weirEntry!.command, ...args];
+  return [...weirEntry!.command, ...args, ...extraArgs];
+}
+
+/**
+ * The listeners a fan-out run does not use, kept off the machine's fixed default ports so that
+ * two benchmarks (or a test suite) at once do not collide: no RTSP, SRT or WebRTC, and the
+ * engine API (it always listens, for /healthz and /metrics) on a free loopback port. Environment
+ * rather than flags, so sources from before those listeners existed still start.
+ */
+function weirQuietListenersEnv(apiPort: number): Record<string, string> {
+  return { WEIR_RTSP: '0', WEIR_SRT_PORT: '0', WEIR_WEBRTC_PORT: '0', WEIR_API_HOST: '127.0.0.1', WEIR_API_PORT: String(apiPort) };
+}
+
+function srsCommand(dir: string, rtmpPort: number, httpPort: number): string[] {
+  const conf = fillTemplate(readFileSync(`${BENCH}/peers/srs.conf`, 'utf8'), { RTMP_PORT: rtmpPort, HTTP_PORT: httpPort, PREFIX: dir });
+  const confPath = `${dir}/srs.conf`;
+  writeFileSync(confPath, conf);
+  return [SRS_BIN, '-c', confPath];
 }
 
 function nmsCommand(dir: string, rtmpPort: number, httpPort: number): string[] {
@@ -100,10 +136,7 @@ function nmsCommand(dir: string, rtmpPort: number, httpPort: number): string[] {
 }
 
 function nginxCommand(dir: string, rtmpPort: number): string[] {
-  const conf = readFileSync(`${BENCH}/peers/nginx-rtmp.conf`, 'utf8')
-    .replaceAll('@RTMP_PORT@', String(rtmpPort))
-    .replaceAll('@PREFIX@', dir)
-    .replaceAll('@MODULE@', NGINX_MODULE);
+  const conf = fillTemplate(readFileSync(`${BENCH}/peers/nginx-rtmp.conf`, 'utf8'), { RTMP_PORT: rtmpPort, PREFIX: dir, MODULE: NGINX_MODULE });
   const confPath = `${dir}/nginx.conf`;
   writeFileSync(confPath, conf);
   return ['nginx', '-p', dir, '-c', confPath, '-g', 'daemon off;'];
@@ -135,20 +168,52 @@ export async function waitForPort(port: number, timeoutMs: number, proc: Subproc
   throw new Error(`port ${port} not listening after ${timeoutMs} ms`);
 }
 
+export type StartOptions = {
+  /** engine flags appended for Weir (a mode such as --merge-write-ms 0); ignored for the peers */
+  weirArgs?: readonly string[];
+  /** names the run directory beside the server's name (e.g. the Weir mode) */
+  tag?: string;
+};
+
+/** the environment a server starts with */
+function serverEnv(name: ServerName): Record<string, string | undefined> {
+  if (name === 'srs') {
+    // SRS reads SRS_* variables as config overrides (SRS_LISTEN, SRS_VHOST_PLAY_MW_LATENCY, ...);
+    // ours (SRS_SOURCE, SRS_PREFIX) or a stray one must not change the config under test
+    return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SRS_')));
+  }
+  if (name !== 'weir') return { ...process.env };
+  return {
+    ...process.env,
+    // every bench client comes from one loopback address: Weir's per-address caps would cut the
+    // run short (environment, not flags, so sources from before the caps still start)
+    WEIR_RTMP_MAX_PER_ADDRESS: '0',
+    WEIR_HTTP_MAX_PER_ADDRESS: '0',
+    WEIR_RTMP_MAX_PUBLISHES_PER_ADDRESS: '0',
+    ...weirQuietListenersEnv(freePort()),
+  };
+}
+
 /** Starts a server pinned to `core`; resolves once its ports accept connections. */
-export async function startServer(name: ServerName, core: number, runId: string): Promise<RunningServer> {
-  const dir = `${WORK_DIR}/run-${runId}-${name}`;
+export async function startServer(name: ServerName, core: number, runId: string, opts: StartOptions = {}): Promise<RunningServer> {
+  const missing = serverMissing(name);
+  if (missing) throw new Error(missing);
+  const dir = `${WORK_DIR}/run-${runId}-${name}${opts.tag ? `-${opts.tag}` : ''}`;
   mkdirSync(dir, { recursive: true });
   const rtmpPort = freePort();
   const httpPort = name === 'nginx' ? 0 : freePort();
   const cmd =
-    name === 'weir' ? weirCommand(rtmpPort, httpPort) : name === 'nms' ? nmsCommand(dir, rtmpPort, httpPort) : nginxCommand(dir, rtmpPort);
+    name === 'weir'
+      ? weirCommand(rtmpPort, httpPort, opts.weirArgs ?? [])
+      : name === 'srs'
+        ? srsCommand(dir, rtmpPort, httpPort)
+        : name === 'nms'
+          ? nmsCommand(dir, rtmpPort, httpPort)
+          : nginxCommand(dir, rtmpPort);
   const logPath = `${dir}/server.log`;
   const proc = Bun.spawn(['taskset', '-c', String(core), ...cmd], {
     cwd: dir,
-    // every bench client comes from one loopback address: Weir's per-address caps would cut the
-    // run short (environment, not flags, so sources from before the caps still start)
-    env: { ...process.env, WEIR_RTMP_MAX_PER_ADDRESS: '0', WEIR_HTTP_MAX_PER_ADDRESS: '0', WEIR_RTMP_MAX_PUBLISHES_PER_ADDRESS: '0' },
+    env: serverEnv(name),
     stdout: Bun.file(logPath),
     stderr: Bun.file(`${dir}/server.err.log`),
     stdin: 'ignore',
@@ -180,6 +245,18 @@ function tryRun(cmd: string, args: string[]): string {
   return (r.stdout.trim() || r.stderr.trim()) ?? '';
 }
 
+/** SRS's version and how it was built, from build-srs.sh's BUILD_INFO */
+function srsVersion(): string {
+  let info: string;
+  try {
+    info = readFileSync(`${SRS_PREFIX}/BUILD_INFO`, 'utf8');
+  } catch {
+    return existsSync(SRS_BIN) ? tryRun(SRS_BIN, ['-v']) : 'not built';
+  }
+  const field = (k: string) => info.match(new RegExp(`^${k}=(.*)$`, 'm'))?.[1]?.trim() ?? '?';
+  return `${field('version')} (${field('source').replace(/^git ([0-9a-f]{12})[0-9a-f]*/, 'git $1')}; ${field('configure').replace(/ --prefix=\S+/, '')})`;
+}
+
 export function versions(): Record<string, string> {
   let nms = 'not installed';
   try {
@@ -193,6 +270,7 @@ export function versions(): Record<string, string> {
     bun: tryRun(`${REPO}/node_modules/.bin/bun`, ['--version']),
     node: tryRun('node', ['--version']),
     'node-media-server': nms,
+    srs: srsVersion(),
     nginx: tryRun('nginx', ['-v']).replace('nginx version: ', ''),
     'libnginx-mod-rtmp': tryRun('dpkg-query', ['-W', '-f=${Version}', 'libnginx-mod-rtmp']),
     kernel: tryRun('uname', ['-r']),
