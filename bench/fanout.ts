@@ -58,6 +58,7 @@ const USAGE = `usage: bun run bench/fanout.ts [options]
   --search-start N     first capacity point (default: the efficiency point's viewers)
   --search-max N       stop searching above this (default 8000)
   --weir-source S      head (default: the committed src/, copied) | worktree (src/ as it is now, copied) | dist
+                       | git:REF (src/ of any commit, e.g. git:c7654a1 for a before/after run)
   --ramp R             viewers connected per second (default 500)
   --quiet-wait S       before each point, wait up to S seconds for the machine to be nearly idle
                        (default 90; 0: do not wait)
@@ -105,6 +106,8 @@ type Point = {
   error?: string;
 };
 
+// Alike in shape to bench/load.ts's option table (parseArgs with string flags); kept apart: each
+// script has its own flags, and fanout passes only some of them on to load.ts.
 function parse() {
   const { values } = parseArgs({
     args: process.argv.slice(2),

@@ -58,6 +58,7 @@ export function h264StartsKeyframe(head: Uint8Array): boolean {
   return type === NAL_SPS || type === NAL_IDR;
 }
 
+// Its counter fields are alike in shape to ts-frames.ts's TsFrameMatcher; kept apart: RTP packets and MPEG-TS frames are counted differently.
 /** One received RTP stream (one SSRC): counts from the clear header, keyframes from a peek at each new frame. */
 export class RtpReceiveStats {
   readonly sequence = new RtpSequenceTracker();
