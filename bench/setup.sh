@@ -8,7 +8,7 @@
 # Idempotent: each step is skipped when its result is already there.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-NMS_PREFIX="${NMS_PREFIX:-/tmp/weir-bench/nms}"
+NMS_PREFIX="${NMS_PREFIX:-${WEIR_BENCH_TMP:-/tmp/weir-bench}/nms}"
 NMS_VERSION="${NMS_VERSION:-4.4.3}"
 CACHE="${BENCH_CACHE:-$HERE/.cache}"
 mkdir -p "$CACHE"

@@ -114,7 +114,7 @@ environment variables do not):
                        [WEIR_DATA_DIR] default none
   --api-host ADDR      engine API listen address      [WEIR_API_HOST]   default 127.0.0.1
   --api-port PORT      engine API port (0 = any)      [WEIR_API_PORT]   default 8087
-                       (the engine API runs when an engine secret is known)
+                       (always on: /healthz and /metrics are open, /v1 needs the engine secret)
 
   --log-level LEVEL    debug | info | warn | error    [WEIR_LOG_LEVEL]  default info
   --log-json           JSON log lines                 [WEIR_LOG_JSON=1]

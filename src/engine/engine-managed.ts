@@ -2,7 +2,8 @@
 // "not ready yet"), the configuration is fetched from the config server (or read from the
 // cache file when it cannot be reached), then the engine starts on it with remote admission
 // and event reporting, and every newer snapshot is applied live. Without a config URL it is
-// the plain engine on its flags, plus the engine API when a secret is known.
+// the plain engine on its flags, plus the engine API (its /v1 routes refuse every request when
+// no secret is known; /healthz and /metrics stay open).
 import { startEngine, type RunningEngine } from './engine-runtime.ts';
 import { ConfigClient, type ConfigClientOptions } from './control-link/config-client.ts';
 import { ControlPlaneHttp, type FetchLike } from './control-link/control-plane-http.ts';
