@@ -155,7 +155,18 @@ describe('refusals', () => {
   });
 
   test('recorded URIs name only indexed files of that stream', async () => {
-    const other = (await recorded('rec', 'other'))[0]!;
+    // The streams start together, so a segment of 'other' can share its start and duration, and so
+    // its name, with one of cam's: that name is then cam's own file. Take one that is not.
+    const otherThanCam = async () => {
+      const ownNames = new Set((await recorded('rec', 'cam')).map((s) => `${s.startMs}-${s.durationMs}`));
+      return (await recorded('rec', 'other')).find((s) => !ownNames.has(`${s.startMs}-${s.durationMs}`));
+    };
+    let other = await otherThanCam();
+    for (let i = 0; i < 100 && !other; i++) {
+      await Bun.sleep(100);
+      other = await otherThanCam();
+    }
+    if (!other) throw new Error("no segment of rec/other whose name differs from all of rec/cam's");
     const own = (await recorded('rec', 'cam'))[0]!;
     const ok = await fetch(engine.httpUrl(`rec/cam/rec-${own.startMs}-${own.durationMs}.m4s?${TOKEN}`));
     expect(ok.status).toBe(200);
