@@ -4,6 +4,8 @@
 // playlist trails live, bad parameters are 400 and empty ranges 404 with reasons, recorded URIs
 // reach only that stream's indexed files, and play admission (a token) guards all of it.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Admission } from '../../src/server/admission.ts';
 import { killAll, probe, publishPattern, tempDir, type TestEngine } from './harness.ts';
 import { recordingSettings, startRecordingEngine } from './recording-engine.ts';
@@ -155,18 +157,18 @@ describe('refusals', () => {
   });
 
   test('recorded URIs name only indexed files of that stream', async () => {
-    // The streams start together, so a segment of 'other' can share its start and duration, and so
-    // its name, with one of cam's: that name is then cam's own file. Take one that is not.
-    const otherThanCam = async () => {
-      const ownNames = new Set((await recorded('rec', 'cam')).map((s) => `${s.startMs}-${s.durationMs}`));
-      return (await recorded('rec', 'other')).find((s) => !ownNames.has(`${s.startMs}-${s.durationMs}`));
-    };
-    let other = await otherThanCam();
-    for (let i = 0; i < 100 && !other; i++) {
-      await Bun.sleep(100);
-      other = await otherThanCam();
-    }
-    if (!other) throw new Error("no segment of rec/other whose name differs from all of rec/cam's");
+    // The streams start together and publish the same pattern, so the segments of 'other' can have
+    // the very names of cam's (same start and duration): such a name is cam's own file. Give one of
+    // other's files a name cam does not have, on disk in other's directory, and ask for it under cam.
+    const camNames = new Set((await recorded('rec', 'cam')).map((s) => `${s.startMs}-${s.durationMs}`));
+    const source = (await recorded('rec', 'other'))[0]!;
+    let startMs = source.startMs + 7;
+    while (camNames.has(`${startMs}-${source.durationMs}`)) startMs += 7;
+    const other = { startMs, durationMs: source.durationMs };
+    const otherDir = join(dir.path, 'rec', 'other');
+    const copyName = source.fileName.replace(`${source.startMs}-`, `${startMs}-`);
+    expect(copyName).not.toBe(source.fileName);
+    copyFileSync(join(otherDir, source.fileName), join(otherDir, copyName));
     const own = (await recorded('rec', 'cam'))[0]!;
     const ok = await fetch(engine.httpUrl(`rec/cam/rec-${own.startMs}-${own.durationMs}.m4s?${TOKEN}`));
     expect(ok.status).toBe(200);
