@@ -66,6 +66,22 @@ export const MUTATIONS: readonly Mutation[] = [
     tests: ['test/server/connection-writer.test.ts'],
   },
   {
+    id: 'output-join-gap',
+    behaviour: 'a viewer that joins mid-window gets what arrived after its join',
+    file: 'src/outputs/serialized-output.ts',
+    search: '      if (from < end) viewer.sendBatch!(',
+    replace: '      if (false) viewer.sendBatch!(',
+    tests: ['test/outputs/shared-batches.test.ts'],
+  },
+  {
+    id: 'output-lanes',
+    behaviour: 'many viewers of one output are spread over lanes',
+    file: 'src/outputs/serialized-output.ts',
+    search: 'Math.ceil((this.laneOf.size + 1) / VIEWERS_PER_LANE)',
+    replace: 'Math.ceil((this.laneOf.size + 1) / Number.MAX_SAFE_INTEGER)',
+    tests: ['test/outputs/shared-batches.test.ts'],
+  },
+  {
     id: 'admission-remote-refusal',
     behaviour: "the config server's refusal is a refusal",
     file: 'src/engine/control-link/remote-admission.ts',

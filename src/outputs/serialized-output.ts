@@ -1,7 +1,14 @@
 // One output format of one stream: serializes each packet once, and once per flush window joins
 // the window's packets into one buffer that every caught-up viewer of that format is handed as
 // is (one write per viewer per window, no per-viewer copy). A viewer joining late gets headers
-// and the current GOP first, and the shared batches from the next window on.
+// and the current GOP first, then what arrived since, and the shared batches from the next
+// window on.
+//
+// Many viewers are split into lanes whose windows close at evenly spread phases of the merge
+// window, on a fixed grid: a window to 800 sockets written in one go is a burst that makes the
+// last viewers wait for the first ones (and floods the network at once), while four lanes of 200
+// spread the same writes over the window. Each lane joins its own batch; a lane is the unit that
+// shares one buffer.
 import type { LiveStream, StreamReader } from '../hub/live-stream.ts';
 import type { MediaPacket } from '../hub/media-packet.ts';
 import { joinBatch, mediaEntry, type MediaBatch, type MediaEntry } from './media-batch.ts';
@@ -24,21 +31,43 @@ export interface OutputViewer {
 
 export type PacketEncoder = (packet: MediaPacket) => Uint8Array;
 
-/** How long a window stays open (0: to the end of the tick), read at each window's start. */
+/** How long a window stays open (0: to the end of the tick), read when a window is scheduled. */
 export type MergeWindow = () => number;
 
+/** viewers a lane takes before the output opens another one */
+export const VIEWERS_PER_LANE = 200;
+/** at most this many lanes; their phases, in order, as fractions of the window (bit-reversed, so any first k are evenly spread) */
+const LANE_PHASES = [0, 1 / 2, 1 / 4, 3 / 4] as const;
+
+/** A group of batched viewers sharing one window (and one joined buffer per window). */
+class Lane {
+  readonly batched = new Set<OutputViewer>();
+  /** joined since this lane's last flush: each starts at the packet sequence number it joined at */
+  readonly joining = new Map<OutputViewer, number>();
+  /** sequence number of the first packet this lane has not flushed */
+  next = 0;
+  scheduled = false;
+  /** which schedule a timer belongs to: a flush forced early (publisher stop) makes older timers moot */
+  epoch = 0;
+
+  constructor(readonly phase: number) {}
+
+  get size(): number {
+    return this.batched.size + this.joining.size;
+  }
+}
+
 export class SerializedOutput implements StreamReader {
-  /** viewers that take shared batches */
-  private readonly batched = new Set<OutputViewer>();
-  /** joined while a window was open: that window is in the GOP they got, the next one is theirs */
-  private readonly joining = new Set<OutputViewer>();
+  private readonly lanes: Lane[] = [];
+  private readonly laneOf = new Map<OutputViewer, Lane>();
   /** viewers without sendBatch, served packet by packet */
   private readonly direct = new Set<OutputViewer>();
   private readonly encoded = new WeakMap<MediaPacket, Uint8Array>();
+  /** packets some lane has not flushed yet; pending[0] has sequence number pendingBase */
   private pending: MediaEntry[] = [];
-  private windowOpen = false;
-  /** which window a timer closes: one closed early (publisher stop) may have been followed by another */
-  private windowId = 0;
+  private pendingBase = 0;
+  /** the grid the lanes' windows close on */
+  private readonly gridOriginMs = performance.now();
   packetsEncoded = 0;
   batchesJoined = 0;
 
@@ -52,12 +81,25 @@ export class SerializedOutput implements StreamReader {
   }
 
   get viewerCount(): number {
-    return this.batched.size + this.joining.size + this.direct.size;
+    return this.laneOf.size + this.direct.size;
+  }
+
+  /** viewers per lane, for tests and diagnostics */
+  get laneSizes(): number[] {
+    return this.lanes.map((lane) => lane.size);
   }
 
   addViewer(viewer: OutputViewer): void {
-    if (viewer.sendBatch) (this.windowOpen ? this.joining : this.batched).add(viewer);
-    else this.direct.add(viewer);
+    if (viewer.sendBatch) {
+      const lane = this.laneFor();
+      if (lane.size === 0) lane.next = this.sequenceEnd;
+      this.laneOf.set(viewer, lane);
+      // What this lane has not flushed yet is in the GOP the viewer gets now; what comes after it is not.
+      if (lane.next < this.sequenceEnd) lane.joining.set(viewer, this.sequenceEnd);
+      else lane.batched.add(viewer);
+    } else {
+      this.direct.add(viewer);
+    }
     const { metadata, videoHeader, audioHeader, gop } = this.stream;
     for (const header of [metadata, videoHeader, audioHeader]) {
       if (header) viewer.sendControl(this.bytesOf(header));
@@ -69,9 +111,20 @@ export class SerializedOutput implements StreamReader {
   }
 
   removeViewer(viewer: OutputViewer): void {
-    if (!this.batched.delete(viewer) && !this.joining.delete(viewer) && !this.direct.delete(viewer)) return;
+    const lane = this.laneOf.get(viewer);
+    if (lane) {
+      this.laneOf.delete(viewer);
+      lane.batched.delete(viewer);
+      lane.joining.delete(viewer);
+      if (lane.size === 0) lane.next = this.sequenceEnd;
+      this.trimPending();
+    } else if (!this.direct.delete(viewer)) {
+      return;
+    }
     if (this.viewerCount === 0) {
       this.pending = [];
+      this.pendingBase = 0;
+      for (const lane of this.lanes) lane.next = 0;
       this.stream.removeReader(this);
       this.onEmpty(this);
     }
@@ -88,26 +141,19 @@ export class SerializedOutput implements StreamReader {
         for (const viewer of this.direct) viewer.sendMedia(bytes, packet.randomAccess, entry);
       }
     }
-    if (this.batched.size + this.joining.size === 0) return;
+    if (this.laneOf.size === 0) return;
     this.pending.push(mediaEntry(packet, bytes));
-    if (!this.windowOpen) this.openWindow();
-  }
-
-  /** Closes the open window: joins its packets once and hands the batch to every batched viewer. */
-  flushWindow(): void {
-    this.windowOpen = false;
-    const entries = this.pending;
-    this.pending = [];
-    if (entries.length > 0 && this.batched.size > 0) {
-      const batch = joinBatch(entries);
-      this.batchesJoined++;
-      for (const viewer of this.batched) viewer.sendBatch!(batch);
+    for (const lane of this.lanes) {
+      if (lane.size > 0 && !lane.scheduled) this.schedule(lane);
     }
-    for (const viewer of this.joining) this.batched.add(viewer);
-    this.joining.clear();
   }
 
-  // Anything said about the publisher follows the media sent before it, so the window closes first.
+  /** Closes every lane's window now: what each has gathered goes out, joined once per lane. */
+  flushWindow(): void {
+    for (const lane of this.lanes) this.flushLane(lane);
+  }
+
+  // Anything said about the publisher follows the media sent before it, so the windows close first.
   onPublisherStart(): void {
     this.flushWindow();
     for (const viewer of this.allViewers()) viewer.onPublisherStart();
@@ -121,27 +167,83 @@ export class SerializedOutput implements StreamReader {
   onStreamEnd(): void {
     this.flushWindow();
     const viewers = this.allViewers();
-    this.batched.clear();
-    this.joining.clear();
+    this.lanes.length = 0;
+    this.laneOf.clear();
     this.direct.clear();
+    this.pending = [];
     for (const viewer of viewers) viewer.onStreamEnd();
     this.onEmpty(this);
   }
 
-  private allViewers(): OutputViewer[] {
-    return [...this.batched, ...this.joining, ...this.direct];
+  private get sequenceEnd(): number {
+    return this.pendingBase + this.pending.length;
   }
 
-  private openWindow(): void {
-    this.windowOpen = true;
-    const id = ++this.windowId;
+  private allViewers(): OutputViewer[] {
+    return [...this.laneOf.keys(), ...this.direct];
+  }
+
+  /** The lane a new batched viewer goes to: as many lanes as its share of viewers needs, the emptiest of them. */
+  private laneFor(): Lane {
+    const wanted = Math.min(LANE_PHASES.length, Math.ceil((this.laneOf.size + 1) / VIEWERS_PER_LANE));
+    while (this.lanes.length < wanted) {
+      const lane = new Lane(LANE_PHASES[this.lanes.length]!);
+      lane.next = this.sequenceEnd;
+      this.lanes.push(lane);
+    }
+    let best = this.lanes[0]!;
+    for (let i = 1; i < wanted; i++) if (this.lanes[i]!.size < best.size) best = this.lanes[i]!;
+    return best;
+  }
+
+  private schedule(lane: Lane): void {
+    lane.scheduled = true;
+    const epoch = ++lane.epoch;
     const close = (): void => {
-      if (this.windowOpen && this.windowId === id) this.flushWindow();
+      // A window always closes, also when its last viewer left meanwhile (it then has nothing to do).
+      if (lane.scheduled && lane.epoch === epoch) this.flushLane(lane);
     };
-    // A window always closes, also when its last viewer left meanwhile (it then has nothing to do).
-    const delayMs = this.mergeWindowMs();
-    if (delayMs > 0) setTimeout(close, delayMs);
-    else queueMicrotask(close);
+    const windowMs = this.mergeWindowMs();
+    if (windowMs <= 0) {
+      queueMicrotask(close);
+      return;
+    }
+    // The lane's windows end on a fixed grid (its phase of every window), so a packet waits at most one window.
+    const nowMs = performance.now() - this.gridOriginMs;
+    const delayMs = (((lane.phase * windowMs - nowMs) % windowMs) + windowMs) % windowMs;
+    setTimeout(close, delayMs);
+  }
+
+  private flushLane(lane: Lane): void {
+    lane.scheduled = false;
+    const end = this.sequenceEnd;
+    if (lane.next < end && lane.batched.size > 0) {
+      const batch = joinBatch(this.pending.slice(lane.next - this.pendingBase, end - this.pendingBase));
+      this.batchesJoined++;
+      for (const viewer of lane.batched) viewer.sendBatch!(batch);
+    }
+    for (const [viewer, from] of lane.joining) {
+      // What arrived after its GOP was taken, in its own batch (joins are rare), then the shared path.
+      if (from < end) viewer.sendBatch!(joinBatch(this.pending.slice(from - this.pendingBase, end - this.pendingBase)));
+      lane.batched.add(viewer);
+    }
+    lane.joining.clear();
+    lane.next = end;
+    this.trimPending();
+  }
+
+  /** Drops the packets every lane with viewers has flushed. */
+  private trimPending(): void {
+    let keepFrom = this.sequenceEnd;
+    for (const lane of this.lanes) {
+      if (lane.size === 0) continue;
+      keepFrom = Math.min(keepFrom, lane.next);
+      for (const from of lane.joining.values()) keepFrom = Math.min(keepFrom, from);
+    }
+    const drop = keepFrom - this.pendingBase;
+    if (drop <= 0) return;
+    this.pending = drop >= this.pending.length ? [] : this.pending.slice(drop);
+    this.pendingBase = keepFrom;
   }
 
   private bytesOf(packet: MediaPacket): Uint8Array {

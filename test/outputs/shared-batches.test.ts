@@ -8,6 +8,7 @@ import { OutputRegistry } from '../../src/outputs/output-registry.ts';
 import type { OutputViewer } from '../../src/outputs/serialized-output.ts';
 import { ConnectionWriter, type ByteSink } from '../../src/server/connection-writer.ts';
 import { publishedStream } from './published-stream.ts';
+import { VIEWERS_PER_LANE } from '../../src/outputs/serialized-output.ts';
 
 class FakeSink implements ByteSink {
   /** what each write was offered (the object itself) */
@@ -26,11 +27,29 @@ class FakeSink implements ByteSink {
   abort(): void {}
 }
 
+/** type@timestamp of every FLV tag a sink's transport took, in order */
+function flvTags(sink: FakeSink): string[] {
+  const bytes = new Uint8Array(sink.accepted.reduce((n, b) => n + b.byteLength, 0));
+  let at = 0;
+  for (const b of sink.accepted) {
+    bytes.set(b, at);
+    at += b.byteLength;
+  }
+  const tags: string[] = [];
+  for (let i = 0; i + 11 <= bytes.byteLength; ) {
+    const size = (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!;
+    const ts = ((bytes[i + 7]! << 24) | (bytes[i + 4]! << 16) | (bytes[i + 5]! << 8) | bytes[i + 6]!) >>> 0;
+    tags.push(`${bytes[i]}@${ts}`);
+    i += 11 + size + 4;
+  }
+  return tags;
+}
+
 const tick = () => new Promise<void>((resolve) => queueMicrotask(resolve));
 
-function setUp() {
+function setUp(windowMs = 0) {
   const { streams, stream } = publishedStream();
-  const outputs = new OutputRegistry(streams, () => 0);
+  const outputs = new OutputRegistry(streams, () => windowMs);
   const output = outputs.obtain(stream, 'flv', encodeFlvPacket);
   const attach = (sink: FakeSink) => {
     const writer = new ConnectionWriter(sink, { softLimitBytes: 1 << 20, hardLimitBytes: 4 << 20 }, () => {});
@@ -115,5 +134,54 @@ describe('shared batches', () => {
     // Same bytes in the same order reached both viewers.
     const flat = (parts: Uint8Array[]) => parts.flatMap((b) => [...b]);
     expect(flat(slow.accepted)).toEqual(flat(fast.accepted));
+  });
+
+  test('a viewer that joins while a timed window is open also gets what arrives after its join', async () => {
+    const { stream, output, attach } = setUp(30);
+    const early = new FakeSink();
+    attach(early);
+    frame(stream, 1, true); // opens the window
+    const late = new FakeSink();
+    attach(late); // its GOP holds frame 1, not what follows
+    frame(stream, 2);
+    expect(output.batchesJoined).toBe(0); // the window is still open
+    await Bun.sleep(80);
+    frame(stream, 3);
+    await Bun.sleep(80);
+    // Header, its GOP (frame 1), then frame 2 once (which arrived after its join), then frame 3 shared.
+    expect(flvTags(late)).toEqual(['9@0', '9@40', '8@40', '9@80', '8@80', '9@120', '8@120']);
+    expect(flvTags(early).slice(-6)).toEqual(flvTags(late).slice(-6));
+    expect(late.writes.at(-1)).toBe(early.writes.at(-1)); // and it is on the shared path now
+  });
+
+  test('many viewers are split into lanes: each lane shares one buffer, all get the same bytes', async () => {
+    const { stream, output, attach } = setUp(40);
+    const count = VIEWERS_PER_LANE * 4;
+    const sinks = Array.from({ length: count }, () => new FakeSink());
+    sinks.forEach(attach);
+    expect(output.laneSizes).toEqual([VIEWERS_PER_LANE, VIEWERS_PER_LANE, VIEWERS_PER_LANE, VIEWERS_PER_LANE]);
+    await tick();
+    const before = sinks.map((s) => s.writes.length);
+    frame(stream, 1);
+    await Bun.sleep(100);
+    const batches = new Set(sinks.map((s) => s.writes.at(-1)));
+    expect(batches.size).toBe(4); // one joined buffer per lane, not one per viewer
+    const reference = [...sinks[0]!.writes.at(-1)!];
+    for (const [n, sink] of sinks.entries()) {
+      expect(sink.writes.length).toBe(before[n]! + 1);
+      expect([...sink.writes.at(-1)!]).toEqual(reference);
+    }
+    expect(output.batchesJoined).toBe(4);
+  });
+
+  test('up to one lane of viewers shares a single buffer per window', async () => {
+    const { stream, output, attach } = setUp(20);
+    const sinks = Array.from({ length: VIEWERS_PER_LANE }, () => new FakeSink());
+    sinks.forEach(attach);
+    expect(output.laneSizes).toEqual([VIEWERS_PER_LANE]);
+    await tick();
+    frame(stream, 1);
+    await Bun.sleep(60);
+    expect(new Set(sinks.map((s) => s.writes.at(-1))).size).toBe(1);
   });
 });
