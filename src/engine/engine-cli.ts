@@ -52,7 +52,7 @@ Options (environment variable in brackets):
   --wait-ms MS         how long a viewer waits for a publisher [WEIR_WAIT_MS] default 10000
   --publisher-grace-ms MS  how long viewers stay for a publisher that left before the stream ends
                        (HLS adds EXT-X-ENDLIST then) [WEIR_PUBLISHER_GRACE_MS] default: --wait-ms
-  --merge-write-ms MS  media waits up to MS to share a write (fewer syscalls per viewer) [WEIR_MERGE_WRITE_MS] default 75
+  --merge-write-ms MS  media waits up to MS to share a write (fewer syscalls per viewer) [WEIR_MERGE_WRITE_MS] default 90
   --hls-target-ms MS   HLS segment target duration    [WEIR_HLS_TARGET_MS] default 2000
   --hls-part-ms MS     LL-HLS part target duration    [WEIR_HLS_PART_MS]   default 150
   --hls-window N       segments in the HLS playlist   [WEIR_HLS_WINDOW]    default 6 (LL-HLS keeps 2x)

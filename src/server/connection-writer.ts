@@ -64,6 +64,15 @@ export class ConnectionWriter {
   private writtenAtLastOverflow = -1;
   private endAfterFlush = false;
   private readonly lag: LagPolicy;
+  /**
+   * Caught up with nothing queued, held back, dropped or owed: a shared batch goes straight to
+   * the transport and its bookkeeping waits (the fast path of writeBatch, one per viewer per
+   * window, which touches as little of this writer as it can). Any other call clears it first.
+   */
+  private fast = false;
+  /** bytes the fast path wrote that the lag policy has not been told of, and the stream time they reach */
+  private unfoldedBytes = 0;
+  private unfoldedUntilMs = 0;
 
   constructor(
     private readonly sink: ByteSink,
@@ -111,17 +120,36 @@ export class ConnectionWriter {
    * at the first batch after that queue was written out whole.
    */
   writeBatch(batch: MediaBatch): void {
+    if (this.fast) {
+      const bytes = batch.bytes;
+      const taken = this.offer(bytes);
+      if (taken >= bytes.byteLength) {
+        this.stats.sharedWrites++;
+        this.stats.bytesWritten += taken;
+        this.unfoldedBytes += taken;
+        const last = batch.entries[batch.entries.length - 1];
+        if (last) this.unfoldedUntilMs = last.timestampMs;
+        this.onWritten?.(taken);
+        return;
+      }
+      if (taken < 0) return; // the transport failed: the writer is closed
+      // Part of it: the shared path's bookkeeping, then the rest waits in the queue.
+      this.fold();
+      this.stats.sharedWrites++;
+      this.observeShared(batch);
+      this.settle(bytes, taken);
+      return;
+    }
     if (this.closed) return;
+    this.fold();
     // What this tick already queued (a reply, the GOP of a join) goes first.
     if (this.queue.length > 0 && !this.blocked) this.flush();
     if (this.closed) return;
     if (this.queue.length === 0 && !this.blocked && !this.dropping && !this.lag.degraded) {
       this.stats.sharedWrites++;
       // Time spent caught up pays off blocked time from before (one call per batch, not per packet).
-      const last = batch.entries[batch.entries.length - 1];
-      this.lag.offered(batch.bytes.byteLength);
-      if (last) this.lag.observe(last.timestampMs, false, false);
-      this.writeOut(batch.bytes);
+      this.observeShared(batch);
+      if (this.writeOut(batch.bytes)) this.refreshFast();
       return;
     }
     this.stats.privateBatches++;
@@ -133,14 +161,34 @@ export class ConnectionWriter {
     if (!this.blocked) this.flush();
   }
 
+  private observeShared(batch: MediaBatch): void {
+    const last = batch.entries[batch.entries.length - 1];
+    this.lag.offered(batch.bytes.byteLength);
+    if (last) this.lag.observe(last.timestampMs, false, false);
+  }
+
+  /** Tells the lag policy what the fast path wrote since it last heard. */
+  private fold(): void {
+    if (this.unfoldedBytes === 0) return;
+    this.lag.caughtUp(this.unfoldedBytes, this.unfoldedUntilMs);
+    this.unfoldedBytes = 0;
+  }
+
+  private refreshFast(): void {
+    this.fast = !this.closed && !this.blocked && !this.dropping && !this.endAfterFlush && this.queue.length === 0 && this.lag.clean;
+  }
+
   private admitControl(bytes: Uint8Array, schedule: boolean): void {
+    this.fast = false;
     if (this.closed) return;
     this.enqueue(bytes, false, false, schedule);
     if (this.stats.bytesQueued > this.limits.hardLimitBytes) this.fail('send queue over its hard limit', true);
   }
 
   private admitMedia(bytes: Uint8Array, randomAccess: boolean, kind: MediaKind, timestampMs: number | undefined, schedule: boolean): boolean {
+    this.fast = false;
     if (this.closed) return false;
+    this.fold();
     if (timestampMs !== undefined) {
       this.lag.offered(bytes.byteLength);
       this.applyLag(this.lag.observe(timestampMs, this.blocked, kind === 'video' && randomAccess));
@@ -218,6 +266,7 @@ export class ConnectionWriter {
 
   /** Closes once everything queued has been written (or at once if the transport is stuck). */
   endGracefully(): void {
+    this.fast = false;
     if (this.closed) return;
     this.endAfterFlush = true;
     this.flush();
@@ -234,6 +283,7 @@ export class ConnectionWriter {
   }
 
   private release(): boolean {
+    this.fast = false;
     if (this.closed) return false;
     this.closed = true;
     this.queue = [];
@@ -251,18 +301,28 @@ export class ConnectionWriter {
       if (!this.writeOut(pending)) return;
     }
     if (this.endAfterFlush) this.close();
+    else this.refreshFast();
   }
 
   /** Offers bytes to the transport with nothing queued before them; false if it held some back. */
   private writeOut(bytes: Uint8Array): boolean {
-    let taken: number;
+    const taken = this.offer(bytes);
+    return taken >= 0 && this.settle(bytes, taken);
+  }
+
+  /** What the transport took of the bytes; -1 if it failed (the writer is then closed). */
+  private offer(bytes: Uint8Array): number {
     try {
-      taken = this.sink.write(bytes);
+      const taken = this.sink.write(bytes);
+      return taken < 0 ? 0 : taken;
     } catch (err) {
       this.fail(`write failed: ${(err as Error).message}`);
-      return false;
+      return -1;
     }
-    if (taken < 0) taken = 0;
+  }
+
+  /** Counts what the transport took; what it did not take waits for resume(). False if it held some back. */
+  private settle(bytes: Uint8Array, taken: number): boolean {
     this.stats.bytesWritten += taken;
     this.lag.taken(taken);
     if (taken > 0) this.onWritten?.(taken);
@@ -272,6 +332,7 @@ export class ConnectionWriter {
     this.queue = [{ bytes: rest, droppable: false, inter: false }];
     this.stats.bytesQueued = rest.byteLength;
     this.blocked = true;
+    this.fast = false;
     return false;
   }
 

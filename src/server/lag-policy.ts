@@ -62,6 +62,21 @@ export class LagPolicy {
     this.span.taken += bytes;
   }
 
+  /** Nothing owed and nothing held back: a writer may take shared batches without asking (see caughtUp). */
+  get clean(): boolean {
+    return !this.degraded && !this.skipped && this.blockedMs === 0;
+  }
+
+  /**
+   * A clean viewer's transport took `bytes` of the stream as they came, up to stream time
+   * `timestampMs`: what observe() would have been told batch by batch, told at once.
+   */
+  caughtUp(bytes: number, timestampMs: number): void {
+    this.offered(bytes);
+    this.taken(bytes);
+    this.observe(timestampMs, false, false);
+  }
+
   constructor(private readonly limits: LagLimits = DEFAULT_LAG_LIMITS) {
     this.holdMs = limits.minHoldMs;
   }

@@ -225,7 +225,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
     gopMaxPackets: 8192,
     gopMaxBytes: 64 * 1024 * 1024,
   },
-  writers: { mergeWriteMs: 75, softLimitBytes: 4 * 1024 * 1024, hardLimitBytes: 16 * 1024 * 1024 },
+  writers: { mergeWriteMs: 90, softLimitBytes: 4 * 1024 * 1024, hardLimitBytes: 16 * 1024 * 1024 },
   hls: { enabled: true, lowLatencyEnabled: true, targetDurationMs: 2000, partTargetMs: 150, windowSegments: 6, maxBufferBytes: 96 * 1024 * 1024 },
   apps: [{ name: 'live' }],
 };
