@@ -68,6 +68,10 @@ export class SerializedOutput implements StreamReader {
   private pendingBase = 0;
   /** the grid the lanes' windows close on */
   private readonly gridOriginMs = performance.now();
+  /** the last batch joined, by the packets it holds: lanes flushed together over the same packets share it */
+  private lastJoin: { from: number; to: number; batch: MediaBatch } | null = null;
+  /** with no merge window, every lane's window ends in one end-of-tick flush */
+  private tickFlushQueued = false;
   packetsEncoded = 0;
   batchesJoined = 0;
 
@@ -124,6 +128,7 @@ export class SerializedOutput implements StreamReader {
     if (this.viewerCount === 0) {
       this.pending = [];
       this.pendingBase = 0;
+      this.lastJoin = null;
       for (const lane of this.lanes) lane.next = 0;
       this.stream.removeReader(this);
       this.onEmpty(this);
@@ -171,6 +176,7 @@ export class SerializedOutput implements StreamReader {
     this.laneOf.clear();
     this.direct.clear();
     this.pending = [];
+    this.lastJoin = null;
     for (const viewer of viewers) viewer.onStreamEnd();
     this.onEmpty(this);
   }
@@ -198,28 +204,33 @@ export class SerializedOutput implements StreamReader {
 
   private schedule(lane: Lane): void {
     lane.scheduled = true;
-    const epoch = ++lane.epoch;
-    const close = (): void => {
-      // A window always closes, also when its last viewer left meanwhile (it then has nothing to do).
-      if (lane.scheduled && lane.epoch === epoch) this.flushLane(lane);
-    };
     const windowMs = this.mergeWindowMs();
     if (windowMs <= 0) {
-      queueMicrotask(close);
+      // No phases to spread over: all lanes close at the end of this tick, over the same packets, with one batch.
+      if (!this.tickFlushQueued) {
+        this.tickFlushQueued = true;
+        queueMicrotask(() => {
+          this.tickFlushQueued = false;
+          for (const queued of this.lanes) if (queued.scheduled) this.flushLane(queued);
+        });
+      }
       return;
     }
+    const epoch = ++lane.epoch;
     // The lane's windows end on a fixed grid (its phase of every window), so a packet waits at most one window.
     const nowMs = performance.now() - this.gridOriginMs;
     const delayMs = (((lane.phase * windowMs - nowMs) % windowMs) + windowMs) % windowMs;
-    setTimeout(close, delayMs);
+    // A window always closes, also when its last viewer left meanwhile (it then has nothing to do).
+    setTimeout(() => {
+      if (lane.scheduled && lane.epoch === epoch) this.flushLane(lane);
+    }, delayMs);
   }
 
   private flushLane(lane: Lane): void {
     lane.scheduled = false;
     const end = this.sequenceEnd;
     if (lane.next < end && lane.batched.size > 0) {
-      const batch = joinBatch(this.pending.slice(lane.next - this.pendingBase, end - this.pendingBase));
-      this.batchesJoined++;
+      const batch = this.batchOf(lane.next, end);
       for (const viewer of lane.batched) viewer.sendBatch!(batch);
     }
     for (const [viewer, from] of lane.joining) {
@@ -230,6 +241,15 @@ export class SerializedOutput implements StreamReader {
     lane.joining.clear();
     lane.next = end;
     this.trimPending();
+  }
+
+  private batchOf(from: number, to: number): MediaBatch {
+    const last = this.lastJoin;
+    if (last && last.from === from && last.to === to) return last.batch;
+    const batch = joinBatch(this.pending.slice(from - this.pendingBase, to - this.pendingBase));
+    this.batchesJoined++;
+    this.lastJoin = { from, to, batch };
+    return batch;
   }
 
   /** Drops the packets every lane with viewers has flushed. */

@@ -15,9 +15,12 @@ class FakeSink implements ByteSink {
   writes: Uint8Array[] = [];
   /** what the transport took of it */
   accepted: Uint8Array[] = [];
+  /** when each write was offered (performance.now()) */
+  writeTimes: number[] = [];
   budget = Number.POSITIVE_INFINITY;
   write(bytes: Uint8Array): number {
     this.writes.push(bytes);
+    this.writeTimes.push(performance.now());
     const n = Math.min(bytes.byteLength, this.budget);
     this.budget -= n;
     if (n > 0) this.accepted.push(bytes.subarray(0, n));
@@ -154,8 +157,8 @@ describe('shared batches', () => {
     expect(late.writes.at(-1)).toBe(early.writes.at(-1)); // and it is on the shared path now
   });
 
-  test('many viewers are split into lanes: each lane shares one buffer, all get the same bytes', async () => {
-    const { stream, output, attach } = setUp(40);
+  test('many viewers are split into lanes whose windows close at spread phases; all get the same bytes', async () => {
+    const { stream, output, attach } = setUp(200);
     const count = VIEWERS_PER_LANE * 4;
     const sinks = Array.from({ length: count }, () => new FakeSink());
     sinks.forEach(attach);
@@ -163,15 +166,30 @@ describe('shared batches', () => {
     await tick();
     const before = sinks.map((s) => s.writes.length);
     frame(stream, 1);
-    await Bun.sleep(100);
-    const batches = new Set(sinks.map((s) => s.writes.at(-1)));
-    expect(batches.size).toBe(4); // one joined buffer per lane, not one per viewer
+    await Bun.sleep(450);
     const reference = [...sinks[0]!.writes.at(-1)!];
     for (const [n, sink] of sinks.entries()) {
       expect(sink.writes.length).toBe(before[n]! + 1);
       expect([...sink.writes.at(-1)!]).toEqual(reference);
     }
-    expect(output.batchesJoined).toBe(4);
+    // One write per viewer per window, not all in one burst: the lanes closed a quarter window apart.
+    const times = sinks.map((s) => s.writeTimes.at(-1)!);
+    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(100);
+    // Lanes that closed over the same packets share one joined buffer.
+    expect(output.batchesJoined).toBe(1);
+    expect(new Set(sinks.map((s) => s.writes.at(-1))).size).toBe(1);
+  });
+
+  test('with no merge window all lanes flush at the end of the tick with one buffer', async () => {
+    const { stream, output, attach } = setUp(0);
+    const sinks = Array.from({ length: VIEWERS_PER_LANE * 2 }, () => new FakeSink());
+    sinks.forEach(attach);
+    expect(output.laneSizes).toEqual([VIEWERS_PER_LANE, VIEWERS_PER_LANE]);
+    await tick();
+    frame(stream, 1);
+    await tick();
+    expect(new Set(sinks.map((s) => s.writes.at(-1))).size).toBe(1);
+    expect(output.batchesJoined).toBe(1);
   });
 
   test('up to one lane of viewers shares a single buffer per window', async () => {
