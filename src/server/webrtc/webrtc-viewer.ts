@@ -199,7 +199,7 @@ export class WhepViewer extends WebRtcSession implements RtpViewer {
           this.policy.onReport(Date.now(), f.fractionLost);
         }
         const sentAt = f.lastSrNtp !== 0 ? this.reportSentAt.get(f.lastSrNtp) : undefined;
-        if (sentAt !== undefined) this.stats.rttMs = Math.max(0, Date.now() - sentAt - (f.delaySinceLastSr / 65536) * 1000);
+        if (sentAt !== undefined) this.stats.rttMs = Math.max(0, performance.now() - sentAt - (f.delaySinceLastSr / 65536) * 1000);
         return;
       }
     }
@@ -208,7 +208,9 @@ export class WhepViewer extends WebRtcSession implements RtpViewer {
   private sendSenderReport(track: SendTrack, rtpTime: number, nowMs: number): void {
     const ntp = unixMsToNtp(nowMs);
     const middle = (((ntp.ntpSeconds & 0xffff) << 16) | (ntp.ntpFraction >>> 16)) >>> 0;
-    this.reportSentAt.set(middle, nowMs);
+    // the monotonic clock, not the NTP wall time: a loopback or LAN round trip is well under the
+    // millisecond Date.now() counts in, and would come out as 0
+    this.reportSentAt.set(middle, performance.now());
     if (this.reportSentAt.size > 16) this.reportSentAt.delete(this.reportSentAt.keys().next().value!);
     const sr = encodeSenderReport(
       { ssrc: track.ssrc, ...ntp, rtpTimestamp: track.stamper.timestampOf(rtpTime), packetCount: track.stamper.packetCount, octetCount: track.stamper.octetCount, reports: [] },
@@ -230,7 +232,7 @@ export class WhepViewer extends WebRtcSession implements RtpViewer {
 
   protected override linkStats(): LinkStats {
     return {
-      rttMs: Math.round(this.stats.rttMs * 10) / 10,
+      rttMs: Math.round(this.stats.rttMs * 1000) / 1000,
       packetsLost: this.stats.packetsLost,
       packetsDropped: this.transport.sendFailures,
       packetsRetransmitted: this.stats.packetsRetransmitted,

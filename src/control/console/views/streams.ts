@@ -191,7 +191,7 @@ function linkCell(c: ClientState): SafeHtml | string {
   const link = c.link;
   if (!link) return '—';
   const bps = c.role === 'publisher' ? link.receiveRateBps : link.sendRateBps;
-  return html`<span data-testid="client-link">${link.rttMs} ms · ${link.packetsLost} · ${link.packetsRetransmitted} · ${formatBitrate(bps)}</span>`;
+  return html`<span data-testid="client-link">${Number(link.rttMs.toPrecision(3))} ms · ${link.packetsLost} · ${link.packetsRetransmitted} · ${formatBitrate(bps)}</span>`;
 }
 
 /** what SRT and RTSP URLs need said: the passphrase, or why they are missing */
