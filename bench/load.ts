@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { readFlvFile } from './lib/flv-file.ts';
 import { LatencyHistogram, percentile, round, SendTimeTable, ViewerMetrics, type WindowCounters } from './lib/metrics.ts';
 import { cpuTimes, ksoftirqdSeconds, treeCpuSeconds, treeRssBytes, type CpuTimes } from './lib/proc-cpu.ts';
+import { RssSampler } from './lib/rss-sampler.ts';
 import { Publisher } from './lib/publisher.ts';
 import { createViewer, parseEndpoint, type RtmpReaderKind, type Viewer, type ViewerProtocol } from './lib/viewers.ts';
 
@@ -171,12 +172,13 @@ async function main(): Promise<void> {
   const machine0 = cpuTimes();
   const ksoftirqd0 = ksoftirqdSeconds();
   const loopLag = new LoopLagProbe();
+  const rssSampler = o.serverPids.length > 0 ? new RssSampler(o.serverPids) : null;
   log(`window open: ${o.durationS} s`);
   await sleep(o.durationS * 1000);
   const w1 = performance.now();
   loopLag.stop();
   const serverCpu1 = o.serverPids.length > 0 ? treeCpuSeconds(o.serverPids) : 0;
-  const serverRss = o.serverPids.length > 0 ? treeRssBytes(o.serverPids) : 0;
+  const serverRss = rssSampler?.stop() ?? null;
   const selfCpu1 = cpuSecondsSelf();
   const selfSys1 = cpuSystemSecondsSelf();
   const machine1 = cpuTimes();
@@ -197,7 +199,10 @@ async function main(): Promise<void> {
           cpuSeconds: round(serverCpu1 - serverCpu0, 2),
           cpuPercentOfOneCore: round(((serverCpu1 - serverCpu0) / windowS) * 100, 1),
           cpuSecondsPerGB: deliveredWire > 0 ? round((serverCpu1 - serverCpu0) / (deliveredWire / 1e9), 3) : null,
-          rssMiB: round(serverRss / 1048576, 1),
+          /** the median of one reading a second over the window (see lib/rss-sampler.ts) */
+          rssMiB: round((serverRss?.medianBytes ?? 0) / 1048576, 1),
+          rssMaxMiB: round((serverRss?.maxBytes ?? 0) / 1048576, 1),
+          rssEndMiB: round((serverRss?.lastBytes ?? 0) / 1048576, 1),
           rssBeforeViewersMiB: round(serverRssBeforeViewers / 1048576, 1),
         }
       : null;

@@ -126,8 +126,8 @@ export function compactTable(rows: readonly SummaryRow[], o: SummaryOptions): st
   const runs = o.repeat > 1 ? `medians of ${o.repeat} runs` : 'one run each';
   const rss =
     o.rssBaseline === 'point'
-      ? 'RSS per viewer = (RSS at the end of the window - RSS of a publisher-only run at the same moment) / viewers'
-      : 'RSS per viewer = (RSS at the end of the window - RSS just before the first viewer) / viewers';
+      ? 'RSS per viewer = (median RSS over the window - the same for a publisher-only run at the same moment) / viewers'
+      : 'RSS per viewer = (median RSS over the window - RSS just before the first viewer) / viewers'
   return `${lines.join('\n')}\n\n${runs}; latency = publisher socket write to viewer socket read, in one process (see bench/README.md); ${rss}\n`;
 }
 
