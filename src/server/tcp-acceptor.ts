@@ -95,7 +95,7 @@ export class TcpAcceptor<C extends AcceptedConnection> {
             socket.terminate();
             return;
           }
-          const connection = this.options.connect(socketSink(socket), peer, Date.now(), slot.release);
+          const connection = this.options.connect(new SocketSink(socket), peer, Date.now(), slot.release);
           socket.data = { connection };
           connections.add(connection);
         },
@@ -115,10 +115,19 @@ export class TcpAcceptor<C extends AcceptedConnection> {
   }
 }
 
-function socketSink<C>(socket: Socket<SocketData<C>>): ByteSink {
-  return {
-    write: (bytes) => socket.write(bytes),
-    end: () => socket.end(),
-    abort: () => socket.terminate(),
-  };
+/** A class, not three closures: one per connection, and a viewer's memory is counted per KiB. */
+class SocketSink<C> implements ByteSink {
+  constructor(private readonly socket: Socket<SocketData<C>>) {}
+
+  write(bytes: Uint8Array): number {
+    return this.socket.write(bytes);
+  }
+
+  end(): void {
+    this.socket.end();
+  }
+
+  abort(): void {
+    this.socket.terminate();
+  }
 }

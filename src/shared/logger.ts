@@ -27,39 +27,60 @@ export interface LoggerOptions {
 type RateState = { windowStart: number; count: number; suppressed: number };
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const minLevel = LogLevel[options.level ?? 'info'];
-  const json = options.json ?? false;
-  const sink = options.sink ?? ((line: string) => process.stderr.write(line + '\n'));
-  const burst = options.burstPerWindow ?? 20;
-  const windowMs = options.windowMs ?? 10_000;
-  const now = options.now ?? Date.now;
-  const rates = new Map<string, RateState>();
+  return new ContextLogger(new LogCore(options), {});
+}
 
-  function admit(level: LogLevel, message: string): number | false {
+/** What every logger of one createLogger() shares: level, output and the rate-limit table. */
+class LogCore {
+  readonly minLevel: number;
+  private readonly json: boolean;
+  private readonly sink: LogSink;
+  private readonly burst: number;
+  private readonly windowMs: number;
+  private readonly now: () => number;
+  // Children share the rate-limit table so a flood from many connections is still one flood.
+  private readonly rates = new Map<string, RateState>();
+
+  constructor(options: LoggerOptions) {
+    this.minLevel = LogLevel[options.level ?? 'info'];
+    this.json = options.json ?? false;
+    this.sink = options.sink ?? ((line: string) => process.stderr.write(line + '\n'));
+    this.burst = options.burstPerWindow ?? 20;
+    this.windowMs = options.windowMs ?? 10_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  log(level: LogLevel, message: string, context: LogContext): void {
+    const verdict = this.admit(level, message);
+    if (verdict === false) return;
+    this.sink(this.format(level, message, context, verdict));
+  }
+
+  private admit(level: LogLevel, message: string): number | false {
     const key = level + '\u0000' + message;
-    const t = now();
-    let state = rates.get(key);
-    if (!state || t - state.windowStart >= windowMs) {
+    const t = this.now();
+    let state = this.rates.get(key);
+    if (!state || t - state.windowStart >= this.windowMs) {
       const suppressed = state?.suppressed ?? 0;
       state = { windowStart: t, count: 0, suppressed: 0 };
-      rates.set(key, state);
-      if (rates.size > 10_000) rates.clear();
+      this.rates.set(key, state);
+      if (this.rates.size > 10_000) this.rates.clear();
       state.count++;
       return suppressed;
     }
     state.count++;
-    if (state.count > burst) {
+    if (state.count > this.burst) {
       state.suppressed++;
       return false;
     }
     return 0;
   }
 
-  function format(level: LogLevel, message: string, context: LogContext, suppressed: number): string {
+  private format(level: LogLevel, message: string, context: LogContext, suppressed: number): string {
     const merged: Record<string, unknown> = { ...context };
     if (suppressed > 0) merged.suppressed = suppressed;
-    const time = new Date(now()).toISOString();
-    if (json) return JSON.stringify({ time, level, msg: message, ...merged });
+    const time = new Date(this.now()).toISOString();
+    if (this.json) return JSON.stringify({ time, level, msg: message, ...merged });
     let line = `${time} ${level.toUpperCase().padEnd(5)} ${message}`;
     for (const [k, v] of Object.entries(merged)) {
       if (v === undefined) continue;
@@ -68,22 +89,41 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     }
     return line;
   }
+}
 
-  // Children share the rate-limit table so a flood from many connections is still one flood.
-  function withBase(base: LogContext): Logger {
-    const log = (level: LogLevel, message: string, context: LogContext = {}): void => {
-      if (LogLevel[level] < minLevel) return;
-      const verdict = admit(level, message);
-      if (verdict === false) return;
-      sink(format(level, message, { ...base, ...context }, verdict));
-    };
-    return {
-      debug: (m, c) => log('debug', m, c),
-      info: (m, c) => log('info', m, c),
-      warn: (m, c) => log('warn', m, c),
-      error: (m, c) => log('error', m, c),
-      child: (context) => withBase({ ...base, ...context }),
-    };
+/**
+ * A logger with its context. A class, not closures: every connection has a child logger, and at
+ * thousands of viewers five closures and their scope per child were a measurable part of the
+ * memory a viewer costs (bench/viewer-memory.ts).
+ */
+class ContextLogger implements Logger {
+  constructor(
+    private readonly core: LogCore,
+    private readonly base: LogContext,
+  ) {}
+
+  debug(message: string, context?: LogContext): void {
+    this.log('debug', message, context);
   }
-  return withBase({});
+
+  info(message: string, context?: LogContext): void {
+    this.log('info', message, context);
+  }
+
+  warn(message: string, context?: LogContext): void {
+    this.log('warn', message, context);
+  }
+
+  error(message: string, context?: LogContext): void {
+    this.log('error', message, context);
+  }
+
+  child(context: LogContext): Logger {
+    return new ContextLogger(this.core, { ...this.base, ...context });
+  }
+
+  private log(level: LogLevel, message: string, context: LogContext | undefined): void {
+    if (LogLevel[level] < this.core.minLevel) return;
+    this.core.log(level, message, context ? { ...this.base, ...context } : this.base);
+  }
 }

@@ -19,6 +19,8 @@ type Playing = { streamId: number; output: SerializedOutput; viewer: OutputViewe
 /** What the listener hands each connection: the per-address publish count, and its own release. */
 export type RtmpConnectionLimits = Readonly<{ publishes: AddressSlots; onClose: () => void }>;
 
+const randomBytes = (n: number): Uint8Array => crypto.getRandomValues(new Uint8Array(n));
+
 export class RtmpConnection extends EdgeConnection {
   lastReceiveAtMs: number;
   private readonly session: ServerSession;
@@ -43,7 +45,7 @@ export class RtmpConnection extends EdgeConnection {
     this.lastReceiveAtMs = nowMs;
     const config = ctx.config();
     this.session = new ServerSession({
-      randomBytes: (n: number) => crypto.getRandomValues(new Uint8Array(n)),
+      randomBytes,
       epochMs: nowMs,
       outChunkSize: config.rtmp.outChunkSize,
       maxMessageSizeBytes: config.rtmp.maxMessageSizeBytes,
@@ -54,11 +56,11 @@ export class RtmpConnection extends EdgeConnection {
     return this.publishing ? 'publisher' : this.playing ? 'viewer' : 'idle';
   }
 
-  protected override appName(): string | null {
+  override appName(): string | null {
     return this.app;
   }
 
-  protected override streamName(): string | null {
+  override streamName(): string | null {
     return this.publishing?.stream.name ?? this.playing?.output.stream.name ?? null;
   }
 

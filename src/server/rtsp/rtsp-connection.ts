@@ -70,11 +70,11 @@ export class RtspConnection extends EdgeConnection implements RtspScope {
     return this.record.stream ? 'publisher' : this.play.isPlaying ? 'viewer' : 'idle';
   }
 
-  protected override appName(): string | null {
+  override appName(): string | null {
     return this.record.app ?? this.play.app;
   }
 
-  protected override streamName(): string | null {
+  override streamName(): string | null {
     return this.record.stream?.name ?? this.play.stream?.name ?? null;
   }
 
@@ -83,7 +83,7 @@ export class RtspConnection extends EdgeConnection implements RtspScope {
   }
 
   /** UDP media goes around the writer: it counts too */
-  protected override bytesOut(): number {
+  override bytesOut(): number {
     return this.writer.stats.bytesWritten + this.play.udpBytesOut;
   }
 
