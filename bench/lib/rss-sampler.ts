@@ -3,6 +3,7 @@
 // goes with each collection, so a single reading at the window's end is wherever in that cycle it
 // fell, and per-viewer figures built on it moved by 10-15 KiB from run to run. The median of the
 // window's samples is where the server sits; the largest sample is what it needed at worst.
+import { median } from './fanout-summary.ts';
 import { treeRssBytes } from './proc-cpu.ts';
 
 export type RssSummary = { medianBytes: number; maxBytes: number; lastBytes: number; samples: number };
@@ -35,8 +36,5 @@ export class RssSampler {
 
 export function summarizeRss(samples: readonly number[]): RssSummary {
   if (samples.length === 0) return { medianBytes: 0, maxBytes: 0, lastBytes: 0, samples: 0 };
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const medianBytes = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { medianBytes, maxBytes: sorted[sorted.length - 1]!, lastBytes: samples[samples.length - 1]!, samples: samples.length };
+  return { medianBytes: median(samples) ?? 0, maxBytes: Math.max(...samples), lastBytes: samples[samples.length - 1]!, samples: samples.length };
 }
