@@ -57,18 +57,20 @@ describe('hls.js in Chromium', () => {
   // playing is the one that says what LL-HLS gives.
   for (const [gop, streamPath, bound, screenshot] of [['1 s', path, '1.0', 'engine-ll-hls.png'], ['2 s', path2sGop, '1.5', null]] as const) {
     test(`plays LL-HLS under ${bound} s behind live with a ${gop} GOP`, async () => {
-      let player = await play({ kind: 'hls', url: engine.httpUrl(`${streamPath}/ll.m3u8`), lowLatency: true }, 1);
+      const url = engine.httpUrl(`${streamPath}/ll.m3u8`);
+      let { player, startSec } = await playTimed(url);
       let lowest = await lowestLatency(player, 5);
-      if (lowest >= Number(bound)) {
-        // In CI runs of the whole suite the 1 s GOP player has now and then (2026-12-05) settled at
-        // 6 s, the playlist's HOLD-BACK; in about 20 runs of this file alone it did not. What one
-        // miss printed: hls.js buffered [16, 17.92] and [18, 29.6], so the last part of a 2 s
-        // segment (2 frames after twelve 4-frame parts) never reached its buffer, and it stalled
-        // at that gap until it nudged past it. Cause not found yet: the miss is printed, and a
-        // second player is measured.
-        console.log(`LL-HLS ${gop} GOP: first player's lowest latency ${lowest} s`, JSON.stringify({ errors: await player.errors(), state: await player.state(), log: player.logs().slice(-40) }));
+      if (lowest >= Number(bound) && startSec >= SLOW_START_SEC) {
+        // hls.js keeps the position it chose when it loaded its first playlist: a player whose
+        // start the machine held up (in CI runs of the whole suite, now and then, 4-5 s) plays
+        // that much behind for good (by default it neither seeks back to live nor plays faster),
+        // and once it is further behind than the listed parts reach it loads whole segments,
+        // HOLD-BACK (6 s) behind. Reproduced by delaying every response 700 ms for the first 5 s:
+        // a 6 s start and 4.8 s latency, held. Such a start says nothing of the server, so it is
+        // printed and a second player is measured; a slow player that started on time fails.
+        console.log(`LL-HLS ${gop} GOP: first player started in ${startSec.toFixed(1)} s, lowest latency ${lowest} s`, JSON.stringify({ errors: await player.errors(), state: await player.state(), log: player.logs().slice(-40) }));
         await player.close();
-        player = await play({ kind: 'hls', url: engine.httpUrl(`${streamPath}/ll.m3u8`), lowLatency: true }, 1);
+        ({ player, startSec } = await playTimed(url));
         lowest = await lowestLatency(player, 5);
       }
       expect(lowest).toBeLessThan(Number(bound));
@@ -79,6 +81,21 @@ describe('hls.js in Chromium', () => {
     }, 90_000);
   }
 });
+
+/**
+ * A start slower than this is the machine's: on an idle one hls.js plays its first second of
+ * LL-HLS 0.2-0.3 s after the page opens (its wait for that second, less the second).
+ */
+const SLOW_START_SEC = 2;
+
+/** An LL-HLS player and how long it took to start: the wait for its first second of play, less that second. */
+async function playTimed(url: string): Promise<{ player: PlayerPage; startSec: number }> {
+  const player = await openPlayerPage(browser, { kind: 'hls', url, lowLatency: true });
+  const progress = await player.waitForProgress(1, 30_000);
+  expect(progress.advanced).toBeGreaterThanOrEqual(1);
+  expect(await player.fatalErrors()).toEqual([]);
+  return { player, startSec: progress.elapsedMs / 1000 - progress.advanced };
+}
 
 /** The lowest hls.js latency seen while playing for `seconds` (hls.js reads 0 until it has one). */
 async function lowestLatency(player: PlayerPage, seconds: number): Promise<number> {
