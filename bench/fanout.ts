@@ -41,7 +41,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 const ALL_SERVERS: readonly ServerName[] = ['weir', 'srs', 'nginx', 'nms'];
 
 const USAGE = `usage: bun run bench/fanout.ts [options]
-  --servers LIST       weir,srs,nginx,nms (default: those installed; SRS needs bench/setup.sh with an SRS source)
+  --servers LIST       weir,srs,nginx,nms (default: those installed; SRS needs bench/setup.sh with an SRS source);
+                       srs-hls: SRS with HLS on, as its shipped conf/srs.conf has it (only when named)
   --protocols LIST     rtmp,flv,ws (default: rtmp,flv; each server runs those it serves)
   --viewers N          viewers of the efficiency point (default 1000)
   --latency-viewers M  also measure each server and protocol at M viewers (e.g. 10: added latency
@@ -140,7 +141,7 @@ function parse() {
     process.exit(0);
   }
   const servers = values.servers === undefined ? null : (values.servers.split(',').filter(Boolean) as ServerName[]);
-  for (const s of servers ?? []) if (!(s in SERVER_PROTOCOLS)) throw new Error(`unknown server ${s} (known: ${ALL_SERVERS.join(', ')})`);
+  for (const s of servers ?? []) if (!(s in SERVER_PROTOCOLS)) throw new Error(`unknown server ${s} (known: ${Object.keys(SERVER_PROTOCOLS).join(', ')})`);
   const count = (v: string | undefined, d: number, flag: string, min: number): number => {
     const n = Number(v ?? d);
     if (!Number.isInteger(n) || n < min) throw new Error(`--${flag}: expected a whole number >= ${min}, got '${v}'`);

@@ -110,11 +110,15 @@ describe('fillTemplate', () => {
     expect(fillTemplate('user@example.com @lower@ @@', {})).toBe('user@example.com @lower@ @@');
   });
   test('the peer configs take exactly the values bench/lib/servers.ts gives them', () => {
-    const srs = fillTemplate(readFileSync(`${PEERS}/srs.conf`, 'utf8'), { RTMP_PORT: 41935, HTTP_PORT: 48080, PREFIX: '/tmp/run' });
+    const srs = fillTemplate(readFileSync(`${PEERS}/srs.conf`, 'utf8'), { RTMP_PORT: 41935, HTTP_PORT: 48080, PREFIX: '/tmp/run', HLS: 'off' });
     expect(srs).toMatch(/^listen\s+127\.0\.0\.1:41935;$/m);
     expect(srs).toMatch(/^\s+listen\s+127\.0\.0\.1:48080;$/m);
     expect(srs).toMatch(/^daemon\s+off;$/m);
     expect(srs).not.toMatch(/^\s*mw_latency/m); // SRS's own default is what is measured
+    // srs: HLS off; srs-hls: on, as SRS's shipped conf/srs.conf, its segments under the run directory
+    expect(srs).toMatch(/hls\s*\{\s*enabled\s+off;/);
+    const srsHls = fillTemplate(readFileSync(`${PEERS}/srs.conf`, 'utf8'), { RTMP_PORT: 41935, HTTP_PORT: 48080, PREFIX: '/tmp/run', HLS: 'on' });
+    expect(srsHls).toMatch(/hls\s*\{\s*enabled\s+on;\s*hls_path\s+\/tmp\/run\/html;/);
     const nginx = fillTemplate(readFileSync(`${PEERS}/nginx-rtmp.conf`, 'utf8'), { RTMP_PORT: 41935, PREFIX: '/tmp/run', MODULE: '/m.so' });
     expect(nginx).toContain('listen 127.0.0.1:41935;');
   });

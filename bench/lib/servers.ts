@@ -7,11 +7,13 @@ import { fillTemplate } from './conf-template.ts';
 import { freePort } from './free-port.ts';
 import type { ViewerProtocol } from './viewers.ts';
 
-export type ServerName = 'weir' | 'srs' | 'nms' | 'nginx';
+/** srs-hls: SRS with HLS on, as its shipped conf/srs.conf has it (Weir muxes HLS and LL-HLS by default) */
+export type ServerName = 'weir' | 'srs' | 'srs-hls' | 'nms' | 'nginx';
 
 export const SERVER_PROTOCOLS: Record<ServerName, readonly ViewerProtocol[]> = {
   weir: ['rtmp', 'flv', 'ws'],
   srs: ['rtmp', 'flv'],
+  'srs-hls': ['rtmp', 'flv'],
   nms: ['rtmp', 'flv', 'ws'],
   nginx: ['rtmp'], // nginx-rtmp has no HTTP-FLV
 };
@@ -32,6 +34,7 @@ export function serverMissing(name: ServerName): string | null {
     case 'weir':
       return null;
     case 'srs':
+    case 'srs-hls':
       return existsSync(SRS_BIN) ? null : `SRS is not built (${SRS_BIN} missing): run SRS_SOURCE=<srs git dir or source tree> bash bench/setup.sh`;
     case 'nms':
       return existsSync(NMS_APP) ? null : `node-media-server is not installed (${NMS_APP} missing): run bash bench/setup.sh`;
@@ -121,8 +124,8 @@ function weirQuietListenersEnv(apiPort: number): Record<string, string> {
   return { WEIR_RTSP: '0', WEIR_SRT_PORT: '0', WEIR_WEBRTC_PORT: '0', WEIR_API_HOST: '127.0.0.1', WEIR_API_PORT: String(apiPort) };
 }
 
-function srsCommand(dir: string, rtmpPort: number, httpPort: number): string[] {
-  const conf = fillTemplate(readFileSync(`${BENCH}/peers/srs.conf`, 'utf8'), { RTMP_PORT: rtmpPort, HTTP_PORT: httpPort, PREFIX: dir });
+function srsCommand(dir: string, rtmpPort: number, httpPort: number, hls: boolean): string[] {
+  const conf = fillTemplate(readFileSync(`${BENCH}/peers/srs.conf`, 'utf8'), { RTMP_PORT: rtmpPort, HTTP_PORT: httpPort, PREFIX: dir, HLS: hls ? 'on' : 'off' });
   const confPath = `${dir}/srs.conf`;
   writeFileSync(confPath, conf);
   return [SRS_BIN, '-c', confPath];
@@ -177,7 +180,7 @@ export type StartOptions = {
 
 /** the environment a server starts with */
 function serverEnv(name: ServerName): Record<string, string | undefined> {
-  if (name === 'srs') {
+  if (name === 'srs' || name === 'srs-hls') {
     // SRS reads SRS_* variables as config overrides (SRS_LISTEN, SRS_VHOST_PLAY_MW_LATENCY, ...);
     // ours (SRS_SOURCE, SRS_PREFIX) or a stray one must not change the config under test
     return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SRS_')));
@@ -205,8 +208,8 @@ export async function startServer(name: ServerName, core: number, runId: string,
   const cmd =
     name === 'weir'
       ? weirCommand(rtmpPort, httpPort, opts.weirArgs ?? [])
-      : name === 'srs'
-        ? srsCommand(dir, rtmpPort, httpPort)
+      : name === 'srs' || name === 'srs-hls'
+        ? srsCommand(dir, rtmpPort, httpPort, name === 'srs-hls')
         : name === 'nms'
           ? nmsCommand(dir, rtmpPort, httpPort)
           : nginxCommand(dir, rtmpPort);
