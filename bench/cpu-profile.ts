@@ -10,7 +10,7 @@ import { choiceFlag, numberFlag, parseBenchArgs } from './lib/bench-args.ts';
 import { freePort } from './lib/free-port.ts';
 import { archiveRev, BUN, REPO } from './lib/repo.ts';
 import { WORK_DIR } from './lib/servers.ts';
-import { SOLO_ENGINE_ENV, soloEngineFlags } from './lib/weir-engine.ts';
+import { soloEngineEnv, soloEngineFlags } from './lib/weir-engine.ts';
 
 const USAGE = `usage: bun run bench/cpu-profile.ts [options]
   --rev REV            the commit whose src/ runs (default HEAD)
@@ -18,6 +18,7 @@ const USAGE = `usage: bun run bench/cpu-profile.ts [options]
   --viewers N          viewers of the load tool (default 800)
   --duration S         the load tool's measured seconds (default 20)
   --merge-write-ms MS  the engine's --merge-write-ms (default 50)
+  --engine-flags F     more engine flags, split on spaces (e.g. "--no-hls --no-ll-hls")
   --top N              rows of the self-time table to print (default 25)
   --no-profile         run the engine without the profiler
   --help`;
@@ -29,6 +30,7 @@ const values = parseBenchArgs(USAGE, {
   viewers: { type: 'string', default: '800' },
   duration: { type: 'string', default: '20' },
   'merge-write-ms': { type: 'string', default: '50' },
+  'engine-flags': { type: 'string', default: '' },
   top: { type: 'string', default: '25' },
   'no-profile': { type: 'boolean', default: false },
 });
@@ -37,6 +39,7 @@ const viewers = numberFlag(values.viewers, 'viewers', USAGE, 1);
 const durationSec = numberFlag(values.duration, 'duration', USAGE, 1);
 const mergeWriteMs = numberFlag(values['merge-write-ms'], 'merge-write-ms', USAGE);
 const top = numberFlag(values.top, 'top', USAGE);
+const engineFlags = values['engine-flags'].split(' ').filter((f) => f !== '');
 
 const { dir, sha: rev } = archiveRev(values.rev);
 const profDir = `${WORK_DIR}/prof-${rev}-${protocol}-${mergeWriteMs}-${Date.now()}`;
@@ -44,10 +47,10 @@ mkdirSync(profDir, { recursive: true });
 const rtmpPort = freePort();
 const httpPort = freePort();
 const profile = values['no-profile'] ? [] : ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${profDir}`];
-const engine = Bun.spawn(['taskset', '-c', '0', BUN, ...profile, 'run', `${dir}/src/engine.ts`, ...soloEngineFlags(rtmpPort, httpPort, mergeWriteMs)], {
+const engine = Bun.spawn(['taskset', '-c', '0', BUN, ...profile, 'run', `${dir}/src/engine.ts`, ...soloEngineFlags(rtmpPort, httpPort, mergeWriteMs), ...engineFlags], {
   stdout: 'ignore',
   stderr: 'inherit',
-  env: { ...process.env, ...SOLO_ENGINE_ENV },
+  env: soloEngineEnv(),
 });
 await Bun.sleep(1500);
 const viewerUrl = protocol === 'rtmp' ? `rtmp://127.0.0.1:${rtmpPort}/live/bench` : protocol === 'ws'
@@ -65,7 +68,7 @@ const report = JSON.parse(load.stdout) as {
   machine: { otherProcessesPercentOfOneCore: number };
 };
 console.log(JSON.stringify({
-  rev, protocol, viewers, mergeWriteMs,
+  rev, protocol, viewers, mergeWriteMs, engineFlags: engineFlags.join(' '),
   passing: report.viewers.passing, cpuPercent: report.server?.cpuPercentOfOneCore,
   cpuPer100Viewers: report.server ? +(report.server.cpuPercentOfOneCore / (viewers / 100)).toFixed(2) : null,
   rssMiB: report.server?.rssMiB, rssKiBPerViewer: report.server ? +((report.server.rssMiB * 1024) / viewers).toFixed(1) : null,
