@@ -51,7 +51,8 @@ const USAGE = `usage: bun run bench/fanout.ts [options]
                        the summary table shows medians (default 1)
   --weir-modes LIST    Weir configurations, each run as its own server: default | lowlat
                        (--merge-write-ms 0) | NAME=ENGINE FLAGS (split on spaces), comma-separated
-                       (default: default)
+                       (default: default); a VARIABLE=VALUE among the flags (upper case) is set in
+                       the engine's environment, e.g. bunalloc=MIMALLOC_PURGE_DELAY=100 MIMALLOC_PURGE_HOLES=1
   --weir-args ARGS     engine flags added to every Weir mode, e.g. "--merge-write-ms 20"
   --duration S         measured seconds per point (default 20)
   --search-duration S  measured seconds per capacity-search point (default 10)
@@ -73,7 +74,7 @@ const USAGE = `usage: bun run bench/fanout.ts [options]
 `;
 
 /** a server under test as the run sees it: Weir once per mode */
-type Target = { server: ServerName; mode: string | null; args: string[]; label: string };
+type Target = { server: ServerName; mode: string | null; args: string[]; env: Record<string, string>; label: string };
 
 type LoadReport = {
   pass: boolean;
@@ -230,7 +231,7 @@ function pointOf(spec: PointSpec, command: string, report: LoadReport | null, er
 async function runPointOnce(o: Options, spec: PointSpec, runId: string): Promise<Point> {
   const { target, protocol, viewers, durationS } = spec;
   await waitForQuiet(o.quietWaitS);
-  const s = await startServer(target.server, SERVER_CORE, runId, { weirArgs: target.args, ...(target.mode ? { tag: target.mode } : {}) });
+  const s = await startServer(target.server, SERVER_CORE, runId, { weirArgs: target.args, weirEnv: target.env, ...(target.mode ? { tag: target.mode } : {}) });
   live.stopServer = s.stop;
   const urls = streamUrls(s, 'bench');
   const args = [
@@ -399,9 +400,9 @@ function targets(o: Options): Target[] {
       continue;
     }
     if (server === 'weir') {
-      for (const m of o.weirModes) out.push({ server, mode: m.name, args: m.args, label: `weir (${m.name})` });
+      for (const m of o.weirModes) out.push({ server, mode: m.name, args: m.args, env: m.env, label: `weir (${m.name})` });
     } else {
-      out.push({ server, mode: null, args: [], label: server });
+      out.push({ server, mode: null, args: [], env: {}, label: server });
     }
   }
   if (out.length === 0) throw new Error('no server to measure');
@@ -472,7 +473,10 @@ async function main(): Promise<void> {
       .join('; ')}\n\n`,
   );
   process.stdout.write(markdown(points, capacities, o));
-  const modes = list.filter((t) => t.mode !== null).map((t) => `${t.label}: ${t.args.length > 0 ? t.args.join(' ') : 'no extra flags'}`);
+  const modes = list.filter((t) => t.mode !== null).map((t) => {
+    const settings = [...Object.entries(t.env).map(([k, v]) => `${k}=${v}`), ...t.args];
+    return `${t.label}: ${settings.length > 0 ? settings.join(' ') : 'no extra flags'}`;
+  });
   process.stdout.write(`\n#### Summary\n\n${modes.length > 0 ? `Weir modes: ${modes.join('; ')}\n\n` : ''}${result.summary}`);
 }
 

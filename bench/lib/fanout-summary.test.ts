@@ -83,12 +83,16 @@ describe('summary', () => {
 describe('parseWeirModes', () => {
   test('presets, custom modes and extra args for all', () => {
     expect(parseWeirModes('default,lowlat', '')).toEqual([
-      { name: 'default', args: [] },
-      { name: 'lowlat', args: ['--merge-write-ms', '0'] },
+      { name: 'default', args: [], env: {} },
+      { name: 'lowlat', args: ['--merge-write-ms', '0'], env: {} },
     ]);
     expect(parseWeirModes('default, mw20=--merge-write-ms  20', '--no-hls --no-ll-hls')).toEqual([
-      { name: 'default', args: ['--no-hls', '--no-ll-hls'] },
-      { name: 'mw20', args: ['--merge-write-ms', '20', '--no-hls', '--no-ll-hls'] },
+      { name: 'default', args: ['--no-hls', '--no-ll-hls'], env: {} },
+      { name: 'mw20', args: ['--merge-write-ms', '20', '--no-hls', '--no-ll-hls'], env: {} },
+    ]);
+    // upper-case assignments are the engine's environment, not flags
+    expect(parseWeirModes('bunalloc=MIMALLOC_PURGE_DELAY=100 --no-hls MIMALLOC_PURGE_HOLES=1', '')).toEqual([
+      { name: 'bunalloc', args: ['--no-hls'], env: { MIMALLOC_PURGE_DELAY: '100', MIMALLOC_PURGE_HOLES: '1' } },
     ]);
   });
   test('bad specs are errors that say why', () => {

@@ -131,8 +131,8 @@ export function compactTable(rows: readonly SummaryRow[], o: SummaryOptions): st
   return `${lines.join('\n')}\n\n${runs}; latency = publisher socket write to viewer socket read, in one process (see bench/README.md); ${rss}\n`;
 }
 
-/** a Weir configuration the benchmark runs as if it were another server */
-export type WeirMode = { name: string; args: string[] };
+/** a Weir configuration the benchmark runs as if it were another server: engine flags, and variables over its environment */
+export type WeirMode = { name: string; args: string[]; env: Record<string, string> };
 
 /** the named modes --weir-modes knows without a definition */
 export const WEIR_MODE_PRESETS: Readonly<Record<string, readonly string[]>> = {
@@ -142,7 +142,10 @@ export const WEIR_MODE_PRESETS: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * `default,lowlat` or `NAME=ENGINE ARGS` entries (arguments split on spaces, no quoting), e.g.
- * `default,mw20=--merge-write-ms 20`; `extraArgs` (--weir-args) is appended to every mode.
+ * `default,mw20=--merge-write-ms 20`; `extraArgs` (--weir-args) is appended to every mode. An
+ * argument of the form `VARIABLE=VALUE` (upper case) sets an environment variable of the engine
+ * instead, over the launchers' (src/shared/engine-process-env.ts), e.g.
+ * `bunalloc=MIMALLOC_PURGE_DELAY=100 MIMALLOC_PURGE_HOLES=1`.
  * Entries are separated by commas, so an argument cannot contain one.
  */
 export function parseWeirModes(spec: string, extraArgs: string): WeirMode[] {
@@ -161,7 +164,14 @@ export function parseWeirModes(spec: string, extraArgs: string): WeirMode[] {
       args = [...preset];
     }
     if (modes.some((m) => m.name === name)) throw new Error(`--weir-modes: mode '${name}' given twice`);
-    modes.push({ name, args: [...args, ...extra] });
+    const env: Record<string, string> = {};
+    const flags: string[] = [];
+    for (const arg of [...args, ...extra]) {
+      const assignment = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(arg);
+      if (assignment) env[assignment[1]!] = assignment[2]!;
+      else flags.push(arg);
+    }
+    modes.push({ name, args: flags, env });
   }
   if (modes.length === 0) throw new Error('--weir-modes: no mode');
   return modes;

@@ -175,12 +175,14 @@ export async function waitForPort(port: number, timeoutMs: number, proc: Subproc
 export type StartOptions = {
   /** engine flags appended for Weir (a mode such as --merge-write-ms 0); ignored for the peers */
   weirArgs?: readonly string[];
+  /** variables over Weir's environment (a mode's); ignored for the peers */
+  weirEnv?: Readonly<Record<string, string>>;
   /** names the run directory beside the server's name (e.g. the Weir mode) */
   tag?: string;
 };
 
 /** the environment a server starts with */
-function serverEnv(name: ServerName): Record<string, string | undefined> {
+function serverEnv(name: ServerName, weirEnv: Readonly<Record<string, string>> = {}): Record<string, string | undefined> {
   if (name === 'srs' || name === 'srs-hls') {
     // SRS reads SRS_* variables as config overrides (SRS_LISTEN, SRS_VHOST_PLAY_MW_LATENCY, ...);
     // ours (SRS_SOURCE, SRS_PREFIX) or a stray one must not change the config under test
@@ -188,7 +190,7 @@ function serverEnv(name: ServerName): Record<string, string | undefined> {
   }
   if (name !== 'weir') return { ...process.env };
   // as Weir's launchers start the engine (src/shared/engine-process-env.ts)
-  return withEngineProcessEnv({
+  return { ...withEngineProcessEnv({
     ...process.env,
     // every bench client comes from one loopback address: Weir's per-address caps would cut the
     // run short (environment, not flags, so sources from before the caps still start)
@@ -196,7 +198,7 @@ function serverEnv(name: ServerName): Record<string, string | undefined> {
     WEIR_HTTP_MAX_PER_ADDRESS: '0',
     WEIR_RTMP_MAX_PUBLISHES_PER_ADDRESS: '0',
     ...weirQuietListenersEnv(freePort()),
-  });
+  }), ...weirEnv };
 }
 
 /** Starts a server pinned to `core`; resolves once its ports accept connections. */
@@ -218,7 +220,7 @@ export async function startServer(name: ServerName, core: number, runId: string,
   const logPath = `${dir}/server.log`;
   const proc = Bun.spawn(['taskset', '-c', String(core), ...cmd], {
     cwd: dir,
-    env: serverEnv(name),
+    env: serverEnv(name, opts.weirEnv),
     stdout: Bun.file(logPath),
     stderr: Bun.file(`${dir}/server.err.log`),
     stdin: 'ignore',
