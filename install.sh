@@ -121,8 +121,6 @@ CURRENT=$P/current
 ETC=$ROOT/etc/weir
 ENV_FILE=$ETC/weir.env
 UNIT_DIR=$ROOT/etc/systemd/system
-# The engine's process environment (src/shared/engine-process-env.ts says why; a test keeps the two equal).
-ENGINE_PROCESS_ENV='MIMALLOC_PURGE_DELAY=1000 MIMALLOC_PURGE_HOLES=0'
 RUN_DIR=$ROOT/run/weir         # direct supervisor: PID files
 LOG_DIR=$ROOT/var/log/weir     # direct supervisor: logs
 
@@ -240,10 +238,6 @@ $deps
 Type=simple
 User=weir
 Group=weir
-EOF
-  # before EnvironmentFile=, so that weir.env can override it
-  if [ "$which" = engine ]; then printf 'Environment=%s\n' "$ENGINE_PROCESS_ENV"; fi
-  cat <<EOF
 EnvironmentFile=/etc/weir/weir.env
 ExecStart=$exec
 WorkingDirectory=$data
@@ -425,9 +419,6 @@ direct_start() { # SERVICE
   data=$ROOT$(data_dir)
   (
     set -a
-    # as the engine unit's Environment= line, which weir.env can override
-    # shellcheck disable=SC2086 # one word per assignment
-    if [ "$svc" = weir-engine ]; then export ${ENGINE_PROCESS_ENV?}; fi
     # shellcheck disable=SC1090
     . "$ENV_FILE"
     set +a

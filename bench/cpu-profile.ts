@@ -10,7 +10,7 @@ import { choiceFlag, numberFlag, parseBenchArgs } from './lib/bench-args.ts';
 import { freePort } from './lib/free-port.ts';
 import { archiveRev, BUN, REPO } from './lib/repo.ts';
 import { WORK_DIR } from './lib/servers.ts';
-import { soloEngineEnv, soloEngineFlags } from './lib/weir-engine.ts';
+import { SOLO_ENGINE_ENV, soloEngineFlags } from './lib/weir-engine.ts';
 
 const USAGE = `usage: bun run bench/cpu-profile.ts [options]
   --rev REV            the commit whose src/ runs (default HEAD)
@@ -50,7 +50,7 @@ const profile = values['no-profile'] ? [] : ['--cpu-prof', '--cpu-prof-md', `--c
 const engine = Bun.spawn(['taskset', '-c', '0', BUN, ...profile, 'run', `${dir}/src/engine.ts`, ...soloEngineFlags(rtmpPort, httpPort, mergeWriteMs), ...engineFlags], {
   stdout: 'ignore',
   stderr: 'inherit',
-  env: soloEngineEnv(),
+  env: { ...process.env, ...SOLO_ENGINE_ENV },
 });
 await Bun.sleep(1500);
 const viewerUrl = protocol === 'rtmp' ? `rtmp://127.0.0.1:${rtmpPort}/live/bench` : protocol === 'ws'

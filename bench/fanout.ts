@@ -52,7 +52,7 @@ const USAGE = `usage: bun run bench/fanout.ts [options]
   --weir-modes LIST    Weir configurations, each run as its own server: default | lowlat
                        (--merge-write-ms 0) | NAME=ENGINE FLAGS (split on spaces), comma-separated
                        (default: default); a VARIABLE=VALUE among the flags (upper case) is set in
-                       the engine's environment, e.g. bunalloc=MIMALLOC_PURGE_DELAY=100 MIMALLOC_PURGE_HOLES=1
+                       the engine's environment, e.g. noholes=MIMALLOC_PURGE_HOLES=0
   --weir-args ARGS     engine flags added to every Weir mode, e.g. "--merge-write-ms 20"
   --duration S         measured seconds per point (default 20)
   --search-duration S  measured seconds per capacity-search point (default 10)

@@ -19,7 +19,7 @@ import { treeRssBytes } from './lib/proc-cpu.ts';
 import { Publisher } from './lib/publisher.ts';
 import { archiveRev, BUN, REPO } from './lib/repo.ts';
 import { createViewer, parseEndpoint, type Viewer } from './lib/viewers.ts';
-import { soloEngineEnv, soloEngineFlags } from './lib/weir-engine.ts';
+import { SOLO_ENGINE_ENV, soloEngineFlags } from './lib/weir-engine.ts';
 
 const FILE = `${REPO}/bench/.cache/src-720p-2500k.flv`;
 
@@ -134,7 +134,7 @@ const httpPort = freePort();
 const engine = Bun.spawn(['taskset', '-c', '0', BUN, 'run', engineEntry(values.rev), ...soloEngineFlags(rtmpPort, httpPort, mergeWriteMs)], {
   stdout: 'ignore',
   stderr: 'ignore',
-  env: soloEngineEnv(),
+  env: { ...process.env, ...SOLO_ENGINE_ENV },
 });
 const stopAll = (): void => void engine.kill('SIGKILL');
 process.on('SIGINT', () => (stopAll(), process.exit(130)));

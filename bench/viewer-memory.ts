@@ -11,7 +11,7 @@ import { choiceFlag, numberFlag, parseBenchArgs } from './lib/bench-args.ts';
 import { freePort } from './lib/free-port.ts';
 import { archiveRev, BUN, REPO } from './lib/repo.ts';
 import { WORK_DIR } from './lib/servers.ts';
-import { soloEngineEnv, soloEngineFlags } from './lib/weir-engine.ts';
+import { SOLO_ENGINE_ENV, soloEngineFlags } from './lib/weir-engine.ts';
 
 const USAGE = `usage: bun run bench/viewer-memory.ts [options]
   --rev REV            the commit whose src/ runs (default: the working tree)
@@ -49,7 +49,7 @@ async function measure(count: number): Promise<Census> {
   const [rtmpPort, httpPort] = [freePort(), freePort()];
   const engine = spawn('taskset', ['-c', '0', BUN, '--preload', `${REPO}/bench/lib/heap-census-hook.ts`, `${source.dir}/src/engine.ts`, ...soloEngineFlags(rtmpPort, httpPort, mergeWriteMs)], {
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: soloEngineEnv({ WEIR_HEAP_CENSUS_FILE: file }),
+    env: { ...process.env, ...SOLO_ENGINE_ENV, WEIR_HEAP_CENSUS_FILE: file },
   });
   await Bun.sleep(1500);
   const url = protocol === 'rtmp' ? `rtmp://127.0.0.1:${rtmpPort}/live/bench` : `${protocol === 'ws' ? 'ws' : 'http'}://127.0.0.1:${httpPort}/live/bench.flv`;

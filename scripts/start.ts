@@ -11,7 +11,6 @@
 // which the children take as "stop now". The launcher exits 0 when both children did.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { withEngineProcessEnv } from '../src/shared/engine-process-env.ts';
 
 const repo = resolve(import.meta.dir, '..');
 const dataDir = resolve(process.env.WEIR_DATA_DIR ?? join(repo, 'data'));
@@ -25,8 +24,8 @@ const children: Bun.Subprocess[] = [];
 let stopping = false;
 let failed = false;
 
-function start(name: string, args: string[], env: Record<string, string | undefined> = process.env): Bun.Subprocess {
-  const child = Bun.spawn([process.execPath, ...args], { cwd: repo, env, stdout: 'inherit', stderr: 'inherit', stdin: 'ignore', detached: true });
+function start(name: string, args: string[]): Bun.Subprocess {
+  const child = Bun.spawn([process.execPath, ...args], { cwd: repo, stdout: 'inherit', stderr: 'inherit', stdin: 'ignore', detached: true });
   children.push(child);
   void child.exited.then((code) => {
     if (code !== 0) failed = true;
@@ -65,4 +64,4 @@ while (!existsSync(secretFile)) {
   }
   await Bun.sleep(50);
 }
-if (!stopping) start('engine', ['src/engine.ts', '--config-url', configUrl, '--data-dir', dataDir, ...engineArgs], withEngineProcessEnv(process.env));
+if (!stopping) start('engine', ['src/engine.ts', '--config-url', configUrl, '--data-dir', dataDir, ...engineArgs]);

@@ -144,8 +144,7 @@ export const WEIR_MODE_PRESETS: Readonly<Record<string, readonly string[]>> = {
  * `default,lowlat` or `NAME=ENGINE ARGS` entries (arguments split on spaces, no quoting), e.g.
  * `default,mw20=--merge-write-ms 20`; `extraArgs` (--weir-args) is appended to every mode. An
  * argument of the form `VARIABLE=VALUE` (upper case) sets an environment variable of the engine
- * instead, over the launchers' (src/shared/engine-process-env.ts), e.g.
- * `bunalloc=MIMALLOC_PURGE_DELAY=100 MIMALLOC_PURGE_HOLES=1`.
+ * instead, e.g. `noholes=MIMALLOC_PURGE_HOLES=0`.
  * Entries are separated by commas, so an argument cannot contain one.
  */
 export function parseWeirModes(spec: string, extraArgs: string): WeirMode[] {

@@ -6,7 +6,6 @@ import type { Subprocess } from 'bun';
 import { fillTemplate } from './conf-template.ts';
 import { freePort } from './free-port.ts';
 import type { ViewerProtocol } from './viewers.ts';
-import { withEngineProcessEnv } from '../../src/shared/engine-process-env.ts';
 
 /** srs-hls: SRS with HLS on, as its shipped conf/srs.conf has it (Weir muxes HLS and LL-HLS by default) */
 export type ServerName = 'weir' | 'srs' | 'srs-hls' | 'nms' | 'nginx';
@@ -189,8 +188,7 @@ function serverEnv(name: ServerName, weirEnv: Readonly<Record<string, string>> =
     return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SRS_')));
   }
   if (name !== 'weir') return { ...process.env };
-  // as Weir's launchers start the engine (src/shared/engine-process-env.ts)
-  return { ...withEngineProcessEnv({
+  return {
     ...process.env,
     // every bench client comes from one loopback address: Weir's per-address caps would cut the
     // run short (environment, not flags, so sources from before the caps still start)
@@ -198,7 +196,9 @@ function serverEnv(name: ServerName, weirEnv: Readonly<Record<string, string>> =
     WEIR_HTTP_MAX_PER_ADDRESS: '0',
     WEIR_RTMP_MAX_PUBLISHES_PER_ADDRESS: '0',
     ...weirQuietListenersEnv(freePort()),
-  }), ...weirEnv };
+    // a mode's own variables (fanout.ts --weir-modes)
+    ...weirEnv,
+  };
 }
 
 /** Starts a server pinned to `core`; resolves once its ports accept connections. */

@@ -3,7 +3,6 @@
 // farm and the engine under test) or a test suite on the same machine never collide, optionally
 // under a config server (--config-url), and stopped by its own PID only.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { withEngineProcessEnv } from '../../src/shared/engine-process-env.ts';
 import { freePort } from './free-port.ts';
 import { stopProcesses } from './process-stop.ts';
 import { WORK_DIR, waitForPort, weirEngineCommand } from './servers.ts';
@@ -30,11 +29,6 @@ export type WeirEngineOptions = {
   args?: readonly string[];
   env?: Record<string, string>;
 };
-
-/** SOLO_ENGINE_ENV over this process's environment, under the launchers' engine environment. */
-export function soloEngineEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
-  return withEngineProcessEnv({ ...process.env, ...SOLO_ENGINE_ENV, ...extra });
-}
 
 /**
  * What the scripts that start an engine themselves (slow-viewers.ts, cpu-profile.ts) give it: every
@@ -77,8 +71,7 @@ export async function startWeirEngine(o: WeirEngineOptions): Promise<WeirEngine>
   const logPath = `${dir}/engine.log`;
   const proc = Bun.spawn(['taskset', '-c', String(o.core), ...cmd], {
     cwd: dir,
-    // as Weir's launchers start the engine (src/shared/engine-process-env.ts)
-    env: withEngineProcessEnv({
+    env: {
       ...process.env,
       // every bench client comes from 127.0.0.1: per-address caps would cut a run short
       WEIR_RTMP_MAX_PER_ADDRESS: '0',
@@ -90,7 +83,7 @@ export async function startWeirEngine(o: WeirEngineOptions): Promise<WeirEngine>
       WEIR_SRT_MAX_CONNECTIONS: '100000',
       ...(o.config ? { WEIR_ENGINE_SECRET: o.config.secret } : {}),
       ...o.env,
-    }),
+    },
     stdout: Bun.file(logPath),
     stderr: Bun.file(`${dir}/engine.err.log`),
     stdin: 'ignore',

@@ -3,9 +3,7 @@
 // 0 and every port is free again. Every listen port is passed as a flag (the engine's after
 // `--engine`, which win over the control plane's settings), so no default port is touched.
 import { afterAll, describe, expect, test } from 'bun:test';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ENGINE_PROCESS_ENV } from '../../src/shared/engine-process-env.ts';
 import { acceptsConnections, collectLines, freePort, tempDir, waitFor } from '../e2e/harness.ts';
 
 const repo = resolve(import.meta.dir, '../..');
@@ -16,7 +14,7 @@ afterAll(() => {
 
 type Launched = { proc: Bun.Subprocess; logs: string[]; ports: Record<'config' | 'control' | 'api' | 'rtmp' | 'http', number> };
 
-function launch(command: readonly string[], extraEnv: Record<string, string> = {}): Launched {
+function launch(command: readonly string[]): Launched {
   const dir = tempDir();
   dirs.push(dir);
   const ports = { config: freePort(), control: freePort(), api: freePort(), rtmp: freePort(), http: freePort() };
@@ -34,7 +32,6 @@ function launch(command: readonly string[], extraEnv: Record<string, string> = {
       WEIR_DATA_DIR: join(dir.path, 'data'),
       WEIR_ADMIN_PASSWORD: 'launcher-test-password',
       WEIR_CONFIG_URL: `http://127.0.0.1:${ports.config}`,
-      ...extraEnv,
     },
     stdout: 'pipe',
     stderr: 'pipe',
@@ -90,34 +87,4 @@ describe('npm start launcher', () => {
       }
     }, 60_000);
   }
-
-  /** The environment of the launcher's child whose command line has `marker` (read from /proc). */
-  function childEnviron(launcherPid: number, marker: string): string[] {
-    for (const task of readdirSync(`/proc/${launcherPid}/task`)) {
-      for (const pid of readFileSync(`/proc/${launcherPid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean)) {
-        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker)) return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-      }
-    }
-    throw new Error(`no child of ${launcherPid} runs ${marker}`);
-  }
-
-  test("the engine gets the allocator settings (src/shared/engine-process-env.ts), the operator's own value wins, the control plane gets none", async () => {
-    const operators: Array<Record<string, string>> = [{}, { MIMALLOC_PURGE_DELAY: '250' }];
-    for (const operator of operators) {
-      const run = launch(launcher, operator);
-      try {
-        const up = await waitFor(() => run.logs.some((l) => l.includes('RTMP listening') && l.includes(`port=${run.ports.rtmp}`)), 30_000, 50);
-        expect(up).toBe(true);
-        const engine = childEnviron(run.proc.pid, 'src/engine.ts');
-        for (const [key, value] of Object.entries({ ...ENGINE_PROCESS_ENV, ...operator })) expect(engine).toContain(`${key}=${value}`);
-        const control = childEnviron(run.proc.pid, 'src/control-plane.ts');
-        expect(control.filter((e) => e.startsWith('MIMALLOC_'))).toEqual(Object.entries(operator).map(([k, v]) => `${k}=${v}`));
-      } finally {
-        run.proc.kill('SIGTERM');
-        await Promise.race([run.proc.exited, Bun.sleep(10_000)]);
-        if (run.proc.exitCode === null) process.kill(-run.proc.pid, 'SIGKILL');
-      }
-      expect(run.proc.exitCode).toBe(0);
-    }
-  }, 60_000);
 });
