@@ -24,17 +24,42 @@ export function encodeFlvHeader(options: { hasAudio: boolean; hasVideo: boolean 
   return out;
 }
 
+/** Bytes `encodeFlvTag` makes of a body this long: header, body and PreviousTagSize. */
+export function flvTagLength(bodyLength: number): number {
+  return FLV_TAG_HEADER_SIZE_BYTES + bodyLength + FLV_PREVIOUS_TAG_SIZE_BYTES;
+}
+
 /**
  * One FLV tag: 11-byte header (stream id 0), the body, then PreviousTagSize, in a single allocation.
  * `timestampMs` is taken modulo 2^32 (lower 24 bits, then TimestampExtended).
  */
 export function encodeFlvTag(tagType: FlvTagType, timestampMs: number, body: Uint8Array): Uint8Array {
-  const dataSize = body.length;
-  if (dataSize > FLV_MAX_TAG_BODY_BYTES) {
-    throw new ProtocolError(ProtocolErrorCode.TooLarge, `FLV tag body of ${dataSize} bytes exceeds UI24`);
+  checkBody(body);
+  const out = new Uint8Array(flvTagLength(body.length));
+  fillFlvTag(tagType, timestampMs, body, out);
+  return out;
+}
+
+/**
+ * The bytes of `encodeFlvTag` written into `out`, which must be exactly `flvTagLength(body.length)`
+ * long: a shared output lays a window's tags one after another in one buffer this way.
+ */
+export function writeFlvTagInto(tagType: FlvTagType, timestampMs: number, body: Uint8Array, out: Uint8Array): void {
+  checkBody(body);
+  const expected = flvTagLength(body.length);
+  if (out.byteLength !== expected) throw new RangeError(`an FLV tag of ${expected} bytes does not fit a buffer of ${out.byteLength}`);
+  fillFlvTag(tagType, timestampMs, body, out);
+}
+
+function checkBody(body: Uint8Array): void {
+  if (body.length > FLV_MAX_TAG_BODY_BYTES) {
+    throw new ProtocolError(ProtocolErrorCode.TooLarge, `FLV tag body of ${body.length} bytes exceeds UI24`);
   }
+}
+
+function fillFlvTag(tagType: FlvTagType, timestampMs: number, body: Uint8Array, out: Uint8Array): void {
+  const dataSize = body.length;
   const tagSize = FLV_TAG_HEADER_SIZE_BYTES + dataSize;
-  const out = new Uint8Array(tagSize + FLV_PREVIOUS_TAG_SIZE_BYTES);
   const ts = timestampMs >>> 0;
   out[0] = tagType;
   out[1] = dataSize >>> 16;
@@ -44,11 +69,13 @@ export function encodeFlvTag(tagType: FlvTagType, timestampMs: number, body: Uin
   out[5] = ts >>> 8;
   out[6] = ts;
   out[7] = ts >>> 24;
-  // bytes 8..10: StreamID, always 0 (already zero)
+  // StreamID, always 0 (written: the buffer may not be fresh)
+  out[8] = 0;
+  out[9] = 0;
+  out[10] = 0;
   out.set(body, FLV_TAG_HEADER_SIZE_BYTES);
   out[tagSize] = tagSize >>> 24;
   out[tagSize + 1] = tagSize >>> 16;
   out[tagSize + 2] = tagSize >>> 8;
   out[tagSize + 3] = tagSize;
-  return out;
 }

@@ -33,9 +33,14 @@ export function mediaEntry(packet: MediaPacket, bytes: Uint8Array): MediaEntry {
   return { bytes, kind, randomAccess: packet.randomAccess, timestampMs: packet.timestampMs };
 }
 
-/** Joins a window's entries once; a window of one packet is its bytes, uncopied. */
+/**
+ * Joins a window's entries once. Entries laid one after another in one buffer (a ByteArena)
+ * are already joined: the batch is a view of them. A window of one packet is its bytes.
+ */
 export function joinBatch(entries: readonly MediaEntry[]): MediaBatch {
   if (entries.length === 1) return { bytes: entries[0]!.bytes, entries };
+  const contiguous = contiguousView(entries);
+  if (contiguous) return { bytes: contiguous, entries };
   let size = 0;
   for (const entry of entries) size += entry.bytes.byteLength;
   const bytes = new Uint8Array(size);
@@ -45,4 +50,18 @@ export function joinBatch(entries: readonly MediaEntry[]): MediaBatch {
     at += entry.bytes.byteLength;
   }
   return { bytes, entries };
+}
+
+/** One view over every entry's bytes when each starts where the one before it ends, in the same buffer. */
+function contiguousView(entries: readonly MediaEntry[]): Uint8Array | null {
+  const first = entries[0];
+  if (!first) return null;
+  const buffer = first.bytes.buffer;
+  let end = first.bytes.byteOffset + first.bytes.byteLength;
+  for (let i = 1; i < entries.length; i++) {
+    const bytes = entries[i]!.bytes;
+    if (bytes.buffer !== buffer || bytes.byteOffset !== end) return null;
+    end += bytes.byteLength;
+  }
+  return new Uint8Array(buffer, first.bytes.byteOffset, end - first.bytes.byteOffset);
 }

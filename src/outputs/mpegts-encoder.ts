@@ -10,7 +10,7 @@ import type { MediaPacket } from '../hub/media-packet.ts';
 import type { MediaFrame, Track } from '../media/types.ts';
 import { isTsMuxable, TsMuxer } from '../remux/ts-muxer.ts';
 import { isProtocolError } from '../shared/protocol-error.ts';
-import type { PacketEncoder } from './serialized-output.ts';
+import type { BytesPacketEncoder } from './serialized-output.ts';
 
 export const MPEGTS_FORMAT = 'mpegts';
 
@@ -19,7 +19,7 @@ const EMPTY = new Uint8Array(0);
 const AUDIO_ONLY_TABLES_TICKS = MEDIA_TIMESCALE;
 
 /** A fresh encoder: give one to OutputRegistry.obtain, which keeps it only when it creates the output. */
-export function mpegtsPacketEncoder(): PacketEncoder {
+export function mpegtsPacketEncoder(): BytesPacketEncoder {
   const demuxer = new FlvMediaDemuxer();
   let muxer: TsMuxer | null = null;
   let hasVideo = false;

@@ -11,6 +11,7 @@
 // shares one buffer.
 import type { LiveStream, StreamReader } from '../hub/live-stream.ts';
 import type { MediaPacket } from '../hub/media-packet.ts';
+import { ByteArena } from './byte-arena.ts';
 import { joinBatch, mediaEntry, type MediaBatch, type MediaEntry } from './media-batch.ts';
 
 /** The per-connection side of a viewer, implemented at the edge (socket, HTTP, WebSocket). */
@@ -29,7 +30,19 @@ export interface OutputViewer {
   onStreamEnd(): void;
 }
 
-export type PacketEncoder = (packet: MediaPacket) => Uint8Array;
+/** A format whose packets are written into bytes the output provides, with no allocation of their own. */
+export interface SizedPacketEncoder {
+  /** how many bytes `packet` takes in this format */
+  sizeOf(packet: MediaPacket): number;
+  /** writes `packet` into `out`, which is exactly `sizeOf(packet)` long */
+  writeInto(packet: MediaPacket, out: Uint8Array): void;
+}
+
+/** A format whose encoder makes each packet's bytes itself (they are copied into the output's arena). */
+export type BytesPacketEncoder = (packet: MediaPacket) => Uint8Array;
+
+/** Serializes a packet: into bytes of its own, or into the output's arena directly. */
+export type PacketEncoder = BytesPacketEncoder | SizedPacketEncoder;
 
 /** How long a window stays open (0: to the end of the tick), read when a window is scheduled. */
 export type MergeWindow = () => number;
@@ -63,6 +76,8 @@ export class SerializedOutput implements StreamReader {
   /** viewers without sendBatch, served packet by packet */
   private readonly direct = new Set<OutputViewer>();
   private readonly encoded = new WeakMap<MediaPacket, Uint8Array>();
+  /** packets are serialized one after another here, so a window's packets are one range and its batch a view */
+  private readonly arena = new ByteArena();
   /** packets some lane has not flushed yet; pending[0] has sequence number pendingBase */
   private pending: MediaEntry[] = [];
   private pendingBase = 0;
@@ -269,7 +284,13 @@ export class SerializedOutput implements StreamReader {
   private bytesOf(packet: MediaPacket): Uint8Array {
     let bytes = this.encoded.get(packet);
     if (!bytes) {
-      bytes = this.encode(packet);
+      const encode = this.encode;
+      if (typeof encode === 'function') {
+        bytes = this.arena.copy(encode(packet));
+      } else {
+        bytes = this.arena.take(encode.sizeOf(packet));
+        encode.writeInto(packet, bytes);
+      }
       this.packetsEncoded++;
       // Only packets a late joiner may need are worth remembering.
       this.encoded.set(packet, bytes);

@@ -43,16 +43,29 @@ export function encodedChunksLength(message: RtmpMessage, chunkSize: number): nu
  * can be written to any connection that uses `chunkSize`. One allocation.
  */
 export function encodeChunks(message: RtmpMessage, chunkSize: number): Uint8Array {
+  checkMessage(message, chunkSize);
+  const out = new Uint8Array(encodedChunksLength(message, chunkSize));
+  fillChunks(message, chunkSize, out);
+  return out;
+}
+
+/**
+ * The bytes of `encodeChunks(message, chunkSize)` written into `out`, which must be exactly
+ * `encodedChunksLength(message, chunkSize)` long: a shared output lays a window's messages one
+ * after another in one buffer this way, with no allocation of their own.
+ */
+export function writeChunksInto(message: RtmpMessage, chunkSize: number, out: Uint8Array): void {
+  checkMessage(message, chunkSize);
+  const expected = encodedChunksLength(message, chunkSize);
+  if (out.byteLength !== expected) throw new RangeError(`chunks of ${expected} bytes do not fit a buffer of ${out.byteLength}`);
+  fillChunks(message, chunkSize, out);
+}
+
+function fillChunks(message: RtmpMessage, chunkSize: number, out: Uint8Array): void {
   const { chunkStreamId, typeId, messageStreamId, payload } = message;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`invalid chunk size ${chunkSize}`);
-  if (!Number.isInteger(chunkStreamId) || chunkStreamId < MIN_CHUNK_STREAM_ID || chunkStreamId > MAX_CHUNK_STREAM_ID) {
-    throw new RangeError(`invalid chunk stream id ${chunkStreamId}`);
-  }
   const length = payload.length;
-  if (length > MAX_MESSAGE_LENGTH) throw new RangeError(`message of ${length} bytes too long for RTMP`);
   const timestamp = message.timestamp >>> 0;
   const extended = timestamp >= TIMESTAMP_FIELD_EXTENDED;
-  const out = new Uint8Array(encodedChunksLength(message, chunkSize));
 
   let p = writeBasicHeader(out, 0, FMT_0, chunkStreamId);
   const field = extended ? TIMESTAMP_FIELD_EXTENDED : timestamp;
@@ -80,7 +93,15 @@ export function encodeChunks(message: RtmpMessage, chunkSize: number): Uint8Arra
     p = writeBasicHeader(out, p, FMT_3, chunkStreamId);
     if (extended) p = writeExtended(out, p, timestamp);
   }
-  return out;
+}
+
+function checkMessage(message: RtmpMessage, chunkSize: number): void {
+  const { chunkStreamId, payload } = message;
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`invalid chunk size ${chunkSize}`);
+  if (!Number.isInteger(chunkStreamId) || chunkStreamId < MIN_CHUNK_STREAM_ID || chunkStreamId > MAX_CHUNK_STREAM_ID) {
+    throw new RangeError(`invalid chunk stream id ${chunkStreamId}`);
+  }
+  if (payload.length > MAX_MESSAGE_LENGTH) throw new RangeError(`message of ${payload.length} bytes too long for RTMP`);
 }
 
 function writeExtended(out: Uint8Array, p: number, timestamp: number): number {

@@ -180,6 +180,30 @@ describe('shared batches', () => {
     expect(new Set(sinks.map((s) => s.writes.at(-1))).size).toBe(1);
   });
 
+  test('lanes that close over different packets are handed views of one arena buffer, not copies', async () => {
+    const { stream, attach } = setUp(200);
+    const sinks = Array.from({ length: VIEWERS_PER_LANE * 4 }, () => new FakeSink());
+    sinks.forEach(attach);
+    await tick();
+    const before = sinks.map((s) => s.writes.length);
+    // packets spread over the window, so each lane's window holds a different range of them
+    for (let i = 1; i <= 8; i++) {
+      frame(stream, i, i === 1);
+      await Bun.sleep(30);
+    }
+    await Bun.sleep(450);
+    const batches = sinks.flatMap((s, n) => s.writes.slice(before[n]!));
+    const distinct = new Set(batches);
+    expect(distinct.size).toBeGreaterThan(1);
+    // every batch of every lane is a view of the same buffer: none was joined by copying
+    expect(new Set([...distinct].map((b) => b.buffer)).size).toBe(1);
+    // and each viewer still got every tag once, in order
+    const expected = Array.from({ length: 8 }, (_, k) => [`9@${(k + 1) * 40}`, `8@${(k + 1) * 40}`]).flat();
+    for (const sink of [sinks[0]!, sinks[VIEWERS_PER_LANE]!, sinks[VIEWERS_PER_LANE * 2]!, sinks[VIEWERS_PER_LANE * 3]!]) {
+      expect(flvTags(sink).slice(-16)).toEqual(expected);
+    }
+  });
+
   test('with no merge window all lanes flush at the end of the tick with one buffer', async () => {
     const { stream, output, attach } = setUp(0);
     const sinks = Array.from({ length: VIEWERS_PER_LANE * 2 }, () => new FakeSink());
