@@ -9,7 +9,7 @@
   var stateEl = document.getElementById('player-state');
   var buttons = Array.prototype.slice.call(document.querySelectorAll('button.proto'));
   var noteEl = document.getElementById('webrtc-note');
-  var current = { protocol: null, hls: null, flv: null, whep: null };
+  var current = { protocol: null, hls: null, flv: null, whep: null, catchUps: 0 };
   window.__weirPreview = current;
 
   function setNote(text) {
@@ -33,6 +33,7 @@
   function play(protocol, url) {
     stop();
     current.protocol = protocol;
+    current.catchUps = 0;
     buttons.forEach(function (b) { b.classList.toggle('active', b.getAttribute('data-protocol') === protocol); });
     setState(protocol);
     if (protocol === 'webrtc') {
@@ -45,7 +46,10 @@
       return;
     } else if (protocol === 'hls' || protocol === 'll-hls') {
       if (window.Hls && window.Hls.isSupported()) {
-        var hls = new window.Hls({ lowLatencyMode: protocol === 'll-hls', enableWorker: false, liveSyncDurationCount: 2 });
+        // classic HLS starts two segments from live (hls.js's default is three); LL-HLS keeps the
+        // playlist's PART-HOLD-BACK, which a liveSyncDurationCount would override with segments
+        var options = protocol === 'll-hls' ? { lowLatencyMode: true, enableWorker: false } : { enableWorker: false, liveSyncDurationCount: 2 };
+        var hls = new window.Hls(options);
         hls.on(window.Hls.Events.ERROR, function (_e, data) { if (data && data.fatal) setState(protocol + ': ' + data.details); });
         hls.loadSource(url);
         hls.attachMedia(video);
@@ -74,7 +78,27 @@
     return null;
   }
 
+  // hls.js speeds playback up only within one target duration of its target latency: a start
+  // that fell further behind (slow first requests, a busy tab) would stay behind for good. Held
+  // that far behind for CATCH_UP_AFTER_MS, the preview jumps to hls.js's live sync position.
+  var CATCH_UP_AFTER_MS = 2000;
+  var behindSince = 0;
+  function catchUp(nowMs) {
+    var hls = current.hls;
+    if (!hls || video.paused || video.seeking) { behindSince = 0; return; }
+    var l = hls.latency, target = hls.targetLatency, live = hls.liveSyncPosition;
+    if (typeof l !== 'number' || !isFinite(l) || typeof target !== 'number' || !isFinite(target) ||
+        typeof live !== 'number' || !isFinite(live)) return;
+    if (l <= target + Math.max(1.5, target)) { behindSince = 0; return; }
+    if (!behindSince) { behindSince = nowMs; return; }
+    if (nowMs - behindSince < CATCH_UP_AFTER_MS || live <= video.currentTime) return;
+    behindSince = 0;
+    current.catchUps = (current.catchUps || 0) + 1;
+    video.currentTime = live;
+  }
+
   setInterval(function () {
+    catchUp(Date.now());
     var l = latency();
     // WebRTC sits well under a second: three decimals show its milliseconds
     if (latencyEl) latencyEl.textContent = l === null ? '—' : l.toFixed(current.whep ? 3 : 2) + ' s';
