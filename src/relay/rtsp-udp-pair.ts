@@ -19,7 +19,9 @@ async function bind(port: number, onData: UdpPacketHandler): Promise<udp.Socket<
     return await Bun.udpSocket({
       port,
       binaryType: 'uint8array',
-      socket: { data: (_socket, data, fromPort, fromAddress) => onData(data, fromPort, fromAddress) },
+      // An ICMP port unreachable (the camera's RTCP port closed, our receiver report to it refused) comes
+      // back as an error on the next receive: a lost datagram, not something to throw out of the event loop.
+      socket: { data: (_socket, data, fromPort, fromAddress) => onData(data, fromPort, fromAddress), error: () => {} },
     });
   } catch {
     return undefined;

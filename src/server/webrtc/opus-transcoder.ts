@@ -80,7 +80,8 @@ export class OpusTranscoder implements StreamReader {
       hostname: '127.0.0.1',
       port: 0,
       binaryType: 'uint8array',
-      socket: { data: (_s, data) => this.onOpusRtp(data) },
+      // ICMP errors from a transcoder that exited are reported on receive; its exit is handled where it is spawned
+      socket: { data: (_s, data) => this.onOpusRtp(data), error: () => {} },
     });
     if (this.ended) {
       socket.close();
