@@ -76,7 +76,7 @@ export class SerializedOutput implements StreamReader {
   /** viewers without sendBatch, served packet by packet */
   private readonly direct = new Set<OutputViewer>();
   private readonly encoded = new WeakMap<MediaPacket, Uint8Array>();
-  /** packets are serialized one after another here, so a window's packets are one range and its batch a view */
+  /** with a merge window, packets are serialized one after another here, so a window's packets are one range and its batch a view */
   private readonly arena = new ByteArena();
   /** packets some lane has not flushed yet; pending[0] has sequence number pendingBase */
   private pending: MediaEntry[] = [];
@@ -285,10 +285,14 @@ export class SerializedOutput implements StreamReader {
     let bytes = this.encoded.get(packet);
     if (!bytes) {
       const encode = this.encode;
+      // The arena pays where windows join several packets. With no merge window a batch is
+      // mostly one packet, which is written as it is, and an arena chunk would only stay
+      // resident until the last view of it is collected (about 2.6 MiB at 800 viewers, RESULTS).
+      const arena = this.mergeWindowMs() > 0 ? this.arena : null;
       if (typeof encode === 'function') {
-        bytes = this.arena.copy(encode(packet));
+        bytes = arena ? arena.copy(encode(packet)) : encode(packet);
       } else {
-        bytes = this.arena.take(encode.sizeOf(packet));
+        bytes = arena ? arena.take(encode.sizeOf(packet)) : new Uint8Array(encode.sizeOf(packet));
         encode.writeInto(packet, bytes);
       }
       this.packetsEncoded++;

@@ -216,6 +216,24 @@ describe('shared batches', () => {
     expect(output.batchesJoined).toBe(1);
   });
 
+  test('with no merge window packets keep buffers of their own (no arena chunk held by views)', async () => {
+    const { stream, attach } = setUp(0);
+    const sinks = Array.from({ length: 3 }, () => new FakeSink());
+    sinks.forEach(attach);
+    await tick();
+    const before = sinks[0]!.writes.length;
+    for (let i = 1; i <= 3; i++) {
+      frame(stream, i, i === 1);
+      await tick();
+    }
+    const written = sinks[0]!.writes.slice(before);
+    expect(written.length).toBeGreaterThanOrEqual(3);
+    // each write is a whole buffer of its own, not a slice of a larger one
+    for (const bytes of written) expect(bytes.byteLength).toBe(bytes.buffer.byteLength);
+    expect(new Set(written.map((b) => b.buffer)).size).toBe(written.length);
+    expect(flvTags(sinks[0]!).slice(-6)).toEqual(['9@40', '8@40', '9@80', '8@80', '9@120', '8@120']);
+  });
+
   test('up to one lane of viewers shares a single buffer per window', async () => {
     const { stream, output, attach } = setUp(20);
     const sinks = Array.from({ length: VIEWERS_PER_LANE }, () => new FakeSink());
