@@ -1,4 +1,5 @@
 // FLV file header and tag framing for HTTP-FLV/WebSocket-FLV output (Adobe FLV spec v10.1, Annex E.2-E.4.1).
+import { type ByteAllocator, newBytes } from '../shared/byte-allocator.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 import type { FlvTagType } from './flv-tag-type.ts';
 
@@ -30,25 +31,17 @@ export function flvTagLength(bodyLength: number): number {
 }
 
 /**
- * One FLV tag: 11-byte header (stream id 0), the body, then PreviousTagSize, in a single allocation.
- * `timestampMs` is taken modulo 2^32 (lower 24 bits, then TimestampExtended).
+ * One FLV tag: 11-byte header (stream id 0), the body, then PreviousTagSize, in a single
+ * allocation from `allocate` (a shared output passes its arena, so a window's tags lie one after
+ * another in one buffer). `timestampMs` is taken modulo 2^32 (lower 24 bits, then TimestampExtended).
  */
-export function encodeFlvTag(tagType: FlvTagType, timestampMs: number, body: Uint8Array): Uint8Array {
-  checkBody(body);
-  const out = new Uint8Array(flvTagLength(body.length));
-  fillFlvTag(tagType, timestampMs, body, out);
-  return out;
-}
-
-/**
- * The bytes of `encodeFlvTag` written into `out`, which must be exactly `flvTagLength(body.length)`
- * long: a shared output lays a window's tags one after another in one buffer this way.
- */
-export function writeFlvTagInto(tagType: FlvTagType, timestampMs: number, body: Uint8Array, out: Uint8Array): void {
+export function encodeFlvTag(tagType: FlvTagType, timestampMs: number, body: Uint8Array, allocate: ByteAllocator = newBytes): Uint8Array {
   checkBody(body);
   const expected = flvTagLength(body.length);
+  const out = allocate(expected);
   if (out.byteLength !== expected) throw new RangeError(`an FLV tag of ${expected} bytes does not fit a buffer of ${out.byteLength}`);
   fillFlvTag(tagType, timestampMs, body, out);
+  return out;
 }
 
 function checkBody(body: Uint8Array): void {

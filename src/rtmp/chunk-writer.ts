@@ -1,4 +1,5 @@
 // Serializes one RTMP message into chunks: a fmt 0 first chunk and fmt 3 continuations, extended timestamp repeated (Adobe RTMP 1.0 §5.3.1).
+import { type ByteAllocator, newBytes } from '../shared/byte-allocator.ts';
 import type { RtmpMessage } from './message-types.ts';
 
 const TIMESTAMP_FIELD_EXTENDED = 0xffffff;
@@ -40,25 +41,16 @@ export function encodedChunksLength(message: RtmpMessage, chunkSize: number): nu
 
 /**
  * Chunks one message with absolute timestamps and no header compression, so the same bytes
- * can be written to any connection that uses `chunkSize`. One allocation.
+ * can be written to any connection that uses `chunkSize`. One allocation, from `allocate`: a
+ * shared output passes its arena, so a window's messages lie one after another in one buffer.
  */
-export function encodeChunks(message: RtmpMessage, chunkSize: number): Uint8Array {
-  checkMessage(message, chunkSize);
-  const out = new Uint8Array(encodedChunksLength(message, chunkSize));
-  fillChunks(message, chunkSize, out);
-  return out;
-}
-
-/**
- * The bytes of `encodeChunks(message, chunkSize)` written into `out`, which must be exactly
- * `encodedChunksLength(message, chunkSize)` long: a shared output lays a window's messages one
- * after another in one buffer this way, with no allocation of their own.
- */
-export function writeChunksInto(message: RtmpMessage, chunkSize: number, out: Uint8Array): void {
+export function encodeChunks(message: RtmpMessage, chunkSize: number, allocate: ByteAllocator = newBytes): Uint8Array {
   checkMessage(message, chunkSize);
   const expected = encodedChunksLength(message, chunkSize);
+  const out = allocate(expected);
   if (out.byteLength !== expected) throw new RangeError(`chunks of ${expected} bytes do not fit a buffer of ${out.byteLength}`);
   fillChunks(message, chunkSize, out);
+  return out;
 }
 
 function fillChunks(message: RtmpMessage, chunkSize: number, out: Uint8Array): void {

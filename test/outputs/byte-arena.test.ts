@@ -1,12 +1,12 @@
 // The arena a shared output serializes into, the join that is a view when packets lie one after
 // another, and the in-place serializers that fill it (byte for byte what the allocating ones make).
 import { describe, expect, test } from 'bun:test';
-import { encodeFlvTag, flvTagLength, writeFlvTagInto } from '../../src/flv/encode-flv.ts';
+import { encodeFlvTag, flvTagLength } from '../../src/flv/encode-flv.ts';
 import { FlvTagType } from '../../src/flv/flv-tag-type.ts';
 import { ByteArena } from '../../src/outputs/byte-arena.ts';
 import { encodeFlvPacket, rtmpPacketEncoder } from '../../src/outputs/encoders.ts';
 import { joinBatch, type MediaEntry } from '../../src/outputs/media-batch.ts';
-import { encodeChunks, encodedChunksLength, writeChunksInto } from '../../src/rtmp/chunk-writer.ts';
+import { encodeChunks, encodedChunksLength } from '../../src/rtmp/chunk-writer.ts';
 import type { RtmpMessage } from '../../src/rtmp/message-types.ts';
 import type { MediaPacket } from '../../src/hub/media-packet.ts';
 
@@ -85,14 +85,27 @@ describe('joinBatch', () => {
 });
 
 describe('in-place serializers', () => {
-  test('writeChunksInto makes what encodeChunks makes (chunk sizes, chunk stream ids, extended timestamps)', () => {
+  /** hands out used bytes, as an arena chunk may, and remembers what it handed out */
+  const dirtyAllocator = () => {
+    const handedOut: Uint8Array[] = [];
+    const allocate = (size: number) => {
+      const bytes = new Uint8Array(size).fill(0xee);
+      handedOut.push(bytes);
+      return bytes;
+    };
+    return { allocate, handedOut };
+  };
+
+  test('encodeChunks into given bytes makes what it makes alone (chunk sizes, chunk stream ids, extended timestamps)', () => {
     for (const chunkSize of [1, 128, 4096]) {
       for (const chunkStreamId of [3, 64, 319, 320, 65599]) {
         for (const timestamp of [0, 40, 0xfffffe, 0xffffff, 0x1_2345_678]) {
           for (const length of [0, 1, 127, 128, 129, 5000]) {
             const message: RtmpMessage = { chunkStreamId, typeId: 9, timestamp, messageStreamId: 0x01020304, payload: filled(length, timestamp) };
-            const out = new Uint8Array(encodedChunksLength(message, chunkSize)).fill(0xee);
-            writeChunksInto(message, chunkSize, out);
+            const { allocate, handedOut } = dirtyAllocator();
+            const out = encodeChunks(message, chunkSize, allocate);
+            expect(handedOut).toEqual([out]);
+            expect(out.byteLength).toBe(encodedChunksLength(message, chunkSize));
             expect([...out]).toEqual([...encodeChunks(message, chunkSize)]);
           }
         }
@@ -100,32 +113,40 @@ describe('in-place serializers', () => {
     }
   });
 
-  test('writeChunksInto refuses a buffer of the wrong size and a bad chunk size', () => {
+  test('encodeChunks refuses an allocator that gives the wrong size, and a bad chunk size', () => {
     const message: RtmpMessage = { chunkStreamId: 4, typeId: 8, timestamp: 0, messageStreamId: 1, payload: filled(10, 0) };
-    const size = encodedChunksLength(message, 128);
-    expect(() => writeChunksInto(message, 128, new Uint8Array(size + 1))).toThrow(RangeError);
-    expect(() => writeChunksInto(message, 0, new Uint8Array(size))).toThrow(RangeError);
+    expect(() => encodeChunks(message, 128, (size) => new Uint8Array(size + 1))).toThrow(RangeError);
+    expect(() => encodeChunks(message, 0)).toThrow(RangeError);
   });
 
-  test('writeFlvTagInto makes what encodeFlvTag makes, stream id zeroed in a used buffer', () => {
+  test('encodeFlvTag into given bytes makes what it makes alone, stream id zeroed in used bytes', () => {
     for (const [type, ts, length] of [[FlvTagType.Video, 0, 0], [FlvTagType.Audio, 0x12345678, 7], [FlvTagType.Script, 0xffffffff + 5, 300]] as const) {
       const body = filled(length, 9);
-      const out = new Uint8Array(flvTagLength(length)).fill(0xee);
-      writeFlvTagInto(type, ts, body, out);
+      const { allocate, handedOut } = dirtyAllocator();
+      const out = encodeFlvTag(type, ts, body, allocate);
+      expect(handedOut).toEqual([out]);
+      expect(out.byteLength).toBe(flvTagLength(length));
       expect([...out]).toEqual([...encodeFlvTag(type, ts, body)]);
       expect([...out.subarray(8, 11)]).toEqual([0, 0, 0]);
     }
-    expect(() => writeFlvTagInto(FlvTagType.Video, 0, filled(3, 0), new Uint8Array(10))).toThrow(RangeError);
+    expect(() => encodeFlvTag(FlvTagType.Video, 0, filled(3, 0), () => new Uint8Array(10))).toThrow(RangeError);
   });
 
-  test('the shared formats size and write a packet as one piece', () => {
+  test("the shared formats take a packet's bytes from the allocator once", () => {
     const packet: MediaPacket = { type: 9, timestampMs: 1234, body: filled(9000, 4), header: false, randomAccess: true, discontinuity: false };
-    const flv = new Uint8Array(encodeFlvPacket.sizeOf(packet));
-    encodeFlvPacket.writeInto(packet, flv);
+    const arena = new ByteArena(64 * 1024);
+    const flv = encodeFlvPacket.encodeWith(packet, (size) => arena.take(size));
     expect([...flv]).toEqual([...encodeFlvTag(FlvTagType.Video, 1234, packet.body)]);
     const rtmp = rtmpPacketEncoder(4096, 1);
-    const chunks = new Uint8Array(rtmp.sizeOf(packet));
-    rtmp.writeInto(packet, chunks);
+    const sizes: number[] = [];
+    const chunks = rtmp.encodeWith(packet, (size) => {
+      sizes.push(size);
+      return arena.take(size);
+    });
+    expect(sizes).toEqual([chunks.byteLength]);
     expect([...chunks]).toEqual([...encodeChunks({ chunkStreamId: 6, typeId: 9, timestamp: 1234, messageStreamId: 1, payload: packet.body }, 4096)]);
+    // both lie in the arena's one chunk, the RTMP chunks right after the FLV tag
+    expect(chunks.buffer).toBe(flv.buffer);
+    expect(chunks.byteOffset).toBe(flv.byteOffset + flv.byteLength);
   });
 });
