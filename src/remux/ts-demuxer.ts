@@ -71,6 +71,8 @@ type PesState = {
   bytes: number;
   /** total PES bytes when PES_packet_length is known */
   expected: number | undefined;
+  /** PES_packet_length has been read (0, "unbounded", leaves `expected` undefined) */
+  lengthRead: boolean;
   randomAccess: boolean;
   lastPts: number | undefined;
   lastDts: number | undefined;
@@ -199,6 +201,7 @@ export class TsDemuxer {
       this.emitPes(state, out);
       state.randomAccess = randomAccess;
       state.expected = undefined;
+      state.lengthRead = false;
     } else if (state.bytes === 0) {
       return; // the middle of a PES whose start we did not see
     }
@@ -213,9 +216,11 @@ export class TsDemuxer {
     }
     state.parts.push(chunk);
     state.bytes += chunk.length;
-    if (state.expected === undefined && state.bytes >= PES_FIXED_BYTES) {
-      const first = this.joinParts(state).subarray(0, PES_FIXED_BYTES);
-      const length = readUint16BE(first, 4);
+    // Read once: video PES mostly say 0 (unbounded), and joining the parts at every packet to
+    // read it again copied each frame once per packet (quadratic in the frame's size).
+    if (!state.lengthRead && state.bytes >= PES_FIXED_BYTES) {
+      state.lengthRead = true;
+      const length = (byteAt(state.parts, 4) << 8) | byteAt(state.parts, 5);
       if (length !== 0) {
         state.expected = PES_FIXED_BYTES + length;
         if (state.bytes > state.expected) {
@@ -243,6 +248,7 @@ export class TsDemuxer {
     state.parts = [];
     state.bytes = 0;
     state.expected = undefined;
+    state.lengthRead = false;
   }
 
   private emitPes(state: PesState, out: TsDemuxEvent[]): void {
@@ -331,11 +337,21 @@ export class TsDemuxer {
         track.pid,
         old && old.track.streamType === track.streamType && old.track.channels === track.channels
           ? old
-          : { track, lastCc: undefined, parts: [], bytes: 0, expected: undefined, randomAccess: false, lastPts: undefined, lastDts: undefined },
+          : { track, lastCc: undefined, parts: [], bytes: 0, expected: undefined, lengthRead: false, randomAccess: false, lastPts: undefined, lastDts: undefined },
       );
     }
     previous.clear();
     for (const [key2, value] of next) previous.set(key2, value);
     out.push({ kind: 'tracks', tracks });
   }
+}
+
+/** The byte at `index` of the parts taken as one sequence (the caller knows it is there). */
+function byteAt(parts: readonly Uint8Array[], index: number): number {
+  let at = index;
+  for (const part of parts) {
+    if (at < part.length) return part[at]!;
+    at -= part.length;
+  }
+  throw new RangeError(`byte ${index} is past the parts`);
 }

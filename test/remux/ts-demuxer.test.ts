@@ -114,6 +114,57 @@ describe('TsDemuxer', () => {
     expect(units(events).filter((u) => u.pid === 256).length).toBe(49);
   });
 
+  test('a PES header split across TS packets: PES_packet_length read once, bounded and unbounded PES whole', () => {
+    const packets = readTsPackets(ts);
+    const pat = packets.findIndex((p) => p.pid === 0);
+    const pmt = packets.findIndex((p) => p.pid === 0x1000); // ffmpeg's PMT PID
+    const psi = [ts.subarray(pat * 188, pat * 188 + 188), ts.subarray(pmt * 188, pmt * 188 + 188)];
+    let cc = 0;
+    /** one TS packet on PID 256 carrying `payload` (up to 184 bytes), stuffed by an adaptation field */
+    const packet = (payload: Uint8Array, unitStart: boolean) => {
+      const p = new Uint8Array(188);
+      p.set([0x47, (unitStart ? 0x40 : 0) | 0x01, 0x00, 0x30 | (cc++ & 0x0f)]);
+      const stuffing = 184 - payload.length;
+      if (stuffing === 0) p[3] = 0x10 | (p[3]! & 0x0f);
+      else {
+        p[4] = stuffing - 1;
+        if (stuffing > 1) p.fill(0xff, 6, 4 + stuffing).set([0x00], 5);
+      }
+      p.set(payload, 188 - payload.length);
+      return p;
+    };
+    /** a PES with a PTS, its 14-byte header split after `firstBytes` bytes, the rest in full packets */
+    const pes = (es: Uint8Array, bounded: boolean, firstBytes: number) => {
+      const header = [0x00, 0x00, 0x01, 0xe0, 0, 0, 0x80, 0x80, 5, 0x21, 0x00, 0x01, 0x00, 0x01];
+      const whole = new Uint8Array(header.length + es.length);
+      whole.set(header);
+      whole.set(es, header.length);
+      if (bounded) whole.set([(whole.length - 6) >> 8, (whole.length - 6) & 0xff], 4);
+      const out = [packet(whole.subarray(0, firstBytes), true)];
+      for (let at = firstBytes; at < whole.length; at += 184) out.push(packet(whole.subarray(at, at + 184), false));
+      return out;
+    };
+    const es = (length: number, seed: number) => Uint8Array.from({ length }, (_, i) => (i * 31 + seed) & 0xff);
+    const first = es(30_000, 1);
+    const second = es(4_000, 2);
+    for (const firstBytes of [1, 4, 5, 6, 184]) {
+      cc = 0;
+      const d = new TsDemuxer();
+      const got: TsAccessUnit[] = [];
+      for (const p of psi) got.push(...units(d.push(p)));
+      // bounded: the access unit comes out with its last packet, no flush needed
+      for (const p of pes(first, true, firstBytes)) got.push(...units(d.push(p)));
+      expect(got.map((u) => u.data.length)).toEqual([first.length]);
+      // unbounded (PES_packet_length 0, as video usually has): out at the next unit start
+      for (const p of pes(second, false, firstBytes)) got.push(...units(d.push(p)));
+      expect(got.length).toBe(1);
+      got.push(...units(d.push(pes(es(10, 3), false, 184)[0]!)));
+      expect(got.map((u) => u.data.length)).toEqual([first.length, second.length]);
+      expect(Bun.hash(got[0]!.data)).toBe(Bun.hash(first));
+      expect(Bun.hash(got[1]!.data)).toBe(Bun.hash(second));
+    }
+  });
+
   test('a PSI section with a bad CRC is a ProtocolError', () => {
     const bad = ts.slice(0, 188 * 4);
     const index = readTsPackets(bad).findIndex((p) => p.pid === 0);
