@@ -6,11 +6,12 @@ import type { udp } from 'bun';
 import { lookup } from 'node:dns/promises';
 import { randomBytes } from 'node:crypto';
 import { srtLinkStats } from '../server/link-stats.ts';
+import { DatagramBatcher } from '../server/srt/datagram-batch.ts';
 import { SendRate } from '../server/send-rate.ts';
 import type { LinkStats } from '../shared/config-protocol.ts';
 import { isProtocolError } from '../shared/protocol-error.ts';
 import type { SrtLinkEndpoint } from '../shared/ts-link-url.ts';
-import { decodePacket, encodePacket, RejectReason, SrtCallerHandshake, SrtConnection, type ConnectionStats, type SrtPacket } from '../srt/index.ts';
+import { decodePacket, RejectReason, SrtCallerHandshake, SrtConnection, type ConnectionStats, type SrtPacket } from '../srt/index.ts';
 
 type Socket = udp.Socket<'uint8array'>;
 
@@ -53,6 +54,7 @@ export class SrtCallerLink {
   private ended = false;
   private bytesOut = 0;
   private readonly sendRate = new SendRate();
+  private readonly batcher = new DatagramBatcher();
 
   constructor(
     private readonly endpoint: SrtLinkEndpoint,
@@ -215,17 +217,12 @@ export class SrtCallerLink {
 
   private transmit(packets: readonly SrtPacket[]): void {
     const socket = this.socket;
-    if (!socket) return;
-    for (const packet of packets) {
-      const datagram = encodePacket(packet);
-      try {
-        socket.send(datagram, this.endpoint.port, this.address);
-        this.bytesOut += datagram.byteLength;
-        this.events.onBytesOut(datagram.byteLength);
-      } catch {
-        // an earlier datagram's ICMP error: the peer is gone; the idle timeout ends the link
-      }
-    }
+    if (!socket || packets.length === 0) return;
+    // a failed datagram is an earlier one's ICMP error (the peer is gone, the idle timeout ends
+    // the link) or a full buffer (SRT retransmits): only what went is counted
+    const sent = this.batcher.send(packets, this.address, this.endpoint.port, (batch) => socket.sendMany(batch));
+    this.bytesOut += sent.bytes;
+    if (sent.bytes > 0) this.events.onBytesOut(sent.bytes);
   }
 
   private end(error: string | null): void {

@@ -1,5 +1,6 @@
 // Data packet header codec (draft-sharabayko-srt-01 §3.1): F=0 | seq(31) ; PP(2) O(1) KK(2)
 // R(1) msgno(26) ; timestamp ; destination socket id ; payload.
+import { type ByteAllocator, newBytes } from '../shared/byte-allocator.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 import { MSGNO_MASK, SEQ_MASK, SRT_HEADER_BYTES, type DataKeyFlag, type PacketPosition } from './constants.ts';
 import type { SrtDataPacket } from './packet-types.ts';
@@ -24,9 +25,12 @@ export function decodeDataPacket(bytes: Uint8Array): SrtDataPacket {
   };
 }
 
-export function encodeDataPacket(p: SrtDataPacket): Uint8Array {
-  const out = new Uint8Array(SRT_HEADER_BYTES + p.payload.length);
-  const view = new DataView(out.buffer);
+/** The datagram of a data packet, in bytes from `allocate` (a transport may pass a reused scratch). */
+export function encodeDataPacket(p: SrtDataPacket, allocate: ByteAllocator = newBytes): Uint8Array {
+  const size = SRT_HEADER_BYTES + p.payload.length;
+  const out = allocate(size);
+  if (out.byteLength !== size) throw new RangeError(`an SRT data packet of ${size} bytes does not fit a buffer of ${out.byteLength}`);
+  const view = new DataView(out.buffer, out.byteOffset, size);
   view.setUint32(0, p.seq & SEQ_MASK);
   const w1 =
     ((p.position & 3) << 30) | ((p.inOrder ? 1 : 0) << 29) | ((p.keyFlag & 3) << 27) | ((p.retransmitted ? 1 : 0) << 26) | (p.messageNumber & MSGNO_MASK);

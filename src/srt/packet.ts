@@ -1,5 +1,6 @@
 // SRT packet codec entry (draft-sharabayko-srt-01 §3): the F bit picks data (§3.1) or control
 // (§3.2); a control header is F=1 | type(15) | subtype(16) ; type-specific ; timestamp ; dest id.
+import { type ByteAllocator, newBytes } from '../shared/byte-allocator.ts';
 import { ProtocolError, ProtocolErrorCode } from '../shared/protocol-error.ts';
 import { ControlType, MSGNO_MASK, SEQ_MASK, SRT_HEADER_BYTES } from './constants.ts';
 import { decodeAckCif, encodeAckCif } from './ack-cif.ts';
@@ -64,8 +65,9 @@ export function decodeControlPacket(bytes: Uint8Array): SrtControlPacket {
   }
 }
 
-export function encodePacket(p: SrtPacket): Uint8Array {
-  if (p.type === 'data') return encodeDataPacket(p);
+/** A packet's datagram; data packets take their bytes from `allocate` (control packets are rare and allocate their own). */
+export function encodePacket(p: SrtPacket, allocate: ByteAllocator = newBytes): Uint8Array {
+  if (p.type === 'data') return encodeDataPacket(p, allocate);
   let controlType: number;
   let subtype = 0;
   let info = 0;

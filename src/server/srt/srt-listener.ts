@@ -13,7 +13,6 @@ import type { LogContext } from '../../shared/logger.ts';
 import { isProtocolError } from '../../shared/protocol-error.ts';
 import {
   decodePacket,
-  encodePacket,
   HandshakeType,
   parseStreamId,
   RejectReason,
@@ -27,6 +26,7 @@ import { AddressSlots, type SlotGrant } from '../address-slots.ts';
 import { bindListenerSocket, type ListenerSocket } from '../udp-listener-socket.ts';
 import { refuseMalformed } from '../admission.ts';
 import { countRefusal, type EngineContext } from '../engine-context.ts';
+import { DatagramBatcher } from './datagram-batch.ts';
 import { SrtSession, SrtViewerLimits } from './srt-session.ts';
 
 /** SRT access-control rejection codes (libsrt access_control.h: 1000 + an HTTP-like status). */
@@ -55,6 +55,7 @@ export type SrtListenerStats = { packetsIn: number; malformed: number; unrouted:
 
 export class SrtListener {
   private socket: Socket | null = null;
+  private readonly batcher = new DatagramBatcher();
   private readonly handshake: SrtListenerHandshake;
   /** admitted connections by our socket id */
   readonly sessions = new Map<number, SrtSession>();
@@ -271,22 +272,11 @@ export class SrtListener {
   }
 
   private sendTo(packets: readonly SrtPacket[], address: string, port: number): number {
-    let bytes = 0;
     const socket = this.socket;
-    if (!socket) return 0;
-    for (const packet of packets) {
-      const datagram = encodePacket(packet);
-      bytes += datagram.byteLength;
-      try {
-        // false: the kernel buffer is full; SRT's retransmission covers a lost datagram
-        if (!socket.send(datagram, port, address)) this.stats.sendFailures++;
-      } catch {
-        // ECONNREFUSED and the like: an earlier datagram's ICMP error, reported on this send; a
-        // peer that is gone times out on its own, and no one else's traffic may fail with it
-        this.stats.sendFailures++;
-      }
-    }
-    return bytes;
+    if (!socket || packets.length === 0) return 0;
+    const sent = this.batcher.send(packets, address, port, (batch) => socket.sendMany(batch));
+    this.stats.sendFailures += sent.failed;
+    return sent.bytes;
   }
 
   /** Makes sure the timer fires by dueUs. */
