@@ -1,10 +1,11 @@
 // Phase 2 of the HLS benchmark: the engine's CPU cost of muxing HLS and LL-HLS. N publishers (the
 // same file, N streams) to an engine pinned to a core, no viewer at all, once with HLS and LL-HLS
-// on (the engine muxes every live stream from its first second, viewers or not) and once with
-// both off; the difference is the muxing cost.
+// on and muxed from each stream's first second, viewers or not (--hls-always-remux: by default
+// the engine muxes a stream only once a player asks) and once with both off; the difference is
+// the muxing cost.
 //
 // Each run is a child process (this file is its entry) started with WEIR_HLS=0 WEIR_LL_HLS=0 in
-// its environment for the 'off' runs: servers.ts starts the engine with Bun.spawn and no env
+// its environment for the 'off' runs (WEIR_HLS_ALWAYS_REMUX=1 for the 'on' runs): servers.ts starts the engine with Bun.spawn and no env
 // option, which passes the environment the process started with (changes to process.env after
 // start are not passed on), and the engine reads those variables like --no-hls --no-ll-hls.
 import type { Subprocess } from 'bun';
@@ -173,10 +174,12 @@ export function stopCpuChild(): void {
 
 async function runChild(args: RunArgs): Promise<CpuRun> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'WEIR_HLS' && k !== 'WEIR_LL_HLS') env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !['WEIR_HLS', 'WEIR_LL_HLS', 'WEIR_HLS_ALWAYS_REMUX'].includes(k)) env[k] = v;
   if (args.mode === 'hls-off') {
     env.WEIR_HLS = '0';
     env.WEIR_LL_HLS = '0';
+  } else {
+    env.WEIR_HLS_ALWAYS_REMUX = '1';
   }
   const proc = Bun.spawn([process.execPath, 'run', import.meta.path, JSON.stringify(args)], { env, stdout: 'pipe', stderr: 'inherit' });
   child = proc;

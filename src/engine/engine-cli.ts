@@ -59,6 +59,10 @@ Options (environment variable in brackets):
   --hls-buffer-mb N    all a stream's HLS variants may hold [WEIR_HLS_BUFFER_MB] default 96
   --no-hls             no classic HLS (index.m3u8)    [WEIR_HLS=0]
   --no-ll-hls          no LL-HLS (ll.m3u8)            [WEIR_LL_HLS=0]
+  --hls-always-remux   mux HLS for every live stream from its start; without it a stream is muxed
+                       once a player asks for a playlist [WEIR_HLS_ALWAYS_REMUX=1]
+  --hls-close-after-ms MS  an on-demand HLS output no player asked for in MS stops
+                       [WEIR_HLS_CLOSE_AFTER_MS] default 60000
   --edge-origin URL    edge mode: a viewer of a stream nobody publishes here makes the engine pull it
                        from URL, a template with {app} and {stream}, e.g. rtmp://origin/{app}/{stream}
                        [WEIR_EDGE_ORIGIN] default none
@@ -195,6 +199,8 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
   let hlsPartMs = num('WEIR_HLS_PART_MS', base.hls.partTargetMs);
   let hlsWindow = num('WEIR_HLS_WINDOW', base.hls.windowSegments);
   let hlsBufferBytes = num('WEIR_HLS_BUFFER_MB', base.hls.maxBufferBytes / MIB) * MIB;
+  let hlsAlwaysRemux = env.WEIR_HLS_ALWAYS_REMUX ? env.WEIR_HLS_ALWAYS_REMUX === '1' : base.hls.alwaysRemux;
+  let hlsCloseAfterMs = num('WEIR_HLS_CLOSE_AFTER_MS', base.hls.muxerCloseAfterMs);
   let edgeOrigin = env.WEIR_EDGE_ORIGIN || null;
   let edgeIdleMs = env.WEIR_EDGE_IDLE_MS ? parseNonNegative(env.WEIR_EDGE_IDLE_MS, 'WEIR_EDGE_IDLE_MS') : DEFAULT_RELAY_SETTINGS.edgeIdleMs;
   let relayInsecureTls = env.WEIR_RELAY_INSECURE_TLS === '1';
@@ -297,6 +303,8 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
       case '--hls-buffer-mb': hlsBufferBytes = parsePositive(value(), flag) * MIB; break;
       case '--no-hls': hls = false; break;
       case '--no-ll-hls': llHls = false; break;
+      case '--hls-always-remux': hlsAlwaysRemux = true; break;
+      case '--hls-close-after-ms': hlsCloseAfterMs = parsePositive(value(), flag); break;
       case '--edge-origin': edgeOrigin = value(); break;
       case '--edge-idle-ms': edgeIdleMs = parseNonNegative(value(), flag); break;
       case '--relay-insecure-tls': relayInsecureTls = true; break;
@@ -359,7 +367,8 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
     http: { ...base.http, ...httpLimits, host: httpHost, port: httpPort },
     streams: { ...base.streams, waitForPublisherMs: waitMs, publisherGraceMs },
     writers: { ...base.writers, mergeWriteMs },
-    hls: { enabled: hls, lowLatencyEnabled: llHls, targetDurationMs: hlsTargetMs, partTargetMs: hlsPartMs, windowSegments: hlsWindow, maxBufferBytes: hlsBufferBytes },
+    hls: { enabled: hls, lowLatencyEnabled: llHls, targetDurationMs: hlsTargetMs, partTargetMs: hlsPartMs, windowSegments: hlsWindow, maxBufferBytes: hlsBufferBytes,
+      alwaysRemux: hlsAlwaysRemux, muxerCloseAfterMs: hlsCloseAfterMs },
     apps: apps.map((name) => ({ name })),
     relay: { ...(base.relay ?? DEFAULT_RELAY_SETTINGS), edgeOriginTemplate: edgeOrigin, edgeIdleMs, insecureTls: relayInsecureTls },
     recording: { ...(base.recording ?? DEFAULT_RECORDING_SETTINGS), minFreeBytes: recordMinFreeBytes, checkIntervalMs: recordCheckMs },

@@ -109,7 +109,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
       windowSegments: current.hls.windowSegments,
       ...hlsMemoryCaps(current.hls, variants),
     };
-  }, logger);
+  }, logger, { alwaysRemux: () => current.hls.alwaysRemux, muxerCloseAfterMs: () => current.hls.muxerCloseAfterMs });
   streams.onPublish((stream) => hls.attach(stream));
   const recordings = new RecordingManager(getConfig, logger.child({ component: 'recording' }));
   streams.onPublish((stream) => recordings.attach(stream));

@@ -108,6 +108,10 @@ export class LiveStream {
     this.readers.delete(reader);
   }
 
+  hasReader(reader: StreamReader): boolean {
+    return this.readers.has(reader);
+  }
+
   /** Resolves once a coded frame has arrived (so headers are known), at once if it already has. */
   whenStarted(): Promise<void> {
     if (this.started) return Promise.resolve();

@@ -116,7 +116,15 @@ export type ConfigSnapshot = Readonly<{
   /** increases with every change; the engine applies a snapshot only if it is newer */
   revision: number;
   listen: ListenSettings;
-  hls: Readonly<{ targetDurationMs: number; partTargetMs: number; windowSegments: number }>;
+  hls: Readonly<{
+    targetDurationMs: number;
+    partTargetMs: number;
+    windowSegments: number;
+    /** mux every live stream from its start; false: once a player asks for a playlist */
+    alwaysRemux: boolean;
+    /** an on-demand HLS output no player asked anything of for this long is stopped */
+    muxerCloseAfterMs: number;
+  }>;
   apps: readonly AppSettings[];
   pulls: readonly PullSource[];
   forwards: readonly ForwardTarget[];

@@ -95,6 +95,13 @@ export type EngineConfig = Readonly<{
     windowSegments: number;
     /** all a stream's HLS variants may hold (segments, parts, the open segment); see outputs/hls/hls-memory-caps.ts */
     maxBufferBytes: number;
+    /**
+     * mux every live stream from its first packet; false: only once a player asks for a playlist
+     * (starting from the stream's current GOP), as MediaMTX's hlsAlwaysRemux
+     */
+    alwaysRemux: boolean;
+    /** an on-demand HLS output no player asked anything of for this long is stopped */
+    muxerCloseAfterMs: number;
   }>;
   apps: readonly AppConfig[];
   /** pull sources from the config server (relay: src/relay); absent: none */
@@ -226,7 +233,16 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
     gopMaxBytes: 64 * 1024 * 1024,
   },
   writers: { mergeWriteMs: 90, softLimitBytes: 4 * 1024 * 1024, hardLimitBytes: 16 * 1024 * 1024 },
-  hls: { enabled: true, lowLatencyEnabled: true, targetDurationMs: 2000, partTargetMs: 150, windowSegments: 6, maxBufferBytes: 96 * 1024 * 1024 },
+  hls: {
+    enabled: true,
+    lowLatencyEnabled: true,
+    targetDurationMs: 2000,
+    partTargetMs: 150,
+    windowSegments: 6,
+    maxBufferBytes: 96 * 1024 * 1024,
+    alwaysRemux: false,
+    muxerCloseAfterMs: 60_000,
+  },
   apps: [{ name: 'live' }],
 };
 
@@ -249,6 +265,8 @@ export function engineConfigFromSnapshot(base: EngineConfig, snapshot: ConfigSna
       targetDurationMs: snapshot.hls.targetDurationMs,
       partTargetMs: snapshot.hls.partTargetMs,
       windowSegments: snapshot.hls.windowSegments,
+      alwaysRemux: snapshot.hls.alwaysRemux,
+      muxerCloseAfterMs: snapshot.hls.muxerCloseAfterMs,
     },
     apps: snapshot.apps.map((app) => ({
       name: app.name,

@@ -2,7 +2,6 @@
 // mpegts.js on HTTP-FLV and WebSocket-FLV, all fed by ffmpeg publishing RTMP.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { killAll, publishPattern, startTestEngine, waitFor, type TestEngine } from '../e2e/harness.ts';
-import { DEFAULT_ENGINE_CONFIG } from '../../src/shared/engine-config.ts';
 import { launchBrowser, openPlayerPage, type Browser, type PlayerPage } from './browser.ts';
 
 let engine: TestEngine;
@@ -14,17 +13,19 @@ const path = 'live/browser';
 const path2sGop = 'live/browser-2s-gop';
 
 beforeAll(async () => {
+  // the engine's defaults: HLS muxed on demand, from the first playlist request on
   engine = startTestEngine();
   publishers = await Promise.all([
     publishPattern(engine.rtmpUrl(path), { seconds: 150, bFrames: 0, gop: 25 }),
     publishPattern(engine.rtmpUrl(path2sGop), { seconds: 150, bFrames: 0, gop: 50 }),
   ]);
   browser = await launchBrowser();
-  // Viewers join streams that have been live a while: the LL-HLS playlists list their whole
-  // window. (Joining a stream in its first seconds, hls.js jumps the small gap before the first
-  // media it loads and starts at that keyframe, not at its live start position.)
-  const fullWindow = (p: string) => (engine.context.hls.find(p)?.ll?.segments.length ?? 0) > DEFAULT_ENGINE_CONFIG.hls.windowSegments;
-  expect(await waitFor(() => fullWindow(path) && fullWindow(path2sGop), 45_000)).toBe(true);
+  // Viewers join streams that have been live a while (a few GOPs): nobody asked for them as HLS
+  // yet, so the first playlist request starts each one's muxer from its current GOP.
+  const live = (p: string) => engine.context.streams.list().some((s) => s.path === p && s.videoHeader !== null);
+  expect(await waitFor(() => live(path) && live(path2sGop), 30_000)).toBe(true);
+  await Bun.sleep(5000);
+  expect(engine.context.hls.find(path)).toBeUndefined();
 }, 60_000);
 
 afterAll(async () => {

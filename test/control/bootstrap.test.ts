@@ -12,7 +12,7 @@ describe('bootstrap', () => {
     expect(services.apps.get('live')).toMatchObject({ sourceType: 'push', hls: true, llHls: true, publishPolicy: 'open', playPolicy: 'open' });
     const snap = services.config.snapshot();
     expect(snap.listen).toEqual({ rtmpHost: '0.0.0.0', rtmpPort: 1935, httpHost: '0.0.0.0', httpPort: 8080 });
-    expect(snap.hls).toEqual({ targetDurationMs: 2000, partTargetMs: 150, windowSegments: 6 });
+    expect(snap.hls).toEqual({ targetDurationMs: 2000, partTargetMs: 150, windowSegments: 6, alwaysRemux: false, muxerCloseAfterMs: 60_000 });
     expect(snap.revision).toBeGreaterThan(0);
     expect((await services.users.verifyPassword('admin', first.admin.generatedPassword!))?.role).toBe('admin');
 

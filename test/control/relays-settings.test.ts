@@ -71,7 +71,7 @@ describe('SettingsService', () => {
     const { services } = makeFixture();
     expect(services.settings.get()).toEqual({
       listen: { rtmpHost: '0.0.0.0', rtmpPort: 1935, httpHost: '0.0.0.0', httpPort: 8080 },
-      hls: { targetDurationMs: 2000, partTargetMs: 150, windowSegments: 6 },
+      hls: { targetDurationMs: 2000, partTargetMs: 150, windowSegments: 6, alwaysRemux: false, muxerCloseAfterMs: 60_000 },
     });
     const r = services.config.revision();
     const next = services.settings.update({ listen: { rtmpPort: 1936 }, hls: { windowSegments: 8 } });

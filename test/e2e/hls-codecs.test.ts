@@ -10,7 +10,7 @@ import { connectRtmp } from './rtmp-test-client.ts';
 let engine: TestEngine;
 let dir: { path: string; remove(): void };
 beforeAll(() => {
-  engine = startTestEngine({ waitForPublisherMs: 1000 });
+  engine = startTestEngine({ waitForPublisherMs: 1000, hls: { alwaysRemux: true } });
   dir = tempDir();
 });
 afterAll(async () => {

@@ -10,7 +10,8 @@ import { connectRtmp } from './rtmp-test-client.ts';
 
 let engine: TestEngine;
 beforeAll(() => {
-  engine = startTestEngine({ waitForPublisherMs: 1500 });
+  // these tests wait for segments before they play: every stream is muxed from its start
+  engine = startTestEngine({ waitForPublisherMs: 1500, hls: { alwaysRemux: true } });
 });
 afterAll(async () => {
   await killAll();

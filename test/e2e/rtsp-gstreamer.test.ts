@@ -18,7 +18,7 @@ beforeAll(async () => {
       ...DEFAULT_ENGINE_CONFIG,
       rtmp: { ...DEFAULT_ENGINE_CONFIG.rtmp, host: '127.0.0.1', port: 0 },
       http: { ...DEFAULT_ENGINE_CONFIG.http, host: '127.0.0.1', port: 0 },
-      hls: { ...DEFAULT_ENGINE_CONFIG.hls, lowLatencyEnabled: false },
+      hls: { ...DEFAULT_ENGINE_CONFIG.hls, lowLatencyEnabled: false, alwaysRemux: true },
       rtsp: { ...DEFAULT_RTSP_SETTINGS, host: '127.0.0.1', port: 0, rtpPortMin: udpBase, rtpPortMax: udpBase + 99 },
     },
     { logger: createLogger({ level: 'debug', sink: (line) => logs.push(line) }) },

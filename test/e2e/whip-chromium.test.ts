@@ -16,6 +16,7 @@ const path = 'live/whipcam';
 beforeAll(async () => {
   engine = startTestEngine({
     webrtc: {},
+    hls: { alwaysRemux: true },
     admission: {
       decide: async (request) => {
         asked.push(request);

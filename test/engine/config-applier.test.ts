@@ -6,7 +6,7 @@ import { acceptsConnections, killAll, publishPattern, startTestEngine, waitFor, 
 let engine: TestEngine;
 
 beforeAll(() => {
-  engine = startTestEngine();
+  engine = startTestEngine({ hls: { alwaysRemux: true } });
 });
 
 afterAll(async () => {

@@ -19,7 +19,7 @@ export function makeSnapshot(overrides: Partial<ConfigSnapshot> & { revision: nu
   return {
     protocolVersion: CONFIG_PROTOCOL_VERSION,
     listen: { rtmpHost: '127.0.0.1', rtmpPort: 0, httpHost: '127.0.0.1', httpPort: 0 },
-    hls: { targetDurationMs: 2000, partTargetMs: 334, windowSegments: 6 },
+    hls: { targetDurationMs: 2000, partTargetMs: 334, windowSegments: 6, alwaysRemux: false, muxerCloseAfterMs: 60_000 },
     apps: [appSettings('live')],
     pulls: [],
     forwards: [],

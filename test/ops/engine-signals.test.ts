@@ -17,7 +17,7 @@ let dir: { path: string; remove(): void };
 
 beforeAll(() => {
   dir = tempDir();
-  fake = startFakeConfigServer({ secret: SECRET, snapshot: makeSnapshot({ revision: 1, hls: { targetDurationMs: 1000, partTargetMs: 250, windowSegments: 6 } }) });
+  fake = startFakeConfigServer({ secret: SECRET, snapshot: makeSnapshot({ revision: 1, hls: { targetDurationMs: 1000, partTargetMs: 250, windowSegments: 6, alwaysRemux: false, muxerCloseAfterMs: 60_000 } }) });
 });
 
 afterAll(async () => {

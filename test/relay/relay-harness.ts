@@ -27,7 +27,8 @@ export function startRelayEngine(
     rtmp: { ...DEFAULT_ENGINE_CONFIG.rtmp, host: '127.0.0.1', port: 0 },
     http: { ...DEFAULT_ENGINE_CONFIG.http, host: '127.0.0.1', port: 0 },
     streams: { ...DEFAULT_ENGINE_CONFIG.streams, waitForPublisherMs: options.waitForPublisherMs ?? 8000 },
-    hls: { ...DEFAULT_ENGINE_CONFIG.hls, targetDurationMs: 1000 },
+    // relayed streams are checked by their HLS output without a player asking for it first
+    hls: { ...DEFAULT_ENGINE_CONFIG.hls, targetDurationMs: 1000, alwaysRemux: true },
     pulls: options.pulls ?? [],
     forwards: options.forwards ?? [],
     relay: { ...DEFAULT_RELAY_SETTINGS, backoffInitialMs: 200, backoffMaxMs: 1000, ...options.relay },

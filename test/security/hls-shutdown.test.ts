@@ -22,7 +22,7 @@ beforeAll(() => {
   dir = tempDir();
   fake = startFakeConfigServer({
     secret: SECRET,
-    snapshot: makeSnapshot({ revision: 1, hls: { targetDurationMs: TARGET_MS, partTargetMs: 250, windowSegments: 6 } }),
+    snapshot: makeSnapshot({ revision: 1, hls: { targetDurationMs: TARGET_MS, partTargetMs: 250, windowSegments: 6, alwaysRemux: false, muxerCloseAfterMs: 60_000 } }),
   });
 });
 

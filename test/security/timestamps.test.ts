@@ -15,7 +15,8 @@ import { joinHls } from '../e2e/hls-session.ts';
 
 let engine: EngineProcess;
 beforeAll(async () => {
-  engine = await startEngineProcess();
+  // HLS must cut across every wrap and jump from the stream's start, not from a player's first request
+  engine = await startEngineProcess(['--hls-always-remux']);
 });
 afterAll(async () => {
   await killAll();

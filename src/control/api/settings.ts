@@ -11,11 +11,21 @@ const Port = Int({ minimum: 1, maximum: 65535 });
 const TargetDurationMs = Int({ minimum: 500, maximum: 60_000, description: 'HLS segment target duration' });
 const PartTargetMs = Int({ minimum: 50, maximum: 60_000, description: 'LL-HLS part target; at most a third of the segment target' });
 const WindowSegments = Int({ minimum: 2, maximum: 100, description: 'segments kept in a classic HLS playlist' });
+const AlwaysRemux = t.Boolean({
+  description: 'mux HLS for every live stream from its start; false: a stream is muxed once a player asks for a playlist (from its current GOP)',
+});
+const MuxerCloseAfterMs = Int({ minimum: 1000, maximum: 86_400_000, description: 'an on-demand HLS output no player asked anything of for this long is stopped' });
 
 export const SettingsSchema = t.Object(
   {
     listen: t.Object({ rtmpHost: Host, rtmpPort: Port, httpHost: Host, httpPort: Port }),
-    hls: t.Object({ targetDurationMs: TargetDurationMs, partTargetMs: PartTargetMs, windowSegments: WindowSegments }),
+    hls: t.Object({
+      targetDurationMs: TargetDurationMs,
+      partTargetMs: PartTargetMs,
+      windowSegments: WindowSegments,
+      alwaysRemux: AlwaysRemux,
+      muxerCloseAfterMs: MuxerCloseAfterMs,
+    }),
   },
   { description: 'Engine settings' },
 );
@@ -29,6 +39,8 @@ const SettingsPatch = t.Object({
       targetDurationMs: t.Optional(TargetDurationMs),
       partTargetMs: t.Optional(PartTargetMs),
       windowSegments: t.Optional(WindowSegments),
+      alwaysRemux: t.Optional(AlwaysRemux),
+      muxerCloseAfterMs: t.Optional(MuxerCloseAfterMs),
     }),
   ),
 });

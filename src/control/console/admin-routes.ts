@@ -190,7 +190,13 @@ export const adminRoutes = (deps: ApiDeps) => {
     .post('/settings', actionRoute((c, form) => {
       const updated = settings.update({
         listen: { rtmpHost: str(form, 'rtmpHost'), rtmpPort: int(form, 'rtmpPort'), httpHost: str(form, 'httpHost'), httpPort: int(form, 'httpPort') },
-        hls: { targetDurationMs: int(form, 'targetDurationMs'), partTargetMs: int(form, 'partTargetMs'), windowSegments: int(form, 'windowSegments') },
+        hls: {
+          targetDurationMs: int(form, 'targetDurationMs'),
+          partTargetMs: int(form, 'partTargetMs'),
+          windowSegments: int(form, 'windowSegments'),
+          alwaysRemux: checked(form, 'alwaysRemux'),
+          muxerCloseAfterMs: int(form, 'muxerCloseAfterMs'),
+        },
       });
       return settingsForm(c.ctx, updated, true);
     }), hidden)

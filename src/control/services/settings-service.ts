@@ -2,11 +2,11 @@
 import type { SettingValue, Store } from '../store/index.ts';
 import { invalid } from './errors.ts';
 import type { ConfigChangeNotifier, HlsSettings, Settings, SettingsServiceContract, SettingsUpdateInput } from './types.ts';
-import { checkHost, checkInteger, checkPort } from './validation.ts';
+import { checkBoolean, checkHost, checkInteger, checkPort } from './validation.ts';
 
 export const DEFAULT_SETTINGS: Settings = {
   listen: { rtmpHost: '0.0.0.0', rtmpPort: 1935, httpHost: '0.0.0.0', httpPort: 8080 },
-  hls: { targetDurationMs: 2000, partTargetMs: 150, windowSegments: 6 },
+  hls: { targetDurationMs: 2000, partTargetMs: 150, windowSegments: 6, alwaysRemux: false, muxerCloseAfterMs: 60_000 },
 };
 
 /** settings keys in the store, one per field */
@@ -18,6 +18,8 @@ const KEYS = {
   targetDurationMs: 'hls.targetDurationMs',
   partTargetMs: 'hls.partTargetMs',
   windowSegments: 'hls.windowSegments',
+  alwaysRemux: 'hls.alwaysRemux',
+  muxerCloseAfterMs: 'hls.muxerCloseAfterMs',
 } as const;
 
 /** The settings as stored (defaults for unset keys); a plain function so the config snapshot reads them without the service. */
@@ -31,6 +33,10 @@ export function readSettings(store: Store): Settings {
     const v = all.get(key);
     return typeof v === 'number' ? v : fallback;
   };
+  const bool = (key: string, fallback: boolean): boolean => {
+    const v = all.get(key);
+    return typeof v === 'boolean' ? v : fallback;
+  };
   const d = DEFAULT_SETTINGS;
   return {
     listen: {
@@ -43,6 +49,8 @@ export function readSettings(store: Store): Settings {
       targetDurationMs: num(KEYS.targetDurationMs, d.hls.targetDurationMs),
       partTargetMs: num(KEYS.partTargetMs, d.hls.partTargetMs),
       windowSegments: num(KEYS.windowSegments, d.hls.windowSegments),
+      alwaysRemux: bool(KEYS.alwaysRemux, d.hls.alwaysRemux),
+      muxerCloseAfterMs: num(KEYS.muxerCloseAfterMs, d.hls.muxerCloseAfterMs),
     },
   };
 }
@@ -90,6 +98,8 @@ export function validateSettings(s: Settings): Settings {
     targetDurationMs: checkInteger(s.hls.targetDurationMs, 'hls.targetDurationMs', 500, 60_000),
     partTargetMs: checkInteger(s.hls.partTargetMs, 'hls.partTargetMs', 50, 60_000),
     windowSegments: checkInteger(s.hls.windowSegments, 'hls.windowSegments', 2, 100),
+    alwaysRemux: checkBoolean(s.hls.alwaysRemux, 'hls.alwaysRemux'),
+    muxerCloseAfterMs: checkInteger(s.hls.muxerCloseAfterMs, 'hls.muxerCloseAfterMs', 1000, 86_400_000),
   };
   if (hls.partTargetMs * 3 > hls.targetDurationMs) {
     throw invalid('hls.partTargetMs', 'hls.partTargetMs must be at most a third of hls.targetDurationMs');
@@ -110,5 +120,7 @@ function toEntries(s: Settings): Record<string, SettingValue> {
     [KEYS.targetDurationMs]: s.hls.targetDurationMs,
     [KEYS.partTargetMs]: s.hls.partTargetMs,
     [KEYS.windowSegments]: s.hls.windowSegments,
+    [KEYS.alwaysRemux]: s.hls.alwaysRemux,
+    [KEYS.muxerCloseAfterMs]: s.hls.muxerCloseAfterMs,
   };
 }

@@ -13,6 +13,7 @@ import {
   SOURCE_TYPES,
   type SnapshotSettings,
 } from '../../shared/config-protocol.ts';
+import { DEFAULT_ENGINE_CONFIG } from '../../shared/engine-config.ts';
 
 export class SnapshotError extends Error {}
 
@@ -124,7 +125,14 @@ export function parseConfigSnapshot(value: unknown): ConfigSnapshot {
       httpHost: str(listen, 'httpHost', 'listen'),
       httpPort: int(listen, 'httpPort', 'listen', 0, 65535),
     },
-    hls: { targetDurationMs, partTargetMs, windowSegments: int(hls, 'windowSegments', 'hls', 1, 1000) },
+    hls: {
+      targetDurationMs,
+      partTargetMs,
+      windowSegments: int(hls, 'windowSegments', 'hls', 1, 1000),
+      // absent (a config server from before HLS on demand): the engine's defaults
+      alwaysRemux: hls.alwaysRemux === undefined ? DEFAULT_ENGINE_CONFIG.hls.alwaysRemux : bool(hls, 'alwaysRemux', 'hls'),
+      muxerCloseAfterMs: hls.muxerCloseAfterMs === undefined ? DEFAULT_ENGINE_CONFIG.hls.muxerCloseAfterMs : int(hls, 'muxerCloseAfterMs', 'hls', 1000, 86_400_000),
+    },
     apps,
     // Pull sources and forward targets belong to the relay work; carried through unchecked.
     pulls: Array.isArray(o.pulls) ? (o.pulls as ConfigSnapshot['pulls']) : [],

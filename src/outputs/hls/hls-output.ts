@@ -63,6 +63,8 @@ export class HlsOutput implements StreamReader {
   private readonly trackStates = new Map<number, TrackState>();
   /** where EXT-X-PROGRAM-DATE-TIME is counted from on the current timeline (see programDateTime) */
   private dateAnchor: { wallMs: number; dts: number } | null = null;
+  /** while catching up: the dts of the newest cached frame, which arrived about now */
+  private catchUpUntil: number | null = null;
   private readonly targetTicks: number;
   private readonly partTicks: number;
   private readonly maxSegmentTicks: number;
@@ -92,6 +94,23 @@ export class HlsOutput implements StreamReader {
           (msn, index) => `ll-${this.tag}-${msn}.${index}.m4s`,
         )
       : null;
+  }
+
+  /**
+   * Starts from what the stream holds now, its headers and current GOP, so an output started
+   * for a player has a segment under way at once. The GOP arrived over the last seconds, so its
+   * frames are dated back from now by their distance to its newest one, not as if just made.
+   */
+  catchUp(): void {
+    const { metadata, videoHeader, audioHeader, gop } = this.stream;
+    const newest = gop[gop.length - 1];
+    this.catchUpUntil = newest ? newest.timestampMs * TICKS_PER_MS : null;
+    try {
+      for (const header of [metadata, videoHeader, audioHeader]) if (header) this.onPacket(header);
+      for (const packet of gop) this.onPacket(packet);
+    } finally {
+      this.catchUpUntil = null;
+    }
   }
 
   /** Called once when the output has ended and its window has been served. */
@@ -302,8 +321,9 @@ export class HlsOutput implements StreamReader {
       const dated = anchor.wallMs + (dts - anchor.dts) / TICKS_PER_MS;
       if (Math.abs(dated - now) <= MAX_DATE_DRIFT_MS) return Math.round(dated);
     }
-    this.dateAnchor = { wallMs: now, dts };
-    return now;
+    const wallMs = this.catchUpUntil === null ? now : Math.round(now - Math.max(0, this.catchUpUntil - dts) / TICKS_PER_MS);
+    this.dateAnchor = { wallMs, dts };
+    return wallMs;
   }
 
   private openSegment(dts: number): void {

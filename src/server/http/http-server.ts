@@ -13,6 +13,7 @@ import type { ByteSink } from '../connection-writer.ts';
 import { AddressSlots, type SlotRefusal } from '../address-slots.ts';
 import { countRefusal, type EngineContext } from '../engine-context.ts';
 import { attachFlvViewer, type FlvViewerHandle, type FlvViewerIdentity } from './flv-viewer.ts';
+import type { HlsOutput } from '../../outputs/hls/hls-output.ts';
 import { hlsSessionId, serveHls, viewerQuery, type HlsResponder } from './hls-http.ts';
 import { HlsViewerTracker, type HlsViewerProtocol } from './hls-viewers.ts';
 import { isLookbackRequest, serveLookback, type RecordingSource } from './lookback-http.ts';
@@ -335,12 +336,14 @@ export class HttpMediaServer {
       const request = { app, stream, file, search, uriQuery: query, nowMs: Date.now() };
       return serveLookback(this.recordings, request, this.hlsResponder(req, null), this.ctx.logger);
     }
-    let output = this.ctx.hls.find(`${app}/${stream}`);
-    if (!output && file.endsWith('.m3u8')) {
+    const playlist = file.endsWith('.m3u8');
+    let output = this.hlsOutputFor(app, stream, playlist);
+    if (!output && playlist) {
       // A player that asks before the publisher arrives waits for it, up to --wait-ms, as an FLV
       // viewer does; the playlist then waits for its first media (hls-http.ts).
       server.timeout(req, 0);
-      if (await this.ctx.streams.waitUntilLive(app, stream, req.signal)) output = this.ctx.hls.find(`${app}/${stream}`);
+      const live = await this.ctx.streams.waitUntilLive(app, stream, req.signal);
+      if (live) output = this.ctx.hls.request(live);
     }
     if (!output) return this.text(404, `stream '${app}/${stream}' is not live`);
     const live = output;
@@ -349,7 +352,23 @@ export class HttpMediaServer {
     const onMediaPlaylist = (): void => this.hlsViewers.record(live.stream.path, protocol, viewer);
     // Blocking playlist requests may wait longer than Bun's default idle timeout.
     server.timeout(req, 30);
-    return serveHls(live, { file, search, uriQuery: query, onMediaPlaylist }, this.hlsResponder(req, live.stream));
+    const response = await serveHls(live, { file, search, uriQuery: query, onMediaPlaylist }, this.hlsResponder(req, live.stream));
+    // a blocking request that waited counts as asking until it was answered
+    this.ctx.hls.touch(live);
+    return response;
+  }
+
+  /**
+   * The HLS output a request is for. A playlist of a stream with a publisher starts one if the
+   * stream is muxed on demand; anything else is served by the output there is, which a
+   * request keeps from being stopped as idle.
+   */
+  private hlsOutputFor(app: string, name: string, playlist: boolean): HlsOutput | undefined {
+    const live = playlist ? this.ctx.streams.find(app, name) : undefined;
+    if (live && live.publisher !== null) return this.ctx.hls.request(live);
+    const output = this.ctx.hls.find(`${app}/${name}`);
+    this.ctx.hls.touch(output);
+    return output;
   }
 
   /** Answers an HLS request with CORS, counting the bytes sent (to the stream's total too, when there is one). */

@@ -68,7 +68,7 @@ describe('settings', () => {
     const before = await api('GET', '/settings');
     expect(before.body).toEqual({
       listen: { rtmpHost: '0.0.0.0', rtmpPort: 1935, httpHost: '0.0.0.0', httpPort: 8080 },
-      hls: { targetDurationMs: 2000, partTargetMs: 150, windowSegments: 6 },
+      hls: { targetDurationMs: 2000, partTargetMs: 150, windowSegments: 6, alwaysRemux: false, muxerCloseAfterMs: 60_000 },
     });
     const changed = await api('PATCH', '/settings', { listen: { rtmpPort: 19350 }, hls: { windowSegments: 8 } });
     expect(changed.status).toBe(200);
@@ -94,5 +94,16 @@ describe('settings', () => {
 
     expect((await api('GET', '/settings')).body.listen.rtmpPort).toBe(1935);
     expect(admin.h.engine.reloads).toBe(0);
+  });
+
+  test('HLS on demand: alwaysRemux and muxerCloseAfterMs are settings the engine is told of', async () => {
+    const bad = expectProblem(await api('PATCH', '/settings', { hls: { alwaysRemux: 'yes', muxerCloseAfterMs: 10 } }), 400, 'invalid');
+    expect(bad.errors.map((e: { path: string }) => e.path).sort()).toEqual(['/hls/alwaysRemux', '/hls/muxerCloseAfterMs']);
+    expect(admin.h.engine.reloads).toBe(0);
+    const changed = await api('PATCH', '/settings', { hls: { alwaysRemux: true, muxerCloseAfterMs: 30_000 } });
+    expect(changed.status).toBe(200);
+    expect(changed.body.hls).toMatchObject({ alwaysRemux: true, muxerCloseAfterMs: 30_000, windowSegments: 6 });
+    expect(admin.h.engine.reloads).toBe(1);
+    expect(admin.h.services.config.snapshot().hls).toMatchObject({ alwaysRemux: true, muxerCloseAfterMs: 30_000 });
   });
 });

@@ -213,11 +213,20 @@ describe('console routes', () => {
 
   test('settings, forward targets, users and API tokens through their forms', async () => {
     const h2 = { 'x-csrf-token': csrf };
-    const listen = { rtmpHost: '0.0.0.0', rtmpPort: '1936', httpHost: '0.0.0.0', httpPort: '8081', targetDurationMs: '2000', partTargetMs: '500', windowSegments: '6' };
+    const listen = {
+      rtmpHost: '0.0.0.0', rtmpPort: '1936', httpHost: '0.0.0.0', httpPort: '8081',
+      targetDurationMs: '2000', partTargetMs: '500', windowSegments: '6', alwaysRemux: 'on', muxerCloseAfterMs: '30000',
+    };
     const saved = await req('POST', '/settings', { form: listen, headers: h2 });
     expect(saved.status).toBe(200);
     expect(saved.text).toContain('moves the engine listener');
+    expect(saved.text).toContain('name="alwaysRemux" checked');
     expect(h.services.settings.get().listen.rtmpPort).toBe(1936);
+    expect(h.services.settings.get().hls).toMatchObject({ alwaysRemux: true, muxerCloseAfterMs: 30_000 });
+    // an unticked box is not sent: on demand again
+    const { alwaysRemux: _ticked, ...unticked } = listen;
+    expect((await req('POST', '/settings', { form: unticked, headers: h2 })).status).toBe(200);
+    expect(h.services.settings.get().hls.alwaysRemux).toBe(false);
     const clash = await req('POST', '/settings', { form: { ...listen, httpPort: '1936' }, headers: h2 });
     expect(clash.status).toBe(400);
     expect(h.services.settings.get().listen.httpPort).toBe(8081);

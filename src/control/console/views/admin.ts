@@ -150,6 +150,8 @@ ${num('httpPort', t('settings.httpPort'), s.listen.httpPort)}
 ${num('targetDurationMs', t('settings.targetDuration'), s.hls.targetDurationMs)}
 ${num('partTargetMs', t('settings.partTarget'), s.hls.partTargetMs)}
 ${num('windowSegments', t('settings.window'), s.hls.windowSegments)}
+<label><input type="checkbox" name="alwaysRemux"${s.hls.alwaysRemux ? html` checked` : ''}> ${t('settings.alwaysRemux')}</label>
+${num('muxerCloseAfterMs', t('settings.muxerCloseAfter'), s.hls.muxerCloseAfterMs)}
 ${ctx.admin ? html`<button class="primary">${t('common.save')}</button>` : ''}
 </form>${saved ? clearFlash() : ''}`;
 }
