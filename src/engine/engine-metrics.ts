@@ -86,6 +86,15 @@ export class EngineMetrics {
     );
     r.counter('weir_recording_segments_deleted_total', 'Recording segments deleted by retention or quota').collect((m) => m.set({}, this.engine()?.recordings?.counters.segmentsDeleted ?? 0));
     r.counter('weir_recording_bytes_written_total', 'Bytes of recording segments written to disk').collect((m) => m.set({}, this.engine()?.recordings?.counters.bytesWritten ?? 0));
+    r.gauge('weir_hls_outputs', 'Streams with an HLS output now (muxing, or serving its window after the stream ended)').collect((m) =>
+      m.set({}, this.engine()?.context.hls.size ?? 0),
+    );
+    r.counter('weir_hls_demand_starts_total', 'HLS outputs started because a player asked for a playlist (HLS on demand)').collect((m) =>
+      m.set({}, this.engine()?.context.hls.demandStarts ?? 0),
+    );
+    r.counter('weir_hls_idle_stops_total', 'On-demand HLS outputs stopped because no player asked anything of them for --hls-close-after-ms').collect((m) =>
+      m.set({}, this.engine()?.context.hls.idleStops ?? 0),
+    );
     // Read from the relay manager at each scrape, so removed relays vanish from the output. The
     // target is the status URL, which already hides the password and the query.
     r.gauge('weir_relay_status', 'Relays (pulls, forwards, edge pulls): 1 live, 0 connecting or retrying', ['kind', 'app', 'stream', 'target']).collect((m) => {

@@ -94,6 +94,10 @@ describe('engine /metrics', () => {
     expect(sampleValue(idle, 'process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(idle.get('weir_relay_status')?.type).toBe('gauge');
     expect(idle.get('weir_admission_latency_seconds')?.type).toBe('histogram');
+    // HLS on demand: nothing is muxed before a player asks
+    expect(sampleValue(idle, 'weir_hls_outputs')).toBe(0);
+    const demandStartsBefore = sampleValue(idle, 'weir_hls_demand_starts_total') ?? 0;
+    expect(idle.get('weir_hls_idle_stops_total')?.type).toBe('counter');
     const publishAllowedBefore = sampleValue(idle, 'weir_admission_decisions_total', { action: 'publish', result: 'allow' }) ?? 0;
 
     const publisher = await publishPattern(`rtmp://127.0.0.1:${engine.rtmpPort}/live/cam`, { seconds: 30, bFrames: 0 });
@@ -110,6 +114,8 @@ describe('engine /metrics', () => {
 
     const live = await scrape();
     expect(sampleValue(live, 'weir_streams')).toBe(1);
+    expect(sampleValue(live, 'weir_hls_outputs')).toBe(1);
+    expect(sampleValue(live, 'weir_hls_demand_starts_total')).toBe(demandStartsBefore + 1);
     expect(sampleValue(live, 'weir_viewers', { protocol: 'http-flv' })).toBe(1);
     expect(sampleValue(live, 'weir_viewers', { protocol: 'hls' })).toBe(1);
     expect(sampleValue(live, 'weir_viewers', { protocol: 'rtmp' })).toBe(0);

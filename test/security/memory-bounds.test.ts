@@ -49,7 +49,8 @@ afterAll(async () => {
 });
 
 test('one IDR then only inter frames: engine RSS stays bounded and drops after the stream ends', async () => {
-  engine = await startEngineProcess();
+  // HLS muxes the flood as it arrives (its caps are what is tested), not from a player's first request
+  engine = await startEngineProcess(['--hls-always-remux']);
   const e = engine;
   const baseline = await e.rssBytes();
   const publisher = await connectRtmp(e.rtmpPort, 'live', 'flood', 'publish');
