@@ -14,3 +14,15 @@ test('an HLS (MPEG-TS) pull source becomes an ordinary live stream', async () =>
   await expectMirrored(startRelayEngine, 'hls1', upstream.httpUrl('live/src/index.m3u8'));
   await publisher.stop();
 }, 60_000);
+
+test('an HLS pull from an engine that muxes on demand: the pull is the player that starts its muxer', async () => {
+  const upstream = startRelayEngine({ hls: { alwaysRemux: false } });
+  const publisher = await publishPattern(upstream.rtmpUrl('live/cold'), { seconds: 40, bFrames: 0, gop: 25 });
+  expect(await waitFor(() => upstream.context.streams.find('live', 'cold')?.started === true, 20_000)).toBe(true);
+  expect(upstream.context.hls.find('live/cold')).toBeUndefined();
+
+  await expectMirrored(startRelayEngine, 'hls-cold', upstream.httpUrl('live/cold/index.m3u8'));
+  expect(upstream.context.hls.find('live/cold')).toBeDefined();
+  expect(upstream.context.hls.demandStarts).toBe(1);
+  await publisher.stop();
+}, 60_000);

@@ -19,7 +19,14 @@ export type RelayTestEngine = RunningEngine & {
 };
 
 export function startRelayEngine(
-  options: { pulls?: PullSource[]; forwards?: ForwardTarget[]; relay?: Partial<RelaySettings>; forwardTargets?: (stream: string) => string[]; waitForPublisherMs?: number } = {},
+  options: {
+    pulls?: PullSource[];
+    forwards?: ForwardTarget[];
+    relay?: Partial<RelaySettings>;
+    forwardTargets?: (stream: string) => string[];
+    waitForPublisherMs?: number;
+    hls?: Partial<EngineConfig['hls']>;
+  } = {},
 ): RelayTestEngine {
   const logs: string[] = [];
   const config: EngineConfig = {
@@ -28,7 +35,7 @@ export function startRelayEngine(
     http: { ...DEFAULT_ENGINE_CONFIG.http, host: '127.0.0.1', port: 0 },
     streams: { ...DEFAULT_ENGINE_CONFIG.streams, waitForPublisherMs: options.waitForPublisherMs ?? 8000 },
     // relayed streams are checked by their HLS output without a player asking for it first
-    hls: { ...DEFAULT_ENGINE_CONFIG.hls, targetDurationMs: 1000, alwaysRemux: true },
+    hls: { ...DEFAULT_ENGINE_CONFIG.hls, targetDurationMs: 1000, alwaysRemux: true, ...options.hls },
     pulls: options.pulls ?? [],
     forwards: options.forwards ?? [],
     relay: { ...DEFAULT_RELAY_SETTINGS, backoffInitialMs: 200, backoffMaxMs: 1000, ...options.relay },
