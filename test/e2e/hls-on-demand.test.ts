@@ -64,6 +64,16 @@ describe('HLS on demand', () => {
     await publisher.stop();
   }, 60_000);
 
+  test('only a playlist request is demand: segment, part and init requests of a stream not muxed are 404 and start nothing', async () => {
+    const path = 'live/od3';
+    const publisher = await publishPatternUntilVideo(engine, path, { seconds: 20, bFrames: 0, gop: 25 });
+    for (const file of ['seg-abc-0.ts', 'll-abc-0.0.m4s', 'll-abc-0.m4s', 'init-abc-0.mp4']) {
+      expect({ file, status: (await fetch(engine.httpUrl(`${path}/${file}`))).status }).toEqual({ file, status: 404 });
+    }
+    expect(engine.context.hls.find(path)).toBeUndefined();
+    await publisher.stop();
+  }, 30_000);
+
   test('an output nobody polls is stopped after muxerCloseAfterMs; the next player starts another', async () => {
     const path = 'live/od2';
     const publisher = await publishPatternUntilVideo(engine, path, { seconds: 40, bFrames: 0, gop: 25 });
