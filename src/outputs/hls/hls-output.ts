@@ -102,11 +102,11 @@ export class HlsOutput implements StreamReader {
    * frames are dated back from now by their distance to its newest one, not as if just made.
    */
   catchUp(): void {
-    const { metadata, videoHeader, audioHeader, gop } = this.stream;
+    const { videoHeader, audioHeader, gop } = this.stream;
     const newest = gop[gop.length - 1];
     this.catchUpUntil = newest ? newest.timestampMs * TICKS_PER_MS : null;
     try {
-      for (const header of [metadata, videoHeader, audioHeader]) if (header) this.onPacket(header);
+      for (const header of [videoHeader, audioHeader]) if (header) this.onPacket(header);
       for (const packet of gop) this.onPacket(packet);
     } finally {
       this.catchUpUntil = null;

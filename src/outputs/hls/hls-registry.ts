@@ -17,8 +17,6 @@ export type HlsDemand = Readonly<{
   muxerCloseAfterMs: () => number;
 }>;
 
-const ALWAYS: HlsDemand = { alwaysRemux: () => true, muxerCloseAfterMs: () => 60_000 };
-
 /** how often idle on-demand outputs are looked for, as a share of the close-after time (bounds below) */
 const SWEEP_SHARE = 0.25;
 const SWEEP_MIN_MS = 250;
@@ -39,7 +37,7 @@ export class HlsRegistry {
     /** read when an output starts: settings changes apply to outputs that start later */
     private readonly options: (stream: LiveStream) => HlsOutputOptions,
     private readonly log: Logger,
-    private readonly demand: HlsDemand = ALWAYS,
+    private readonly demand: HlsDemand,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
@@ -111,6 +109,7 @@ export class HlsRegistry {
     output.onEnded(() => {
       // Ended: no more muxing to save, so only the window's own linger counts now.
       this.lastAskedMs.delete(output);
+      if (this.lastAskedMs.size === 0) this.stopSweeping();
       const lingerMs = options.windowSegments * options.targetDurationMs;
       const timer = setTimeout(() => {
         this.timers.delete(timer);
