@@ -125,7 +125,7 @@ export function startEngine(config: EngineConfig, options: StartEngineOptions = 
   const context: EngineContext = {
     config: getConfig,
     streams,
-    outputs: new OutputRegistry(streams, () => getConfig().writers.mergeWriteMs),
+    outputs: new OutputRegistry(streams, () => getConfig().writers.mergeWriteMs, counters),
     hls,
     admission,
     clients: new ClientRegistry(),

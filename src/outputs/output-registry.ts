@@ -10,6 +10,8 @@ export class OutputRegistry {
     private readonly streams: StreamRegistry,
     /** how long an output gathers packets into one shared batch (the engine's --merge-write-ms) */
     private readonly mergeWindowMs: MergeWindow = () => 0,
+    /** the engine's total of bytes out, for what outputs write to viewers' transports themselves */
+    private readonly engineBytesOut: { bytesOut: number } | null = null,
   ) {}
 
   /** `format` names the byte layout, e.g. 'flv' or 'rtmp:4096:1' (chunk size and message stream id). */
@@ -24,7 +26,7 @@ export class OutputRegistry {
       output = new SerializedOutput(stream, encode, (done) => {
         if (byFormat.get(format) === done) byFormat.delete(format);
         this.streams.collect(stream);
-      }, this.mergeWindowMs);
+      }, this.mergeWindowMs, this.engineBytesOut);
       byFormat.set(format, output);
     }
     return output;

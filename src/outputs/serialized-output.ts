@@ -13,6 +13,7 @@ import type { LiveStream, StreamReader } from '../hub/live-stream.ts';
 import type { MediaPacket } from '../hub/media-packet.ts';
 import { type ByteAllocator, newBytes } from '../shared/byte-allocator.ts';
 import { ByteArena } from './byte-arena.ts';
+import { DirectTable, type BatchTransport, type DirectMember } from './direct-table.ts';
 import { joinBatch, mediaEntry, type MediaBatch, type MediaEntry } from './media-batch.ts';
 
 /** The per-connection side of a viewer, implemented at the edge (socket, HTTP, WebSocket). */
@@ -26,6 +27,12 @@ export interface OutputViewer {
    * calls for live media: the output batches for it.
    */
   sendBatch?(batch: MediaBatch): void;
+  /**
+   * A transport of its own and the writer that keeps its books: while caught up, the viewer's
+   * batches are written to the transport straight from its lane's table (direct-table.ts), and
+   * the output counts those bytes toward the stream and the engine, as the writer would have.
+   */
+  readonly direct?: { transport: BatchTransport; member: DirectMember };
   onPublisherStart(): void;
   onPublisherStop(): void;
   onStreamEnd(): void;
@@ -53,7 +60,10 @@ const LANE_PHASES = [0, 1 / 2, 1 / 4, 3 / 4] as const;
 
 /** A group of batched viewers sharing one window (and one joined buffer per window). */
 class Lane {
+  /** batched viewers without a transport of their own: each window goes through sendBatch */
   readonly batched = new Set<OutputViewer>();
+  /** batched viewers with one (OutputViewer.direct) */
+  readonly table = new DirectTable();
   /** joined since this lane's last flush: each starts at the packet sequence number it joined at */
   readonly joining = new Map<OutputViewer, number>();
   /** sequence number of the first packet this lane has not flushed */
@@ -65,7 +75,19 @@ class Lane {
   constructor(readonly phase: number) {}
 
   get size(): number {
-    return this.batched.size + this.joining.size;
+    return this.batched.size + this.table.size + this.joining.size;
+  }
+
+  /** in the lane's windows from now on */
+  enter(viewer: OutputViewer): void {
+    if (viewer.direct) this.table.add(viewer.direct.member, viewer.direct.transport);
+    else this.batched.add(viewer);
+  }
+
+  leave(viewer: OutputViewer): void {
+    if (viewer.direct) this.table.remove(viewer.direct.member);
+    this.batched.delete(viewer);
+    this.joining.delete(viewer);
   }
 }
 
@@ -95,6 +117,8 @@ export class SerializedOutput implements StreamReader {
     private readonly encode: PacketEncoder,
     private readonly onEmpty: (output: SerializedOutput) => void,
     private readonly mergeWindowMs: MergeWindow = () => 0,
+    /** the engine's total of bytes out, which what the output writes to transports itself adds to */
+    private readonly engineBytesOut: { bytesOut: number } | null = null,
   ) {
     stream.addReader(this);
   }
@@ -115,7 +139,7 @@ export class SerializedOutput implements StreamReader {
       this.laneOf.set(viewer, lane);
       // What this lane has not flushed yet is in the GOP the viewer gets now; what comes after it is not.
       if (lane.next < this.sequenceEnd) lane.joining.set(viewer, this.sequenceEnd);
-      else lane.batched.add(viewer);
+      else lane.enter(viewer);
     } else {
       this.direct.add(viewer);
     }
@@ -133,8 +157,7 @@ export class SerializedOutput implements StreamReader {
     const lane = this.laneOf.get(viewer);
     if (lane) {
       this.laneOf.delete(viewer);
-      lane.batched.delete(viewer);
-      lane.joining.delete(viewer);
+      lane.leave(viewer);
       if (lane.size === 0) lane.next = this.sequenceEnd;
       this.trimPending();
     } else if (!this.direct.delete(viewer)) {
@@ -244,18 +267,31 @@ export class SerializedOutput implements StreamReader {
   private flushLane(lane: Lane): void {
     lane.scheduled = false;
     const end = this.sequenceEnd;
-    if (lane.next < end && lane.batched.size > 0) {
+    if (lane.next < end && (lane.batched.size > 0 || lane.table.size > 0)) {
       const batch = this.batchOf(lane.next, end);
+      if (lane.table.size > 0) this.writeTable(lane.table, batch);
       for (const viewer of lane.batched) viewer.sendBatch!(batch);
     }
     for (const [viewer, from] of lane.joining) {
       // What arrived after its GOP was taken, in its own batch (joins are rare), then the shared path.
       if (from < end) viewer.sendBatch!(joinBatch(this.pending.slice(from - this.pendingBase, end - this.pendingBase)));
-      lane.batched.add(viewer);
+      lane.enter(viewer);
     }
     lane.joining.clear();
     lane.next = end;
     this.trimPending();
+  }
+
+  /** The caught-up members' transports first, in one loop; then what the members must hear of it. */
+  private writeTable(table: DirectTable, batch: MediaBatch): void {
+    const written = table.write(batch);
+    if (written.whole > 0) {
+      const bytes = written.whole * batch.bytes.byteLength;
+      this.stream.counters.bytesOut += bytes;
+      if (this.engineBytesOut) this.engineBytesOut.bytesOut += bytes;
+    }
+    for (const { member, taken, error } of written.short) member.shortWrite(batch, taken, error);
+    for (const member of written.unflagged) member.writeBatch(batch);
   }
 
   private batchOf(from: number, to: number): MediaBatch {

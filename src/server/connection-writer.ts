@@ -3,6 +3,7 @@
 // queued privately into one write, keeps what the transport did not take, resumes on drain,
 // and degrades a slow viewer (lag-policy.ts: inter frames dropped, then to the next keyframe)
 // or cuts it off.
+import type { BatchTransport, DirectMember, DirectTable } from '../outputs/direct-table.ts';
 import type { MediaBatch, MediaEntry, MediaKind } from '../outputs/media-batch.ts';
 import { scheduleFlush } from './flush-scheduler.ts';
 import { DEFAULT_LAG_LIMITS, LagPolicy, type LagLimits } from './lag-policy.ts';
@@ -10,6 +11,8 @@ import { DEFAULT_LAG_LIMITS, LagPolicy, type LagLimits } from './lag-policy.ts';
 export interface ByteSink {
   /** Offers bytes; returns how many the transport took. Fewer than offered: wait for resume(). */
   write(bytes: Uint8Array): number;
+  /** the object write() hands bytes to unchanged, if there is one (a socket): outputs may write to it directly */
+  readonly directTransport?: BatchTransport;
   /** Ends the connection after what was written. */
   end(): void;
   /** Drops the connection now, whatever is still buffered (a stalled peer never reads it). */
@@ -51,8 +54,8 @@ export type WriterTotals = { droppedMessages: number; slowDisconnects: number; /
 /** inter: a video frame that is not a keyframe, the first thing a degraded viewer goes without */
 type Entry = { bytes: Uint8Array; droppable: boolean; inter: boolean };
 
-export class ConnectionWriter {
-  readonly stats: WriterStats = {
+export class ConnectionWriter implements DirectMember {
+  private readonly counts: WriterStats = {
     bytesQueued: 0, bytesWritten: 0, droppedMessages: 0, overflows: 0, sharedWrites: 0, privateBatches: 0, degradations: 0,
   };
   private queue: Entry[] = [];
@@ -73,6 +76,16 @@ export class ConnectionWriter {
   /** bytes the fast path wrote that the lag policy has not been told of, and the stream time they reach */
   private unfoldedBytes = 0;
   private unfoldedUntilMs = 0;
+  /**
+   * The lane table this writer is a member of (its viewer gave the output a transport), and its
+   * slot there. While it is caught up its flag there is set (inTable), the lane writes to the
+   * transport itself, and what it writes is settled from the table's totals (settleTable).
+   */
+  private table: DirectTable | null = null;
+  private slot = -1;
+  private inTable = false;
+  private tableBytesSettled = 0;
+  private tableWindowsSettled = 0;
 
   constructor(
     private readonly sink: ByteSink,
@@ -87,6 +100,12 @@ export class ConnectionWriter {
     this.lag = new LagPolicy(limits.lag ?? DEFAULT_LAG_LIMITS);
   }
 
+  /** What this writer has done; a member of a lane table first settles what the lane wrote for it. */
+  get stats(): WriterStats {
+    if (this.inTable) this.settleTable(false);
+    return this.counts;
+  }
+
   /** Inter frames are being dropped: the link could not carry the stream. */
   get isDegraded(): boolean {
     return this.lag.degraded;
@@ -97,7 +116,7 @@ export class ConnectionWriter {
   }
 
   get queuedBytes(): number {
-    return this.stats.bytesQueued;
+    return this.counts.bytesQueued;
   }
 
   /** Bytes that must arrive (protocol replies, headers): never dropped, bounded by the hard limit. */
@@ -124,8 +143,8 @@ export class ConnectionWriter {
       const bytes = batch.bytes;
       const taken = this.offer(bytes);
       if (taken >= bytes.byteLength) {
-        this.stats.sharedWrites++;
-        this.stats.bytesWritten += taken;
+        this.counts.sharedWrites++;
+        this.counts.bytesWritten += taken;
         this.unfoldedBytes += taken;
         const last = batch.entries[batch.entries.length - 1];
         if (last) this.unfoldedUntilMs = last.timestampMs;
@@ -135,7 +154,7 @@ export class ConnectionWriter {
       if (taken < 0) return; // the transport failed: the writer is closed
       // Part of it: the shared path's bookkeeping, then the rest waits in the queue.
       this.fold();
-      this.stats.sharedWrites++;
+      this.counts.sharedWrites++;
       this.observeShared(batch);
       this.settle(bytes, taken);
       return;
@@ -146,13 +165,13 @@ export class ConnectionWriter {
     if (this.queue.length > 0 && !this.blocked) this.flush();
     if (this.closed) return;
     if (this.queue.length === 0 && !this.blocked && !this.dropping && !this.lag.degraded) {
-      this.stats.sharedWrites++;
+      this.counts.sharedWrites++;
       // Time spent caught up pays off blocked time from before (one call per batch, not per packet).
       this.observeShared(batch);
       if (this.writeOut(batch.bytes)) this.refreshFast();
       return;
     }
-    this.stats.privateBatches++;
+    this.counts.privateBatches++;
     for (const entry of batch.entries) {
       if (entry.kind === 'header') this.admitControl(entry.bytes, false);
       else this.admitMedia(entry.bytes, entry.randomAccess, entry.kind, entry.timestampMs, false);
@@ -176,17 +195,84 @@ export class ConnectionWriter {
 
   private refreshFast(): void {
     this.fast = !this.closed && !this.blocked && !this.dropping && !this.endAfterFlush && this.queue.length === 0 && this.lag.clean;
+    if (this.fast && this.table !== null && !this.inTable) this.enterTable(this.table);
+  }
+
+  /** Off the fast path, and out of the lane's direct writes if it was in them. */
+  private leaveFast(): void {
+    this.fast = false;
+    if (this.inTable) this.leaveTable(false);
+  }
+
+  joinedTable(table: DirectTable, slot: number): void {
+    this.table = table;
+    this.slot = slot;
+    if (this.fast) this.enterTable(table);
+  }
+
+  movedTo(slot: number): void {
+    this.slot = slot;
+  }
+
+  leftTable(): void {
+    if (this.inTable) this.leaveTable(false);
+    this.table = null;
+    this.slot = -1;
+  }
+
+  shortWrite(batch: MediaBatch, taken: number, error: unknown): void {
+    if (this.inTable) this.leaveTable(true);
+    this.fast = false;
+    if (this.closed) return;
+    if (taken < 0) {
+      this.fail(`write failed: ${(error as Error)?.message ?? String(error)}`);
+      return;
+    }
+    // The shared path's bookkeeping for this batch, then the rest waits in the queue.
+    this.counts.sharedWrites++;
+    this.observeShared(batch);
+    this.settle(batch.bytes, taken);
+  }
+
+  private enterTable(table: DirectTable): void {
+    this.fold();
+    table.flags[this.slot] = 1;
+    this.inTable = true;
+    this.tableBytesSettled = table.bytesWritten;
+    this.tableWindowsSettled = table.windows;
+  }
+
+  private leaveTable(short: boolean): void {
+    this.settleTable(short);
+    this.table!.flags[this.slot] = 0;
+    this.inTable = false;
+  }
+
+  /**
+   * Counts what the lane wrote to the transport since the last settling. `short`: the last batch
+   * was not taken whole, so it is left out here (shortWrite counts what was taken).
+   */
+  private settleTable(short: boolean): void {
+    const table = this.table!;
+    const bytes = table.bytesWritten - this.tableBytesSettled - (short ? table.lastBatchBytes : 0);
+    const windows = table.windows - this.tableWindowsSettled - (short ? 1 : 0);
+    this.tableBytesSettled = table.bytesWritten;
+    this.tableWindowsSettled = table.windows;
+    if (windows <= 0) return;
+    this.counts.sharedWrites += windows;
+    this.counts.bytesWritten += bytes;
+    this.lag.caughtUp(bytes, short ? table.previousUntilMs : table.untilMs);
   }
 
   private admitControl(bytes: Uint8Array, schedule: boolean): void {
-    this.fast = false;
+    this.leaveFast();
     if (this.closed) return;
     this.enqueue(bytes, false, false, schedule);
-    if (this.stats.bytesQueued > this.limits.hardLimitBytes) this.fail('send queue over its hard limit', true);
+    if (this.counts.bytesQueued > this.limits.hardLimitBytes) this.fail('send queue over its hard limit', true);
   }
 
   private admitMedia(bytes: Uint8Array, randomAccess: boolean, kind: MediaKind, timestampMs: number | undefined, schedule: boolean): boolean {
-    this.fast = false;
+    this.leaveFast();
     if (this.closed) return false;
     this.fold();
     if (timestampMs !== undefined) {
@@ -206,10 +292,10 @@ export class ConnectionWriter {
       }
       this.dropping = false;
     }
-    if (this.stats.bytesQueued + bytes.byteLength > this.limits.softLimitBytes) {
+    if (this.counts.bytesQueued + bytes.byteLength > this.limits.softLimitBytes) {
       this.overflow();
       if (this.closed) return false;
-      if (!randomAccess || this.stats.bytesQueued + bytes.byteLength > this.limits.softLimitBytes) {
+      if (!randomAccess || this.counts.bytesQueued + bytes.byteLength > this.limits.softLimitBytes) {
         this.countDrop();
         this.dropping = true;
         return false;
@@ -222,14 +308,14 @@ export class ConnectionWriter {
   private applyLag(action: ReturnType<LagPolicy['observe']>): void {
     switch (action) {
       case 'degrade':
-        this.stats.degradations++;
+        this.counts.degradations++;
         if (this.totals) this.totals.degradations++;
         // Inter frames already queued go too: with their keyframe's successors gone they are
         // useless, and they are most of what keeps the viewer behind.
         this.discard((entry) => entry.droppable && entry.inter);
         return;
       case 'skip-to-keyframe':
-        this.stats.overflows++;
+        this.counts.overflows++;
         this.discard((entry) => entry.droppable);
         this.dropping = true;
         return;
@@ -255,7 +341,7 @@ export class ConnectionWriter {
       keptBytes += entry.bytes.byteLength;
     }
     this.queue = kept;
-    this.stats.bytesQueued = keptBytes;
+    this.counts.bytesQueued = keptBytes;
   }
 
   /** The transport can take more. */
@@ -266,7 +352,7 @@ export class ConnectionWriter {
 
   /** Closes once everything queued has been written (or at once if the transport is stuck). */
   endGracefully(): void {
-    this.fast = false;
+    this.leaveFast();
     if (this.closed) return;
     this.endAfterFlush = true;
     this.flush();
@@ -283,11 +369,11 @@ export class ConnectionWriter {
   }
 
   private release(): boolean {
-    this.fast = false;
+    this.leaveFast();
     if (this.closed) return false;
     this.closed = true;
     this.queue = [];
-    this.stats.bytesQueued = 0;
+    this.counts.bytesQueued = 0;
     return true;
   }
 
@@ -297,7 +383,7 @@ export class ConnectionWriter {
     if (this.queue.length > 0) {
       const pending = this.queue.length === 1 ? this.queue[0]!.bytes : this.merge();
       this.queue = [];
-      this.stats.bytesQueued = 0;
+      this.counts.bytesQueued = 0;
       if (!this.writeOut(pending)) return;
     }
     if (this.endAfterFlush) this.close();
@@ -323,21 +409,21 @@ export class ConnectionWriter {
 
   /** Counts what the transport took; what it did not take waits for resume(). False if it held some back. */
   private settle(bytes: Uint8Array, taken: number): boolean {
-    this.stats.bytesWritten += taken;
+    this.counts.bytesWritten += taken;
     this.lag.taken(taken);
     if (taken > 0) this.onWritten?.(taken);
     if (taken >= bytes.byteLength) return true;
     // What the kernel did not take is already committed on the wire: never droppable.
     const rest = bytes.subarray(taken);
     this.queue = [{ bytes: rest, droppable: false, inter: false }];
-    this.stats.bytesQueued = rest.byteLength;
+    this.counts.bytesQueued = rest.byteLength;
     this.blocked = true;
-    this.fast = false;
+    this.leaveFast();
     return false;
   }
 
   private merge(): Uint8Array {
-    const merged = new Uint8Array(this.stats.bytesQueued);
+    const merged = new Uint8Array(this.counts.bytesQueued);
     let offset = 0;
     for (const entry of this.queue) {
       merged.set(entry.bytes, offset);
@@ -349,7 +435,7 @@ export class ConnectionWriter {
   private enqueue(bytes: Uint8Array, droppable: boolean, inter: boolean, schedule: boolean): void {
     if (bytes.byteLength === 0) return;
     this.queue.push({ bytes, droppable, inter });
-    this.stats.bytesQueued += bytes.byteLength;
+    this.counts.bytesQueued += bytes.byteLength;
     if (this.blocked || !schedule) return;
     const urgency = droppable ? 'media' : 'control';
     if (this.scheduled === 'none' || (this.scheduled === 'media' && urgency === 'control')) {
@@ -359,21 +445,21 @@ export class ConnectionWriter {
   }
 
   private overflow(): void {
-    this.stats.overflows++;
+    this.counts.overflows++;
     // Still behind since the last overflow (less than a budget delivered): cut it off.
     if (
       this.writtenAtLastOverflow >= 0 &&
-      this.stats.bytesWritten - this.writtenAtLastOverflow < this.limits.softLimitBytes
+      this.counts.bytesWritten - this.writtenAtLastOverflow < this.limits.softLimitBytes
     ) {
       this.fail('viewer too slow: still behind after dropping to a keyframe', true);
       return;
     }
-    this.writtenAtLastOverflow = this.stats.bytesWritten;
+    this.writtenAtLastOverflow = this.counts.bytesWritten;
     this.discard((entry) => entry.droppable);
   }
 
   private countDrop(): void {
-    this.stats.droppedMessages++;
+    this.counts.droppedMessages++;
     if (this.totals) this.totals.droppedMessages++;
   }
 

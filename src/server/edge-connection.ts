@@ -6,6 +6,7 @@ import type { LiveStream } from '../hub/live-stream.ts';
 import type { LogContext, Logger } from '../shared/logger.ts';
 import { isProtocolError } from '../shared/protocol-error.ts';
 import type { ClientEntry } from './client-registry.ts';
+import type { BatchTransport } from '../outputs/direct-table.ts';
 import { ConnectionWriter, type ByteSink } from './connection-writer.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { ClientRole } from '../shared/config-protocol.ts';
@@ -29,6 +30,8 @@ export abstract class EdgeConnection {
   readonly remoteAddress: string;
   bytesIn = 0;
   readonly writer: ConnectionWriter;
+  /** where the writer's bytes go, for an output to write a caught-up viewer's batches to directly */
+  protected readonly transport: BatchTransport;
   readonly log: Logger;
   protected closed = false;
   private readonly client: ClientEntry;
@@ -43,6 +46,7 @@ export abstract class EdgeConnection {
     this.remoteAddress = init.remoteAddress;
     this.onClose = init.onClose;
     this.log = ctx.logger.child({ conn: this.id, peer: init.remoteAddress, ...init.logFields });
+    this.transport = init.sink.directTransport ?? init.sink;
     this.writer = new ConnectionWriter(
       init.sink,
       ctx.config().writers,

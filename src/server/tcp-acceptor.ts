@@ -119,6 +119,10 @@ export class TcpAcceptor<C extends AcceptedConnection> {
 class SocketSink<C> implements ByteSink {
   constructor(private readonly socket: Socket<SocketData<C>>) {}
 
+  get directTransport(): Socket<SocketData<C>> {
+    return this.socket;
+  }
+
   write(bytes: Uint8Array): number {
     return this.socket.write(bytes);
   }

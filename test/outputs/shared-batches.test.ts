@@ -50,24 +50,41 @@ function flvTags(sink: FakeSink): string[] {
 
 const tick = () => new Promise<void>((resolve) => queueMicrotask(resolve));
 
-function setUp(windowMs = 0) {
+/**
+ * `direct`: viewers give the output their transport (OutputViewer.direct), so caught up they are
+ * written from their lane's table; otherwise every window goes through sendBatch.
+ */
+function setUp(windowMs: number, direct: boolean) {
   const { streams, stream } = publishedStream();
-  const outputs = new OutputRegistry(streams, () => windowMs);
+  const engine = { bytesOut: 0 };
+  const outputs = new OutputRegistry(streams, () => windowMs, engine);
   const output = outputs.obtain(stream, 'flv', encodeFlvPacket);
+  const viewers: OutputViewer[] = [];
+  /** windows that went through sendBatch (the writer), per viewer */
+  const batchCalls: number[] = [];
   const attach = (sink: FakeSink) => {
-    const writer = new ConnectionWriter(sink, { softLimitBytes: 1 << 20, hardLimitBytes: 4 << 20 }, () => {});
+    const index = batchCalls.push(0) - 1;
+    const writer = new ConnectionWriter(sink, { softLimitBytes: 1 << 20, hardLimitBytes: 4 << 20 }, () => {}, (n) => {
+      engine.bytesOut += n;
+      stream.counters.bytesOut += n;
+    });
     const viewer: OutputViewer = {
       sendControl: (bytes) => writer.writeControl(bytes),
       sendMedia: (bytes, randomAccess, entry) => void writer.writeMedia(bytes, randomAccess, entry),
-      sendBatch: (batch) => writer.writeBatch(batch),
+      sendBatch: (batch) => {
+        batchCalls[index]!++;
+        writer.writeBatch(batch);
+      },
       onPublisherStart: () => {},
       onPublisherStop: () => {},
       onStreamEnd: () => writer.endGracefully(),
+      ...(direct ? { direct: { transport: sink, member: writer } } : {}),
     };
+    viewers.push(viewer);
     output.addViewer(viewer);
     return writer;
   };
-  return { stream, output, attach };
+  return { stream, output, attach, engine, viewers, batchCalls };
 }
 
 function frame(stream: LiveStream, i: number, key = false): void {
@@ -75,9 +92,12 @@ function frame(stream: LiveStream, i: number, key = false): void {
   stream.ingest({ type: 8, timestampMs: i * 40, body: new Uint8Array([0xaf, 1, i]), header: false, keyframe: false });
 }
 
-describe('shared batches', () => {
+for (const direct of [false, true]) {
+const setUpMode = (windowMs = 0) => setUp(windowMs, direct);
+
+describe(direct ? 'shared batches, written from the lane table' : 'shared batches, through each writer', () => {
   test('100 caught-up viewers get the same bytes object in one write each per flush', async () => {
-    const { stream, output, attach } = setUp();
+    const { stream, output, attach } = setUpMode();
     const sinks = Array.from({ length: 100 }, () => new FakeSink());
     const writers = sinks.map(attach);
     await tick(); // the headers and GOP of the join go out privately
@@ -96,7 +116,7 @@ describe('shared batches', () => {
   });
 
   test('a viewer that joins while a window is open starts on the next one, without doubles', async () => {
-    const { stream, attach } = setUp();
+    const { stream, attach } = setUpMode();
     const early = new FakeSink();
     attach(early);
     await tick();
@@ -112,7 +132,7 @@ describe('shared batches', () => {
   });
 
   test('a viewer that could not take a whole batch leaves the shared path and rejoins it once caught up', async () => {
-    const { stream, attach } = setUp();
+    const { stream, attach } = setUpMode();
     const fast = new FakeSink();
     const slow = new FakeSink();
     attach(fast);
@@ -140,7 +160,7 @@ describe('shared batches', () => {
   });
 
   test('a viewer that joins while a timed window is open also gets what arrives after its join', async () => {
-    const { stream, output, attach } = setUp(30);
+    const { stream, output, attach } = setUpMode(30);
     const early = new FakeSink();
     attach(early);
     frame(stream, 1, true); // opens the window
@@ -158,7 +178,7 @@ describe('shared batches', () => {
   });
 
   test('many viewers are split into lanes whose windows close at spread phases; all get the same bytes', async () => {
-    const { stream, output, attach } = setUp(200);
+    const { stream, output, attach } = setUpMode(200);
     const count = VIEWERS_PER_LANE * 4;
     const sinks = Array.from({ length: count }, () => new FakeSink());
     sinks.forEach(attach);
@@ -181,7 +201,7 @@ describe('shared batches', () => {
   });
 
   test('lanes that close over different packets are handed views of one arena buffer, not copies', async () => {
-    const { stream, attach } = setUp(200);
+    const { stream, attach } = setUpMode(200);
     const sinks = Array.from({ length: VIEWERS_PER_LANE * 4 }, () => new FakeSink());
     sinks.forEach(attach);
     await tick();
@@ -205,7 +225,7 @@ describe('shared batches', () => {
   });
 
   test('with no merge window all lanes flush at the end of the tick with one buffer', async () => {
-    const { stream, output, attach } = setUp(0);
+    const { stream, output, attach } = setUpMode(0);
     const sinks = Array.from({ length: VIEWERS_PER_LANE * 2 }, () => new FakeSink());
     sinks.forEach(attach);
     expect(output.laneSizes).toEqual([VIEWERS_PER_LANE, VIEWERS_PER_LANE]);
@@ -217,7 +237,7 @@ describe('shared batches', () => {
   });
 
   test('with no merge window packets keep buffers of their own (no arena chunk held by views)', async () => {
-    const { stream, attach } = setUp(0);
+    const { stream, attach } = setUpMode(0);
     const sinks = Array.from({ length: 3 }, () => new FakeSink());
     sinks.forEach(attach);
     await tick();
@@ -235,7 +255,7 @@ describe('shared batches', () => {
   });
 
   test('up to one lane of viewers shares a single buffer per window', async () => {
-    const { stream, output, attach } = setUp(20);
+    const { stream, output, attach } = setUpMode(20);
     const sinks = Array.from({ length: VIEWERS_PER_LANE }, () => new FakeSink());
     sinks.forEach(attach);
     expect(output.laneSizes).toEqual([VIEWERS_PER_LANE]);
@@ -243,5 +263,85 @@ describe('shared batches', () => {
     frame(stream, 1);
     await Bun.sleep(60);
     expect(new Set(sinks.map((s) => s.writes.at(-1))).size).toBe(1);
+  });
+});
+}
+
+describe('the lane table', () => {
+  test("caught-up viewers' bytes count toward the stream and the engine, once; each writer's stats settle when read", async () => {
+    const { stream, attach, engine, batchCalls } = setUp(0, true);
+    const sinks = Array.from({ length: 10 }, () => new FakeSink());
+    const writers = sinks.map(attach);
+    await tick();
+    const written = () => sinks.reduce((n, s) => n + s.accepted.reduce((m, b) => m + b.byteLength, 0), 0);
+    expect(stream.counters.bytesOut).toBe(written());
+    for (let i = 1; i <= 4; i++) {
+      frame(stream, i);
+      await tick();
+    }
+    expect(stream.counters.bytesOut).toBe(written());
+    expect(engine.bytesOut).toBe(written());
+    expect(batchCalls).toEqual(sinks.map(() => 0)); // the lane wrote the transports itself
+    for (const [n, writer] of writers.entries()) {
+      expect(writer.stats.bytesWritten).toBe(sinks[n]!.accepted.reduce((m, b) => m + b.byteLength, 0));
+      expect(writer.stats.sharedWrites).toBe(4);
+    }
+  });
+
+  test('a short write leaves the table, what was taken counts once, and the viewer rejoins', async () => {
+    const { stream, attach, engine } = setUp(0, true);
+    const sinks = [new FakeSink(), new FakeSink(), new FakeSink()];
+    const writers = sinks.map(attach);
+    await tick();
+    sinks[1]!.budget = 7;
+    frame(stream, 1);
+    await tick();
+    const total = () => sinks.reduce((n, s) => n + s.accepted.reduce((m, b) => m + b.byteLength, 0), 0);
+    expect(writers[1]!.queuedBytes).toBeGreaterThan(0);
+    expect(engine.bytesOut).toBe(total());
+    expect(stream.counters.bytesOut).toBe(total());
+    frame(stream, 2);
+    await tick();
+    expect(writers[1]!.stats.privateBatches).toBe(1);
+    sinks[1]!.budget = Number.POSITIVE_INFINITY;
+    writers[1]!.resume();
+    frame(stream, 3);
+    await tick();
+    expect(sinks[1]!.writes.at(-1)).toBe(sinks[0]!.writes.at(-1));
+    expect(engine.bytesOut).toBe(total());
+    expect(writers[1]!.stats.bytesWritten).toBe(sinks[1]!.accepted.reduce((m, b) => m + b.byteLength, 0));
+    const flat = (parts: Uint8Array[]) => parts.flatMap((b) => [...b]);
+    expect(flat(sinks[1]!.accepted)).toEqual(flat(sinks[0]!.accepted));
+  });
+
+  test('a viewer that leaves hands its slot to the last one; the others keep getting every batch', async () => {
+    const { stream, output, attach, viewers } = setUp(0, true);
+    const sinks = Array.from({ length: 5 }, () => new FakeSink());
+    sinks.forEach(attach);
+    await tick();
+    frame(stream, 1);
+    await tick();
+    output.removeViewer(viewers[1]!);
+    const gone = sinks[1]!.writes.length;
+    frame(stream, 2);
+    await tick();
+    expect(sinks[1]!.writes.length).toBe(gone);
+    for (const n of [0, 2, 3, 4]) expect(flvTags(sinks[n]!).slice(-4)).toEqual(['9@40', '8@40', '9@80', '8@80']);
+    expect(new Set([0, 2, 3, 4].map((n) => sinks[n]!.writes.at(-1))).size).toBe(1);
+  });
+
+  test('a transport that throws ends its own viewer only', async () => {
+    const { stream, attach } = setUp(0, true);
+    const sinks = [new FakeSink(), new FakeSink()];
+    const writers = sinks.map(attach);
+    await tick();
+    sinks[0]!.write = () => {
+      throw new Error('socket gone');
+    };
+    frame(stream, 1);
+    await tick();
+    expect(writers[0]!.isClosed).toBe(true);
+    expect(writers[1]!.isClosed).toBe(false);
+    expect(flvTags(sinks[1]!).slice(-2)).toEqual(['9@40', '8@40']);
   });
 });

@@ -67,7 +67,7 @@ export function attachFlvViewer(
       release();
       writer.endGracefully();
     },
-  });
+  }, sink);
   const client: ClientEntry = {
     id: who.id,
     protocol: who.protocol,

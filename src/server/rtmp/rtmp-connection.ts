@@ -292,7 +292,7 @@ export class RtmpConnection extends EdgeConnection {
         this.flushSession();
         this.writer.endGracefully();
       },
-    });
+    }, this.transport);
     this.playing = { streamId, output, viewer };
     this.everStarted = true;
     this.log.info('play started', { stream: stream.path });
