@@ -28,13 +28,14 @@ export interface DirectMember {
   writeBatch(batch: MediaBatch): void;
 }
 
+/** What one window's loop left to do (null: nothing; at 0 ms a lane flushes every tick, so no empty arrays). */
 export type TableWrite = {
   /** flagged members whose transport took the whole batch */
   whole: number;
   /** members that took less, what they took, and the error if the transport threw */
-  short: Array<{ member: DirectMember; taken: number; error: unknown }>;
+  short: Array<{ member: DirectMember; taken: number; error: unknown }> | null;
   /** members whose flag was not set */
-  unflagged: DirectMember[];
+  unflagged: DirectMember[] | null;
 };
 
 export class DirectTable {
@@ -104,10 +105,10 @@ export class DirectTable {
     const length = bytes.byteLength;
     const flags = this.flags;
     const transports = this.transports;
-    const result: TableWrite = { whole: 0, short: [], unflagged: [] };
+    const result: TableWrite = { whole: 0, short: null, unflagged: null };
     for (let slot = 0; slot < transports.length; slot++) {
       if (flags[slot] !== 1) {
-        result.unflagged.push(this.members[slot]!);
+        (result.unflagged ??= []).push(this.members[slot]!);
         continue;
       }
       let taken: number;
@@ -119,7 +120,7 @@ export class DirectTable {
         error = err;
       }
       if (taken >= length) result.whole++;
-      else result.short.push({ member: this.members[slot]!, taken: taken < 0 && error === null ? 0 : taken, error });
+      else (result.short ??= []).push({ member: this.members[slot]!, taken: taken < 0 && error === null ? 0 : taken, error });
     }
     const last = batch.entries[batch.entries.length - 1];
     this.previousUntilMs = this.untilMs;

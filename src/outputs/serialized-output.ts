@@ -290,8 +290,8 @@ export class SerializedOutput implements StreamReader {
       this.stream.counters.bytesOut += bytes;
       if (this.engineBytesOut) this.engineBytesOut.bytesOut += bytes;
     }
-    for (const { member, taken, error } of written.short) member.shortWrite(batch, taken, error);
-    for (const member of written.unflagged) member.writeBatch(batch);
+    if (written.short) for (const { member, taken, error } of written.short) member.shortWrite(batch, taken, error);
+    if (written.unflagged) for (const member of written.unflagged) member.writeBatch(batch);
   }
 
   private batchOf(from: number, to: number): MediaBatch {
