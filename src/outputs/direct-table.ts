@@ -58,10 +58,6 @@ export class DirectTable {
     return this.members.length;
   }
 
-  has(member: DirectMember): boolean {
-    return this.slots.has(member);
-  }
-
   add(member: DirectMember, transport: BatchTransport): void {
     if (this.slots.has(member)) return;
     const slot = this.members.length;
