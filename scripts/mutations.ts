@@ -74,6 +74,22 @@ export const MUTATIONS: readonly Mutation[] = [
     tests: ['test/outputs/shared-batches.test.ts'],
   },
   {
+    id: 'collector-time-share',
+    behaviour: 'the engine spends at most maxTimeShare of its time in the collections it asks for',
+    file: 'src/engine/buffer-collector.ts',
+    search: 'if (startMs - this.lastEndMs < this.stats.lastCollectMs / this.policy.maxTimeShare) return false;',
+    replace: 'if (startMs - this.lastEndMs < this.stats.lastCollectMs) return false;',
+    tests: ['test/engine/buffer-collector.test.ts'],
+  },
+  {
+    id: 'collector-floor',
+    behaviour: 'the growth that makes a collection due counts from the resident size right after the last one',
+    file: 'src/engine/buffer-collector.ts',
+    search: 'this.floorBytes = this.probe.residentBytes();\n    return true;',
+    replace: 'return true;',
+    tests: ['test/engine/buffer-collector.test.ts'],
+  },
+  {
     id: 'output-join-gap',
     behaviour: 'a viewer that joins mid-window gets what arrived after its join',
     file: 'src/outputs/serialized-output.ts',

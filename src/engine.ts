@@ -5,6 +5,7 @@ import { CliError, ENGINE_HELP, parseEngineCli } from './engine/engine-cli.ts';
 import { startManagedEngine, type ManagedEngine } from './engine/engine-managed.ts';
 import { resolveSecretSource } from './engine/control-link/engine-secret.ts';
 import { createLogger } from './shared/logger.ts';
+import { DEFAULT_COLLECTOR_POLICY, startBufferCollector } from './engine/buffer-collector.ts';
 import { gracefulExit, reloadOnSignal } from './engine/engine-signals.ts';
 
 // Alike in shape to control-plane.ts's main (parse flags, exit 2 on a CLI error, help, version): two processes, two CLIs.
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
     logger.error('could not start', { reason: (err as Error).message });
     process.exit(1);
   }
+  startBufferCollector({ ...DEFAULT_COLLECTOR_POLICY, everyMs: options.gcEveryMs }, logger.child({ component: 'gc' }));
   let shuttingDown = false;
   const shutdown = (signal: string): void => {
     if (shuttingDown) {

@@ -6,6 +6,7 @@ import { resolve as resolvePath } from 'node:path';
 import { DEFAULT_ENGINE_CONFIG, DEFAULT_RECORDING_SETTINGS, DEFAULT_RTSP_SETTINGS, DEFAULT_SRT_SETTINGS, DEFAULT_WEBRTC_SETTINGS, type EngineConfig, type ListenOverrides } from '../shared/engine-config.ts';
 import { checkPassphrase } from '../srt/index.ts';
 import type { LogLevel } from '../shared/logger.ts';
+import { DEFAULT_COLLECTOR_POLICY } from './buffer-collector.ts';
 
 export type EngineCliOptions = {
   config: EngineConfig;
@@ -19,6 +20,8 @@ export type EngineCliOptions = {
   apiPort: number;
   logLevel: LogLevel;
   logJson: boolean;
+  /** how often the engine checks whether dead stream buffers are worth a collection (0: never) */
+  gcEveryMs: number;
   help: boolean;
   version: boolean;
 };
@@ -122,6 +125,9 @@ environment variables do not):
 
   --log-level LEVEL    debug | info | warn | error    [WEIR_LOG_LEVEL]  default info
   --log-json           JSON log lines                 [WEIR_LOG_JSON=1]
+  --gc-every-ms MS     check this often whether the memory of dead stream buffers grew by 2 MiB, and
+                       collect it if so (at most 2% of the time); 0 leaves it to the runtime, which
+                       lets several seconds of them pile up [WEIR_GC_EVERY_MS] default 1000
 Environment only:
   WEIR_DRAIN_TIMEOUT_MS  on SIGTERM/SIGINT, how long publishers and viewers get to finish
                        before the engine exits anyway   default 5000
@@ -258,6 +264,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
   let apiPort = env.WEIR_API_PORT ? parsePort(env.WEIR_API_PORT, 'WEIR_API_PORT') : DEFAULT_API_PORT;
   let logLevel = (env.WEIR_LOG_LEVEL ?? 'info') as LogLevel;
   let logJson = env.WEIR_LOG_JSON === '1';
+  let gcEveryMs = env.WEIR_GC_EVERY_MS ? parseNonNegative(env.WEIR_GC_EVERY_MS, 'WEIR_GC_EVERY_MS') : DEFAULT_COLLECTOR_POLICY.everyMs;
   // Only flags: install.sh's weir.env sets WEIR_RTMP_PORT/WEIR_HTTP_PORT for every unit, and
   // they must not pin an engine whose ports the control plane's settings move.
   const listenOverrides: { -readonly [K in keyof ListenOverrides]: ListenOverrides[K] } = {};
@@ -330,6 +337,7 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
       case '--api-port': apiPort = parsePort(value(), flag); break;
       case '--log-level': logLevel = value() as LogLevel; break;
       case '--log-json': logJson = true; break;
+      case '--gc-every-ms': gcEveryMs = parseNonNegative(value(), flag); break;
       case '--help': case '-h': help = true; break;
       case '--version': case '-v': version = true; break;
       default: throw new CliError(`unknown option '${flag}' (see --help)`);
@@ -379,5 +387,5 @@ export function parseEngineCli(argv: readonly string[], env: Readonly<Record<str
     // port 0 switches WebRTC off (as SRT): browsers must be told the port in the SDP answer
     ...(webrtc.port !== 0 ? { webrtc } : {}),
   };
-  return { config, listenOverrides, configUrl, engineSecretFile, dataDir, apiHost, apiPort, logLevel, logJson, help, version };
+  return { config, listenOverrides, configUrl, engineSecretFile, dataDir, apiHost, apiPort, logLevel, logJson, gcEveryMs, help, version };
 }
