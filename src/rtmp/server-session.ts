@@ -48,7 +48,8 @@ const isPlain = (v: Amf0Value): v is Record<string, Amf0Value> =>
   v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
 
 export class ServerSession {
-  private readonly handshake: ServerHandshake;
+  /** dropped once done: a viewer keeps its session as long as it plays, and the digests are no use after */
+  private handshake: ServerHandshake | null;
   private readonly reader: ChunkReader;
   private readonly configuredOutChunkSize: number;
   private readonly windowAckSizeBytes: number;
@@ -87,10 +88,11 @@ export class ServerSession {
     this.received += bytes.length;
     const events: ServerSessionEvent[] = [];
     let data = bytes;
-    if (this.state === ConnectionState.Handshake) {
+    if (this.state === ConnectionState.Handshake && this.handshake) {
       const step = this.handshake.push(bytes);
       this.outgoing.push(...step.output);
       if (!step.done) return events;
+      this.handshake = null;
       this.state = ConnectionState.AwaitingConnect;
       data = step.rest;
     }
