@@ -152,11 +152,8 @@ export class ConnectionWriter implements DirectMember {
         return;
       }
       if (taken < 0) return; // the transport failed: the writer is closed
-      // Part of it: the shared path's bookkeeping, then the rest waits in the queue.
       this.fold();
-      this.counts.sharedWrites++;
-      this.observeShared(batch);
-      this.settle(bytes, taken);
+      this.sharedTakenPartly(batch, taken);
       return;
     }
     if (this.closed) return;
@@ -228,7 +225,11 @@ export class ConnectionWriter implements DirectMember {
       this.fail(`write failed: ${(error as Error)?.message ?? String(error)}`);
       return;
     }
-    // The shared path's bookkeeping for this batch, then the rest waits in the queue.
+    this.sharedTakenPartly(batch, taken);
+  }
+
+  /** A shared batch the transport took only `taken` bytes of: the shared path's bookkeeping, then the rest waits in the queue. */
+  private sharedTakenPartly(batch: MediaBatch, taken: number): void {
     this.counts.sharedWrites++;
     this.observeShared(batch);
     this.settle(batch.bytes, taken);
